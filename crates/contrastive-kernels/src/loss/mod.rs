@@ -1,0 +1,21 @@
+//! The InfoNCE family: normalization, the fused streaming cross-entropy over cosine logits,
+//! and the losses built on it. docs/math.md derives every formula implemented here.
+
+pub mod core;
+pub mod cosine;
+pub mod infonce;
+pub mod normalize;
+pub mod ntxent;
+pub mod supcon;
+
+#[cfg(test)]
+pub(crate) mod oracle;
+
+/// What a loss returns besides its gradients.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LossOut {
+    /// The loss (a mean over its terms).
+    pub loss: f64,
+    /// d loss / d tau.
+    pub dtau: f64,
+}

@@ -1,0 +1,90 @@
+//! One small interface over the instruction sets: a 4-lane f32 vector.
+//!
+//! Every kernel above this layer is written once, generic over [`Isa`], and compiled
+//! for the instruction set chosen at build time ([`Best`]). [`scalar::Scalar4`] is the
+//! oracle: it runs the same tiling, tails and polynomial as the SIMD code, lane by lane,
+//! so native `cargo test` exercises every SIMD-shaped code path.
+
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    target_feature = "relaxed-simd"
+))]
+pub mod relaxed;
+pub mod scalar;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd128;
+
+/// A 4-lane f32 vector instruction set.
+pub trait Isa {
+    type V: Copy;
+    const NAME: &'static str;
+    /// # Safety
+    /// `p` must point at 4 readable f32 (no alignment required).
+    unsafe fn load(p: *const f32) -> Self::V;
+    /// # Safety
+    /// `p` must point at 4 writable f32 (no alignment required).
+    unsafe fn store(p: *mut f32, v: Self::V);
+    fn splat(x: f32) -> Self::V;
+    fn add(a: Self::V, b: Self::V) -> Self::V;
+    fn sub(a: Self::V, b: Self::V) -> Self::V;
+    fn mul(a: Self::V, b: Self::V) -> Self::V;
+    fn max(a: Self::V, b: Self::V) -> Self::V;
+    /// a * b + c (fused or not, depending on the instruction set).
+    fn madd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    fn hsum(v: Self::V) -> f32;
+    fn hmax(v: Self::V) -> f32;
+    /// e^x per lane, by [`exp_f32`]'s algorithm.
+    fn exp(x: Self::V) -> Self::V;
+}
+
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    target_feature = "relaxed-simd"
+))]
+pub type Best = relaxed::Relaxed;
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    not(target_feature = "relaxed-simd")
+))]
+pub type Best = simd128::Simd128;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub type Best = scalar::Scalar4;
+
+// exp(x) = 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2];
+// e^r by the Cephes expf polynomial (relative error ~1.2e-7 on that interval).
+// x is clamped to [EXP_LO, EXP_HI] so 2^n stays a normal float: e^EXP_LO ~ 1.2e-38 stands in
+// for values that would underflow, which is far below anything a softmax sum can notice.
+pub const EXP_HI: f32 = 88.0;
+pub const EXP_LO: f32 = -87.33654;
+pub const LOG2E: f32 = core::f32::consts::LOG2_E;
+pub const LN2_HI: f32 = 0.693_359_4;
+pub const LN2_LO: f32 = -2.121_944_4e-4;
+pub const EXP_P: [f32; 6] = [
+    1.987_569_1e-4,
+    1.398_199_9e-3,
+    8.333_452e-3,
+    4.166_579_6e-2,
+    1.666_666_5e-1,
+    5.000_000_1e-1,
+];
+
+/// Scalar e^x, bit-for-bit the algorithm every [`Isa::exp`] runs per lane
+/// (so a row's SIMD body and its scalar tail agree).
+#[inline(always)]
+pub fn exp_f32(x: f32) -> f32 {
+    let x = x.clamp(EXP_LO, EXP_HI);
+    let n = (x * LOG2E).round_ties_even();
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let mut p = EXP_P[0];
+    p = p * r + EXP_P[1];
+    p = p * r + EXP_P[2];
+    p = p * r + EXP_P[3];
+    p = p * r + EXP_P[4];
+    p = p * r + EXP_P[5];
+    let e = p * (r * r) + r + 1.0;
+    let bits = ((n as i32 + 127) as u32) << 23;
+    e * f32::from_bits(bits)
+}

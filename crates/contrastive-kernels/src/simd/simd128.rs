@@ -1,0 +1,79 @@
+//! WebAssembly SIMD128: every engine we target has it (Node 16.4+, Chromium, workerd, Deno, Bun).
+
+use super::{Isa, EXP_HI, EXP_LO, EXP_P, LN2_HI, LN2_LO, LOG2E};
+use core::arch::wasm32::*;
+
+pub struct Simd128;
+
+/// e^x on four lanes; the same steps as [`super::exp_f32`], with `madd` supplied by the caller
+/// so the relaxed build can fuse the polynomial.
+#[inline(always)]
+pub fn exp_v128(x: v128, madd: impl Fn(v128, v128, v128) -> v128) -> v128 {
+    let x = f32x4_pmin(f32x4_pmax(x, f32x4_splat(EXP_LO)), f32x4_splat(EXP_HI));
+    let n = f32x4_nearest(f32x4_mul(x, f32x4_splat(LOG2E)));
+    let r = f32x4_sub(
+        f32x4_sub(x, f32x4_mul(n, f32x4_splat(LN2_HI))),
+        f32x4_mul(n, f32x4_splat(LN2_LO)),
+    );
+    let mut p = f32x4_splat(EXP_P[0]);
+    p = madd(p, r, f32x4_splat(EXP_P[1]));
+    p = madd(p, r, f32x4_splat(EXP_P[2]));
+    p = madd(p, r, f32x4_splat(EXP_P[3]));
+    p = madd(p, r, f32x4_splat(EXP_P[4]));
+    p = madd(p, r, f32x4_splat(EXP_P[5]));
+    let e = f32x4_add(madd(p, f32x4_mul(r, r), r), f32x4_splat(1.0));
+    let bits = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
+    f32x4_mul(e, bits)
+}
+
+impl Isa for Simd128 {
+    type V = v128;
+    const NAME: &'static str = "simd128";
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> v128 {
+        v128_load(p as *const v128)
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: v128) {
+        v128_store(p as *mut v128, v)
+    }
+    #[inline(always)]
+    fn splat(x: f32) -> v128 {
+        f32x4_splat(x)
+    }
+    #[inline(always)]
+    fn add(a: v128, b: v128) -> v128 {
+        f32x4_add(a, b)
+    }
+    #[inline(always)]
+    fn sub(a: v128, b: v128) -> v128 {
+        f32x4_sub(a, b)
+    }
+    #[inline(always)]
+    fn mul(a: v128, b: v128) -> v128 {
+        f32x4_mul(a, b)
+    }
+    #[inline(always)]
+    fn max(a: v128, b: v128) -> v128 {
+        f32x4_pmax(a, b)
+    }
+    #[inline(always)]
+    fn madd(a: v128, b: v128, c: v128) -> v128 {
+        f32x4_add(f32x4_mul(a, b), c)
+    }
+    #[inline(always)]
+    fn hsum(v: v128) -> f32 {
+        (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<2>(v))
+            + (f32x4_extract_lane::<1>(v) + f32x4_extract_lane::<3>(v))
+    }
+    #[inline(always)]
+    fn hmax(v: v128) -> f32 {
+        f32x4_extract_lane::<0>(v)
+            .max(f32x4_extract_lane::<1>(v))
+            .max(f32x4_extract_lane::<2>(v).max(f32x4_extract_lane::<3>(v)))
+    }
+    #[inline(always)]
+    fn exp(x: v128) -> v128 {
+        exp_v128(x, Self::madd)
+    }
+}
