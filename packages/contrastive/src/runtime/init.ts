@@ -1,0 +1,160 @@
+import { ContrastiveError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { ABI_VERSION, ISA_NAMES, missingExports, type KernelExports } from './abi.js';
+import { Arena } from './memory.js';
+
+/** The two builds of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
+export type Variant = 'simd128' | 'relaxed';
+
+/** Anything a compiled or compilable module can come from. */
+export type WasmSource = WebAssembly.Module | BufferSource | URL | Response | PromiseLike<Response>;
+
+export interface InitOptions {
+  /**
+   * The kernels module to use instead of the packaged one: a precompiled `WebAssembly.Module`
+   * (required on workerd, which refuses to compile bytes at run time), bytes, a URL or a Response.
+   */
+  wasm?: WasmSource;
+  /** `'auto'` (default) picks `'relaxed'` when `WebAssembly.validate` accepts relaxed SIMD. */
+  variant?: 'auto' | Variant;
+}
+
+export interface RuntimeInfo {
+  variant: Variant;
+  /** Current size of the module's linear memory. */
+  memoryBytes: number;
+  version: string;
+}
+
+/** How an entry point (node, browser, workerd) finds the packaged module of a variant. */
+export type DefaultLoader = (variant: Variant) => WasmSource | Promise<WasmSource>;
+
+interface Runtime {
+  k: KernelExports;
+  variant: Variant;
+  arena: Arena;
+}
+
+let defaultLoader: DefaultLoader | undefined;
+let runtime: Runtime | undefined;
+let pending: Promise<void> | undefined;
+
+/** @internal Set by each entry point (index.node.ts, index.browser.ts, index.workerd.ts). */
+export function setDefaultLoader(loader: DefaultLoader): void {
+  defaultLoader = loader;
+}
+
+// (module (func (result v128) v128.const 0)) : validates iff the engine has SIMD128.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+  ...new Array<number>(16).fill(0), 11,
+]);
+// (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]), 253, 133, 2, 11,
+]);
+
+/** Whether this engine runs the relaxed-SIMD build (Chromium, Deno, Bun, workerd, Node >= 22). */
+export function relaxedSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+}
+
+/**
+ * Loads the kernels. Idempotent: later calls resolve at once, unless they ask for another
+ * variant or pass their own `wasm`, which replaces the running module.
+ */
+export function init(options: InitOptions = {}): Promise<void> {
+  const want = options.variant ?? 'auto';
+  if (want !== 'auto' && want !== 'simd128' && want !== 'relaxed') {
+    return Promise.reject(
+      new ContrastiveError('INVALID_ARGUMENT', `init: variant must be 'auto', 'simd128' or 'relaxed', got ${String(want)}`),
+    );
+  }
+  if (options.wasm === undefined && (want === 'auto' || runtime?.variant === want)) {
+    if (runtime) return Promise.resolve();
+    if (pending) return pending;
+  }
+  const p = load(options.wasm, want).then((rt) => {
+    runtime?.arena.release();
+    runtime = rt;
+  });
+  pending = p.finally(() => {
+    if (pending === p) pending = undefined;
+  });
+  return p;
+}
+
+async function load(source: WasmSource | undefined, want: 'auto' | Variant): Promise<Runtime> {
+  if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_PROBE)) {
+    throw new ContrastiveError('WASM_UNSUPPORTED', 'init: this JavaScript engine lacks WebAssembly SIMD128');
+  }
+  const relaxed = relaxedSimdSupported();
+  if (want === 'relaxed' && !relaxed) {
+    throw new ContrastiveError('WASM_UNSUPPORTED', "init: variant 'relaxed' asked for, but this engine lacks relaxed SIMD");
+  }
+  let instance: WebAssembly.Instance;
+  if (source !== undefined) {
+    instance = await instantiate(source);
+  } else {
+    if (!defaultLoader) {
+      throw new ContrastiveError('INVALID_ARGUMENT', 'init: no packaged module for this runtime; pass init({ wasm })');
+    }
+    const variant: Variant = want === 'auto' ? (relaxed ? 'relaxed' : 'simd128') : want;
+    try {
+      instance = await instantiate(await defaultLoader(variant));
+    } catch (e) {
+      // A package built with only the simd128 module still works where relaxed SIMD exists.
+      if (want !== 'auto' || variant === 'simd128') throw e;
+      instance = await instantiate(await defaultLoader('simd128'));
+    }
+  }
+  const k = checkExports(instance.exports);
+  const isa = ISA_NAMES[k.ct_isa()];
+  if (isa !== 'simd128' && isa !== 'relaxed') {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is a ${String(isa)} build; simd128 or relaxed expected`);
+  }
+  return { k, variant: isa, arena: new Arena(k) };
+}
+
+async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
+  if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, {});
+  if (source instanceof URL) return instantiate(fetch(source));
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+    return (await WebAssembly.instantiate(source, {})).instance;
+  }
+  const response = await source;
+  if (typeof Response !== 'undefined' && response instanceof Response) {
+    if (!response.ok) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `init: fetching the module failed with HTTP ${response.status} (${response.url})`);
+    }
+    const streaming = typeof WebAssembly.instantiateStreaming === 'function'
+      && response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm';
+    if (streaming) return (await WebAssembly.instantiateStreaming(response, {})).instance;
+    return (await WebAssembly.instantiate(await response.arrayBuffer(), {})).instance;
+  }
+  throw new ContrastiveError('INVALID_ARGUMENT', 'init: wasm must be a WebAssembly.Module, bytes, a URL or a Response');
+}
+
+function checkExports(exports: WebAssembly.Exports): KernelExports {
+  const missing = missingExports(exports);
+  if (missing.length > 0) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is not the contrastive kernels (missing ${missing.join(', ')})`);
+  }
+  const k = exports as unknown as KernelExports;
+  if (k.ct_abi_version() !== ABI_VERSION) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: kernels ABI ${k.ct_abi_version()}, this package needs ${ABI_VERSION}`);
+  }
+  return k;
+}
+
+/** @internal The running kernels, for the ops. */
+export function getRuntime(op: string): Runtime {
+  if (!runtime) throw new ContrastiveError('NOT_INITIALIZED', `${op}: call \`await init()\` first`);
+  return runtime;
+}
+
+export function runtimeInfo(): RuntimeInfo {
+  const rt = getRuntime('runtimeInfo');
+  return { variant: rt.variant, memoryBytes: rt.k.memory.buffer.byteLength, version: VERSION };
+}
