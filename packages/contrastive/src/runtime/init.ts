@@ -79,9 +79,11 @@ export function init(options: InitOptions = {}): Promise<void> {
     runtime?.arena.release();
     runtime = rt;
   });
-  pending = p.finally(() => {
+  pending = p;
+  const settle = () => {
     if (pending === p) pending = undefined;
-  });
+  };
+  p.then(settle, settle); // handles the rejection on this side chain; the caller gets p itself
   return p;
 }
 

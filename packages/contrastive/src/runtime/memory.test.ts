@@ -1,0 +1,38 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randn } from '../../../../test/oracle.js';
+import { m } from '../../../../test/util/errors.js';
+import { cosineSimilarity, infoNce, init, ntXent, runtimeInfo, supCon } from '../index.node.js';
+
+beforeAll(() => init());
+
+describe('memory', () => {
+  it('no leak across 10,000 calls: memory stops growing after the first calls', () => {
+    const a = m(randn(16, 32, 1), 16, 32);
+    const b = m(randn(16, 32, 2), 16, 32);
+    const labels = Array.from({ length: 16 }, (_, i) => i % 4);
+    const round = () => {
+      ntXent(a, b, { temperature: 0.1 });
+      infoNce(a, b, { temperature: 0.1, symmetric: true });
+      infoNce(a, b, { temperature: 0.1, negatives: b });
+      supCon(a, labels, { temperature: 0.1 });
+      cosineSimilarity(a, b);
+    };
+    for (let i = 0; i < 10; i++) round();
+    const before = runtimeInfo().memoryBytes;
+    for (let i = 0; i < 2000; i++) round(); // 10,000 calls
+    expect(runtimeInfo().memoryBytes).toBe(before);
+  });
+
+  it('memory growth inside a call does not corrupt results (views are re-derived)', () => {
+    const small = () => ntXent(m([1, 2, 3, 4], 2, 2), m([4, 3, 2, 1], 2, 2), { temperature: 0.5 });
+    const before = small();
+    const start = runtimeInfo().memoryBytes;
+    // big enough to force memory.grow both in the arena and in the kernel's scratch
+    const n = 1500;
+    const big = ntXent(m(randn(n, 256, 3), n, 256), m(randn(n, 256, 4), n, 256), { temperature: 0.1 });
+    expect(runtimeInfo().memoryBytes).toBeGreaterThan(start);
+    expect(Number.isFinite(big.loss)).toBe(true);
+    expect(big.grads.b.data.every(Number.isFinite)).toBe(true);
+    expect(small()).toEqual(before);
+  });
+});
