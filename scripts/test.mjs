@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// `pnpm test`: builds everything, then runs every suite (Rust kernels natively; Vitest in Node
+// and headless Chromium, including the edge-runtime and consumer checks) and ends with one line
+// "N passed, N failed" summing them all. Exit code is non-zero if anything failed.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function run(label, cmd, args, opts = {}) {
+  console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: process.env });
+  if (opts.capture) process.stdout.write(r.stdout ?? '');
+  if (r.error) console.error(r.error.message);
+  return r;
+}
+
+function step(label, cmd, args) {
+  const r = run(label, cmd, args);
+  if (r.status === 0) passed++;
+  else {
+    failed++;
+    failures.push(label);
+  }
+  return r.status === 0;
+}
+
+// 1. builds (each counts as one check: a broken build is a failure, not a crash of this script)
+const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('build package', 'pnpm', ['--filter', 'contrastive', 'build']);
+step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
+
+// 2. Rust kernels, native, against the scalar and float64 oracles
+{
+  const r = run('cargo test', 'cargo', ['test', '--release', '--offline', '-p', 'contrastive-kernels'], { capture: true });
+  let seen = false;
+  for (const m of (r.stdout ?? '').matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+    seen = true;
+  }
+  if (r.status !== 0 && (!seen || !/[1-9]\d* failed/.test(r.stdout ?? ''))) {
+    failed++;
+    failures.push('cargo test (did not run)');
+  } else if (r.status !== 0) failures.push('cargo test');
+}
+
+// 3. Vitest: Node + Chromium projects
+if (built) {
+  const out = `${root}.vitest-results.json`;
+  rmSync(out, { force: true });
+  const r = run('vitest', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  try {
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    passed += j.numPassedTests;
+    failed += j.numFailedTests;
+    if (j.numFailedTests > 0) failures.push('vitest');
+    // a suite that crashed before running its tests is a failure too
+    const broken = j.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
+    if (broken.length) {
+      failed += broken.length;
+      failures.push(...broken.map((f) => `vitest file ${f.name}`));
+    }
+  } catch (e) {
+    failed++;
+    failures.push(`vitest (no results: exit ${r.status})`);
+  }
+} else {
+  failed++;
+  failures.push('vitest (skipped: build failed)');
+}
+
+if (failures.length) console.log(`\nfailed: ${failures.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
