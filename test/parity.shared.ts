@@ -22,11 +22,11 @@ interface Case {
 }
 
 export const families: [string, Case[]][] = [
-  ['ntxent', ntxentCases as Case[]],
-  ['infonce', infonceCases as Case[]],
-  ['infonce_symmetric', symmetricCases as Case[]],
-  ['infonce_negatives', negativesCases as Case[]],
-  ['supcon', supconCases as Case[]],
+  ['ntxent', ntxentCases as unknown as Case[]],
+  ['infonce', infonceCases as unknown as Case[]],
+  ['infonce_symmetric', symmetricCases as unknown as Case[]],
+  ['infonce_negatives', negativesCases as unknown as Case[]],
+  ['supcon', supconCases as unknown as Case[]],
 ];
 
 const mat = (c: Case, name: string) => ({
