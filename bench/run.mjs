@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `pnpm bench`: NT-Xent forward + backward, contrastive vs plain JS vs tfjs-backend-wasm, in one
 // process. See bench/README.md. Needs `pnpm build` first (it imports packages/contrastive/dist).
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -127,6 +128,17 @@ function relErr(x, y) {
   return Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
 }
 
+function gitCommit() {
+  try {
+    const cwd = fileURLToPath(new URL('.', import.meta.url));
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages', '../crates'], { cwd, encoding: 'utf8' }).trim();
+    return dirty ? `${head}, with uncommitted changes in packages/ or crates/` : head;
+  } catch {
+    return 'unknown commit';
+  }
+}
+
 function gc() {
   if (typeof globalThis.gc === 'function') globalThis.gc();
 }
@@ -205,6 +217,17 @@ async function main() {
         `WASM_HAS_SIMD_SUPPORT=${tfInfo.simd}, WASM_HAS_MULTITHREAD_SUPPORT=${tfInfo.multithread}, ` +
         `threads=${tfInfo.threads}, binary ${tfInfo.binary})`
       : '(not run)',
+    commit: gitCommit(),
+    wasm: ['simd128', 'relaxed']
+      .map((v) => {
+        try {
+          const bytes = readFileSync(new URL(`../packages/contrastive/wasm/contrastive-${v}.wasm`, import.meta.url));
+          return `${v} ${bytes.length} B sha256 ${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+        } catch {
+          return `${v} missing`;
+        }
+      })
+      .join(', '),
     loadavgStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
   log('# contrastive benchmark: NT-Xent forward + backward');
@@ -212,7 +235,8 @@ async function main() {
   log(`- date: ${env.date}`);
   log(`- node: ${env.node} (V8 ${env.v8}), flags: ${env.flags}`);
   log(`- cpu: ${env.cpu}; ${env.os}`);
-  log(`- contrastive: ${env.contrastive}, default variant (runtimeInfo): ${env.defaultVariant}; variants timed: ${env.variants}`);
+  log(`- contrastive: ${env.contrastive} (repo at ${env.commit}), default variant (runtimeInfo): ${env.defaultVariant}; variants timed: ${env.variants}`);
+  log(`- contrastive kernels: ${env.wasm}`);
   log(`- tfjs: ${env.tfjs}`);
   log(`- workload: D = ${D}, temperature = ${tau}, seeded Gaussian inputs, loss + gradients w.r.t. both views`);
   log(`- load average at start: ${env.loadavgStart}`);
@@ -277,7 +301,11 @@ async function main() {
         res = impl.fn(a, b, { temperature: tau });
         times.push(performance.now() - t);
       }
+      let memoryBytes;
+      if (impl.variant) memoryBytes = runtimeInfo().memoryBytes;
+      else if (impl.key === 'tfjs') memoryBytes = tfjs.tfjsWasmMemoryBytes();
       row.impls[impl.key] = {
+        memoryBytes,
         median: median(times),
         min: Math.min(...times),
         runs,
@@ -319,6 +347,27 @@ async function main() {
   log('*Nominal 6·(2N)²·D flop (forward u·uᵀ, backward two (2N)²·D products) over ours\' median time; not a');
   log(' count of what any implementation actually executes.');
   log('');
+
+  {
+    const mib = (x) => (x === undefined ? '—' : (x / 1048576).toFixed(x < 1048576 * 10 ? 1 : 0));
+    const mh = ['2N'];
+    for (const impl of impls) if (!impl.plain) mh.push(`${impl.label} wasm memory (MiB)`);
+    if (peers.has('plainjs')) mh.push('plain JS logits matrix (MiB)');
+    const mrows = results.map((r) => {
+      const cells = [String(r.R)];
+      for (const impl of impls) if (!impl.plain) cells.push(mib(r.impls[impl.key].memoryBytes));
+      if (peers.has('plainjs')) cells.push(mib(4 * r.R * r.R));
+      return cells;
+    });
+    log('## Memory');
+    log('');
+    log(table(mh, mrows));
+    log('');
+    log('WebAssembly linear memory after the runs at that size (contrastive: a fresh instance per variant and');
+    log('size; tfjs: one heap for the whole process, so a high-water mark). Plain JS allocates a (2N)² float32');
+    log('matrix per call.');
+    log('');
+  }
 
   // Agreement at benchmark sizes, against plain JS (float64 accumulation) when it ran.
   if (peers.has('plainjs')) {

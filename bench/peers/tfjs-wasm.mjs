@@ -192,3 +192,8 @@ export function cosineTfjs(a, b) {
 export function tfjsLeakedTensors() {
   return tf.memory().numTensors - masks.size - rollIdx.size;
 }
+
+/** Size of the backend's WebAssembly heap (it grows and never shrinks: a high-water mark). */
+export function tfjsWasmMemoryBytes() {
+  return tf.backend().wasm.HEAPU8.buffer.byteLength;
+}
