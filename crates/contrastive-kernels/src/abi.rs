@@ -8,6 +8,7 @@
 //! * return 0 = OK, 1 = OUT_OF_MEMORY, 2 = INVALID_ARGUMENT. The TS side validates first, so
 //!   2 only guards against a caller that skipped validation: nothing here traps on bad input.
 
+use crate::gemm::{gemm, Packs, Strided};
 use crate::loss::{cosine::cosine, infonce, ntxent::ntxent, supcon::supcon, LossOut};
 use crate::simd::{Best, Isa};
 use crate::Oom;
@@ -96,22 +97,12 @@ unsafe fn finish(r: Result<LossOut, Oom>, out: *mut f64) -> i32 {
 /// # Safety
 /// Pointers must reference buffers of the stated sizes inside this module's memory.
 #[no_mangle]
-pub unsafe extern "C" fn ct_ntxent(
-    z: *const f32,
-    rows: usize,
-    d: usize,
-    tau: f32,
-    gz: *mut f32,
-    out: *mut f64,
-) -> i32 {
+pub unsafe extern "C" fn ct_ntxent(z: *const f32, rows: usize, d: usize, tau: f32, gz: *mut f32, out: *mut f64) -> i32 {
     if rows == 0 || rows % 2 != 0 || d == 0 || !tau_ok(tau) {
         return INVALID_ARGUMENT;
     }
     let n = rows * d;
-    finish(
-        ntxent::<Best>(slice(z, n), rows, d, tau, slice_mut(gz, n)),
-        out,
-    )
+    finish(ntxent::<Best>(slice(z, n), rows, d, tau, slice_mut(gz, n)), out)
 }
 
 /// InfoNCE query -> key with in-batch negatives; `symmetric` != 0 gives the CLIP loss.
@@ -139,18 +130,7 @@ pub unsafe extern "C" fn ct_infonce(
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
     };
-    finish(
-        infonce::infonce::<Best>(
-            slice(q, len),
-            slice(k, len),
-            n,
-            d,
-            tau,
-            symmetric != 0,
-            grads,
-        ),
-        out,
-    )
+    finish(infonce::infonce::<Best>(slice(q, len), slice(k, len), n, d, tau, symmetric != 0, grads), out)
 }
 
 /// InfoNCE with an explicit shared set of m negatives (m may be 0).
@@ -172,36 +152,15 @@ pub unsafe extern "C" fn ct_infonce_negatives(
     gneg: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0
-        || d == 0
-        || !tau_ok(tau)
-        || gq.is_null() != gp.is_null()
-        || gq.is_null() != gneg.is_null()
-    {
+    if n == 0 || d == 0 || !tau_ok(tau) || gq.is_null() != gp.is_null() || gq.is_null() != gneg.is_null() {
         return INVALID_ARGUMENT;
     }
     let (len, mlen) = (n * d, m * d);
-    let grads = match (
-        slice_mut(gq, len),
-        slice_mut(gp, len),
-        slice_mut(gneg, mlen),
-    ) {
+    let grads = match (slice_mut(gq, len), slice_mut(gp, len), slice_mut(gneg, mlen)) {
         (Some(a), Some(b), Some(c)) => Some((a, b, c)),
         _ => None,
     };
-    finish(
-        infonce::infonce_negatives::<Best>(
-            slice(q, len),
-            slice(p, len),
-            n,
-            slice(neg, mlen),
-            m,
-            d,
-            tau,
-            grads,
-        ),
-        out,
-    )
+    finish(infonce::infonce_negatives::<Best>(slice(q, len), slice(p, len), n, slice(neg, mlen), m, d, tau, grads), out)
 }
 
 /// Supervised contrastive loss; `labels` are dense ids, each < rows.
@@ -226,10 +185,7 @@ pub unsafe extern "C" fn ct_supcon(
         return INVALID_ARGUMENT;
     }
     let n = rows * d;
-    finish(
-        supcon::<Best>(slice(z, n), labels, rows, d, tau, slice_mut(gz, n)),
-        out,
-    )
+    finish(supcon::<Best>(slice(z, n), labels, rows, d, tau, slice_mut(gz, n)), out)
 }
 
 /// Cosine-similarity matrix (ra x rb) of the rows of a and b; b null = a against itself.
@@ -237,28 +193,52 @@ pub unsafe extern "C" fn ct_supcon(
 /// # Safety
 /// As [`ct_ntxent`]; `out` holds ra * rb floats.
 #[no_mangle]
-pub unsafe extern "C" fn ct_cosine(
-    a: *const f32,
-    ra: usize,
-    b: *const f32,
-    rb: usize,
-    d: usize,
-    out: *mut f32,
-) -> i32 {
+pub unsafe extern "C" fn ct_cosine(a: *const f32, ra: usize, b: *const f32, rb: usize, d: usize, out: *mut f32) -> i32 {
     if ra == 0 || d == 0 || out.is_null() || (!b.is_null() && rb == 0) {
         return INVALID_ARGUMENT;
     }
-    let other = if b.is_null() {
-        None
-    } else {
-        Some((slice(b, rb * d), rb))
-    };
+    let other = if b.is_null() { None } else { Some((slice(b, rb * d), rb)) };
     let cols = if b.is_null() { ra } else { rb };
     let out = core::slice::from_raw_parts_mut(out, ra * cols);
     match cosine::<Best>(slice(a, ra * d), ra, other, d, out) {
         Ok(()) => OK,
         Err(Oom) => OUT_OF_MEMORY,
     }
+}
+
+/// General matrix product C (m x n) = A · B (+ C when `accumulate` != 0), all row-major, with
+/// A stored m x k (or k x m when `trans_a` != 0) and B stored k x n (or n x k when `trans_b` != 0).
+///
+/// # Safety
+/// As [`ct_ntxent`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_gemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    trans_a: u32,
+    b: *const f32,
+    trans_b: u32,
+    c: *mut f32,
+    accumulate: u32,
+) -> i32 {
+    if m == 0 || n == 0 || c.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let (sa, sb) = (slice(a, m * k), slice(b, k * n));
+    let av = if trans_a != 0 { Strided::transposed(sa, m) } else { Strided::rows(sa, k) };
+    let bv = if trans_b != 0 { Strided::transposed(sb, k) } else { Strided::rows(sb, n) };
+    let c = core::slice::from_raw_parts_mut(c, m * n);
+    if accumulate == 0 {
+        c.fill(0.0);
+    }
+    let mut packs = match Packs::new() {
+        Ok(p) => p,
+        Err(Oom) => return OUT_OF_MEMORY,
+    };
+    gemm::<Best>(m, n, k, av, bv, c, n, &mut packs);
+    OK
 }
 
 #[cfg(test)]
@@ -270,63 +250,18 @@ mod tests {
         let z = [1.0f32; 6];
         let mut out = [0.0f64; 2];
         unsafe {
+            assert_eq!(ct_ntxent(z.as_ptr(), 3, 2, 0.1, core::ptr::null_mut(), out.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_ntxent(z.as_ptr(), 2, 3, 0.0, core::ptr::null_mut(), out.as_mut_ptr()), INVALID_ARGUMENT);
             assert_eq!(
-                ct_ntxent(
-                    z.as_ptr(),
-                    3,
-                    2,
-                    0.1,
-                    core::ptr::null_mut(),
-                    out.as_mut_ptr()
-                ),
-                INVALID_ARGUMENT
-            );
-            assert_eq!(
-                ct_ntxent(
-                    z.as_ptr(),
-                    2,
-                    3,
-                    0.0,
-                    core::ptr::null_mut(),
-                    out.as_mut_ptr()
-                ),
-                INVALID_ARGUMENT
-            );
-            assert_eq!(
-                ct_ntxent(
-                    z.as_ptr(),
-                    2,
-                    3,
-                    f32::NAN,
-                    core::ptr::null_mut(),
-                    out.as_mut_ptr()
-                ),
+                ct_ntxent(z.as_ptr(), 2, 3, f32::NAN, core::ptr::null_mut(), out.as_mut_ptr()),
                 INVALID_ARGUMENT
             );
             let labels = [0u32, 5];
             assert_eq!(
-                ct_supcon(
-                    z.as_ptr(),
-                    labels.as_ptr(),
-                    2,
-                    3,
-                    0.1,
-                    core::ptr::null_mut(),
-                    out.as_mut_ptr()
-                ),
+                ct_supcon(z.as_ptr(), labels.as_ptr(), 2, 3, 0.1, core::ptr::null_mut(), out.as_mut_ptr()),
                 INVALID_ARGUMENT
             );
-            assert_eq!(
-                ct_ntxent(
-                    z.as_ptr(),
-                    2,
-                    3,
-                    0.5,
-                    core::ptr::null_mut(),
-                    out.as_mut_ptr()
-                ),
-                OK
-            );
+            assert_eq!(ct_ntxent(z.as_ptr(), 2, 3, 0.5, core::ptr::null_mut(), out.as_mut_ptr()), OK);
         }
     }
 

@@ -26,19 +26,11 @@ pub struct Strided<'a> {
 impl<'a> Strided<'a> {
     /// Row-major matrix with `cols` columns.
     pub fn rows(data: &'a [f32], cols: usize) -> Self {
-        Strided {
-            data,
-            rs: cols,
-            cs: 1,
-        }
+        Strided { data, rs: cols, cs: 1 }
     }
     /// The transpose of a row-major matrix with `cols` columns.
     pub fn transposed(data: &'a [f32], cols: usize) -> Self {
-        Strided {
-            data,
-            rs: 1,
-            cs: cols,
-        }
+        Strided { data, rs: 1, cs: cols }
     }
     #[inline(always)]
     fn at(&self, r: usize, c: usize) -> f32 {
@@ -54,10 +46,70 @@ pub struct Packs {
 
 impl Packs {
     pub fn new() -> Result<Self, Oom> {
-        Ok(Packs {
-            a: try_vec(MC * KC)?,
-            b: try_vec(KC * NC)?,
-        })
+        Ok(Packs { a: try_vec(MC * KC)?, b: try_vec(KC * NC)? })
+    }
+}
+
+/// B (k x n) packed once for many products with different A: every KC slice, every NR panel,
+/// in the order the macro-kernel reads them. Pays off when one B meets many row blocks of A
+/// (the loss kernels multiply each block of rows by the same column matrix).
+pub struct PackedB {
+    data: Vec<f32>,
+    k: usize,
+    n: usize,
+}
+
+impl PackedB {
+    pub fn new(b: Strided, k: usize, n: usize) -> Result<Self, Oom> {
+        let np = n.div_ceil(NR) * NR;
+        let mut data = try_vec(k * np)?;
+        let mut pc = 0;
+        while pc < k {
+            let kc = KC.min(k - pc);
+            pack_b(&b, pc, kc, 0, n, &mut data[pc * np..(pc + kc) * np]);
+            pc += kc;
+        }
+        Ok(PackedB { data, k, n })
+    }
+}
+
+/// C += A · B[:, col0..col0 + n] for a prepacked B; the loop nest of [`gemm`] minus the B
+/// packing. `col0` must be a multiple of [`NR`] (panels start there).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_packed<I: Isa>(
+    m: usize,
+    a: Strided,
+    b: &PackedB,
+    col0: usize,
+    n: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    let k = b.k;
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    assert!(col0 % NR == 0 && col0 + n <= b.n && c.len() >= (m - 1) * ldc + n);
+    let np = b.n.div_ceil(NR) * NR;
+    let mut jc = 0;
+    while jc < n {
+        let nc = NC.min(n - jc);
+        let mut pc = 0;
+        while pc < k {
+            let kc = KC.min(k - pc);
+            let start = pc * np + (col0 + jc) * kc;
+            let bp = &b.data[start..start + nc.div_ceil(NR) * NR * kc];
+            let mut ic = 0;
+            while ic < m {
+                let mc = MC.min(m - ic);
+                pack_a(&a, ic, mc, pc, kc, &mut packs.a);
+                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, &mut c[ic * ldc + jc..], ldc);
+                ic += mc;
+            }
+            pc += kc;
+        }
+        jc += nc;
     }
 }
 
@@ -140,15 +192,7 @@ fn pack_a(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f3
     }
 }
 
-fn macro_kernel<I: Isa>(
-    mc: usize,
-    nc: usize,
-    kc: usize,
-    pa: &[f32],
-    pb: &[f32],
-    c: &mut [f32],
-    ldc: usize,
-) {
+fn macro_kernel<I: Isa>(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32], c: &mut [f32], ldc: usize) {
     let mut tile = [0.0f32; MR * NR];
     for jp in 0..nc.div_ceil(NR) {
         let w = NR.min(nc - jp * NR);
@@ -159,9 +203,7 @@ fn macro_kernel<I: Isa>(
             let c0 = ip * MR * ldc + jp * NR;
             if h == MR && w == NR {
                 // SAFETY: the tile lies inside c (checked by gemm's assert), panels hold kc steps.
-                unsafe {
-                    kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), c.as_mut_ptr().add(c0), ldc)
-                };
+                unsafe { kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), c.as_mut_ptr().add(c0), ldc) };
             } else {
                 tile.fill(0.0);
                 unsafe { kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr(), NR) };
@@ -190,16 +232,16 @@ unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut 
     for _ in 0..kc {
         let b0 = I::load(b);
         let b1 = I::load(b.add(4));
-        let a0 = I::splat(*a);
+        let a0 = I::load_splat(a.add(0));
         c00 = I::madd(a0, b0, c00);
         c01 = I::madd(a0, b1, c01);
-        let a1 = I::splat(*a.add(1));
+        let a1 = I::load_splat(a.add(1));
         c10 = I::madd(a1, b0, c10);
         c11 = I::madd(a1, b1, c11);
-        let a2 = I::splat(*a.add(2));
+        let a2 = I::load_splat(a.add(2));
         c20 = I::madd(a2, b0, c20);
         c21 = I::madd(a2, b1, c21);
-        let a3 = I::splat(*a.add(3));
+        let a3 = I::load_splat(a.add(3));
         c30 = I::madd(a3, b0, c30);
         c31 = I::madd(a3, b1, c31);
         a = a.add(MR);
@@ -214,15 +256,7 @@ unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut 
 }
 
 /// The oracle: C += A · B by the textbook triple loop, accumulating in f64.
-pub fn gemm_reference(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Strided,
-    b: Strided,
-    c: &mut [f32],
-    ldc: usize,
-) {
+pub fn gemm_reference(m: usize, n: usize, k: usize, a: Strided, b: Strided, c: &mut [f32], ldc: usize) {
     for i in 0..m {
         for j in 0..n {
             let mut s = 0.0f64;
@@ -244,16 +278,8 @@ mod tests {
         let mut rng = Rng(m as u64 * 1000003 + n as u64 * 7919 + k as u64);
         let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
         let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
-        let av = if ta {
-            Strided::transposed(&a, m)
-        } else {
-            Strided::rows(&a, k)
-        };
-        let bv = if tb {
-            Strided::transposed(&b, k)
-        } else {
-            Strided::rows(&b, n)
-        };
+        let av = if ta { Strided::transposed(&a, m) } else { Strided::rows(&a, k) };
+        let bv = if tb { Strided::transposed(&b, k) } else { Strided::rows(&b, n) };
         let ldc = n + 3;
         let init: Vec<f32> = (0..m.max(1) * ldc).map(|_| rng.normal()).collect();
         let mut c1 = init.clone();
@@ -263,12 +289,7 @@ mod tests {
         gemm_reference(m, n, k, av, bv, &mut c2, ldc);
         let tol = 1e-5 * (k as f32).sqrt().max(1.0) * 4.0;
         for i in 0..c1.len() {
-            assert!(
-                (c1[i] - c2[i]).abs() <= tol,
-                "m{m} n{n} k{k} ta{ta} tb{tb} at {i}: {} vs {}",
-                c1[i],
-                c2[i]
-            );
+            assert!((c1[i] - c2[i]).abs() <= tol, "m{m} n{n} k{k} ta{ta} tb{tb} at {i}: {} vs {}", c1[i], c2[i]);
         }
         // the padding columns between n and ldc are never written
         for i in 0..m {
@@ -300,19 +321,45 @@ mod tests {
     }
 
     #[test]
+    fn prepacked_b_gives_the_same_product() {
+        for &(m, n, k) in &[(1usize, 1usize, 1usize), (5, 9, 3), (67, NC + 13, KC + 7), (3, 1030, 129)] {
+            let mut rng = Rng((m * 31 + n * 7 + k) as u64);
+            let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+            for tb in [false, true] {
+                let bv = if tb { Strided::transposed(&b, k) } else { Strided::rows(&b, n) };
+                let mut packs = Packs::new().unwrap();
+                let mut c1 = vec![0.5f32; m * n];
+                let mut c2 = c1.clone();
+                gemm::<Scalar4>(m, n, k, Strided::rows(&a, k), bv, &mut c1, n, &mut packs);
+                let pb = PackedB::new(bv, k, n).unwrap();
+                gemm_packed::<Scalar4>(m, Strided::rows(&a, k), &pb, 0, n, &mut c2, n, &mut packs);
+                assert_eq!(c1, c2, "m{m} n{n} k{k} tb{tb}");
+                // a column window starting on a panel boundary
+                if n > 2 * NR {
+                    let (c0, w) = (NR, n - NR - 1);
+                    let mut c3 = vec![0.0f32; m * w];
+                    let mut c4 = vec![0.0f32; m * w];
+                    gemm_packed::<Scalar4>(m, Strided::rows(&a, k), &pb, c0, w, &mut c3, w, &mut packs);
+                    let bw = if tb {
+                        Strided { data: &b[c0 * k..], rs: 1, cs: k }
+                    } else {
+                        Strided { data: &b[c0..], rs: n, cs: 1 }
+                    };
+                    gemm_reference(m, w, k, Strided::rows(&a, k), bw, &mut c4, w);
+                    for (x, y) in c3.iter().zip(&c4) {
+                        assert!((x - y).abs() < 1e-3, "window m{m} n{n} k{k}: {x} vs {y}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn empty_dimensions_leave_c_untouched() {
         let mut packs = Packs::new().unwrap();
         let mut c = vec![1.0f32; 4];
-        gemm::<Scalar4>(
-            2,
-            2,
-            0,
-            Strided::rows(&[], 0),
-            Strided::rows(&[], 2),
-            &mut c,
-            2,
-            &mut packs,
-        );
+        gemm::<Scalar4>(2, 2, 0, Strided::rows(&[], 0), Strided::rows(&[], 2), &mut c, 2, &mut packs);
         assert_eq!(c, vec![1.0; 4]);
     }
 }

@@ -20,7 +20,7 @@
 //! Excluded entries are skipped (the row is processed as two ranges around them), never set
 //! to -inf and exponentiated.
 
-use crate::gemm::{gemm, Packs, Strided};
+use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided};
 use crate::loss::normalize::{axpy, dot};
 use crate::loss::LossOut;
 use crate::simd::{exp_f32, Isa};
@@ -78,6 +78,9 @@ pub fn run<I: Isa>(p: &Problem, mut grads: Option<Grads>) -> Result<LossOut, Oom
     let mut s = try_vec(bs * cols)?;
     let mut gpos = try_vec(bs)?;
     let mut packs = Packs::new()?;
+    // Y meets every row block twice (as Y^T in the logits, as Y in dL/dx): pack it once each way.
+    let yt = PackedB::new(Strided::transposed(y, d), d, cols)?;
+    let yn = if grads.is_some() { Some(PackedB::new(Strided::rows(y, d), cols, d)?) } else { None };
     let inv_tau = p.inv_tau;
     let (mut loss, mut dtau) = (0.0f64, 0.0f64);
 
@@ -87,16 +90,7 @@ pub fn run<I: Isa>(p: &Problem, mut grads: Option<Grads>) -> Result<LossOut, Oom
         let sb = &mut s[..b * cols];
         sb.fill(0.0);
         let xb = &p.x[r0 * d..(r0 + b) * d];
-        gemm::<I>(
-            b,
-            cols,
-            d,
-            Strided::rows(xb, d),
-            Strided::transposed(y, d),
-            sb,
-            cols,
-            &mut packs,
-        );
+        gemm_packed::<I>(b, Strided::rows(xb, d), &yt, 0, cols, sb, cols, &mut packs);
 
         for i in 0..b {
             let r = r0 + i;
@@ -109,11 +103,7 @@ pub fn run<I: Isa>(p: &Problem, mut grads: Option<Grads>) -> Result<LossOut, Oom
             }
             let excl = if p.self_sim { r } else { cols };
             let (lo, rest) = row.split_at_mut(excl.min(cols));
-            let hi = if rest.is_empty() {
-                rest
-            } else {
-                &mut rest[1..]
-            };
+            let hi = if rest.is_empty() { rest } else { &mut rest[1..] };
 
             // pass 1: cosines -> logits, row max
             let mut m = scale_max::<I>(lo, inv_tau).max(scale_max::<I>(hi, inv_tau));
@@ -192,45 +182,20 @@ pub fn run<I: Isa>(p: &Problem, mut grads: Option<Grads>) -> Result<LossOut, Oom
 
         if let Some(g) = grads.as_mut() {
             // dL/dx_block += G · Y
-            gemm::<I>(
-                b,
-                d,
-                cols,
-                Strided::rows(sb, cols),
-                Strided::rows(y, d),
-                &mut g.gx[r0 * d..],
-                d,
-                &mut packs,
-            );
+            let yn = yn.as_ref().expect("packed when grads are asked for");
+            gemm_packed::<I>(b, Strided::rows(sb, cols), yn, 0, d, &mut g.gx[r0 * d..], d, &mut packs);
             // dL/dY += G^T · X_block
             let gy: &mut [f32] = match g.gy.as_deref_mut() {
                 Some(gy) => gy,
                 None => &mut *g.gx,
             };
-            gemm::<I>(
-                cols,
-                d,
-                b,
-                Strided::transposed(sb, cols),
-                Strided::rows(xb, d),
-                gy,
-                d,
-                &mut packs,
-            );
+            gemm::<I>(cols, d, b, Strided::transposed(sb, cols), Strided::rows(xb, d), gy, d, &mut packs);
             if let Targets::Paired(pv) = p.targets {
                 let gp = g.gp.as_mut().expect("paired targets need gp");
                 for i in 0..b {
                     let r = r0 + i;
-                    axpy::<I>(
-                        gpos[i],
-                        &pv[r * d..(r + 1) * d],
-                        &mut g.gx[r * d..(r + 1) * d],
-                    );
-                    axpy::<I>(
-                        gpos[i],
-                        &xb[i * d..(i + 1) * d],
-                        &mut gp[r * d..(r + 1) * d],
-                    );
+                    axpy::<I>(gpos[i], &pv[r * d..(r + 1) * d], &mut g.gx[r * d..(r + 1) * d]);
+                    axpy::<I>(gpos[i], &xb[i * d..(i + 1) * d], &mut gp[r * d..(r + 1) * d]);
                 }
             }
         }
@@ -241,7 +206,7 @@ pub fn run<I: Isa>(p: &Problem, mut grads: Option<Grads>) -> Result<LossOut, Oom
 
 /// v *= s in place; returns max(v) (-inf when empty).
 #[inline]
-fn scale_max<I: Isa>(v: &mut [f32], s: f32) -> f32 {
+pub(crate) fn scale_max<I: Isa>(v: &mut [f32], s: f32) -> f32 {
     let n = v.len();
     let body = n - n % 4;
     let vs = I::splat(s);

@@ -14,13 +14,7 @@ fn unit<I: Isa>(x: &[f32], rows: usize, d: usize) -> Result<Vec<f32>, Oom> {
 }
 
 /// `out`: ra x rb, overwritten.
-pub fn cosine<I: Isa>(
-    a: &[f32],
-    ra: usize,
-    b: Option<(&[f32], usize)>,
-    d: usize,
-    out: &mut [f32],
-) -> Result<(), Oom> {
+pub fn cosine<I: Isa>(a: &[f32], ra: usize, b: Option<(&[f32], usize)>, d: usize, out: &mut [f32]) -> Result<(), Oom> {
     let ua = unit::<I>(a, ra, d)?;
     let ub;
     let (yb, rb) = match b {
@@ -32,16 +26,7 @@ pub fn cosine<I: Isa>(
     };
     out[..ra * rb].fill(0.0);
     let mut packs = Packs::new()?;
-    gemm::<I>(
-        ra,
-        rb,
-        d,
-        Strided::rows(&ua, d),
-        Strided::transposed(yb, d),
-        out,
-        rb,
-        &mut packs,
-    );
+    gemm::<I>(ra, rb, d, Strided::rows(&ua, d), Strided::transposed(yb, d), out, rb, &mut packs);
     Ok(())
 }
 

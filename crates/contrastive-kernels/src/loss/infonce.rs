@@ -23,12 +23,7 @@ fn normed<I: Isa>(x: &[f32], rows: usize, d: usize) -> Result<Normed, Oom> {
     let mut inv = try_vec(rows)?;
     let mut clamped = vec![false; rows];
     normalize::forward::<I>(x, rows, d, &mut u, &mut inv, &mut clamped);
-    Ok(Normed {
-        u,
-        inv,
-        clamped,
-        rows,
-    })
+    Ok(Normed { u, inv, clamped, rows })
 }
 
 impl Normed {
@@ -52,11 +47,7 @@ pub fn infonce<I: Isa>(
     let idx: Vec<u32> = (0..n as u32).collect();
     let w = if symmetric { 0.5 } else { 1.0 } / n as f32;
     let weight = vec![w; n];
-    let directions: &[(&Normed, &Normed)] = if symmetric {
-        &[(&qn, &kn), (&kn, &qn)]
-    } else {
-        &[(&qn, &kn)]
-    };
+    let directions: &[(&Normed, &Normed)] = if symmetric { &[(&qn, &kn), (&kn, &qn)] } else { &[(&qn, &kn)] };
     let mut total = LossOut::default();
     let mut grads = grads;
     if let Some((gq, gk)) = grads.as_mut() {
@@ -76,16 +67,8 @@ pub fn infonce<I: Isa>(
             inv_tau: 1.0 / tau,
         };
         let g = grads.as_mut().map(|(gq, gk)| {
-            let (gx, gy) = if dir == 0 {
-                (&mut **gq, &mut **gk)
-            } else {
-                (&mut **gk, &mut **gq)
-            };
-            Grads {
-                gx,
-                gy: Some(gy),
-                gp: None,
-            }
+            let (gx, gy) = if dir == 0 { (&mut **gq, &mut **gk) } else { (&mut **gk, &mut **gq) };
+            Grads { gx, gy: Some(gy), gp: None }
         });
         let out = run::<I>(&problem, g)?;
         total.loss += out.loss;
@@ -131,14 +114,7 @@ pub fn infonce_negatives<I: Isa>(
             gq.fill(0.0);
             gp.fill(0.0);
             gn.fill(0.0);
-            let out = run::<I>(
-                &problem,
-                Some(Grads {
-                    gx: gq,
-                    gy: Some(gn),
-                    gp: Some(gp),
-                }),
-            )?;
+            let out = run::<I>(&problem, Some(Grads { gx: gq, gy: Some(gn), gp: Some(gp) }))?;
             qn.backward::<I>(gq, d);
             pn.backward::<I>(gp, d);
             nn.backward::<I>(gn, d);
@@ -161,17 +137,9 @@ mod tests {
                     let q = rand_rows(n, d, (d * 31 + n) as u64);
                     let k = rand_rows(n, d, (d * 37 + n + 1) as u64);
                     let (mut gq, mut gk) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
-                    let out = infonce::<Scalar4>(&q, &k, n, d, 0.2, sym, Some((&mut gq, &mut gk)))
-                        .unwrap();
-                    assert_eq!(
-                        out,
-                        infonce::<Scalar4>(&q, &k, n, d, 0.2, sym, None).unwrap()
-                    );
-                    let fam = if sym {
-                        Family::Symmetric
-                    } else {
-                        Family::InfoNce
-                    };
+                    let out = infonce::<Scalar4>(&q, &k, n, d, 0.2, sym, Some((&mut gq, &mut gk))).unwrap();
+                    assert_eq!(out, infonce::<Scalar4>(&q, &k, n, d, 0.2, sym, None).unwrap());
+                    let fam = if sym { Family::Symmetric } else { Family::InfoNce };
                     check_grads(&fam, &[&q, &k], d, 0.2, out, &[&gq, &gk]);
                 }
             }
@@ -185,33 +153,13 @@ mod tests {
                 let q = rand_rows(n, d, (d + n * 7 + m) as u64);
                 let p = rand_rows(n, d, (d + n * 11 + m) as u64);
                 let ng = rand_rows(m, d, (d + n * 13 + m) as u64);
-                let (mut gq, mut gp, mut gn) = (
-                    vec![0.0f32; n * d],
-                    vec![0.0f32; n * d],
-                    vec![0.0f32; m * d],
-                );
-                let out = infonce_negatives::<Scalar4>(
-                    &q,
-                    &p,
-                    n,
-                    &ng,
-                    m,
-                    d,
-                    0.1,
-                    Some((&mut gq, &mut gp, &mut gn)),
-                )
-                .unwrap();
+                let (mut gq, mut gp, mut gn) = (vec![0.0f32; n * d], vec![0.0f32; n * d], vec![0.0f32; m * d]);
+                let out =
+                    infonce_negatives::<Scalar4>(&q, &p, n, &ng, m, d, 0.1, Some((&mut gq, &mut gp, &mut gn))).unwrap();
                 if m == 0 {
                     assert_eq!(out.loss, 0.0);
                 }
-                check_grads(
-                    &Family::Negatives { n, m },
-                    &[&q, &p, &ng],
-                    d,
-                    0.1,
-                    out,
-                    &[&gq, &gp, &gn],
-                );
+                check_grads(&Family::Negatives { n, m }, &[&q, &p, &ng], d, 0.1, out, &[&gq, &gp, &gn]);
             }
         }
     }

@@ -6,6 +6,7 @@ pub mod cosine;
 pub mod infonce;
 pub mod normalize;
 pub mod ntxent;
+pub mod selfsim;
 pub mod supcon;
 
 #[cfg(test)]

@@ -63,10 +63,7 @@ pub fn axpy<I: Isa>(alpha: f32, x: &[f32], y: &mut [f32]) {
     let mut i = 0;
     unsafe {
         while i < body {
-            I::store(
-                py.add(i),
-                I::madd(va, I::load(px.add(i)), I::load(py.add(i))),
-            );
+            I::store(py.add(i), I::madd(va, I::load(px.add(i)), I::load(py.add(i))));
             i += 4;
         }
     }
@@ -78,22 +75,11 @@ pub fn axpy<I: Isa>(alpha: f32, x: &[f32], y: &mut [f32]) {
 
 /// u = normalize(z) row by row; `inv[i]` = 1 / max(||z_i||, EPS) and `clamped[i]` records
 /// whether the clamp was active (the backward pass differs there).
-pub fn forward<I: Isa>(
-    z: &[f32],
-    rows: usize,
-    d: usize,
-    u: &mut [f32],
-    inv: &mut [f32],
-    clamped: &mut [bool],
-) {
+pub fn forward<I: Isa>(z: &[f32], rows: usize, d: usize, u: &mut [f32], inv: &mut [f32], clamped: &mut [bool]) {
     for i in 0..rows {
         let zi = &z[i * d..(i + 1) * d];
         let n = row_norm::<I>(zi);
-        let (s, c) = if n >= EPS {
-            (1.0 / n, false)
-        } else {
-            (1.0 / EPS, true)
-        };
+        let (s, c) = if n >= EPS { (1.0 / n, false) } else { (1.0 / EPS, true) };
         inv[i] = s;
         clamped[i] = c;
         let ui = &mut u[i * d..(i + 1) * d];
@@ -104,14 +90,7 @@ pub fn forward<I: Isa>(
 }
 
 /// In place: g (= dL/du on entry) becomes dL/dz.
-pub fn backward<I: Isa>(
-    g: &mut [f32],
-    u: &[f32],
-    rows: usize,
-    d: usize,
-    inv: &[f32],
-    clamped: &[bool],
-) {
+pub fn backward<I: Isa>(g: &mut [f32], u: &[f32], rows: usize, d: usize, inv: &[f32], clamped: &[bool]) {
     for i in 0..rows {
         let gi = &mut g[i * d..(i + 1) * d];
         let s = inv[i];
@@ -139,7 +118,10 @@ mod tests {
         let big = vec![3e30f32, 4e30];
         assert!((row_norm::<Scalar4>(&big) / 5e30 - 1.0).abs() < 1e-6);
         let max = vec![f32::MAX, f32::MAX];
-        assert!((row_norm::<Scalar4>(&max) / f32::MAX - 2f32.sqrt()).abs() < 1e-6 || row_norm::<Scalar4>(&max).is_infinite());
+        assert!(
+            (row_norm::<Scalar4>(&max) / f32::MAX - 2f32.sqrt()).abs() < 1e-6
+                || row_norm::<Scalar4>(&max).is_infinite()
+        );
         // below EPS the exact value does not matter, only that it is under the clamp
         for tiny in [vec![3e-30f32, 4e-30], vec![1e-39f32, 2e-39, 1e-45]] {
             assert!(row_norm::<Scalar4>(&tiny) < EPS);

@@ -3,53 +3,28 @@
 //!   L = 1/(2N) sum_i [ -l_{i,p(i)} + lse_{k != i} l_ik ],  l = u u^T / tau.
 //! dL/du = (G + G^T) u with G = (P - Y) / (2N tau), then back through the normalization.
 
-use super::core::{run, Grads, Problem, Targets};
+use super::core::Targets;
 use super::normalize;
+use super::selfsim::run_self;
 use super::LossOut;
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
 /// `z`: rows x d with rows = 2N (a's rows, then b's). `gz`, when given, receives dL/dz.
-pub fn ntxent<I: Isa>(
-    z: &[f32],
-    rows: usize,
-    d: usize,
-    tau: f32,
-    gz: Option<&mut [f32]>,
-) -> Result<LossOut, Oom> {
+pub fn ntxent<I: Isa>(z: &[f32], rows: usize, d: usize, tau: f32, gz: Option<&mut [f32]>) -> Result<LossOut, Oom> {
     assert!(rows % 2 == 0);
     let n = rows / 2;
     let mut u = try_vec(rows * d)?;
     let mut inv = try_vec(rows)?;
     let mut clamped = vec![false; rows];
     normalize::forward::<I>(z, rows, d, &mut u, &mut inv, &mut clamped);
-    let idx: Vec<u32> = (0..rows)
-        .map(|i| if i < n { i + n } else { i - n } as u32)
-        .collect();
+    let idx: Vec<u32> = (0..rows).map(|i| if i < n { i + n } else { i - n } as u32).collect();
     let weight = vec![1.0 / rows as f32; rows];
-    let problem = Problem {
-        x: &u,
-        rows,
-        y: &u,
-        cols: rows,
-        d,
-        self_sim: true,
-        targets: Targets::Index(&idx),
-        weight: &weight,
-        inv_tau: 1.0 / tau,
-    };
     match gz {
-        None => run::<I>(&problem, None),
+        None => run_self::<I>(&u, rows, d, Targets::Index(&idx), &weight, 1.0 / tau, None),
         Some(g) => {
             g.fill(0.0);
-            let out = run::<I>(
-                &problem,
-                Some(Grads {
-                    gx: g,
-                    gy: None,
-                    gp: None,
-                }),
-            )?;
+            let out = run_self::<I>(&u, rows, d, Targets::Index(&idx), &weight, 1.0 / tau, Some(&mut *g))?;
             normalize::backward::<I>(g, &u, rows, d, &inv, &clamped);
             Ok(out)
         }
@@ -67,10 +42,7 @@ mod tests {
         let mut g = vec![0.0f32; z.len()];
         let out = ntxent::<Scalar4>(&z, 2 * n, d, tau, Some(&mut g)).unwrap();
         let loss_only = ntxent::<Scalar4>(&z, 2 * n, d, tau, None).unwrap();
-        assert_eq!(
-            out, loss_only,
-            "the loss-only path must give the same loss and dtau"
-        );
+        assert_eq!(out, loss_only, "the loss-only path must give the same loss and dtau");
         check_grads(&Family::NtXent, &[&z], d, tau, out, &[&g]);
     }
 

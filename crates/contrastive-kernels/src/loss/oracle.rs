@@ -48,9 +48,7 @@ fn infonce64(q: &[f64], k: &[f64], d: usize, tau: f64) -> f64 {
     let n = q.len() / d;
     let mut l = 0.0;
     for i in 0..n {
-        let row: Vec<f64> = (0..n)
-            .map(|j| dotd(&qu[i * d..(i + 1) * d], &ku[j * d..(j + 1) * d]) / tau)
-            .collect();
+        let row: Vec<f64> = (0..n).map(|j| dotd(&qu[i * d..(i + 1) * d], &ku[j * d..(j + 1) * d]) / tau).collect();
         l += lse(&row) - row[i];
     }
     l / n as f64
@@ -67,15 +65,11 @@ pub fn loss64(f: &Family, x: &[Vec<f64>], d: usize, tau: f64) -> f64 {
             };
             let (mut l, mut anchors) = (0.0, 0usize);
             for i in 0..r {
-                let pos: Vec<usize> = (0..r)
-                    .filter(|&k| k != i && labels[k] == labels[i])
-                    .collect();
+                let pos: Vec<usize> = (0..r).filter(|&k| k != i && labels[k] == labels[i]).collect();
                 if pos.is_empty() {
                     continue;
                 }
-                let lg: Vec<f64> = (0..r)
-                    .map(|k| dotd(&u[i * d..(i + 1) * d], &u[k * d..(k + 1) * d]) / tau)
-                    .collect();
+                let lg: Vec<f64> = (0..r).map(|k| dotd(&u[i * d..(i + 1) * d], &u[k * d..(k + 1) * d]) / tau).collect();
                 let cand: Vec<f64> = (0..r).filter(|&k| k != i).map(|k| lg[k]).collect();
                 let z = lse(&cand);
                 l += pos.iter().map(|&p| z - lg[p]).sum::<f64>() / pos.len() as f64;
@@ -88,9 +82,7 @@ pub fn loss64(f: &Family, x: &[Vec<f64>], d: usize, tau: f64) -> f64 {
             }
         }
         Family::InfoNce => infonce64(&x[0], &x[1], d, tau),
-        Family::Symmetric => {
-            0.5 * (infonce64(&x[0], &x[1], d, tau) + infonce64(&x[1], &x[0], d, tau))
-        }
+        Family::Symmetric => 0.5 * (infonce64(&x[0], &x[1], d, tau) + infonce64(&x[1], &x[0], d, tau)),
         Family::Negatives { n, m } => {
             let (q, p, ng) = (unit(&x[0], d), unit(&x[1], d), unit(&x[2], d));
             let mut l = 0.0;
@@ -106,34 +98,14 @@ pub fn loss64(f: &Family, x: &[Vec<f64>], d: usize, tau: f64) -> f64 {
 }
 
 /// Asserts the f32 kernel's loss, d loss/d tau and input gradients against the f64 oracle.
-pub fn check_grads(
-    f: &Family,
-    inputs: &[&[f32]],
-    d: usize,
-    tau: f32,
-    out: LossOut,
-    grads: &[&[f32]],
-) {
-    let x: Vec<Vec<f64>> = inputs
-        .iter()
-        .map(|v| v.iter().map(|&a| a as f64).collect())
-        .collect();
+pub fn check_grads(f: &Family, inputs: &[&[f32]], d: usize, tau: f32, out: LossOut, grads: &[&[f32]]) {
+    let x: Vec<Vec<f64>> = inputs.iter().map(|v| v.iter().map(|&a| a as f64).collect()).collect();
     let t = tau as f64;
     let l = loss64(f, &x, d, t);
-    assert!(
-        (out.loss - l).abs() <= 2e-4 * (1.0 + l.abs()),
-        "loss {} vs oracle {}",
-        out.loss,
-        l
-    );
+    assert!((out.loss - l).abs() <= 2e-4 * (1.0 + l.abs()), "loss {} vs oracle {}", out.loss, l);
     let h = 1e-6 * t;
     let fd_tau = (loss64(f, &x, d, t + h) - loss64(f, &x, d, t - h)) / (2.0 * h);
-    assert!(
-        (out.dtau - fd_tau).abs() <= 1e-3 * (1.0 + fd_tau.abs()),
-        "dtau {} vs fd {}",
-        out.dtau,
-        fd_tau
-    );
+    assert!((out.dtau - fd_tau).abs() <= 1e-3 * (1.0 + fd_tau.abs()), "dtau {} vs fd {}", out.dtau, fd_tau);
     for (which, g) in grads.iter().enumerate() {
         let mut fd = vec![0.0f64; g.len()];
         let mut xs = x.clone();
@@ -152,10 +124,7 @@ pub fn check_grads(
         let gmax = fd.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         // Where the true gradient is ~0 (D = 1, identical rows) f32 rounding leaves about
         // eps / (tau * ||x||); the reference tolerances use the same floor.
-        let min_norm = x[which]
-            .chunks(d)
-            .map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt())
-            .fold(f64::MAX, f64::min);
+        let min_norm = x[which].chunks(d).map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(f64::MAX, f64::min);
         let floor = 1e-5 / (t * min_norm.max(1e-12));
         for e in 0..g.len() {
             assert!(

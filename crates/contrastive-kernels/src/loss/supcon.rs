@@ -3,8 +3,9 @@
 //!   L = 1/|A| sum_{i in A} -1/|P(i)| sum_{p in P(i)} [ l_ip - lse_{k != i} l_ik ].
 //! Anchors without positives are left out of the mean; with no anchor at all, L = 0.
 
-use super::core::{run, Grads, Problem, Targets};
+use super::core::Targets;
 use super::normalize;
+use super::selfsim::run_self;
 use super::LossOut;
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
@@ -23,44 +24,24 @@ pub fn supcon<I: Isa>(
         count[l as usize] += 1;
     }
     let anchors = labels.iter().filter(|&&l| count[l as usize] > 1).count();
-    let w = if anchors > 0 {
-        1.0 / anchors as f32
-    } else {
-        0.0
-    };
-    let weight: Vec<f32> = labels
-        .iter()
-        .map(|&l| if count[l as usize] > 1 { w } else { 0.0 })
-        .collect();
+    let w = if anchors > 0 { 1.0 / anchors as f32 } else { 0.0 };
+    let weight: Vec<f32> = labels.iter().map(|&l| if count[l as usize] > 1 { w } else { 0.0 }).collect();
     let mut u = try_vec(rows * d)?;
     let mut inv = try_vec(rows)?;
     let mut clamped = vec![false; rows];
     normalize::forward::<I>(z, rows, d, &mut u, &mut inv, &mut clamped);
-    let problem = Problem {
-        x: &u,
-        rows,
-        y: &u,
-        cols: rows,
-        d,
-        self_sim: true,
-        targets: Targets::Labels {
-            labels,
-            count: &count,
-        },
-        weight: &weight,
-        inv_tau: 1.0 / tau,
-    };
     match gz {
-        None => run::<I>(&problem, None),
+        None => run_self::<I>(&u, rows, d, Targets::Labels { labels, count: &count }, &weight, 1.0 / tau, None),
         Some(g) => {
             g.fill(0.0);
-            let out = run::<I>(
-                &problem,
-                Some(Grads {
-                    gx: g,
-                    gy: None,
-                    gp: None,
-                }),
+            let out = run_self::<I>(
+                &u,
+                rows,
+                d,
+                Targets::Labels { labels, count: &count },
+                &weight,
+                1.0 / tau,
+                Some(&mut *g),
             )?;
             normalize::backward::<I>(g, &u, rows, d, &inv, &clamped);
             Ok(out)
@@ -78,19 +59,12 @@ mod tests {
     #[test]
     fn matches_oracle_with_multi_positives_and_singletons() {
         for &d in &[1usize, 3, 5, 17, 129] {
-            for labels in [
-                vec![0u32, 0, 1, 1],
-                vec![0, 1, 0, 2, 1, 3, 0],
-                vec![2, 2, 2, 2, 2],
-            ] {
+            for labels in [vec![0u32, 0, 1, 1], vec![0, 1, 0, 2, 1, 3, 0], vec![2, 2, 2, 2, 2]] {
                 let rows = labels.len();
                 let z = rand_rows(rows, d, (d * 3 + rows) as u64);
                 let mut g = vec![0.0f32; rows * d];
                 let out = supcon::<Scalar4>(&z, &labels, rows, d, 0.3, Some(&mut g)).unwrap();
-                assert_eq!(
-                    out,
-                    supcon::<Scalar4>(&z, &labels, rows, d, 0.3, None).unwrap()
-                );
+                assert_eq!(out, supcon::<Scalar4>(&z, &labels, rows, d, 0.3, None).unwrap());
                 check_grads(&Family::SupCon(labels.clone()), &[&z], d, 0.3, out, &[&g]);
             }
         }

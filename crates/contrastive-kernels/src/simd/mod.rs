@@ -5,11 +5,7 @@
 //! oracle: it runs the same tiling, tails and polynomial as the SIMD code, lane by lane,
 //! so native `cargo test` exercises every SIMD-shaped code path.
 
-#[cfg(all(
-    target_arch = "wasm32",
-    target_feature = "simd128",
-    target_feature = "relaxed-simd"
-))]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128", target_feature = "relaxed-simd"))]
 pub mod relaxed;
 pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -26,6 +22,10 @@ pub trait Isa {
     /// `p` must point at 4 writable f32 (no alignment required).
     unsafe fn store(p: *mut f32, v: Self::V);
     fn splat(x: f32) -> Self::V;
+    /// Broadcast of the f32 at `p` (one `v128.load32_splat` in wasm).
+    /// # Safety
+    /// `p` must point at a readable f32.
+    unsafe fn load_splat(p: *const f32) -> Self::V;
     fn add(a: Self::V, b: Self::V) -> Self::V;
     fn sub(a: Self::V, b: Self::V) -> Self::V;
     fn mul(a: Self::V, b: Self::V) -> Self::V;
@@ -38,17 +38,9 @@ pub trait Isa {
     fn exp(x: Self::V) -> Self::V;
 }
 
-#[cfg(all(
-    target_arch = "wasm32",
-    target_feature = "simd128",
-    target_feature = "relaxed-simd"
-))]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128", target_feature = "relaxed-simd"))]
 pub type Best = relaxed::Relaxed;
-#[cfg(all(
-    target_arch = "wasm32",
-    target_feature = "simd128",
-    not(target_feature = "relaxed-simd")
-))]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128", not(target_feature = "relaxed-simd")))]
 pub type Best = simd128::Simd128;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub type Best = scalar::Scalar4;
@@ -62,14 +54,8 @@ pub const EXP_LO: f32 = -87.33654;
 pub const LOG2E: f32 = core::f32::consts::LOG2_E;
 pub const LN2_HI: f32 = 0.693_359_4;
 pub const LN2_LO: f32 = -2.121_944_4e-4;
-pub const EXP_P: [f32; 6] = [
-    1.987_569_1e-4,
-    1.398_199_9e-3,
-    8.333_452e-3,
-    4.166_579_6e-2,
-    1.666_666_5e-1,
-    5.000_000_1e-1,
-];
+pub const EXP_P: [f32; 6] =
+    [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
 
 /// Scalar e^x, bit-for-bit the algorithm every [`Isa::exp`] runs per lane
 /// (so a row's SIMD body and its scalar tail agree).

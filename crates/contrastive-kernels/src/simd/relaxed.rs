@@ -19,6 +19,10 @@ impl Isa for Relaxed {
         Simd128::store(p, v)
     }
     #[inline(always)]
+    unsafe fn load_splat(p: *const f32) -> v128 {
+        Simd128::load_splat(p)
+    }
+    #[inline(always)]
     fn splat(x: f32) -> v128 {
         f32x4_splat(x)
     }

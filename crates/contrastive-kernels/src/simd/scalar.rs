@@ -18,6 +18,10 @@ impl Isa for Scalar4 {
         }
     }
     #[inline(always)]
+    unsafe fn load_splat(p: *const f32) -> [f32; 4] {
+        [*p; 4]
+    }
+    #[inline(always)]
     fn splat(x: f32) -> [f32; 4] {
         [x; 4]
     }
@@ -35,12 +39,7 @@ impl Isa for Scalar4 {
     }
     #[inline(always)]
     fn max(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
-        [
-            a[0].max(b[0]),
-            a[1].max(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
+        [a[0].max(b[0]), a[1].max(b[1]), a[2].max(b[2]), a[3].max(b[3])]
     }
     #[inline(always)]
     fn madd(a: [f32; 4], b: [f32; 4], c: [f32; 4]) -> [f32; 4] {

@@ -11,10 +11,7 @@ pub struct Simd128;
 pub fn exp_v128(x: v128, madd: impl Fn(v128, v128, v128) -> v128) -> v128 {
     let x = f32x4_pmin(f32x4_pmax(x, f32x4_splat(EXP_LO)), f32x4_splat(EXP_HI));
     let n = f32x4_nearest(f32x4_mul(x, f32x4_splat(LOG2E)));
-    let r = f32x4_sub(
-        f32x4_sub(x, f32x4_mul(n, f32x4_splat(LN2_HI))),
-        f32x4_mul(n, f32x4_splat(LN2_LO)),
-    );
+    let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, f32x4_splat(LN2_HI))), f32x4_mul(n, f32x4_splat(LN2_LO)));
     let mut p = f32x4_splat(EXP_P[0]);
     p = madd(p, r, f32x4_splat(EXP_P[1]));
     p = madd(p, r, f32x4_splat(EXP_P[2]));
@@ -36,6 +33,10 @@ impl Isa for Simd128 {
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: v128) {
         v128_store(p as *mut v128, v)
+    }
+    #[inline(always)]
+    unsafe fn load_splat(p: *const f32) -> v128 {
+        v128_load32_splat(p as *const u32)
     }
     #[inline(always)]
     fn splat(x: f32) -> v128 {

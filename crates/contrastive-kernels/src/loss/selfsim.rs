@@ -1,0 +1,398 @@
+//! The self-similarity case of the row cross-entropy (NT-Xent, SupCon), exploiting the symmetry
+//! of l = U U^T / tau: each pair of rows is multiplied once instead of twice.
+//!
+//! Same loss as [`super::core`] with x = y = U and the diagonal excluded:
+//!   L = sum_i w_i (lse_i - T_i),   G_ik = w_i (P_ik - Y_ik) / tau,   dL/dU = (G + G^T) U.
+//! Rows are cut into panels of PANEL rows. Only the tiles on or right of the diagonal are
+//! computed, l[I, J] for panel I and columns J >= I, in chunks of CHUNK columns.
+//!
+//! Pass 1 (statistics). Each row keeps an online log-sum-exp: running max m_i, s_i = sum
+//! exp(l - m_i), se_i = sum exp(l - m_i)(l - m_i) (for dL/dtau), and its target sum T_i. A tile
+//! updates the rows of I along its rows and the rows of J (J right of I) along its columns, so
+//! every off-diagonal entry reaches both of its rows exactly once. When a max grows from m to m',
+//! s <- s e^(m - m') and se <- e^(m - m') (se + s (m - m')).
+//!
+//! Pass 2 (gradient). The tiles are recomputed; with lse known, a right-of-diagonal tile holds
+//!   H_ik = G_ik + G_ki = c_i e^(l_ik - lse_i) + c_k e^(l_ik - lse_k) - c_i Y_ik - c_k Y_ki,
+//! with c_i = w_i / tau, so dU_I += H U_J and dU_J += H^T U_I. The diagonal tile holds G_II,
+//! symmetrized to G_II + G_II^T, and goes to dU_I only.
+//! Cost: 4 R^2 D flops (logits once in each pass, two products in pass 2) instead of the 6 R^2 D
+//! of the plain streaming kernel; scratch O(PANEL x CHUNK).
+
+use super::core::{scale_max, Targets};
+use super::LossOut;
+use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided, NR};
+use crate::simd::{exp_f32, Isa};
+use crate::{try_vec, Oom};
+
+const PANEL: usize = 64;
+const CHUNK: usize = 2048;
+// A finite stand-in for -inf as the initial running max: e^(m - m') is then 0, never 0 * inf.
+const M0: f32 = -1e30;
+
+const _: () = assert!(PANEL % NR == 0 && CHUNK % NR == 0);
+
+/// Per-row online statistics.
+struct Stats {
+    m: Vec<f32>,
+    s: Vec<f32>,
+    se: Vec<f32>,
+    t: Vec<f32>,
+}
+
+#[inline]
+fn rescale(m: &mut f32, s: &mut f32, se: &mut f32, mx: f32) {
+    if mx > *m {
+        let f = exp_f32(*m - mx);
+        *se = f * (*se + *s * (*m - mx));
+        *s *= f;
+        *m = mx;
+    }
+}
+
+/// Sum of exp(v - m) and of exp(v - m)(v - m), without writing v.
+#[inline]
+fn exp_sums_ro<I: Isa>(v: &[f32], m: f32) -> (f32, f32) {
+    let n = v.len();
+    let body = n - n % 4;
+    let vm = I::splat(m);
+    let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
+    let p = v.as_ptr();
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n.
+    unsafe {
+        while k < body {
+            let t = I::sub(I::load(p.add(k)), vm);
+            let e = I::exp(t);
+            s = I::add(s, e);
+            se = I::madd(e, t, se);
+            k += 4;
+        }
+    }
+    let (mut s, mut se) = (I::hsum(s), I::hsum(se));
+    while k < n {
+        let t = v[k] - m;
+        let e = exp_f32(t);
+        s += e;
+        se += e * t;
+        k += 1;
+    }
+    (s, se)
+}
+
+/// Column-direction update: columns k0..k1 of the `rows` x ld block update the stats of the
+/// rows `base + k` (the rows those columns stand for).
+fn column_stats<I: Isa>(blk: &[f32], ld: usize, rows: usize, k0: usize, k1: usize, st: &mut Stats, base: usize) {
+    let mut k = k0;
+    let p = blk.as_ptr();
+    while k + 4 <= k1 {
+        // SAFETY: every i * ld + k + 3 < rows * ld.
+        unsafe {
+            let mut mx = I::splat(M0);
+            for i in 0..rows {
+                mx = I::max(mx, I::load(p.add(i * ld + k)));
+            }
+            let r = base + k;
+            let mut old = [0.0f32; 4];
+            I::store(old.as_mut_ptr(), mx);
+            let mut mv = [0.0f32; 4];
+            for l in 0..4 {
+                rescale(&mut st.m[r + l], &mut st.s[r + l], &mut st.se[r + l], old[l]);
+                mv[l] = st.m[r + l];
+            }
+            let vm = I::load(mv.as_ptr());
+            let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
+            for i in 0..rows {
+                let t = I::sub(I::load(p.add(i * ld + k)), vm);
+                let e = I::exp(t);
+                s = I::add(s, e);
+                se = I::madd(e, t, se);
+            }
+            let (mut sa, mut sea) = ([0.0f32; 4], [0.0f32; 4]);
+            I::store(sa.as_mut_ptr(), s);
+            I::store(sea.as_mut_ptr(), se);
+            for l in 0..4 {
+                st.s[r + l] += sa[l];
+                st.se[r + l] += sea[l];
+            }
+        }
+        k += 4;
+    }
+    while k < k1 {
+        let r = base + k;
+        let mx = (0..rows).fold(M0, |m, i| m.max(blk[i * ld + k]));
+        rescale(&mut st.m[r], &mut st.s[r], &mut st.se[r], mx);
+        let m = st.m[r];
+        for i in 0..rows {
+            let t = blk[i * ld + k] - m;
+            let e = exp_f32(t);
+            st.s[r] += e;
+            st.se[r] += e * t;
+        }
+        k += 1;
+    }
+}
+
+/// `u`: unit rows (rows x d). `gu`: dL/dU accumulator (added to). Targets: Index or Labels.
+#[allow(clippy::too_many_arguments)]
+pub fn run_self<I: Isa>(
+    u: &[f32],
+    rows: usize,
+    d: usize,
+    targets: Targets,
+    weight: &[f32],
+    inv_tau: f32,
+    gu: Option<&mut [f32]>,
+) -> Result<LossOut, Oom> {
+    if rows < 2 {
+        // a single row has no candidate: no term, no gradient
+        return Ok(LossOut::default());
+    }
+    let ut = PackedB::new(Strided::transposed(u, d), d, rows)?;
+    let mut blk = try_vec(PANEL * CHUNK)?;
+    let mut packs = Packs::new()?;
+    let mut st = Stats { m: vec![M0; rows], s: try_vec(rows)?, se: try_vec(rows)?, t: try_vec(rows)? };
+    let tiles = |i0: usize| (i0..rows).step_by(CHUNK).map(move |c0| (c0, CHUNK.min(rows - c0)));
+
+    // ---- pass 1: statistics ----
+    for i0 in (0..rows).step_by(PANEL) {
+        let h = PANEL.min(rows - i0);
+        for (c0, w) in tiles(i0) {
+            let b = &mut blk[..h * w];
+            b.fill(0.0);
+            gemm_packed::<I>(h, Strided::rows(&u[i0 * d..], d), &ut, c0, w, b, w, &mut packs);
+            scale_max::<I>(b, inv_tau);
+            // columns right of the panel: their rows' statistics and targets
+            let k0 = (i0 + h).saturating_sub(c0);
+            column_stats::<I>(b, w, h, k0, w, &mut st, c0);
+            for k in k0..w {
+                let r = c0 + k;
+                match targets {
+                    Targets::Index(ix) => {
+                        let t = ix[r] as usize;
+                        if t >= i0 && t < i0 + h {
+                            st.t[r] += b[(t - i0) * w + k];
+                        }
+                    }
+                    Targets::Labels { labels, .. } => {
+                        for i in 0..h {
+                            if labels[i0 + i] == labels[r] {
+                                st.t[r] += b[i * w + k];
+                            }
+                        }
+                    }
+                    Targets::Paired(_) => unreachable!("paired targets are not self-similarity"),
+                }
+            }
+            // the panel's own rows, along the tile's rows (diagonal skipped)
+            for i in 0..h {
+                let r = i0 + i;
+                let row = &b[i * w..(i + 1) * w];
+                let (lo, hi) =
+                    if r >= c0 && r < c0 + w { (&row[..r - c0], &row[r - c0 + 1..]) } else { (row, &row[..0]) };
+                let mx = lo.iter().chain(hi).fold(M0, |m, &v| m.max(v));
+                rescale(&mut st.m[r], &mut st.s[r], &mut st.se[r], mx);
+                let m = st.m[r];
+                let (s1, e1) = exp_sums_ro::<I>(lo, m);
+                let (s2, e2) = exp_sums_ro::<I>(hi, m);
+                st.s[r] += s1 + s2;
+                st.se[r] += e1 + e2;
+                match targets {
+                    Targets::Index(ix) => {
+                        let t = ix[r] as usize;
+                        if t >= c0 && t < c0 + w && t != r {
+                            st.t[r] += row[t - c0];
+                        }
+                    }
+                    Targets::Labels { labels, .. } => {
+                        for (k, v) in row.iter().enumerate() {
+                            if c0 + k != r && labels[c0 + k] == labels[r] {
+                                st.t[r] += v;
+                            }
+                        }
+                    }
+                    Targets::Paired(_) => unreachable!(),
+                }
+            }
+        }
+    }
+
+    // ---- loss, d/dtau, and what pass 2 needs: lse_i and c_i = w_i / tau ----
+    let (mut loss, mut dtau) = (0.0f64, 0.0f64);
+    let mut lse = try_vec(rows)?;
+    let mut c = try_vec(rows)?;
+    let mut yw = try_vec(rows)?; // the target weight of row i's positives, times c_i
+    for r in 0..rows {
+        let npos = match targets {
+            Targets::Labels { labels, count } => count[labels[r] as usize] as f32 - 1.0,
+            _ => 1.0,
+        };
+        lse[r] = st.m[r] + st.s[r].ln();
+        let w = weight[r];
+        if w == 0.0 || npos == 0.0 {
+            continue;
+        }
+        let t = st.t[r] / npos - st.m[r];
+        loss += w as f64 * ((st.s[r] as f64).ln() - t as f64);
+        dtau -= (w * inv_tau) as f64 * ((st.se[r] / st.s[r]) as f64 - t as f64);
+        c[r] = w * inv_tau;
+        yw[r] = c[r] / npos;
+    }
+    let Some(gu) = gu else {
+        return Ok(LossOut { loss, dtau });
+    };
+
+    // ---- pass 2: gradient ----
+    for i0 in (0..rows).step_by(PANEL) {
+        let h = PANEL.min(rows - i0);
+        for (c0, w) in tiles(i0) {
+            let b = &mut blk[..h * w];
+            b.fill(0.0);
+            gemm_packed::<I>(h, Strided::rows(&u[i0 * d..], d), &ut, c0, w, b, w, &mut packs);
+            scale_max::<I>(b, inv_tau);
+            let k0 = (i0 + h).saturating_sub(c0); // first column right of the panel
+            for i in 0..h {
+                let r = i0 + i;
+                let row = &mut b[i * w..(i + 1) * w];
+                let (ci, li) = (c[r], lse[r]);
+                // inside the panel's own square: G only (its transpose is in the same square)
+                for v in row[..k0].iter_mut() {
+                    *v = ci * exp_f32(*v - li);
+                }
+                two_sided::<I>(&mut row[k0..], ci, li, &c[c0 + k0..c0 + w], &lse[c0 + k0..c0 + w]);
+                if r >= c0 && r < c0 + w {
+                    row[r - c0] = 0.0;
+                }
+                // minus Y along the row
+                match targets {
+                    Targets::Index(ix) => {
+                        let t = ix[r] as usize;
+                        if t >= c0 && t < c0 + w {
+                            row[t - c0] -= yw[r];
+                        }
+                    }
+                    Targets::Labels { labels, .. } => {
+                        for (k, v) in row.iter_mut().enumerate() {
+                            if c0 + k != r && labels[c0 + k] == labels[r] {
+                                *v -= yw[r];
+                            }
+                        }
+                    }
+                    Targets::Paired(_) => unreachable!(),
+                }
+            }
+            // minus Y along the columns right of the panel (G_ki's share of H_ik)
+            for k in k0..w {
+                let r = c0 + k;
+                match targets {
+                    Targets::Index(ix) => {
+                        let t = ix[r] as usize;
+                        if t >= i0 && t < i0 + h {
+                            b[(t - i0) * w + k] -= yw[r];
+                        }
+                    }
+                    Targets::Labels { labels, .. } => {
+                        for i in 0..h {
+                            if labels[i0 + i] == labels[r] {
+                                b[i * w + k] -= yw[r];
+                            }
+                        }
+                    }
+                    Targets::Paired(_) => unreachable!(),
+                }
+            }
+            // the diagonal square: G_II -> G_II + G_II^T
+            if k0 > 0 {
+                for i in 0..h {
+                    for j in i + 1..h {
+                        let s = b[i * w + j] + b[j * w + i];
+                        b[i * w + j] = s;
+                        b[j * w + i] = s;
+                    }
+                }
+            }
+            // dU_I += H U_J (the whole tile), dU_J += H^T U_I (right of the panel)
+            gemm::<I>(h, d, w, Strided::rows(b, w), Strided::rows(&u[c0 * d..], d), &mut gu[i0 * d..], d, &mut packs);
+            if k0 < w {
+                let ht = Strided { data: &b[k0..], rs: 1, cs: w };
+                gemm::<I>(w - k0, d, h, ht, Strided::rows(&u[i0 * d..], d), &mut gu[(c0 + k0) * d..], d, &mut packs);
+            }
+        }
+    }
+    Ok(LossOut { loss, dtau })
+}
+
+/// v_k <- ci exp(v_k - li) + c_k exp(v_k - lse_k): both rows' softmax terms of one logit.
+#[inline]
+fn two_sided<I: Isa>(v: &mut [f32], ci: f32, li: f32, c: &[f32], lse: &[f32]) {
+    let n = v.len();
+    let body = n - n % 4;
+    let (vci, vli) = (I::splat(ci), I::splat(li));
+    let p = v.as_mut_ptr();
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n = c.len() = lse.len().
+    unsafe {
+        while k < body {
+            let x = I::load(p.add(k));
+            let e1 = I::exp(I::sub(x, vli));
+            let e2 = I::exp(I::sub(x, I::load(lse.as_ptr().add(k))));
+            I::store(p.add(k), I::madd(vci, e1, I::mul(I::load(c.as_ptr().add(k)), e2)));
+            k += 4;
+        }
+    }
+    while k < n {
+        v[k] = ci * exp_f32(v[k] - li) + c[k] * exp_f32(v[k] - lse[k]);
+        k += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loss::core::{run, Grads, Problem};
+    use crate::loss::oracle::rand_rows;
+    use crate::simd::scalar::Scalar4;
+
+    /// Two independent implementations of the same loss: the symmetric two-pass tiles against
+    /// the plain streaming kernel, on a size that spans several panels and several chunks.
+    fn compare(rows: usize, d: usize, targets: Targets, weight: &[f32]) {
+        let mut u = rand_rows(rows, d, rows as u64 + d as u64);
+        for r in u.chunks_mut(d) {
+            let n = r.iter().map(|v| v * v).sum::<f32>().sqrt();
+            r.iter_mut().for_each(|v| *v /= n);
+        }
+        let mut g1 = vec![0.0f32; rows * d];
+        let mut g2 = vec![0.0f32; rows * d];
+        let a = run_self::<Scalar4>(&u, rows, d, targets, weight, 5.0, Some(&mut g1)).unwrap();
+        let p = Problem { x: &u, rows, y: &u, cols: rows, d, self_sim: true, targets, weight, inv_tau: 5.0 };
+        let b = run::<Scalar4>(&p, Some(Grads { gx: &mut g2, gy: None, gp: None })).unwrap();
+        assert!((a.loss - b.loss).abs() < 1e-5 * (1.0 + b.loss.abs()), "loss {} vs {}", a.loss, b.loss);
+        assert!((a.dtau - b.dtau).abs() < 1e-4 * (1.0 + b.dtau.abs()), "dtau {} vs {}", a.dtau, b.dtau);
+        let gmax = g2.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        for (i, (x, y)) in g1.iter().zip(&g2).enumerate() {
+            assert!((x - y).abs() <= 1e-4 * gmax, "row {} col {}: {x} vs {y}", i / d, i % d);
+        }
+        let c = run_self::<Scalar4>(&u, rows, d, targets, weight, 5.0, None).unwrap();
+        assert_eq!(c, a, "loss-only must give the same loss and dtau");
+    }
+
+    #[test]
+    fn symmetric_tiles_match_the_streaming_kernel_across_panels_and_chunks() {
+        let rows = 2 * CHUNK + 2 * PANEL + 6; // several chunks, a ragged last panel and chunk
+        let n = rows / 2;
+        let idx: Vec<u32> = (0..rows).map(|i| if i < n { i + n } else { i - n } as u32).collect();
+        compare(rows, 5, Targets::Index(&idx), &vec![1.0 / rows as f32; rows]);
+    }
+
+    #[test]
+    fn symmetric_tiles_match_with_labels_and_left_out_anchors() {
+        let rows = CHUNK + 3 * PANEL + 1;
+        // labels 0..37 repeating, plus a few singletons (left out of the mean)
+        let labels: Vec<u32> = (0..rows as u32).map(|i| if i % 97 == 5 { 40 + i / 97 } else { i % 37 }).collect();
+        let mut count = vec![0u32; rows];
+        labels.iter().for_each(|&l| count[l as usize] += 1);
+        let anchors = labels.iter().filter(|&&l| count[l as usize] > 1).count() as f32;
+        let weight: Vec<f32> = labels.iter().map(|&l| if count[l as usize] > 1 { 1.0 / anchors } else { 0.0 }).collect();
+        compare(rows, 3, Targets::Labels { labels: &labels, count: &count }, &weight);
+    }
+}
