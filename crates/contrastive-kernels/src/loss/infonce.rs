@@ -5,6 +5,7 @@
 //! Explicit negatives (unpaired): row i's logits are [q^_i . p^_i, q^_i . n^_1, ..., q^_i . n^_M] / tau
 //! with target 0: L = 1/N sum_i [ -l_i0 + lse_{j=0..M} l_ij ].
 
+use super::clip::run_clip;
 use super::core::{run, Grads, Problem, Targets};
 use super::normalize;
 use super::LossOut;
@@ -44,21 +45,21 @@ pub fn infonce<I: Isa>(
 ) -> Result<LossOut, Oom> {
     let qn = normed::<I>(q, n, d)?;
     let kn = normed::<I>(k, n, d)?;
-    let idx: Vec<u32> = (0..n as u32).collect();
-    let w = if symmetric { 0.5 } else { 1.0 } / n as f32;
-    let weight = vec![w; n];
-    let directions: &[(&Normed, &Normed)] = if symmetric { &[(&qn, &kn), (&kn, &qn)] } else { &[(&qn, &kn)] };
-    let mut total = LossOut::default();
     let mut grads = grads;
     if let Some((gq, gk)) = grads.as_mut() {
         gq.fill(0.0);
         gk.fill(0.0);
     }
-    for (dir, (x, y)) in directions.iter().enumerate() {
+    let total = if symmetric {
+        // both directions from one sweep of the logit tiles
+        run_clip::<I>(&qn.u, &kn.u, n, d, 1.0 / tau, grads.as_mut().map(|(gq, gk)| (&mut **gq, &mut **gk)))?
+    } else {
+        let idx: Vec<u32> = (0..n as u32).collect();
+        let weight = vec![1.0 / n as f32; n];
         let problem = Problem {
-            x: &x.u,
+            x: &qn.u,
             rows: n,
-            y: &y.u,
+            y: &kn.u,
             cols: n,
             d,
             self_sim: false,
@@ -66,14 +67,8 @@ pub fn infonce<I: Isa>(
             weight: &weight,
             inv_tau: 1.0 / tau,
         };
-        let g = grads.as_mut().map(|(gq, gk)| {
-            let (gx, gy) = if dir == 0 { (&mut **gq, &mut **gk) } else { (&mut **gk, &mut **gq) };
-            Grads { gx, gy: Some(gy), gp: None }
-        });
-        let out = run::<I>(&problem, g)?;
-        total.loss += out.loss;
-        total.dtau += out.dtau;
-    }
+        run::<I>(&problem, grads.as_mut().map(|(gq, gk)| Grads { gx: &mut **gq, gy: Some(&mut **gk), gp: None }))?
+    };
     if let Some((gq, gk)) = grads {
         qn.backward::<I>(gq, d);
         kn.backward::<I>(gk, d);

@@ -25,23 +25,23 @@ use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided, NR};
 use crate::simd::{exp_f32, Isa};
 use crate::{try_vec, Oom};
 
-const PANEL: usize = 64;
-const CHUNK: usize = 2048;
+pub(crate) const PANEL: usize = 64;
+pub(crate) const CHUNK: usize = 2048;
 // A finite stand-in for -inf as the initial running max: e^(m - m') is then 0, never 0 * inf.
-const M0: f32 = -1e30;
+pub(crate) const M0: f32 = -1e30;
 
 const _: () = assert!(PANEL % NR == 0 && CHUNK % NR == 0);
 
 /// Per-row online statistics.
-struct Stats {
-    m: Vec<f32>,
-    s: Vec<f32>,
-    se: Vec<f32>,
-    t: Vec<f32>,
+pub(crate) struct Stats {
+    pub m: Vec<f32>,
+    pub s: Vec<f32>,
+    pub se: Vec<f32>,
+    pub t: Vec<f32>,
 }
 
 #[inline]
-fn rescale(m: &mut f32, s: &mut f32, se: &mut f32, mx: f32) {
+pub(crate) fn rescale(m: &mut f32, s: &mut f32, se: &mut f32, mx: f32) {
     if mx > *m {
         let f = exp_f32(*m - mx);
         *se = f * (*se + *s * (*m - mx));
@@ -52,7 +52,7 @@ fn rescale(m: &mut f32, s: &mut f32, se: &mut f32, mx: f32) {
 
 /// Sum of exp(v - m) and of exp(v - m)(v - m), without writing v.
 #[inline]
-fn exp_sums_ro<I: Isa>(v: &[f32], m: f32) -> (f32, f32) {
+pub(crate) fn exp_sums_ro<I: Isa>(v: &[f32], m: f32) -> (f32, f32) {
     let n = v.len();
     let body = n - n % 4;
     let vm = I::splat(m);
@@ -82,7 +82,15 @@ fn exp_sums_ro<I: Isa>(v: &[f32], m: f32) -> (f32, f32) {
 
 /// Column-direction update: columns k0..k1 of the `rows` x ld block update the stats of the
 /// rows `base + k` (the rows those columns stand for).
-fn column_stats<I: Isa>(blk: &[f32], ld: usize, rows: usize, k0: usize, k1: usize, st: &mut Stats, base: usize) {
+pub(crate) fn column_stats<I: Isa>(
+    blk: &[f32],
+    ld: usize,
+    rows: usize,
+    k0: usize,
+    k1: usize,
+    st: &mut Stats,
+    base: usize,
+) {
     let mut k = k0;
     let p = blk.as_ptr();
     while k + 4 <= k1 {
@@ -324,7 +332,7 @@ pub fn run_self<I: Isa>(
 
 /// v_k <- ci exp(v_k - li) + c_k exp(v_k - lse_k): both rows' softmax terms of one logit.
 #[inline]
-fn two_sided<I: Isa>(v: &mut [f32], ci: f32, li: f32, c: &[f32], lse: &[f32]) {
+pub(crate) fn two_sided<I: Isa>(v: &mut [f32], ci: f32, li: f32, c: &[f32], lse: &[f32]) {
     let n = v.len();
     let body = n - n % 4;
     let (vci, vli) = (I::splat(ci), I::splat(li));
@@ -392,7 +400,8 @@ mod tests {
         let mut count = vec![0u32; rows];
         labels.iter().for_each(|&l| count[l as usize] += 1);
         let anchors = labels.iter().filter(|&&l| count[l as usize] > 1).count() as f32;
-        let weight: Vec<f32> = labels.iter().map(|&l| if count[l as usize] > 1 { 1.0 / anchors } else { 0.0 }).collect();
+        let weight: Vec<f32> =
+            labels.iter().map(|&l| if count[l as usize] > 1 { 1.0 / anchors } else { 0.0 }).collect();
         compare(rows, 3, Targets::Labels { labels: &labels, count: &count }, &weight);
     }
 }

@@ -36,3 +36,21 @@ describe('memory', () => {
     expect(small()).toEqual(before);
   });
 });
+
+describe('large batches', () => {
+  it('2N = 16,384 never builds the 2N x 2N matrix (1 GiB): memory stays O(block x 2N)', async () => {
+    // a fresh module so earlier tests' high-water mark does not hide the growth
+    await init({ variant: 'simd128' });
+    const n = 8192;
+    const d = 8;
+    const before = runtimeInfo().memoryBytes;
+    const r = ntXent(m(randn(n, d, 11), n, d), m(randn(n, d, 12), n, d), { temperature: 0.1 });
+    expect(Number.isFinite(r.loss)).toBe(true);
+    // inputs, gradients, normalized copy and packed panels are 4 x 2N x D floats = 2 MiB;
+    // a dense similarity matrix would be 2N * 2N * 4 bytes = 1 GiB
+    expect(runtimeInfo().memoryBytes - before).toBeLessThan(16 * 2 ** 20);
+    const s = infoNce(m(randn(n, d, 13), n, d), m(randn(n, d, 14), n, d), { temperature: 0.1, symmetric: true });
+    expect(Number.isFinite(s.loss)).toBe(true);
+    expect(runtimeInfo().memoryBytes - before).toBeLessThan(16 * 2 ** 20);
+  });
+});
