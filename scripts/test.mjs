@@ -13,7 +13,7 @@ const failures = [];
 
 function run(label, cmd, args, opts = {}) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: process.env });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: opts.env ?? process.env });
   if (opts.capture) process.stdout.write(r.stdout ?? '');
   if (r.error) console.error(r.error.message);
   return r;
@@ -52,7 +52,8 @@ step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
 if (built) {
   const out = `${root}.vitest-results.json`;
   rmSync(out, { force: true });
-  const r = run('vitest', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${root}scripts/node20-polyfills.mjs`.trim() };
+  const r = run('vitest', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
   try {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     passed += j.numPassedTests;

@@ -241,6 +241,31 @@ pub unsafe extern "C" fn ct_gemm(
     OK
 }
 
+/// Softmax cross-entropy over n x c logits with labels < c; `grad` null = loss only.
+/// Writes the mean loss to out[0] (and 0 to out[1]).
+///
+/// # Safety
+/// As [`ct_ntxent`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_softmax_xent(
+    logits: *const f32,
+    n: usize,
+    c: usize,
+    labels: *const u32,
+    grad: *mut f32,
+    out: *mut f64,
+) -> i32 {
+    if n == 0 || c == 0 {
+        return INVALID_ARGUMENT;
+    }
+    let labels = slice(labels, n);
+    if labels.iter().any(|&l| l as usize >= c) {
+        return INVALID_ARGUMENT;
+    }
+    let loss = crate::loss::softmax::softmax_xent(slice(logits, n * c), n, c, labels, slice_mut(grad, n * c));
+    finish(Ok(LossOut { loss, dtau: 0.0 }), out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod infonce;
 pub mod normalize;
 pub mod ntxent;
 pub mod selfsim;
+pub mod softmax;
 pub mod supcon;
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ export interface KernelExports {
   ): number;
   ct_supcon(z: number, labels: number, rows: number, d: number, tau: number, gz: number, out: number): number;
   ct_cosine(a: number, ra: number, b: number, rb: number, d: number, out: number): number;
+  ct_gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, c: number, accumulate: number): number;
+  ct_softmax_xent(logits: number, n: number, c: number, labels: number, grad: number, out: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -25,7 +27,7 @@ export const ISA_NAMES = ['scalar', 'simd128', 'relaxed'] as const;
 
 const REQUIRED: (keyof KernelExports)[] = [
   'memory', 'ct_abi_version', 'ct_isa', 'ct_alloc', 'ct_free', 'ct_ntxent', 'ct_infonce',
-  'ct_infonce_negatives', 'ct_supcon', 'ct_cosine',
+  'ct_infonce_negatives', 'ct_supcon', 'ct_cosine', 'ct_gemm', 'ct_softmax_xent',
 ];
 
 /** The exports' names that a module must have to be ours. */

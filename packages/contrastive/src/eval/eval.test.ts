@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randn } from '../../../../test/oracle.js';
+import { expectError, m } from '../../../../test/util/errors.js';
+import { init } from '../index.node.js';
+import { knnAccuracy, knnPredict } from './knn.js';
+import { alignment, recallAtK, uniformity } from './metrics.js';
+import { pca } from './pca.js';
+import { linearProbe } from './probe.js';
+import { stratifiedSplit } from './split.js';
+
+beforeAll(() => init());
+
+/** Gaussian blobs around `classes` random centres in d dims. */
+function blobs(n: number, d: number, classes: number, spread: number, seed: number) {
+  const centres = randn(classes, d, seed);
+  const noise = randn(n, d, seed + 1);
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % classes);
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = centres.subarray(labels[i] * d, labels[i] * d + d);
+    const cn = Math.hypot(...c);
+    for (let j = 0; j < d; j++) x[i * d + j] = c[j] / cn + spread * noise[i * d + j] / Math.hypot(...noise.subarray(i * d, i * d + d));
+  }
+  return { x: m(x, n, d), labels };
+}
+
+describe('knn', () => {
+  it('k = 1 is the brute-force nearest neighbour by cosine', () => {
+    const a = blobs(60, 5, 3, 2, 1);
+    const q = blobs(25, 5, 3, 2, 9);
+    const pred = knnPredict(a.x, a.labels, q.x, { k: 1 });
+    for (let i = 0; i < 25; i++) {
+      let best = -2;
+      let lab = -1;
+      for (let j = 0; j < 60; j++) {
+        let dot = 0, na = 0, nq = 0;
+        for (let t = 0; t < 5; t++) {
+          dot += a.x.data[j * 5 + t] * q.x.data[i * 5 + t];
+          na += a.x.data[j * 5 + t] ** 2;
+          nq += q.x.data[i * 5 + t] ** 2;
+        }
+        const c = dot / Math.sqrt(na * nq);
+        if (c > best) [best, lab] = [c, a.labels[j]];
+      }
+      expect(pred[i]).toBe(lab);
+    }
+  });
+
+  it('separates well-separated clusters perfectly and random labels at chance', () => {
+    const a = blobs(300, 16, 5, 0.3, 2);
+    const q = blobs(100, 16, 5, 0.3, 2);
+    expect(knnAccuracy(a.x, a.labels, q.x, q.labels)).toBe(1);
+    const shuffled = Int32Array.from(a.labels, (_, i) => (i * 13 + 5) % 5);
+    expect(knnAccuracy(a.x, shuffled, q.x, q.labels, { k: 20 })).toBeLessThan(0.5);
+  });
+
+  it('labels of the wrong length and k < 1 are rejected', () => {
+    expectError(() => knnPredict(m([1, 2], 1, 2), [0, 1], m([1, 2], 1, 2)), 'SHAPE_MISMATCH', 'trainLabels');
+    expectError(() => knnPredict(m([1, 2], 1, 2), [0], m([1, 2], 1, 2), { k: 0 }), 'INVALID_ARGUMENT', 'k');
+  });
+});
+
+describe('linearProbe', () => {
+  it('separable classes with arbitrary integer labels reach high accuracy', () => {
+    const a = blobs(400, 12, 4, 0.5, 3);
+    const labels = Int32Array.from(a.labels, (l) => [7, -3, 100, 0][l]);
+    const split = stratifiedSplit(labels, 0.25, 1);
+    const pick = (idx: Int32Array) => {
+      const x = new Float32Array(idx.length * 12);
+      idx.forEach((r, i) => x.set(a.x.data.subarray(r * 12, r * 12 + 12), i * 12));
+      return { x: m(x, idx.length, 12), y: Int32Array.from(idx, (r) => labels[r]) };
+    };
+    const tr = pick(split.train);
+    const te = pick(split.test);
+    const r = linearProbe(tr.x, tr.y, te.x, te.y, { steps: 300 });
+    expect(r.accuracy).toBeGreaterThan(0.95);
+    expect(r.trainAccuracy).toBeGreaterThan(0.95);
+    expect(r.loss).toBeLessThan(0.3);
+  });
+
+  it('random labels on random features stay near chance on held-out rows', () => {
+    const x = randn(400, 8, 4);
+    const y = Int32Array.from({ length: 400 }, (_, i) => ((i * 2654435761) >>> 7) % 2);
+    const r = linearProbe(m(x.subarray(0, 2400), 300, 8), y.subarray(0, 300), m(x.subarray(2400), 100, 8), y.subarray(300), { steps: 200 });
+    expect(r.accuracy).toBeLessThan(0.7);
+  });
+});
+
+describe('alignment, uniformity, recall@k', () => {
+  it('identical pairs have zero alignment and perfect recall', () => {
+    const x = m(randn(20, 6, 5), 20, 6);
+    expect(alignment(x, x)).toBeCloseTo(0, 6);
+    expect(recallAtK(x, x, [1, 5])).toEqual({ 1: 1, 5: 1 });
+  });
+
+  it('antipodal points: alignment 4, uniformity -8 (log e^(-2 * 4))', () => {
+    const a = m([1, 0], 1, 2);
+    const b = m([-3, 0], 1, 2);
+    expect(alignment(a, b)).toBeCloseTo(4, 5);
+    expect(uniformity(m([1, 0, -2, 0], 2, 2))).toBeCloseTo(-8, 5);
+  });
+
+  it('recall@1 counts a query whose own key is outranked as a miss', () => {
+    const q = m([1, 0, 0, 1], 2, 2);
+    // query 0 finds its own key first; query 1's own key points away, key 0 outranks it
+    const k = m([1, 0, 1, -0.2], 2, 2);
+    expect(recallAtK(q, k, [1])[1]).toBe(0.5);
+  });
+});
+
+describe('pca', () => {
+  it('finds the axes of an anisotropic Gaussian with their variances', () => {
+    const n = 4000;
+    const z = randn(n, 3, 6);
+    const x = new Float32Array(n * 3);
+    const [s1, s2, s3] = [3, 1, 0.2];
+    const norm = (i: number) => Math.hypot(z[i * 3], z[i * 3 + 1], z[i * 3 + 2]) / Math.sqrt(3);
+    for (let i = 0; i < n; i++) {
+      const k = norm(i) || 1;
+      x[i * 3] = (s2 * z[i * 3]) / k + 5;
+      x[i * 3 + 1] = (s1 * z[i * 3 + 1]) / k - 2;
+      x[i * 3 + 2] = (s3 * z[i * 3 + 2]) / k;
+    }
+    const r = pca(m(x, n, 3), 2);
+    expect(Math.abs(r.components.data[1])).toBeGreaterThan(0.99); // first axis = y
+    expect(Math.abs(r.components.data[3])).toBeGreaterThan(0.99); // second axis = x
+    expect(r.explainedVarianceRatio[0]).toBeGreaterThan(0.8);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += r.projected.data[i * 2] / n;
+    expect(Math.abs(mean)).toBeLessThan(1e-3);
+  });
+});
+
+describe('stratifiedSplit', () => {
+  it('keeps class proportions, is disjoint, covers every row, and repeats for a seed', () => {
+    const labels = Int32Array.from({ length: 1000 }, (_, i) => (i < 100 ? 0 : i < 400 ? 1 : 2));
+    const s = stratifiedSplit(labels, 0.2, 42);
+    expect(s.test.length).toBe(200);
+    expect(Array.from(s.test).filter((i) => labels[i] === 0).length).toBe(20);
+    expect(Array.from(s.test).filter((i) => labels[i] === 1).length).toBe(60);
+    expect(new Set([...s.train, ...s.test]).size).toBe(1000);
+    expect(stratifiedSplit(labels, 0.2, 42)).toEqual(s);
+    expect(stratifiedSplit(labels, 0.2, 43).test).not.toEqual(s.test);
+  });
+});
