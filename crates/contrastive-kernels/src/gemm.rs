@@ -160,6 +160,15 @@ fn pack_b(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f3
                 let src = (pc + p) * b.rs + j0;
                 dst[p * NR..p * NR + NR].copy_from_slice(&b.data[src..src + NR]);
             }
+        } else if b.rs == 1 {
+            // B is a transposed row-major matrix: each column is contiguous in memory
+            dst.fill(0.0);
+            for j in 0..w {
+                let col = &b.data[(j0 + j) * b.cs + pc..(j0 + j) * b.cs + pc + kc];
+                for (p, v) in col.iter().enumerate() {
+                    dst[p * NR + j] = *v;
+                }
+            }
         } else {
             for p in 0..kc {
                 for j in 0..NR {
@@ -181,6 +190,15 @@ fn pack_a(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f3
             for p in 0..kc {
                 let src = (pc + p) * a.cs + i0;
                 dst[p * MR..p * MR + MR].copy_from_slice(&a.data[src..src + MR]);
+            }
+        } else if a.cs == 1 {
+            // A is row-major: each row is contiguous in memory
+            dst.fill(0.0);
+            for i in 0..h {
+                let row = &a.data[(i0 + i) * a.rs + pc..(i0 + i) * a.rs + pc + kc];
+                for (p, v) in row.iter().enumerate() {
+                    dst[p * MR + i] = *v;
+                }
             }
         } else {
             for p in 0..kc {

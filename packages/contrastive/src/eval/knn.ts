@@ -5,9 +5,9 @@ import { sameCols, toMatrix } from '../validate.js';
 import { checkLabels } from './labels.js';
 
 export interface KnnOptions {
-  /** neighbours that vote (default 200, as InstDisc and lightly) */
+  /** neighbours that vote (default 20, as solo-learn) */
   k?: number;
-  /** votes weigh exp(cosine / temperature) (default 0.1) */
+  /** votes weigh exp(cosine / temperature) (default 0.07, as solo-learn) */
   temperature?: number;
 }
 
@@ -24,8 +24,8 @@ export function knnPredict(train: MatrixLike, trainLabels: ArrayLike<number>, qu
   const Q = toMatrix(query, 'query', OP);
   sameCols(Q, T, 'query', 'train', OP);
   checkLabels(trainLabels, T.rows, 'trainLabels', OP);
-  const k = Math.min(opts.k ?? 200, T.rows);
-  const temp = opts.temperature ?? 0.1;
+  const k = Math.min(opts.k ?? 20, T.rows);
+  const temp = opts.temperature ?? 0.07;
   if (!Number.isInteger(k) || k < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${opts.k}`);
   if (!(temp > 0) || !Number.isFinite(temp)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: temperature must be > 0, got ${temp}`);
   const out = new Int32Array(Q.rows);
