@@ -283,8 +283,7 @@ async function main() {
     const b = gaussian(n, D, 2000 + R);
     const sched = schedule(R);
     const row = { R, n, D, impls: {} };
-    for (const impl of impls) {
-      if (impl.variant) await init({ variant: impl.variant });
+    const plan = impls.map((impl) => {
       let [warm, runs] = impl.plain ? sched.plain : sched.fast;
       if (quick) {
         warm = Math.min(warm, 1);
@@ -292,29 +291,47 @@ async function main() {
       }
       if (warmOverride !== undefined) warm = warmOverride;
       if (runsOverride !== undefined) runs = runsOverride;
+      return { impl, warm, runs, times: [], res: undefined, memoryBytes: undefined };
+    });
+    // Warm-up, implementation by implementation.
+    for (const p of plan) {
+      if (p.impl.variant) await init({ variant: p.impl.variant });
       gc();
-      for (let i = 0; i < warm; i++) impl.fn(a, b, { temperature: tau });
-      const times = [];
-      let res;
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < p.warm; i++) p.impl.fn(a, b, { temperature: tau });
+    }
+    // Timed runs in rounds (one call of each implementation per round), so that load from
+    // elsewhere on the machine falls on all of them alike. Switching the contrastive variant
+    // instantiates a fresh module; one untimed call after each switch grows its memory again.
+    // A full GC before every timed call keeps one implementation's garbage out of another's time.
+    const rounds = Math.max(...plan.map((p) => p.runs));
+    for (let r = 0; r < rounds; r++) {
+      for (const p of plan) {
+        if (r >= p.runs) continue;
+        if (p.impl.variant && runtimeInfo().variant !== p.impl.variant) {
+          await init({ variant: p.impl.variant });
+          p.impl.fn(a, b, { temperature: tau });
+        }
+        gc();
         const t = performance.now();
-        res = impl.fn(a, b, { temperature: tau });
-        times.push(performance.now() - t);
+        p.res = p.impl.fn(a, b, { temperature: tau });
+        p.times.push(performance.now() - t);
+        if (p.impl.variant) p.memoryBytes = runtimeInfo().memoryBytes;
+        else if (p.impl.key === 'tfjs') p.memoryBytes = tfjs.tfjsWasmMemoryBytes();
       }
-      let memoryBytes;
-      if (impl.variant) memoryBytes = runtimeInfo().memoryBytes;
-      else if (impl.key === 'tfjs') memoryBytes = tfjs.tfjsWasmMemoryBytes();
-      row.impls[impl.key] = {
-        memoryBytes,
-        median: median(times),
-        min: Math.min(...times),
-        runs,
-        warmup: warm,
-        times,
-        loss: res.loss,
-        grads: res.grads,
+    }
+    for (const p of plan) {
+      row.impls[p.impl.key] = {
+        memoryBytes: p.memoryBytes,
+        median: median(p.times),
+        min: Math.min(...p.times),
+        max: Math.max(...p.times),
+        runs: p.runs,
+        warmup: p.warm,
+        times: p.times,
+        loss: p.res.loss,
+        grads: p.res.grads,
       };
-      process.stderr.write(`  2N=${R} ${impl.label}: median ${fmtMs(median(times))} ms over ${runs} run(s)\n`);
+      process.stderr.write(`  2N=${R} ${p.impl.label}: median ${fmtMs(median(p.times))} ms over ${p.runs} run(s)\n`);
     }
     results.push(row);
   }
@@ -343,7 +360,8 @@ async function main() {
   log('');
   log(table(header, rows));
   log('');
-  log('n = timed runs (after warm-up). Times include copying inputs in and gradients out as Float32Arrays.');
+  log('n = timed runs (after warm-up), taken in rounds of one call per implementation. Times include');
+  log('copying inputs in and gradients out as Float32Arrays.');
   log('*Nominal 6·(2N)²·D flop (forward u·uᵀ, backward two (2N)²·D products) over ours\' median time; not a');
   log(' count of what any implementation actually executes.');
   log('');
