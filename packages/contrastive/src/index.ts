@@ -15,3 +15,4 @@ export type { SupConOptions, SupConResult } from './loss/supcon.js';
 export { cosineSimilarity } from './loss/cosine.js';
 export { VERSION as version } from './version.js';
 export * from './nn/index.js';
+export * from './optim/index.js';
