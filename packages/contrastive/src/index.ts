@@ -16,3 +16,6 @@ export { cosineSimilarity } from './loss/cosine.js';
 export { VERSION as version } from './version.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export { loadSafetensors, readSafetensors, saveSafetensors } from './io/safetensors.js';
+export { checkpointBytes, restoreCheckpoint } from './io/checkpoint.js';
+export type { CheckpointParts } from './io/checkpoint.js';
