@@ -16,6 +16,14 @@ import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { toMatrix } from '../validate.js';
 
+// Explicit resource management (`using`): declared here so consumers whose TypeScript lib
+// predates esnext.disposable still typecheck (the same declaration @types/node makes).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** An n-dimensional float32 tensor, row-major (C order): NCHW for images. */
 export interface Tensor {
   data: Float32Array;
