@@ -7,6 +7,8 @@
 pub mod abi;
 pub mod gemm;
 pub mod loss;
+pub mod nn;
+pub mod optim;
 pub mod simd;
 
 /// Memory could not be reserved for scratch space.

@@ -13,3 +13,4 @@ setDefaultLoader(async (variant) => {
 });
 
 export * from './index.js';
+export { loadCheckpoint, saveCheckpoint } from './io/node.js';

@@ -27,3 +27,8 @@ export type { IdxArray, IdxData } from './io/idx.js';
 export { parseNpy, writeNpy } from './io/npy.js';
 export type { NpyArray } from './io/npy.js';
 export { parseCsv, writeCsv } from './io/csv.js';
+export * from './nn/index.js';
+export * from './optim/index.js';
+export { loadSafetensors, readSafetensors, saveSafetensors } from './io/safetensors.js';
+export { checkpointBytes, restoreCheckpoint } from './io/checkpoint.js';
+export type { CheckpointParts } from './io/checkpoint.js';

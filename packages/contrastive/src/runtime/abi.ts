@@ -17,6 +17,37 @@ export interface KernelExports {
   ct_cosine(a: number, ra: number, b: number, rb: number, d: number, out: number): number;
   ct_gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, c: number, accumulate: number): number;
   ct_softmax_xent(logits: number, n: number, c: number, labels: number, grad: number, out: number): number;
+  // layers (src/nn): dx pointers may be 0 (skip); parameter gradients accumulate
+  ct_linear_forward(x: number, n: number, din: number, w: number, dout: number, b: number, y: number): number;
+  ct_linear_backward(x: number, n: number, din: number, w: number, dout: number, dy: number, dx: number, dw: number, db: number): number;
+  ct_activation_forward(kind: number, x: number, len: number, y: number): number;
+  ct_activation_backward(kind: number, x: number, dy: number, len: number, dx: number): number;
+  ct_mul(a: number, b: number, len: number, out: number): number;
+  ct_dropout_forward(
+    x: number, len: number, p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, y: number, mask: number,
+  ): number;
+  ct_batchnorm_forward(
+    x: number, n: number, c: number, l: number, gamma: number, beta: number, runningMean: number, runningVar: number,
+    momentum: number, eps: number, training: number, y: number, saveMean: number, saveInvstd: number,
+  ): number;
+  ct_batchnorm_backward(
+    x: number, dy: number, n: number, c: number, l: number, gamma: number, saveMean: number, saveInvstd: number,
+    training: number, dx: number, dgamma: number, dbeta: number,
+  ): number;
+  ct_conv2d_forward(geom: number, x: number, w: number, b: number, y: number): number;
+  ct_conv2d_backward(geom: number, x: number, w: number, dy: number, dx: number, dw: number, db: number): number;
+  ct_pool2d_forward(kind: number, geom: number, x: number, y: number, idx: number): number;
+  ct_pool2d_backward(kind: number, geom: number, dy: number, idx: number, dx: number): number;
+  ct_global_avgpool_forward(x: number, planes: number, hw: number, y: number): number;
+  ct_global_avgpool_backward(dy: number, planes: number, hw: number, dx: number): number;
+  ct_l2normalize_forward(x: number, rows: number, d: number, y: number): number;
+  ct_l2normalize_backward(x: number, dy: number, rows: number, d: number, dx: number): number;
+  // optimizers (src/optim)
+  ct_sgd_step(p: number, g: number, buf: number, len: number, lr: number, momentum: number, dampening: number, wd: number, nesterov: number, first: number): number;
+  ct_adam_step(p: number, g: number, m: number, v: number, len: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, t: number): number;
+  ct_lars_step(w: number, g: number, v: number, len: number, lr: number, momentum: number, wd: number, eta: number, adapt: number, nesterov: number, out: number): number;
+  ct_sumsq(x: number, len: number, out: number): number;
+  ct_scale(x: number, len: number, s: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -28,6 +59,10 @@ export const ISA_NAMES = ['scalar', 'simd128', 'relaxed'] as const;
 const REQUIRED: (keyof KernelExports)[] = [
   'memory', 'ct_abi_version', 'ct_isa', 'ct_alloc', 'ct_free', 'ct_ntxent', 'ct_infonce',
   'ct_infonce_negatives', 'ct_supcon', 'ct_cosine', 'ct_gemm', 'ct_softmax_xent',
+  'ct_linear_forward', 'ct_linear_backward', 'ct_activation_forward', 'ct_activation_backward', 'ct_mul',
+  'ct_dropout_forward', 'ct_batchnorm_forward', 'ct_batchnorm_backward', 'ct_conv2d_forward', 'ct_conv2d_backward',
+  'ct_pool2d_forward', 'ct_pool2d_backward', 'ct_global_avgpool_forward', 'ct_global_avgpool_backward',
+  'ct_l2normalize_forward', 'ct_l2normalize_backward', 'ct_sgd_step', 'ct_adam_step', 'ct_lars_step', 'ct_sumsq', 'ct_scale',
 ];
 
 /** The exports' names that a module must have to be ours. */

@@ -1,0 +1,185 @@
+//! Conv2d (NCHW, groups 1, dilation 1), PyTorch's cross-correlation, by im2col + packed GEMM.
+//!
+//! Per sample: cols (K x P) with K = Cin kh kw, P = Ho Wo holds the zero-padded input patches;
+//! y_n (Cout x P) = W (Cout x K) cols + b.
+//! Backward: dW += dy_n cols^T (NT), dcols = W^T dy_n (TN), dx = col2im(dcols), db += sum dy.
+//! Ho = floor((H + 2 ph - kh) / sh) + 1, the same for Wo.
+
+use crate::gemm::{gemm, Packs, Strided};
+use crate::simd::Isa;
+use crate::{try_vec, Oom};
+
+#[derive(Clone, Copy)]
+pub struct Conv {
+    pub n: usize,
+    pub cin: usize,
+    pub h: usize,
+    pub w: usize,
+    pub cout: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub ph: usize,
+    pub pw: usize,
+}
+
+impl Conv {
+    /// Output height and width; None when the kernel does not fit the padded input.
+    pub fn out_hw(&self) -> Option<(usize, usize)> {
+        let (hp, wp) = (self.h + 2 * self.ph, self.w + 2 * self.pw);
+        if self.kh == 0 || self.kw == 0 || self.sh == 0 || self.sw == 0 || hp < self.kh || wp < self.kw {
+            return None;
+        }
+        Some(((hp - self.kh) / self.sh + 1, (wp - self.kw) / self.sw + 1))
+    }
+    fn k(&self) -> usize {
+        self.cin * self.kh * self.kw
+    }
+}
+
+fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &mut [f32]) {
+    let p = ho * wo;
+    for ci in 0..c.cin {
+        let plane = &x[ci * c.h * c.w..(ci + 1) * c.h * c.w];
+        for u in 0..c.kh {
+            for v in 0..c.kw {
+                let row = &mut cols[((ci * c.kh + u) * c.kw + v) * p..][..p];
+                for i in 0..ho {
+                    let hi = (i * c.sh + u) as isize - c.ph as isize;
+                    let dst = &mut row[i * wo..(i + 1) * wo];
+                    if hi < 0 || hi >= c.h as isize {
+                        dst.fill(0.0);
+                        continue;
+                    }
+                    let src = &plane[hi as usize * c.w..(hi as usize + 1) * c.w];
+                    for (j, d) in dst.iter_mut().enumerate() {
+                        let wi = (j * c.sw + v) as isize - c.pw as isize;
+                        *d = if wi < 0 || wi >= c.w as isize { 0.0 } else { src[wi as usize] };
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32]) {
+    let p = ho * wo;
+    for ci in 0..c.cin {
+        let plane = &mut dx[ci * c.h * c.w..(ci + 1) * c.h * c.w];
+        for u in 0..c.kh {
+            for v in 0..c.kw {
+                let row = &cols[((ci * c.kh + u) * c.kw + v) * p..][..p];
+                for i in 0..ho {
+                    let hi = (i * c.sh + u) as isize - c.ph as isize;
+                    if hi < 0 || hi >= c.h as isize {
+                        continue;
+                    }
+                    for j in 0..wo {
+                        let wi = (j * c.sw + v) as isize - c.pw as isize;
+                        if wi >= 0 && wi < c.w as isize {
+                            plane[hi as usize * c.w + wi as usize] += row[i * wo + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// y (n x Cout x Ho x Wo) = conv(x, W) + b.
+pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
+    let (ho, wo) = c.out_hw().ok_or(Oom)?;
+    let (p, k) = (ho * wo, c.k());
+    let mut cols = try_vec(k * p)?;
+    let mut packs = Packs::new()?;
+    for s in 0..c.n {
+        im2col(c, &x[s * c.cin * c.h * c.w..], ho, wo, &mut cols);
+        let ys = &mut y[s * c.cout * p..(s + 1) * c.cout * p];
+        for o in 0..c.cout {
+            ys[o * p..(o + 1) * p].fill(b.map_or(0.0, |b| b[o]));
+        }
+        gemm::<I>(c.cout, p, k, Strided::rows(wt, k), Strided::rows(&cols, p), ys, p, &mut packs);
+    }
+    Ok(())
+}
+
+/// dx overwritten (when asked for); dW and db accumulated.
+#[allow(clippy::too_many_arguments)]
+pub fn backward<I: Isa>(
+    c: &Conv,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    dw: &mut [f32],
+    db: Option<&mut [f32]>,
+) -> Result<(), Oom> {
+    let (ho, wo) = c.out_hw().ok_or(Oom)?;
+    let (p, k) = (ho * wo, c.k());
+    let mut cols = try_vec(k * p)?;
+    let mut dcols = if dx.is_some() { try_vec(k * p)? } else { Vec::new() };
+    let mut packs = Packs::new()?;
+    let mut dx = dx;
+    if let Some(d) = dx.as_deref_mut() {
+        d[..c.n * c.cin * c.h * c.w].fill(0.0);
+    }
+    let mut db = db;
+    for s in 0..c.n {
+        let dys = &dy[s * c.cout * p..(s + 1) * c.cout * p];
+        im2col(c, &x[s * c.cin * c.h * c.w..], ho, wo, &mut cols);
+        gemm::<I>(c.cout, k, p, Strided::rows(dys, p), Strided::transposed(&cols, p), dw, k, &mut packs);
+        if let Some(d) = dx.as_deref_mut() {
+            dcols.fill(0.0);
+            gemm::<I>(k, p, c.cout, Strided::transposed(wt, k), Strided::rows(dys, p), &mut dcols, p, &mut packs);
+            col2im(c, &dcols, ho, wo, &mut d[s * c.cin * c.h * c.w..]);
+        }
+        if let Some(bg) = db.as_deref_mut() {
+            for o in 0..c.cout {
+                bg[o] += dys[o * p..(o + 1) * p].iter().sum::<f32>();
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::fd::{check_grad, randv};
+    use crate::simd::scalar::Scalar4;
+
+    #[test]
+    fn hand_example_from_the_reference() {
+        let c = Conv { n: 1, cin: 1, h: 4, w: 4, cout: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 };
+        let x = [1., 2., 0., -1., 0., 1., 3., 1., 2., -1., 1., 0., 1., 0., 2., 1.];
+        let w = [1., 0., -1., 2., 1., 0., 0., -1., 1.];
+        let mut y = [0.0; 4];
+        forward::<Scalar4>(&c, &x, &w, Some(&[0.5]), &mut y).unwrap();
+        assert_eq!(y, [4.5, 7.5, 2.5, -1.5]);
+        let (mut dw, mut db) = ([0.0; 9], [0.0]);
+        backward::<Scalar4>(&c, &x, &w, &[1., -1., 2., 0.5], None, &mut dw, Some(&mut db)).unwrap();
+        assert_eq!(dw, [-0.5, 5.5, 7.5, 2.5, -3.5, 4., 5., -1., 5.5]);
+        assert_eq!(db, [2.5]);
+    }
+
+    #[test]
+    fn strided_padded_backward_matches_finite_differences() {
+        let c = Conv { n: 2, cin: 3, h: 7, w: 6, cout: 4, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 };
+        let (ho, wo) = c.out_hw().unwrap();
+        let x = randv(c.n * c.cin * c.h * c.w, 31);
+        let w = randv(c.cout * c.k(), 32);
+        let b = randv(c.cout, 33);
+        let dy = randv(c.n * c.cout * ho * wo, 34);
+        let f = |x: &[f32], w: &[f32], b: &[f32]| {
+            let mut y = vec![0.0; dy.len()];
+            forward::<Scalar4>(&c, x, w, Some(b), &mut y).unwrap();
+            y.iter().zip(&dy).map(|(a, b)| (*a as f64) * (*b as f64)).sum::<f64>()
+        };
+        let (mut dx, mut dw, mut db) = (vec![0.0; x.len()], vec![0.0; w.len()], vec![0.0; 4]);
+        backward::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx), &mut dw, Some(&mut db)).unwrap();
+        check_grad(&x, &dx, |v| f(v, &w, &b), "dx");
+        check_grad(&w, &dw, |v| f(&x, v, &b), "dw");
+        check_grad(&b, &db, |v| f(&x, &w, v), "db");
+    }
+}

@@ -1,0 +1,13 @@
+//! Layer kernels, forward and backward, in PyTorch's layouts (Linear weight out x in, NCHW).
+//! Conventions: a backward pass overwrites the input gradient and ACCUMULATES (+=) into
+//! parameter gradients, as autograd does into `.grad`.
+
+pub mod activation;
+pub mod batchnorm;
+pub mod conv2d;
+pub mod dropout;
+pub mod linear;
+pub mod pool;
+
+#[cfg(test)]
+pub(crate) mod fd;

@@ -1,0 +1,16 @@
+export { Module, Parameter, Sequential, StateBuffer } from './module.js';
+export type { ForwardOptions, ParameterKind, StateDict, StateTensor, Tensor } from './module.js';
+export { Linear } from './linear.js';
+export type { LinearOptions } from './linear.js';
+export { GELU, ReLU } from './activation.js';
+export { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+export type { BatchNormOptions } from './batchnorm.js';
+export { Conv2d } from './conv2d.js';
+export type { Conv2dOptions, Pair } from './conv2d.js';
+export { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from './pool.js';
+export type { PoolOptions } from './pool.js';
+export { Flatten, Unflatten } from './reshape.js';
+export { Dropout } from './dropout.js';
+export { L2Normalize } from './normalize.js';
+export { convNet28, convNet32, mlp, mocoV2Head, simclrHead, simclrV2Head } from './presets.js';
+export type { MlpOptions } from './presets.js';

@@ -1,0 +1,58 @@
+import { ContrastiveError } from '../errors.js';
+import { forkSeed, Rng, uniformInit } from './init.js';
+import { checkStatus, expectShape, Module, Parameter, type WTensor } from './module.js';
+
+export interface LinearOptions {
+  /** Add a bias (default true). */
+  bias?: boolean;
+  /** Seed of the default init (default 0). */
+  seed?: number;
+}
+
+/**
+ * nn.Linear: y = x W^T + b, W of shape [out, in] (PyTorch's layout), input [N, in].
+ * Init as PyTorch: W and b from U(-1/sqrt(in), 1/sqrt(in)).
+ * Kernel: crates/contrastive-kernels/src/nn/linear.rs (packed GEMM, NT / NN / TN).
+ */
+export class Linear extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | undefined;
+  private y = this.buf();
+  private dx = this.buf();
+  private n = 0;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    super('Linear');
+    for (const [v, name] of [[inFeatures, 'inFeatures'], [outFeatures, 'outFeatures']] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `Linear: ${name} must be a positive integer, got ${String(v)}`);
+    }
+    const rng = new Rng(forkSeed(opts.seed ?? 0, 0));
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = new Parameter('weight', [outFeatures, inFeatures], 'weight', uniformInit(outFeatures * inFeatures, bound, rng));
+    this.bias = opts.bias === false ? undefined : new Parameter('bias', [outFeatures], 'bias', uniformInit(outFeatures, bound, rng));
+  }
+  _params(): [string, Parameter][] {
+    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+  }
+  _forward(x: WTensor, training: boolean): WTensor {
+    const op = 'Linear.forward';
+    expectShape(x, x.shape.length === 2 && x.shape[1] === this.inFeatures, `[N, ${this.inFeatures}]`, op);
+    this.n = x.shape[0];
+    const y = this.y.ensure(this.n * this.outFeatures, op);
+    checkStatus(op, this.k.ct_linear_forward(x.ptr, this.n, this.inFeatures, this.weight.ptr, this.outFeatures, this.bias?.ptr ?? 0, y));
+    this.lastIn = x;
+    this.lastTraining = training;
+    return { ptr: y, shape: [this.n, this.outFeatures] };
+  }
+  _backward(dy: WTensor): WTensor {
+    const op = 'Linear.backward';
+    const x = this.lastIn!;
+    const dx = this.dx.ensure(this.n * this.inFeatures, op);
+    checkStatus(op, this.k.ct_linear_backward(
+      x.ptr, this.n, this.inFeatures, this.weight.ptr, this.outFeatures, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0,
+    ));
+    return { ptr: dx, shape: x.shape };
+  }
+  outShape(): number[] | undefined {
+    return this.lastIn ? [this.n, this.outFeatures] : undefined;
+  }
+}

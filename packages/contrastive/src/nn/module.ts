@@ -1,0 +1,438 @@
+// The layer machinery: wasm-resident parameters, grow-only activation buffers, the Module base
+// class, Sequential with PyTorch state_dict names.
+//
+// Memory policy (docs/nn.md):
+// * Parameters and their gradients live in a persistent region: each Parameter allocates its two
+//   blocks with ct_alloc once, at construction, and keeps the pointers until free().
+// * Activations: every module owns grow-only buffers (its output, its input gradient, what its
+//   backward pass needs). A forward call overwrites the previous call's, so exactly one forward's
+//   activations are kept, and after the first step at the largest batch nothing is allocated.
+// * Views into wasm memory are never cached: every read or write makes a fresh one.
+import { ContrastiveError } from '../errors.js';
+import { checkStatus } from '../loss/kernel.js';
+import type { KernelExports } from '../runtime/abi.js';
+import { getRuntime } from '../runtime/init.js';
+import { f32 } from '../runtime/memory.js';
+import type { Matrix, MatrixLike } from '../types.js';
+import { toMatrix } from '../validate.js';
+
+// Explicit resource management (`using`): declared here so consumers whose TypeScript lib
+// predates esnext.disposable still typecheck (the same declaration @types/node makes).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
+/** An n-dimensional float32 tensor, row-major (C order): NCHW for images. */
+export interface Tensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** One state_dict entry. `dtype` is 'F32' unless stated ('I64' for num_batches_tracked). */
+export interface StateTensor {
+  shape: number[];
+  data: Float32Array;
+  dtype?: 'F32' | 'I64';
+}
+export type StateDict = Record<string, StateTensor>;
+
+export interface ForwardOptions {
+  /** Train mode (batch statistics in BatchNorm, dropout active). Default false (eval mode). */
+  training?: boolean;
+}
+
+/** What a Parameter is, for optimizers that treat kinds differently (LARS excludes bias and norm). */
+export type ParameterKind = 'weight' | 'bias' | 'norm';
+
+/** @internal A tensor resident in wasm memory. */
+export interface WTensor {
+  ptr: number;
+  shape: number[];
+}
+
+export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const fmt = (s: number[]) => `[${s.join(', ')}]`;
+
+function alloc(k: KernelExports, bytes: number, op: string): number {
+  const p = k.ct_alloc(Math.max(bytes, 4));
+  if (p === 0) throw new ContrastiveError('OUT_OF_MEMORY', `${op}: could not allocate ${bytes} bytes of WebAssembly memory`);
+  return p;
+}
+
+/** @internal A grow-only block of wasm memory owned by one module. */
+export class Buf {
+  ptr = 0;
+  private bytes = 0;
+  constructor(private readonly k: KernelExports) {}
+  /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
+  ensure(floats: number, op: string): number {
+    const bytes = Math.max(4, floats * 4);
+    if (bytes > this.bytes) {
+      this.free();
+      this.ptr = alloc(this.k, bytes, op);
+      this.bytes = bytes;
+    }
+    return this.ptr;
+  }
+  free(): void {
+    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.bytes);
+    this.ptr = 0;
+    this.bytes = 0;
+  }
+}
+
+/**
+ * A learnable tensor and its gradient, both in wasm memory for the life of the object.
+ * `value()`/`grad()` return copies; `set()` copies in.
+ */
+export class Parameter {
+  readonly k: KernelExports;
+  readonly size: number;
+  ptr: number;
+  gradPtr: number;
+  constructor(
+    readonly name: string,
+    readonly shape: number[],
+    readonly kind: ParameterKind = 'weight',
+    init?: ArrayLike<number>,
+  ) {
+    this.k = getRuntime('Parameter').k;
+    this.size = numel(shape);
+    this.ptr = alloc(this.k, this.size * 4, 'Parameter');
+    this.gradPtr = alloc(this.k, this.size * 4, 'Parameter');
+    f32(this.k, this.gradPtr, this.size).fill(0);
+    f32(this.k, this.ptr, this.size).fill(0);
+    if (init) this.set(init);
+  }
+  private live(op: string): void {
+    if (this.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: parameter ${this.name} was freed`);
+  }
+  value(): Float32Array {
+    this.live('Parameter.value');
+    return f32(this.k, this.ptr, this.size).slice();
+  }
+  grad(): Float32Array {
+    this.live('Parameter.grad');
+    return f32(this.k, this.gradPtr, this.size).slice();
+  }
+  set(data: ArrayLike<number>): void {
+    this.live('Parameter.set');
+    if (data.length !== this.size) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `Parameter.set: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${data.length}`);
+    }
+    f32(this.k, this.ptr, this.size).set(data);
+  }
+  setGrad(data: ArrayLike<number>): void {
+    this.live('Parameter.setGrad');
+    if (data.length !== this.size) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `Parameter.setGrad: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${data.length}`);
+    }
+    f32(this.k, this.gradPtr, this.size).set(data);
+  }
+  zeroGrad(): void {
+    if (this.gradPtr !== 0) f32(this.k, this.gradPtr, this.size).fill(0);
+  }
+  /** Returns both blocks to the allocator. Safe to call twice. */
+  free(): void {
+    if (this.ptr !== 0) {
+      this.k.ct_free(this.ptr, this.size * 4);
+      this.k.ct_free(this.gradPtr, this.size * 4);
+    }
+    this.ptr = 0;
+    this.gradPtr = 0;
+  }
+}
+
+/** Float buffers (BatchNorm's running statistics) kept in wasm memory, saved in the state_dict. */
+export class StateBuffer {
+  readonly k: KernelExports;
+  readonly size: number;
+  ptr: number;
+  constructor(readonly name: string, readonly shape: number[], fill: number) {
+    this.k = getRuntime('StateBuffer').k;
+    this.size = numel(shape);
+    this.ptr = alloc(this.k, this.size * 4, 'StateBuffer');
+    f32(this.k, this.ptr, this.size).fill(fill);
+  }
+  value(): Float32Array {
+    return f32(this.k, this.ptr, this.size).slice();
+  }
+  set(data: ArrayLike<number>): void {
+    f32(this.k, this.ptr, this.size).set(data);
+  }
+  free(): void {
+    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.size * 4);
+    this.ptr = 0;
+  }
+}
+
+/**
+ * A layer or a container of layers. `forward` runs it (eval mode by default), `backward` takes
+ * the gradient of the loss with respect to the last forward's output, returns the gradient
+ * with respect to its input and ADDS the parameter gradients into each Parameter's grad (call
+ * `zeroGrad()` between steps, as in PyTorch).
+ */
+export abstract class Module {
+  readonly k: KernelExports;
+  protected freed = false;
+  private io: Buf[] = [];
+  private ioIn: Buf;
+  private ioOut: Buf;
+  /** @internal Shape of the last forward's input (so backward knows it). */
+  protected lastIn: WTensor | undefined;
+  protected lastTraining = false;
+
+  constructor(readonly type: string) {
+    this.k = getRuntime(type).k;
+    this.ioIn = this.buf();
+    this.ioOut = this.buf();
+  }
+
+  /** @internal A buffer freed with the module. */
+  protected buf(): Buf {
+    const b = new Buf(this.k);
+    this.io.push(b);
+    return b;
+  }
+
+  /** @internal The kernel work, on wasm-resident tensors. The output stays valid until the next forward. */
+  abstract _forward(x: WTensor, training: boolean): WTensor;
+  /** @internal dy has the shape of the last output; returns dx (the shape of the last input). */
+  abstract _backward(dy: WTensor): WTensor;
+  /** @internal Own parameters, by local name ('weight', 'bias'). */
+  _params(): [string, Parameter][] {
+    return [];
+  }
+  /** @internal Own state buffers, by local name. */
+  _buffers(): [string, StateBuffer][] {
+    return [];
+  }
+  /** @internal Extra scalars in the state_dict (num_batches_tracked). */
+  _scalars(): [string, { get: () => number; set: (v: number) => void }][] {
+    return [];
+  }
+  /** @internal Child modules by name (Sequential). */
+  _children(): [string, Module][] {
+    return [];
+  }
+  /** @internal RNG counters (dropout), saved in checkpoints so a resumed run continues bit for bit. */
+  _rng(): [string, { get: () => number; set: (v: number) => void }][] {
+    return [];
+  }
+
+  protected check(op: string): void {
+    if (this.freed) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the ${this.type} was freed`);
+    if (getRuntime(op).k !== this.k) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the ${this.type} was created under another init(); its wasm memory is gone`);
+    }
+  }
+
+  /** Runs the module on a batch (rows = samples). Returns a copy. */
+  forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
+    const op = `${this.type}.forward`;
+    const X = toMatrix(x, 'x', op);
+    const y = this.forwardTensor({ data: X.data, shape: [X.rows, X.cols] }, opts);
+    return { data: y.data, rows: y.shape[0], cols: y.data.length / y.shape[0] };
+  }
+
+  /** As forward, for n-dimensional inputs (NCHW images). */
+  forwardTensor(x: Tensor, opts: ForwardOptions = {}): Tensor {
+    const op = `${this.type}.forward`;
+    this.check(op);
+    checkTensor(x, 'x', op);
+    const n = x.data.length;
+    const p = this.ioIn.ensure(n, op);
+    f32(this.k, p, n).set(x.data);
+    const y = this._forward({ ptr: p, shape: x.shape.slice() }, opts.training ?? false);
+    return { data: f32(this.k, y.ptr, numel(y.shape)).slice(), shape: y.shape.slice() };
+  }
+
+  /** Gradient of the input from the gradient of the last forward's output; parameter grads accumulate. */
+  backward(gradOut: MatrixLike): Matrix {
+    const op = `${this.type}.backward`;
+    const G = toMatrix(gradOut, 'gradOut', op);
+    const dx = this.backwardTensor({ data: G.data, shape: [G.rows, G.cols] });
+    return { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
+  }
+
+  backwardTensor(gradOut: Tensor): Tensor {
+    const op = `${this.type}.backward`;
+    this.check(op);
+    checkTensor(gradOut, 'gradOut', op);
+    const out = this.outShape();
+    if (!out) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: call forward before backward`);
+    if (gradOut.data.length !== numel(out) || gradOut.shape[0] !== out[0]) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: gradOut has shape ${fmt(gradOut.shape)}, expected ${fmt(out)} (the shape of the last output)`);
+    }
+    const n = gradOut.data.length;
+    const p = this.ioOut.ensure(n, op);
+    f32(this.k, p, n).set(gradOut.data);
+    const dx = this._backward({ ptr: p, shape: out });
+    return { data: f32(this.k, dx.ptr, numel(dx.shape)).slice(), shape: dx.shape.slice() };
+  }
+
+  /** @internal Shape of the last output. */
+  abstract outShape(): number[] | undefined;
+
+  /** Every parameter with its PyTorch name ('0.weight'), in named_parameters() order. */
+  namedParameters(): [string, Parameter][] {
+    const out: [string, Parameter][] = this._params().slice();
+    for (const [cn, c] of this._children()) for (const [n, p] of c.namedParameters()) out.push([`${cn}.${n}`, p]);
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** The state: parameters and buffers under PyTorch's names, as copies. */
+  stateDict(): StateDict {
+    this.check('stateDict');
+    const sd: StateDict = {};
+    this.collect('', sd);
+    return sd;
+  }
+
+  private collect(prefix: string, sd: StateDict): void {
+    for (const [n, p] of this._params()) sd[prefix + n] = { shape: p.shape.slice(), data: p.value() };
+    for (const [n, b] of this._buffers()) sd[prefix + n] = { shape: b.shape.slice(), data: b.value() };
+    for (const [n, s] of this._scalars()) sd[prefix + n] = { shape: [], data: Float32Array.of(s.get()), dtype: 'I64' };
+    for (const [cn, c] of this._children()) c.collect(`${prefix}${cn}.`, sd);
+  }
+
+  private slots(prefix: string, out: Map<string, { shape: number[]; set: (d: Float32Array) => void }>): void {
+    for (const [n, p] of this._params()) out.set(prefix + n, { shape: p.shape, set: (d) => p.set(d) });
+    for (const [n, b] of this._buffers()) out.set(prefix + n, { shape: b.shape, set: (d) => b.set(d) });
+    for (const [n, s] of this._scalars()) out.set(prefix + n, { shape: [], set: (d) => s.set(d[0]) });
+    for (const [cn, c] of this._children()) c.slots(`${prefix}${cn}.`, out);
+  }
+
+  /** Loads a state_dict. Strict: the same names and shapes, else a ContrastiveError naming the tensor; nothing is changed then. */
+  loadStateDict(sd: StateDict): void {
+    const op = 'loadStateDict';
+    this.check(op);
+    const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void }>();
+    this.slots('', want);
+    const missing = [...want.keys()].filter((k) => !(k in sd));
+    if (missing.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
+    const extra = Object.keys(sd).filter((k) => !want.has(k));
+    if (extra.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
+    for (const [name, slot] of want) {
+      const t = sd[name];
+      if (!t || !Array.isArray(t.shape) || !t.data || typeof t.data.length !== 'number') {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }`);
+      }
+      if (fmt(t.shape) !== fmt(slot.shape) || t.data.length !== numel(slot.shape)) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(t.shape)} (${t.data.length} values), expected ${fmt(slot.shape)}`);
+      }
+      for (let i = 0; i < t.data.length; i++) {
+        const v = t.data[i];
+        if (v - v !== 0) throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}`);
+      }
+    }
+    for (const [name, slot] of want) slot.set(Float32Array.from(sd[name].data));
+  }
+
+  /** RNG counters by module path (dropout), for checkpoints. */
+  rngState(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const walk = (m: Module, prefix: string) => {
+      for (const [n, s] of m._rng()) out[prefix + n] = s.get();
+      for (const [cn, c] of m._children()) walk(c, `${prefix}${cn}.`);
+    };
+    walk(this, '');
+    return out;
+  }
+
+  setRngState(state: Record<string, number>): void {
+    const walk = (m: Module, prefix: string) => {
+      for (const [n, s] of m._rng()) if (typeof state[prefix + n] === 'number') s.set(state[prefix + n]);
+      for (const [cn, c] of m._children()) walk(c, `${prefix}${cn}.`);
+    };
+    walk(this, '');
+  }
+
+  /** Frees the parameters and buffers. Safe to call twice. */
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const b of this.io) b.free();
+    for (const [, p] of this._params()) p.free();
+    for (const [, b] of this._buffers()) b.free();
+    for (const [, c] of this._children()) c.free();
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+/** A Module without parameters whose output buffer is managed here. */
+export abstract class Stateless extends Module {
+  protected y: Buf;
+  protected dx: Buf;
+  protected out: number[] | undefined;
+  constructor(type: string) {
+    super(type);
+    this.y = this.buf();
+    this.dx = this.buf();
+  }
+  outShape(): number[] | undefined {
+    return this.out;
+  }
+}
+
+export function checkTensor(x: Tensor, name: string, op: string): void {
+  if (!x || typeof x !== 'object' || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { data: Float32Array, shape: number[] }`);
+  }
+  if (x.shape.length === 0 || x.shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.shape must be positive integers, got ${fmt(x.shape)}`);
+  }
+  if (numel(x.shape) !== x.data.length) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, shape ${fmt(x.shape)} needs ${numel(x.shape)}`);
+  }
+  for (let i = 0; i < x.data.length; i++) {
+    const v = x.data[i];
+    if (v - v !== 0) throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}; every value must be finite`);
+  }
+}
+
+export function expectShape(x: WTensor, ok: boolean, want: string, op: string): void {
+  if (!ok) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: input has shape ${fmt(x.shape)}, expected ${want}`);
+}
+
+export { checkStatus, f32, fmt };
+
+/** Runs modules in order; state_dict names are the indices ('0.weight', '1.running_mean'). */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super('Sequential');
+    this.layers = layers;
+  }
+  _children(): [string, Module][] {
+    return this.layers.map((m, i) => [String(i), m]);
+  }
+  _forward(x: WTensor, training: boolean): WTensor {
+    this.lastTraining = training;
+    let t = x;
+    for (const m of this.layers) t = m._forward(t, training);
+    this.lastIn = x;
+    return t;
+  }
+  _backward(dy: WTensor): WTensor {
+    let g = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]._backward(g);
+    return g;
+  }
+  outShape(): number[] | undefined {
+    return this.layers.length ? this.layers[this.layers.length - 1].outShape() : this.lastIn?.shape;
+  }
+}

@@ -1,0 +1,82 @@
+// Encoders and projection heads with PyTorch-compatible state_dict names (Sequential indices).
+import { ContrastiveError } from '../errors.js';
+import { GELU, ReLU } from './activation.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv2d.js';
+import { forkSeed } from './init.js';
+import { Linear } from './linear.js';
+import type { Module } from './module.js';
+import { Sequential } from './module.js';
+import { GlobalAvgPool2d, MaxPool2d } from './pool.js';
+import { Flatten, Unflatten } from './reshape.js';
+
+export interface MlpOptions {
+  /** Seed of the PyTorch-style uniform init (default 0): the same seed gives the same weights. */
+  seed?: number;
+  activation?: 'relu' | 'gelu';
+  /** BatchNorm1d after every hidden Linear (before the activation). */
+  batchNorm?: boolean;
+}
+
+/**
+ * mlp([784, 512, 256]): Linear(784, 512), [BatchNorm1d(512)], ReLU, Linear(512, 256). No
+ * activation after the last layer. Names: '0.weight', '0.bias', '1.weight' (BN) ...
+ */
+export function mlp(sizes: number[], opts: MlpOptions = {}): Sequential {
+  if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `mlp: sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`);
+  }
+  const act = opts.activation ?? 'relu';
+  if (act !== 'relu' && act !== 'gelu') throw new ContrastiveError('INVALID_ARGUMENT', `mlp: activation must be 'relu' or 'gelu', got ${String(act)}`);
+  const seed = opts.seed ?? 0;
+  const layers: Module[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i], sizes[i + 1], { seed: forkSeed(seed, i) }));
+    if (i + 2 < sizes.length) {
+      if (opts.batchNorm) layers.push(new BatchNorm1d(sizes[i + 1]));
+      layers.push(act === 'gelu' ? new GELU() : new ReLU());
+    }
+  }
+  return new Sequential(...layers);
+}
+
+/**
+ * SimCLR's projection head (Chen et al. 2020, "A Simple Framework for Contrastive Learning of
+ * Visual Representations", sec. 2.1 and B.9): Linear - BN - ReLU - Linear to 128 dimensions.
+ */
+export function simclrHead(inDim: number, opts: { hidden?: number; out?: number; seed?: number } = {}): Sequential {
+  return mlp([inDim, opts.hidden ?? inDim, opts.out ?? 128], { seed: opts.seed, batchNorm: true });
+}
+
+/** SimCLRv2's 3-layer projection head (Chen et al. 2020b, "Big Self-Supervised Models are Strong Semi-Supervised Learners"). */
+export function simclrV2Head(inDim: number, opts: { hidden?: number; out?: number; seed?: number } = {}): Sequential {
+  const h = opts.hidden ?? inDim;
+  return mlp([inDim, h, h, opts.out ?? 128], { seed: opts.seed, batchNorm: true });
+}
+
+/** MoCo v2's MLP head (Chen et al. 2020c, "Improved Baselines with Momentum Contrastive Learning"): 2048-2048-128, no BN. */
+export function mocoV2Head(opts: { inDim?: number; hidden?: number; out?: number; seed?: number } = {}): Sequential {
+  return mlp([opts.inDim ?? 2048, opts.hidden ?? 2048, opts.out ?? 128], { seed: opts.seed });
+}
+
+function convNet(inShape: [number, number, number], widths: number[], seed: number): Sequential {
+  const layers: Module[] = [new Unflatten(inShape)];
+  let c = inShape[0];
+  widths.forEach((w, i) => {
+    layers.push(new Conv2d(c, w, 3, { padding: 1, bias: false, seed: forkSeed(seed, i) }), new BatchNorm2d(w), new ReLU());
+    if (i + 1 < widths.length) layers.push(new MaxPool2d(2));
+    c = w;
+  });
+  layers.push(new GlobalAvgPool2d(), new Flatten());
+  return new Sequential(...layers);
+}
+
+/** A small CNN for 28x28x1 rows (MNIST): 3 blocks Conv3x3-BN-ReLU (32, 64, 128) with 2x2 max pools, global average pool. Output 128. */
+export function convNet28(opts: { seed?: number; widths?: number[] } = {}): Sequential {
+  return convNet([1, 28, 28], opts.widths ?? [32, 64, 128], opts.seed ?? 0);
+}
+
+/** A small CNN for 32x32x3 rows (CIFAR, CHW order): 4 blocks (32, 64, 128, 256), global average pool. Output 256. */
+export function convNet32(opts: { seed?: number; widths?: number[] } = {}): Sequential {
+  return convNet([3, 32, 32], opts.widths ?? [32, 64, 128, 256], opts.seed ?? 0);
+}

@@ -1,0 +1,12 @@
+export { Optimizer } from './optimizer.js';
+export type { OptimizerState, ParamList } from './optimizer.js';
+export { SGD } from './sgd.js';
+export type { SgdOptions } from './sgd.js';
+export { Adam, AdamW } from './adam.js';
+export type { AdamOptions } from './adam.js';
+export { LARS } from './lars.js';
+export type { LarsOptions } from './lars.js';
+export { clipGradNorm } from './clip.js';
+export { warmupCosine } from './schedule.js';
+export type { WarmupCosineOptions } from './schedule.js';
+export { LearnableTemperature } from './temperature.js';

@@ -1,0 +1,122 @@
+// The optimizer base: per-parameter state tensors in the persistent wasm region (allocated on a
+// parameter's first step, freed by free()), a state_dict for checkpoints, lr per step.
+import { ContrastiveError } from '../errors.js';
+import type { KernelExports } from '../runtime/abi.js';
+import { getRuntime } from '../runtime/init.js';
+import { f32 } from '../runtime/memory.js';
+import { Parameter, type StateDict } from '../nn/module.js';
+
+export type ParamList = Parameter[] | [string, Parameter][];
+
+export interface OptimizerState {
+  /** State tensors named `<param>.<slot>` (e.g. '0.weight.exp_avg'). */
+  tensors: StateDict;
+  /** Scalars: the step count per parameter, the base lr. */
+  meta: { steps: Record<string, number>; lr: number };
+}
+
+export abstract class Optimizer {
+  readonly k: KernelExports;
+  readonly params: [string, Parameter][];
+  /** The learning rate used when step() gets none. */
+  lr: number;
+  protected steps = new Map<string, number>();
+  private slots = new Map<string, number>(); // `${name}.${slot}` -> ptr
+  private freed = false;
+
+  constructor(readonly type: string, params: ParamList, lr: number, private readonly slotNames: string[]) {
+    this.k = getRuntime(type).k;
+    if (!Array.isArray(params) || params.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be a non-empty list of Parameters`);
+    this.params = params.map((p, i) => (Array.isArray(p) ? [p[0], p[1]] : [p.name ? `${i}.${p.name}` : String(i), p]));
+    const names = new Set(this.params.map(([n]) => n));
+    if (names.size !== this.params.length) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: parameter names must be unique`);
+    this.lr = checkLr(lr, type);
+  }
+
+  /** @internal The state slot `slot` of `name`, zero-filled on first use. */
+  protected slot(name: string, p: Parameter, slot: string): number {
+    const key = `${name}.${slot}`;
+    let ptr = this.slots.get(key);
+    if (ptr === undefined) {
+      ptr = this.k.ct_alloc(Math.max(4, p.size * 4));
+      if (ptr === 0) throw new ContrastiveError('OUT_OF_MEMORY', `${this.type}.step: no memory for the state of ${name}`);
+      f32(this.k, ptr, p.size).fill(0);
+      this.slots.set(key, ptr);
+    }
+    return ptr;
+  }
+
+  /** One update of every parameter from its accumulated gradient; `lr` overrides this.lr for this step. */
+  step(lr?: number): void {
+    const op = `${this.type}.step`;
+    if (this.freed) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the optimizer was freed`);
+    const rate = lr === undefined ? this.lr : checkLr(lr, op);
+    for (const [name, p] of this.params) {
+      if (p.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: parameter ${name} was freed`);
+      const t = (this.steps.get(name) ?? 0) + 1;
+      this.update(name, p, rate, t);
+      this.steps.set(name, t);
+    }
+  }
+
+  /** @internal */
+  protected abstract update(name: string, p: Parameter, lr: number, t: number): void;
+
+  zeroGrad(): void {
+    for (const [, p] of this.params) p.zeroGrad();
+  }
+
+  stateDict(): OptimizerState {
+    const tensors: StateDict = {};
+    for (const [name, p] of this.params) {
+      for (const s of this.slotNames) {
+        const ptr = this.slots.get(`${name}.${s}`);
+        if (ptr !== undefined) tensors[`${name}.${s}`] = { shape: p.shape.slice(), data: f32(this.k, ptr, p.size).slice() };
+      }
+    }
+    return { tensors, meta: { steps: Object.fromEntries(this.steps), lr: this.lr } };
+  }
+
+  loadStateDict(state: OptimizerState): void {
+    const op = `${this.type}.loadStateDict`;
+    const byName = new Map(this.params);
+    for (const [key, t] of Object.entries(state.tensors)) {
+      const dot = key.lastIndexOf('.');
+      const [name, s] = [key.slice(0, dot), key.slice(dot + 1)];
+      const p = byName.get(name);
+      if (!p || !this.slotNames.includes(s)) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${key}`);
+      if (t.data.length !== p.size) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${key} has ${t.data.length} values, expected ${p.size}`);
+    }
+    for (const [key, t] of Object.entries(state.tensors)) {
+      const dot = key.lastIndexOf('.');
+      const p = byName.get(key.slice(0, dot))!;
+      f32(this.k, this.slot(key.slice(0, dot), p, key.slice(dot + 1)), p.size).set(t.data);
+    }
+    this.steps = new Map(Object.entries(state.meta.steps));
+    this.lr = state.meta.lr;
+  }
+
+  /** Frees the state tensors (not the parameters). Safe to call twice. */
+  free(): void {
+    for (const [key, ptr] of this.slots) {
+      const p = this.params.find(([n]) => key.startsWith(`${n}.`))![1];
+      this.k.ct_free(ptr, Math.max(4, p.size * 4));
+    }
+    this.slots.clear();
+    this.freed = true;
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+export function checkLr(lr: unknown, op: string): number {
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: lr must be a finite number >= 0, got ${String(lr)}`);
+  return lr;
+}
+
+export function checkRange(v: number, name: string, op: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be in [${lo}, ${hi}], got ${String(v)}`);
+  return v;
+}

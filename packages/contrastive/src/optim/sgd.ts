@@ -1,0 +1,33 @@
+import { checkStatus } from '../loss/kernel.js';
+import type { Parameter } from '../nn/module.js';
+import { checkRange, Optimizer, type ParamList } from './optimizer.js';
+
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  /** Coupled L2: added to the gradient. */
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/** torch.optim.SGD: momentum (buffer = g on the first step), dampening, Nesterov, coupled weight decay. Kernel: src/optim/sgd.rs. */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  constructor(params: ParamList, opts: SgdOptions) {
+    super('SGD', params, opts.lr, ['momentum_buffer']);
+    this.momentum = checkRange(opts.momentum ?? 0, 'momentum', 'SGD', 0, 1);
+    this.dampening = checkRange(opts.dampening ?? 0, 'dampening', 'SGD', 0, 1);
+    this.weightDecay = checkRange(opts.weightDecay ?? 0, 'weightDecay', 'SGD', 0, Infinity);
+    this.nesterov = opts.nesterov ?? false;
+  }
+  protected update(name: string, p: Parameter, lr: number, t: number): void {
+    const buf = this.momentum !== 0 ? this.slot(name, p, 'momentum_buffer') : 0;
+    checkStatus('SGD.step', this.k.ct_sgd_step(
+      p.ptr, p.gradPtr, buf, p.size, lr, this.momentum, this.dampening, this.weightDecay, this.nesterov ? 1 : 0, t === 1 ? 1 : 0,
+    ));
+  }
+}
