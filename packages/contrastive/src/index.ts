@@ -32,3 +32,7 @@ export * from './optim/index.js';
 export { loadSafetensors, readSafetensors, saveSafetensors } from './io/safetensors.js';
 export { checkpointBytes, restoreCheckpoint } from './io/checkpoint.js';
 export type { CheckpointParts } from './io/checkpoint.js';
+export { Trainer } from './train/trainer.js';
+export type { Method, StepResult, TrainerOptions, TrainerState, Views } from './train/trainer.js';
+export { embed, epochOrder, fit } from './train/fit.js';
+export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';

@@ -1,0 +1,168 @@
+// Epochs of Trainer steps: shuffling, progress, a kNN monitor, checkpoints, cancellation.
+import { ContrastiveError } from '../errors.js';
+import { knnAccuracy } from '../eval/knn.js';
+import type { Module, Tensor } from '../nn/module.js';
+import type { Matrix } from '../types.js';
+import type { Trainer, TrainerState, Views } from './trainer.js';
+
+/** Where the samples come from: `views` builds the two inputs of a step for some sample indices. */
+export interface TrainData {
+  /** number of samples */
+  n: number;
+  /** the two views of samples `indices`; `step` seeds the augmentations (same step, same views) */
+  views(indices: Int32Array, step: number): Views;
+  /** class labels, for SupCon (ignored by the other methods) */
+  labels?: ArrayLike<number>;
+}
+
+export interface StepEvent {
+  epoch: number;
+  /** 1-based step within the whole run */
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  temperature: number;
+  samplesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface EpochEvent {
+  epoch: number;
+  meanLoss: number;
+  /** the kNN monitor's accuracy on the held-out rows, when a monitor is set and due */
+  knnAccuracy?: number;
+  seconds: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  /** seed of the data order (default 0); with seeded augmentations the whole run is reproducible */
+  seed?: number;
+  signal?: AbortSignal;
+  onStep?: (e: StepEvent) => void;
+  onEpoch?: (e: EpochEvent) => void | Promise<void>;
+  /** Weighted kNN (k = 20, T = 0.07) of `encoder`'s embeddings of `test` against `train`, every `every` epochs (default 1). */
+  monitor?: { encoder: Module; train: { x: Tensor; labels: ArrayLike<number> }; test: { x: Tensor; labels: ArrayLike<number> }; every?: number };
+  /** Called with the full trainer state every `every` steps and at the end (write it atomically). */
+  checkpoint?: { every: number; write: (state: TrainerState) => void | Promise<void> };
+}
+
+export interface FitResult {
+  steps: number;
+  epochs: number;
+  losses: number[];
+  seconds: number;
+  /** true when the signal stopped the run early */
+  aborted: boolean;
+  knnAccuracy?: number;
+}
+
+/** A macrotask boundary, so an AbortSignal (or a Worker's pause message) is seen between steps. */
+const yieldToEvents = (): Promise<void> =>
+  typeof setImmediate === 'function'
+    ? new Promise((r) => setImmediate(r))
+    : new Promise((r) => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => {
+          ch.port1.close();
+          r();
+        };
+        ch.port2.postMessage(null);
+      });
+
+/** The permutation of epoch `epoch`: Fisher-Yates driven by a counter-based hash of (seed, epoch). */
+export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  let s = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca77)) >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  return idx;
+}
+
+/** Embeds a tensor with `encoder` in eval mode, in batches of 512 rows. */
+export function embed(encoder: Module, x: Tensor, batch = 512): Matrix {
+  const n = x.shape[0];
+  const per = x.data.length / n;
+  let out: Float32Array | undefined;
+  let cols = 0;
+  for (let r0 = 0; r0 < n; r0 += batch) {
+    const r1 = Math.min(n, r0 + batch);
+    const y = encoder.forwardTensor({ data: x.data.subarray(r0 * per, r1 * per), shape: [r1 - r0, ...x.shape.slice(1)] });
+    cols = y.data.length / (r1 - r0);
+    out ??= new Float32Array(n * cols);
+    out.set(y.data, r0 * cols);
+  }
+  return { data: out!, rows: n, cols };
+}
+
+/**
+ * Trains for `epochs` epochs of floor(n / batchSize) steps (the last partial batch is dropped,
+ * as SimCLR does: the loss's negatives depend on the batch). Resumes where `trainer.stepCount`
+ * says, with the same data order and augmentations as an uninterrupted run.
+ */
+export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): Promise<FitResult> {
+  const op = 'fit';
+  const { epochs, batchSize } = opts;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${batchSize}`);
+  if (batchSize > data.n) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize ${batchSize} is larger than the ${data.n} samples`);
+  if (opts.checkpoint && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every > 0)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: checkpoint.every must be a positive integer, got ${opts.checkpoint.every}`);
+  }
+  const perEpoch = Math.floor(data.n / batchSize);
+  const total = perEpoch * epochs;
+  const seed = opts.seed ?? 0;
+  const losses: number[] = [];
+  const t0 = performance.now();
+  const startStep = trainer.stepCount;
+  let epochLoss = 0;
+  let epochSteps = 0;
+  let epochStart = performance.now();
+  let knn: number | undefined;
+  let order = epochOrder(data.n, seed, Math.floor(startStep / perEpoch));
+  while (trainer.stepCount < total) {
+    if (opts.signal?.aborted) return { steps: trainer.stepCount, epochs: trainer.stepCount / perEpoch, losses, seconds: (performance.now() - t0) / 1000, aborted: true, knnAccuracy: knn };
+    const step = trainer.stepCount;
+    const epoch = Math.floor(step / perEpoch);
+    const pos = step % perEpoch;
+    if (pos === 0 && step !== startStep) order = epochOrder(data.n, seed, epoch);
+    const idx = order.subarray(pos * batchSize, (pos + 1) * batchSize);
+    const labels = data.labels ? Int32Array.from(idx, (i) => data.labels![i]) : undefined;
+    const r = trainer.step(data.views(idx, step), labels);
+    if (!Number.isFinite(r.loss)) throw new ContrastiveError('NON_FINITE', `${op}: the loss became ${r.loss} at step ${step + 1}; lower the learning rate`);
+    losses.push(r.loss);
+    epochLoss += r.loss;
+    epochSteps++;
+    const done = trainer.stepCount - startStep;
+    const elapsed = (performance.now() - t0) / 1000;
+    opts.onStep?.({
+      epoch: epoch + 1, step: trainer.stepCount, totalSteps: total, loss: r.loss, lr: r.lr, temperature: r.temperature,
+      samplesPerSecond: (done * batchSize) / elapsed, etaSeconds: (elapsed / done) * (total - trainer.stepCount),
+    });
+    if (opts.checkpoint && (trainer.stepCount % opts.checkpoint.every === 0 || trainer.stepCount === total)) await opts.checkpoint.write(trainer.state());
+    if (trainer.stepCount % perEpoch === 0) {
+      const m = opts.monitor;
+      if (m && ((epoch + 1) % (m.every ?? 1) === 0 || trainer.stepCount === total)) {
+        knn = knnAccuracy(embed(m.encoder, m.train.x), m.train.labels, embed(m.encoder, m.test.x), m.test.labels);
+      }
+      await opts.onEpoch?.({ epoch: epoch + 1, meanLoss: epochLoss / epochSteps, knnAccuracy: knn, seconds: (performance.now() - epochStart) / 1000 });
+      epochLoss = 0;
+      epochSteps = 0;
+      epochStart = performance.now();
+    }
+    await yieldToEvents();
+  }
+  return { steps: trainer.stepCount, epochs, losses, seconds: (performance.now() - t0) / 1000, aborted: false, knnAccuracy: knn };
+}

@@ -1,0 +1,323 @@
+// The contrastive training loop: SimCLR, MoCo v2, CLIP-style pairs and SupCon on one engine.
+import { ContrastiveError } from '../errors.js';
+import { infoNce } from '../loss/infonce.js';
+import { ntXent } from '../loss/ntxent.js';
+import { supCon } from '../loss/supcon.js';
+import type { Module, StateDict, Tensor } from '../nn/module.js';
+import { clipGradNorm } from '../optim/clip.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { LearnableTemperature } from '../optim/temperature.js';
+import type { Matrix } from '../types.js';
+
+/** The two inputs of one step: two augmented views of the same samples (or the two modalities of CLIP pairs). */
+export type Views = [Tensor, Tensor];
+
+export type Method = 'simclr' | 'moco' | 'clip' | 'supcon';
+
+export interface TrainerOptions {
+  /**
+   * - 'simclr' (Chen et al. 2020): both views through `model`, NT-Xent over the 2B rows.
+   * - 'moco' (He et al. 2020; MoCo v2, Chen et al. 2020): queries from `model`, keys from a
+   *   momentum copy of it, negatives from a FIFO queue of past keys; InfoNCE with `negatives`.
+   * - 'clip' (Radford et al. 2021): view 1 through `model`, view 2 through `modelB`, symmetric
+   *   InfoNCE, usually with a learnable temperature.
+   * - 'supcon' (Khosla et al. 2020): as SimCLR, every same-label row is a positive.
+   */
+  method: Method;
+  /** Encoder + projection head: the module the loss sees the output of. */
+  model: Module;
+  /** CLIP's second tower. */
+  modelB?: Module;
+  /** MoCo's key encoder: a module of the same architecture; its weights are overwritten by `model`'s at the start. */
+  keyModel?: Module;
+  optimizer: Optimizer;
+  /** A fixed tau, or a LearnableTemperature (its parameter must be in the optimizer). */
+  temperature: number | LearnableTemperature;
+  /** lr of step t (0-based); default: the optimizer's lr. */
+  schedule?: (step: number) => number;
+  /** Clip the global gradient norm to this value before each step. */
+  clipGradNorm?: number;
+  /** MoCo: momentum of the key encoder (default 0.99) and queue length (default 4096). */
+  momentum?: number;
+  queueSize?: number;
+  /**
+   * GradCache (Gao et al. 2021): forward the batch in chunks of this many rows without keeping
+   * activations, take the loss and dL/dz once over the whole batch, then re-forward each chunk
+   * and backpropagate its slice of dL/dz. The gradient equals the whole-batch step's for
+   * encoders without BatchNorm (BatchNorm then sees per-chunk statistics). SimCLR and SupCon.
+   */
+  gradCacheChunk?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  temperature: number;
+  lr: number;
+}
+
+/** The whole-state snapshot for an exact resume: model(s), optimizer, MoCo queue, counters. */
+export interface TrainerState {
+  step: number;
+  tensors: StateDict;
+  optimizer: ReturnType<Optimizer['stateDict']>;
+  rng: Record<string, Record<string, number>>;
+}
+
+const rowsOf = (t: Tensor) => t.shape[0];
+const concat = (a: Tensor, b: Tensor): Tensor => {
+  if (a.shape.slice(1).join() !== b.shape.slice(1).join() || rowsOf(a) !== rowsOf(b)) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `Trainer.step: the two views have shapes [${a.shape}] and [${b.shape}]; they must match`);
+  }
+  const data = new Float32Array(a.data.length + b.data.length);
+  data.set(a.data);
+  data.set(b.data, a.data.length);
+  return { data, shape: [rowsOf(a) * 2, ...a.shape.slice(1)] };
+};
+const rowSlice = (t: Tensor, r0: number, r1: number): Tensor => {
+  const per = t.data.length / rowsOf(t);
+  return { data: t.data.subarray(r0 * per, r1 * per), shape: [r1 - r0, ...t.shape.slice(1)] };
+};
+const asMatrix = (t: Tensor): Matrix => ({ data: t.data, rows: rowsOf(t), cols: t.data.length / rowsOf(t) });
+
+/**
+ * One optimization step at a time, for any of the four methods. `fit` (./fit.ts) runs epochs
+ * of steps with progress, monitoring, checkpoints and cancellation on top of this.
+ */
+export class Trainer {
+  readonly method: Method;
+  readonly model: Module;
+  readonly modelB?: Module;
+  readonly keyModel?: Module;
+  readonly optimizer: Optimizer;
+  readonly temperature: number | LearnableTemperature;
+  /** Steps taken so far (the schedule's t). */
+  stepCount = 0;
+  private queue: Float32Array | undefined;
+  private queueFill = 0;
+  private queueHead = 0;
+  private readonly opts: TrainerOptions;
+
+  constructor(opts: TrainerOptions) {
+    const op = 'Trainer';
+    this.opts = opts;
+    this.method = opts.method;
+    if (!['simclr', 'moco', 'clip', 'supcon'].includes(opts.method)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: method must be 'simclr', 'moco', 'clip' or 'supcon', got ${String(opts.method)}`);
+    }
+    this.model = opts.model;
+    this.optimizer = opts.optimizer;
+    this.temperature = opts.temperature;
+    if (typeof opts.temperature === 'number' && !(opts.temperature > 0)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: temperature must be > 0, got ${opts.temperature}`);
+    }
+    if (opts.method === 'clip') {
+      if (!opts.modelB) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: method 'clip' needs modelB (the second tower)`);
+      this.modelB = opts.modelB;
+    }
+    if (opts.method === 'moco') {
+      if (!opts.keyModel) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: method 'moco' needs keyModel (a module like model)`);
+      this.keyModel = opts.keyModel;
+      this.keyModel.loadStateDict(this.model.stateDict());
+      const m = opts.momentum ?? 0.99;
+      if (!(m >= 0 && m < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: momentum must be in [0, 1), got ${m}`);
+    }
+    if (opts.gradCacheChunk !== undefined) {
+      if (!Number.isInteger(opts.gradCacheChunk) || opts.gradCacheChunk < 1) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: gradCacheChunk must be a positive integer, got ${opts.gradCacheChunk}`);
+      }
+      if (opts.method !== 'simclr' && opts.method !== 'supcon') {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: gradCacheChunk works with 'simclr' and 'supcon', not '${opts.method}'`);
+      }
+    }
+  }
+
+  private tau(): number {
+    return typeof this.temperature === 'number' ? this.temperature : this.temperature.tau;
+  }
+
+  /**
+   * One step on two views of a batch (`labels`: SupCon's, one per sample). Returns the loss
+   * before the update.
+   */
+  step(views: Views, labels?: ArrayLike<number>): StepResult {
+    const lr = this.opts.schedule ? this.opts.schedule(this.stepCount) : this.optimizer.lr;
+    const tau = this.tau();
+    this.optimizer.zeroGrad();
+    let loss: number;
+    let dTau: number;
+    switch (this.method) {
+      case 'simclr':
+      case 'supcon':
+        [loss, dTau] = this.opts.gradCacheChunk ? this.gradCacheStep(views, tau, labels) : this.twoViewStep(views, tau, labels);
+        break;
+      case 'moco':
+        [loss, dTau] = this.mocoStep(views, tau);
+        break;
+      case 'clip':
+        [loss, dTau] = this.clipStep(views, tau);
+        break;
+    }
+    if (this.temperature instanceof LearnableTemperature) this.temperature.accumulate(dTau);
+    if (this.opts.clipGradNorm !== undefined) clipGradNorm(this.optimizer.params.map(([, p]) => p), this.opts.clipGradNorm);
+    this.optimizer.step(lr);
+    if (this.temperature instanceof LearnableTemperature) this.temperature.clamp();
+    if (this.method === 'moco') this.momentumUpdate();
+    this.stepCount++;
+    return { loss, temperature: tau, lr };
+  }
+
+  private loss(z: Tensor, b: number, tau: number, labels?: ArrayLike<number>): { loss: number; dTau: number; g: Float32Array } {
+    const Z = asMatrix(z);
+    const d = Z.cols;
+    if (this.method === 'supcon') {
+      if (!labels || labels.length !== b) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `Trainer.step: supcon needs ${b} labels (one per sample), got ${labels?.length ?? 'none'}`);
+      }
+      const both = [...Array.from(labels), ...Array.from(labels)];
+      const r = supCon(Z, both, { temperature: tau });
+      return { loss: r.loss, dTau: r.dTemperature, g: r.grads.z.data };
+    }
+    const r = ntXent({ data: Z.data.subarray(0, b * d), rows: b, cols: d }, { data: Z.data.subarray(b * d), rows: b, cols: d }, { temperature: tau });
+    const g = new Float32Array(2 * b * d);
+    g.set(r.grads.a.data);
+    g.set(r.grads.b.data, b * d);
+    return { loss: r.loss, dTau: r.dTemperature, g };
+  }
+
+  private twoViewStep(views: Views, tau: number, labels?: ArrayLike<number>): [number, number] {
+    // both views in one batch: one forward, BatchNorm statistics over all 2B rows
+    const x = concat(views[0], views[1]);
+    const z = this.model.forwardTensor(x, { training: true });
+    const r = this.loss(z, rowsOf(views[0]), tau, labels);
+    this.model.backwardTensor({ data: r.g, shape: z.shape });
+    return [r.loss, r.dTau];
+  }
+
+  private gradCacheStep(views: Views, tau: number, labels?: ArrayLike<number>): [number, number] {
+    const x = concat(views[0], views[1]);
+    const n = rowsOf(x);
+    const c = this.opts.gradCacheChunk!;
+    // pass 1 runs in training mode (the same function as pass 2) but must not advance the
+    // BatchNorm running statistics or the dropout counters twice: snapshot and restore them
+    const state = this.model.stateDict();
+    const rng = this.model.rngState();
+    const parts: Tensor[] = [];
+    for (let r0 = 0; r0 < n; r0 += c) parts.push(this.model.forwardTensor(rowSlice(x, r0, Math.min(n, r0 + c)), { training: true }));
+    const d = parts[0].data.length / rowsOf(parts[0]);
+    const z = new Float32Array(n * d);
+    let o = 0;
+    for (const p of parts) {
+      z.set(p.data, o);
+      o += p.data.length;
+    }
+    const r = this.loss({ data: z, shape: [n, d] }, rowsOf(views[0]), tau, labels);
+    this.model.loadStateDict(state);
+    this.model.setRngState(rng);
+    for (let r0 = 0; r0 < n; r0 += c) {
+      const r1 = Math.min(n, r0 + c);
+      this.model.forwardTensor(rowSlice(x, r0, r1), { training: true });
+      this.model.backwardTensor({ data: r.g.subarray(r0 * d, r1 * d), shape: [r1 - r0, d] });
+    }
+    return [r.loss, r.dTau];
+  }
+
+  private mocoStep(views: Views, tau: number): [number, number] {
+    const q = this.model.forwardTensor(views[0], { training: true });
+    const k = this.keyModel!.forwardTensor(views[1], { training: true }); // no backward: keys are constants
+    const Q = asMatrix(q);
+    const K = asMatrix(k);
+    const d = Q.cols;
+    this.queue ??= new Float32Array((this.opts.queueSize ?? 4096) * d);
+    const negatives = { data: this.queue.subarray(0, this.queueFill * d), rows: this.queueFill, cols: d };
+    const r = infoNce(Q, K, { temperature: tau, negatives });
+    this.model.backwardTensor({ data: r.grads.query.data, shape: q.shape });
+    this.enqueue(K);
+    return [r.loss, r.dTemperature];
+  }
+
+  private clipStep(views: Views, tau: number): [number, number] {
+    const a = this.model.forwardTensor(views[0], { training: true });
+    const b = this.modelB!.forwardTensor(views[1], { training: true });
+    const r = infoNce(asMatrix(a), asMatrix(b), { temperature: tau, symmetric: true });
+    this.model.backwardTensor({ data: r.grads.query.data, shape: a.shape });
+    this.modelB!.backwardTensor({ data: r.grads.key.data, shape: b.shape });
+    return [r.loss, r.dTemperature];
+  }
+
+  /** Keys enter the queue L2-normalized, oldest out first. */
+  private enqueue(K: Matrix): void {
+    const q = this.queue!;
+    const size = q.length / K.cols;
+    for (let i = 0; i < K.rows; i++) {
+      const row = K.data.subarray(i * K.cols, (i + 1) * K.cols);
+      const norm = Math.hypot(...row) || 1;
+      for (let j = 0; j < K.cols; j++) q[this.queueHead * K.cols + j] = row[j] / norm;
+      this.queueHead = (this.queueHead + 1) % size;
+      this.queueFill = Math.min(size, this.queueFill + 1);
+    }
+  }
+
+  /** theta_k <- m theta_k + (1 - m) theta_q, over the parameters; buffers (BN statistics) are copied as they are. */
+  private momentumUpdate(): void {
+    const m = this.opts.momentum ?? 0.99;
+    const kp = new Map(this.keyModel!.namedParameters());
+    for (const [name, p] of this.model.namedParameters()) {
+      const kv = kp.get(name)!;
+      const a = kv.value();
+      const b = p.value();
+      for (let i = 0; i < a.length; i++) a[i] = m * a[i] + (1 - m) * b[i];
+      kv.set(a);
+    }
+  }
+
+  /** Everything a resumed run needs to continue bit for bit. */
+  state(): TrainerState {
+    const tensors: StateDict = {};
+    const add = (prefix: string, sd: StateDict) => Object.entries(sd).forEach(([k, t]) => (tensors[prefix + k] = t));
+    add('model.', this.model.stateDict());
+    if (this.modelB) add('modelB.', this.modelB.stateDict());
+    if (this.keyModel) add('keyModel.', this.keyModel.stateDict());
+    if (this.temperature instanceof LearnableTemperature) {
+      tensors['logit_scale'] = { shape: [], data: this.temperature.logitScale.value() };
+    }
+    if (this.queue) {
+      const d = this.queue.length / (this.opts.queueSize ?? 4096);
+      tensors['moco.queue'] = { shape: [this.queue.length / d, d], data: this.queue.slice() };
+      tensors['moco.pointer'] = { shape: [2], data: Float32Array.of(this.queueFill, this.queueHead) };
+    }
+    const rng: TrainerState['rng'] = { model: this.model.rngState() };
+    if (this.modelB) rng.modelB = this.modelB.rngState();
+    if (this.keyModel) rng.keyModel = this.keyModel.rngState();
+    return { step: this.stepCount, tensors, optimizer: this.optimizer.stateDict(), rng };
+  }
+
+  restore(s: TrainerState): void {
+    const pick = (prefix: string) => {
+      const sd: StateDict = {};
+      for (const [k, t] of Object.entries(s.tensors)) if (k.startsWith(prefix)) sd[k.slice(prefix.length)] = t;
+      return sd;
+    };
+    this.model.loadStateDict(pick('model.'));
+    this.model.setRngState(s.rng.model);
+    if (this.modelB) {
+      this.modelB.loadStateDict(pick('modelB.'));
+      this.modelB.setRngState(s.rng.modelB);
+    }
+    if (this.keyModel) {
+      this.keyModel.loadStateDict(pick('keyModel.'));
+      this.keyModel.setRngState(s.rng.keyModel);
+    }
+    if (this.temperature instanceof LearnableTemperature) {
+      const t = s.tensors['logit_scale'];
+      if (!t) throw new ContrastiveError('INVALID_ARGUMENT', 'Trainer.restore: the state has no logit_scale for the learnable temperature');
+      this.temperature.logitScale.set(t.data);
+    }
+    const q = s.tensors['moco.queue'];
+    if (q) {
+      this.queue = q.data.slice();
+      [this.queueFill, this.queueHead] = Array.from(s.tensors['moco.pointer'].data);
+    }
+    this.optimizer.loadStateDict(s.optimizer);
+    this.stepCount = s.step;
+  }
+}
