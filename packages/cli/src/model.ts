@@ -1,0 +1,65 @@
+// Encoder checkpoints: the encoder's state_dict under PyTorch names (so torch.nn.Sequential of the
+// same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { ContrastiveError, convNet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
+
+export interface EncoderSpec {
+  kind: 'mlp' | 'conv';
+  /** input size: channels x height x width (the encoder takes flattened rows) */
+  input: [number, number, number];
+  /** mlp: layer sizes, first = input size */
+  sizes?: number[];
+  /** conv: block widths */
+  widths?: number[];
+  /** size of the embedding */
+  outDim: number;
+}
+
+export function buildEncoder(spec: EncoderSpec, seed: number): Module {
+  if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
+  if (spec.input.join() !== '1,28,28') {
+    throw new ContrastiveError('INVALID_ARGUMENT', `--encoder conv is the 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use --encoder mlp)`);
+  }
+  return convNet28({ seed, widths: spec.widths });
+}
+
+export function defaultSpec(kind: string, input: [number, number, number]): EncoderSpec {
+  const size = input[0] * input[1] * input[2];
+  if (kind === 'mlp') return { kind, input, sizes: [size, 512, 256], outDim: 256 };
+  if (kind === 'conv') return { kind, input, widths: [32, 64, 128], outDim: 128 };
+  throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp or conv, got ${kind}`);
+}
+
+/** Writes bytes to path atomically: a temporary file in the same folder, then rename. */
+export async function atomicWrite(path: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new ContrastiveError('INVALID_ARGUMENT', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function saveEncoder(path: string, encoder: Module, spec: EncoderSpec, info: Record<string, unknown>): Promise<void> {
+  const meta = { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: JSON.stringify(info) };
+  await atomicWrite(path, saveSafetensors(encoder.stateDict(), meta));
+}
+
+export async function loadEncoder(path: string): Promise<{ encoder: Module; spec: EncoderSpec }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const { tensors, metadata } = readSafetensors(bytes);
+  if (metadata.format !== 'contrastive-encoder-1' || !metadata.spec) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${path} is a safetensors file but not an encoder from \`contrastive train\` (no encoder spec in its metadata)`);
+  }
+  const spec = JSON.parse(metadata.spec) as EncoderSpec;
+  const encoder = buildEncoder(spec, 0);
+  encoder.loadStateDict(tensors);
+  return { encoder, spec };
+}
