@@ -3,6 +3,8 @@
 //!   reflect padding by k//2 on each side (the edge pixel is not repeated), which needs k//2 < h, w.
 //! torchvision runs one 2-D cross-correlation with outer(kernel, kernel); here it is two 1-D
 //! passes (rows, then columns), equal up to float32 rounding (the reference's atol is 1e-5).
+//! Multiply and add stay separate (no `Isa::madd`): relaxed SIMD may fuse or not depending on the
+//! CPU, and augmentations promise the same views on every engine and machine.
 
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
@@ -47,7 +49,7 @@ fn correlate<I: Isa>(src: &[f32], kern: &[f32], out: &mut [f32]) {
         while x < body {
             let mut acc = I::splat(0.0);
             for (t, kv) in kern.iter().enumerate() {
-                acc = I::madd(I::splat(*kv), I::load(ps.add(x + t)), acc);
+                acc = I::add(I::mul(I::splat(*kv), I::load(ps.add(x + t))), acc);
             }
             I::store(po.add(x), acc);
             x += 4;
@@ -59,6 +61,26 @@ fn correlate<I: Isa>(src: &[f32], kern: &[f32], out: &mut [f32]) {
             s = kv * src[x + t] + s;
         }
         out[x] = s;
+    }
+}
+
+/// y += a x with a separate multiply and add (never fused: see the module doc).
+#[inline]
+fn axpy<I: Isa>(a: f32, x: &[f32], y: &mut [f32]) {
+    let n = y.len();
+    let body = n - n % 4;
+    let va = I::splat(a);
+    let (px, py) = (x.as_ptr(), y.as_mut_ptr());
+    // SAFETY: i + 4 <= body <= n <= x.len().
+    unsafe {
+        let mut i = 0;
+        while i < body {
+            I::store(py.add(i), I::add(I::mul(va, I::load(px.add(i))), I::load(py.add(i))));
+            i += 4;
+        }
+    }
+    for i in body..n {
+        y[i] += a * x[i];
     }
 }
 
@@ -101,7 +123,7 @@ pub fn gaussian_blur<I: Isa>(
                     orow.fill(0.0);
                     for (t, kv) in kern.iter().enumerate() {
                         let sy = reflect(y as isize + t as isize - r as isize, h);
-                        crate::loss::normalize::axpy::<I>(*kv, &tmp[sy * w..(sy + 1) * w], orow);
+                        axpy::<I>(*kv, &tmp[sy * w..(sy + 1) * w], orow);
                     }
                 }
             } else {

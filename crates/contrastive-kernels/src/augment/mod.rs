@@ -5,6 +5,10 @@
 //! view, see `philox`) and arrive as per-image arrays, so one call transforms a whole batch.
 //! Formulas follow torchvision 0.14's tensor path (`../shared/reference/augment/README.md`),
 //! cited per file.
+//!
+//! Determinism: no kernel here uses `Isa::madd` (fused or not, depending on the CPU, in the
+//! relaxed build) or any engine-provided math, so a batch gives the same bits in every
+//! WebAssembly engine and in both builds (simd128, relaxed).
 
 pub mod blur;
 pub mod color;

@@ -392,7 +392,8 @@ mod tests {
         let mut count = vec![0u32; rows];
         labels.iter().for_each(|&l| count[l as usize] += 1);
         let anchors = labels.iter().filter(|&&l| count[l as usize] > 1).count() as f32;
-        let weight: Vec<f32> = labels.iter().map(|&l| if count[l as usize] > 1 { 1.0 / anchors } else { 0.0 }).collect();
+        let weight: Vec<f32> =
+            labels.iter().map(|&l| if count[l as usize] > 1 { 1.0 / anchors } else { 0.0 }).collect();
         compare(rows, 3, Targets::Labels { labels: &labels, count: &count }, &weight);
     }
 }
