@@ -14,3 +14,4 @@ export { supCon } from './loss/supcon.js';
 export type { SupConOptions, SupConResult } from './loss/supcon.js';
 export { cosineSimilarity } from './loss/cosine.js';
 export { VERSION as version } from './version.js';
+export * from './augment/index.js';
