@@ -25,9 +25,10 @@ function outSize(size: unknown, op: string): [number, number] {
     const s = int(size, 'size', op, 1, 1 << 15);
     return [s, s];
   }
-  const [h, w] = pair(size, 'size', op, 1, 1 << 15);
-  if (!Number.isInteger(h) || !Number.isInteger(w)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: size must hold integers, got [${h}, ${w}]`);
-  return [h, w];
+  if (!Array.isArray(size) || size.length !== 2) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: size must be a number or [height, width], got ${String(size)}`);
+  }
+  return [int(size[0], 'size[0]', op, 1, 1 << 15), int(size[1], 'size[1]', op, 1, 1 << 15)];
 }
 
 /**
