@@ -2,6 +2,8 @@ import { ContrastiveError } from '../errors.js';
 import { checkBatch, type ImageBatch, type ImageShape } from './image.js';
 import { prob, runOps, type Buffers, type ImageOp } from './op.js';
 import { checkSeed, Rng } from './rng.js';
+import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
+import type { Matrix, MatrixLike } from '../types.js';
 
 /** A sequence of ops run as one pipeline (one copy in, kernels in wasm memory, one copy out). */
 export interface Pipeline {
@@ -115,20 +117,28 @@ function asPipeline(p: Pipeline | ImageOp, op: string): Pipeline {
   return p !== null && typeof p === 'object' && isPipeline(p as OpOrPipeline) ? (p as Pipeline) : compose(...flatten([p], op));
 }
 
-/** One augmented view of every image (view index `view`, default 0). */
-export function augment(images: ImageBatch, pipeline: Pipeline | ImageOp, opts: ViewOptions & { view?: number } = {}): ImageBatch {
+/** One augmented view of every image (view index `view`, default 0); or of every row of a Matrix with a vector op. */
+export function augment(images: ImageBatch, pipeline: Pipeline | ImageOp, opts?: ViewOptions & { view?: number }): ImageBatch;
+export function augment(x: MatrixLike, op: VectorOp, opts?: ViewOptions & { view?: number }): Matrix;
+export function augment(
+  images: ImageBatch | MatrixLike, pipeline: Pipeline | ImageOp | VectorOp, opts: ViewOptions & { view?: number } = {},
+): ImageBatch | Matrix {
   const OP = 'augment';
-  checkBatch(images, 'images', OP);
-  const p = asPipeline(pipeline, OP);
   const view = opts.view ?? 0;
   if (!Number.isInteger(view) || view < 0 || view > 0xffffffff) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: view must be an integer in [0, 2^32), got ${String(view)}`);
-  return runOps(OP, [...p.ops], images, sampleParams(p, images, view, opts, OP));
+  if (isVectorOp(pipeline)) return augmentVectors(images as MatrixLike, pipeline, { ...streamArgs(opts, OP), view }, OP);
+  checkBatch(images as ImageBatch, 'images', OP);
+  const p = asPipeline(pipeline, OP);
+  return runOps(OP, [...p.ops], images as ImageBatch, sampleParams(p, images as ImageBatch, view, opts, OP));
 }
 
 /**
  * The two views of SimCLR / MoCo: `augment` with view 0 and view 1. The same (seed, step, offset)
  * gives the same views in every runtime (Node, browsers, workers) and for any batch split.
  */
-export function twoViews(images: ImageBatch, pipeline: Pipeline | ImageOp, opts: ViewOptions = {}): [ImageBatch, ImageBatch] {
-  return [augment(images, pipeline, { ...opts, view: 0 }), augment(images, pipeline, { ...opts, view: 1 })];
+export function twoViews(images: ImageBatch, pipeline: Pipeline | ImageOp, opts?: ViewOptions): [ImageBatch, ImageBatch];
+export function twoViews(x: MatrixLike, op: VectorOp, opts?: ViewOptions): [Matrix, Matrix];
+export function twoViews(x: ImageBatch | MatrixLike, p: Pipeline | ImageOp | VectorOp, opts: ViewOptions = {}): [ImageBatch | Matrix, ImageBatch | Matrix] {
+  const run = augment as (x: unknown, p: unknown, o: ViewOptions & { view: number }) => ImageBatch | Matrix;
+  return [run(x, p, { ...opts, view: 0 }), run(x, p, { ...opts, view: 1 })];
 }

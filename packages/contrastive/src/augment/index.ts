@@ -23,3 +23,5 @@ export type { GaussianNoiseOptions, NoiseParams } from './noise.js';
 export { compose, randomApply, augment, twoViews, sampleParams } from './compose.js';
 export type { Pipeline, ViewOptions } from './compose.js';
 export { simclrImageNet, simclrCifar10, mocoV2, smallGrayscale, presets } from './presets.js';
+export { vectorNoise, featureDropout, scarf, composeVectors } from './vector.js';
+export type { VectorOp } from './vector.js';
