@@ -25,3 +25,6 @@ export type { Pipeline, ViewOptions } from './compose.js';
 export { simclrImageNet, simclrCifar10, mocoV2, smallGrayscale, presets } from './presets.js';
 export { vectorNoise, featureDropout, scarf, composeVectors } from './vector.js';
 export type { VectorOp } from './vector.js';
+export { augmentationGrid } from './grid.js';
+export type { RgbaImage } from './grid.js';
+export { encodePng } from './png.js';
