@@ -5,6 +5,7 @@
 //! against scalar and float64 oracles.
 
 pub mod abi;
+pub mod augment;
 pub mod gemm;
 pub mod loss;
 pub mod nn;

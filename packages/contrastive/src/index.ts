@@ -36,3 +36,4 @@ export { Trainer } from './train/trainer.js';
 export type { Method, StepResult, TrainerOptions, TrainerState, Views } from './train/trainer.js';
 export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
+export * from './augment/index.js';

@@ -48,6 +48,21 @@ export interface KernelExports {
   ct_lars_step(w: number, g: number, v: number, len: number, lr: number, momentum: number, wd: number, eta: number, adapt: number, nesterov: number, out: number): number;
   ct_sumsq(x: number, len: number, out: number): number;
   ct_scale(x: number, len: number, s: number): number;
+  // augmentations (crates/contrastive-kernels/src/augment): float32 NCHW batches in [0, 1]
+  ct_aug_philox(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, out: number): number;
+  ct_aug_from_hwc(src: number, isU8: number, n: number, h: number, w: number, cIn: number, out: number): number;
+  ct_aug_resized_crop(
+    src: number, n: number, c: number, h: number, w: number, boxes: number, flags: number, oh: number, ow: number, out: number,
+  ): number;
+  ct_aug_flip(x: number, n: number, c: number, h: number, w: number, flags: number): number;
+  ct_aug_affine(src: number, n: number, c: number, h: number, w: number, mats: number, nearest: number, fill: number, out: number): number;
+  ct_aug_color_jitter(x: number, n: number, c: number, h: number, w: number, factors: number, orders: number): number;
+  ct_aug_grayscale(x: number, n: number, c: number, h: number, w: number, flags: number): number;
+  ct_aug_gaussian_blur(x: number, n: number, c: number, h: number, w: number, k: number, sigmas: number): number;
+  ct_aug_solarize(x: number, n: number, len: number, thresholds: number): number;
+  ct_aug_normalize(x: number, n: number, c: number, hw: number, mean: number, std: number): number;
+  ct_aug_erase(x: number, n: number, c: number, h: number, w: number, boxes: number, values: number): number;
+  ct_aug_noise(x: number, n: number, len: number, keys: number, sigmas: number, clip: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -63,6 +78,8 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_dropout_forward', 'ct_batchnorm_forward', 'ct_batchnorm_backward', 'ct_conv2d_forward', 'ct_conv2d_backward',
   'ct_pool2d_forward', 'ct_pool2d_backward', 'ct_global_avgpool_forward', 'ct_global_avgpool_backward',
   'ct_l2normalize_forward', 'ct_l2normalize_backward', 'ct_sgd_step', 'ct_adam_step', 'ct_lars_step', 'ct_sumsq', 'ct_scale',
+  'ct_aug_philox', 'ct_aug_from_hwc', 'ct_aug_resized_crop', 'ct_aug_flip', 'ct_aug_affine', 'ct_aug_color_jitter',
+  'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
 ];
 
 /** The exports' names that a module must have to be ours. */

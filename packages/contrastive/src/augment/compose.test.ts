@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../../../../test/util/errors.js';
+import { init } from '../index.node.js';
+import { colorJitter, randomGrayscale } from './color.js';
+import { augment, compose, randomApply, twoViews } from './compose.js';
+import { randomResizedCrop } from './crop.js';
+import { randomHorizontalFlip } from './flip.js';
+import { mocoV2, simclrCifar10, simclrImageNet, smallGrayscale } from './presets.js';
+import { testBatch } from './testutil.js';
+
+beforeAll(() => init());
+
+describe('compose, randomApply, twoViews, presets', () => {
+  it("an image's views do not depend on the rest of its batch (offset keys the streams)", () => {
+    const x = testBatch(6, 3, 16, 16);
+    const p = simclrCifar10({ size: 12 });
+    const all = augment(x, p, { seed: 5 });
+    const tail = augment({ ...x, n: 2, data: x.data.slice(4 * 3 * 256) }, p, { seed: 5, offset: 4 });
+    expect(tail.data).toEqual(all.data.slice(4 * 3 * 144));
+  });
+
+  it('the two views differ; the same seed repeats them; another step changes them', () => {
+    const x = testBatch(4, 3, 32, 32);
+    const [a, b] = twoViews(x, simclrCifar10(), { seed: 1 });
+    expect(a.data).not.toEqual(b.data);
+    expect(twoViews(x, simclrCifar10(), { seed: 1 })[1].data).toEqual(b.data);
+    expect(twoViews(x, simclrCifar10(), { seed: 1, step: 1 })[0].data).not.toEqual(a.data);
+  });
+
+  it('randomApply(1) equals the op itself; randomApply(0) is identity', () => {
+    const x = testBatch(5, 3, 10, 10);
+    const cj = colorJitter({ brightness: 0.5, contrast: 0.5 });
+    const direct = augment(x, cj, { seed: 3 });
+    expect(augment(x, randomApply(0, cj), { seed: 3 }).data).toEqual(x.data);
+    // randomApply(1) draws rand() first, so the jitter's draws shift: compare in distribution, not bits
+    const applied = augment(x, randomApply(1, cj), { seed: 3 });
+    expect(applied.data).not.toEqual(x.data);
+    expect(direct.data).not.toEqual(x.data);
+  });
+
+  it('nested pipelines flatten; shapes flow through a crop', () => {
+    const p = compose(compose(randomResizedCrop({ size: 8 }), randomHorizontalFlip()), randomGrayscale({ p: 0.5 }));
+    expect(p.ops.length).toBe(3);
+    const y = augment(testBatch(3, 3, 20, 24), p, { seed: 1 });
+    expect([y.n, y.channels, y.height, y.width]).toEqual([3, 3, 8, 8]);
+  });
+
+  it('presets produce the published output sizes and value ranges', () => {
+    const rgb = testBatch(2, 3, 40, 48);
+    for (const [p, size, lo, hi] of [[simclrImageNet({ size: 32 }), 32, 0, 1], [simclrCifar10(), 32, 0, 1], [mocoV2({ size: 24 }), 24, -2.2, 2.7]] as const) {
+      const y = augment(rgb, p, { seed: 2 });
+      expect([y.height, y.width]).toEqual([size, size]);
+      expect(y.data.every((v) => v >= lo && v <= hi)).toBe(true);
+    }
+    const y = augment(testBatch(3, 1, 28, 28), smallGrayscale(), { seed: 2 });
+    expect([y.channels, y.height, y.width]).toEqual([1, 28, 28]);
+    expect(simclrImageNet().ops.map((o) => o.name)).toEqual([
+      'randomResizedCrop', 'randomHorizontalFlip', 'randomApply(colorJitter)', 'randomGrayscale', 'randomApply(gaussianBlur)',
+    ]);
+  });
+
+  it('bad arguments raise ContrastiveError naming them', () => {
+    expectError(() => compose({} as never), 'INVALID_ARGUMENT', 'compose');
+    expectError(() => randomApply(2, randomHorizontalFlip()), 'INVALID_ARGUMENT', 'randomApply', 'p');
+    const x = testBatch(1, 3, 8, 8);
+    expectError(() => augment(x, simclrCifar10(), { seed: -1 }), 'INVALID_ARGUMENT', 'seed');
+    expectError(() => augment({ ...x, channels: 2 as never }, simclrCifar10()), 'INVALID_ARGUMENT', 'channels');
+    expectError(() => augment({ ...x, data: new Float32Array(5) }, simclrCifar10()), 'SHAPE_MISMATCH', 'images.data');
+    const bad = testBatch(1, 3, 8, 8);
+    bad.data[3] = NaN;
+    expectError(() => augment(bad, simclrCifar10()), 'NON_FINITE', 'images');
+  });
+});

@@ -1,0 +1,144 @@
+import { ContrastiveError } from '../errors.js';
+import { checkBatch, type ImageBatch, type ImageShape } from './image.js';
+import { prob, runOps, type Buffers, type ImageOp } from './op.js';
+import { checkSeed, Rng } from './rng.js';
+import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
+import type { Matrix, MatrixLike } from '../types.js';
+
+/** A sequence of ops run as one pipeline (one copy in, kernels in wasm memory, one copy out). */
+export interface Pipeline {
+  readonly ops: readonly ImageOp[];
+}
+
+type OpOrPipeline = ImageOp | Pipeline;
+const isPipeline = (x: OpOrPipeline): x is Pipeline => Array.isArray((x as Pipeline).ops);
+
+function flatten(items: OpOrPipeline[], op: string): ImageOp[] {
+  return items.flatMap((x) => {
+    if (x !== null && typeof x === 'object' && isPipeline(x)) return [...x.ops];
+    if (x === null || typeof x !== 'object' || typeof (x as ImageOp).run !== 'function') {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: every item must be an augmentation (e.g. randomResizedCrop({ size: 32 })) or a pipeline, got ${String(x)}`);
+    }
+    return [x as ImageOp];
+  });
+}
+
+/** T.Compose: the ops in order. Nested pipelines are flattened. */
+export function compose(...ops: OpOrPipeline[]): Pipeline {
+  return { ops: flatten(ops, 'compose') };
+}
+
+/**
+ * T.RandomApply(ops, p): one draw per image, `rand() <= p` applies all of `ops` (torchvision:
+ * `if p < rand(): skip`); otherwise each op gets its identity parameters and draws nothing more.
+ */
+export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: boolean; inner: unknown[] }> {
+  const OP = 'randomApply';
+  const q = prob(p, OP, 0.5);
+  const inner = flatten(ops, OP);
+  const shapes = (s: ImageShape) => {
+    const out = [s];
+    for (const o of inner) out.push(o.outShape(out[out.length - 1]));
+    return out;
+  };
+  const identity = (s: ImageShape) => {
+    const sh = shapes(s);
+    return { on: false, inner: inner.map((o, j) => o.identity(sh[j])) };
+  };
+  return {
+    name: `randomApply(${inner.map((o) => o.name).join(', ')})`,
+    outShape: (s) => shapes(s)[inner.length],
+    sample(rng, s) {
+      if (q < rng.uniform()) return identity(s);
+      const sh = shapes(s);
+      return { on: true, inner: inner.map((o, j) => o.sample(rng, sh[j])) };
+    },
+    identity,
+    paramBytes: (n, s) => {
+      const sh = shapes(s);
+      return inner.flatMap((o, j) => o.paramBytes(n, sh[j]));
+    },
+    run(k, b: Buffers, n, s, params, op) {
+      const sh = shapes(s);
+      let { src, dst } = b;
+      let at = 0;
+      let swapped = false;
+      inner.forEach((o, j) => {
+        const m = o.paramBytes(n, sh[j]).length;
+        const pp = b.params.slice(at, at + m);
+        at += m;
+        if (o.run(k, { src, dst, params: pp }, n, sh[j], params.map((p) => p.inner[j]), op)) {
+          [src, dst] = [dst, src];
+          swapped = !swapped;
+        }
+      });
+      return swapped;
+    },
+  };
+}
+
+export interface ViewOptions {
+  /** the seed (a non-negative safe integer); default 0 */
+  seed?: number;
+  /** a step or epoch counter: each value gives fresh views of the same images; default 0 */
+  step?: number;
+  /** index of the batch's first image in the dataset, so views do not depend on batching; default 0 */
+  offset?: number;
+}
+
+function streamArgs(opts: ViewOptions, op: string): { seed: number; step: number; offset: number } {
+  const seed = checkSeed(opts.seed ?? 0, op);
+  const step = opts.step ?? 0;
+  const offset = opts.offset ?? 0;
+  for (const [name, v] of [['step', step], ['offset', offset]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be an integer in [0, 2^32), got ${String(v)}`);
+    }
+  }
+  return { seed, step, offset };
+}
+
+/** Draws the parameters of every op for every image: image i uses Rng(seed, [offset + i, view, step]). */
+export function sampleParams(pipeline: Pipeline, x: ImageShape & { n: number }, view: number, opts: ViewOptions = {}, op = 'sampleParams'): unknown[][] {
+  const { seed, step, offset } = streamArgs(opts, op);
+  const params: unknown[][] = pipeline.ops.map(() => new Array<unknown>(x.n));
+  for (let i = 0; i < x.n; i++) {
+    const rng = new Rng(seed, [(offset + i) >>> 0, view, step]);
+    let s: ImageShape = { channels: x.channels, height: x.height, width: x.width };
+    pipeline.ops.forEach((o, j) => {
+      params[j][i] = o.sample(rng, s);
+      s = o.outShape(s);
+    });
+  }
+  return params;
+}
+
+function asPipeline(p: Pipeline | ImageOp, op: string): Pipeline {
+  return p !== null && typeof p === 'object' && isPipeline(p as OpOrPipeline) ? (p as Pipeline) : compose(...flatten([p], op));
+}
+
+/** One augmented view of every image (view index `view`, default 0); or of every row of a Matrix with a vector op. */
+export function augment(images: ImageBatch, pipeline: Pipeline | ImageOp, opts?: ViewOptions & { view?: number }): ImageBatch;
+export function augment(x: MatrixLike, op: VectorOp, opts?: ViewOptions & { view?: number }): Matrix;
+export function augment(
+  images: ImageBatch | MatrixLike, pipeline: Pipeline | ImageOp | VectorOp, opts: ViewOptions & { view?: number } = {},
+): ImageBatch | Matrix {
+  const OP = 'augment';
+  const view = opts.view ?? 0;
+  if (!Number.isInteger(view) || view < 0 || view > 0xffffffff) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: view must be an integer in [0, 2^32), got ${String(view)}`);
+  if (isVectorOp(pipeline)) return augmentVectors(images as MatrixLike, pipeline, { ...streamArgs(opts, OP), view }, OP);
+  checkBatch(images as ImageBatch, 'images', OP);
+  const p = asPipeline(pipeline, OP);
+  return runOps(OP, [...p.ops], images as ImageBatch, sampleParams(p, images as ImageBatch, view, opts, OP));
+}
+
+/**
+ * The two views of SimCLR / MoCo: `augment` with view 0 and view 1. The same (seed, step, offset)
+ * gives the same views in every runtime (Node, browsers, workers) and for any batch split.
+ */
+export function twoViews(images: ImageBatch, pipeline: Pipeline | ImageOp, opts?: ViewOptions): [ImageBatch, ImageBatch];
+export function twoViews(x: MatrixLike, op: VectorOp, opts?: ViewOptions): [Matrix, Matrix];
+export function twoViews(x: ImageBatch | MatrixLike, p: Pipeline | ImageOp | VectorOp, opts: ViewOptions = {}): [ImageBatch | Matrix, ImageBatch | Matrix] {
+  const run = augment as (x: unknown, p: unknown, o: ViewOptions & { view: number }) => ImageBatch | Matrix;
+  return [run(x, p, { ...opts, view: 0 }), run(x, p, { ...opts, view: 1 })];
+}
