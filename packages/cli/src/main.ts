@@ -1,7 +1,12 @@
 // The `contrastive` command. Every error ends the process with exit code 1 and one line on stderr.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ContrastiveError, init, knnAccuracy, linearProbe } from 'contrastive';
-import { loadIdxImages, loadMnist, pixelRows, type ImageSet } from './data.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import {
+  AdamW, ContrastiveError, saveSafetensors, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
+  runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
+} from 'contrastive';
+import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
+import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, saveEncoder } from './model.js';
 
 const program = new Command()
   .name('contrastive')
@@ -9,23 +14,40 @@ const program = new Command()
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-export const int = (name: string) => (v: string) => {
+const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return n;
 };
-export const positive = (name: string) => (v: string) => {
+const nonNegInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
   return n;
 };
 
-interface EvalSets {
-  train: ImageSet;
-  test: ImageSet;
+const asBatch = (s: ImageSet): ImageBatch =>
+  toImageBatch({ data: s.images, n: s.n, height: s.height, width: s.width, channels: s.channels as 1 | 3 | 4 });
+const asRows = (b: ImageBatch) => ({ data: b.data, shape: [b.n, b.channels * b.height * b.width] });
+
+function preset(name: string, s: { height: number; channels: number }) {
+  const make = (presets as Record<string, (o: { size?: number }) => ReturnType<typeof presets['small-gray']>>)[name];
+  if (!make) throw new ContrastiveError('INVALID_ARGUMENT', `--preset must be one of ${Object.keys(presets).join(', ')}, got ${name}`);
+  return make({ size: s.height });
+}
+const defaultPreset = (s: { channels: number; height: number }) => (s.channels === 1 ? 'small-gray' : s.height <= 64 ? 'simclr-cifar10' : 'simclr');
+
+async function trainSet(o: { dataset?: string; images?: string; labels?: string }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
+  if (o.images) return { train: await loadIdxImages(o.images, o.labels), name: o.images };
+  if ((o.dataset ?? 'mnist') !== 'mnist') throw new ContrastiveError('INVALID_ARGUMENT', `unknown dataset ${o.dataset} (built in: mnist)`);
+  return { ...(await loadMnist()), name: 'mnist' };
 }
 
-async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string }): Promise<EvalSets> {
+async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string }) {
   if (o.trainImages || o.testImages) {
     if (!o.trainImages || !o.trainLabels || !o.testImages || !o.testLabels) {
       throw new ContrastiveError('INVALID_ARGUMENT', '--train-images, --train-labels, --test-images and --test-labels go together');
@@ -36,10 +58,79 @@ async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels
   return loadMnist();
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+program
+  .command('train')
+  .description('train an encoder with SimCLR (or SupCon with --method supcon) and save it as safetensors')
+  .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
+  .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
+  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
+  .addOption(new Option('--encoder <kind>', 'encoder architecture').choices(['mlp', 'conv']).default('mlp'))
+  .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
+  .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
+  .option('--epochs <n>', 'passes over the data', int('--epochs'), 20)
+  .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
+  .option('--temperature <t>', 'NT-Xent temperature', positive('--temperature'), 0.2)
+  .option('--lr <x>', 'peak AdamW learning rate (linear warmup, cosine decay)', positive('--lr'), 2e-3)
+  .option('--weight-decay <x>', 'AdamW weight decay', Number, 1e-4)
+  .option('--seed <n>', 'seed of init, data order and augmentations', nonNegInt('--seed'), 0)
+  .option('--out <file>', 'where to write the encoder', 'model.safetensors')
+  .option('--checkpoint <file>', 'write the full training state here every --checkpoint-every steps (atomic)')
+  .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
+  .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
+  .option('--json', 'print one JSON object instead of progress')
+  .action(async (o) => {
+    await init();
+    const data = await trainSet(o);
+    const train = data.train;
+    const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width]);
+    const encoder = buildEncoder(spec, o.seed);
+    const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
+    const batch = asBatch(train);
+    const pipeline = preset(o.preset ?? defaultPreset(train), train);
+    if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
+    if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
+    const steps = Math.floor(train.n / o.batchSize) * o.epochs;
+    const optimizer = new AdamW(model.namedParameters(), { lr: o.lr, weightDecay: o.weightDecay });
+    const trainer = new Trainer({
+      method: o.method, model, optimizer, temperature: o.temperature,
+      schedule: warmupCosine({ baseLr: o.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
+    });
+    const bar = o.json ? undefined : new cliProgress.SingleBar({
+      format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
+      hideCursor: true, stream: process.stderr,
+    }, cliProgress.Presets.shades_classic);
+    bar?.start(steps, 0, { epoch: 1, epochs: o.epochs, loss: '-', rate: '-', knn: '' });
+    let knnText = '';
+    const monitor = o.monitor && data.test?.labels && train.labels
+      ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
+      : undefined;
+    if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
+    const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
+      epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, monitor,
+      onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
+      onEpoch: (e) => {
+        if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
+      },
+      checkpoint: o.checkpoint ? { every: o.checkpointEvery, write: async (s) => {
+        await atomicWrite(o.checkpoint, saveSafetensors({ ...s.tensors }, { format: 'contrastive-train-state-1', step: String(s.step), optimizer: JSON.stringify(s.optimizer.meta), rng: JSON.stringify(s.rng) }));
+      } } : undefined,
+    });
+    bar?.stop();
+    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs: o.epochs, batchSize: o.batchSize, temperature: o.temperature, lr: o.lr, seed: o.seed });
+    const summary = {
+      out: o.out, encoder: o.encoder, dataset: data.name, epochs: o.epochs, steps: result.steps, seconds: result.seconds,
+      firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
+    };
+    if (o.json) console.log(JSON.stringify(summary));
+    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss.toFixed(3)} -> ${summary.finalLoss!.toFixed(3)} in ${result.seconds.toFixed(1)} s (${summary.variant}); saved ${o.out}`);
+  });
+
 program
   .command('eval')
-  .description('linear-probe and weighted-kNN accuracy of an encoder (or, without --model, of the raw pixels)')
-  .option('--model <file>', 'encoder checkpoint (.safetensors) from `contrastive train`')
+  .description('linear-probe and weighted-kNN accuracy of an encoder (without --model: of the raw pixels)')
+  .option('--model <file>', 'encoder (.safetensors) from `contrastive train`')
   .option('--dataset <name>', 'built-in dataset: mnist (8,000 train / 2,000 test, stratified)', 'mnist')
   .option('--train-images <file>', 'IDX images to fit the probes on')
   .option('--train-labels <file>', 'IDX labels of --train-images')
@@ -50,14 +141,64 @@ program
   .action(async (o) => {
     await init();
     const sets = await evalSets(o);
-    if (o.model) throw new ContrastiveError('INVALID_ARGUMENT', '--model needs the encoders of issue #4, not merged yet');
     const t0 = performance.now();
-    const [tr, te] = [pixelRows(sets.train), pixelRows(sets.test)];
+    let features = 'raw pixels';
+    let tr = pixelRows(sets.train);
+    let te = pixelRows(sets.test);
+    if (o.model) {
+      const { encoder, spec } = await loadEncoder(o.model);
+      const want = spec.input.join('x');
+      const got = [sets.train.channels, sets.train.height, sets.train.width].join('x');
+      if (want !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${want} images, the data is ${got}`);
+      tr = embed(encoder, asRows(asBatch(sets.train)));
+      te = embed(encoder, asRows(asBatch(sets.test)));
+      features = `${spec.kind} encoder ${o.model}`;
+    }
     const probe = linearProbe(tr, sets.train.labels!, te, sets.test.labels!);
     const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
-    const result = { features: 'raw pixels', linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, train: sets.train.n, test: sets.test.n, seconds: (performance.now() - t0) / 1000 };
+    const result = {
+      features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, dims: tr.cols, train: sets.train.n, test: sets.test.n,
+      seconds: (performance.now() - t0) / 1000,
+    };
     if (o.json) console.log(JSON.stringify(result));
-    else console.log(`${result.features}: linear probe ${(probe.accuracy * 100).toFixed(2)}%, kNN ${(knn * 100).toFixed(2)}% (${sets.train.n} train / ${sets.test.n} test)`);
+    else console.log(`${features}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${sets.train.n} train / ${sets.test.n} test, ${tr.cols} dims)`);
+  });
+
+program
+  .command('embed')
+  .description('embed images with a trained encoder and write them as .npy (float32, N x D)')
+  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
+  .requiredOption('--images <file>', 'IDX images')
+  .requiredOption('--out <file>', 'output .npy')
+  .action(async (o) => {
+    await init();
+    const { encoder, spec } = await loadEncoder(o.model);
+    const set = await loadIdxImages(o.images);
+    const got = [set.channels, set.height, set.width].join('x');
+    if (spec.input.join('x') !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${spec.input.join('x')} images, ${o.images} holds ${got}`);
+    const z = embed(encoder, asRows(asBatch(set)));
+    await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
+    console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}`);
+  });
+
+program
+  .command('augment')
+  .description('write a PNG grid of augmentations: original | view 1 | view 2 for up to 16 images')
+  .option('--images <file>', 'IDX images (default: the built-in MNIST digits)')
+  .option('--preset <name>', 'augmentation preset')
+  .option('--seed <n>', 'seed of the views', nonNegInt('--seed'), 0)
+  .option('--count <n>', 'images in the grid (at most 16)', int('--count'), 16)
+  .requiredOption('--out <file>', 'output .png')
+  .action(async (o) => {
+    await init();
+    const all = o.images ? await loadIdxImages(o.images) : (await loadMnist()).train;
+    if (o.count > 16) throw new ContrastiveError('INVALID_ARGUMENT', `--count must be at most 16, got ${o.count}`);
+    // images spread over the file (MNIST's are grouped by digit)
+    const count = Math.min(o.count, all.n);
+    const set = subset(all, Array.from({ length: count }, (_, i) => Math.floor((i * all.n) / count)));
+    const grid = augmentationGrid(asBatch(set), preset(o.preset ?? defaultPreset(set), set), { seed: o.seed, max: o.count });
+    await atomicWrite(o.out, encodePng(grid));
+    console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);
   });
 
 try {

