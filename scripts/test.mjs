@@ -32,6 +32,7 @@ function step(label, cmd, args) {
 // 1. builds (each counts as one check: a broken build is a failure, not a crash of this script)
 const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('build package', 'pnpm', ['--filter', 'contrastive', 'build']);
 step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
+step('API reference builds from the doc comments', 'pnpm', ['docs:api']);
 
 // 2. Rust kernels, native, against the scalar and float64 oracles
 {
