@@ -67,6 +67,7 @@ program
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
   .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
   .addOption(new Option('--encoder <kind>', 'encoder architecture').choices(['mlp', 'conv']).default('mlp'))
+  .option('--widths <list>', 'conv encoder: channels of its blocks, comma-separated (default 32,64,128)')
   .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--epochs <n>', 'passes over the data', int('--epochs'), 20)
@@ -84,7 +85,7 @@ program
     await init();
     const data = await trainSet(o);
     const train = data.train;
-    const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width]);
+    const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width], o.widths);
     const encoder = buildEncoder(spec, o.seed);
     const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);

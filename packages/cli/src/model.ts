@@ -23,10 +23,16 @@ export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   return convNet28({ seed, widths: spec.widths });
 }
 
-export function defaultSpec(kind: string, input: [number, number, number]): EncoderSpec {
+export function defaultSpec(kind: string, input: [number, number, number], widthList?: string): EncoderSpec {
   const size = input[0] * input[1] * input[2];
   if (kind === 'mlp') return { kind, input, sizes: [size, 512, 256], outDim: 256 };
-  if (kind === 'conv') return { kind, input, widths: [32, 64, 128], outDim: 128 };
+  if (kind === 'conv') {
+    const widths = widthList === undefined ? [32, 64, 128] : widthList.split(',').map(Number);
+    if (widths.length < 1 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `--widths must be positive integers separated by commas, got ${widthList}`);
+    }
+    return { kind, input, widths, outDim: widths[widths.length - 1] };
+  }
   throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp or conv, got ${kind}`);
 }
 
