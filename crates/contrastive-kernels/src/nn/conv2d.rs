@@ -1,8 +1,11 @@
 //! Conv2d (NCHW, groups 1, dilation 1), PyTorch's cross-correlation, by im2col + packed GEMM.
 //!
-//! Per sample: cols (K x P) with K = Cin kh kw, P = Ho Wo holds the zero-padded input patches;
-//! y_n (Cout x P) = W (Cout x K) cols + b.
-//! Backward: dW += dy_n cols^T (NT), dcols = W^T dy_n (TN), dx = col2im(dcols), db += sum dy.
+//! For a group of G samples: cols (K x G P) with K = Cin kh kw, P = Ho Wo holds the zero-padded
+//! input patches, sample s in columns [s P, (s + 1) P); Y (Cout x G P) = W (Cout x K) cols, then
+//! y_n = Y[:, n P..] + b. Backward: dY gathered as Cout x G P, dW += dY cols^T (NT),
+//! dcols = W^T dY (TN), dx = col2im(dcols), db += sum dy.
+//! Grouping samples makes one large product per layer instead of one small product per sample
+//! (the deep layers have P = 49 or 196 columns per sample, too few for the 4x8 tiles to run well).
 //! Ho = floor((H + 2 ph - kh) / sh) + 1, the same for Wo.
 
 use crate::gemm::{gemm, Packs, Strided};
@@ -38,13 +41,13 @@ impl Conv {
     }
 }
 
-fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &mut [f32]) {
+fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &mut [f32], ld: usize) {
     let p = ho * wo;
     for ci in 0..c.cin {
         let plane = &x[ci * c.h * c.w..(ci + 1) * c.h * c.w];
         for u in 0..c.kh {
             for v in 0..c.kw {
-                let row = &mut cols[((ci * c.kh + u) * c.kw + v) * p..][..p];
+                let row = &mut cols[((ci * c.kh + u) * c.kw + v) * ld..][..p];
                 for i in 0..ho {
                     let hi = (i * c.sh + u) as isize - c.ph as isize;
                     let dst = &mut row[i * wo..(i + 1) * wo];
@@ -63,13 +66,12 @@ fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &mut [f32]) {
     }
 }
 
-fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32]) {
-    let p = ho * wo;
+fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usize) {
     for ci in 0..c.cin {
         let plane = &mut dx[ci * c.h * c.w..(ci + 1) * c.h * c.w];
         for u in 0..c.kh {
             for v in 0..c.kw {
-                let row = &cols[((ci * c.kh + u) * c.kw + v) * p..][..p];
+                let row = &cols[((ci * c.kh + u) * c.kw + v) * ld..];
                 for i in 0..ho {
                     let hi = (i * c.sh + u) as isize - c.ph as isize;
                     if hi < 0 || hi >= c.h as isize {
@@ -87,19 +89,38 @@ fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32]) {
     }
 }
 
+/// Samples per group: the group's patch matrix stays near 1M floats (4 MB).
+fn group(c: &Conv, p: usize) -> usize {
+    ((1 << 20) / (c.k() * p).max(1)).clamp(1, c.n.max(1))
+}
+
 /// y (n x Cout x Ho x Wo) = conv(x, W) + b.
 pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
     let (ho, wo) = c.out_hw().ok_or(Oom)?;
     let (p, k) = (ho * wo, c.k());
-    let mut cols = try_vec(k * p)?;
+    let g = group(c, p);
+    let mut cols = try_vec(k * g * p)?;
+    let mut out = try_vec(c.cout * g * p)?;
     let mut packs = Packs::new()?;
-    for s in 0..c.n {
-        im2col(c, &x[s * c.cin * c.h * c.w..], ho, wo, &mut cols);
-        let ys = &mut y[s * c.cout * p..(s + 1) * c.cout * p];
-        for o in 0..c.cout {
-            ys[o * p..(o + 1) * p].fill(b.map_or(0.0, |b| b[o]));
+    let xs = c.cin * c.h * c.w;
+    for s0 in (0..c.n).step_by(g) {
+        let gn = g.min(c.n - s0);
+        let ld = gn * p;
+        for s in 0..gn {
+            im2col(c, &x[(s0 + s) * xs..], ho, wo, &mut cols[s * p..], ld);
         }
-        gemm::<I>(c.cout, p, k, Strided::rows(wt, k), Strided::rows(&cols, p), ys, p, &mut packs);
+        let o = &mut out[..c.cout * ld];
+        o.fill(0.0);
+        gemm::<I>(c.cout, ld, k, Strided::rows(wt, k), Strided::rows(&cols[..k * ld], ld), o, ld, &mut packs);
+        for s in 0..gn {
+            let ys = &mut y[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
+            for oc in 0..c.cout {
+                let bias = b.map_or(0.0, |b| b[oc]);
+                for (d, v) in ys[oc * p..(oc + 1) * p].iter_mut().zip(&o[oc * ld + s * p..oc * ld + (s + 1) * p]) {
+                    *d = v + bias;
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -117,26 +138,40 @@ pub fn backward<I: Isa>(
 ) -> Result<(), Oom> {
     let (ho, wo) = c.out_hw().ok_or(Oom)?;
     let (p, k) = (ho * wo, c.k());
-    let mut cols = try_vec(k * p)?;
-    let mut dcols = if dx.is_some() { try_vec(k * p)? } else { Vec::new() };
+    let g = group(c, p);
+    let mut cols = try_vec(k * g * p)?;
+    let mut dyg = try_vec(c.cout * g * p)?;
+    let mut dcols = if dx.is_some() { try_vec(k * g * p)? } else { Vec::new() };
     let mut packs = Packs::new()?;
     let mut dx = dx;
+    let xs = c.cin * c.h * c.w;
     if let Some(d) = dx.as_deref_mut() {
-        d[..c.n * c.cin * c.h * c.w].fill(0.0);
+        d[..c.n * xs].fill(0.0);
     }
     let mut db = db;
-    for s in 0..c.n {
-        let dys = &dy[s * c.cout * p..(s + 1) * c.cout * p];
-        im2col(c, &x[s * c.cin * c.h * c.w..], ho, wo, &mut cols);
-        gemm::<I>(c.cout, k, p, Strided::rows(dys, p), Strided::transposed(&cols, p), dw, k, &mut packs);
+    for s0 in (0..c.n).step_by(g) {
+        let gn = g.min(c.n - s0);
+        let ld = gn * p;
+        for s in 0..gn {
+            im2col(c, &x[(s0 + s) * xs..], ho, wo, &mut cols[s * p..], ld);
+            let dys = &dy[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
+            for oc in 0..c.cout {
+                dyg[oc * ld + s * p..oc * ld + (s + 1) * p].copy_from_slice(&dys[oc * p..(oc + 1) * p]);
+            }
+        }
+        let (cg, dg) = (&cols[..k * ld], &dyg[..c.cout * ld]);
+        gemm::<I>(c.cout, k, ld, Strided::rows(dg, ld), Strided::transposed(cg, ld), dw, k, &mut packs);
         if let Some(d) = dx.as_deref_mut() {
-            dcols.fill(0.0);
-            gemm::<I>(k, p, c.cout, Strided::transposed(wt, k), Strided::rows(dys, p), &mut dcols, p, &mut packs);
-            col2im(c, &dcols, ho, wo, &mut d[s * c.cin * c.h * c.w..]);
+            let dc = &mut dcols[..k * ld];
+            dc.fill(0.0);
+            gemm::<I>(k, ld, c.cout, Strided::transposed(wt, k), Strided::rows(dg, ld), dc, ld, &mut packs);
+            for s in 0..gn {
+                col2im(c, &dc[s * p..], ho, wo, &mut d[(s0 + s) * xs..], ld);
+            }
         }
         if let Some(bg) = db.as_deref_mut() {
-            for o in 0..c.cout {
-                bg[o] += dys[o * p..(o + 1) * p].iter().sum::<f32>();
+            for oc in 0..c.cout {
+                bg[oc] += dg[oc * ld..(oc + 1) * ld].iter().sum::<f32>();
             }
         }
     }
@@ -181,5 +216,43 @@ mod tests {
         check_grad(&x, &dx, |v| f(v, &w, &b), "dx");
         check_grad(&w, &dw, |v| f(&x, v, &b), "dw");
         check_grad(&b, &db, |v| f(&x, &w, v), "db");
+    }
+
+    #[test]
+    fn samples_grouped_into_one_product_match_one_at_a_time() {
+        // K P = 576 x 784: two samples per group, so 5 samples make 3 groups, the last partial
+        let c = Conv { n: 5, cin: 64, h: 28, w: 28, cout: 6, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+        assert_eq!(group(&c, 784), 2);
+        let xs = 64 * 28 * 28;
+        let x = randv(5 * xs, 1);
+        let w = randv(6 * 576, 2);
+        let b = randv(6, 3);
+        let dy = randv(5 * 6 * 784, 4);
+        let mut y = vec![0.0f32; 5 * 6 * 784];
+        forward::<Scalar4>(&c, &x, &w, Some(&b), &mut y).unwrap();
+        let (mut dx, mut dw, mut db) = (vec![0.0f32; 5 * xs], vec![0.0f32; 6 * 576], vec![0.0f32; 6]);
+        backward::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx), &mut dw, Some(&mut db)).unwrap();
+        let one = Conv { n: 1, ..c };
+        let (mut dw1, mut db1) = (vec![0.0f32; 6 * 576], vec![0.0f32; 6]);
+        for s in 0..5 {
+            let mut y1 = vec![0.0f32; 6 * 784];
+            forward::<Scalar4>(&one, &x[s * xs..(s + 1) * xs], &w, Some(&b), &mut y1).unwrap();
+            assert_eq!(&y[s * 6 * 784..(s + 1) * 6 * 784], &y1[..]);
+            let mut dx1 = vec![0.0f32; xs];
+            backward::<Scalar4>(
+                &one,
+                &x[s * xs..(s + 1) * xs],
+                &w,
+                &dy[s * 6 * 784..(s + 1) * 6 * 784],
+                Some(&mut dx1),
+                &mut dw1,
+                Some(&mut db1),
+            )
+            .unwrap();
+            assert_eq!(&dx[s * xs..(s + 1) * xs], &dx1[..]);
+        }
+        for (a, b) in dw.iter().zip(&dw1).chain(db.iter().zip(&db1)) {
+            assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
+        }
     }
 }
