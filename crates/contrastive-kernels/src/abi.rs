@@ -443,7 +443,7 @@ pub unsafe extern "C" fn ct_batchnorm_forward(
     {
         return INVALID_ARGUMENT;
     }
-    batchnorm::forward(
+    batchnorm::forward::<Best>(
         slice(x, len),
         &batchnorm::Shape { n, c, l },
         opt(gamma, c),
@@ -483,7 +483,7 @@ pub unsafe extern "C" fn ct_batchnorm_backward(
     if len == 0 || x.is_null() || dy.is_null() || dx.is_null() || save_mean.is_null() || save_invstd.is_null() {
         return INVALID_ARGUMENT;
     }
-    batchnorm::backward(
+    batchnorm::backward::<Best>(
         slice(x, len),
         slice(dy, len),
         &batchnorm::Shape { n, c, l },

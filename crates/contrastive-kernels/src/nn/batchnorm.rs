@@ -9,27 +9,107 @@
 //! Backward (train): dbeta = sum dy, dgamma = sum dy xhat,
 //!   dx = gamma invstd (dy - dbeta/m - xhat dgamma/m);  (eval): dx = gamma invstd dy.
 
+use crate::simd::Isa;
+
 pub struct Shape {
     pub n: usize,
     pub c: usize,
     pub l: usize,
 }
 
-impl Shape {
-    #[inline]
-    fn each<F: FnMut(usize)>(&self, ch: usize, mut f: F) {
-        for i in 0..self.n {
-            let base = (i * self.c + ch) * self.l;
-            for j in base..base + self.l {
-                f(j);
-            }
-        }
+/// Forward. `save_mean`/`save_invstd` (c each) receive the statistics the backward pass needs.
+/// Runs `f` on every contiguous segment (one sample, one channel: l values) of channel `ch`.
+#[inline]
+fn segments<F: FnMut(usize, usize)>(s: &Shape, ch: usize, mut f: F) {
+    for i in 0..s.n {
+        let base = (i * s.c + ch) * s.l;
+        f(base, base + s.l);
     }
 }
 
-/// Forward. `save_mean`/`save_invstd` (c each) receive the statistics the backward pass needs.
+/// sum of (x - mu) and of (x - mu)^2 over a segment, in f32 vector lanes.
+#[inline]
+fn centred_sums<I: Isa>(x: &[f32], mu: f32) -> (f32, f32) {
+    let n = x.len();
+    let body = n - n % 4;
+    let vm = I::splat(mu);
+    let (mut s1, mut s2) = (I::splat(0.0), I::splat(0.0));
+    let p = x.as_ptr();
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n.
+    unsafe {
+        while k < body {
+            let d = I::sub(I::load(p.add(k)), vm);
+            s1 = I::add(s1, d);
+            s2 = I::madd(d, d, s2);
+            k += 4;
+        }
+    }
+    let (mut a, mut b) = (I::hsum(s1), I::hsum(s2));
+    while k < n {
+        let d = x[k] - mu;
+        a += d;
+        b += d * d;
+        k += 1;
+    }
+    (a, b)
+}
+
+/// sum of dy and of dy (x - mu) over a segment.
+#[inline]
+fn grad_sums<I: Isa>(x: &[f32], dy: &[f32], mu: f32) -> (f32, f32) {
+    let n = x.len();
+    let body = n - n % 4;
+    let vm = I::splat(mu);
+    let (mut s1, mut s2) = (I::splat(0.0), I::splat(0.0));
+    let (px, pd) = (x.as_ptr(), dy.as_ptr());
+    let mut k = 0;
+    unsafe {
+        while k < body {
+            let g = I::load(pd.add(k));
+            s1 = I::add(s1, g);
+            s2 = I::madd(g, I::sub(I::load(px.add(k)), vm), s2);
+            k += 4;
+        }
+    }
+    let (mut a, mut b) = (I::hsum(s1), I::hsum(s2));
+    while k < n {
+        a += dy[k];
+        b += dy[k] * (x[k] - mu);
+        k += 1;
+    }
+    (a, b)
+}
+
+/// out = a * x + b * y + c (y may be absent: then out = a x + c).
+#[inline]
+fn affine2<I: Isa>(x: &[f32], a: f32, y: Option<&[f32]>, b: f32, c: f32, out: &mut [f32]) {
+    let n = x.len();
+    let body = n - n % 4;
+    let (va, vb, vc) = (I::splat(a), I::splat(b), I::splat(c));
+    let (px, po) = (x.as_ptr(), out.as_mut_ptr());
+    let mut k = 0;
+    unsafe {
+        while k < body {
+            let mut v = I::madd(va, I::load(px.add(k)), vc);
+            if let Some(y) = y {
+                v = I::madd(vb, I::load(y.as_ptr().add(k)), v);
+            }
+            I::store(po.add(k), v);
+            k += 4;
+        }
+    }
+    while k < n {
+        out[k] = a * x[k] + y.map_or(0.0, |y| b * y[k]) + c;
+        k += 1;
+    }
+}
+
+/// Training: mean and biased variance over (N, L) per channel normalize x; the running
+/// statistics move by `momentum` toward the mean and the unbiased variance. Reductions are
+/// centred on a first-pass mean and summed per segment in f32, across segments in f64.
 #[allow(clippy::too_many_arguments)]
-pub fn forward(
+pub fn forward<I: Isa>(
     x: &[f32],
     s: &Shape,
     gamma: Option<&[f32]>,
@@ -46,15 +126,17 @@ pub fn forward(
     let m = (s.n * s.l) as f64;
     for ch in 0..s.c {
         let (mu, invstd) = if training {
-            let mut sum = 0.0f64;
-            s.each(ch, |j| sum += x[j] as f64);
-            let mu = sum / m;
-            let mut sq = 0.0f64;
-            s.each(ch, |j| {
-                let d = x[j] as f64 - mu;
-                sq += d * d;
+            // shift by the first value so the f32 sums do not lose the variance to a large mean
+            let shift = x[ch * s.l];
+            let (mut s1, mut s2) = (0.0f64, 0.0f64);
+            segments(s, ch, |a, b| {
+                let (p, q) = centred_sums::<I>(&x[a..b], shift);
+                s1 += p as f64;
+                s2 += q as f64;
             });
-            let var_b = sq / m;
+            let mean_d = s1 / m;
+            let var_b = (s2 / m - mean_d * mean_d).max(0.0);
+            let mu = shift as f64 + mean_d;
             let mom = momentum as f64;
             running_mean[ch] = ((1.0 - mom) * running_mean[ch] as f64 + mom * mu) as f32;
             let unbiased = if m > 1.0 { var_b * m / (m - 1.0) } else { var_b };
@@ -67,14 +149,15 @@ pub fn forward(
         save_invstd[ch] = invstd as f32;
         let g = gamma.map_or(1.0, |g| g[ch] as f64);
         let b = beta.map_or(0.0, |b| b[ch] as f64);
-        let (scale, shift) = (g * invstd, b - g * invstd * mu);
-        s.each(ch, |j| y[j] = (x[j] as f64 * scale + shift) as f32);
+        let (scale, shift) = ((g * invstd) as f32, (b - g * invstd * mu) as f32);
+        segments(s, ch, |a, e| affine2::<I>(&x[a..e], scale, None, 0.0, shift, &mut y[a..e]));
     }
 }
 
-/// Backward: dx overwritten; dgamma, dbeta (when affine) accumulated.
+/// dx = g invstd (dy - mean(dy) - xhat mean(dy xhat)) in training, g invstd dy in eval;
+/// dgamma += sum dy xhat, dbeta += sum dy.
 #[allow(clippy::too_many_arguments)]
-pub fn backward(
+pub fn backward<I: Isa>(
     x: &[f32],
     dy: &[f32],
     s: &Shape,
@@ -90,12 +173,14 @@ pub fn backward(
     let mut dgamma = dgamma;
     let mut dbeta = dbeta;
     for ch in 0..s.c {
-        let (mu, invstd) = (save_mean[ch] as f64, save_invstd[ch] as f64);
+        let (mu, invstd) = (save_mean[ch], save_invstd[ch] as f64);
         let (mut sdy, mut sdyx) = (0.0f64, 0.0f64);
-        s.each(ch, |j| {
-            sdy += dy[j] as f64;
-            sdyx += dy[j] as f64 * (x[j] as f64 - mu) * invstd;
+        segments(s, ch, |a, b| {
+            let (p, q) = grad_sums::<I>(&x[a..b], &dy[a..b], mu);
+            sdy += p as f64;
+            sdyx += q as f64;
         });
+        sdyx *= invstd;
         if let Some(dg) = dgamma.as_deref_mut() {
             dg[ch] += sdyx as f32;
         }
@@ -105,12 +190,12 @@ pub fn backward(
         let k = gamma.map_or(1.0, |g| g[ch] as f64) * invstd;
         if training {
             let (a, b) = (sdy / m, sdyx / m);
-            s.each(ch, |j| {
-                let xhat = (x[j] as f64 - mu) * invstd;
-                dx[j] = (k * (dy[j] as f64 - a - xhat * b)) as f32;
-            });
+            // dx = k dy - k b invstd x + (k b invstd mu - k a)
+            let cx = (-k * b * invstd) as f32;
+            let c0 = (k * b * invstd * mu as f64 - k * a) as f32;
+            segments(s, ch, |p, e| affine2::<I>(&x[p..e], cx, Some(&dy[p..e]), k as f32, c0, &mut dx[p..e]));
         } else {
-            s.each(ch, |j| dx[j] = (k * dy[j] as f64) as f32);
+            segments(s, ch, |p, e| affine2::<I>(&dy[p..e], k as f32, None, 0.0, 0.0, &mut dx[p..e]));
         }
     }
 }
@@ -119,12 +204,13 @@ pub fn backward(
 mod tests {
     use super::*;
     use crate::nn::fd::{check_grad, randv};
+    use crate::simd::scalar::Scalar4;
 
     fn loss(x: &[f32], g: &[f32], b: &[f32], s: &Shape, dy: &[f32], training: bool) -> f64 {
         let (mut rm, mut rv) = (vec![0.3; s.c], vec![1.7; s.c]);
         let (mut sm, mut si) = (vec![0.0; s.c], vec![0.0; s.c]);
         let mut y = vec![0.0; x.len()];
-        forward(x, s, Some(g), Some(b), &mut rm, &mut rv, 0.1, 1e-5, training, &mut y, &mut sm, &mut si);
+        forward::<Scalar4>(x, s, Some(g), Some(b), &mut rm, &mut rv, 0.1, 1e-5, training, &mut y, &mut sm, &mut si);
         y.iter().zip(dy).map(|(a, b)| (*a as f64) * (*b as f64)).sum()
     }
 
@@ -140,9 +226,22 @@ mod tests {
                 let (mut rm, mut rv) = (vec![0.3; c], vec![1.7; c]);
                 let (mut sm, mut si) = (vec![0.0; c], vec![0.0; c]);
                 let mut y = vec![0.0; x.len()];
-                forward(&x, &s, Some(&g), Some(&b), &mut rm, &mut rv, 0.1, 1e-5, training, &mut y, &mut sm, &mut si);
+                forward::<Scalar4>(
+                    &x,
+                    &s,
+                    Some(&g),
+                    Some(&b),
+                    &mut rm,
+                    &mut rv,
+                    0.1,
+                    1e-5,
+                    training,
+                    &mut y,
+                    &mut sm,
+                    &mut si,
+                );
                 let (mut dx, mut dg, mut db) = (vec![0.0; x.len()], vec![0.0; c], vec![0.0; c]);
-                backward(&x, &dy, &s, Some(&g), &sm, &si, training, &mut dx, Some(&mut dg), Some(&mut db));
+                backward::<Scalar4>(&x, &dy, &s, Some(&g), &sm, &si, training, &mut dx, Some(&mut dg), Some(&mut db));
                 check_grad(&x, &dx, |v| loss(v, &g, &b, &s, &dy, training), "dx");
                 check_grad(&g, &dg, |v| loss(&x, v, &b, &s, &dy, training), "dgamma");
                 check_grad(&b, &db, |v| loss(&x, &g, v, &s, &dy, training), "dbeta");
@@ -157,7 +256,7 @@ mod tests {
         let s = Shape { n: 64, c: 1, l: 1 };
         let (mut rm, mut rv, mut sm, mut si) = ([0.0f32], [1.0f32], [0.0f32], [0.0f32]);
         let mut y = vec![0.0; 64];
-        forward(&x, &s, None, None, &mut rm, &mut rv, 0.1, 1e-5, true, &mut y, &mut sm, &mut si);
+        forward::<Scalar4>(&x, &s, None, None, &mut rm, &mut rv, 0.1, 1e-5, true, &mut y, &mut sm, &mut si);
         let var: f64 = y.iter().map(|v| (*v as f64) * (*v as f64)).sum::<f64>() / 64.0;
         assert!((var - 1.0).abs() < 0.2, "normalized variance {var}");
     }
