@@ -108,6 +108,7 @@ export async function loadUpload(files: File[], onProgress: (done: number, total
   };
   const train = subset(split.train);
   const test = subset(split.test);
+  if (train.n < 8 || test.n < 2) throw new Error(`${ok} images split into ${train.n} train / ${test.n} test; add more images per folder`);
   const classes = names.map((n) => n || 'images');
   return { name: `your images (${train.n} train / ${test.n} test, ${classes.length} class${classes.length === 1 ? '' : 'es'})`, train, test, classes };
 }

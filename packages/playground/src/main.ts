@@ -139,6 +139,7 @@ function onMessage(m: FromWorker): void {
   switch (m.type) {
     case 'ready':
       $('total').textContent = ` / ${m.totalSteps}`;
+      $('knn-caption').textContent = `test accuracy, k = 20, per epoch${m.pixelKnn === undefined ? ' (needs 2+ classes)' : ` · raw pixels: ${(100 * m.pixelKnn).toFixed(1)}%`}`;
       $('runtime').textContent = `wasm ${m.variant} · ${m.params.toLocaleString('en')} parameters · ${m.stepsPerEpoch} steps per epoch`;
       break;
     case 'step':

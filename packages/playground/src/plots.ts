@@ -22,7 +22,13 @@ export class LinePlot {
       width, height: 180,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false }, y: opts.yRange ? { range: opts.yRange } : { auto: true } },
+      scales: {
+        x: { time: false },
+        // a fraction axis (yRange) zooms to the data but stays inside it
+        y: opts.yRange
+          ? { range: (_u, lo, hi) => [Math.max(opts.yRange![0], (lo ?? 0) - 0.05), Math.min(opts.yRange![1], (hi ?? 1) + 0.05)] }
+          : { auto: true },
+      },
       axes: [{ label: opts.xLabel, size: 36, labelSize: 16 }, { size: 44 }],
       series: [{}, { label: opts.label, stroke: opts.stroke, width: 1.5, points: { show: opts.points ?? false, size: 6 } }],
     }, [[], []], el);

@@ -74,7 +74,7 @@ export type ToWorker =
   | { type: 'export' };
 
 export type FromWorker =
-  | { type: 'ready'; variant: string; params: number; stepsPerEpoch: number; totalSteps: number }
+  | { type: 'ready'; variant: string; params: number; stepsPerEpoch: number; totalSteps: number; pixelKnn?: number }
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; samplesPerSecond: number }
   | { type: 'epoch'; epoch: number; step: number; meanLoss?: number; knn?: number; xy: Float32Array; seconds?: number }
   | { type: 'state'; state: 'running' | 'paused' | 'done' | 'stopped' }

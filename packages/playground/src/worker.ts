@@ -80,7 +80,9 @@ async function start(config: TrainConfig, ds: Dataset): Promise<void> {
     : undefined;
   run = { config, trainer, encoder, data, test: asTensor(ds.test), testLabels: ds.test.labels, bank, controller: new AbortController(), state: 'running' };
   const params = model.namedParameters().reduce((s, [, p]) => s + p.size, 0);
-  post({ type: 'ready', variant: runtimeInfo().variant, params, stepsPerEpoch: perEpoch, totalSteps: total });
+  // the baseline to beat: the same kNN on raw pixels
+  const pixelKnn = bank ? knnAccuracy({ data: bank.x.data, rows: bankN, cols: PX }, bank.labels, { data: run.test.data, rows: ds.test.n, cols: PX }, ds.test.labels) : undefined;
+  post({ type: 'ready', variant: runtimeInfo().variant, params, stepsPerEpoch: perEpoch, totalSteps: total, pixelKnn });
   const s0 = snapshot(run);
   post({ type: 'epoch', epoch: 0, step: 0, knn: s0.knn, xy: s0.xy }, [s0.xy.buffer]);
   await loop(run);
