@@ -148,6 +148,13 @@ describe('playground in headless Chromium', () => {
       };
       await poll(async () => (seen.at(-1)?.step ?? 0) >= 10, 60_000, '10 steps');
 
+      // training runs in the worker: the page still paints frames promptly
+      const frameMs = await page.evaluate(() => new Promise<number>((r) => {
+        const t = performance.now();
+        requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - t)));
+      }));
+      expect(frameMs).toBeLessThan(500);
+
       // pause: the worker stops between steps, the page stays responsive, resume continues
       await page.locator('#pause').click();
       await page.locator('#train-state', { hasText: 'paused' }).waitFor({ timeout: 10_000 });
@@ -162,12 +169,14 @@ describe('playground in headless Chromium', () => {
       await poll(async () => (await scatterEpoch()) === '1' && (await page.locator('#train-state').textContent()) === 'done', 120_000, 'the end of epoch 1');
       const ms = performance.now() - t0;
       expect(await num(page, 'step')).toBe(78);
-      const first = seen.slice(0, 5).map((s) => s.loss);
-      const last = seen.slice(-5).map((s) => s.loss);
+      // reads are sparse when the machine is busy: compare the reads of the first 30 steps with the last 3
       const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-      console.log(`[playground] 78 MLP steps (batch 64) in ${Math.round(ms)} ms; loss ${mean(first).toFixed(3)} (steps ${seen[0].step}..${seen[Math.min(4, seen.length - 1)].step}) -> ${mean(last).toFixed(3)} (last 5 of ${seen.length} reads); kNN ${await page.locator('#knn').textContent()}`);
-      expect(seen.length).toBeGreaterThan(10);
-      expect(mean(last)).toBeLessThan(mean(first) - 0.1);
+      const early = seen.filter((s) => s.step <= 30);
+      const late = seen.slice(-3);
+      console.log(`[playground] 78 MLP steps (batch 64) in ${Math.round(ms)} ms; loss ${mean(early.map((s) => s.loss)).toFixed(3)} (${early.length} reads, steps ${early.map((s) => s.step).join(',')}) -> ${mean(late.map((s) => s.loss)).toFixed(3)} (steps ${late.map((s) => s.step).join(',')}); ${seen.length} reads; kNN ${await page.locator('#knn').textContent()}`);
+      expect(early.length, `reads in the first 30 steps: ${JSON.stringify(seen)}`).toBeGreaterThan(0);
+      expect(late[late.length - 1].step).toBe(78);
+      expect(mean(late.map((s) => s.loss))).toBeLessThan(mean(early.map((s) => s.loss)) - 0.15);
 
       const sc = await canvasStats(page, '[data-testid="scatter"]', [255, 255, 255]);
       expect(sc.ink, 'coloured dots on the scatter').toBeGreaterThan(1000);
