@@ -101,7 +101,17 @@ export async function loadUpload(files: File[], onProgress: (done: number, total
   if (ok < 10) throw new Error(`decoded ${ok} of ${entries.length} images; need at least 10`);
   const all = { images: images.subarray(0, ok * PX), labels: labels.subarray(0, ok) };
   const split = stratifiedSplit(all.labels, 0.2, 0);
-  const subset = (rows: Int32Array): ImageSet => {
+  // round-robin over the classes, so any prefix (the preview, the kNN bank) has every class
+  const interleave = (rows: Int32Array): Int32Array => {
+    const by = new Map<number, number[]>();
+    for (const r of rows) (by.get(all.labels[r]) ?? by.set(all.labels[r], []).get(all.labels[r])!).push(r);
+    const lists = [...by.values()];
+    const out: number[] = [];
+    for (let i = 0; out.length < rows.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+    return Int32Array.from(out);
+  };
+  const subset = (sorted: Int32Array): ImageSet => {
+    const rows = interleave(sorted);
     const im = new Uint8Array(rows.length * PX);
     rows.forEach((r, i) => im.set(all.images.subarray(r * PX, (r + 1) * PX), i * PX));
     return { images: im, labels: Uint8Array.from(rows, (r) => all.labels[r]), n: rows.length };

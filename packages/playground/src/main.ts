@@ -109,6 +109,9 @@ async function onUpload(input: HTMLInputElement): Promise<void> {
 
 function config(): TrainConfig {
   const num = (id: string) => Number($<HTMLInputElement>(id).value);
+  // a batch cannot be larger than the training set (fit drops the last partial batch)
+  const n = dataset?.train.n ?? Infinity;
+  if (num('batchSize') > n) $<HTMLInputElement>('batchSize').value = String(n);
   return {
     encoder: $<HTMLSelectElement>('encoder').value as 'mlp' | 'cnn',
     temperature: num('temperature'),
@@ -140,7 +143,7 @@ function onMessage(m: FromWorker): void {
     case 'ready':
       $('total').textContent = ` / ${m.totalSteps}`;
       $('knn-caption').textContent = `test accuracy, k = 20, per epoch${m.pixelKnn === undefined ? ' (needs 2+ classes)' : ` · raw pixels: ${(100 * m.pixelKnn).toFixed(1)}%`}`;
-      $('runtime').textContent = `wasm ${m.variant} · ${m.params.toLocaleString('en')} parameters · ${m.stepsPerEpoch} steps per epoch`;
+      $('runtime').textContent = `wasm ${m.variant} · ${m.params.toLocaleString('en')} parameters · ${m.stepsPerEpoch} step${m.stepsPerEpoch === 1 ? '' : 's'} per epoch`;
       break;
     case 'step':
       $('step').textContent = String(m.step);
