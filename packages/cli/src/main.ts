@@ -34,10 +34,19 @@ const asBatch = (s: ImageSet): ImageBatch =>
   toImageBatch({ data: s.images, n: s.n, height: s.height, width: s.width, channels: s.channels as 1 | 3 | 4 });
 const asRows = (b: ImageBatch) => ({ data: b.data, shape: [b.n, b.channels * b.height * b.width] });
 
-function preset(name: string, s: { height: number; channels: number }) {
-  const make = (presets as Record<string, (o: { size?: number }) => ReturnType<typeof presets['small-gray']>>)[name];
+function preset(name: string, s: { height: number; channels: number }, cropScale?: string) {
+  const make = (presets as Record<string, (o: { size?: number; scale?: [number, number] }) => ReturnType<typeof presets['small-gray']>>)[name];
   if (!make) throw new ContrastiveError('INVALID_ARGUMENT', `--preset must be one of ${Object.keys(presets).join(', ')}, got ${name}`);
-  return make({ size: s.height });
+  let scale: [number, number] | undefined;
+  if (cropScale !== undefined) {
+    const v = cropScale.split(',').map(Number);
+    if (v.length !== 2 || !(v[0] > 0 && v[0] <= v[1] && v[1] <= 1)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `--crop-scale must be two numbers 0 < min <= max <= 1, got ${cropScale}`);
+    }
+    if (name !== 'small-gray') throw new ContrastiveError('INVALID_ARGUMENT', '--crop-scale applies to the small-gray preset');
+    scale = [v[0], v[1]];
+  }
+  return make({ size: s.height, scale });
 }
 const defaultPreset = (s: { channels: number; height: number }) => (s.channels === 1 ? 'small-gray' : s.height <= 64 ? 'simclr-cifar10' : 'simclr');
 
@@ -70,6 +79,7 @@ program
   .option('--widths <list>', 'conv encoder: channels of its blocks, comma-separated (default 32,64,128)')
   .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
+  .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default 0.3,1)')
   .option('--epochs <n>', 'passes over the data', int('--epochs'), 20)
   .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
   .option('--temperature <t>', 'NT-Xent temperature', positive('--temperature'), 0.2)
@@ -89,7 +99,7 @@ program
     const encoder = buildEncoder(spec, o.seed);
     const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
-    const pipeline = preset(o.preset ?? defaultPreset(train), train);
+    const pipeline = preset(o.preset ?? defaultPreset(train), train, o.cropScale);
     if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const steps = Math.floor(train.n / o.batchSize) * o.epochs;

@@ -69,17 +69,17 @@ export function mocoV2(opts: { size?: number; normalize?: boolean } = {}): Pipel
 /**
  * Small grayscale images (28 x 28 MNIST digits, Fashion-MNIST clothes). Not from a paper: our
  * choices, for objects that fill a small, centred frame:
- * - crop scale (0.3, 1) instead of (0.08, 1): an 8% crop of a 28 px digit is ~8 px, too little of the
+ * - crop scale (0.3, 1) (option `scale`) instead of (0.08, 1): an 8% crop of a 28 px digit is ~8 px, too little of the
  *   stroke to keep the class; ratio (3/4, 4/3) as SimCLR;
  * - RandomAffine(±10°, translate 10%, scale 0.9..1.1), bilinear, p = 0.5: the small pose changes of
  *   handwriting; no horizontal flip (a flipped 2, 3, 7 is not a digit; kept off for clothes too);
  * - brightness and contrast only (0.4 each, p = 0.8): saturation and hue do nothing to one channel;
  * - no blur: at 28 px SimCLR's 10% kernel is 3 taps and mostly erases thin strokes.
  */
-export function smallGrayscale(opts: { size?: number } = {}): Pipeline {
+export function smallGrayscale(opts: { size?: number; scale?: [number, number] } = {}): Pipeline {
   const size = opts.size ?? 28;
   return compose(
-    randomResizedCrop({ size, scale: [0.3, 1], ratio: [3 / 4, 4 / 3] }),
+    randomResizedCrop({ size, scale: opts.scale ?? [0.3, 1], ratio: [3 / 4, 4 / 3] }),
     randomApply(0.5, randomAffine({ degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1], interpolation: 'bilinear' })),
     randomApply(0.8, colorJitter({ brightness: 0.4, contrast: 0.4 })),
   );
