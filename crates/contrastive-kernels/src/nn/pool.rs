@@ -44,6 +44,13 @@ fn window(i: usize, s: usize, p: usize, k: usize, n: usize) -> (isize, isize, us
 
 pub fn max_forward(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
+    if p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 {
+        return max_forward_2x2(p, x, y, idx, ho, wo);
+    }
+    max_forward_general(p, x, y, idx, ho, wo)
+}
+
+fn max_forward_general(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usize, wo: usize) {
     for pl in 0..p.planes {
         let xp = &x[pl * p.h * p.w..(pl + 1) * p.h * p.w];
         for i in 0..ho {
@@ -63,6 +70,31 @@ pub fn max_forward(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32]) {
                 let o = (pl * ho + i) * wo + j;
                 y[o] = best;
                 idx[o] = at;
+            }
+        }
+    }
+}
+
+/// The CNN presets' 2x2 / stride 2 pool without the general window arithmetic. Same scan order
+/// (row-major inside the window, first maximum wins, NaN propagates) as the general path.
+fn max_forward_2x2(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usize, wo: usize) {
+    for pl in 0..p.planes {
+        let xp = &x[pl * p.h * p.w..(pl + 1) * p.h * p.w];
+        for i in 0..ho {
+            let (r0, r1) = (&xp[2 * i * p.w..], &xp[(2 * i + 1) * p.w..]);
+            for j in 0..wo {
+                let cand = [(r0[2 * j], 2 * i * p.w + 2 * j), (r0[2 * j + 1], 2 * i * p.w + 2 * j + 1)];
+                let cand2 = [(r1[2 * j], (2 * i + 1) * p.w + 2 * j), (r1[2 * j + 1], (2 * i + 1) * p.w + 2 * j + 1)];
+                let (mut best, mut at) = cand[0];
+                for &(v, a) in cand[1..].iter().chain(cand2.iter()) {
+                    if v > best || v.is_nan() {
+                        best = v;
+                        at = a;
+                    }
+                }
+                let o = (pl * ho + i) * wo + j;
+                y[o] = best;
+                idx[o] = at as u32;
             }
         }
     }
@@ -204,5 +236,21 @@ mod tests {
         let mut dx = [0.0f32; 12];
         max_backward(&p, &[1.0, 2.0], &idx, &mut dx);
         assert_eq!(dx[5], 3.0);
+    }
+
+    #[test]
+    fn the_2x2_fast_path_matches_the_general_window_scan_with_ties_and_nan() {
+        let p = Pool { planes: 3, h: 7, w: 6, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
+        let (ho, wo) = p.out_hw().unwrap();
+        // values from a small set so windows have ties, plus NaNs
+        let x: Vec<f32> = (0..3 * 7 * 6).map(|i| if i % 17 == 3 { f32::NAN } else { ((i * 7) % 5) as f32 }).collect();
+        let (mut y1, mut y2) = (vec![0.0f32; 3 * ho * wo], vec![0.0f32; 3 * ho * wo]);
+        let (mut i1, mut i2) = (vec![0u32; 3 * ho * wo], vec![0u32; 3 * ho * wo]);
+        max_forward_2x2(&p, &x, &mut y1, &mut i1, ho, wo);
+        max_forward_general(&p, &x, &mut y2, &mut i2, ho, wo);
+        assert_eq!(i1, i2);
+        for (a, b) in y1.iter().zip(&y2) {
+            assert!(a == b || a.is_nan() && b.is_nan());
+        }
     }
 }
