@@ -13,8 +13,8 @@ const out = `${root}out`;
 mkdirSync(out, { recursive: true });
 const model = `${out}/demo-encoder.safetensors`;
 
-// The default recipe (docs/training.md): a small CNN, SimCLR, the small-grayscale augmentations.
-export const RECIPE = ['--encoder', 'conv', '--widths', '16,32,64', '--epochs', '12', '--batch-size', '256', '--temperature', '0.2', '--lr', '0.002', '--seed', '0'];
+// The default recipe (docs/training.md): the LeNet-layout CNN, SimCLR, the small-grayscale augmentations.
+export const RECIPE = ['--encoder', 'conv', '--epochs', '8', '--batch-size', '256', '--temperature', '0.2', '--lr', '0.002', '--seed', '0'];
 
 function cli(args, capture) {
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });

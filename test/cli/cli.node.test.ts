@@ -76,7 +76,7 @@ describe('contrastive CLI', () => {
       [['train', '--images', 'train-labels-idx1-ubyte', '--out', 'x.safetensors'], /expected uint8 images/],
       [['eval', '--model', 'test-labels-idx1-ubyte'], /safetensors|header/],
       [['embed', '--model', 'missing.safetensors', '--images', 'test-images-idx3-ubyte', '--out', 'e.npy'], /cannot read model/],
-      [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv/],
+      [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv, gap/],
       [['frobnicate'], /unknown command/],
     ];
     for (const [args, msg] of cases) {

@@ -1,10 +1,11 @@
 // Encoder checkpoints: the encoder's state_dict under PyTorch names (so torch.nn.Sequential of the
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { ContrastiveError, convNet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
+import { ContrastiveError, convNet28, lenet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
 
 export interface EncoderSpec {
-  kind: 'mlp' | 'conv';
+  /** mlp: mlp(sizes); conv: lenet28 (2 conv blocks + Linear); gap: convNet28 (global average pool) */
+  kind: 'mlp' | 'conv' | 'gap';
   /** input size: channels x height x width (the encoder takes flattened rows) */
   input: [number, number, number];
   /** mlp: layer sizes, first = input size */
@@ -18,22 +19,23 @@ export interface EncoderSpec {
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
   if (spec.input.join() !== '1,28,28') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `--encoder conv is the 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use --encoder mlp)`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${spec.kind} is a 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use --encoder mlp)`);
   }
+  if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim });
   return convNet28({ seed, widths: spec.widths });
 }
 
 export function defaultSpec(kind: string, input: [number, number, number], widthList?: string): EncoderSpec {
   const size = input[0] * input[1] * input[2];
   if (kind === 'mlp') return { kind, input, sizes: [size, 512, 256], outDim: 256 };
-  if (kind === 'conv') {
-    const widths = widthList === undefined ? [32, 64, 128] : widthList.split(',').map(Number);
-    if (widths.length < 1 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `--widths must be positive integers separated by commas, got ${widthList}`);
+  if (kind === 'conv' || kind === 'gap') {
+    const widths = widthList === undefined ? (kind === 'conv' ? [32, 64] : [32, 64, 128]) : widthList.split(',').map(Number);
+    if (widths.length < 1 || widths.some((w) => !Number.isInteger(w) || w < 1) || (kind === 'conv' && widths.length !== 2)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `--widths must be ${kind === 'conv' ? 'two' : ''} positive integers separated by commas, got ${widthList}`);
     }
-    return { kind, input, widths, outDim: widths[widths.length - 1] };
+    return { kind, input, widths, outDim: kind === 'conv' ? 256 : widths[widths.length - 1] };
   }
-  throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp or conv, got ${kind}`);
+  throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp, conv or gap, got ${kind}`);
 }
 
 /** Writes bytes to path atomically: a temporary file in the same folder, then rename. */

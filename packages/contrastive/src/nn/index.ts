@@ -12,5 +12,5 @@ export type { PoolOptions } from './pool.js';
 export { Flatten, Unflatten } from './reshape.js';
 export { Dropout } from './dropout.js';
 export { L2Normalize } from './normalize.js';
-export { convNet28, convNet32, mlp, mocoV2Head, simclrHead, simclrV2Head } from './presets.js';
+export { convNet28, convNet32, lenet28, mlp, mocoV2Head, simclrHead, simclrV2Head } from './presets.js';
 export type { MlpOptions } from './presets.js';

@@ -80,3 +80,26 @@ export function convNet28(opts: { seed?: number; widths?: number[] } = {}): Sequ
 export function convNet32(opts: { seed?: number; widths?: number[] } = {}): Sequential {
   return convNet([3, 32, 32], opts.widths ?? [32, 64, 128, 256], opts.seed ?? 0);
 }
+
+/**
+ * A LeNet-layout CNN for 28x28x1 rows (LeCun et al. 1998, with BatchNorm): two blocks
+ * Conv3x3-BN-ReLU-MaxPool2 (32 and 64 channels), flatten the 7x7 maps, Linear to `dim` (256).
+ * Keeping the spatial layout up to the linear layer, instead of a global average pool, is what
+ * small digit images need: in our runs it reaches 98.1% MNIST linear-probe accuracy after 8
+ * SimCLR epochs where `convNet28` gets 96.5% after 20 (docs/training.md).
+ */
+export function lenet28(opts: { seed?: number; widths?: [number, number]; dim?: number } = {}): Sequential {
+  const [c1, c2] = opts.widths ?? [32, 64];
+  const dim = opts.dim ?? 256;
+  const seed = opts.seed ?? 0;
+  for (const [name, v] of [['widths[0]', c1], ['widths[1]', c2], ['dim', dim]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `lenet28: ${name} must be a positive integer, got ${String(v)}`);
+  }
+  return new Sequential(
+    new Unflatten([1, 28, 28]),
+    new Conv2d(1, c1, 3, { padding: 1, bias: false, seed: forkSeed(seed, 0) }), new BatchNorm2d(c1), new ReLU(), new MaxPool2d(2),
+    new Conv2d(c1, c2, 3, { padding: 1, bias: false, seed: forkSeed(seed, 1) }), new BatchNorm2d(c2), new ReLU(), new MaxPool2d(2),
+    new Flatten(),
+    new Linear(c2 * 49, dim, { seed: forkSeed(seed, 2) }),
+  );
+}

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { f32a, loadCases, within } from '../../../../test/layers.js';
 import { expectError, m } from '../../../../test/util/errors.js';
 import {
-  AdamW, BatchNorm2d, Conv2d, convNet28, Dropout, GELU, GlobalAvgPool2d, init, loadCheckpoint, loadSafetensors, MaxPool2d,
+  AdamW, BatchNorm2d, Conv2d, convNet28, lenet28, Dropout, GELU, GlobalAvgPool2d, init, loadCheckpoint, loadSafetensors, MaxPool2d,
   mlp, mocoV2Head, ntXent, runtimeInfo, saveCheckpoint, saveSafetensors, Sequential, simclrHead, simclrV2Head, Flatten,
   type Module, type Tensor,
 } from '../index.node.js';
@@ -93,7 +93,15 @@ describe('Sequential and presets', () => {
     const y = cnn.forward(m(new Float32Array(2 * 784).map((_, i) => Math.sin(i)), 2, 784), { training: true });
     expect([y.rows, y.cols]).toEqual([2, 128]);
     expect(cnn.backward(m(new Float32Array(256).fill(0.01), 2, 128)).cols).toBe(784);
-    [h, moco, cnn].forEach((x) => x.free());
+    const lenet = lenet28({ seed: 2 });
+    expect(Object.entries(lenet.stateDict()).filter(([k]) => k.endsWith('weight')).map(([k, v]) => `${k}:${v.shape}`)).toEqual([
+      '1.weight:32,1,3,3', '2.weight:32', '5.weight:64,32,3,3', '6.weight:64', '10.weight:256,3136',
+    ]);
+    const z = lenet.forward(m(new Float32Array(3 * 784).map((_, i) => Math.cos(i)), 3, 784), { training: true });
+    expect([z.rows, z.cols]).toEqual([3, 256]);
+    expect(lenet.backward(m(new Float32Array(3 * 256).fill(0.01), 3, 256)).cols).toBe(784);
+    expect(() => lenet28({ widths: [0, 4] })).toThrow(/widths\[0\]/);
+    [h, moco, cnn, lenet].forEach((x) => x.free());
   });
 
   it('module backward matches central finite differences (Conv-BN-GELU-MaxPool-GlobalAvgPool, train mode)', () => {
