@@ -25,6 +25,32 @@ const require = createRequire(import.meta.url);
 let ort;
 let info;
 
+let memories = [];
+
+/** Finds the WebAssembly.Memory objects of instances created while `fn` runs (ORT's heap). */
+async function captureMemories(fn) {
+  const orig = WebAssembly.instantiate;
+  const seen = (imports, instance) => {
+    for (const mod of Object.values(imports ?? {})) for (const v of Object.values(mod ?? {})) if (v instanceof WebAssembly.Memory) memories.push(v);
+    for (const v of Object.values(instance?.exports ?? {})) if (v instanceof WebAssembly.Memory) memories.push(v);
+  };
+  WebAssembly.instantiate = async function (src, imports) {
+    const r = await orig.call(this, src, imports);
+    seen(imports, r.instance ?? r);
+    return r;
+  };
+  try {
+    return await fn();
+  } finally {
+    WebAssembly.instantiate = orig;
+  }
+}
+
+/** Size of onnxruntime-web's WebAssembly heap (grows, never shrinks: a high-water mark). */
+export function onnxWasmMemoryBytes() {
+  return memories.length ? Math.max(...memories.map((m) => m.buffer.byteLength)) : undefined;
+}
+
 export async function setupOnnxruntimeWeb() {
   if (info) return info;
   ort = await import('onnxruntime-web');
@@ -130,12 +156,15 @@ export async function prepareOnnx(n, D, tau, opts = {}) {
   let s = sessions.get(key);
   if (!s) {
     const bytes = ntXentModel(n, D, tau, opts);
-    s = await ort.InferenceSession.create(bytes, {
-      executionProviders: ['wasm'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-    });
+    // The first session instantiates the runtime's module: capture its memory then.
+    s = await captureMemories(() =>
+      ort.InferenceSession.create(bytes, {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+      }),
+    );
     sessions.set(key, s);
   }
   return s;
