@@ -17,7 +17,7 @@ const HELP = `usage: pnpm bench [options]   (or: node bench/run.mjs [options])
   --quick             fewer sizes and runs (about half a minute)
   --runs N            timed runs per implementation and size (default: by size)
   --warmup N          warm-up runs per implementation and size (default: by size)
-  --peers LIST        peers to run: plainjs,tfjs (default both; "none" for neither)
+  --peers LIST        peers to run: plainjs,tfjs,onnx (default all three; "none" for none)
   --dim D             columns per row (default 128)
   --temperature T     tau (default 0.1)
   --no-relaxed        do not re-exec with ${RELAXED_FLAG} on Node < 22
@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     runs: { type: 'string' },
     warmup: { type: 'string' },
-    peers: { type: 'string', default: 'plainjs,tfjs' },
+    peers: { type: 'string', default: 'plainjs,tfjs,onnx' },
     dim: { type: 'string', default: '128' },
     temperature: { type: 'string', default: '0.1' },
     'no-relaxed': { type: 'boolean', default: false },
@@ -173,7 +173,7 @@ async function main() {
   const tau = Number(args.temperature);
   if (!(tau > 0)) throw new Error(`--temperature must be > 0, got ${args.temperature}`);
   const peers = new Set(args.peers === 'none' ? [] : args.peers.split(',').map((s) => s.trim()));
-  for (const p of peers) if (p !== 'plainjs' && p !== 'tfjs') throw new Error(`--peers: unknown peer ${p}`);
+  for (const p of peers) if (!['plainjs', 'tfjs', 'onnx'].includes(p)) throw new Error(`--peers: unknown peer ${p}`);
   const runsOverride = args.runs === undefined ? undefined : Math.max(1, intArg('runs', args.runs));
   const warmOverride = args.warmup === undefined ? undefined : intArg('warmup', args.warmup);
 
@@ -194,6 +194,12 @@ async function main() {
   if (peers.has('tfjs')) {
     tfjs = await import('./peers/tfjs-wasm.mjs');
     tfInfo = await tfjs.setupTfjsWasm();
+  }
+  let onnx;
+  let ortInfo;
+  if (peers.has('onnx')) {
+    onnx = await import('./peers/onnxruntime-web.mjs');
+    ortInfo = await onnx.setupOnnxruntimeWeb();
   }
 
   const out = [];
@@ -217,6 +223,10 @@ async function main() {
         `WASM_HAS_SIMD_SUPPORT=${tfInfo.simd}, WASM_HAS_MULTITHREAD_SUPPORT=${tfInfo.multithread}, ` +
         `threads=${tfInfo.threads}, binary ${tfInfo.binary})`
       : '(not run)',
+    onnxruntimeWeb: ortInfo
+      ? `onnxruntime-web ${ortInfo.version} (wasm execution provider, ort-wasm-simd-threaded.wasm, ` +
+        `numThreads=${ortInfo.numThreads}, graphOptimizationLevel all, opset 17 graph built in bench/peers/onnx-proto.mjs)`
+      : '(not run)',
     commit: gitCommit(),
     wasm: ['simd128', 'relaxed']
       .map((v) => {
@@ -238,6 +248,7 @@ async function main() {
   log(`- contrastive: ${env.contrastive} (repo at ${env.commit}), default variant (runtimeInfo): ${env.defaultVariant}; variants timed: ${env.variants}`);
   log(`- contrastive kernels: ${env.wasm}`);
   log(`- tfjs: ${env.tfjs}`);
+  log(`- onnxruntime-web: ${env.onnxruntimeWeb}`);
   log(`- workload: D = ${D}, temperature = ${tau}, seeded Gaussian inputs, loss + gradients w.r.t. both views`);
   log(`- load average at start: ${env.loadavgStart}`);
   if (variants.length === 1 && nodeMajor < 22) log(`- note: relaxed SIMD not available (run without --no-relaxed, or with ${RELAXED_FLAG})`);
@@ -265,6 +276,11 @@ async function main() {
         check(`tfjs vs ${v}: loss`, relErr(tf.loss, ours.loss), 1e-4);
         check(`grads`, Math.max(gradErr(tf.grads.a.data, ours.grads.a.data), gradErr(tf.grads.b.data, ours.grads.b.data)), 1e-4);
       }
+      if (onnx) {
+        const ox = await onnx.ntXentOnnx(a, b, { temperature: tau });
+        check(`onnxruntime-web vs ${v}: loss`, relErr(ox.loss, ours.loss), 1e-4);
+        check(`grads`, Math.max(gradErr(ox.grads.a.data, ours.grads.a.data), gradErr(ox.grads.b.data, ours.grads.b.data)), 1e-4);
+      }
     }
     log(`Correctness at 2N = 64 (relative errors; limit 1e-4): ${checks.join(', ')}.`);
     log('');
@@ -274,6 +290,7 @@ async function main() {
   const impls = [
     ...variants.map((v) => ({ key: `contrastive:${v}`, label: `contrastive ${v}`, variant: v, fn: ntXent, plain: false })),
     ...(tfjs ? [{ key: 'tfjs', label: 'tfjs-backend-wasm', fn: tfjs.ntXentTfjs, plain: false }] : []),
+    ...(onnx ? [{ key: 'onnx', label: 'onnxruntime-web', fn: onnx.ntXentOnnx, plain: false, prepare: (n) => onnx.prepareOnnx(n, D, tau) }] : []),
     ...(peers.has('plainjs') ? [{ key: 'plainjs', label: 'plain JS', fn: ntXentPlain, plain: true }] : []),
   ];
   const results = [];
@@ -296,8 +313,9 @@ async function main() {
     // Warm-up, implementation by implementation.
     for (const p of plan) {
       if (p.impl.variant) await init({ variant: p.impl.variant });
+      if (p.impl.prepare) await p.impl.prepare(n); // session creation: untimed
       gc();
-      for (let i = 0; i < p.warm; i++) p.impl.fn(a, b, { temperature: tau });
+      for (let i = 0; i < p.warm; i++) await p.impl.fn(a, b, { temperature: tau });
     }
     // Timed runs in rounds (one call of each implementation per round), so that load from
     // elsewhere on the machine falls on all of them alike. Switching the contrastive variant
@@ -313,10 +331,11 @@ async function main() {
         }
         gc();
         const t = performance.now();
-        p.res = p.impl.fn(a, b, { temperature: tau });
+        p.res = await p.impl.fn(a, b, { temperature: tau });
         p.times.push(performance.now() - t);
         if (p.impl.variant) p.memoryBytes = runtimeInfo().memoryBytes;
         else if (p.impl.key === 'tfjs') p.memoryBytes = tfjs.tfjsWasmMemoryBytes();
+        else if (p.impl.key === 'onnx') p.memoryBytes = onnx.onnxWasmMemoryBytes();
       }
     }
     for (const p of plan) {
@@ -341,17 +360,19 @@ async function main() {
   for (const impl of impls) header.push(`${impl.label} (ms)`);
   if (peers.has('plainjs')) header.push('plain JS / ours');
   if (tfjs) header.push('tfjs / ours');
+  if (onnx) header.push('onnxruntime-web / ours');
   if (variants.length > 1) header.push('simd128 / relaxed');
   header.push('ours GFLOP/s*');
   const rows = results.map((r) => {
     const cells = [String(r.R), String(r.D)];
     for (const impl of impls) {
       const m = r.impls[impl.key];
-      cells.push(`${fmtMs(m.median)} (n=${m.runs})`);
+      cells.push(m.runs > 1 ? `${fmtMs(m.median)} [${fmtMs(m.min)}–${fmtMs(m.max)}] (n=${m.runs})` : `${fmtMs(m.median)} (n=1)`);
     }
     const o = r.impls[ours].median;
     if (peers.has('plainjs')) cells.push(fmtRatio(r.impls.plainjs.median / o));
     if (tfjs) cells.push(fmtRatio(r.impls.tfjs.median / o));
+    if (onnx) cells.push(fmtRatio(r.impls.onnx.median / o));
     if (variants.length > 1) cells.push(fmtRatio(r.impls['contrastive:simd128'].median / r.impls['contrastive:relaxed'].median));
     cells.push(((6 * r.R * r.R * r.D) / (o * 1e6)).toFixed(1));
     return cells;
@@ -360,7 +381,7 @@ async function main() {
   log('');
   log(table(header, rows));
   log('');
-  log('n = timed runs (after warm-up), taken in rounds of one call per implementation. Times include');
+  log('[min–max] over n = timed runs (after warm-up), taken in rounds of one call per implementation. Times include');
   log('copying inputs in and gradients out as Float32Arrays.');
   log('*Nominal 6·(2N)²·D flop (forward u·uᵀ, backward two (2N)²·D products) over ours\' median time; not a');
   log(' count of what any implementation actually executes.');
@@ -382,7 +403,7 @@ async function main() {
     log(table(mh, mrows));
     log('');
     log('WebAssembly linear memory after the runs at that size (contrastive: a fresh instance per variant and');
-    log('size; tfjs: one heap for the whole process, so a high-water mark). Plain JS allocates a (2N)² float32');
+    log('size; tfjs and onnxruntime-web: one heap for the whole process, so a high-water mark). Plain JS allocates a (2N)² float32');
     log('matrix per call.');
     log('');
   }

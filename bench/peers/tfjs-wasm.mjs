@@ -174,6 +174,36 @@ export function ntXentTfjs(a, b, { temperature, grad = true }) {
   return out;
 }
 
+/**
+ * The same loss and hand-derived gradient on z = [a; b] (2N x D) directly: z -> scalar, a
+ * tf.customGrad. For bench/simclr-step.mjs, where the encoder's output is z (no slice, whose
+ * gradient tfjs-core's Node bundle does not register).
+ */
+export function ntXentOnZ(temperature) {
+  if (!tf) throw new Error('call setupTfjsWasm() first');
+  const tau = temperature;
+  return tf.customGrad((z, save) => {
+    const R = z.shape[0];
+    const n = R / 2;
+    const nrm = tf.maximum(tf.sqrt(tf.sum(tf.square(z), 1, true)), tf.scalar(1e-12));
+    const u = tf.div(z, nrm);
+    const S = tf.matMul(u, tf.transpose(tf.mul(u, tf.scalar(1 / tau))));
+    const L = tf.add(S, diagMask(R));
+    const P = tf.softmax(L);
+    const loss = tf.neg(tf.mean(tf.log(tf.gatherND(P, positiveIndex(n)))));
+    save([u, nrm, P]);
+    return {
+      value: loss,
+      gradFunc: (dy, [u_, nrm_, P_]) => {
+        const c = tf.mul(dy, tf.scalar(1 / (R * tau)));
+        const PtU = tf.transpose(tf.matMul(tf.transpose(u_), P_));
+        const dU = tf.mul(tf.sub(tf.add(tf.matMul(P_, u_), PtU), tf.mul(roll(u_, n), tf.scalar(2))), c);
+        return [tf.div(tf.sub(dU, tf.mul(u_, tf.sum(tf.mul(dU, u_), 1, true))), nrm_)];
+      },
+    };
+  });
+}
+
 /** Cosine-similarity matrix (normalize + matMul), for the GEMM-ish throughput line. */
 export function cosineTfjs(a, b) {
   let out;

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `pnpm bench:gemm`: single-precision GEMM throughput, m = n = k = 1024 (default), of the kernels'
+// ct_gemm (NN, NT, TN; simd128 and relaxed builds) next to tfjs-backend-wasm's matMul (XNNPACK)
+// and onnxruntime-web's MatMul (MLAS), all one thread.
+// Usage: node --experimental-wasm-relaxed-simd bench/gemm.mjs [--size 1024] [--runs 9] [--peers tfjs,onnx|none]
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { checkGemm, instantiateKernels, median, timeGemm } from './lib/gemm-core.mjs';
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+const { values: args } = parseArgs({
+  args: argv,
+  options: {
+    size: { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '9' },
+    peers: { type: 'string', default: 'tfjs,onnx' },
+  },
+});
+const size = Number(args.size);
+const runs = Number(args.runs);
+const peers = new Set(args.peers === 'none' ? [] : args.peers.split(','));
+const flop = 2 * size ** 3;
+let relaxedOk = true;
+try {
+  new WebAssembly.Module(readFileSync(new URL('../packages/contrastive/wasm/contrastive-relaxed.wasm', import.meta.url)));
+} catch {
+  relaxedOk = false;
+}
+console.log(`# GEMM ${size}³ f32, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log('');
+console.log('| implementation | mode | median ms [min–max] (n) | GFLOP/s (median) | GFLOP/s (best) |');
+console.log('| --- | --- | --- | --- | --- |');
+const fmt = (r) => `${r.median.toFixed(1)} [${r.min.toFixed(1)}–${r.max.toFixed(1)}] (${r.runs})`;
+for (const v of relaxedOk ? ['simd128', 'relaxed'] : ['simd128']) {
+  const k = await instantiateKernels(readFileSync(new URL(`../packages/contrastive/wasm/contrastive-${v}.wasm`, import.meta.url)));
+  checkGemm(k);
+  const res = timeGemm(k, { size, runs });
+  for (const [mode, r] of Object.entries(res)) console.log(`| contrastive ${v} ct_gemm | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
+}
+if (!relaxedOk) console.log('| contrastive relaxed | — | not run: engine lacks relaxed SIMD (node: pass --experimental-wasm-relaxed-simd) | | |');
+
+function timeIt(fn, warm, n) {
+  for (let i = 0; i < warm; i++) fn();
+  const ts = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    ts.push(performance.now() - t);
+  }
+  return { median: median(ts), min: Math.min(...ts), max: Math.max(...ts), runs: n };
+}
+async function timeAsync(fn, warm, n) {
+  for (let i = 0; i < warm; i++) await fn();
+  const ts = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    ts.push(performance.now() - t);
+  }
+  return { median: median(ts), min: Math.min(...ts), max: Math.max(...ts), runs: n };
+}
+const rand = (len, seed) => {
+  let x = seed;
+  return Float32Array.from({ length: len }, () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x / 4294967296 - 0.5));
+};
+if (peers.has('tfjs')) {
+  const { setupTfjsWasm } = await import('./peers/tfjs-wasm.mjs');
+  const info = await setupTfjsWasm();
+  const { createRequire } = await import('node:module');
+  const tf = createRequire(import.meta.url)('@tensorflow/tfjs-core');
+  const a = tf.tensor2d(rand(size * size, 1), [size, size]);
+  const b = tf.tensor2d(rand(size * size, 2), [size, size]);
+  const bt = tf.transpose(b);
+  // dataSync inside tidy but not returned from it: tidy walks every element of a returned
+  // typed array looking for tensors (≈ 1.7 s for 1M elements), which is not matMul's cost.
+  const r = timeIt(() => tf.tidy(() => void tf.matMul(a, b).dataSync()), 2, runs);
+  console.log(`| tfjs-backend-wasm ${info.tfjsBackendWasm} matMul (${info.binary}) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`);
+  const r2 = timeIt(() => tf.tidy(() => void tf.matMul(a, bt, false, true).dataSync()), 1, Math.min(runs, 5));
+  console.log(`| tfjs-backend-wasm matMul(transposeB) | NT | ${fmt(r2)} | ${(flop / (r2.median * 1e6)).toFixed(1)} | ${(flop / (r2.min * 1e6)).toFixed(1)} |`);
+}
+if (peers.has('onnx')) {
+  const { setupOnnxruntimeWeb } = await import('./peers/onnxruntime-web.mjs');
+  const { DataType, model, node, valueInfo } = await import('./peers/onnx-proto.mjs');
+  const info = await setupOnnxruntimeWeb();
+  const ort = (await import('onnxruntime-web')).default ?? (await import('onnxruntime-web'));
+  const bytes = model({
+    nodes: [node('MatMul', ['A', 'B'], ['C'])],
+    inputs: [valueInfo('A', DataType.FLOAT, [size, size]), valueInfo('B', DataType.FLOAT, [size, size])],
+    outputs: [valueInfo('C', DataType.FLOAT, [size, size])],
+  });
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const feeds = { A: new ort.Tensor('float32', rand(size * size, 1), [size, size]), B: new ort.Tensor('float32', rand(size * size, 2), [size, size]) };
+  const r = await timeAsync(async () => (await s.run(feeds)).C.data, 2, runs);
+  console.log(`| onnxruntime-web ${info.version} MatMul (session.run, incl. 8 MiB in / 4 MiB out) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`);
+}
+console.log('');
+console.log(`GFLOP/s = 2·${size}³ / time. contrastive: only the ct_gemm call is timed (operands in the module's memory). tfjs: matMul + dataSync on uploaded tensors. load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
