@@ -14,7 +14,7 @@ mkdirSync(out, { recursive: true });
 const model = `${out}/demo-encoder.safetensors`;
 
 // The default recipe (docs/training.md): the LeNet-layout CNN, SimCLR, the small-grayscale augmentations.
-export const RECIPE = ['--encoder', 'conv', '--epochs', '8', '--batch-size', '256', '--temperature', '0.2', '--lr', '0.002', '--seed', '0'];
+export const RECIPE = ['--encoder', 'conv', '--epochs', '10', '--batch-size', '256', '--temperature', '0.2', '--lr', '0.002', '--seed', '0'];
 
 function cli(args, capture) {
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
@@ -26,7 +26,7 @@ const extra = process.argv.slice(2).filter((a) => a !== '--');
 console.log('contrastive demo: SimCLR on MNIST digits, no labels during training\n');
 const raw = cli(['eval', '--dataset', 'mnist', '--json'], true);
 const t0 = Date.now();
-cli(['train', '--dataset', 'mnist', '--monitor', ...RECIPE, ...extra, '--out', model]);
+cli(['train', '--dataset', 'mnist', ...RECIPE, ...extra, '--out', model]);
 const trainSeconds = (Date.now() - t0) / 1000;
 const learned = cli(['eval', '--dataset', 'mnist', '--model', model, '--json'], true);
 const pct = (x) => `${(x * 100).toFixed(2)}%`.padStart(9);

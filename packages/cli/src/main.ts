@@ -80,7 +80,7 @@ program
   .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default 0.3,1)')
-  .option('--epochs <n>', 'passes over the data', int('--epochs'), 8)
+  .option('--epochs <n>', 'passes over the data', int('--epochs'), 10)
   .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
   .option('--temperature <t>', 'NT-Xent temperature', positive('--temperature'), 0.2)
   .option('--lr <x>', 'peak AdamW learning rate (linear warmup, cosine decay)', positive('--lr'), 2e-3)
@@ -111,6 +111,8 @@ program
     const bar = o.json ? undefined : new cliProgress.SingleBar({
       format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
       hideCursor: true, stream: process.stderr,
+      // in a log (no terminal) print the line every 5 s instead of redrawing it
+      noTTYOutput: true, notTTYSchedule: 5000,
     }, cliProgress.Presets.shades_classic);
     bar?.start(steps, 0, { epoch: 1, epochs: o.epochs, loss: '-', rate: '-', knn: '' });
     let knnText = '';
