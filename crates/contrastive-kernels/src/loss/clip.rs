@@ -9,11 +9,11 @@
 //! recomputes each tile, turns it into G in place and sends it to both sides. 8 N^2 D flops in
 //! all, against 12 N^2 D for the two one-directional passes.
 
-use super::core::scale_max;
+use super::core::exp_sums_ro;
 use super::normalize::dot;
-use super::selfsim::{column_stats, exp_sums_ro, rescale, two_sided, Stats, CHUNK, M0, PANEL};
+use super::selfsim::{column_stats, logit_tile, rescale, two_sided, Stats, CHUNK, M0, PANEL};
 use super::LossOut;
-use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided};
+use crate::gemm::{gemm, PackedB, Packs, Strided};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
@@ -40,9 +40,7 @@ pub fn run_clip<I: Isa>(
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));
         let b = &mut blk[..h * w];
-        b.fill(0.0);
-        gemm_packed::<I>(h, Strided::rows(&q[i0 * d..], d), &kt, c0, w, b, w, &mut packs);
-        scale_max::<I>(b, inv_tau);
+        logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
         column_stats::<I>(b, w, h, 0, w, &mut cs, c0);
         for i in 0..h {
             let r = i0 + i;
@@ -74,9 +72,7 @@ pub fn run_clip<I: Isa>(
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));
         let b = &mut blk[..h * w];
-        b.fill(0.0);
-        gemm_packed::<I>(h, Strided::rows(&q[i0 * d..], d), &kt, c0, w, b, w, &mut packs);
-        scale_max::<I>(b, inv_tau);
+        logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
         for i in 0..h {
             let r = i0 + i;
             let row = &mut b[i * w..(i + 1) * w];

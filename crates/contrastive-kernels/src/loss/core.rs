@@ -234,27 +234,44 @@ pub(crate) fn scale_max<I: Isa>(v: &mut [f32], s: f32) -> f32 {
 /// v <- exp(v - m) in place; returns (sum of the new v, sum of new v times (old v - m)).
 #[inline]
 fn exp_sums<I: Isa>(v: &mut [f32], m: f32) -> (f32, f32) {
-    let n = v.len();
+    // SAFETY: the pointer and length come from a live mutable slice.
+    unsafe { exp_sums_raw::<I, true>(v.as_mut_ptr(), v.len(), m) }
+}
+
+/// The same sums without writing v.
+#[inline]
+pub(crate) fn exp_sums_ro<I: Isa>(v: &[f32], m: f32) -> (f32, f32) {
+    // SAFETY: with STORE = false nothing is written through the pointer.
+    unsafe { exp_sums_raw::<I, false>(v.as_ptr() as *mut f32, v.len(), m) }
+}
+
+/// sum exp(v - m) and sum exp(v - m)(v - m) over n floats at p; STORE writes exp(v - m) back.
+///
+/// # Safety
+/// p points at n floats, writable when STORE.
+#[inline(always)]
+unsafe fn exp_sums_raw<I: Isa, const STORE: bool>(p: *mut f32, n: usize, m: f32) -> (f32, f32) {
     let body = n - n % 4;
     let vm = I::splat(m);
     let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
-    let p = v.as_mut_ptr();
     let mut k = 0;
-    unsafe {
-        while k < body {
-            let t = I::sub(I::load(p.add(k)), vm);
-            let e = I::exp(t);
+    while k < body {
+        let t = I::sub(I::load(p.add(k)), vm);
+        let e = I::exp(t);
+        if STORE {
             I::store(p.add(k), e);
-            s = I::add(s, e);
-            se = I::madd(e, t, se);
-            k += 4;
         }
+        s = I::add(s, e);
+        se = I::madd(e, t, se);
+        k += 4;
     }
     let (mut s, mut se) = (I::hsum(s), I::hsum(se));
     while k < n {
-        let t = v[k] - m;
+        let t = *p.add(k) - m;
         let e = exp_f32(t);
-        v[k] = e;
+        if STORE {
+            *p.add(k) = e;
+        }
         s += e;
         se += e * t;
         k += 1;

@@ -19,7 +19,7 @@
 //! Cost: 4 R^2 D flops (logits once in each pass, two products in pass 2) instead of the 6 R^2 D
 //! of the plain streaming kernel; scratch O(PANEL x CHUNK).
 
-use super::core::{scale_max, Targets};
+use super::core::{exp_sums_ro, scale_max, Targets};
 use super::LossOut;
 use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided, NR};
 use crate::simd::{exp_f32, Isa};
@@ -48,36 +48,6 @@ pub(crate) fn rescale(m: &mut f32, s: &mut f32, se: &mut f32, mx: f32) {
         *s *= f;
         *m = mx;
     }
-}
-
-/// Sum of exp(v - m) and of exp(v - m)(v - m), without writing v.
-#[inline]
-pub(crate) fn exp_sums_ro<I: Isa>(v: &[f32], m: f32) -> (f32, f32) {
-    let n = v.len();
-    let body = n - n % 4;
-    let vm = I::splat(m);
-    let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
-    let p = v.as_ptr();
-    let mut k = 0;
-    // SAFETY: k + 4 <= body <= n.
-    unsafe {
-        while k < body {
-            let t = I::sub(I::load(p.add(k)), vm);
-            let e = I::exp(t);
-            s = I::add(s, e);
-            se = I::madd(e, t, se);
-            k += 4;
-        }
-    }
-    let (mut s, mut se) = (I::hsum(s), I::hsum(se));
-    while k < n {
-        let t = v[k] - m;
-        let e = exp_f32(t);
-        s += e;
-        se += e * t;
-        k += 1;
-    }
-    (s, se)
 }
 
 /// Column-direction update: columns k0..k1 of the `rows` x ld block update the stats of the
@@ -167,9 +137,7 @@ pub fn run_self<I: Isa>(
         let h = PANEL.min(rows - i0);
         for (c0, w) in tiles(i0) {
             let b = &mut blk[..h * w];
-            b.fill(0.0);
-            gemm_packed::<I>(h, Strided::rows(&u[i0 * d..], d), &ut, c0, w, b, w, &mut packs);
-            scale_max::<I>(b, inv_tau);
+            logit_tile::<I>(u, d, &ut, i0, h, c0, w, inv_tau, b, &mut packs);
             // columns right of the panel: their rows' statistics and targets
             let k0 = (i0 + h).saturating_sub(c0);
             column_stats::<I>(b, w, h, k0, w, &mut st, c0);
@@ -255,9 +223,7 @@ pub fn run_self<I: Isa>(
         let h = PANEL.min(rows - i0);
         for (c0, w) in tiles(i0) {
             let b = &mut blk[..h * w];
-            b.fill(0.0);
-            gemm_packed::<I>(h, Strided::rows(&u[i0 * d..], d), &ut, c0, w, b, w, &mut packs);
-            scale_max::<I>(b, inv_tau);
+            logit_tile::<I>(u, d, &ut, i0, h, c0, w, inv_tau, b, &mut packs);
             let k0 = (i0 + h).saturating_sub(c0); // first column right of the panel
             for i in 0..h {
                 let r = i0 + i;
@@ -328,6 +294,27 @@ pub fn run_self<I: Isa>(
         }
     }
     Ok(LossOut { loss, dtau })
+}
+
+/// b (h x w) <- the logits x[i0..i0+h] . y[c0..c0+w]^T / tau, y^T prepacked as `ut` (each pass
+/// recomputes its tiles rather than keeping R x R logits).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn logit_tile<I: Isa>(
+    x: &[f32],
+    d: usize,
+    ut: &PackedB,
+    i0: usize,
+    h: usize,
+    c0: usize,
+    w: usize,
+    inv_tau: f32,
+    b: &mut [f32],
+    packs: &mut Packs,
+) {
+    b.fill(0.0);
+    gemm_packed::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
+    scale_max::<I>(b, inv_tau);
 }
 
 /// v_k <- ci exp(v_k - li) + c_k exp(v_k - lse_k): both rows' softmax terms of one logit.
