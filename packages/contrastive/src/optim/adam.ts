@@ -18,6 +18,7 @@ class AdamBase extends Optimizer {
     const [b1, b2] = opts.betas ?? [0.9, 0.999];
     this.betas = [checkRange(b1, 'betas[0]', type, 0, 0.9999999), checkRange(b2, 'betas[1]', type, 0, 0.9999999)];
     this.eps = checkRange(opts.eps ?? 1e-8, 'eps', type, 0, Infinity);
+    this.allocateSlots(['exp_avg', 'exp_avg_sq']);
     this.weightDecay = checkRange(opts.weightDecay ?? dfltWd, 'weightDecay', type, 0, Infinity);
   }
   protected update(name: string, p: Parameter, lr: number, t: number): void {

@@ -36,6 +36,7 @@ export class LARS extends Optimizer {
     this.weightDecay = checkRange(opts.weightDecay ?? 1e-6, 'weightDecay', 'LARS', 0, Infinity);
     this.eta = checkRange(opts.eta ?? 0.001, 'eta', 'LARS', 0, Infinity);
     this.nesterov = opts.nesterov ?? false;
+    this.allocateSlots(['momentum']);
     this.exclude = opts.exclude ?? ((_n, p) => p.kind !== 'weight');
   }
   protected update(name: string, p: Parameter, lr: number): void {

@@ -46,6 +46,15 @@ export abstract class Optimizer {
     return ptr;
   }
 
+  /**
+   * @internal Allocates the state slots up front, at construction, beside the parameters: lazily
+   * allocated on the first step, they would take the memory the first step's scratch had just
+   * freed, and the second step would have to grow the module's memory again.
+   */
+  protected allocateSlots(slots: string[]): void {
+    for (const [name, p] of this.params) for (const s of slots) this.slot(name, p, s);
+  }
+
   /** One update of every parameter from its accumulated gradient; `lr` overrides this.lr for this step. */
   step(lr?: number): void {
     const op = `${this.type}.step`;

@@ -23,6 +23,7 @@ export class SGD extends Optimizer {
     this.dampening = checkRange(opts.dampening ?? 0, 'dampening', 'SGD', 0, 1);
     this.weightDecay = checkRange(opts.weightDecay ?? 0, 'weightDecay', 'SGD', 0, Infinity);
     this.nesterov = opts.nesterov ?? false;
+    if (this.momentum !== 0) this.allocateSlots(['momentum_buffer']);
   }
   protected update(name: string, p: Parameter, lr: number, t: number): void {
     const buf = this.momentum !== 0 ? this.slot(name, p, 'momentum_buffer') : 0;
