@@ -2,7 +2,7 @@
 // Pause aborts `fit` between steps; resume calls `fit` again, which continues at
 // trainer.stepCount with the same data order and views as an uninterrupted run.
 import {
-  AdamW, convNet28, embed, fit, init, knnAccuracy, mlp, pca, runtimeInfo, saveSafetensors, Sequential, simclrHead,
+  AdamW, lenet28, embed, fit, init, knnAccuracy, mlp, pca, runtimeInfo, saveSafetensors, Sequential, simclrHead,
   toImageBatch, Trainer, twoViews, warmupCosine, writeCsv, writeNpy, type Module, type Tensor, type TrainData,
 } from 'contrastive';
 import { buildPipeline, PX, SIDE, type Dataset, type FromWorker, type ImageSet, type ToWorker, type TrainConfig } from './shared.js';
@@ -37,7 +37,7 @@ const asTensor = (s: ImageSet): Tensor => {
 };
 
 function makeEncoder(c: TrainConfig): { encoder: Module; dim: number } {
-  if (c.encoder === 'cnn') return { encoder: convNet28({ seed: c.seed, widths: [16, 32, 64] }), dim: 64 };
+  if (c.encoder === 'cnn') return { encoder: lenet28({ seed: c.seed }), dim: 256 };
   return { encoder: mlp([PX, 512, 256], { seed: c.seed, batchNorm: true }), dim: 256 };
 }
 
