@@ -7,7 +7,7 @@
 //! the 4x8 micro-kernel keeps its 4 x 2 vector accumulators in registers for a whole slice.
 
 use crate::simd::Isa;
-use crate::{try_vec, Oom};
+use crate::{try_vec, Oom, Scratch};
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
@@ -40,8 +40,8 @@ impl<'a> Strided<'a> {
 
 /// Reusable packing buffers, so a kernel that calls GEMM per block allocates once.
 pub struct Packs {
-    a: Vec<f32>,
-    b: Vec<f32>,
+    a: Scratch,
+    b: Scratch,
 }
 
 impl Packs {
@@ -54,7 +54,7 @@ impl Packs {
 /// in the order the macro-kernel reads them. Pays off when one B meets many row blocks of A
 /// (the loss kernels multiply each block of rows by the same column matrix).
 pub struct PackedB {
-    data: Vec<f32>,
+    data: Scratch,
     k: usize,
     n: usize,
 }

@@ -16,13 +16,68 @@ pub mod simd;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Oom;
 
-/// A zeroed Vec that reports allocation failure instead of aborting (an abort would be a
-/// wasm trap in the caller's face).
-pub fn try_vec(len: usize) -> Result<Vec<f32>, Oom> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Oom)?;
+/// Zeroed f32 scratch that reports allocation failure instead of aborting (an abort would be a
+/// wasm trap in the caller's face). Dropped buffers go back to a pool that the next request of
+/// the same or a smaller size takes, so a training loop, which asks for the same sizes every
+/// step, allocates nothing from the second step on and the heap cannot fragment between steps.
+pub fn try_vec(len: usize) -> Result<Scratch, Oom> {
+    let reused = POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        // best fit: the smallest pooled buffer that holds len
+        let i = (0..p.len()).filter(|&i| p[i].capacity() >= len).min_by_key(|&i| p[i].capacity())?;
+        Some(p.swap_remove(i))
+    });
+    let mut v = match reused {
+        Some(v) => v,
+        None => {
+            let mut v = Vec::new();
+            v.try_reserve_exact(len).map_err(|_| Oom)?;
+            v
+        }
+    };
+    v.clear();
     v.resize(len, 0.0);
-    Ok(v)
+    Ok(Scratch(v))
+}
+
+/// Pooled buffers are kept while their total stays under this many floats (256 MiB); larger
+/// one-off requests go back to the allocator.
+const POOL_FLOATS: usize = 64 << 20;
+
+std::thread_local! {
+    static POOL: core::cell::RefCell<Vec<Vec<f32>>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// A scratch buffer from [`try_vec`]: a `Vec<f32>` that returns to the pool when dropped.
+pub struct Scratch(Vec<f32>);
+
+impl core::ops::Deref for Scratch {
+    type Target = Vec<f32>;
+    fn deref(&self) -> &Vec<f32> {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Scratch {
+    fn deref_mut(&mut self) -> &mut Vec<f32> {
+        &mut self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let v = core::mem::take(&mut self.0);
+        if v.capacity() == 0 {
+            return;
+        }
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            let held: usize = p.iter().map(|b| b.capacity()).sum();
+            if held + v.capacity() <= POOL_FLOATS {
+                p.push(v);
+            }
+        });
+    }
 }
 
 #[cfg(test)]

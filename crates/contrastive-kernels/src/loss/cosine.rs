@@ -3,9 +3,9 @@
 use super::normalize;
 use crate::gemm::{gemm, Packs, Strided};
 use crate::simd::Isa;
-use crate::{try_vec, Oom};
+use crate::{try_vec, Oom, Scratch};
 
-fn unit<I: Isa>(x: &[f32], rows: usize, d: usize) -> Result<Vec<f32>, Oom> {
+fn unit<I: Isa>(x: &[f32], rows: usize, d: usize) -> Result<Scratch, Oom> {
     let mut u = try_vec(rows * d)?;
     let mut inv = try_vec(rows)?;
     let mut clamped = vec![false; rows];

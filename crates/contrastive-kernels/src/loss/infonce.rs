@@ -10,11 +10,11 @@ use super::core::{run, Grads, Problem, Targets};
 use super::normalize;
 use super::LossOut;
 use crate::simd::Isa;
-use crate::{try_vec, Oom};
+use crate::{try_vec, Oom, Scratch};
 
 struct Normed {
-    u: Vec<f32>,
-    inv: Vec<f32>,
+    u: Scratch,
+    inv: Scratch,
     clamped: Vec<bool>,
     rows: usize,
 }

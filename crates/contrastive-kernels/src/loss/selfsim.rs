@@ -23,7 +23,7 @@ use super::core::{exp_sums_ro, scale_max, Targets};
 use super::LossOut;
 use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided, NR};
 use crate::simd::{exp_f32, Isa};
-use crate::{try_vec, Oom};
+use crate::{try_vec, Oom, Scratch};
 
 pub(crate) const PANEL: usize = 64;
 pub(crate) const CHUNK: usize = 2048;
@@ -35,9 +35,9 @@ const _: () = assert!(PANEL % NR == 0 && CHUNK % NR == 0);
 /// Per-row online statistics.
 pub(crate) struct Stats {
     pub m: Vec<f32>,
-    pub s: Vec<f32>,
-    pub se: Vec<f32>,
-    pub t: Vec<f32>,
+    pub s: Scratch,
+    pub se: Scratch,
+    pub t: Scratch,
 }
 
 #[inline]

@@ -141,7 +141,7 @@ pub fn backward<I: Isa>(
     let g = group(c, p);
     let mut cols = try_vec(k * g * p)?;
     let mut dyg = try_vec(c.cout * g * p)?;
-    let mut dcols = if dx.is_some() { try_vec(k * g * p)? } else { Vec::new() };
+    let mut dcols = try_vec(if dx.is_some() { k * g * p } else { 0 })?;
     let mut packs = Packs::new()?;
     let mut dx = dx;
     let xs = c.cin * c.h * c.w;

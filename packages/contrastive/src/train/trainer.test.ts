@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, mlp, Sequential, SGD, AdamW, LearnableTemperature } from '../index.node.js';
+import { init, mlp, runtimeInfo, Sequential, SGD, AdamW, LearnableTemperature } from '../index.node.js';
 import type { Tensor } from '../nn/module.js';
 import { fit, type TrainData } from './fit.js';
 import { Trainer, type Views } from './trainer.js';
@@ -132,5 +132,19 @@ describe('Trainer', () => {
     expect(() => new Trainer({ method: 'simclr', model: m, optimizer: opt, temperature: 0 })).toThrow(/temperature/);
     const t = new Trainer({ method: 'simclr', model: m, optimizer: opt, temperature: 0.1 });
     await expect(fit(t, synthetic(8), { epochs: 1, batchSize: 16 })).rejects.toThrow(/larger than the 8 samples/);
+  });
+});
+
+describe('Trainer memory', () => {
+  it('a SimCLR step allocates nothing after the first: wasm memory is flat from step 1 (MLP 784-512-256 + head, batch 128)', () => {
+    const m = new Sequential(mlp([784, 512, 256], { batchNorm: true }), mlp([256, 256, 128], { batchNorm: true }));
+    const t = new Trainer({ method: 'simclr', model: m, optimizer: new AdamW(m.namedParameters(), { lr: 1e-3 }), temperature: 0.2 });
+    const x = (s: number): Tensor => ({ data: Float32Array.from({ length: 128 * 784 }, (_, i) => noise(s, i, 0)), shape: [128, 784] });
+    const mem: number[] = [];
+    for (let s = 0; s < 40; s++) {
+      t.step([x(2 * s), x(2 * s + 1)]);
+      mem.push(runtimeInfo().memoryBytes);
+    }
+    expect(new Set(mem).size, `memory by step: ${mem.slice(0, 4).join(', ')} ...`).toBe(1);
   });
 });
