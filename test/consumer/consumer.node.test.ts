@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCases } from '../edge/make-cases.mjs';
-import { assertBuilt, bin, explain, freePort, PKG_DIR, REPO, run, smokeLine, start, type Background } from '../edge/proc.js';
+import { assertBuilt, bin, explain, freePort, PKG_DIR, REPO, run, smokeLine, start, waitForHttp, type Background } from '../edge/proc.js';
 import { resolveExport, WORKERD_CONDITIONS, writeWorkerdConfig } from '../edge/workerd.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -128,14 +128,7 @@ describe('consumer of the packed tarball (npm install into a scratch project)', 
     try {
       server = start(vite, ['preview', app, '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: scratch, cleanEnv: true });
       const url = `http://127.0.0.1:${port}/`;
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        try {
-          if ((await fetch(url)).ok) break;
-        } catch { /* not up yet */ }
-        if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`vite preview did not come up on ${url}:\n${server.output()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitForHttp(url, server);
 
       browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
       const page = await browser.newPage();

@@ -126,6 +126,18 @@ export function start(cmd: string, args: readonly string[], opts: Omit<RunOption
   };
 }
 
+/** Polls `url` until it answers 2xx; throws with the server's output if it exits or `ms` pass. */
+export async function waitForHttp(url: string, server: Background, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`the server did not come up on ${url}:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {

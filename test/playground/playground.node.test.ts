@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from '../../packages/contrastive/src/index.node.js';
-import { assertBuilt, bin, explain, freePort, REPO, run, start, type Background } from '../edge/proc.js';
+import { assertBuilt, bin, explain, freePort, REPO, run, start, waitForHttp, type Background } from '../edge/proc.js';
 
 const PLAY = join(REPO, 'packages/playground');
 const SHOT = join(REPO, 'test-results/playground.png');
@@ -34,14 +34,7 @@ beforeAll(async () => {
   const port = await freePort();
   server = start(bin('vite'), ['preview', PLAY, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: PLAY, cleanEnv: true });
   url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`vite preview did not come up on ${url}:\n${server.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForHttp(url, server);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
 }, 200_000);
 
