@@ -5,14 +5,11 @@
 //   node bench/augment.mjs [--batch 256] [--seconds 2] [--markdown FILE]
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import * as lib from '../packages/contrastive/dist/index.node.js';
 import { plainView } from './augment-plainjs.mjs';
+import { benchArgs } from './args.mjs';
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-const { values: args } = parseArgs({
-  args: argv,
+const { values: args } = benchArgs({
   options: { batch: { type: 'string', default: '256' }, seconds: { type: 'string', default: '2' }, markdown: { type: 'string' } },
 });
 const B = Number(args.batch);

@@ -5,13 +5,10 @@
 // Usage: node --experimental-wasm-relaxed-simd bench/gemm.mjs [--size 1024] [--runs 9] [--peers tfjs,onnx|none]
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { checkGemm, instantiateKernels, median, timeGemm } from './lib/gemm-core.mjs';
+import { benchArgs } from './args.mjs';
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-const { values: args } = parseArgs({
-  args: argv,
+const { values: args } = benchArgs({
   options: {
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '9' },

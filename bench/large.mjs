@@ -7,12 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-const { values: args } = parseArgs({
-  args: argv,
+const { values: args } = benchArgs({
   options: {
     rows: { type: 'string', default: '65536' },
     dim: { type: 'string', default: '128' },

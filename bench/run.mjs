@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs, benchArgv } from './args.mjs';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 const CHILD_ENV = 'CONTRASTIVE_BENCH_CHILD';
@@ -27,12 +27,8 @@ const HELP = `usage: pnpm bench [options]   (or: node bench/run.mjs [options])
   -h, --help          this text
 `;
 
-// `pnpm bench -- --quick` hands the script a literal "--" first: drop it.
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-
-const { values: args } = parseArgs({
-  args: argv,
+const argv = benchArgv();
+const { values: args } = benchArgs({
   options: {
     sizes: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -48,7 +44,7 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
-});
+}, argv);
 
 if (args.help) {
   process.stdout.write(HELP);

@@ -11,12 +11,9 @@
 //        [--batch 256] [--impl both|ours|tfjs] [--variant auto|simd128|relaxed]
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-const { values: args } = parseArgs({
-  args: argv,
+const { values: args } = benchArgs({
   options: {
     steps: { type: 'string', default: '200' },
     'tfjs-steps': { type: 'string', default: '30' },

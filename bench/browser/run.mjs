@@ -9,12 +9,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from '../args.mjs';
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-const { values: args } = parseArgs({
-  args: argv,
+const { values: args } = benchArgs({
   options: {
     runs: { type: 'string', default: '7' },
     engines: { type: 'string', default: 'chromium,deno' },
