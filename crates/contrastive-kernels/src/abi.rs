@@ -607,6 +607,17 @@ unsafe fn pool_geom(geom: *const u32) -> Option<Pool> {
     p.out_hw().map(|_| p)
 }
 
+/// What both pool calls check: the geometry, the kind (0 max, 1 and 2 avg), the data pointers,
+/// and max pooling's index buffer. Returns the pool and its output length.
+unsafe fn pool_call(kind: u32, geom: *const u32, data_ok: bool, idx_null: bool) -> Option<(pool::Pool, usize)> {
+    let p = pool_geom(geom)?;
+    if kind > 2 || !data_ok || (kind == 0 && idx_null) {
+        return None;
+    }
+    let (ho, wo) = p.out_hw().unwrap_or((0, 0));
+    Some((p, p.planes * ho * wo))
+}
+
 /// Pool forward. kind 0 = max (idx receives argmax indices), 1 = avg counting padding,
 /// 2 = avg without padding. Geometry as [`ct_conv2d_forward`] (cout ignored).
 ///
@@ -620,16 +631,10 @@ pub unsafe extern "C" fn ct_pool2d_forward(
     y: *mut f32,
     idx: *mut u32,
 ) -> i32 {
-    let p = match pool_geom(geom) {
-        Some(p) => p,
-        None => return INVALID_ARGUMENT,
-    };
-    if kind > 2 || x.is_null() || y.is_null() || (kind == 0 && idx.is_null()) {
+    let Some((p, ylen)) = pool_call(kind, geom, !x.is_null() && !y.is_null(), idx.is_null()) else {
         return INVALID_ARGUMENT;
-    }
-    let (ho, wo) = p.out_hw().unwrap_or((0, 0));
+    };
     let x = slice(x, p.planes * p.h * p.w);
-    let ylen = p.planes * ho * wo;
     let y = core::slice::from_raw_parts_mut(y, ylen);
     match kind {
         0 => pool::max_forward(&p, x, y, core::slice::from_raw_parts_mut(idx, ylen)),
@@ -650,15 +655,9 @@ pub unsafe extern "C" fn ct_pool2d_backward(
     idx: *const u32,
     dx: *mut f32,
 ) -> i32 {
-    let p = match pool_geom(geom) {
-        Some(p) => p,
-        None => return INVALID_ARGUMENT,
-    };
-    if kind > 2 || dy.is_null() || dx.is_null() || (kind == 0 && idx.is_null()) {
+    let Some((p, ylen)) = pool_call(kind, geom, !dy.is_null() && !dx.is_null(), idx.is_null()) else {
         return INVALID_ARGUMENT;
-    }
-    let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    let ylen = p.planes * ho * wo;
+    };
     let dx = core::slice::from_raw_parts_mut(dx, p.planes * p.h * p.w);
     match kind {
         0 => pool::max_backward(&p, slice(dy, ylen), slice(idx, ylen), dx),
