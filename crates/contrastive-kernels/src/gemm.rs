@@ -66,7 +66,7 @@ impl PackedB {
         let mut pc = 0;
         while pc < k {
             let kc = KC.min(k - pc);
-            pack_b(&b, pc, kc, 0, n, &mut data[pc * np..(pc + kc) * np]);
+            pack_b::<crate::simd::Best>(&b, pc, kc, 0, n, &mut data[pc * np..(pc + kc) * np]);
             pc += kc;
         }
         Ok(PackedB { data, k, n })
@@ -103,8 +103,73 @@ pub fn gemm_packed<I: Isa>(
             let mut ic = 0;
             while ic < m {
                 let mc = MC.min(m - ic);
-                pack_a(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, &mut c[ic * ldc + jc..], ldc);
+                pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
+                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, NR * kc, &mut c[ic * ldc + jc..], ldc);
+                ic += mc;
+            }
+            pc += kc;
+        }
+        jc += nc;
+    }
+}
+
+/// B (k x n) packed once as NR-wide panels that each hold all k rows (panel stride k * NR), so
+/// any window of B's rows [row0, row0 + kw) is itself a packed operand: products with different
+/// row windows of one B (the loss kernels' dU_I += H U_J for every tile) never repack it.
+pub struct PackedRows {
+    data: Scratch,
+    k: usize,
+    n: usize,
+}
+
+impl PackedRows {
+    pub fn new(b: Strided, k: usize, n: usize) -> Result<Self, Oom> {
+        let mut data = try_vec(k * n.div_ceil(NR) * NR)?;
+        for jp in 0..n.div_ceil(NR) {
+            let j0 = jp * NR;
+            let w = NR.min(n - j0);
+            let dst = &mut data[jp * NR * k..(jp + 1) * NR * k];
+            for p in 0..k {
+                for j in 0..w {
+                    dst[p * NR + j] = b.at(p, j0 + j);
+                }
+            }
+        }
+        Ok(PackedRows { data, k, n })
+    }
+}
+
+/// C (m x n) += A (m x kw) · B[row0..row0 + kw, :] for a row-window of a [`PackedRows`] B.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_packed_rows<I: Isa>(
+    m: usize,
+    a: Strided,
+    b: &PackedRows,
+    row0: usize,
+    kw: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    let n = b.n;
+    if m == 0 || n == 0 || kw == 0 {
+        return;
+    }
+    assert!(row0 + kw <= b.k && c.len() >= (m - 1) * ldc + n);
+    let bstride = b.k * NR;
+    let mut jc = 0;
+    while jc < n {
+        let nc = NC.min(n - jc);
+        let mut pc = 0;
+        while pc < kw {
+            let kc = KC.min(kw - pc);
+            let start = (jc / NR) * bstride + (row0 + pc) * NR;
+            let bp = &b.data[start..];
+            let mut ic = 0;
+            while ic < m {
+                let mc = MC.min(m - ic);
+                pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
+                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, bstride, &mut c[ic * ldc + jc..], ldc);
                 ic += mc;
             }
             pc += kc;
@@ -134,12 +199,12 @@ pub fn gemm<I: Isa>(
         let mut pc = 0;
         while pc < k {
             let kc = KC.min(k - pc);
-            pack_b(&b, pc, kc, jc, nc, &mut packs.b);
+            pack_b::<I>(&b, pc, kc, jc, nc, &mut packs.b);
             let mut ic = 0;
             while ic < m {
                 let mc = MC.min(m - ic);
-                pack_a(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, &packs.b, &mut c[ic * ldc + jc..], ldc);
+                pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
+                macro_kernel::<I>(mc, nc, kc, &packs.a, &packs.b, NR * kc, &mut c[ic * ldc + jc..], ldc);
                 ic += mc;
             }
             pc += kc;
@@ -149,7 +214,7 @@ pub fn gemm<I: Isa>(
 }
 
 /// Packs B[pc.., jc..] (kc x nc) as NR-wide panels, k-major inside each panel, zero-padded.
-fn pack_b(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
+fn pack_b<I: Isa>(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
     let panels = nc.div_ceil(NR);
     for jp in 0..panels {
         let j0 = jc + jp * NR;
@@ -159,6 +224,33 @@ fn pack_b(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f3
             for p in 0..kc {
                 let src = (pc + p) * b.rs + j0;
                 dst[p * NR..p * NR + NR].copy_from_slice(&b.data[src..src + NR]);
+            }
+        } else if b.rs == 1 && w == NR {
+            // B is a transposed row-major matrix: each column is contiguous in memory; two 4x4
+            // transposes turn 4 steps of the 8 columns into 4 panel rows
+            let col = |j: usize| (j0 + j) * b.cs + pc;
+            let end = (j0 + NR - 1) * b.cs + pc + kc;
+            assert!(end <= b.data.len());
+            let src = b.data.as_ptr();
+            let d = dst.as_mut_ptr();
+            let mut p = 0;
+            // SAFETY: every column read stays below `end` (checked); dst holds NR * kc floats.
+            unsafe {
+                while p + 4 <= kc {
+                    for half in 0..2 {
+                        let r = [0, 1, 2, 3].map(|j| I::load(src.add(col(4 * half + j) + p)));
+                        let t = I::transpose4(r);
+                        for (q, v) in t.into_iter().enumerate() {
+                            I::store(d.add((p + q) * NR + 4 * half), v);
+                        }
+                    }
+                    p += 4;
+                }
+            }
+            for p in p..kc {
+                for j in 0..NR {
+                    dst[p * NR + j] = b.data[col(j) + p];
+                }
             }
         } else if b.rs == 1 {
             // B is a transposed row-major matrix: each column is contiguous in memory
@@ -180,7 +272,7 @@ fn pack_b(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f3
 }
 
 /// Packs A[ic.., pc..] (mc x kc) as MR-tall panels, k-major inside each panel, zero-padded.
-fn pack_a(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
     let panels = mc.div_ceil(MR);
     for ip in 0..panels {
         let i0 = ic + ip * MR;
@@ -190,6 +282,29 @@ fn pack_a(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f3
             for p in 0..kc {
                 let src = (pc + p) * a.cs + i0;
                 dst[p * MR..p * MR + MR].copy_from_slice(&a.data[src..src + MR]);
+            }
+        } else if a.cs == 1 && h == MR {
+            // A is row-major: each row is contiguous; a 4x4 transpose turns 4 steps of the 4 rows
+            // into 4 panel columns
+            let row = |i: usize| (i0 + i) * a.rs + pc;
+            assert!(row(MR - 1) + kc <= a.data.len());
+            let src = a.data.as_ptr();
+            let d = dst.as_mut_ptr();
+            let mut p = 0;
+            // SAFETY: every row read stays inside a.data (checked); dst holds MR * kc floats.
+            unsafe {
+                while p + 4 <= kc {
+                    let r = [0, 1, 2, 3].map(|i| I::load(src.add(row(i) + p)));
+                    for (q, v) in I::transpose4(r).into_iter().enumerate() {
+                        I::store(d.add((p + q) * MR), v);
+                    }
+                    p += 4;
+                }
+            }
+            for p in p..kc {
+                for i in 0..MR {
+                    dst[p * MR + i] = a.data[row(i) + p];
+                }
             }
         } else if a.cs == 1 {
             // A is row-major: each row is contiguous in memory
@@ -210,11 +325,13 @@ fn pack_a(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f3
     }
 }
 
-fn macro_kernel<I: Isa>(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32], c: &mut [f32], ldc: usize) {
+/// `pb`: the B panels of this slice, `bstride` floats apart (NR * kc when packed per slice).
+#[allow(clippy::too_many_arguments)]
+fn macro_kernel<I: Isa>(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32], bstride: usize, c: &mut [f32], ldc: usize) {
     let mut tile = [0.0f32; MR * NR];
     for jp in 0..nc.div_ceil(NR) {
         let w = NR.min(nc - jp * NR);
-        let bp = &pb[jp * NR * kc..];
+        let bp = &pb[jp * bstride..jp * bstride + NR * kc];
         for ip in 0..mc.div_ceil(MR) {
             let h = MR.min(mc - ip * MR);
             let ap = &pa[ip * MR * kc..];
@@ -369,6 +486,26 @@ mod tests {
                         assert!((x - y).abs() < 1e-3, "window m{m} n{n} k{k}: {x} vs {y}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn row_window_of_prepacked_rows_gives_the_same_product() {
+        // windows that start off every block boundary, span several KC slices, and a ragged n
+        for &(m, n, k, row0, kw) in &[(5usize, 9usize, 40usize, 3usize, 17usize), (67, 130, 700, 61, KC + 77), (1, 1, 1, 0, 1)] {
+            let mut rng = Rng((m * 31 + n * 7 + k + row0) as u64);
+            let a: Vec<f32> = (0..m * kw).map(|_| rng.normal()).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+            let pr = PackedRows::new(Strided::rows(&b, n), k, n).unwrap();
+            let mut packs = Packs::new().unwrap();
+            for ta in [false, true] {
+                let av = if ta { Strided::transposed(&a, m) } else { Strided::rows(&a, kw) };
+                let mut c1 = vec![0.25f32; m * n];
+                let mut c2 = c1.clone();
+                gemm_packed_rows::<Scalar4>(m, av, &pr, row0, kw, &mut c1, n, &mut packs);
+                gemm::<Scalar4>(m, n, kw, av, Strided::rows(&b[row0 * n..], n), &mut c2, n, &mut packs);
+                assert_eq!(c1, c2, "m{m} n{n} k{k} row0 {row0} kw {kw} ta {ta}");
             }
         }
     }

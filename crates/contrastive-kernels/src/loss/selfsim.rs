@@ -18,10 +18,18 @@
 //! symmetrized to G_II + G_II^T, and goes to dU_I only.
 //! Cost: 4 R^2 D flops (logits once in each pass, two products in pass 2) instead of the 6 R^2 D
 //! of the plain streaming kernel; scratch O(PANEL x CHUNK).
+//!
+//! Fixed shift (the usual case, 1/tau <= [`FIXED_MAX_INV_TAU`]). The rows are unit vectors, so
+//! every logit lies in [-1/tau, 1/tau] and M = 1/tau bounds them all: e_ik = e^(l_ik - M) lies in
+//! [e^(-2/tau), 1] ⊂ [e^-80, 1], a normal float, and needs no running max. Pass 1 then takes one
+//! exponential per computed entry for both of its rows (s_i += e_ik, s_k += e_ik), instead of a max
+//! sweep and an exponential per row. With lse_i = M + ln s_i, pass 2 needs one exponential too:
+//!   H_ik = e_ik (a_i + a_k) - c_i Y_ik - c_k Y_ki,   a_i = c_i / s_i  (= c_i e^(M - lse_i)).
+//! Steeper temperatures keep the online statistics above (e^(-2/tau) would underflow).
 
 use super::core::{exp_sums_ro, scale_max, Targets};
 use super::LossOut;
-use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided, NR};
+use crate::gemm::{gemm_packed, gemm_packed_rows, PackedB, PackedRows, Packs, Strided, NR};
 use crate::simd::{exp_f32, Isa};
 use crate::{try_vec, Oom, Scratch};
 
@@ -29,6 +37,9 @@ pub(crate) const PANEL: usize = 64;
 pub(crate) const CHUNK: usize = 2048;
 // A finite stand-in for -inf as the initial running max: e^(m - m') is then 0, never 0 * inf.
 pub(crate) const M0: f32 = -1e30;
+/// Largest 1/tau for the fixed-shift path: e^(-2/tau) >= e^-80 stays a normal float (and above
+/// [`crate::simd::EXP_LO`], so no exponential is clamped).
+pub(crate) const FIXED_MAX_INV_TAU: f32 = 40.0;
 
 const _: () = assert!(PANEL % NR == 0 && CHUNK % NR == 0);
 
@@ -132,8 +143,17 @@ pub fn run_self<I: Isa>(
     let mut st = Stats { m: vec![M0; rows], s: try_vec(rows)?, se: try_vec(rows)?, t: try_vec(rows)? };
     let tiles = |i0: usize| (i0..rows).step_by(CHUNK).map(move |c0| (c0, CHUNK.min(rows - c0)));
 
+    let fixed = inv_tau <= FIXED_MAX_INV_TAU;
+    if fixed {
+        st.m.fill(inv_tau);
+    }
+
     // ---- pass 1: statistics ----
     for i0 in (0..rows).step_by(PANEL) {
+        if fixed {
+            pass1_fixed::<I>(u, d, &ut, i0, rows, targets, inv_tau, &mut blk, &mut st, &mut packs);
+            continue;
+        }
         let h = PANEL.min(rows - i0);
         for (c0, w) in tiles(i0) {
             let b = &mut blk[..h * w];
@@ -219,21 +239,38 @@ pub fn run_self<I: Isa>(
     };
 
     // ---- pass 2: gradient ----
+    let up = PackedRows::new(Strided::rows(u, d), rows, d)?;
+    // fixed shift: a_i = c_i / s_i, so that c_i e^(l - lse_i) = a_i e^(l - M)
+    let mut a = try_vec(if fixed { rows } else { 0 })?;
+    if fixed {
+        for r in 0..rows {
+            a[r] = if c[r] == 0.0 { 0.0 } else { c[r] / st.s[r] };
+        }
+    }
     for i0 in (0..rows).step_by(PANEL) {
         let h = PANEL.min(rows - i0);
         for (c0, w) in tiles(i0) {
             let b = &mut blk[..h * w];
-            logit_tile::<I>(u, d, &ut, i0, h, c0, w, inv_tau, b, &mut packs);
+            if fixed {
+                dot_tile::<I>(u, d, &ut, i0, h, c0, w, b, &mut packs);
+            } else {
+                logit_tile::<I>(u, d, &ut, i0, h, c0, w, inv_tau, b, &mut packs);
+            }
             let k0 = (i0 + h).saturating_sub(c0); // first column right of the panel
             for i in 0..h {
                 let r = i0 + i;
                 let row = &mut b[i * w..(i + 1) * w];
                 let (ci, li) = (c[r], lse[r]);
-                // inside the panel's own square: G only (its transpose is in the same square)
-                for v in row[..k0].iter_mut() {
-                    *v = ci * exp_f32(*v - li);
+                if fixed {
+                    // inside the panel's own square: G only (its transpose is in the same square)
+                    exp_scaled::<I>(&mut row[..k0], inv_tau, a[r]);
+                    two_sided_fixed::<I>(&mut row[k0..], inv_tau, a[r], &a[c0 + k0..c0 + w]);
+                } else {
+                    for v in row[..k0].iter_mut() {
+                        *v = ci * exp_f32(*v - li);
+                    }
+                    two_sided::<I>(&mut row[k0..], ci, li, &c[c0 + k0..c0 + w], &lse[c0 + k0..c0 + w]);
                 }
-                two_sided::<I>(&mut row[k0..], ci, li, &c[c0 + k0..c0 + w], &lse[c0 + k0..c0 + w]);
                 if r >= c0 && r < c0 + w {
                     row[r - c0] = 0.0;
                 }
@@ -285,11 +322,12 @@ pub fn run_self<I: Isa>(
                     }
                 }
             }
-            // dU_I += H U_J (the whole tile), dU_J += H^T U_I (right of the panel)
-            gemm::<I>(h, d, w, Strided::rows(b, w), Strided::rows(&u[c0 * d..], d), &mut gu[i0 * d..], d, &mut packs);
+            // dU_I += H U_J (the whole tile), dU_J += H^T U_I (right of the panel); U_J and U_I
+            // are row windows of the one packed U
+            gemm_packed_rows::<I>(h, Strided::rows(b, w), &up, c0, w, &mut gu[i0 * d..], d, &mut packs);
             if k0 < w {
                 let ht = Strided { data: &b[k0..], rs: 1, cs: w };
-                gemm::<I>(w - k0, d, h, ht, Strided::rows(&u[i0 * d..], d), &mut gu[(c0 + k0) * d..], d, &mut packs);
+                gemm_packed_rows::<I>(w - k0, ht, &up, i0, h, &mut gu[(c0 + k0) * d..], d, &mut packs);
             }
         }
     }
@@ -315,6 +353,217 @@ pub(crate) fn logit_tile<I: Isa>(
     b.fill(0.0);
     gemm_packed::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
     scale_max::<I>(b, inv_tau);
+}
+
+/// Pass 1 of the fixed-shift path for panel i0: every tile of the panel, one exponential per
+/// entry, e = e^(x/tau - M) with M = 1/tau. The entry goes to its row's sums (s, se) and, right
+/// of the panel, to its column's row too; the diagonal is skipped. Targets as in the online path.
+#[allow(clippy::too_many_arguments)]
+fn pass1_fixed<I: Isa>(
+    u: &[f32],
+    d: usize,
+    ut: &PackedB,
+    i0: usize,
+    rows: usize,
+    targets: Targets,
+    inv_tau: f32,
+    blk: &mut [f32],
+    st: &mut Stats,
+    packs: &mut Packs,
+) {
+    let h = PANEL.min(rows - i0);
+    for c0 in (i0..rows).step_by(CHUNK) {
+        let w = CHUNK.min(rows - c0);
+        let b = &mut blk[..h * w];
+        dot_tile::<I>(u, d, ut, i0, h, c0, w, b, packs);
+        let k0 = (i0 + h).saturating_sub(c0);
+        for k in k0..w {
+            let r = c0 + k;
+            match targets {
+                Targets::Index(ix) => {
+                    let t = ix[r] as usize;
+                    if t >= i0 && t < i0 + h {
+                        st.t[r] += b[(t - i0) * w + k] * inv_tau;
+                    }
+                }
+                Targets::Labels { labels, .. } => {
+                    for i in 0..h {
+                        if labels[i0 + i] == labels[r] {
+                            st.t[r] += b[i * w + k] * inv_tau;
+                        }
+                    }
+                }
+                Targets::Paired(_) => unreachable!("paired targets are not self-similarity"),
+            }
+        }
+        // the column sums of rows c0 + k0.. (all right of the panel, disjoint from its rows)
+        let (own, right) = st.s[..c0 + w].split_at_mut(c0 + k0);
+        let (own_e, right_e) = st.se[..c0 + w].split_at_mut(c0 + k0);
+        for i in 0..h {
+            let r = i0 + i;
+            let row = &b[i * w..(i + 1) * w];
+            let (mut s, mut se) = (0.0f32, 0.0f32);
+            if r >= c0 && r < c0 + w {
+                let dk = r - c0; // the diagonal, always inside the panel's square (dk < k0)
+                let (s1, e1) = exp_sums_fixed::<I>(&row[..dk], inv_tau);
+                let (s2, e2) = exp_sums_fixed::<I>(&row[dk + 1..k0], inv_tau);
+                s += s1 + s2;
+                se += e1 + e2;
+            } else {
+                let (s1, e1) = exp_sums_fixed::<I>(&row[..k0], inv_tau);
+                s += s1;
+                se += e1;
+            }
+            let (s3, e3) = exp_sums_fixed_cols::<I>(&row[k0..], inv_tau, right, right_e);
+            own[r] += s + s3;
+            own_e[r] += se + e3;
+            match targets {
+                Targets::Index(ix) => {
+                    let t = ix[r] as usize;
+                    if t >= c0 && t < c0 + w && t != r {
+                        st.t[r] += row[t - c0] * inv_tau;
+                    }
+                }
+                Targets::Labels { labels, .. } => {
+                    for (k, v) in row.iter().enumerate() {
+                        if c0 + k != r && labels[c0 + k] == labels[r] {
+                            st.t[r] += v * inv_tau;
+                        }
+                    }
+                }
+                Targets::Paired(_) => unreachable!(),
+            }
+        }
+    }
+}
+
+/// b (h x w) <- the plain dot products x[i0..i0+h] . y[c0..c0+w]^T (the fixed-shift path folds
+/// 1/tau into its exponentials).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn dot_tile<I: Isa>(
+    x: &[f32],
+    d: usize,
+    ut: &PackedB,
+    i0: usize,
+    h: usize,
+    c0: usize,
+    w: usize,
+    b: &mut [f32],
+    packs: &mut Packs,
+) {
+    b.fill(0.0);
+    gemm_packed::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
+}
+
+/// (sum e, sum e t) over v with t = v/tau - M, M = 1/tau (so t = inv (v - 1) up to rounding).
+#[inline]
+pub(crate) fn exp_sums_fixed<I: Isa>(v: &[f32], inv: f32) -> (f32, f32) {
+    let n = v.len();
+    let body = n - n % 4;
+    let (vi, vm) = (I::splat(inv), I::splat(-inv));
+    let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
+    let p = v.as_ptr();
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n.
+    unsafe {
+        while k < body {
+            let t = I::madd(I::load(p.add(k)), vi, vm);
+            let e = I::exp(t);
+            s = I::add(s, e);
+            se = I::madd(e, t, se);
+            k += 4;
+        }
+    }
+    let (mut s, mut se) = (I::hsum(s), I::hsum(se));
+    while k < n {
+        let t = v[k] * inv - inv;
+        let e = exp_f32(t);
+        s += e;
+        se += e * t;
+        k += 1;
+    }
+    (s, se)
+}
+
+/// As [`exp_sums_fixed`], and also cs[k] += e_k, cse[k] += e_k t_k (the column direction).
+#[inline]
+pub(crate) fn exp_sums_fixed_cols<I: Isa>(v: &[f32], inv: f32, cs: &mut [f32], cse: &mut [f32]) -> (f32, f32) {
+    let n = v.len();
+    assert!(cs.len() == n && cse.len() == n);
+    let body = n - n % 4;
+    let (vi, vm) = (I::splat(inv), I::splat(-inv));
+    let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
+    let (p, q, qe) = (v.as_ptr(), cs.as_mut_ptr(), cse.as_mut_ptr());
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n = cs.len() = cse.len().
+    unsafe {
+        while k < body {
+            let t = I::madd(I::load(p.add(k)), vi, vm);
+            let e = I::exp(t);
+            s = I::add(s, e);
+            se = I::madd(e, t, se);
+            I::store(q.add(k), I::add(I::load(q.add(k)), e));
+            I::store(qe.add(k), I::madd(e, t, I::load(qe.add(k))));
+            k += 4;
+        }
+    }
+    let (mut s, mut se) = (I::hsum(s), I::hsum(se));
+    while k < n {
+        let t = v[k] * inv - inv;
+        let e = exp_f32(t);
+        s += e;
+        se += e * t;
+        cs[k] += e;
+        cse[k] += e * t;
+        k += 1;
+    }
+    (s, se)
+}
+
+/// v_k <- a e^(v_k/tau - M): one row's softmax term, fixed shift.
+#[inline]
+pub(crate) fn exp_scaled<I: Isa>(v: &mut [f32], inv: f32, a: f32) {
+    let n = v.len();
+    let body = n - n % 4;
+    let (vi, vm, va) = (I::splat(inv), I::splat(-inv), I::splat(a));
+    let p = v.as_mut_ptr();
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n.
+    unsafe {
+        while k < body {
+            let e = I::exp(I::madd(I::load(p.add(k)), vi, vm));
+            I::store(p.add(k), I::mul(va, e));
+            k += 4;
+        }
+    }
+    while k < n {
+        v[k] = a * exp_f32(v[k] * inv - inv);
+        k += 1;
+    }
+}
+
+/// v_k <- e^(v_k/tau - M) (ai + a_k): both rows' softmax terms of one logit, fixed shift.
+#[inline]
+pub(crate) fn two_sided_fixed<I: Isa>(v: &mut [f32], inv: f32, ai: f32, a: &[f32]) {
+    let n = v.len();
+    assert_eq!(a.len(), n);
+    let body = n - n % 4;
+    let (vi, vm, vai) = (I::splat(inv), I::splat(-inv), I::splat(ai));
+    let p = v.as_mut_ptr();
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= n = a.len().
+    unsafe {
+        while k < body {
+            let e = I::exp(I::madd(I::load(p.add(k)), vi, vm));
+            I::store(p.add(k), I::mul(e, I::add(vai, I::load(a.as_ptr().add(k)))));
+            k += 4;
+        }
+    }
+    while k < n {
+        v[k] = exp_f32(v[k] * inv - inv) * (ai + a[k]);
+        k += 1;
+    }
 }
 
 /// v_k <- ci exp(v_k - li) + c_k exp(v_k - lse_k): both rows' softmax terms of one logit.
@@ -350,7 +599,7 @@ mod tests {
 
     /// Two independent implementations of the same loss: the symmetric two-pass tiles against
     /// the plain streaming kernel, on a size that spans several panels and several chunks.
-    fn compare(rows: usize, d: usize, targets: Targets, weight: &[f32]) {
+    fn compare(rows: usize, d: usize, targets: Targets, weight: &[f32], inv_tau: f32) {
         let mut u = rand_rows(rows, d, rows as u64 + d as u64);
         for r in u.chunks_mut(d) {
             let n = r.iter().map(|v| v * v).sum::<f32>().sqrt();
@@ -358,8 +607,8 @@ mod tests {
         }
         let mut g1 = vec![0.0f32; rows * d];
         let mut g2 = vec![0.0f32; rows * d];
-        let a = run_self::<Scalar4>(&u, rows, d, targets, weight, 5.0, Some(&mut g1)).unwrap();
-        let p = Problem { x: &u, rows, y: &u, cols: rows, d, self_sim: true, targets, weight, inv_tau: 5.0 };
+        let a = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, Some(&mut g1)).unwrap();
+        let p = Problem { x: &u, rows, y: &u, cols: rows, d, self_sim: true, targets, weight, inv_tau };
         let b = run::<Scalar4>(&p, Some(Grads { gx: &mut g2, gy: None, gp: None })).unwrap();
         assert!((a.loss - b.loss).abs() < 1e-5 * (1.0 + b.loss.abs()), "loss {} vs {}", a.loss, b.loss);
         assert!((a.dtau - b.dtau).abs() < 1e-4 * (1.0 + b.dtau.abs()), "dtau {} vs {}", a.dtau, b.dtau);
@@ -367,7 +616,7 @@ mod tests {
         for (i, (x, y)) in g1.iter().zip(&g2).enumerate() {
             assert!((x - y).abs() <= 1e-4 * gmax, "row {} col {}: {x} vs {y}", i / d, i % d);
         }
-        let c = run_self::<Scalar4>(&u, rows, d, targets, weight, 5.0, None).unwrap();
+        let c = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, None).unwrap();
         assert_eq!(c, a, "loss-only must give the same loss and dtau");
     }
 
@@ -376,7 +625,10 @@ mod tests {
         let rows = 2 * CHUNK + 2 * PANEL + 6; // several chunks, a ragged last panel and chunk
         let n = rows / 2;
         let idx: Vec<u32> = (0..rows).map(|i| if i < n { i + n } else { i - n } as u32).collect();
-        compare(rows, 5, Targets::Index(&idx), &vec![1.0 / rows as f32; rows]);
+        // 1/tau = 5: the fixed-shift path; 1/tau = 50: the online statistics
+        for inv_tau in [5.0, FIXED_MAX_INV_TAU, 50.0] {
+            compare(rows, 5, Targets::Index(&idx), &vec![1.0 / rows as f32; rows], inv_tau);
+        }
     }
 
     #[test]
@@ -389,6 +641,8 @@ mod tests {
         let anchors = labels.iter().filter(|&&l| count[l as usize] > 1).count() as f32;
         let weight: Vec<f32> =
             labels.iter().map(|&l| if count[l as usize] > 1 { 1.0 / anchors } else { 0.0 }).collect();
-        compare(rows, 3, Targets::Labels { labels: &labels, count: &count }, &weight);
+        for inv_tau in [5.0, 50.0] {
+            compare(rows, 3, Targets::Labels { labels: &labels, count: &count }, &weight, inv_tau);
+        }
     }
 }

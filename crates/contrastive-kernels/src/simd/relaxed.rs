@@ -1,7 +1,7 @@
 //! Relaxed SIMD: `f32x4.relaxed_madd` lets the engine emit a fused multiply-add where the
 //! CPU has one (x86 FMA3, ARM NEON). Everything else is SIMD128.
 
-use super::simd128::{exp_v128, Simd128};
+use super::simd128::{exp_v128, transpose4_v128, Simd128};
 use super::Isa;
 use core::arch::wasm32::*;
 
@@ -57,5 +57,9 @@ impl Isa for Relaxed {
     #[inline(always)]
     fn exp(x: v128) -> v128 {
         exp_v128(x, Self::madd)
+    }
+    #[inline(always)]
+    fn transpose4(r: [v128; 4]) -> [v128; 4] {
+        transpose4_v128(r)
     }
 }

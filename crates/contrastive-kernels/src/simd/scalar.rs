@@ -57,4 +57,8 @@ impl Isa for Scalar4 {
     fn exp(x: [f32; 4]) -> [f32; 4] {
         [exp_f32(x[0]), exp_f32(x[1]), exp_f32(x[2]), exp_f32(x[3])]
     }
+    #[inline(always)]
+    fn transpose4(r: [[f32; 4]; 4]) -> [[f32; 4]; 4] {
+        core::array::from_fn(|i| core::array::from_fn(|j| r[j][i]))
+    }
 }

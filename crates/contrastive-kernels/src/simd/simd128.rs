@@ -1,6 +1,6 @@
 //! WebAssembly SIMD128: every engine we target has it (Node 16.4+, Chromium, workerd, Deno, Bun).
 
-use super::{Isa, EXP_HI, EXP_LO, EXP_P, LN2_HI, LN2_LO, LOG2E};
+use super::{Isa, EXP_HI, EXP_LO, EXP_P, LN2_HI, LN2_LO, LOG2E, ROUND};
 use core::arch::wasm32::*;
 
 pub struct Simd128;
@@ -10,7 +10,9 @@ pub struct Simd128;
 #[inline(always)]
 pub fn exp_v128(x: v128, madd: impl Fn(v128, v128, v128) -> v128) -> v128 {
     let x = f32x4_pmin(f32x4_pmax(x, f32x4_splat(EXP_LO)), f32x4_splat(EXP_HI));
-    let n = f32x4_nearest(f32x4_mul(x, f32x4_splat(LOG2E)));
+    // plain mul then add (never fused), so n is the same in every build and in exp_f32
+    let y = f32x4_add(f32x4_mul(x, f32x4_splat(LOG2E)), f32x4_splat(ROUND));
+    let n = f32x4_sub(y, f32x4_splat(ROUND));
     let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, f32x4_splat(LN2_HI))), f32x4_mul(n, f32x4_splat(LN2_LO)));
     let mut p = f32x4_splat(EXP_P[0]);
     p = madd(p, r, f32x4_splat(EXP_P[1]));
@@ -19,8 +21,23 @@ pub fn exp_v128(x: v128, madd: impl Fn(v128, v128, v128) -> v128) -> v128 {
     p = madd(p, r, f32x4_splat(EXP_P[4]));
     p = madd(p, r, f32x4_splat(EXP_P[5]));
     let e = f32x4_add(madd(p, f32x4_mul(r, r), r), f32x4_splat(1.0));
-    let bits = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
+    let bits = i32x4_shl(i32x4_add(y, i32x4_splat(127)), 23);
     f32x4_mul(e, bits)
+}
+
+/// 4x4 transpose in 8 shuffles (interleave pairs of rows, then pairs of pairs).
+#[inline(always)]
+pub fn transpose4_v128(r: [v128; 4]) -> [v128; 4] {
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r[0], r[1]);
+    let t1 = i32x4_shuffle::<0, 4, 1, 5>(r[2], r[3]);
+    let t2 = i32x4_shuffle::<2, 6, 3, 7>(r[0], r[1]);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r[2], r[3]);
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(t0, t1),
+        i32x4_shuffle::<2, 3, 6, 7>(t0, t1),
+        i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
+        i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
+    ]
 }
 
 impl Isa for Simd128 {
@@ -76,5 +93,9 @@ impl Isa for Simd128 {
     #[inline(always)]
     fn exp(x: v128) -> v128 {
         exp_v128(x, Self::madd)
+    }
+    #[inline(always)]
+    fn transpose4(r: [v128; 4]) -> [v128; 4] {
+        transpose4_v128(r)
     }
 }
