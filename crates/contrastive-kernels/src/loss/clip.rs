@@ -8,12 +8,19 @@
 //! of the queries along tile rows and of the keys along tile columns (see selfsim.rs). Pass 2
 //! recomputes each tile, turns it into G in place and sends it to both sides. 8 N^2 D flops in
 //! all, against 12 N^2 D for the two one-directional passes.
+//! Fixed shift (1/tau <= FIXED_MAX_INV_TAU, see selfsim.rs): the rows are unit vectors, so
+//! M = 1/tau bounds every logit; e = e^(l - M) feeds both directions' sums, and pass 2 takes
+//!   G_ik = e_ik (ar_i + ac_k) - 2c [i = k],  ar_i = c / sr_i,  ac_k = c / sc_k
+//! (one exponential per entry in each pass instead of two).
 
 use super::core::exp_sums_ro;
 use super::normalize::dot;
-use super::selfsim::{column_stats, logit_tile, rescale, two_sided, Stats, CHUNK, M0, PANEL};
+use super::selfsim::{
+    column_stats, dot_tile, exp_sums_fixed_cols, logit_tile, rescale, two_sided, two_sided_fixed, Stats, CHUNK,
+    FIXED_MAX_INV_TAU, M0, PANEL,
+};
 use super::LossOut;
-use crate::gemm::{gemm, PackedB, Packs, Strided};
+use crate::gemm::{gemm_packed_rows, PackedB, PackedRows, Packs, Strided};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
@@ -37,9 +44,24 @@ pub fn run_clip<I: Isa>(
     let diag: Vec<f32> = (0..n).map(|i| dot::<I>(&q[i * d..(i + 1) * d], &k[i * d..(i + 1) * d]) * inv_tau).collect();
     let tiles = || (0..n).step_by(PANEL).flat_map(move |i0| (0..n).step_by(CHUNK).map(move |c0| (i0, c0)));
 
+    let fixed = inv_tau <= FIXED_MAX_INV_TAU;
+    if fixed {
+        rs.m.fill(inv_tau);
+        cs.m.fill(inv_tau);
+    }
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));
         let b = &mut blk[..h * w];
+        if fixed {
+            dot_tile::<I>(q, d, &kt, i0, h, c0, w, b, &mut packs);
+            for i in 0..h {
+                let row = &b[i * w..(i + 1) * w];
+                let (s, se) = exp_sums_fixed_cols::<I>(row, inv_tau, &mut cs.s[c0..c0 + w], &mut cs.se[c0..c0 + w]);
+                rs.s[i0 + i] += s;
+                rs.se[i0 + i] += se;
+            }
+            continue;
+        }
         logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
         column_stats::<I>(b, w, h, 0, w, &mut cs, c0);
         for i in 0..h {
@@ -69,21 +91,34 @@ pub fn run_clip<I: Isa>(
         return Ok(LossOut { loss, dtau });
     };
     let cvec = vec![c; n];
+    // fixed shift: c e^(l - lse) = (c / s) e^(l - M)
+    let (ar, ac): (Vec<f32>, Vec<f32>) =
+        if fixed { ((0..n).map(|i| c / rs.s[i]).collect(), (0..n).map(|i| c / cs.s[i]).collect()) } else { (vec![], vec![]) };
+    let (qp, kp) = (PackedRows::new(Strided::rows(q, d), n, d)?, PackedRows::new(Strided::rows(k, d), n, d)?);
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));
         let b = &mut blk[..h * w];
-        logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
+        if fixed {
+            dot_tile::<I>(q, d, &kt, i0, h, c0, w, b, &mut packs);
+        } else {
+            logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
+        }
         for i in 0..h {
             let r = i0 + i;
             let row = &mut b[i * w..(i + 1) * w];
-            two_sided::<I>(row, c, lse_r[r], &cvec[c0..c0 + w], &lse_c[c0..c0 + w]);
+            if fixed {
+                two_sided_fixed::<I>(row, inv_tau, ar[r], &ac[c0..c0 + w]);
+            } else {
+                two_sided::<I>(row, c, lse_r[r], &cvec[c0..c0 + w], &lse_c[c0..c0 + w]);
+            }
             if r >= c0 && r < c0 + w {
                 row[r - c0] -= 2.0 * c;
             }
         }
-        gemm::<I>(h, d, w, Strided::rows(b, w), Strided::rows(&k[c0 * d..], d), &mut gq[i0 * d..], d, &mut packs);
+        // dq_I += G K_J, dk_J += G^T Q_I (row windows of the packed K and Q)
+        gemm_packed_rows::<I>(h, Strided::rows(b, w), &kp, c0, w, &mut gq[i0 * d..], d, &mut packs);
         let bt = Strided { data: b, rs: 1, cs: w };
-        gemm::<I>(w, d, h, bt, Strided::rows(&q[i0 * d..], d), &mut gk[c0 * d..], d, &mut packs);
+        gemm_packed_rows::<I>(w, bt, &qp, i0, h, &mut gk[c0 * d..], d, &mut packs);
     }
     Ok(LossOut { loss, dtau })
 }
@@ -105,11 +140,18 @@ mod tests {
 
     #[test]
     fn one_sweep_matches_two_one_directional_passes_across_tiles() {
+        // 1/tau = 4: the fixed shift; 1/tau = 60: the online statistics
+        for inv_tau in [4.0, 60.0] {
+            one_sweep_case(inv_tau);
+        }
+    }
+
+    fn one_sweep_case(inv_tau: f32) {
         let (n, d) = (CHUNK + PANEL + 5, 3);
         let q = unit(rand_rows(n, d, 1), d);
         let k = unit(rand_rows(n, d, 2), d);
         let (mut gq1, mut gk1) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
-        let a = run_clip::<Scalar4>(&q, &k, n, d, 4.0, Some((&mut gq1, &mut gk1))).unwrap();
+        let a = run_clip::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq1, &mut gk1))).unwrap();
         let idx: Vec<u32> = (0..n as u32).collect();
         let weight = vec![0.5 / n as f32; n];
         let (mut gq2, mut gk2) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
@@ -126,7 +168,7 @@ mod tests {
                 self_sim: false,
                 targets: Targets::Index(&idx),
                 weight: &weight,
-                inv_tau: 4.0,
+                inv_tau,
             };
             let o = run::<Scalar4>(&p, Some(Grads { gx, gy: Some(gy), gp: None })).unwrap();
             b.loss += o.loss;
@@ -140,6 +182,6 @@ mod tests {
                 assert!((x - y).abs() <= 1e-4 * gmax, "{x} vs {y}");
             }
         }
-        assert_eq!(run_clip::<Scalar4>(&q, &k, n, d, 4.0, None).unwrap(), a);
+        assert_eq!(run_clip::<Scalar4>(&q, &k, n, d, inv_tau, None).unwrap(), a);
     }
 }
