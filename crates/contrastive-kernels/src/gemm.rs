@@ -86,6 +86,41 @@ pub fn gemm_packed<I: Isa>(
     ldc: usize,
     packs: &mut Packs,
 ) {
+    gemm_packed_impl::<I>(m, a, b, col0, n, c, ldc, packs, false);
+}
+
+/// C = A · B[:, col0..col0 + n], overwriting C (no prior zeroing or loads of it needed).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_packed_into<I: Isa>(
+    m: usize,
+    a: Strided,
+    b: &PackedB,
+    col0: usize,
+    n: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    if b.k == 0 {
+        for i in 0..m {
+            c[i * ldc..i * ldc + n].fill(0.0);
+        }
+    }
+    gemm_packed_impl::<I>(m, a, b, col0, n, c, ldc, packs, true);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_packed_impl<I: Isa>(
+    m: usize,
+    a: Strided,
+    b: &PackedB,
+    col0: usize,
+    n: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+    set: bool,
+) {
     let k = b.k;
     if m == 0 || n == 0 || k == 0 {
         return;
@@ -104,7 +139,8 @@ pub fn gemm_packed<I: Isa>(
             while ic < m {
                 let mc = MC.min(m - ic);
                 pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, NR * kc, &mut c[ic * ldc + jc..], ldc);
+                let set = set && pc == 0; // the first k slice writes C, the later ones add
+                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, NR * kc, &mut c[ic * ldc + jc..], ldc, set);
                 ic += mc;
             }
             pc += kc;
@@ -169,7 +205,7 @@ pub fn gemm_packed_rows<I: Isa>(
             while ic < m {
                 let mc = MC.min(m - ic);
                 pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, bstride, &mut c[ic * ldc + jc..], ldc);
+                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, bstride, &mut c[ic * ldc + jc..], ldc, false);
                 ic += mc;
             }
             pc += kc;
@@ -204,7 +240,7 @@ pub fn gemm<I: Isa>(
             while ic < m {
                 let mc = MC.min(m - ic);
                 pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, &packs.b, NR * kc, &mut c[ic * ldc + jc..], ldc);
+                macro_kernel::<I>(mc, nc, kc, &packs.a, &packs.b, NR * kc, &mut c[ic * ldc + jc..], ldc, false);
                 ic += mc;
             }
             pc += kc;
@@ -326,8 +362,19 @@ fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: 
 }
 
 /// `pb`: the B panels of this slice, `bstride` floats apart (NR * kc when packed per slice).
+/// `set`: C = A·B instead of C += A·B.
 #[allow(clippy::too_many_arguments)]
-fn macro_kernel<I: Isa>(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32], bstride: usize, c: &mut [f32], ldc: usize) {
+fn macro_kernel<I: Isa>(
+    mc: usize,
+    nc: usize,
+    kc: usize,
+    pa: &[f32],
+    pb: &[f32],
+    bstride: usize,
+    c: &mut [f32],
+    ldc: usize,
+    set: bool,
+) {
     let mut tile = [0.0f32; MR * NR];
     for jp in 0..nc.div_ceil(NR) {
         let w = NR.min(nc - jp * NR);
@@ -338,13 +385,13 @@ fn macro_kernel<I: Isa>(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32],
             let c0 = ip * MR * ldc + jp * NR;
             if h == MR && w == NR {
                 // SAFETY: the tile lies inside c (checked by gemm's assert), panels hold kc steps.
-                unsafe { kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), c.as_mut_ptr().add(c0), ldc) };
+                unsafe { kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), c.as_mut_ptr().add(c0), ldc, set) };
             } else {
-                tile.fill(0.0);
-                unsafe { kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr(), NR) };
+                unsafe { kernel_4x8::<I>(kc, ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr(), NR, true) };
                 for i in 0..h {
                     for j in 0..w {
-                        c[c0 + i * ldc + j] += tile[i * NR + j];
+                        let v = &mut c[c0 + i * ldc + j];
+                        *v = if set { tile[i * NR + j] } else { *v + tile[i * NR + j] };
                     }
                 }
             }
@@ -357,8 +404,9 @@ fn macro_kernel<I: Isa>(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32],
 ///
 /// # Safety
 /// `ap` holds 4*kc and `bp` 8*kc floats; c points at a 4 x 8 tile with leading dimension ldc.
+/// `set`: store the product instead of adding it to C.
 #[inline(always)]
-unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize) {
+unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize, set: bool) {
     let z = I::splat(0.0);
     let (mut c00, mut c01, mut c10, mut c11) = (z, z, z, z);
     let (mut c20, mut c21, mut c30, mut c31) = (z, z, z, z);
@@ -385,8 +433,13 @@ unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut 
     let rows = [(c00, c01), (c10, c11), (c20, c21), (c30, c31)];
     for (i, (lo, hi)) in rows.into_iter().enumerate() {
         let p = c.add(i * ldc);
-        I::store(p, I::add(I::load(p), lo));
-        I::store(p.add(4), I::add(I::load(p.add(4)), hi));
+        if set {
+            I::store(p, lo);
+            I::store(p.add(4), hi);
+        } else {
+            I::store(p, I::add(I::load(p), lo));
+            I::store(p.add(4), I::add(I::load(p.add(4)), hi));
+        }
     }
 }
 
@@ -487,6 +540,23 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn packed_into_overwrites_whatever_c_held() {
+        // k > KC: the first slice writes, the later ones add; NaN garbage in C must not leak
+        for &(m, n, k) in &[(5usize, 9usize, 3usize), (67, 70, KC + 9), (4, 8, 0)] {
+            let mut rng = Rng((m * 13 + n * 5 + k) as u64);
+            let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+            let pb = PackedB::new(Strided::transposed(&b, k), k, n).unwrap();
+            let mut packs = Packs::new().unwrap();
+            let mut c1 = vec![f32::NAN; m * n];
+            let mut c2 = vec![0.0f32; m * n];
+            gemm_packed_into::<Scalar4>(m, Strided::rows(&a, k), &pb, 0, n, &mut c1, n, &mut packs);
+            gemm_packed::<Scalar4>(m, Strided::rows(&a, k), &pb, 0, n, &mut c2, n, &mut packs);
+            assert_eq!(c1, c2, "m{m} n{n} k{k}");
         }
     }
 

@@ -20,7 +20,7 @@
 //! Excluded entries are skipped (the row is processed as two ranges around them), never set
 //! to -inf and exponentiated.
 
-use crate::gemm::{gemm, gemm_packed, PackedB, Packs, Strided};
+use crate::gemm::{gemm, gemm_packed, gemm_packed_into, PackedB, Packs, Strided};
 use crate::loss::normalize::{axpy, dot};
 use crate::loss::LossOut;
 use crate::simd::{exp_f32, Isa};
@@ -88,9 +88,8 @@ pub fn run<I: Isa>(p: &Problem, mut grads: Option<Grads>) -> Result<LossOut, Oom
     while r0 < rows {
         let b = bs.min(rows - r0);
         let sb = &mut s[..b * cols];
-        sb.fill(0.0);
         let xb = &p.x[r0 * d..(r0 + b) * d];
-        gemm_packed::<I>(b, Strided::rows(xb, d), &yt, 0, cols, sb, cols, &mut packs);
+        gemm_packed_into::<I>(b, Strided::rows(xb, d), &yt, 0, cols, sb, cols, &mut packs);
 
         for i in 0..b {
             let r = r0 + i;

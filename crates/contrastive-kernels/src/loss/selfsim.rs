@@ -29,7 +29,7 @@
 
 use super::core::{exp_sums_ro, scale_max, Targets};
 use super::LossOut;
-use crate::gemm::{gemm_packed, gemm_packed_rows, PackedB, PackedRows, Packs, Strided, NR};
+use crate::gemm::{gemm_packed_into, gemm_packed_rows, PackedB, PackedRows, Packs, Strided, NR};
 use crate::simd::{exp_f32, Isa};
 use crate::{try_vec, Oom, Scratch};
 
@@ -350,8 +350,7 @@ pub(crate) fn logit_tile<I: Isa>(
     b: &mut [f32],
     packs: &mut Packs,
 ) {
-    b.fill(0.0);
-    gemm_packed::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
+    gemm_packed_into::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
     scale_max::<I>(b, inv_tau);
 }
 
@@ -452,8 +451,7 @@ pub(crate) fn dot_tile<I: Isa>(
     b: &mut [f32],
     packs: &mut Packs,
 ) {
-    b.fill(0.0);
-    gemm_packed::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
+    gemm_packed_into::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
 }
 
 /// (sum e, sum e t) over v with t = v/tau - M, M = 1/tau (so t = inv (v - 1) up to rounding).
