@@ -7,7 +7,7 @@
 //! the 4x8 micro-kernel keeps its 4 x 2 vector accumulators in registers for a whole slice.
 
 use crate::simd::Isa;
-use crate::{try_vec, Oom, Scratch};
+use crate::{try_vec, try_vec_dirty, Oom, Scratch};
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
@@ -54,7 +54,8 @@ pub struct Packs {
 
 impl Packs {
     pub fn new() -> Result<Self, Oom> {
-        Ok(Packs { a: try_vec(MC * KC)?, b: try_vec(KC * NC)? })
+        // every panel is packed before the micro-kernel reads it: no need to zero
+        Ok(Packs { a: try_vec_dirty(MC * KC)?, b: try_vec_dirty(KC * NC)? })
     }
 }
 

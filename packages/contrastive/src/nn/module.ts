@@ -252,7 +252,8 @@ export abstract class Module {
   forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
     const op = `${this.type}.forward`;
     const X = toMatrix(x, 'x', op);
-    const y = this.forwardTensor({ data: X.data, shape: [X.rows, X.cols] }, opts);
+    // toMatrix checked every value: not again in checkTensor (a 784-wide batch is 400k floats)
+    const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op);
     return { data: y.data, rows: y.shape[0], cols: y.data.length / y.shape[0] };
   }
 
@@ -261,6 +262,11 @@ export abstract class Module {
     const op = `${this.type}.forward`;
     this.check(op);
     checkTensor(x, 'x', op);
+    return this.forwardChecked(x, opts, op);
+  }
+
+  private forwardChecked(x: Tensor, opts: ForwardOptions, op: string): Tensor {
+    this.check(op);
     const n = x.data.length;
     const p = this.ioIn.ensure(n, op);
     f32(this.k, p, n).set(x.data);
@@ -289,6 +295,7 @@ export abstract class Module {
   backwardTensor(gradOut: Tensor, opts?: BackwardOptions): Tensor | undefined;
   backwardTensor(gradOut: Tensor, opts: BackwardOptions = {}): Tensor | undefined {
     const op = `${this.type}.backward`;
+    this.check(op);
     checkTensor(gradOut, 'gradOut', op);
     return this.backwardChecked(gradOut, opts, op);
   }

@@ -176,6 +176,15 @@ describe('Sequential and presets', () => {
     expect(skip.grads).toEqual(full.grads);
   });
 
+  it('a non-finite input is NON_FINITE naming x and where, through forward and forwardTensor', () => {
+    const net = mlp([3, 2], {});
+    expectError(() => net.forward(m([1, 2, 3, 4, NaN, 6], 2, 3)), 'NON_FINITE', 'Sequential.forward', 'x', 'row 1, column 1');
+    expectError(() => net.forwardTensor({ data: Float32Array.of(1, Infinity, 3), shape: [1, 3] }), 'NON_FINITE', 'x', 'index 1');
+    net.forward(m([1, 2, 3], 1, 3));
+    expectError(() => net.backward(m([1, NaN], 1, 2)), 'NON_FINITE', 'gradOut', 'column 1');
+    net.free();
+  });
+
   it('a non-boolean inputGrad is an INVALID_ARGUMENT naming it', () => {
     const net = mlp([3, 2], {});
     net.forward(m([1, 2, 3], 1, 3));
