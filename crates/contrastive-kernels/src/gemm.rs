@@ -172,6 +172,14 @@ fn pack_b(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f3
                 let src = (pc + p) * b.rs + j0;
                 dst[p * NR..p * NR + NR].copy_from_slice(&b.data[src..src + NR]);
             }
+        } else if b.rs == 1 && w == NR {
+            // B is a transposed row-major matrix: eight contiguous columns interleaved, written
+            // in order (as pack_a's row-major case)
+            let col = |j: usize| &b.data[(j0 + j) * b.cs + pc..(j0 + j) * b.cs + pc + kc];
+            let c: [&[f32]; NR] = core::array::from_fn(col);
+            for (p, d) in dst.chunks_exact_mut(NR).enumerate() {
+                d.copy_from_slice(&[c[0][p], c[1][p], c[2][p], c[3][p], c[4][p], c[5][p], c[6][p], c[7][p]]);
+            }
         } else if b.rs == 1 {
             // B is a transposed row-major matrix: each column is contiguous in memory
             dst.fill(0.0);
@@ -202,6 +210,14 @@ fn pack_a(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f3
             for p in 0..kc {
                 let src = (pc + p) * a.cs + i0;
                 dst[p * MR..p * MR + MR].copy_from_slice(&a.data[src..src + MR]);
+            }
+        } else if a.cs == 1 && h == MR {
+            // A is row-major: four contiguous rows interleaved, written in order (one 16-byte
+            // group per k step, no per-element bounds checks, no zero fill first)
+            let row = |i: usize| &a.data[(i0 + i) * a.rs + pc..(i0 + i) * a.rs + pc + kc];
+            let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+            for (p, d) in dst.chunks_exact_mut(MR).enumerate() {
+                d.copy_from_slice(&[r0[p], r1[p], r2[p], r3[p]]);
             }
         } else if a.cs == 1 {
             // A is row-major: each row is contiguous in memory
