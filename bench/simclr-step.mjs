@@ -50,7 +50,7 @@ async function ours(steps) {
     const g = new Float32Array(2 * B * 128);
     g.set(r.grads.a.data);
     g.set(r.grads.b.data, B * 128);
-    model.backward({ data: g, rows: 2 * B, cols: 128 });
+    model.backward({ data: g, rows: 2 * B, cols: 128 }, { inputGrad: false }); // x is data: no dx
     opt.step();
     stepTimes.push(performance.now() - ts);
     losses.push(r.loss);

@@ -334,7 +334,7 @@ pub unsafe extern "C" fn ct_activation_forward(kind: u32, x: *const f32, len: us
         },
     );
     match kind {
-        0 => activation::relu_forward(x, y),
+        0 => activation::relu_forward::<Best>(x, y),
         k => activation::gelu_forward(x, k == 2, y),
     }
     OK
@@ -357,7 +357,7 @@ pub unsafe extern "C" fn ct_activation_backward(
     }
     let dx = core::slice::from_raw_parts_mut(dx, len);
     match kind {
-        0 => activation::relu_backward(slice(x, len), slice(dy, len), dx),
+        0 => activation::relu_backward::<Best>(slice(x, len), slice(dy, len), dx),
         k => activation::gelu_backward(slice(x, len), slice(dy, len), k == 2, dx),
     }
     OK

@@ -2,18 +2,26 @@
 //!
 //! A and B are read through strides, so one routine serves NN, NT and TN:
 //! A(i, p) = a[i * rs_a + p * cs_a] and B(p, j) = b[p * rs_b + j * cs_b].
-//! Loop nest as in BLIS/XNNPACK: the k dimension is cut into KC-deep slices, B into NC-wide
+//! Loop nest as in BLIS/XNNPACK: the k dimension is cut into equal slices at most KC deep, B into NC-wide
 //! column blocks packed as NR-wide panels, A into MC-tall row blocks packed as MR-tall panels;
 //! the 4x8 micro-kernel keeps its 4 x 2 vector accumulators in registers for a whole slice.
 
 use crate::simd::Isa;
-use crate::{try_vec, Oom, Scratch};
+use crate::{try_vec, try_vec_dirty, Oom, Scratch};
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
 const KC: usize = 256;
 const MC: usize = 64;
 const NC: usize = 512;
+
+/// Depth of the k slices for a product of depth k: at most KC, and equal (up to one) so no
+/// short last slice pays a full C load/store round for a few steps (784 = 4 x 196, not
+/// 3 x 256 + 16). Every slice but the last has exactly this depth.
+#[inline]
+fn kc_step(k: usize) -> usize {
+    k.div_ceil(k.div_ceil(KC).max(1)) // k = 0: no slices, any step
+}
 
 /// A read-only strided matrix view.
 #[derive(Clone, Copy)]
@@ -46,7 +54,8 @@ pub struct Packs {
 
 impl Packs {
     pub fn new() -> Result<Self, Oom> {
-        Ok(Packs { a: try_vec(MC * KC)?, b: try_vec(KC * NC)? })
+        // every panel is packed before the micro-kernel reads it: no need to zero
+        Ok(Packs { a: try_vec_dirty(MC * KC)?, b: try_vec_dirty(KC * NC)? })
     }
 }
 
@@ -63,9 +72,10 @@ impl PackedB {
     pub fn new(b: Strided, k: usize, n: usize) -> Result<Self, Oom> {
         let np = n.div_ceil(NR) * NR;
         let mut data = try_vec(k * np)?;
+        let ks = kc_step(k);
         let mut pc = 0;
         while pc < k {
-            let kc = KC.min(k - pc);
+            let kc = ks.min(k - pc);
             pack_b::<crate::simd::Best>(&b, pc, kc, 0, n, &mut data[pc * np..(pc + kc) * np]);
             pc += kc;
         }
@@ -127,12 +137,13 @@ fn gemm_packed_impl<I: Isa>(
     }
     assert!(col0 % NR == 0 && col0 + n <= b.n && c.len() >= (m - 1) * ldc + n);
     let np = b.n.div_ceil(NR) * NR;
+    let ks = kc_step(k); // the slicing PackedB::new used
     let mut jc = 0;
     while jc < n {
         let nc = NC.min(n - jc);
         let mut pc = 0;
         while pc < k {
-            let kc = KC.min(k - pc);
+            let kc = ks.min(k - pc);
             let start = pc * np + (col0 + jc) * kc;
             let bp = &b.data[start..start + nc.div_ceil(NR) * NR * kc];
             let mut ic = 0;
@@ -198,7 +209,7 @@ pub fn gemm_packed_rows<I: Isa>(
         let nc = NC.min(n - jc);
         let mut pc = 0;
         while pc < kw {
-            let kc = KC.min(kw - pc);
+            let kc = kc_step(kw).min(kw - pc);
             let start = (jc / NR) * bstride + (row0 + pc) * NR;
             let bp = &b.data[start..];
             let mut ic = 0;
@@ -229,12 +240,13 @@ pub fn gemm<I: Isa>(
         return;
     }
     assert!(c.len() >= (m - 1) * ldc + n);
+    let ks = kc_step(k);
     let mut jc = 0;
     while jc < n {
         let nc = NC.min(n - jc);
         let mut pc = 0;
         while pc < k {
-            let kc = KC.min(k - pc);
+            let kc = ks.min(k - pc);
             pack_b::<I>(&b, pc, kc, jc, nc, &mut packs.b);
             let mut ic = 0;
             while ic < m {
@@ -578,6 +590,18 @@ mod tests {
                 assert_eq!(c1, c2, "m{m} n{n} k{k} row0 {row0} kw {kw} ta {ta}");
             }
         }
+    }
+
+    #[test]
+    fn k_slices_are_balanced_and_never_deeper_than_kc() {
+        assert_eq!(kc_step(784), 196);
+        assert_eq!(kc_step(KC), KC);
+        assert_eq!(kc_step(KC + 1), KC / 2 + 1);
+        for k in 1..3 * KC {
+            let (ks, s) = (kc_step(k), k.div_ceil(KC));
+            assert!(ks <= KC && ks * s >= k && ks * (s - 1) < k, "k {k}: step {ks}");
+        }
+        check(9, 17, 784, false, true);
     }
 
     #[test]

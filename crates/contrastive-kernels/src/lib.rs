@@ -21,6 +21,16 @@ pub struct Oom;
 /// the same or a smaller size takes, so a training loop, which asks for the same sizes every
 /// step, allocates nothing from the second step on and the heap cannot fragment between steps.
 pub fn try_vec(len: usize) -> Result<Scratch, Oom> {
+    take(len, true)
+}
+
+/// As [`try_vec`] for buffers the caller writes before it reads them (GEMM packing): a pooled
+/// buffer keeps its stale values rather than being zeroed again on every call.
+pub fn try_vec_dirty(len: usize) -> Result<Scratch, Oom> {
+    take(len, false)
+}
+
+fn take(len: usize, zero: bool) -> Result<Scratch, Oom> {
     let reused = POOL.with(|p| {
         let mut p = p.borrow_mut();
         // best fit: the smallest pooled buffer that holds len
@@ -35,8 +45,12 @@ pub fn try_vec(len: usize) -> Result<Scratch, Oom> {
             v
         }
     };
-    v.clear();
-    v.resize(len, 0.0);
+    if zero || v.len() < len {
+        v.clear();
+        v.resize(len, 0.0);
+    } else {
+        v.truncate(len);
+    }
     Ok(Scratch(v))
 }
 
@@ -77,6 +91,25 @@ impl Drop for Scratch {
                 p.push(v);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::*;
+
+    #[test]
+    fn a_dirty_buffer_back_in_the_pool_comes_out_of_try_vec_zeroed() {
+        {
+            let mut d = try_vec_dirty(1000).unwrap();
+            assert_eq!(d.len(), 1000);
+            d.iter_mut().for_each(|v| *v = 7.0);
+        }
+        let z = try_vec(1000).unwrap();
+        assert!(z.iter().all(|v| *v == 0.0));
+        drop(z);
+        assert_eq!(try_vec_dirty(600).unwrap().len(), 600);
+        assert_eq!(try_vec_dirty(1500).unwrap().len(), 1500);
     }
 }
 

@@ -10,16 +10,68 @@ const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 const C: f64 = 0.044_715;
 
-pub fn relu_forward(x: &[f32], y: &mut [f32]) {
-    for (o, v) in y.iter_mut().zip(x) {
-        *o = if *v > 0.0 { *v } else { 0.0 };
+use crate::simd::scalar::Scalar4;
+use crate::simd::Isa;
+
+/// The lane select ReLU needs, which [`Isa`] (shared with the loss kernels) does not have:
+/// per lane, `a` where `x > 0`, else +0 (so NaN and -0 in x give +0, as the scalar rule does).
+pub trait PosSelect: Isa {
+    fn pos_select(x: Self::V, a: Self::V) -> Self::V;
+}
+
+impl PosSelect for Scalar4 {
+    #[inline(always)]
+    fn pos_select(x: [f32; 4], a: [f32; 4]) -> [f32; 4] {
+        core::array::from_fn(|i| if x[i] > 0.0 { a[i] } else { 0.0 })
     }
 }
 
-pub fn relu_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) {
-    for ((o, v), g) in dx.iter_mut().zip(x).zip(dy) {
-        *o = if *v > 0.0 { *g } else { 0.0 };
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl PosSelect for crate::simd::simd128::Simd128 {
+    #[inline(always)]
+    fn pos_select(x: Self::V, a: Self::V) -> Self::V {
+        use core::arch::wasm32::*;
+        v128_and(a, f32x4_gt(x, f32x4_splat(0.0)))
     }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128", target_feature = "relaxed-simd"))]
+impl PosSelect for crate::simd::relaxed::Relaxed {
+    #[inline(always)]
+    fn pos_select(x: Self::V, a: Self::V) -> Self::V {
+        <crate::simd::simd128::Simd128 as PosSelect>::pos_select(x, a)
+    }
+}
+
+/// out[i] = a[i] where x[i] > 0, else 0; four lanes at a time, branch-free (ReLU data is a coin
+/// flip per element, which a branch per element mispredicts half the time).
+#[inline(always)]
+fn select_pos<I: PosSelect>(x: &[f32], a: &[f32], out: &mut [f32]) {
+    let n = out.len().min(x.len()).min(a.len());
+    let body = n - n % 4;
+    let (px, pa, po) = (x.as_ptr(), a.as_ptr(), out.as_mut_ptr());
+    let mut k = 0;
+    // SAFETY: k + 4 <= body <= the length of every slice.
+    unsafe {
+        while k < body {
+            I::store(po.add(k), I::pos_select(I::load(px.add(k)), I::load(pa.add(k))));
+            k += 4;
+        }
+    }
+    while k < n {
+        out[k] = if x[k] > 0.0 { a[k] } else { 0.0 };
+        k += 1;
+    }
+}
+
+/// y = max(x, 0) (+0 for x <= 0).
+pub fn relu_forward<I: PosSelect>(x: &[f32], y: &mut [f32]) {
+    select_pos::<I>(x, x, y);
+}
+
+/// dx = dy [x > 0].
+pub fn relu_backward<I: PosSelect>(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    select_pos::<I>(x, dy, dx);
 }
 
 /// erfc(z) for any real z: Abramowitz-Stegun 7.1.26 in f64 (|error| < 1.5e-7 absolute, and
@@ -85,8 +137,23 @@ mod tests {
     fn relu_gradient_at_exact_zero_is_zero() {
         let x = [0.0f32, -0.0, 1.0, -1.0];
         let mut dx = [9.0f32; 4];
-        relu_backward(&x, &[1.0; 4], &mut dx);
+        relu_backward::<Scalar4>(&x, &[1.0; 4], &mut dx);
         assert_eq!(dx, [0.0, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn relu_vector_body_and_scalar_tail_agree_with_the_rule() {
+        // 11 values: two 4-lane bodies and a 3-value tail, with -0, 0 and tiny values in both
+        let x = [-0.0f32, 0.0, 1e-30, -1e-30, 2.0, -3.0, 0.5, 0.0, -0.0, 1e-30, -7.0];
+        let dy: Vec<f32> = (0..11).map(|i| i as f32 + 1.0).collect();
+        let (mut y, mut dx) = ([9.0f32; 11], [9.0f32; 11]);
+        relu_forward::<Scalar4>(&x, &mut y);
+        relu_backward::<Scalar4>(&x, &dy, &mut dx);
+        for i in 0..11 {
+            let pos = x[i] > 0.0;
+            assert_eq!(y[i].to_bits(), if pos { x[i] } else { 0.0 }.to_bits(), "y[{i}]");
+            assert_eq!(dx[i].to_bits(), if pos { dy[i] } else { 0.0 }.to_bits(), "dx[{i}]");
+        }
     }
 
     #[test]

@@ -123,6 +123,22 @@ pub fn forward<I: Isa>(
     save_mean: &mut [f32],
     save_invstd: &mut [f32],
 ) {
+    if s.l == 1 {
+        return forward_rows::<I>(
+            x,
+            s,
+            gamma,
+            beta,
+            running_mean,
+            running_var,
+            momentum,
+            eps,
+            training,
+            y,
+            save_mean,
+            save_invstd,
+        );
+    }
     let m = (s.n * s.l) as f64;
     for ch in 0..s.c {
         let (mu, invstd) = if training {
@@ -169,6 +185,9 @@ pub fn backward<I: Isa>(
     dgamma: Option<&mut [f32]>,
     dbeta: Option<&mut [f32]>,
 ) {
+    if s.l == 1 {
+        return backward_rows::<I>(x, dy, s, gamma, save_mean, save_invstd, training, dx, dgamma, dbeta);
+    }
     let m = (s.n * s.l) as f64;
     let mut dgamma = dgamma;
     let mut dbeta = dbeta;
@@ -197,6 +216,241 @@ pub fn backward<I: Isa>(
         } else {
             segments(s, ch, |p, e| affine2::<I>(&dy[p..e], k as f32, None, 0.0, 0.0, &mut dx[p..e]));
         }
+    }
+}
+
+// [N, C] (l = 1): a channel's values are a column, one per row, so the per-channel loops above
+// would walk memory with stride C one float at a time. Here rows are streamed instead, CH
+// channels at a time, the channels in vector lanes: per-channel sums of a block of RB rows in
+// f32, blocks added in f64 (as the segment path sums segments), then one pass writes the output.
+const CH: usize = 128;
+const RB: usize = 64;
+
+/// acc[j] += f(row values at j) over rows r0..r1 of a CH-channel chunk, for two sums at once:
+/// s1 += u, s2 += u * v with u, v from `uv(x_vec, y_vec, shift_vec)`; y may be x.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn column_sums<I: Isa, F: Fn(I::V, I::V, I::V) -> (I::V, I::V), G: Fn(f32, f32, f32) -> (f32, f32)>(
+    x: &[f32],
+    y: &[f32],
+    c: usize,
+    ch0: usize,
+    cc: usize,
+    n: usize,
+    shift: &[f32; CH],
+    out1: &mut [f64; CH],
+    out2: &mut [f64; CH],
+    uv: F,
+    uv1: G,
+) {
+    let body = cc - cc % 4;
+    let mut r0 = 0;
+    while r0 < n {
+        let r1 = (r0 + RB).min(n);
+        let (mut s1, mut s2) = ([0.0f32; CH], [0.0f32; CH]);
+        for r in r0..r1 {
+            let base = r * c + ch0;
+            let (xr, yr) = (&x[base..base + cc], &y[base..base + cc]);
+            let mut j = 0;
+            // SAFETY: j + 4 <= body <= cc, the length of xr, yr and of the used part of s1, s2, shift.
+            unsafe {
+                while j < body {
+                    let (u, v) =
+                        uv(I::load(xr.as_ptr().add(j)), I::load(yr.as_ptr().add(j)), I::load(shift.as_ptr().add(j)));
+                    I::store(s1.as_mut_ptr().add(j), I::add(I::load(s1.as_ptr().add(j)), u));
+                    I::store(s2.as_mut_ptr().add(j), I::madd(u, v, I::load(s2.as_ptr().add(j))));
+                    j += 4;
+                }
+            }
+            while j < cc {
+                let (u, v) = uv1(xr[j], yr[j], shift[j]);
+                s1[j] += u;
+                s2[j] += u * v;
+                j += 1;
+            }
+        }
+        for j in 0..cc {
+            out1[j] += s1[j] as f64;
+            out2[j] += s2[j] as f64;
+        }
+        r0 = r1;
+    }
+}
+
+/// out[r, j] = a[j] x[r, j] + b[j] y[r, j] + k[j] over a CH-channel chunk (y absent: no b term);
+/// the same operation order as [`affine2`], so both layouts round alike.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn column_affine<I: Isa>(
+    x: &[f32],
+    a: &[f32; CH],
+    y: Option<&[f32]>,
+    b: &[f32; CH],
+    k: &[f32; CH],
+    c: usize,
+    ch0: usize,
+    cc: usize,
+    n: usize,
+    out: &mut [f32],
+) {
+    let body = cc - cc % 4;
+    for r in 0..n {
+        let base = r * c + ch0;
+        let xr = &x[base..base + cc];
+        let yr = y.map(|y| &y[base..base + cc]);
+        let o = &mut out[base..base + cc];
+        let mut j = 0;
+        // SAFETY: j + 4 <= body <= cc, the length of xr, yr, o and of the used part of a, b, k.
+        unsafe {
+            while j < body {
+                let mut v =
+                    I::madd(I::load(a.as_ptr().add(j)), I::load(xr.as_ptr().add(j)), I::load(k.as_ptr().add(j)));
+                if let Some(yr) = yr {
+                    v = I::madd(I::load(b.as_ptr().add(j)), I::load(yr.as_ptr().add(j)), v);
+                }
+                I::store(o.as_mut_ptr().add(j), v);
+                j += 4;
+            }
+        }
+        while j < cc {
+            o[j] = a[j] * xr[j] + yr.map_or(0.0, |y| b[j] * y[j]) + k[j];
+            j += 1;
+        }
+    }
+}
+
+/// [`forward`] for l = 1, row-streamed; the same formulas.
+#[allow(clippy::too_many_arguments)]
+fn forward_rows<I: Isa>(
+    x: &[f32],
+    s: &Shape,
+    gamma: Option<&[f32]>,
+    beta: Option<&[f32]>,
+    running_mean: &mut [f32],
+    running_var: &mut [f32],
+    momentum: f32,
+    eps: f32,
+    training: bool,
+    y: &mut [f32],
+    save_mean: &mut [f32],
+    save_invstd: &mut [f32],
+) {
+    let (n, c) = (s.n, s.c);
+    let m = n as f64;
+    let mut ch0 = 0;
+    while ch0 < c {
+        let cc = CH.min(c - ch0);
+        let (mut s1, mut s2) = ([0.0f64; CH], [0.0f64; CH]);
+        // shift by the first row so the f32 sums do not lose the variance to a large mean
+        let mut shift = [0.0f32; CH];
+        shift[..cc].copy_from_slice(&x[ch0..ch0 + cc]);
+        if training {
+            column_sums::<I, _, _>(
+                x,
+                x,
+                c,
+                ch0,
+                cc,
+                n,
+                &shift,
+                &mut s1,
+                &mut s2,
+                |xv, _, sv| {
+                    let d = I::sub(xv, sv);
+                    (d, d)
+                },
+                |xv, _, sv| (xv - sv, xv - sv),
+            );
+        }
+        let (mut scale, mut bias) = ([0.0f32; CH], [0.0f32; CH]);
+        for j in 0..cc {
+            let ch = ch0 + j;
+            let (mu, invstd) = if training {
+                let mean_d = s1[j] / m;
+                let var_b = (s2[j] / m - mean_d * mean_d).max(0.0);
+                let mu = shift[j] as f64 + mean_d;
+                let mom = momentum as f64;
+                running_mean[ch] = ((1.0 - mom) * running_mean[ch] as f64 + mom * mu) as f32;
+                let unbiased = if m > 1.0 { var_b * m / (m - 1.0) } else { var_b };
+                running_var[ch] = ((1.0 - mom) * running_var[ch] as f64 + mom * unbiased) as f32;
+                (mu, 1.0 / (var_b + eps as f64).sqrt())
+            } else {
+                (running_mean[ch] as f64, 1.0 / (running_var[ch] as f64 + eps as f64).sqrt())
+            };
+            save_mean[ch] = mu as f32;
+            save_invstd[ch] = invstd as f32;
+            let g = gamma.map_or(1.0, |g| g[ch] as f64);
+            let b = beta.map_or(0.0, |b| b[ch] as f64);
+            scale[j] = (g * invstd) as f32;
+            bias[j] = (b - g * invstd * mu) as f32;
+        }
+        column_affine::<I>(x, &scale, None, &[0.0; CH], &bias, c, ch0, cc, n, y);
+        ch0 += cc;
+    }
+}
+
+/// [`backward`] for l = 1, row-streamed; the same formulas.
+#[allow(clippy::too_many_arguments)]
+fn backward_rows<I: Isa>(
+    x: &[f32],
+    dy: &[f32],
+    s: &Shape,
+    gamma: Option<&[f32]>,
+    save_mean: &[f32],
+    save_invstd: &[f32],
+    training: bool,
+    dx: &mut [f32],
+    mut dgamma: Option<&mut [f32]>,
+    mut dbeta: Option<&mut [f32]>,
+) {
+    let (n, c) = (s.n, s.c);
+    let m = n as f64;
+    let mut ch0 = 0;
+    while ch0 < c {
+        let cc = CH.min(c - ch0);
+        let mut mu = [0.0f32; CH];
+        mu[..cc].copy_from_slice(&save_mean[ch0..ch0 + cc]);
+        let (mut sdy, mut sdyx) = ([0.0f64; CH], [0.0f64; CH]);
+        // s1 = sum dy, s2 = sum dy (x - mu): u = dy, v = x - mu
+        column_sums::<I, _, _>(
+            dy,
+            x,
+            c,
+            ch0,
+            cc,
+            n,
+            &mu,
+            &mut sdy,
+            &mut sdyx,
+            |g, xv, mv| (g, I::sub(xv, mv)),
+            |g, xv, mv| (g, xv - mv),
+        );
+        let (mut cx, mut cdy, mut c0) = ([0.0f32; CH], [0.0f32; CH], [0.0f32; CH]);
+        for j in 0..cc {
+            let ch = ch0 + j;
+            let invstd = save_invstd[ch] as f64;
+            let sdyx = sdyx[j] * invstd;
+            if let Some(dg) = dgamma.as_deref_mut() {
+                dg[ch] += sdyx as f32;
+            }
+            if let Some(db) = dbeta.as_deref_mut() {
+                db[ch] += sdy[j] as f32;
+            }
+            let k = gamma.map_or(1.0, |g| g[ch] as f64) * invstd;
+            cdy[j] = k as f32;
+            if training {
+                let (a, b) = (sdy[j] / m, sdyx / m);
+                // dx = k dy - k b invstd x + (k b invstd mu - k a)
+                cx[j] = (-k * b * invstd) as f32;
+                c0[j] = (k * b * invstd * mu[j] as f64 - k * a) as f32;
+            }
+        }
+        if training {
+            column_affine::<I>(x, &cx, Some(dy), &cdy, &c0, c, ch0, cc, n, dx);
+        } else {
+            column_affine::<I>(dy, &cdy, None, &[0.0; CH], &[0.0; CH], c, ch0, cc, n, dx);
+        }
+        ch0 += cc;
     }
 }
 
@@ -259,5 +513,55 @@ mod tests {
         forward::<Scalar4>(&x, &s, None, None, &mut rm, &mut rv, 0.1, 1e-5, true, &mut y, &mut sm, &mut si);
         let var: f64 = y.iter().map(|v| (*v as f64) * (*v as f64)).sum::<f64>() / 64.0;
         assert!((var - 1.0).abs() < 0.2, "normalized variance {var}");
+    }
+
+    #[test]
+    fn row_path_for_n_by_c_matches_the_segment_path_across_chunk_and_block_edges() {
+        // [n, c] runs the row-streamed path; the same numbers laid out [1, c, n] run the segment
+        // path. c = CH + 5 (two channel chunks, a 4-lane body and a scalar tail), n = RB + 6.
+        let (n, c) = (RB + 6, CH + 5);
+        let x: Vec<f32> = randv(n * c, 31).iter().enumerate().map(|(i, v)| v + (i % c) as f32 * 0.5).collect();
+        let dy = randv(n * c, 32);
+        let g = randv(c, 33);
+        let b = randv(c, 34);
+        let t = |v: &[f32]| -> Vec<f32> { (0..n * c).map(|i| v[(i % n) * c + i / n]).collect() };
+        let (xt, dyt) = (t(&x), t(&dy));
+        for training in [true, false] {
+            let run = |x: &[f32], dy: &[f32], s: &Shape| {
+                let (mut rm, mut rv) = (vec![0.3; c], vec![1.7; c]);
+                let (mut sm, mut si) = (vec![0.0; c], vec![0.0; c]);
+                let mut y = vec![0.0; n * c];
+                forward::<Scalar4>(
+                    x,
+                    s,
+                    Some(&g),
+                    Some(&b),
+                    &mut rm,
+                    &mut rv,
+                    0.1,
+                    1e-5,
+                    training,
+                    &mut y,
+                    &mut sm,
+                    &mut si,
+                );
+                let (mut dx, mut dg, mut db) = (vec![0.0; n * c], vec![0.0; c], vec![0.0; c]);
+                backward::<Scalar4>(x, dy, s, Some(&g), &sm, &si, training, &mut dx, Some(&mut dg), Some(&mut db));
+                (y, dx, [rm, rv, sm, si, dg, db])
+            };
+            let (y1, dx1, v1) = run(&x, &dy, &Shape { n, c, l: 1 });
+            let (y2, dx2, v2) = run(&xt, &dyt, &Shape { n: 1, c, l: n });
+            // f32 rounding only: here both paths are ~2e-5 from an f64 evaluation of dgamma
+            let close = |a: &[f32], b: &[f32], what: &str| {
+                for (i, (p, q)) in a.iter().zip(b).enumerate() {
+                    assert!((p - q).abs() <= 1e-4 * (1.0 + q.abs()), "{what}[{i}] training={training}: {p} vs {q}");
+                }
+            };
+            close(&t(&y1), &y2, "y");
+            close(&t(&dx1), &dx2, "dx");
+            for (k, (p, q)) in v1.iter().zip(&v2).enumerate() {
+                close(p, q, ["running_mean", "running_var", "mean", "invstd", "dgamma", "dbeta"][k]);
+            }
+        }
     }
 }

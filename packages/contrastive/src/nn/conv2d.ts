@@ -80,12 +80,13 @@ export class Conv2d extends Module {
     this.out = [n, this.outChannels, ho, wo];
     return { ptr: y, shape: this.out };
   }
-  _backward(dy: WTensor): WTensor {
+  _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
     const op = 'Conv2d.backward';
     const x = this.lastIn!;
-    const dx = this.dx.ensure(x.shape.reduce((a, b) => a * b, 1), op);
+    // dx = 0 tells the kernel to skip W^T dY and col2im
+    const dx = needInput ? this.dx.ensure(x.shape.reduce((a, b) => a * b, 1), op) : 0;
     checkStatus(op, this.k.ct_conv2d_backward(this.geom.ptr, x.ptr, this.weight.ptr, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0));
-    return { ptr: dx, shape: x.shape };
+    return needInput ? { ptr: dx, shape: x.shape } : undefined;
   }
   outShape(): number[] | undefined {
     return this.out;

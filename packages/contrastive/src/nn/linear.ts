@@ -43,14 +43,15 @@ export class Linear extends Module {
     this.lastTraining = training;
     return { ptr: y, shape: [this.n, this.outFeatures] };
   }
-  _backward(dy: WTensor): WTensor {
+  _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
     const op = 'Linear.backward';
     const x = this.lastIn!;
-    const dx = this.dx.ensure(this.n * this.inFeatures, op);
+    // dx = 0 tells the kernel to skip the dy W product (n x in x out flops)
+    const dx = needInput ? this.dx.ensure(this.n * this.inFeatures, op) : 0;
     checkStatus(op, this.k.ct_linear_backward(
       x.ptr, this.n, this.inFeatures, this.weight.ptr, this.outFeatures, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0,
     ));
-    return { ptr: dx, shape: x.shape };
+    return needInput ? { ptr: dx, shape: x.shape } : undefined;
   }
   outShape(): number[] | undefined {
     return this.lastIn ? [this.n, this.outFeatures] : undefined;

@@ -14,7 +14,7 @@ import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { toMatrix } from '../validate.js';
+import { flag, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -41,6 +41,17 @@ export type StateDict = Record<string, StateTensor>;
 export interface ForwardOptions {
   /** Train mode (batch statistics in BatchNorm, dropout active). Default false (eval mode). */
   training?: boolean;
+}
+
+export interface BackwardOptions {
+  /**
+   * Compute and return the gradient with respect to the input (default true). Pass false when
+   * the input is data (a training loop's batch): the first layers then skip their input-gradient
+   * work (for a first Linear, the n x in x out product dy W, as large as its weight gradient),
+   * parameter-free layers in front of the first parameter are not run backward at all, and
+   * backward returns undefined. Parameter gradients accumulate exactly as with true.
+   */
+  inputGrad?: boolean;
 }
 
 /** What a Parameter is, for optimizers that treat kinds differently (LARS excludes bias and norm). */
@@ -199,8 +210,16 @@ export abstract class Module {
 
   /** @internal The kernel work, on wasm-resident tensors. The output stays valid until the next forward. */
   abstract _forward(x: WTensor, training: boolean): WTensor;
-  /** @internal dy has the shape of the last output; returns dx (the shape of the last input). */
-  abstract _backward(dy: WTensor): WTensor;
+  /**
+   * @internal dy has the shape of the last output; returns dx (the shape of the last input).
+   * With `needInput` false the caller will not read dx: a module may skip computing it and
+   * return undefined (Linear and Conv2d do; parameter gradients are accumulated either way).
+   */
+  abstract _backward(dy: WTensor, needInput: boolean): WTensor | undefined;
+  /** @internal Whether backward has parameter gradients to accumulate (here or in a child). */
+  _hasParams(): boolean {
+    return this._params().length > 0 || this._children().some(([, c]) => c._hasParams());
+  }
   /** @internal Own parameters, by local name ('weight', 'bias'). */
   _params(): [string, Parameter][] {
     return [];
@@ -233,7 +252,8 @@ export abstract class Module {
   forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
     const op = `${this.type}.forward`;
     const X = toMatrix(x, 'x', op);
-    const y = this.forwardTensor({ data: X.data, shape: [X.rows, X.cols] }, opts);
+    // toMatrix checked every value: not again in checkTensor (a 784-wide batch is 400k floats)
+    const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op);
     return { data: y.data, rows: y.shape[0], cols: y.data.length / y.shape[0] };
   }
 
@@ -242,6 +262,11 @@ export abstract class Module {
     const op = `${this.type}.forward`;
     this.check(op);
     checkTensor(x, 'x', op);
+    return this.forwardChecked(x, opts, op);
+  }
+
+  private forwardChecked(x: Tensor, opts: ForwardOptions, op: string): Tensor {
+    this.check(op);
     const n = x.data.length;
     const p = this.ioIn.ensure(n, op);
     f32(this.k, p, n).set(x.data);
@@ -249,18 +274,35 @@ export abstract class Module {
     return { data: f32(this.k, y.ptr, numel(y.shape)).slice(), shape: y.shape.slice() };
   }
 
-  /** Gradient of the input from the gradient of the last forward's output; parameter grads accumulate. */
-  backward(gradOut: MatrixLike): Matrix {
+  /**
+   * Gradient of the input from the gradient of the last forward's output; parameter grads
+   * accumulate. With `{ inputGrad: false }` the input gradient is neither computed nor returned
+   * (see {@link BackwardOptions}): what a training loop on data wants.
+   */
+  backward(gradOut: MatrixLike): Matrix;
+  backward(gradOut: MatrixLike, opts: BackwardOptions & { inputGrad: false }): undefined;
+  backward(gradOut: MatrixLike, opts?: BackwardOptions): Matrix | undefined;
+  backward(gradOut: MatrixLike, opts: BackwardOptions = {}): Matrix | undefined {
     const op = `${this.type}.backward`;
     const G = toMatrix(gradOut, 'gradOut', op);
-    const dx = this.backwardTensor({ data: G.data, shape: [G.rows, G.cols] });
-    return { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
+    const dx = this.backwardChecked({ data: G.data, shape: [G.rows, G.cols] }, opts, op);
+    return dx && { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
   }
 
-  backwardTensor(gradOut: Tensor): Tensor {
+  /** As backward, for n-dimensional gradients (NCHW images). */
+  backwardTensor(gradOut: Tensor): Tensor;
+  backwardTensor(gradOut: Tensor, opts: BackwardOptions & { inputGrad: false }): undefined;
+  backwardTensor(gradOut: Tensor, opts?: BackwardOptions): Tensor | undefined;
+  backwardTensor(gradOut: Tensor, opts: BackwardOptions = {}): Tensor | undefined {
     const op = `${this.type}.backward`;
     this.check(op);
     checkTensor(gradOut, 'gradOut', op);
+    return this.backwardChecked(gradOut, opts, op);
+  }
+
+  private backwardChecked(gradOut: Tensor, opts: BackwardOptions, op: string): Tensor | undefined {
+    this.check(op);
+    const needInput = flag(opts?.inputGrad, 'opts.inputGrad', op, true);
     const out = this.outShape();
     if (!out) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: call forward before backward`);
     if (gradOut.data.length !== numel(out) || gradOut.shape[0] !== out[0]) {
@@ -269,7 +311,9 @@ export abstract class Module {
     const n = gradOut.data.length;
     const p = this.ioOut.ensure(n, op);
     f32(this.k, p, n).set(gradOut.data);
-    const dx = this._backward({ ptr: p, shape: out });
+    const dx = this._backward({ ptr: p, shape: out }, needInput);
+    if (!needInput) return undefined;
+    if (!dx) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the ${this.type} returned no input gradient`);
     return { data: f32(this.k, dx.ptr, numel(dx.shape)).slice(), shape: dx.shape.slice() };
   }
 
@@ -427,10 +471,25 @@ export class Sequential extends Module {
     this.lastIn = x;
     return t;
   }
-  _backward(dy: WTensor): WTensor {
-    let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]._backward(g);
-    return g;
+  _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
+    const L = this.layers;
+    // Layer i must produce its input gradient when a layer before it has parameters or our
+    // caller wants ours; layers in front of the first parameter are not run at all then.
+    let first = 0;
+    if (!needInput) {
+      first = L.length;
+      for (let i = 0; i < L.length; i++) {
+        if (L[i]._hasParams()) {
+          first = i;
+          break;
+        }
+      }
+    }
+    let g: WTensor | undefined = dy;
+    for (let i = L.length - 1; i >= first; i--) {
+      g = L[i]._backward(g!, i > first || needInput);
+    }
+    return needInput ? g : undefined;
   }
   outShape(): number[] | undefined {
     return this.layers.length ? this.layers[this.layers.length - 1].outShape() : this.lastIn?.shape;

@@ -6,7 +6,7 @@ import { f32a, loadCases, within } from '../../../../test/layers.js';
 import { expectError, m } from '../../../../test/util/errors.js';
 import {
   AdamW, BatchNorm2d, Conv2d, convNet28, lenet28, Dropout, GELU, GlobalAvgPool2d, init, loadCheckpoint, loadSafetensors, MaxPool2d,
-  mlp, mocoV2Head, ntXent, runtimeInfo, saveCheckpoint, saveSafetensors, Sequential, simclrHead, simclrV2Head, Flatten,
+  mlp, mocoV2Head, ntXent, ReLU, runtimeInfo, saveCheckpoint, saveSafetensors, Sequential, simclrHead, simclrV2Head, Flatten,
   type Module, type Tensor,
 } from '../index.node.js';
 
@@ -102,6 +102,94 @@ describe('Sequential and presets', () => {
     expect(lenet.backward(m(new Float32Array(3 * 256).fill(0.01), 3, 256)).cols).toBe(784);
     expect(() => lenet28({ widths: [0, 4] })).toThrow(/widths\[0\]/);
     [h, moco, cnn, lenet].forEach((x) => x.free());
+  });
+
+  it('inputGrad: false skips the first layer input gradient and leaves every parameter gradient unchanged (PyTorch MLP+BN)', () => {
+    const [n, d] = model.shapes.x ?? [8, 784];
+    const run = (opts?: { inputGrad: false }) => {
+      const net = mlp([784, 64, 16], { batchNorm: true });
+      loadRef(net);
+      net.forward(m(model.inputs.x, n, d), { training: true });
+      const dx = opts ? net.backward(m(model.dy, n, 16), opts) : net.backward(m(model.dy, n, 16));
+      const grads = net.namedParameters().map(([name, p]) => [name, Array.from(p.grad())] as const);
+      // the first Linear's input-gradient buffer is allocated only when dx is computed
+      const dxBuf = ((net.layers[0] as any).dx as { ptr: number }).ptr;
+      net.free();
+      return { dx, grads, dxBuf };
+    };
+    const full = run();
+    const skip = run({ inputGrad: false });
+    expect(full.dx).toBeDefined();
+    expect(full.dxBuf).not.toBe(0);
+    expect(skip.dx).toBeUndefined();
+    expect(skip.dxBuf).toBe(0);
+    expect(skip.grads).toEqual(full.grads);
+    const problems: string[] = [];
+    for (const [name, g] of skip.grads) problems.push(...within(model, `grads.${name}`, Float32Array.from(g), model.grads[name]));
+    expect(problems).toEqual([]);
+  });
+
+  it('inputGrad: false still passes input gradients between layers that need them (encoder Sequential feeding a head Sequential)', () => {
+    const x = m(new Float32Array(6 * 10).map((_, i) => Math.sin(i * 0.7)), 6, 10);
+    const dy = m(new Float32Array(6 * 4).map((_, i) => Math.cos(i * 1.3)), 6, 4);
+    const run = (skip: boolean) => {
+      // ReLU in front of the first parameter: with skip it has nothing to feed and is not run backward
+      const enc = new Sequential(new ReLU(), ...mlp([10, 8, 6], { batchNorm: true, seed: 3 }).layers);
+      const head = simclrHead(6, { seed: 4, out: 4 });
+      const net = new Sequential(enc, head);
+      net.forward(x, { training: true });
+      const dx = skip ? net.backward(dy, { inputGrad: false }) : net.backward(dy);
+      const grads = net.namedParameters().map(([name, p]) => [name, Array.from(p.grad())] as const);
+      const bufs = { relu: ((enc.layers[0] as any).dx as { ptr: number }).ptr, headIn: ((head.layers[0] as any).dx as { ptr: number }).ptr };
+      net.free();
+      return { dx, grads, bufs };
+    };
+    const full = run(false);
+    const skip = run(true);
+    expect(skip.dx).toBeUndefined();
+    expect(full.dx!.cols).toBe(10);
+    expect(skip.grads.map(([k]) => k)).toContain('0.1.weight');
+    expect(skip.grads).toEqual(full.grads);
+    expect(skip.grads.every(([, g]) => g.some((v) => v !== 0))).toBe(true);
+    expect(skip.bufs.headIn).not.toBe(0); // the head's first Linear fed the encoder
+    expect(skip.bufs.relu).toBe(0);
+  });
+
+  it('inputGrad: false on a CNN skips the first Conv2d input gradient, same weight gradients', () => {
+    const x: Tensor = { data: new Float32Array(2 * 2 * 6 * 6).map((_, i) => Math.sin(i * 1.7)), shape: [2, 2, 6, 6] };
+    const dy = { data: new Float32Array(4).map((_, i) => [0.7, -1.1, 0.4, 0.9][i]), shape: [2, 2] };
+    const run = (skip: boolean) => {
+      const net = new Sequential(new Conv2d(2, 3, 3, { padding: 1, seed: 3 }), new BatchNorm2d(3), new GELU(), new MaxPool2d(2), new Conv2d(3, 2, 2, { seed: 4 }), new GlobalAvgPool2d(), new Flatten());
+      net.forwardTensor(x, { training: true });
+      const dx = skip ? net.backwardTensor(dy, { inputGrad: false }) : net.backwardTensor(dy);
+      const grads = net.parameters().map((p) => Array.from(p.grad()));
+      const dxBuf = ((net.layers[0] as any).dx as { ptr: number }).ptr;
+      net.free();
+      return { dx, grads, dxBuf };
+    };
+    const full = run(false);
+    const skip = run(true);
+    expect(full.dx!.shape).toEqual([2, 2, 6, 6]);
+    expect(skip.dx).toBeUndefined();
+    expect(skip.dxBuf).toBe(0);
+    expect(full.dxBuf).not.toBe(0);
+    expect(skip.grads).toEqual(full.grads);
+  });
+
+  it('a non-finite input is NON_FINITE naming x and where, through forward and forwardTensor', () => {
+    const net = mlp([3, 2], {});
+    expectError(() => net.forward(m([1, 2, 3, 4, NaN, 6], 2, 3)), 'NON_FINITE', 'Sequential.forward', 'x', 'row 1, column 1');
+    expectError(() => net.forwardTensor({ data: Float32Array.of(1, Infinity, 3), shape: [1, 3] }), 'NON_FINITE', 'x', 'index 1');
+    net.forward(m([1, 2, 3], 1, 3));
+    expectError(() => net.backward(m([1, NaN], 1, 2)), 'NON_FINITE', 'gradOut', 'column 1');
+    net.free();
+  });
+
+  it('a non-boolean inputGrad is an INVALID_ARGUMENT naming it', () => {
+    const net = mlp([3, 2], {});
+    net.forward(m([1, 2, 3], 1, 3));
+    expectError(() => net.backward(m([1, 1], 1, 2), { inputGrad: 'no' as any }), 'INVALID_ARGUMENT', 'opts.inputGrad');
+    net.free();
   });
 
   it('module backward matches central finite differences (Conv-BN-GELU-MaxPool-GlobalAvgPool, train mode)', () => {

@@ -63,6 +63,8 @@ export interface TrainerState {
   rng: Record<string, Record<string, number>>;
 }
 
+// The models' inputs are data: their input gradients would be computed only to be dropped.
+const NO_INPUT_GRAD = { inputGrad: false } as const;
 const rowsOf = (t: Tensor) => t.shape[0];
 const concat = (a: Tensor, b: Tensor): Tensor => {
   if (a.shape.slice(1).join() !== b.shape.slice(1).join() || rowsOf(a) !== rowsOf(b)) {
@@ -189,7 +191,7 @@ export class Trainer {
     const x = concat(views[0], views[1]);
     const z = this.model.forwardTensor(x, { training: true });
     const r = this.loss(z, rowsOf(views[0]), tau, labels);
-    this.model.backwardTensor({ data: r.g, shape: z.shape });
+    this.model.backwardTensor({ data: r.g, shape: z.shape }, NO_INPUT_GRAD);
     return [r.loss, r.dTau];
   }
 
@@ -216,7 +218,7 @@ export class Trainer {
     for (let r0 = 0; r0 < n; r0 += c) {
       const r1 = Math.min(n, r0 + c);
       this.model.forwardTensor(rowSlice(x, r0, r1), { training: true });
-      this.model.backwardTensor({ data: r.g.subarray(r0 * d, r1 * d), shape: [r1 - r0, d] });
+      this.model.backwardTensor({ data: r.g.subarray(r0 * d, r1 * d), shape: [r1 - r0, d] }, NO_INPUT_GRAD);
     }
     return [r.loss, r.dTau];
   }
@@ -230,7 +232,7 @@ export class Trainer {
     this.queue ??= new Float32Array((this.opts.queueSize ?? 4096) * d);
     const negatives = { data: this.queue.subarray(0, this.queueFill * d), rows: this.queueFill, cols: d };
     const r = infoNce(Q, K, { temperature: tau, negatives });
-    this.model.backwardTensor({ data: r.grads.query.data, shape: q.shape });
+    this.model.backwardTensor({ data: r.grads.query.data, shape: q.shape }, NO_INPUT_GRAD);
     this.enqueue(K);
     return [r.loss, r.dTemperature];
   }
@@ -239,8 +241,8 @@ export class Trainer {
     const a = this.model.forwardTensor(views[0], { training: true });
     const b = this.modelB!.forwardTensor(views[1], { training: true });
     const r = infoNce(asMatrix(a), asMatrix(b), { temperature: tau, symmetric: true });
-    this.model.backwardTensor({ data: r.grads.query.data, shape: a.shape });
-    this.modelB!.backwardTensor({ data: r.grads.key.data, shape: b.shape });
+    this.model.backwardTensor({ data: r.grads.query.data, shape: a.shape }, NO_INPUT_GRAD);
+    this.modelB!.backwardTensor({ data: r.grads.key.data, shape: b.shape }, NO_INPUT_GRAD);
     return [r.loss, r.dTemperature];
   }
 
