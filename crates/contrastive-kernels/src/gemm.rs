@@ -202,7 +202,7 @@ fn gemm_split<I: Isa>(
 /// Products below this many multiply-adds (m n k) stay on one thread: waking the workers and
 /// packing the shared operand once per thread costs more than it saves. Measured with
 /// `node bench/gemm.mjs --threads 2` (see bench/RESULTS.md).
-pub const PAR_MIN_MADDS: usize = 1 << 20;
+pub const PAR_MIN_MADDS: usize = 1 << 23;
 
 /// How a product is cut for `threads` threads: `(by_rows, step)` = blocks of `step` rows (a
 /// multiple of MR) or columns (a multiple of NR), so that the blocks consist of exactly the
@@ -594,10 +594,11 @@ mod tests {
     fn split_cuts_on_tile_boundaries_and_only_big_products() {
         assert_eq!(split(512, 512, 784, 1), None);
         assert_eq!(split(8, 8, 8, 2), None, "tiny products stay serial");
+        assert_eq!(split(128, 128, 128, 2), None, "below PAR_MIN_MADDS");
         assert_eq!(split(512, 256, 784, 2), Some((true, 256)));
         assert_eq!(split(16, 4096, 144, 2), Some((false, 2048)));
-        assert_eq!(split(66, 30, 1024, 2), Some((true, 36)), "row blocks are whole MR panels");
-        assert_eq!(split(3, 1000, 1024, 2), Some((false, 504)), "column blocks are whole NR panels");
+        assert_eq!(split(66, 30, 1 << 13, 2), Some((true, 36)), "row blocks are whole MR panels");
+        assert_eq!(split(3, 1000, 1 << 13, 2), Some((false, 504)), "column blocks are whole NR panels");
         assert_eq!(split_for(4, 3, 2), None, "one MR panel cannot be cut");
     }
 
