@@ -134,10 +134,19 @@ describe('init({ threads })', () => {
     expect(bits(linearRun())).toEqual(two);
   });
 
-  it('the pool is really used: jobs go parallel once every worker is parked', async () => {
+  it('the pool is really used: workers run parts of big products, and small ones stay on this thread', async () => {
     await init({ threads: 3 });
-    const k = getRuntime('test').k as unknown as { ct_threads_ready(): number };
+    const k = getRuntime('test').k as unknown as { ct_threads_ready(): number; ct_threads_worker_parts(): number };
     expect(k.ct_threads_ready() & 0b110).toBe(0b110);
+    const small = new lib.Linear(64, 64, { seed: 1 });
+    const p0 = k.ct_threads_worker_parts();
+    for (let i = 0; i < 20; i++) small.forward({ data: rand(64 * 64, 1), rows: 64, cols: 64 });
+    expect(k.ct_threads_worker_parts()).toBe(p0);
+    small.free();
+    const big = new lib.Linear(512, 512, { seed: 1 });
+    for (let i = 0; i < 20; i++) big.forward({ data: rand(512 * 512, 1), rows: 512, cols: 512 });
+    expect(k.ct_threads_worker_parts()).toBeGreaterThan(p0);
+    big.free();
   });
 
   it('bad thread counts and relaxed + threads are INVALID_ARGUMENT naming `threads`', async () => {

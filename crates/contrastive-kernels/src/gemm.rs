@@ -203,12 +203,19 @@ fn gemm_split<I: Isa>(
 /// packing the shared operand once per thread costs more than it saves. Measured with
 /// `node bench/gemm.mjs --threads 2` (see bench/RESULTS.md).
 pub const PAR_MIN_MADDS: usize = 1 << 23;
+/// Blocks per thread (see [`split`]).
+const PARTS_PER_THREAD: usize = 4;
+/// The most blocks a product is cut into.
+const MAX_PARTS: usize = 32;
+/// The thinnest block, in MR rows or NR columns.
+const MIN_BLOCK_UNITS: usize = 4;
 
 /// How a product is cut for `threads` threads: `(by_rows, step)` = blocks of `step` rows (a
 /// multiple of MR) or columns (a multiple of NR), so that the blocks consist of exactly the
 /// micro-tiles of the unsplit product, and every tile sees the same k slices. Rows when
 /// m >= n: each block re-packs the other operand, and the longer side makes that cheapest.
-/// None: one block.
+/// About [`PARTS_PER_THREAD`] blocks per thread, so a thread that starts late (a busy machine)
+/// leaves its blocks to the others instead of holding everyone up. None: one block.
 pub fn split(m: usize, n: usize, k: usize, threads: usize) -> Option<(bool, usize)> {
     if threads <= 1 || m.saturating_mul(n).saturating_mul(k) < PAR_MIN_MADDS {
         return None;
@@ -218,7 +225,9 @@ pub fn split(m: usize, n: usize, k: usize, threads: usize) -> Option<(bool, usiz
 
 fn split_for(m: usize, n: usize, threads: usize) -> Option<(bool, usize)> {
     let (by_rows, len, unit) = if m >= n { (true, m, MR) } else { (false, n, NR) };
-    let step = len.div_ceil(threads).div_ceil(unit) * unit;
+    // blocks of at least MIN_BLOCK_UNITS panels keep the re-packing small; at most MAX_PARTS
+    let parts = (threads * PARTS_PER_THREAD).min(MAX_PARTS);
+    let step = len.div_ceil(parts).div_ceil(unit).max(MIN_BLOCK_UNITS) * unit;
     if step >= len {
         None
     } else {
@@ -240,7 +249,7 @@ impl<T> SharedMut<T> {
 }
 
 std::thread_local! {
-    /// Packing buffers of a worker thread, kept between products (part 0 uses the caller's).
+    /// Packing buffers of a worker thread, kept between products (the caller uses its own).
     static WORKER_PACKS: core::cell::RefCell<Option<Packs>> = const { core::cell::RefCell::new(None) };
 }
 
@@ -256,7 +265,9 @@ fn run_split(s: (bool, usize), m: usize, n: usize, c: &mut [f32], ldc: usize, pa
     let cp = SharedMut(c.as_mut_ptr());
     let clen = c.len();
     let caller_packs = SharedMut(packs as *mut Packs);
-    let failed = core::sync::atomic::AtomicU32::new(0);
+    // bit p: part p found no packing buffers on its worker
+    assert!(parts <= 64);
+    let failed = core::sync::atomic::AtomicU64::new(0);
     let part = |p: usize, packs: &mut Packs| {
         let (i0, mi, j0, nj) = if by_rows {
             (p * step, step.min(m - p * step), 0, n)
@@ -269,10 +280,10 @@ fn run_split(s: (bool, usize), m: usize, n: usize, c: &mut [f32], ldc: usize, pa
         let cb = unsafe { core::slice::from_raw_parts_mut(cp.get().add(off), clen - off) };
         block(i0, mi, j0, nj, cb, packs);
     };
-    par::for_each(parts, &|p| {
-        if p == 0 {
-            // SAFETY: par::for_each runs part 0 on the calling thread, which owns `packs`.
-            part(0, unsafe { &mut *caller_packs.get() });
+    par::for_each(parts, &|p, thread| {
+        if thread == 0 {
+            // SAFETY: thread 0 is the calling thread, which owns `packs`.
+            part(p, unsafe { &mut *caller_packs.get() });
             return;
         }
         WORKER_PACKS.with(|w| {
@@ -289,7 +300,7 @@ fn run_split(s: (bool, usize), m: usize, n: usize, c: &mut [f32], ldc: usize, pa
         });
     });
     let failed = failed.into_inner();
-    for p in 1..parts {
+    for p in 0..parts {
         if failed & (1 << p) != 0 {
             part(p, packs);
         }
@@ -577,7 +588,7 @@ mod tests {
                 gemm_split::<Scalar4>(None, m, n, k, av, bv, &mut c1, ldc, &mut packs);
                 let pb = PackedB::new(bv, k, n).unwrap();
                 for t in 2..=5 {
-                    for s in [split_for(m, n, t), Some((true, MR)), Some((false, NR))] {
+                    for s in [split_for(m, n, t), Some((true, MR * 4)), Some((false, NR * 4))] {
                         let mut c2 = init.clone();
                         gemm_split::<Scalar4>(s, m, n, k, av, bv, &mut c2, ldc, &mut packs);
                         assert_eq!(bits(&c1), bits(&c2), "gemm m{m} n{n} k{k} ta{ta} tb{tb} split {s:?}");
@@ -595,11 +606,13 @@ mod tests {
         assert_eq!(split(512, 512, 784, 1), None);
         assert_eq!(split(8, 8, 8, 2), None, "tiny products stay serial");
         assert_eq!(split(128, 128, 128, 2), None, "below PAR_MIN_MADDS");
-        assert_eq!(split(512, 256, 784, 2), Some((true, 256)));
-        assert_eq!(split(16, 4096, 144, 2), Some((false, 2048)));
-        assert_eq!(split(66, 30, 1 << 13, 2), Some((true, 36)), "row blocks are whole MR panels");
-        assert_eq!(split(3, 1000, 1 << 13, 2), Some((false, 504)), "column blocks are whole NR panels");
-        assert_eq!(split_for(4, 3, 2), None, "one MR panel cannot be cut");
+        assert_eq!(split(512, 256, 784, 2), Some((true, 64)));
+        assert_eq!(split(16, 4096, 144, 2), Some((false, 512)));
+        assert_eq!(split(130, 30, 1 << 13, 2), Some((true, 20)), "row blocks are whole MR panels");
+        assert_eq!(split(3, 1000, 1 << 13, 2), Some((false, 128)), "column blocks are whole NR panels");
+        assert_eq!(split(66, 30, 1 << 13, 2), Some((true, 16)), "no block thinner than 4 panels");
+        assert_eq!(split(4096, 4096, 4096, 16), Some((true, 128)), "at most 32 blocks");
+        assert_eq!(split_for(16, 3, 2), None, "4 MR panels are not cut");
     }
 
     #[test]

@@ -4,18 +4,22 @@
 //! worker_threads, each with its own instance of this module on the same shared memory. Each
 //! sets its `__stack_pointer`, calls `__wasm_init_tls` on a block from [`ct_thread_alloc`] and
 //! enters [`ct_thread_run`], which never returns: it sleeps on `memory.atomic.wait32` until the
-//! calling thread publishes a job, runs its parts and counts itself done.
+//! calling thread publishes a job, joins it, takes parts until none are left and leaves.
 //!
-//! The calling thread (a browser main thread, where `atomic.wait` traps) never blocks: it
-//! publishes, notifies, runs its own parts, then spins until every worker is done.
+//! Parts are taken from a shared counter, not assigned: on a busy machine a worker may not be
+//! scheduled for milliseconds, and then the caller simply runs its parts instead of waiting.
+//! The calling thread (a browser main thread, where `atomic.wait` traps) never blocks: once
+//! every part is taken it closes the job to late joiners and spins until the workers that
+//! joined have finished theirs.
 //!
 //! Everywhere else (native tests, the two single-threaded builds) the same API runs every part
 //! in the calling thread, so code above this layer is written once.
 
-/// Runs `f(0)`, ..., `f(parts - 1)`, spread over the pool's threads, and returns when all are
-/// done. Part 0 always runs on the calling thread (so it may use the caller's buffers); a call
-/// made from inside a part, or before the workers are up, runs every part here in order.
-pub fn for_each(parts: usize, f: &(dyn Fn(usize) + Sync)) {
+/// Runs `f(part, thread)` for every part in 0..parts, spread over the pool's threads, and
+/// returns when all are done. `thread` is 0 on the calling thread (a part may use the caller's
+/// buffers then) and the worker's id elsewhere. A call made from inside a part, or before the
+/// workers are up, runs every part here, in order.
+pub fn for_each(parts: usize, f: &(dyn Fn(usize, usize) + Sync)) {
     imp::for_each(parts, f)
 }
 
@@ -26,9 +30,9 @@ pub fn threads() -> usize {
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
 mod imp {
-    pub fn for_each(parts: usize, f: &(dyn Fn(usize) + Sync)) {
+    pub fn for_each(parts: usize, f: &(dyn Fn(usize, usize) + Sync)) {
         for i in 0..parts {
-            f(i);
+            f(i, 0);
         }
     }
     pub fn threads() -> usize {
@@ -45,8 +49,12 @@ mod imp {
     /// Worker ids are bits of [`READY`].
     pub const MAX_THREADS: usize = 16;
     /// Busy-polls of the job counter before a worker sleeps: a training step issues its GEMMs
-    /// back to back, and waking a sleeping worker costs tens of microseconds.
-    const SPIN: u32 = 20_000;
+    /// back to back, and waking a sleeping worker costs tens of microseconds. Short, because a
+    /// spinning worker takes a core from the caller's serial work between products, and a late
+    /// worker costs little (the caller takes its parts).
+    const SPIN: u32 = 2_000;
+    /// [`STATE`]: the job takes joiners; the low bits count the workers inside it.
+    const OPEN: u32 = 1 << 31;
 
     /// Threads to use, set by [`ct_set_threads`].
     static THREADS: AtomicUsize = AtomicUsize::new(1);
@@ -54,19 +62,24 @@ mod imp {
     static READY: AtomicU32 = AtomicU32::new(0);
     /// Bumped once per job; workers sleep on it.
     static GENERATION: AtomicU32 = AtomicU32::new(0);
-    /// Workers of the current job that have not finished.
-    static PENDING: AtomicU32 = AtomicU32::new(0);
+    /// OPEN while the current job takes joiners, plus the number of workers inside it.
+    static STATE: AtomicU32 = AtomicU32::new(0);
+    /// The next part to take.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     /// A job is running: nested calls (from inside a part) run serially.
     static BUSY: AtomicU32 = AtomicU32::new(0);
-    /// A worker trapped (reported by the host): its parts would never finish.
+    /// A worker trapped (reported by the host): its part would never finish.
     static POISONED: AtomicU32 = AtomicU32::new(0);
-    /// The job: the two words of a `&dyn Fn(usize) + Sync`, its part count and thread count.
-    /// Same module, same table and address space in every thread, so the pointer means the
-    /// same closure everywhere.
+    /// The job: the two words of a `&dyn Fn(usize, usize) + Sync` and its part count. Same
+    /// module, same table and address space in every thread, so the pointer means the same
+    /// closure everywhere.
     static JOB_DATA: AtomicUsize = AtomicUsize::new(0);
     static JOB_VTABLE: AtomicUsize = AtomicUsize::new(0);
     static JOB_PARTS: AtomicUsize = AtomicUsize::new(0);
-    static JOB_THREADS: AtomicUsize = AtomicUsize::new(0);
+    /// Highest worker id that may join (threads - 1).
+    static JOB_MAX_ID: AtomicUsize = AtomicUsize::new(0);
+    /// Parts run by workers since start: lets tests and benches see the pool is really used.
+    static WORKER_PARTS: AtomicU32 = AtomicU32::new(0);
 
     pub fn threads() -> usize {
         THREADS.load(Relaxed)
@@ -77,37 +90,43 @@ mod imp {
         ((1u64 << t) - 2) as u32
     }
 
-    pub fn for_each(parts: usize, f: &(dyn Fn(usize) + Sync)) {
-        let t = THREADS.load(Relaxed).min(parts);
+    pub fn for_each(parts: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+        let t = THREADS.load(Relaxed);
         let serial = t <= 1
+            || parts <= 1
             || READY.load(Acquire) & ready_mask(t) != ready_mask(t)
             || POISONED.load(Acquire) != 0
             || BUSY.swap(1, Acquire) != 0;
         if serial {
             for i in 0..parts {
-                f(i);
+                f(i, 0);
             }
             return;
         }
         // SAFETY: a fat reference is two words on wasm32; the closure outlives the job because
-        // this function returns only after every worker has counted itself done.
+        // this function returns only after the job is closed and every joined worker has left.
         let [data, vtable]: [usize; 2] = unsafe { core::mem::transmute(f) };
         JOB_DATA.store(data, Relaxed);
         JOB_VTABLE.store(vtable, Relaxed);
         JOB_PARTS.store(parts, Relaxed);
-        JOB_THREADS.store(t, Relaxed);
-        PENDING.store(t as u32 - 1, Relaxed);
+        JOB_MAX_ID.store(t - 1, Relaxed);
+        NEXT.store(0, Relaxed);
+        STATE.store(OPEN, Release);
         GENERATION.fetch_add(1, Release);
         // SAFETY: the address of a static u32 in shared memory.
-        unsafe { memory_atomic_notify(GENERATION.as_ptr() as *mut i32, u32::MAX) };
-        let mut i = 0;
-        while i < parts {
-            f(i);
-            i += t;
+        unsafe { memory_atomic_notify(GENERATION.as_ptr() as *mut i32, (t - 1) as u32) };
+        loop {
+            let i = NEXT.fetch_add(1, Relaxed);
+            if i >= parts {
+                break;
+            }
+            f(i, 0);
         }
-        while PENDING.load(Acquire) != 0 {
+        // every part is taken: from now on no worker may enter this job
+        STATE.fetch_and(!OPEN, AcqRel);
+        while STATE.load(Acquire) != 0 {
             if POISONED.load(Acquire) != 0 {
-                // a worker died mid-job: its share of the result is missing, so fail loudly
+                // a worker died mid-part: its share of the result is missing, so fail loudly
                 core::arch::wasm32::unreachable();
             }
             core::hint::spin_loop();
@@ -123,6 +142,12 @@ mod imp {
         let n = (n as usize).clamp(1, MAX_THREADS);
         THREADS.store(n, Relaxed);
         n as u32
+    }
+
+    /// Parts of jobs run by the workers (not the calling thread) since the module started.
+    #[no_mangle]
+    pub extern "C" fn ct_threads_worker_parts() -> u32 {
+        WORKER_PARTS.load(Relaxed)
     }
 
     /// Bitmask of the workers inside [`ct_thread_run`] (bit i = worker i).
@@ -170,19 +195,38 @@ mod imp {
                 g = GENERATION.load(Acquire);
             }
             seen = g;
-            let t = JOB_THREADS.load(Relaxed);
-            if id < t {
-                let parts = JOB_PARTS.load(Relaxed);
-                let words = [JOB_DATA.load(Relaxed), JOB_VTABLE.load(Relaxed)];
-                // SAFETY: published by for_each, which keeps the closure alive until PENDING is 0.
-                let f: &(dyn Fn(usize) + Sync) = unsafe { core::mem::transmute(words) };
-                let mut i = id;
-                while i < parts {
-                    f(i);
-                    i += t;
-                }
-                PENDING.fetch_sub(1, Release);
+            if id > JOB_MAX_ID.load(Relaxed) {
+                continue;
             }
+            // join, unless the caller has already closed the job (an open job is always alive,
+            // so even joining a later one than the one that woke us is safe)
+            let mut st = STATE.load(Relaxed);
+            let joined = loop {
+                if st & OPEN == 0 {
+                    break false;
+                }
+                match STATE.compare_exchange_weak(st, st + 1, Acquire, Relaxed) {
+                    Ok(_) => break true,
+                    Err(now) => st = now,
+                }
+            };
+            if !joined {
+                continue;
+            }
+            let parts = JOB_PARTS.load(Relaxed);
+            let words = [JOB_DATA.load(Relaxed), JOB_VTABLE.load(Relaxed)];
+            // SAFETY: published by for_each, which waits for this worker to leave before the
+            // closure goes out of scope.
+            let f: &(dyn Fn(usize, usize) + Sync) = unsafe { core::mem::transmute(words) };
+            loop {
+                let i = NEXT.fetch_add(1, Relaxed);
+                if i >= parts {
+                    break;
+                }
+                f(i, id);
+                WORKER_PARTS.fetch_add(1, Relaxed);
+            }
+            STATE.fetch_sub(1, Release);
         }
     }
 
