@@ -55,7 +55,9 @@ if (threads > 1) {
     const res = timeGemm(k, { size, runs });
     for (const [mode, r] of Object.entries(res)) console.log(`| contrastive simd128-threads ct_gemm, ${t} thread${t > 1 ? 's' : ''} | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
   }
-  for (const n of [32, 48, 64, 80, 96, 128, 192, 256, 512]) {
+  // every size split (threshold 1 multiply-add), to see where splitting starts to pay
+  k.ct_set_threads_min_work(1);
+  for (const n of [32, 48, 64, 96, 128, 160, 192, 256, 384, 512]) {
     const row = { n };
     for (const t of [1, threads]) {
       k.ct_set_threads(t);
@@ -63,6 +65,7 @@ if (threads > 1) {
     }
     sweep.push(row);
   }
+  k.ct_set_threads_min_work(0);
   k.ct_set_threads(threads);
 }
 
@@ -121,6 +124,11 @@ if (peers.has('onnx')) {
   console.log(`| onnxruntime-web ${info.version} MatMul (session.run, incl. 8 MiB in / 4 MiB out) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`);
 }
 if (sweep.length) {
+  const { parallelControl } = await import('./lib/parallel-control.mjs');
+  console.log('');
+  console.log(`Control: independent scalar work on ${threads} worker_threads runs ${(await parallelControl(threads)).toFixed(2)}× faster than on 1 right now (the most any threaded code could gain on this machine at this load).`);
+  console.log('');
+  console.log(`Every size split over the threads (ct_set_threads_min_work(1)); the default threshold is gemm.rs PAR_MIN_MADDS.`);
   console.log('');
   console.log(`| n = m = k (NN) | madds | 1 thread ms | ${threads} threads ms | speed-up |`);
   console.log('| --- | --- | --- | --- | --- |');

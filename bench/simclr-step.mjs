@@ -175,6 +175,11 @@ console.error(`# SimCLR step, batch ${B} (2×${B} rows) — ${new Date().toISOSt
 if (args.impl !== 'tfjs') for (const t of threadCounts) results[`ours${t}`] = await ours(Number(args.steps), t);
 if (args.impl !== 'ours') results.tfjs = await tfjsStep(Number(args['tfjs-steps']));
 for (const r of Object.values(results)) console.log(JSON.stringify(r));
+if (threadCounts.some((t) => t > 1)) {
+  const { parallelControl } = await import('./lib/parallel-control.mjs');
+  const t = Math.max(...threadCounts);
+  console.log(`control: independent scalar work on ${t} worker_threads runs ${(await parallelControl(t)).toFixed(2)}× faster than on 1 right now (the ceiling for any threaded speed-up at this load)`);
+}
 if (results.tfjs) {
   for (const t of threadCounts) {
     const r = results[`ours${t}`];

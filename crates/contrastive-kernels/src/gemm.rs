@@ -217,7 +217,7 @@ const MIN_BLOCK_UNITS: usize = 4;
 /// About [`PARTS_PER_THREAD`] blocks per thread, so a thread that starts late (a busy machine)
 /// leaves its blocks to the others instead of holding everyone up. None: one block.
 pub fn split(m: usize, n: usize, k: usize, threads: usize) -> Option<(bool, usize)> {
-    if threads <= 1 || m.saturating_mul(n).saturating_mul(k) < PAR_MIN_MADDS {
+    if threads <= 1 || m.saturating_mul(n).saturating_mul(k) < par::min_work().unwrap_or(PAR_MIN_MADDS) {
         return None;
     }
     split_for(m, n, threads)

@@ -28,6 +28,12 @@ pub fn threads() -> usize {
     imp::threads()
 }
 
+/// The smallest job worth splitting, if the host overrode the caller's default
+/// (`ct_set_threads_min_work`, for tuning benches).
+pub fn min_work() -> Option<usize> {
+    imp::min_work()
+}
+
 #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
 mod imp {
     pub fn for_each(parts: usize, f: &(dyn Fn(usize, usize) + Sync)) {
@@ -37,6 +43,9 @@ mod imp {
     }
     pub fn threads() -> usize {
         1
+    }
+    pub fn min_work() -> Option<usize> {
+        None
     }
 }
 
@@ -83,6 +92,23 @@ mod imp {
 
     pub fn threads() -> usize {
         THREADS.load(Relaxed)
+    }
+
+    /// 0: the callers' defaults.
+    static MIN_WORK: AtomicUsize = AtomicUsize::new(0);
+
+    pub fn min_work() -> Option<usize> {
+        match MIN_WORK.load(Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    /// Overrides the smallest product (multiply-adds) split over threads; 0 restores the
+    /// default. For benches that measure where splitting starts to pay.
+    #[no_mangle]
+    pub extern "C" fn ct_set_threads_min_work(madds: usize) {
+        MIN_WORK.store(madds, Relaxed);
     }
 
     fn ready_mask(t: usize) -> u32 {
