@@ -64,7 +64,7 @@ async function ours(steps, threads) {
   const secs = (performance.now() - t0) / 1000;
   const info = pkg.runtimeInfo();
   return {
-    impl: `contrastive ${info.variant} (${info.threads} thread${info.threads > 1 ? 's' : ''})`, batch: B, steps, samplesPerSec: Math.round(((steps - 1) * B) / secs), msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
+    impl: `contrastive ${info.threads > 1 ? "simd128-threads" : info.variant} (${info.threads} thread${info.threads > 1 ? "s" : ""})`, batch: B, steps, samplesPerSec: Math.round(((steps - 1) * B) / secs), msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
     medianStepMs: +median(stepTimes.slice(1)).toFixed(1), loss0: losses[0], lossLast: losses.at(-1),
     wasmMemoryAfterStep1: memAfter1, wasmMemoryAfterLastStep: info.memoryBytes,
   };

@@ -43,6 +43,7 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(s, explain('workerd test', r)).toBeDefined();
     expect(s!.variant).toBe('relaxed'); // workerd has relaxed SIMD
     expect(s!.codegenRefused).toBe(true); // the hazard is real here: bytes would not compile
+    expect(s!.threadsError).toMatch(/^WASM_UNSUPPORTED: init: threads: 2 asked for, but .*workerd/);
   }, TIMEOUT);
 
   it('workerd: a failing smoke fails the run (harness self-check)', async () => {

@@ -3,11 +3,11 @@
 import { setDefaultLoader } from './runtime/init.js';
 import { setWorkerFactory } from './runtime/threads.js';
 
-setDefaultLoader((variant) =>
+setDefaultLoader((build) =>
   fetch(
-    variant === 'relaxed'
+    build === 'relaxed'
       ? new URL('../wasm/contrastive-relaxed.wasm', import.meta.url)
-      : variant === 'simd128-threads'
+      : build === 'simd128-threads'
         ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
         : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
   ),

@@ -6,6 +6,6 @@ import relaxed from '../wasm/contrastive-relaxed.wasm';
 import simd128 from '../wasm/contrastive-simd128.wasm';
 import { setDefaultLoader } from './runtime/init.js';
 
-setDefaultLoader((variant) => (variant === 'relaxed' ? relaxed : simd128));
+setDefaultLoader((build) => (build === 'relaxed' ? relaxed : simd128));
 
 export * from './index.js';

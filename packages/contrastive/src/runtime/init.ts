@@ -6,11 +6,11 @@ import {
   isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason, type ThreadExports,
 } from './threads.js';
 
-/**
- * The builds of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the
- * engine has it, and SIMD128 with threads (shared memory + workers), used by `init({ threads })`.
- */
-export type Variant = 'simd128' | 'relaxed' | 'simd128-threads';
+/** The two instruction sets of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
+export type Variant = 'simd128' | 'relaxed';
+
+/** The packaged modules: one per variant, and SIMD128 with threads (shared memory + workers) for `init({ threads })`. */
+export type Build = Variant | 'simd128-threads';
 
 /** Anything a compiled or compilable module can come from. */
 export type WasmSource = WebAssembly.Module | BufferSource | URL | Response | PromiseLike<Response>;
@@ -23,13 +23,13 @@ export interface InitOptions {
   wasm?: WasmSource;
   /**
    * `'auto'` (default) picks `'relaxed'` when `WebAssembly.validate` accepts relaxed SIMD.
-   * With `threads` > 1 the build is `'simd128-threads'` (there is no relaxed threads build), so
-   * only `'auto'` and `'simd128'` are accepted then.
+   * With `threads` > 1 the build is SIMD128 with threads (there is no relaxed threads build),
+   * so only `'auto'` and `'simd128'` are accepted then.
    */
-  variant?: 'auto' | 'simd128' | 'relaxed';
+  variant?: 'auto' | Variant;
   /**
    * Threads the matrix products run on (1 to 16): 1 (default) is the single-threaded build;
-   * n > 1 loads the `simd128-threads` build on a shared memory and starts n - 1 workers
+   * n > 1 loads the threads build (`contrastive-simd128-threads.wasm`) on a shared memory and starts n - 1 workers
    * (worker_threads in Node, Deno and Bun; Web Workers in browsers). `'auto'` =
    * min(hardwareConcurrency, 4). Results are bit-identical for any thread count.
    *
@@ -43,16 +43,17 @@ export interface InitOptions {
 }
 
 export interface RuntimeInfo {
+  /** The instruction set; with `threads` > 1 it is `'simd128'` (the threads build). */
   variant: Variant;
-  /** Threads the kernels run on (1 unless `init({ threads })` asked for more). */
+  /** Threads the kernels run on: 1, or n > 1 for the threads build with n - 1 workers. */
   threads: number;
   /** Current size of the module's linear memory. */
   memoryBytes: number;
   version: string;
 }
 
-/** How an entry point (node, browser, workerd) finds the packaged module of a variant. */
-export type DefaultLoader = (variant: Variant) => WasmSource | Promise<WasmSource>;
+/** How an entry point (node, browser, workerd) finds the packaged module of a build. */
+export type DefaultLoader = (build: Build) => WasmSource | Promise<WasmSource>;
 
 interface Runtime {
   k: KernelExports;
@@ -110,7 +111,7 @@ export function init(options: InitOptions = {}): Promise<void> {
     ));
   }
   const sameThreads = threads === undefined || runtime?.threads === threads;
-  const sameVariant = want === 'auto' || runtime?.variant === want || (want === 'simd128' && runtime?.variant === 'simd128-threads');
+  const sameVariant = want === 'auto' || runtime?.variant === want;
   if (options.wasm === undefined && sameVariant && sameThreads) {
     if (runtime) return Promise.resolve();
     if (pending && threads === undefined) return pending;
@@ -203,7 +204,7 @@ async function loadThreaded(source: WasmSource | undefined, threads: number): Pr
   // The threads build imports its memory instead of exporting it; the ops read k.memory.
   const k = checkExports({ ...instance.exports, memory });
   const pool = await ThreadPool.start(module, memory, k as unknown as ThreadExports, threads);
-  return { k, variant: 'simd128-threads', arena: new Arena(k), threads, pool };
+  return { k, variant: 'simd128', arena: new Arena(k), threads, pool };
 }
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
