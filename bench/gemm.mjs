@@ -30,7 +30,7 @@ try {
 } catch {
   relaxedOk = false;
 }
-console.log(`# GEMM ${size}³ f32, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`# GEMM ${size}³ f32, one thread${threads > 1 ? ` (and the threads build on ${threads})` : ''} — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('');
 console.log('| implementation | mode | median ms [min–max] (n) | GFLOP/s (median) | GFLOP/s (best) |');
 console.log('| --- | --- | --- | --- | --- |');

@@ -200,8 +200,10 @@ fn gemm_split<I: Isa>(
 }
 
 /// Products below this many multiply-adds (m n k) stay on one thread: waking the workers and
-/// packing the shared operand once per thread costs more than it saves. Measured with
-/// `node bench/gemm.mjs --threads 2` (see bench/RESULTS.md).
+/// packing the shared operand once per block costs more than it saves. `node bench/gemm.mjs
+/// --threads 2` measured the cost of a split job at 15-30 us over the serial time (bench/RESULTS.md
+/// §6), so a split needs ~120 us of work (~3M madds at 48 GFLOP/s) to gain 1.5x on two free
+/// cores; 8M (~350 us) leaves a margin for busy machines, where splitting costs the most.
 pub const PAR_MIN_MADDS: usize = 1 << 23;
 /// Blocks per thread (see [`split`]).
 const PARTS_PER_THREAD: usize = 4;
