@@ -22,6 +22,10 @@ export default defineConfig({
         },
       },
       {
+        // Cross-origin isolation, so SharedArrayBuffer exists and init({ threads }) can be tested.
+        server: {
+          headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+        },
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],

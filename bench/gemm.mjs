@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `pnpm bench:gemm`: single-precision GEMM throughput, m = n = k = 1024 (default), of the kernels'
 // ct_gemm (NN, NT, TN; simd128 and relaxed builds) next to tfjs-backend-wasm's matMul (XNNPACK)
-// and onnxruntime-web's MatMul (MLAS), all one thread.
-// Usage: node --experimental-wasm-relaxed-simd bench/gemm.mjs [--size 1024] [--runs 9] [--peers tfjs,onnx|none]
+// and onnxruntime-web's MatMul (MLAS), all one thread. With --threads N (> 1) it adds the
+// simd128-threads build on N threads (the package's init({ threads: N })), the same instance
+// with 1 thread, and a sweep of square sizes 1 vs N threads (how PAR_MIN_MADDS in gemm.rs was
+// chosen); the peers stay single-threaded.
+// Usage: node --experimental-wasm-relaxed-simd bench/gemm.mjs [--size 1024] [--runs 9] [--peers tfjs,onnx|none] [--threads 1]
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { checkGemm, instantiateKernels, median, timeGemm } from './lib/gemm-core.mjs';
@@ -13,8 +16,10 @@ const { values: args } = benchArgs({
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '9' },
     peers: { type: 'string', default: 'tfjs,onnx' },
+    threads: { type: 'string', default: '1' },
   },
 });
+const threads = Number(args.threads);
 const size = Number(args.size);
 const runs = Number(args.runs);
 const peers = new Set(args.peers === 'none' ? [] : args.peers.split(','));
@@ -25,7 +30,7 @@ try {
 } catch {
   relaxedOk = false;
 }
-console.log(`# GEMM ${size}³ f32, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`# GEMM ${size}³ f32, one thread${threads > 1 ? ` (and the threads build on ${threads})` : ''} — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('');
 console.log('| implementation | mode | median ms [min–max] (n) | GFLOP/s (median) | GFLOP/s (best) |');
 console.log('| --- | --- | --- | --- | --- |');
@@ -37,6 +42,32 @@ for (const v of relaxedOk ? ['simd128', 'relaxed'] : ['simd128']) {
   for (const [mode, r] of Object.entries(res)) console.log(`| contrastive ${v} ct_gemm | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
 }
 if (!relaxedOk) console.log('| contrastive relaxed | — | not run: engine lacks relaxed SIMD (node: pass --experimental-wasm-relaxed-simd) | | |');
+const sweep = [];
+if (threads > 1) {
+  const pkg = await import('../packages/contrastive/dist/index.node.js');
+  const { getRuntime } = await import('../packages/contrastive/dist/runtime/init.js');
+  await pkg.init({ threads });
+  const k = getRuntime('bench').k;
+  checkGemm(k);
+  // The same instance with the pool limited to 1 thread, then N: only the split differs.
+  for (const t of [1, threads]) {
+    k.ct_set_threads(t);
+    const res = timeGemm(k, { size, runs });
+    for (const [mode, r] of Object.entries(res)) console.log(`| contrastive simd128-threads ct_gemm, ${t} thread${t > 1 ? 's' : ''} | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
+  }
+  // every size split (threshold 1 multiply-add), to see where splitting starts to pay
+  k.ct_set_threads_min_work(1);
+  for (const n of [32, 48, 64, 96, 128, 160, 192, 256, 384, 512]) {
+    const row = { n };
+    for (const t of [1, threads]) {
+      k.ct_set_threads(t);
+      row[t] = timeGemm(k, { size: n, modes: ['NN'], warmup: 20, runs: Math.max(31, Math.round(2e8 / n ** 3)) }).NN.median;
+    }
+    sweep.push(row);
+  }
+  k.ct_set_threads_min_work(0);
+  k.ct_set_threads(threads);
+}
 
 function timeIt(fn, warm, n) {
   for (let i = 0; i < warm; i++) fn();
@@ -91,6 +122,17 @@ if (peers.has('onnx')) {
   const feeds = { A: new ort.Tensor('float32', rand(size * size, 1), [size, size]), B: new ort.Tensor('float32', rand(size * size, 2), [size, size]) };
   const r = await timeAsync(async () => (await s.run(feeds)).C.data, 2, runs);
   console.log(`| onnxruntime-web ${info.version} MatMul (session.run, incl. 8 MiB in / 4 MiB out) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`);
+}
+if (sweep.length) {
+  const { parallelControl } = await import('./lib/parallel-control.mjs');
+  console.log('');
+  console.log(`Control: independent scalar work on ${threads} worker_threads runs ${(await parallelControl(threads)).toFixed(2)}× faster than on 1 right now (the most any threaded code could gain on this machine at this load).`);
+  console.log('');
+  console.log(`Every size split over the threads (ct_set_threads_min_work(1)); the default threshold is gemm.rs PAR_MIN_MADDS.`);
+  console.log('');
+  console.log(`| n = m = k (NN) | madds | 1 thread ms | ${threads} threads ms | speed-up |`);
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of sweep) console.log(`| ${r.n} | ${r.n ** 3} | ${r[1].toFixed(3)} | ${r[threads].toFixed(3)} | ${(r[1] / r[threads]).toFixed(2)}× |`);
 }
 console.log('');
 console.log(`GFLOP/s = 2·${size}³ / time. contrastive: only the ct_gemm call is timed (operands in the module's memory). tfjs: matMul + dataSync on uploaded tensors. load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

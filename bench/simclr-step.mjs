@@ -6,9 +6,11 @@
 // AdamW (lr 1e-3, weight decay 0.01, decoupled). Inputs are two fixed pseudo-random 2B×784
 // batches, alternated. Reports samples/s (B samples per step, each seen in two views) and
 // contrastive's WASM memory after step 1 vs the last step. Step 0 (warm-up) is not timed.
+// --threads takes a list (e.g. 1,2): ours runs once per count, in this process, each on a fresh
+// init({ threads }) (> 1 = the simd128-threads build); tfjs-backend-wasm always runs 1 thread.
 //
 // Usage: node --experimental-wasm-relaxed-simd bench/simclr-step.mjs [--steps 200] [--tfjs-steps 30]
-//        [--batch 256] [--impl both|ours|tfjs] [--variant auto|simd128|relaxed]
+//        [--batch 256] [--impl both|ours|tfjs] [--variant auto|simd128|relaxed] [--threads 1[,2]]
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { benchArgs } from './args.mjs';
@@ -20,8 +22,10 @@ const { values: args } = benchArgs({
     batch: { type: 'string', default: '256' },
     impl: { type: 'string', default: 'both' },
     variant: { type: 'string', default: 'auto' },
+    threads: { type: 'string', default: '1' },
   },
 });
+const threadCounts = args.threads.split(',').map(Number);
 const B = Number(args.batch);
 const TAU = 0.5;
 const LR = 1e-3;
@@ -30,9 +34,9 @@ const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => ((Math.sin(i * 
 const views = [rnd(2 * B * 784, 1), rnd(2 * B * 784, 2)];
 const results = {};
 
-async function ours(steps) {
+async function ours(steps, threads) {
   const pkg = await import('../packages/contrastive/dist/index.node.js');
-  await pkg.init({ variant: args.variant });
+  await pkg.init({ variant: threads > 1 && args.variant === 'relaxed' ? 'simd128' : args.variant, threads });
   const enc = pkg.mlp([784, 512, 256], { seed: 1, batchNorm: true });
   const head = pkg.simclrHead(256, { seed: 2 });
   const model = new pkg.Sequential(...enc.layers, new pkg.ReLU(), ...head.layers);
@@ -60,7 +64,7 @@ async function ours(steps) {
   const secs = (performance.now() - t0) / 1000;
   const info = pkg.runtimeInfo();
   return {
-    impl: `contrastive ${info.variant}`, batch: B, steps, samplesPerSec: Math.round(((steps - 1) * B) / secs), msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
+    impl: `contrastive ${info.threads > 1 ? "simd128-threads" : info.variant} (${info.threads} thread${info.threads > 1 ? "s" : ""})`, batch: B, steps, samplesPerSec: Math.round(((steps - 1) * B) / secs), msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
     medianStepMs: +median(stepTimes.slice(1)).toFixed(1), loss0: losses[0], lossLast: losses.at(-1),
     wasmMemoryAfterStep1: memAfter1, wasmMemoryAfterLastStep: info.memoryBytes,
   };
@@ -168,8 +172,18 @@ function median(xs) {
 }
 
 console.error(`# SimCLR step, batch ${B} (2×${B} rows) — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-if (args.impl !== 'tfjs') results.ours = await ours(Number(args.steps));
+if (args.impl !== 'tfjs') for (const t of threadCounts) results[`ours${t}`] = await ours(Number(args.steps), t);
 if (args.impl !== 'ours') results.tfjs = await tfjsStep(Number(args['tfjs-steps']));
 for (const r of Object.values(results)) console.log(JSON.stringify(r));
-if (results.ours && results.tfjs) console.log(`ours / tfjs samples/s: ${(results.ours.samplesPerSec / results.tfjs.samplesPerSec).toFixed(2)}×`);
+if (threadCounts.some((t) => t > 1)) {
+  const { parallelControl } = await import('./lib/parallel-control.mjs');
+  const t = Math.max(...threadCounts);
+  console.log(`control: independent scalar work on ${t} worker_threads runs ${(await parallelControl(t)).toFixed(2)}× faster than on 1 right now (the ceiling for any threaded speed-up at this load)`);
+}
+if (results.tfjs) {
+  for (const t of threadCounts) {
+    const r = results[`ours${t}`];
+    if (r) console.log(`ours (${t} thread${t > 1 ? 's' : ''}) / tfjs (1 thread) samples/s: ${(r.samplesPerSec / results.tfjs.samplesPerSec).toFixed(2)}×`);
+  }
+}
 console.error(`load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

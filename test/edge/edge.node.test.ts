@@ -43,6 +43,7 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(s, explain('workerd test', r)).toBeDefined();
     expect(s!.variant).toBe('relaxed'); // workerd has relaxed SIMD
     expect(s!.codegenRefused).toBe(true); // the hazard is real here: bytes would not compile
+    expect(s!.threadsError).toMatch(/^WASM_UNSUPPORTED: init: threads: 2 asked for, but .*workerd/);
   }, TIMEOUT);
 
   it('workerd: a failing smoke fails the run (harness self-check)', async () => {
@@ -55,7 +56,7 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(r.stdout + r.stderr).toMatch(/expected variant simd128/);
   }, TIMEOUT);
 
-  it('deno: reference smoke parity through the node entry (packaged .wasm read with node:fs)', async () => {
+  it('deno: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })', async () => {
     const args = ['run', '--no-lock', '--no-config', '--no-prompt', `--allow-read=${REPO}`, RUNNER, '--cases', casesPath, '--expect-variant', 'relaxed'];
     const r = await run(bin('deno'), args, { env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
     const s = smokeLine(r);
@@ -64,9 +65,11 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(s, explain('deno run', r)).toBeDefined();
     expect(s!.runtime).toMatch(/^deno /);
     expect(s!.variant).toBe('relaxed');
+    // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
+    expect(s!.threads).toEqual({ threads: 2, identical: true });
   }, TIMEOUT);
 
-  it('bun: reference smoke parity through the node entry (packaged .wasm read with node:fs)', async () => {
+  it('bun: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })', async () => {
     const r = await run(bin('bun'), ['--no-install', RUNNER, '--cases', casesPath, '--expect-variant', 'relaxed'], { env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
     const s = smokeLine(r);
     report('bun', r, s);
@@ -74,5 +77,7 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(s, explain('bun', r)).toBeDefined();
     expect(s!.runtime).toMatch(/^bun /);
     expect(s!.variant).toBe('relaxed');
+    // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
+    expect(s!.threads).toEqual({ threads: 2, identical: true });
   }, TIMEOUT);
 });

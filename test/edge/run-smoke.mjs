@@ -1,7 +1,10 @@
 // Runs smoke.mjs against the package's Node entry in any runtime with node:fs (Deno, Bun, Node):
 //   deno run --allow-read test/edge/run-smoke.mjs [--cases test/edge/cases.json] [--entry <file>] [--expect-variant relaxed]
 //   bun test/edge/run-smoke.mjs ...
-// Prints the variant and one `EDGE_SMOKE {...}` JSON line; exits 1 on any failure.
+// Prints the variant and one `EDGE_SMOKE {...}` JSON line; exits 1 on any failure. Then checks
+// init({ threads: 2 }) (worker_threads through the node entry): `threads` in the line is
+// { threads, identical } with identical = a Linear forward bit for bit equal to 1 thread's,
+// or { error } if threads failed.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,7 +29,8 @@ try {
   const cases = JSON.parse(readFileSync(casesPath, 'utf8'));
   const summary = await smoke(lib, cases);
   console.log(`${runtime}: ${summaryLine(summary)}`);
-  console.log(`EDGE_SMOKE ${JSON.stringify({ runtime, variant: summary.variant, version: summary.version, cases: summary.cases, checks: summary.checks, worstRatio: summary.worstRatio })}`);
+  const threads = await threadsCheck(lib);
+  console.log(`EDGE_SMOKE ${JSON.stringify({ runtime, variant: summary.variant, version: summary.version, cases: summary.cases, checks: summary.checks, worstRatio: summary.worstRatio, threads })}`);
   if (expect !== undefined && summary.variant !== expect) {
     throw new Error(`expected variant ${expect}, the package picked ${summary.variant}`);
   }
@@ -34,4 +38,26 @@ try {
 } catch (e) {
   console.error(`${runtime}: FAIL ${e && e.stack ? e.stack : e}`);
   process.exit(1);
+}
+
+async function threadsCheck(lib) {
+  // 256 x 512 x 512: big enough to be split over the threads
+  const forward = () => {
+    const lin = new lib.Linear(512, 512, { seed: 1 });
+    const x = Float32Array.from({ length: 256 * 512 }, (_, i) => Math.sin(i * 0.1));
+    const y = new Uint32Array(lin.forward({ data: x, rows: 256, cols: 512 }).data.slice().buffer);
+    lin.free();
+    return y;
+  };
+  try {
+    await lib.init({ threads: 1, variant: 'simd128' });
+    const one = forward();
+    await lib.init({ threads: 2 });
+    const two = forward();
+    const info = lib.runtimeInfo();
+    await lib.init({ threads: 1 });
+    return { threads: info.threads, identical: one.every((v, i) => v === two[i]) };
+  } catch (e) {
+    return { error: String(e && e.message ? e.message : e) };
+  }
 }

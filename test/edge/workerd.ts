@@ -75,8 +75,11 @@ export default {
     try { new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); } catch { codegenRefused = true; }
     const s = await smoke(lib, cases);
     console.log("workerd: " + summaryLine(s));
+    // no workers here: init({ threads }) must say so, not hang or half-work
+    let threadsError = null;
+    try { await lib.init({ threads: 2 }); } catch (e) { threadsError = String(e.code) + ": " + e.message; }
     console.log("EDGE_SMOKE " + JSON.stringify({ runtime: "workerd", variant: s.variant, version: s.version,
-      cases: s.cases, checks: s.checks, worstRatio: s.worstRatio, codegenRefused }));
+      cases: s.cases, checks: s.checks, worstRatio: s.worstRatio, codegenRefused, threadsError }));
     if (env.EXPECT_VARIANT && s.variant !== env.EXPECT_VARIANT) {
       throw new Error("expected variant " + env.EXPECT_VARIANT + ", the package picked " + s.variant);
     }

@@ -7,7 +7,7 @@
 //! the 4x8 micro-kernel keeps its 4 x 2 vector accumulators in registers for a whole slice.
 
 use crate::simd::Isa;
-use crate::{try_vec, try_vec_dirty, Oom, Scratch};
+use crate::{par, try_vec, try_vec_dirty, Oom, Scratch};
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
@@ -84,7 +84,8 @@ impl PackedB {
 }
 
 /// C += A · B[:, col0..col0 + n] for a prepacked B; the loop nest of [`gemm`] minus the B
-/// packing. `col0` must be a multiple of [`NR`] (panels start there).
+/// packing. `col0` must be a multiple of [`NR`] (panels start there). Split over the thread
+/// pool like [`gemm`].
 #[allow(clippy::too_many_arguments)]
 pub fn gemm_packed<I: Isa>(
     m: usize,
@@ -96,7 +97,7 @@ pub fn gemm_packed<I: Isa>(
     ldc: usize,
     packs: &mut Packs,
 ) {
-    gemm_packed_impl::<I>(m, a, b, col0, n, c, ldc, packs, false);
+    gemm_packed_split::<I>(split(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, false)
 }
 
 /// C = A · B[:, col0..col0 + n], overwriting C (no prior zeroing or loads of it needed).
@@ -115,12 +116,40 @@ pub fn gemm_packed_into<I: Isa>(
         for i in 0..m {
             c[i * ldc..i * ldc + n].fill(0.0);
         }
+        return;
     }
-    gemm_packed_impl::<I>(m, a, b, col0, n, c, ldc, packs, true);
+    gemm_packed_split::<I>(split(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, true)
+}
+
+/// `set`: C = A·B instead of C += A·B.
+#[allow(clippy::too_many_arguments)]
+fn gemm_packed_split<I: Isa>(
+    s: Option<(bool, usize)>,
+    m: usize,
+    a: Strided,
+    b: &PackedB,
+    col0: usize,
+    n: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+    set: bool,
+) {
+    if m == 0 || n == 0 || b.k == 0 {
+        return;
+    }
+    assert!(col0 % NR == 0 && col0 + n <= b.n && c.len() >= (m - 1) * ldc + n);
+    match s {
+        None => gemm_packed_serial::<I>(m, a, b, col0, n, c, ldc, packs, set),
+        Some(s) => run_split(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+            let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+            gemm_packed_serial::<I>(mi, a, b, col0 + j0, nj, c, ldc, packs, set)
+        }),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn gemm_packed_impl<I: Isa>(
+fn gemm_packed_serial<I: Isa>(
     m: usize,
     a: Strided,
     b: &PackedB,
@@ -226,7 +255,162 @@ pub fn gemm_packed_rows<I: Isa>(
 }
 
 /// C += A · B with A m x k, B k x n. `c` holds at least (m - 1) * ldc + n values.
+///
+/// In the threads build a big enough product is cut into row or column blocks (see [`split`]),
+/// one per thread, each run through the same loop nest; every element of C still gets the same
+/// operations in the same order, so the result is bit-identical for any thread count.
+#[allow(clippy::too_many_arguments)]
 pub fn gemm<I: Isa>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Strided,
+    b: Strided,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    gemm_split::<I>(split(m, n, k, par::threads()), m, n, k, a, b, c, ldc, packs)
+}
+
+/// [`gemm`] cut as `s` says (tests force cuts the threshold would not make).
+#[allow(clippy::too_many_arguments)]
+fn gemm_split<I: Isa>(
+    s: Option<(bool, usize)>,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Strided,
+    b: Strided,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    assert!(c.len() >= (m - 1) * ldc + n);
+    match s {
+        None => gemm_serial::<I>(m, n, k, a, b, c, ldc, packs),
+        Some(s) => run_split(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+            let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+            let b = Strided { data: &b.data[j0 * b.cs..], ..b };
+            gemm_serial::<I>(mi, nj, k, a, b, c, ldc, packs)
+        }),
+    }
+}
+
+/// Products below this many multiply-adds (m n k) stay on one thread: waking the workers and
+/// packing the shared operand once per block costs more than it saves. `node bench/gemm.mjs
+/// --threads 2` measured the cost of a split job at 15-30 us over the serial time (bench/RESULTS.md
+/// §6), so a split needs ~120 us of work (~3M madds at 48 GFLOP/s) to gain 1.5x on two free
+/// cores; 8M (~350 us) leaves a margin for busy machines, where splitting costs the most.
+pub const PAR_MIN_MADDS: usize = 1 << 23;
+/// Blocks per thread (see [`split`]).
+const PARTS_PER_THREAD: usize = 4;
+/// The most blocks a product is cut into.
+const MAX_PARTS: usize = 32;
+/// The thinnest block, in MR rows or NR columns.
+const MIN_BLOCK_UNITS: usize = 4;
+
+/// How a product is cut for `threads` threads: `(by_rows, step)` = blocks of `step` rows (a
+/// multiple of MR) or columns (a multiple of NR), so that the blocks consist of exactly the
+/// micro-tiles of the unsplit product, and every tile sees the same k slices. Rows when
+/// m >= n: each block re-packs the other operand, and the longer side makes that cheapest.
+/// About [`PARTS_PER_THREAD`] blocks per thread, so a thread that starts late (a busy machine)
+/// leaves its blocks to the others instead of holding everyone up. None: one block.
+pub fn split(m: usize, n: usize, k: usize, threads: usize) -> Option<(bool, usize)> {
+    if threads <= 1 || m.saturating_mul(n).saturating_mul(k) < par::min_work().unwrap_or(PAR_MIN_MADDS) {
+        return None;
+    }
+    split_for(m, n, threads)
+}
+
+fn split_for(m: usize, n: usize, threads: usize) -> Option<(bool, usize)> {
+    let (by_rows, len, unit) = if m >= n { (true, m, MR) } else { (false, n, NR) };
+    // blocks of at least MIN_BLOCK_UNITS panels keep the re-packing small; at most MAX_PARTS
+    let parts = (threads * PARTS_PER_THREAD).min(MAX_PARTS);
+    let step = len.div_ceil(parts).div_ceil(unit).max(MIN_BLOCK_UNITS) * unit;
+    if step >= len {
+        None
+    } else {
+        Some((by_rows, step))
+    }
+}
+
+/// A pointer that parts on other threads may use: each writes only its own block of C.
+struct SharedMut<T>(*mut T);
+// SAFETY: the blocks of C handed to the parts are disjoint sets of elements.
+unsafe impl<T> Sync for SharedMut<T> {}
+unsafe impl<T> Send for SharedMut<T> {}
+
+impl<T> SharedMut<T> {
+    // a method, so closures capture the whole wrapper (edition 2021 would capture the bare field)
+    fn get(&self) -> *mut T {
+        self.0
+    }
+}
+
+std::thread_local! {
+    /// Packing buffers of a worker thread, kept between products (the caller uses its own).
+    static WORKER_PACKS: core::cell::RefCell<Option<Packs>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Block signature: (first row, rows, first column, columns, C at (first row, first column)).
+type Block<'a> = dyn Fn(usize, usize, usize, usize, &mut [f32], &mut Packs) + Sync + 'a;
+
+/// Runs `block` on each block of `(by_rows, step)` through the thread pool. A part whose
+/// thread cannot get packing buffers is left to the caller afterwards, so out of memory on a
+/// worker costs time, not correctness.
+fn run_split(s: (bool, usize), m: usize, n: usize, c: &mut [f32], ldc: usize, packs: &mut Packs, block: &Block) {
+    let (by_rows, step) = s;
+    let parts = if by_rows { m.div_ceil(step) } else { n.div_ceil(step) };
+    let cp = SharedMut(c.as_mut_ptr());
+    let clen = c.len();
+    let caller_packs = SharedMut(packs as *mut Packs);
+    // bit p: part p found no packing buffers on its worker
+    assert!(parts <= 64);
+    let failed = core::sync::atomic::AtomicU64::new(0);
+    let part = |p: usize, packs: &mut Packs| {
+        let (i0, mi, j0, nj) = if by_rows {
+            (p * step, step.min(m - p * step), 0, n)
+        } else {
+            (0, m, p * step, step.min(n - p * step))
+        };
+        let off = i0 * ldc + j0;
+        // SAFETY: inside c. Column blocks' slices overlap as address ranges but each block
+        // reads and writes only its own columns, so no element is shared between threads.
+        let cb = unsafe { core::slice::from_raw_parts_mut(cp.get().add(off), clen - off) };
+        block(i0, mi, j0, nj, cb, packs);
+    };
+    par::for_each(parts, &|p, thread| {
+        if thread == 0 {
+            // SAFETY: thread 0 is the calling thread, which owns `packs`.
+            part(p, unsafe { &mut *caller_packs.get() });
+            return;
+        }
+        WORKER_PACKS.with(|w| {
+            let mut w = w.borrow_mut();
+            if w.is_none() {
+                *w = Packs::new().ok();
+            }
+            match w.as_mut() {
+                Some(packs) => part(p, packs),
+                None => {
+                    failed.fetch_or(1 << p, core::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        });
+    });
+    let failed = failed.into_inner();
+    for p in 0..parts {
+        if failed & (1 << p) != 0 {
+            part(p, packs);
+        }
+    }
+}
+
+fn gemm_serial<I: Isa>(
     m: usize,
     n: usize,
     k: usize,
@@ -553,6 +737,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn thread_blocks_give_bit_identical_products() {
+        // Any cut into row blocks (multiples of MR) or column blocks (multiples of NR) must give
+        // C bit for bit equal to the unsplit product: the threads build relies on it.
+        for &(m, n, k) in &[(5usize, 9usize, 3usize), (67, 513, 129), (MC * 2 + 3, 40, KC + 5), (9, NC + 9, KC * 2 + 1)] {
+            let mut rng = Rng((m * 7 + n * 13 + k) as u64);
+            let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+            let ldc = n + 1;
+            let init: Vec<f32> = (0..m * ldc).map(|_| rng.normal()).collect();
+            for (ta, tb) in [(false, false), (false, true), (true, false)] {
+                let av = if ta { Strided::transposed(&a, m) } else { Strided::rows(&a, k) };
+                let bv = if tb { Strided::transposed(&b, k) } else { Strided::rows(&b, n) };
+                let mut packs = Packs::new().unwrap();
+                let mut c1 = init.clone();
+                gemm_split::<Scalar4>(None, m, n, k, av, bv, &mut c1, ldc, &mut packs);
+                let pb = PackedB::new(bv, k, n).unwrap();
+                for t in 2..=5 {
+                    for s in [split_for(m, n, t), Some((true, MR * 4)), Some((false, NR * 4))] {
+                        let mut c2 = init.clone();
+                        gemm_split::<Scalar4>(s, m, n, k, av, bv, &mut c2, ldc, &mut packs);
+                        assert_eq!(bits(&c1), bits(&c2), "gemm m{m} n{n} k{k} ta{ta} tb{tb} split {s:?}");
+                        let mut c3 = init.clone();
+                        gemm_packed_split::<Scalar4>(s, m, av, &pb, 0, n, &mut c3, ldc, &mut packs, false);
+                        assert_eq!(bits(&c1), bits(&c3), "packed m{m} n{n} k{k} ta{ta} tb{tb} split {s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn split_cuts_on_tile_boundaries_and_only_big_products() {
+        assert_eq!(split(512, 512, 784, 1), None);
+        assert_eq!(split(8, 8, 8, 2), None, "tiny products stay serial");
+        assert_eq!(split(128, 128, 128, 2), None, "below PAR_MIN_MADDS");
+        assert_eq!(split(512, 256, 784, 2), Some((true, 64)));
+        assert_eq!(split(16, 4096, 144, 2), Some((false, 512)));
+        assert_eq!(split(130, 30, 1 << 13, 2), Some((true, 20)), "row blocks are whole MR panels");
+        assert_eq!(split(3, 1000, 1 << 13, 2), Some((false, 128)), "column blocks are whole NR panels");
+        assert_eq!(split(66, 30, 1 << 13, 2), Some((true, 16)), "no block thinner than 4 panels");
+        assert_eq!(split(4096, 4096, 4096, 16), Some((true, 128)), "at most 32 blocks");
+        assert_eq!(split_for(16, 3, 2), None, "4 MR panels are not cut");
     }
 
     #[test]

@@ -4,12 +4,17 @@
 //! from TypeScript through the C ABI in [`abi`]; natively, `cargo test` runs every kernel
 //! against scalar and float64 oracles.
 
+// memory.atomic.wait32 / notify: unstable intrinsics, only in the threads build, which is
+// compiled with -Zbuild-std (RUSTC_BOOTSTRAP=1) anyway.
+#![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
+
 pub mod abi;
 pub mod augment;
 pub mod gemm;
 pub mod loss;
 pub mod nn;
 pub mod optim;
+pub mod par;
 pub mod simd;
 
 /// Memory could not be reserved for scratch space.

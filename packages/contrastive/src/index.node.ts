@@ -2,14 +2,34 @@
 // Static `new URL` literals (not a template) so server bundlers that follow them can see the files;
 // bundlers that do not should keep this package external, or pass init({ wasm }).
 import { setDefaultLoader } from './runtime/init.js';
+import { setWorkerFactory } from './runtime/threads.js';
 
-setDefaultLoader(async (variant) => {
+setDefaultLoader(async (build) => {
   const { readFile } = await import('node:fs/promises');
   return readFile(
-    variant === 'relaxed'
+    build === 'relaxed'
       ? new URL('../wasm/contrastive-relaxed.wasm', import.meta.url)
-      : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
+      : build === 'simd128-threads'
+        ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
+        : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
   );
+});
+
+// init({ threads }): worker_threads from inline source, so no extra file has to be found.
+setWorkerFactory(async (body) => {
+  const { Worker } = await import('node:worker_threads');
+  const prelude = "const { parentPort } = require('node:worker_threads');\n"
+    + 'const ctPost = (m) => parentPort.postMessage(m);\n'
+    + "const ctOnMessage = (cb) => parentPort.once('message', cb);\n";
+  const w = new Worker(prelude + body, { eval: true });
+  return {
+    postMessage: (m) => w.postMessage(m),
+    onMessage: (l) => void w.on('message', l),
+    onError: (l) => void w.on('error', l),
+    // once parked in atomic.wait, idle workers must not keep the process alive
+    unref: () => void w.unref(),
+    terminate: () => void w.terminate(),
+  };
 });
 
 export * from './index.js';

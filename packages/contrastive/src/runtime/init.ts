@@ -2,9 +2,15 @@ import { ContrastiveError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ABI_VERSION, ISA_NAMES, missingExports, type KernelExports } from './abi.js';
 import { Arena } from './memory.js';
+import {
+  isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason, type ThreadExports,
+} from './threads.js';
 
-/** The two builds of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
+/** The two instruction sets of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
 export type Variant = 'simd128' | 'relaxed';
+
+/** The packaged modules: one per variant, and SIMD128 with threads (shared memory + workers) for `init({ threads })`. */
+export type Build = Variant | 'simd128-threads';
 
 /** Anything a compiled or compilable module can come from. */
 export type WasmSource = WebAssembly.Module | BufferSource | URL | Response | PromiseLike<Response>;
@@ -15,24 +21,46 @@ export interface InitOptions {
    * (required on workerd, which refuses to compile bytes at run time), bytes, a URL or a Response.
    */
   wasm?: WasmSource;
-  /** `'auto'` (default) picks `'relaxed'` when `WebAssembly.validate` accepts relaxed SIMD. */
+  /**
+   * `'auto'` (default) picks `'relaxed'` when `WebAssembly.validate` accepts relaxed SIMD.
+   * With `threads` > 1 the build is SIMD128 with threads (there is no relaxed threads build),
+   * so only `'auto'` and `'simd128'` are accepted then.
+   */
   variant?: 'auto' | Variant;
+  /**
+   * Threads the matrix products run on (1 to 16): 1 (default) is the single-threaded build;
+   * n > 1 loads the threads build (`contrastive-simd128-threads.wasm`) on a shared memory and starts n - 1 workers
+   * (worker_threads in Node, Deno and Bun; Web Workers in browsers). `'auto'` =
+   * min(hardwareConcurrency, 4). Results are bit-identical for any thread count.
+   *
+   * Needs `SharedArrayBuffer`: always there in Node, but a browser page must be cross-origin
+   * isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
+   * `Cross-Origin-Embedder-Policy: require-corp`); otherwise, and on workerd, init rejects with
+   * `WASM_UNSUPPORTED` saying why (no silent fallback: ask for 1 thread to run anyway).
+   * Omitted on a later call: keep the running thread count.
+   */
+  threads?: number | 'auto';
 }
 
 export interface RuntimeInfo {
+  /** The instruction set; with `threads` > 1 it is `'simd128'` (the threads build). */
   variant: Variant;
+  /** Threads the kernels run on: 1, or n > 1 for the threads build with n - 1 workers. */
+  threads: number;
   /** Current size of the module's linear memory. */
   memoryBytes: number;
   version: string;
 }
 
-/** How an entry point (node, browser, workerd) finds the packaged module of a variant. */
-export type DefaultLoader = (variant: Variant) => WasmSource | Promise<WasmSource>;
+/** How an entry point (node, browser, workerd) finds the packaged module of a build. */
+export type DefaultLoader = (build: Build) => WasmSource | Promise<WasmSource>;
 
 interface Runtime {
   k: KernelExports;
   variant: Variant;
   arena: Arena;
+  threads: number;
+  pool?: ThreadPool;
 }
 
 let defaultLoader: DefaultLoader | undefined;
@@ -71,12 +99,25 @@ export function init(options: InitOptions = {}): Promise<void> {
       new ContrastiveError('INVALID_ARGUMENT', `init: variant must be 'auto', 'simd128' or 'relaxed', got ${String(want)}`),
     );
   }
-  if (options.wasm === undefined && (want === 'auto' || runtime?.variant === want)) {
-    if (runtime) return Promise.resolve();
-    if (pending) return pending;
+  let threads: number | undefined;
+  try {
+    threads = options.threads === undefined ? undefined : resolveThreads(options.threads);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  const p = load(options.wasm, want).then((rt) => {
-    runtime?.arena.release();
+  if (threads !== undefined && threads > 1 && want === 'relaxed') {
+    return Promise.reject(new ContrastiveError(
+      'INVALID_ARGUMENT', `init: variant 'relaxed' has no threads build; use variant 'auto' or 'simd128' with threads ${threads}`,
+    ));
+  }
+  const sameThreads = threads === undefined || runtime?.threads === threads;
+  const sameVariant = want === 'auto' || runtime?.variant === want;
+  if (options.wasm === undefined && sameVariant && sameThreads) {
+    if (runtime) return Promise.resolve();
+    if (pending && threads === undefined) return pending;
+  }
+  const p = load(options.wasm, want, threads ?? 1).then((rt) => {
+    dispose(runtime);
     runtime = rt;
   });
   pending = p;
@@ -87,10 +128,29 @@ export function init(options: InitOptions = {}): Promise<void> {
   return p;
 }
 
-async function load(source: WasmSource | undefined, want: 'auto' | Variant): Promise<Runtime> {
+function resolveThreads(t: number | 'auto'): number {
+  if (t === 'auto') {
+    const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    return Math.max(1, Math.min(typeof hc === 'number' && hc > 0 ? hc : 1, 4));
+  }
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${String(t)}`);
+  }
+  return t;
+}
+
+/** Stops a replaced runtime's workers and returns its arena. */
+function dispose(rt: Runtime | undefined): void {
+  if (!rt) return;
+  rt.pool?.terminate();
+  rt.arena.release();
+}
+
+async function load(source: WasmSource | undefined, want: 'auto' | 'simd128' | 'relaxed', threads: number): Promise<Runtime> {
   if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_PROBE)) {
     throw new ContrastiveError('WASM_UNSUPPORTED', 'init: this JavaScript engine lacks WebAssembly SIMD128');
   }
+  if (threads > 1) return loadThreaded(source, threads);
   const relaxed = relaxedSimdSupported();
   if (want === 'relaxed' && !relaxed) {
     throw new ContrastiveError('WASM_UNSUPPORTED', "init: variant 'relaxed' asked for, but this engine lacks relaxed SIMD");
@@ -116,7 +176,49 @@ async function load(source: WasmSource | undefined, want: 'auto' | Variant): Pro
   if (isa !== 'simd128' && isa !== 'relaxed') {
     throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is a ${String(isa)} build; simd128 or relaxed expected`);
   }
-  return { k, variant: isa, arena: new Arena(k) };
+  return { k, variant: isa, arena: new Arena(k), threads: 1 };
+}
+
+/** The threads build: one shared memory, this thread's instance, and `threads - 1` workers. */
+async function loadThreaded(source: WasmSource | undefined, threads: number): Promise<Runtime> {
+  const why = threadsUnsupportedReason();
+  if (why !== undefined) throw new ContrastiveError('WASM_UNSUPPORTED', `init: threads: ${threads} asked for, but ${why}`);
+  let module: WebAssembly.Module;
+  if (source !== undefined) module = await compile(source);
+  else {
+    if (!defaultLoader) {
+      throw new ContrastiveError('INVALID_ARGUMENT', 'init: no packaged module for this runtime; pass init({ wasm })');
+    }
+    module = await compile(await defaultLoader('simd128-threads'));
+  }
+  const memory = sharedMemory();
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (e) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: with threads, wasm must be the simd128-threads build (${String(e)})`);
+  }
+  if (!isThreadsBuild(instance.exports)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', 'init: with threads, wasm must be the simd128-threads build');
+  }
+  // The threads build imports its memory instead of exporting it; the ops read k.memory.
+  const k = checkExports({ ...instance.exports, memory });
+  const pool = await ThreadPool.start(module, memory, k as unknown as ThreadExports, threads);
+  return { k, variant: 'simd128', arena: new Arena(k), threads, pool };
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof URL) return compile(fetch(source));
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  const response = await source;
+  if (typeof Response !== 'undefined' && response instanceof Response) {
+    if (!response.ok) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `init: fetching the module failed with HTTP ${response.status} (${response.url})`);
+    }
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+  throw new ContrastiveError('INVALID_ARGUMENT', 'init: wasm must be a WebAssembly.Module, bytes, a URL or a Response');
 }
 
 async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
@@ -158,5 +260,5 @@ export function getRuntime(op: string): Runtime {
 
 export function runtimeInfo(): RuntimeInfo {
   const rt = getRuntime('runtimeInfo');
-  return { variant: rt.variant, memoryBytes: rt.k.memory.buffer.byteLength, version: VERSION };
+  return { variant: rt.variant, threads: rt.threads, memoryBytes: rt.k.memory.buffer.byteLength, version: VERSION };
 }

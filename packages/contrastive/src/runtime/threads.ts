@@ -1,0 +1,162 @@
+// The host side of the threads build (contrastive-simd128-threads.wasm, crates/contrastive-kernels/src/par.rs):
+// a shared memory, n - 1 workers each running its own instance of the same compiled module on
+// that memory, parked in ct_thread_run until the calling thread hands out a job.
+import { ContrastiveError } from '../errors.js';
+
+/** Initial size of the shared memory; must match THREADS_INITIAL_MEMORY in scripts/build-wasm.sh. */
+export const THREADS_INITIAL_PAGES = 64;
+/** 4 GiB, the wasm32 limit and the unshared builds' maximum. A shared memory cannot grow past its maximum. */
+export const THREADS_MAXIMUM_PAGES = 65536;
+/** Stack of each worker (the main thread's is the linker's 1 MiB default too). */
+const WORKER_STACK_BYTES = 1 << 20;
+/** Most threads a pool may have (par.rs MAX_THREADS). */
+export const MAX_THREADS = 16;
+
+/** What each entry point provides to start a worker from source code (none on workerd). */
+export interface WorkerHandle {
+  postMessage(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onError(listener: (error: unknown) => void): void;
+  terminate(): void;
+  /** Lets the process exit while the worker idles (Node); called once it is parked. */
+  unref(): void;
+}
+/** Starts a worker running `code`, after a prelude defining `ctPost(m)` (send to the parent) and `ctOnMessage(cb)` (receive). */
+export type WorkerFactory = (code: string) => WorkerHandle | Promise<WorkerHandle>;
+
+let workerFactory: WorkerFactory | undefined;
+
+/** @internal Set by index.node.ts (worker_threads) and index.browser.ts (Web Workers). */
+export function setWorkerFactory(factory: WorkerFactory): void {
+  workerFactory = factory;
+}
+
+/**
+ * The worker's whole program, environment-neutral: the entry's factory defines `ctPost` and
+ * `ctOnMessage` before it. The instance's own globals (stack pointer, TLS base) are set before
+ * any exported function runs: every instance starts with the main thread's values.
+ */
+export const WORKER_BODY = `
+ctOnMessage(function (m) {
+  var x;
+  try {
+    x = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+    x.__stack_pointer.value = m.stackTop;
+    x.__wasm_init_tls(m.tls);
+    ctPost({ type: 'ready', id: m.id });
+    x.ct_thread_run(m.id);
+    throw new Error('ct_thread_run returned');
+  } catch (e) {
+    // A job this worker was part of can never finish: make the caller's wait trap instead of spin forever.
+    try { if (x) x.ct_thread_poison(); } catch (_) {}
+    ctPost({ type: 'error', id: m.id, message: String((e && e.stack) || e) });
+  }
+});
+`;
+
+/** The exports the threads build adds to the kernels'. */
+export interface ThreadExports {
+  ct_set_threads(n: number): number;
+  ct_threads_ready(): number;
+  ct_thread_alloc(stackBytes: number, tlsSize: number, tlsAlign: number): number;
+  ct_thread_poison(): void;
+  __tls_size: WebAssembly.Global;
+  __tls_align: WebAssembly.Global;
+}
+
+export function isThreadsBuild(exports: WebAssembly.Exports): boolean {
+  return 'ct_thread_run' in exports;
+}
+
+/**
+ * Why this engine cannot run the threads build, or undefined if it can. Browsers expose
+ * SharedArrayBuffer only to cross-origin isolated pages.
+ */
+export function threadsUnsupportedReason(): string | undefined {
+  if (!workerFactory) {
+    return 'this runtime has no workers the package can start (workerd and other edge runtimes run one thread)';
+  }
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (typeof SharedArrayBuffer === 'undefined' || g.crossOriginIsolated === false) {
+    return 'SharedArrayBuffer is unavailable: in a browser the page must be cross-origin isolated, i.e. served with the headers '
+      + '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (or credentialless)';
+  }
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+  } catch {
+    return 'this engine cannot create a shared WebAssembly.Memory';
+  }
+  return undefined;
+}
+
+export function sharedMemory(): WebAssembly.Memory {
+  try {
+    return new WebAssembly.Memory({ initial: THREADS_INITIAL_PAGES, maximum: THREADS_MAXIMUM_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
+  } catch (e) {
+    throw new ContrastiveError('OUT_OF_MEMORY', `init: could not reserve a shared WebAssembly.Memory of up to 4 GiB (${String(e)})`);
+  }
+}
+
+/** The running workers of a threads-build instance. */
+export class ThreadPool {
+  private constructor(private readonly workers: WorkerHandle[]) {}
+
+  /**
+   * Starts `threads - 1` workers on `module` and `memory`, waits until all are parked in
+   * ct_thread_run, then tells the kernels to use `threads` threads.
+   */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, k: ThreadExports, threads: number): Promise<ThreadPool> {
+    if (!workerFactory) throw new ContrastiveError('WASM_UNSUPPORTED', `init: threads unavailable: ${threadsUnsupportedReason()}`);
+    const tlsSize = Number(k.__tls_size.value);
+    const tlsAlign = Number(k.__tls_align.value);
+    const workers: WorkerHandle[] = [];
+    const pool = new ThreadPool(workers);
+    try {
+      const started: Promise<void>[] = [];
+      for (let id = 1; id < threads; id++) {
+        const base = k.ct_thread_alloc(WORKER_STACK_BYTES, tlsSize, tlsAlign);
+        if (base === 0) throw new ContrastiveError('OUT_OF_MEMORY', 'init: could not allocate a worker stack');
+        const w = await workerFactory(WORKER_BODY);
+        workers.push(w);
+        started.push(new Promise<void>((resolve, reject) => {
+          w.onMessage((msg) => {
+            const m = msg as { type: string; message?: string };
+            if (m.type === 'ready') resolve();
+            else {
+              k.ct_thread_poison();
+              reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${m.message ?? ''}`));
+            }
+          });
+          w.onError((e) => {
+            k.ct_thread_poison();
+            reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${String(e)}`));
+          });
+        }));
+        const stackTop = base + WORKER_STACK_BYTES;
+        w.postMessage({ module, memory, id, stackTop, tls: stackTop });
+      }
+      await Promise.all(started);
+      // 'ready' is posted just before ct_thread_run; jobs go parallel once every worker is inside.
+      const all = threads >= 2 ? ((2 ** threads) - 2) : 0;
+      const t0 = Date.now();
+      while ((k.ct_threads_ready() & all) !== all) {
+        if (Date.now() - t0 > 10_000) throw new ContrastiveError('WASM_UNSUPPORTED', 'init: workers did not start within 10 s');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      k.ct_set_threads(threads);
+      for (const w of workers) w.unref();
+      return pool;
+    } catch (e) {
+      pool.terminate();
+      throw e;
+    }
+  }
+
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  terminate(): void {
+    for (const w of this.workers.splice(0)) w.terminate();
+  }
+}

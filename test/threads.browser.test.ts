@@ -1,0 +1,40 @@
+// init({ threads }) in Chromium: Web Workers from a Blob URL, a shared memory, and the page
+// cross-origin isolated by the COOP/COEP headers the Vitest browser server sends (vitest.config.ts).
+import { describe, expect, it } from 'vitest';
+import * as lib from '../packages/contrastive/src/index.browser.js';
+
+const rand = (len: number, seed: number) => {
+  let x = seed >>> 0;
+  return Float32Array.from({ length: len }, () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x / 4294967296 - 0.5));
+};
+const bits = (arrays: Float32Array[]) => arrays.map((a) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength))));
+
+function linearRun(): Float32Array[] {
+  const lin = new lib.Linear(784, 512, { seed: 11 });
+  const y = lin.forward({ data: rand(256 * 784, 1), rows: 256, cols: 784 }, { training: true });
+  const dx = lin.backward({ data: rand(256 * 512, 2), rows: 256, cols: 512 });
+  const out = [y.data.slice(), dx.data.slice(), lin.weight.grad(), lin.bias!.grad()];
+  lin.free();
+  return out;
+}
+
+describe('init({ threads }) in Chromium', () => {
+  it('the test page is cross-origin isolated (else SharedArrayBuffer is hidden)', () => {
+    expect(globalThis.crossOriginIsolated).toBe(true);
+    expect(typeof SharedArrayBuffer).toBe('function');
+  });
+
+  it('2 Web Workers: Linear forward/backward bit-identical to the single-threaded simd128 build', async () => {
+    await lib.init({ threads: 1, variant: 'simd128' });
+    const one = bits(linearRun());
+    await lib.init({ threads: 2 });
+    expect(lib.runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
+    const two = bits(linearRun());
+    expect(two).toEqual(one);
+    // many calls on the main thread, which may not block: the caller spins, never waits
+    for (let i = 0; i < 50; i++) linearRun();
+    expect(bits(linearRun())).toEqual(one);
+    await lib.init({ threads: 1, variant: 'simd128' });
+    expect(lib.runtimeInfo().threads).toBe(1);
+  });
+});

@@ -1,0 +1,183 @@
+// init({ threads }): the simd128-threads build with worker_threads. The promise made to users is
+// that threads change speed only: every result must be bit-identical to the single-threaded
+// simd128 build, whatever the thread count.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as lib from '../packages/contrastive/src/index.node.js';
+import { getRuntime } from '../packages/contrastive/src/runtime/init.js';
+
+const { init, runtimeInfo } = lib;
+
+const rand = (len: number, seed: number) => {
+  let x = seed >>> 0;
+  return Float32Array.from({ length: len }, () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x / 4294967296 - 0.5));
+};
+
+/** Bits of every value, so -0 vs 0 and NaN payloads count as differences too. */
+const bits = (arrays: Float32Array[]) => arrays.map((a) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength))));
+
+/** Linear 784 -> 512 on 256 rows: forward, backward (dx, dW, db); every GEMM above the split threshold. */
+function linearRun(): Float32Array[] {
+  const lin = new lib.Linear(784, 512, { seed: 11 });
+  const y = lin.forward({ data: rand(256 * 784, 1), rows: 256, cols: 784 }, { training: true });
+  const dx = lin.backward({ data: rand(256 * 512, 2), rows: 256, cols: 512 });
+  const out = [y.data.slice(), dx.data.slice(), lin.weight.grad(), lin.bias!.grad()];
+  lin.free();
+  return out;
+}
+
+/** Conv2d 32 -> 32, 3x3, padding 1 on 4 x 32 x 24 x 24: the im2col GEMMs are wide (columns split). */
+function convRun(): Float32Array[] {
+  const conv = new lib.Conv2d(32, 32, 3, { padding: 1, seed: 5 });
+  const y = conv.forwardTensor({ data: rand(4 * 32 * 24 * 24, 3), shape: [4, 32, 24, 24] });
+  const dx = conv.backwardTensor({ data: rand(y.data.length, 4), shape: y.shape });
+  const out = [y.data.slice(), dx.data.slice(), conv.weight.value(), conv.weight.grad(), conv.bias!.grad()];
+  conv.free();
+  return out;
+}
+
+/** Three SimCLR steps (MLP 784-256-64 with BN, NT-Xent, AdamW) on 2 x 128 rows: the parameters after. */
+function simclrRun(): Float32Array[] {
+  const model = lib.mlp([784, 256, 64], { seed: 1, batchNorm: true });
+  const opt = new lib.AdamW(model.namedParameters(), { lr: 1e-3, weightDecay: 0.01 });
+  const B = 128;
+  const losses: number[] = [];
+  for (let s = 0; s < 3; s++) {
+    model.zeroGrad();
+    const z = model.forward({ data: rand(2 * B * 784, 10 + s), rows: 2 * B, cols: 784 }, { training: true });
+    const r = lib.ntXent({ data: z.data.subarray(0, B * 64), rows: B, cols: 64 }, { data: z.data.subarray(B * 64), rows: B, cols: 64 }, { temperature: 0.5 });
+    const g = new Float32Array(2 * B * 64);
+    g.set(r.grads!.a.data);
+    g.set(r.grads!.b.data, B * 64);
+    model.backward({ data: g, rows: 2 * B, cols: 64 });
+    opt.step();
+    losses.push(r.loss);
+  }
+  const out = [...model.parameters().map((p) => p.value()), Float32Array.from(losses)];
+  model.free();
+  return out;
+}
+
+afterAll(() => init({ threads: 1, variant: 'simd128' }));
+
+describe('init({ threads })', () => {
+  it('loads the simd128-threads build with the asked-for thread count', async () => {
+    await init({ threads: 2 });
+    expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
+    // later calls without `threads` keep the pool (idempotent)
+    await init();
+    expect(runtimeInfo().threads).toBe(2);
+  });
+
+  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['three SimCLR + AdamW steps', simclrRun]] as const) {
+    it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded simd128 build`, async () => {
+      await init({ threads: 1, variant: 'simd128' });
+      const one = bits(run());
+      await init({ threads: 2 });
+      const two = bits(run());
+      await init({ threads: 3 });
+      const three = bits(run());
+      expect(two).toEqual(one);
+      expect(three).toEqual(one);
+    });
+  }
+
+  it('the pool survives 1,000 small and large products in turn without deadlock or drift', async () => {
+    await init({ threads: 2 });
+    const small = new lib.Linear(16, 8, { seed: 2 });
+    const large = new lib.Linear(256, 256, { seed: 3 }); // 256 x 256 x 256: split over the threads
+    const xs = { data: rand(4 * 16, 5), rows: 4, cols: 16 };
+    const xl = { data: rand(256 * 256, 6), rows: 256, cols: 256 };
+    const s0 = small.forward(xs).data.slice();
+    const l0 = large.forward(xl).data.slice();
+    let same = 0;
+    for (let i = 0; i < 1000; i++) {
+      const s = small.forward(xs).data;
+      const l = large.forward(xl).data;
+      if (s.every((v, j) => Object.is(v, s0[j])) && l.every((v, j) => Object.is(v, l0[j]))) same++;
+    }
+    expect(same).toBe(1000);
+    small.free();
+    large.free();
+  });
+
+  it('shared memory that grows during threaded products is read through fresh views (results still right)', async () => {
+    await init({ threads: 2 });
+    const before = runtimeInfo().memoryBytes;
+    // 2048 x 1024 x 1024: the arena and the workers' packing buffers grow the shared memory
+    const lin = new lib.Linear(1024, 1024, { seed: 9 });
+    const y = lin.forward({ data: rand(2048 * 1024, 7), rows: 2048, cols: 1024 }).data;
+    expect(runtimeInfo().memoryBytes).toBeGreaterThan(before);
+    const w = lin.weight.value();
+    const b = lin.bias!.value();
+    const x = rand(2048 * 1024, 7);
+    // spot-check rows against a float64 dot product
+    for (const i of [0, 1023, 2047]) {
+      for (const j of [0, 511, 1023]) {
+        let s = b[j];
+        for (let p = 0; p < 1024; p++) s += x[i * 1024 + p] * w[j * 1024 + p];
+        expect(Math.abs(y[i * 1024 + j] - s)).toBeLessThan(1e-3);
+      }
+    }
+    lin.free();
+  });
+
+  it('switches 2 -> 1 -> 2 threads cleanly (workers stopped, memory replaced)', async () => {
+    await init({ threads: 2 });
+    const two = bits(linearRun());
+    await init({ threads: 1 });
+    expect(runtimeInfo().threads).toBe(1);
+    // back on the single-threaded builds, picked as without threads
+    expect(runtimeInfo().variant).toBe(lib.relaxedSimdSupported() ? 'relaxed' : 'simd128');
+    await init({ threads: 1, variant: 'simd128' });
+    expect(bits(linearRun())).toEqual(two);
+    await init({ threads: 2 });
+    expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
+    expect(bits(linearRun())).toEqual(two);
+  });
+
+  it('the pool is really used: workers run parts of big products, and small ones stay on this thread', async () => {
+    await init({ threads: 3 });
+    const k = getRuntime('test').k as unknown as { ct_threads_ready(): number; ct_threads_worker_parts(): number };
+    expect(k.ct_threads_ready() & 0b110).toBe(0b110);
+    const small = new lib.Linear(64, 64, { seed: 1 });
+    const p0 = k.ct_threads_worker_parts();
+    for (let i = 0; i < 20; i++) small.forward({ data: rand(64 * 64, 1), rows: 64, cols: 64 });
+    expect(k.ct_threads_worker_parts()).toBe(p0);
+    small.free();
+    const big = new lib.Linear(512, 512, { seed: 1 });
+    for (let i = 0; i < 20; i++) big.forward({ data: rand(512 * 512, 1), rows: 512, cols: 512 });
+    expect(k.ct_threads_worker_parts()).toBeGreaterThan(p0);
+    big.free();
+  });
+
+  it('bad thread counts and relaxed + threads are INVALID_ARGUMENT naming `threads`', async () => {
+    for (const t of [0, -1, 1.5, 17, Number.NaN, '2' as never]) {
+      await expect(init({ threads: t })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('threads') });
+    }
+    await expect(init({ threads: 2, variant: 'relaxed' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it("'auto' is min(hardwareConcurrency, 4)", async () => {
+    await init({ threads: 'auto' });
+    const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+    expect(runtimeInfo().threads).toBe(Math.max(1, Math.min(hc, 4)));
+  });
+
+  it('without SharedArrayBuffer (a browser page that is not cross-origin isolated) it rejects with WASM_UNSUPPORTED naming COOP/COEP', async () => {
+    await init({ threads: 1, variant: 'simd128' });
+    const g = globalThis as { crossOriginIsolated?: boolean };
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'crossOriginIsolated');
+    g.crossOriginIsolated = false;
+    try {
+      await expect(init({ threads: 2 })).rejects.toMatchObject({
+        code: 'WASM_UNSUPPORTED',
+        message: expect.stringContaining('Cross-Origin-Embedder-Policy'),
+      });
+    } finally {
+      if (had) Object.defineProperty(globalThis, 'crossOriginIsolated', had);
+      else delete g.crossOriginIsolated;
+    }
+    // the failed init left the running module in place
+    expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 1 });
+  });
+});
