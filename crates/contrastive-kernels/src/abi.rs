@@ -864,6 +864,22 @@ pub unsafe extern "C" fn ct_lars_step(
     OK
 }
 
+/// Index of the first NaN or +-inf among the len values at x, -1 when all are finite, -2 when x
+/// is null and len > 0. The TS side validates inputs here after copying them in.
+///
+/// # Safety
+/// As [`ct_ntxent`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_first_nonfinite(x: *const f32, len: usize) -> i32 {
+    if x.is_null() && len > 0 {
+        return -2;
+    }
+    match crate::check::first_nonfinite::<Best>(slice(x, len)) {
+        Some(i) => i as i32,
+        None => -1,
+    }
+}
+
 /// Sum of squares of x (f64) into `out`: the building block of global-norm gradient clipping.
 ///
 /// # Safety

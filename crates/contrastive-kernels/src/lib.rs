@@ -10,6 +10,7 @@
 
 pub mod abi;
 pub mod augment;
+pub mod check;
 pub mod gemm;
 pub mod loss;
 pub mod nn;

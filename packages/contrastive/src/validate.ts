@@ -8,8 +8,12 @@ function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
-/** Checks a Matrix argument (finite values, consistent shape) and returns it with Float32Array data. */
-export function toMatrix(x: MatrixLike, name: string, op: string, opts: { allowEmpty?: boolean } = {}): Matrix {
+/**
+ * Checks a Matrix argument (finite values, consistent shape) and returns it with Float32Array data.
+ * `finite: false` leaves the values to the caller, which checks them after copying them into wasm
+ * memory (nonFiniteAt) rather than in a JS loop.
+ */
+export function toMatrix(x: MatrixLike, name: string, op: string, opts: { allowEmpty?: boolean; finite?: boolean } = {}): Matrix {
   if (x === null || typeof x !== 'object') {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be a Matrix { data, rows, cols }, got ${x === null ? 'null' : typeof x}`);
   }
@@ -27,13 +31,18 @@ export function toMatrix(x: MatrixLike, name: string, op: string, opts: { allowE
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${data.length} values, expected rows * cols = ${rows} * ${cols} = ${rows * cols}`);
   }
   const f = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  if (opts.finite === false) return { data: f, rows, cols };
   for (let i = 0; i < f.length; i++) {
     const v = f[i];
-    if (v - v !== 0) {
-      throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at row ${Math.floor(i / cols)}, column ${i % cols}; every value must be finite`);
-    }
+    if (v - v !== 0) throw nonFiniteAt(op, name, v, i, cols);
   }
   return { data: f, rows, cols };
+}
+
+/** The NON_FINITE error for value v at flat index i: row and column when `cols` is given. */
+export function nonFiniteAt(op: string, name: string, v: number, i: number, cols?: number): ContrastiveError {
+  const where = cols === undefined ? `index ${i}` : `row ${Math.floor(i / cols)}, column ${i % cols}`;
+  return new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at ${where}; every value must be finite`);
 }
 
 export function sameShape(x: Matrix, ref: Matrix, name: string, refName: string, op: string): void {

@@ -1,5 +1,5 @@
 export { Module, Parameter, Sequential, StateBuffer } from './module.js';
-export type { ForwardOptions, ParameterKind, StateDict, StateTensor, Tensor } from './module.js';
+export type { BackwardOptions, ForwardOptions, ParameterKind, StateDict, StateTensor, Tensor } from './module.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';
 export { GELU, ReLU } from './activation.js';

@@ -14,7 +14,7 @@ import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { flag, toMatrix } from '../validate.js';
+import { flag, nonFiniteAt, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -194,6 +194,8 @@ export abstract class Module {
   /** @internal Shape of the last forward's input (so backward knows it). */
   protected lastIn: WTensor | undefined;
   protected lastTraining = false;
+  /** The last public forward threw after its input copy: its buffers hold no usable forward. */
+  private broken = false;
 
   constructor(readonly type: string) {
     this.k = getRuntime(type).k;
@@ -251,9 +253,9 @@ export abstract class Module {
   /** Runs the module on a batch (rows = samples). Returns a copy. */
   forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
     const op = `${this.type}.forward`;
-    const X = toMatrix(x, 'x', op);
-    // toMatrix checked every value: not again in checkTensor (a 784-wide batch is 400k floats)
-    const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op);
+    // shape here, values in wasm after the copy (a 512 x 784 batch is 400k floats for a JS loop)
+    const X = toMatrix(x, 'x', op, { finite: false });
+    const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op, X.cols);
     return { data: y.data, rows: y.shape[0], cols: y.data.length / y.shape[0] };
   }
 
@@ -261,16 +263,28 @@ export abstract class Module {
   forwardTensor(x: Tensor, opts: ForwardOptions = {}): Tensor {
     const op = `${this.type}.forward`;
     this.check(op);
-    checkTensor(x, 'x', op);
+    checkTensor(x, 'x', op, false);
     return this.forwardChecked(x, opts, op);
   }
 
-  private forwardChecked(x: Tensor, opts: ForwardOptions, op: string): Tensor {
+  /** Copies `data` into `buf` and checks its values there; `cols` makes errors say row and column. */
+  private copyIn(buf: Buf, data: Float32Array, name: string, op: string, cols?: number): number {
+    const n = data.length;
+    const p = buf.ensure(n, op);
+    f32(this.k, p, n).set(data);
+    const bad = this.k.ct_first_nonfinite(p, n);
+    if (bad >= 0) throw nonFiniteAt(op, name, data[bad], bad, cols);
+    return p;
+  }
+
+  private forwardChecked(x: Tensor, opts: ForwardOptions, op: string, cols?: number): Tensor {
     this.check(op);
-    const n = x.data.length;
-    const p = this.ioIn.ensure(n, op);
-    f32(this.k, p, n).set(x.data);
+    // a forward that throws after the copy has overwritten (maybe moved) the input buffer the
+    // last forward's backward would read: no backward until a forward succeeds
+    this.broken = true;
+    const p = this.copyIn(this.ioIn, x.data, 'x', op, cols);
     const y = this._forward({ ptr: p, shape: x.shape.slice() }, opts.training ?? false);
+    this.broken = false;
     return { data: f32(this.k, y.ptr, numel(y.shape)).slice(), shape: y.shape.slice() };
   }
 
@@ -284,8 +298,8 @@ export abstract class Module {
   backward(gradOut: MatrixLike, opts?: BackwardOptions): Matrix | undefined;
   backward(gradOut: MatrixLike, opts: BackwardOptions = {}): Matrix | undefined {
     const op = `${this.type}.backward`;
-    const G = toMatrix(gradOut, 'gradOut', op);
-    const dx = this.backwardChecked({ data: G.data, shape: [G.rows, G.cols] }, opts, op);
+    const G = toMatrix(gradOut, 'gradOut', op, { finite: false });
+    const dx = this.backwardChecked({ data: G.data, shape: [G.rows, G.cols] }, opts, op, G.cols);
     return dx && { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
   }
 
@@ -296,21 +310,19 @@ export abstract class Module {
   backwardTensor(gradOut: Tensor, opts: BackwardOptions = {}): Tensor | undefined {
     const op = `${this.type}.backward`;
     this.check(op);
-    checkTensor(gradOut, 'gradOut', op);
+    checkTensor(gradOut, 'gradOut', op, false);
     return this.backwardChecked(gradOut, opts, op);
   }
 
-  private backwardChecked(gradOut: Tensor, opts: BackwardOptions, op: string): Tensor | undefined {
+  private backwardChecked(gradOut: Tensor, opts: BackwardOptions, op: string, cols?: number): Tensor | undefined {
     this.check(op);
     const needInput = flag(opts?.inputGrad, 'opts.inputGrad', op, true);
     const out = this.outShape();
-    if (!out) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: call forward before backward`);
+    if (!out || this.broken) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: call forward before backward`);
     if (gradOut.data.length !== numel(out) || gradOut.shape[0] !== out[0]) {
       throw new ContrastiveError('SHAPE_MISMATCH', `${op}: gradOut has shape ${fmt(gradOut.shape)}, expected ${fmt(out)} (the shape of the last output)`);
     }
-    const n = gradOut.data.length;
-    const p = this.ioOut.ensure(n, op);
-    f32(this.k, p, n).set(gradOut.data);
+    const p = this.copyIn(this.ioOut, gradOut.data, 'gradOut', op, cols);
     const dx = this._backward({ ptr: p, shape: out }, needInput);
     if (!needInput) return undefined;
     if (!dx) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the ${this.type} returned no input gradient`);
@@ -432,7 +444,8 @@ export abstract class Stateless extends Module {
   }
 }
 
-export function checkTensor(x: Tensor, name: string, op: string): void {
+/** Checks a Tensor argument; `finite: false` leaves the values to the caller (checked in wasm). */
+export function checkTensor(x: Tensor, name: string, op: string, finite = true): void {
   if (!x || typeof x !== 'object' || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { data: Float32Array, shape: number[] }`);
   }
@@ -442,9 +455,10 @@ export function checkTensor(x: Tensor, name: string, op: string): void {
   if (numel(x.shape) !== x.data.length) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, shape ${fmt(x.shape)} needs ${numel(x.shape)}`);
   }
+  if (!finite) return;
   for (let i = 0; i < x.data.length; i++) {
     const v = x.data[i];
-    if (v - v !== 0) throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}; every value must be finite`);
+    if (v - v !== 0) throw nonFiniteAt(op, name, v, i);
   }
 }
 

@@ -182,6 +182,13 @@ describe('Sequential and presets', () => {
     expectError(() => net.forwardTensor({ data: Float32Array.of(1, Infinity, 3), shape: [1, 3] }), 'NON_FINITE', 'x', 'index 1');
     net.forward(m([1, 2, 3], 1, 3));
     expectError(() => net.backward(m([1, NaN], 1, 2)), 'NON_FINITE', 'gradOut', 'column 1');
+    expectError(() => net.backwardTensor({ data: Float32Array.of(1, -Infinity), shape: [1, 2] }), 'NON_FINITE', 'gradOut', 'index 1');
+    // the values are checked after the copy into wasm: a forward refused there leaves no
+    // half-overwritten forward for backward to read
+    expectError(() => net.forward(m([1, 2, 3, 4, 5, NaN], 2, 3), { training: true }), 'NON_FINITE', 'row 1, column 2');
+    expectError(() => net.backward(m([1, 1], 1, 2)), 'INVALID_ARGUMENT', 'call forward before backward');
+    net.forward(m([1, 2, 3], 1, 3));
+    expect(net.backward(m([1, 1], 1, 2)).cols).toBe(3);
     net.free();
   });
 
