@@ -170,7 +170,7 @@ program
     const probe = linearProbe(tr, sets.train.labels!, te, sets.test.labels!);
     const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
     const result = {
-      features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, dims: tr.cols, train: sets.train.n, test: sets.test.n,
+      features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, probeWeightDecay: probe.weightDecay, dims: tr.cols, train: sets.train.n, test: sets.test.n,
       seconds: (performance.now() - t0) / 1000,
     };
     if (o.json) console.log(JSON.stringify(result));
