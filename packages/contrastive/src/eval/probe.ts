@@ -12,7 +12,7 @@ export interface LinearProbeOptions {
    * 'lbfgs' (default): L-BFGS run to convergence, the solver of SimCLR's linear evaluation
    * (Chen et al. 2020, appendix B.8) and of sklearn's LogisticRegression; the result is the
    * optimum of the objective, not an artefact of where an iterative optimizer stopped.
-   * 'adam': `steps` full-batch Adam steps at `lr` (this package's probe before 0.2).
+   * 'adam': `steps` full-batch Adam steps at `lr` (the default until issue #6).
    */
   solver?: 'lbfgs' | 'adam';
   /**
