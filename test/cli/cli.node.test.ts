@@ -61,6 +61,19 @@ describe('contrastive CLI', () => {
     expect(npy.shape).toEqual([200, 256]);
   });
 
+  it('--encoder mlp trains with the MLP recipe; flags on the command line override it', () => {
+    const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '600', '--json'];
+    const mlp = cli(...base, '--out', 'mlp.safetensors');
+    expect(mlp.code, mlp.err).toBe(0);
+    expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.2, lr: 1e-3, weightDecay: 0, schedule: 'constant' });
+    const over = cli(...base, '--lr', '0.003', '--weight-decay', '0.01', '--schedule', 'cosine', '--temperature', '0.5', '--out', 'mlp2.safetensors');
+    expect(over.code, over.err).toBe(0);
+    expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine' });
+    const conv = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'conv.safetensors');
+    expect(conv.code, conv.err).toBe(0);
+    expect(JSON.parse(conv.out).recipe).toEqual({ temperature: 0.2, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine' });
+  });
+
   it('augment writes a PNG grid', () => {
     const a = cli('augment', '--images', 'test-images-idx3-ubyte', '--count', '4', '--out', 'grid.png');
     expect(a.code, a.err).toBe(0);
@@ -77,6 +90,8 @@ describe('contrastive CLI', () => {
       [['eval', '--model', 'test-labels-idx1-ubyte'], /safetensors|header/],
       [['embed', '--model', 'missing.safetensors', '--images', 'test-images-idx3-ubyte', '--out', 'e.npy'], /cannot read model/],
       [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv, gap/],
+      [['train', '--weight-decay', '-1'], /--weight-decay must be a number >= 0/],
+      [['train', '--schedule', 'step'], /Allowed choices are cosine, constant/],
       [['frobnicate'], /unknown command/],
     ];
     for (const [args, msg] of cases) {

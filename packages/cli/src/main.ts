@@ -6,7 +6,7 @@ import {
   runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
-import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, saveEncoder } from './model.js';
+import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
 
 const program = new Command()
   .name('contrastive')
@@ -22,6 +22,11 @@ const int = (name: string) => (v: string) => {
 const nonNegInt = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+};
+const nonNegative = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got ${JSON.stringify(v)}`);
   return n;
 };
 const positive = (name: string) => (v: string) => {
@@ -82,9 +87,10 @@ program
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default 0.3,1)')
   .option('--epochs <n>', 'passes over the data', int('--epochs'), 10)
   .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
-  .option('--temperature <t>', 'NT-Xent temperature', positive('--temperature'), 0.2)
-  .option('--lr <x>', 'peak AdamW learning rate (linear warmup, cosine decay)', positive('--lr'), 2e-3)
-  .option('--weight-decay <x>', 'AdamW weight decay', Number, 1e-4)
+  .option('--temperature <t>', 'NT-Xent temperature (default: the encoder\'s recipe, docs/training.md)', positive('--temperature'))
+  .option('--lr <x>', 'peak learning rate (default: the encoder\'s recipe)', positive('--lr'))
+  .option('--weight-decay <x>', 'AdamW weight decay (default: the encoder\'s recipe)', nonNegative('--weight-decay'))
+  .addOption(new Option('--schedule <kind>', 'lr schedule: cosine (linear warmup over 10% of the steps, then cosine to 0) or constant (default: the encoder\'s recipe)').choices(['cosine', 'constant']))
   .option('--seed <n>', 'seed of init, data order and augmentations', nonNegInt('--seed'), 0)
   .option('--out <file>', 'where to write the encoder', 'model.safetensors')
   .option('--checkpoint <file>', 'write the full training state here every --checkpoint-every steps (atomic)')
@@ -103,10 +109,17 @@ program
     if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const steps = Math.floor(train.n / o.batchSize) * o.epochs;
-    const optimizer = new AdamW(model.namedParameters(), { lr: o.lr, weightDecay: o.weightDecay });
+    // flags given on the command line override the encoder's recipe
+    const r = RECIPES[spec.kind];
+    const recipe = {
+      temperature: (o.temperature as number | undefined) ?? r.temperature, lr: (o.lr as number | undefined) ?? r.lr,
+      weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
+    };
+    const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
-      method: o.method, model, optimizer, temperature: o.temperature,
-      schedule: warmupCosine({ baseLr: o.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
+      method: o.method, model, optimizer, temperature: recipe.temperature,
+      schedule: recipe.schedule === 'constant' ? () => recipe.lr
+        : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
     });
     const bar = o.json ? undefined : new cliProgress.SingleBar({
       format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
@@ -131,9 +144,9 @@ program
       } } : undefined,
     });
     bar?.stop();
-    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs: o.epochs, batchSize: o.batchSize, temperature: o.temperature, lr: o.lr, seed: o.seed });
+    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs: o.epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
     const summary = {
-      out: o.out, encoder: o.encoder, dataset: data.name, epochs: o.epochs, steps: result.steps, seconds: result.seconds,
+      out: o.out, encoder: o.encoder, dataset: data.name, epochs: o.epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
     };
     if (o.json) console.log(JSON.stringify(summary));
@@ -170,7 +183,7 @@ program
     const probe = linearProbe(tr, sets.train.labels!, te, sets.test.labels!);
     const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
     const result = {
-      features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, dims: tr.cols, train: sets.train.n, test: sets.test.n,
+      features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, probeWeightDecay: probe.weightDecay, dims: tr.cols, train: sets.train.n, test: sets.test.n,
       seconds: (performance.now() - t0) / 1000,
     };
     if (o.json) console.log(JSON.stringify(result));

@@ -16,6 +16,18 @@ export interface EncoderSpec {
   outDim: number;
 }
 
+/**
+ * The training recipe of each encoder (docs/training.md, section 2): AdamW at `lr` with
+ * `weightDecay`, `schedule` cosine (linear warmup over 10% of the steps, then cosine to 0) or
+ * constant, NT-Xent at `temperature`. The MLP's was chosen in issue #6
+ * (scripts/experiments/README.md).
+ */
+export const RECIPES: Record<EncoderSpec['kind'], { lr: number; weightDecay: number; schedule: 'cosine' | 'constant'; temperature: number }> = {
+  mlp: { lr: 1e-3, weightDecay: 0, schedule: 'constant', temperature: 0.2 },
+  conv: { lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2 },
+  gap: { lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2 },
+};
+
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
   if (spec.input.join() !== '1,28,28') {

@@ -16,7 +16,7 @@ export { cosineSimilarity } from './loss/cosine.js';
 export { VERSION as version } from './version.js';
 export { knnAccuracy, knnPredict } from './eval/knn.js';
 export type { KnnOptions } from './eval/knn.js';
-export { linearProbe } from './eval/probe.js';
+export { AUTO_WEIGHT_DECAYS, linearProbe } from './eval/probe.js';
 export type { LinearProbeOptions, LinearProbeResult } from './eval/probe.js';
 export { alignment, recallAtK, uniformity } from './eval/metrics.js';
 export { pca } from './eval/pca.js';

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../../test/util/errors.js';
 import { init } from '../index.node.js';
 import { colorJitter, randomGrayscale } from './color.js';
-import { augment, compose, randomApply, twoViews } from './compose.js';
+import { randomAffine } from './affine.js';
+import { augment, compose, randomApply, sampleParams, twoViews } from './compose.js';
 import { randomResizedCrop } from './crop.js';
 import { randomHorizontalFlip } from './flip.js';
 import { mocoV2, simclrCifar10, simclrImageNet, smallGrayscale } from './presets.js';
@@ -36,6 +37,22 @@ describe('compose, randomApply, twoViews, presets', () => {
     const applied = augment(x, randomApply(1, cj), { seed: 3 });
     expect(applied.data).not.toEqual(x.data);
     expect(direct.data).not.toEqual(x.data);
+  });
+
+  it('randomApply leaves the images it skips bit-for-bit untouched, and a mixed batch equals each image alone', () => {
+    const x = testBatch(9, 1, 12, 12);
+    const p = compose(randomApply(0.5, randomAffine({ degrees: 20, translate: [0.2, 0.2], interpolation: 'bilinear' }), colorJitter({ brightness: 0.5, contrast: 0.5 })));
+    const params = sampleParams(p, x, 0, { seed: 4 }) as { on: boolean }[][];
+    const on = params[0].map((q) => q.on);
+    expect(on.some(Boolean) && !on.every(Boolean)).toBe(true); // the gathered path runs
+    const all = augment(x, p, { seed: 4 });
+    const per = 144;
+    for (let i = 0; i < 9; i++) {
+      const one = augment({ ...x, n: 1, data: x.data.slice(i * per, (i + 1) * per) }, p, { seed: 4, offset: i });
+      expect(all.data.slice(i * per, (i + 1) * per)).toEqual(one.data);
+      if (!on[i]) expect(one.data).toEqual(x.data.slice(i * per, (i + 1) * per));
+      else expect(one.data).not.toEqual(x.data.slice(i * per, (i + 1) * per));
+    }
   });
 
   it('nested pipelines flatten; shapes flow through a crop', () => {

@@ -1,5 +1,5 @@
 import { ContrastiveError } from '../errors.js';
-import { checkBatch, type ImageBatch, type ImageShape } from './image.js';
+import { checkBatch, imageLen, type ImageBatch, type ImageShape } from './image.js';
 import { prob, runOps, type Buffers, type ImageOp } from './op.js';
 import { checkSeed, Rng } from './rng.js';
 import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
@@ -60,19 +60,46 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
     },
     run(k, b: Buffers, n, s, params, op) {
       const sh = shapes(s);
-      let { src, dst } = b;
-      let at = 0;
-      let swapped = false;
-      inner.forEach((o, j) => {
-        const m = o.paramBytes(n, sh[j]).length;
-        const pp = b.params.slice(at, at + m);
-        at += m;
-        if (o.run(k, { src, dst, params: pp }, n, sh[j], params.map((p) => p.inner[j]), op)) {
-          [src, dst] = [dst, src];
-          swapped = !swapped;
-        }
-      });
-      return swapped;
+      const runInner = (bufs: { src: number; dst: number }, count: number, ps: { inner: unknown[] }[]) => {
+        let { src, dst } = bufs;
+        let at = 0;
+        let swapped = false;
+        inner.forEach((o, j) => {
+          const m = o.paramBytes(n, sh[j]).length;
+          const pp = b.params.slice(at, at + m);
+          at += m;
+          if (o.run(k, { src, dst, params: pp }, count, sh[j], ps.map((p) => p.inner[j]), op)) {
+            [src, dst] = [dst, src];
+            swapped = !swapped;
+          }
+        });
+        return swapped;
+      };
+      const on: number[] = [];
+      const off: number[] = [];
+      params.forEach((p, i) => (p.on ? on : off).push(i));
+      const len = imageLen(s);
+      // Images the draw skipped stay untouched, as in torchvision (running the kernels with identity
+      // parameters on them cost (1 - p) of the ops' time: half of a p = 0.5 affine warp). The
+      // applied ones are gathered, transformed and scattered back. Only when the inner ops keep
+      // the shape; otherwise every image goes through them (with identity parameters if skipped).
+      const o = sh[inner.length];
+      if (on.length === n || o.channels !== s.channels || o.height !== s.height || o.width !== s.width) return runInner(b, n, params);
+      if (on.length === 0) return false;
+      const m = on.length;
+      let mem = new Float32Array(k.memory.buffer);
+      const move = (to: number, toIdx: number, from: number, fromIdx: number) =>
+        mem.copyWithin(to / 4 + toIdx * len, from / 4 + fromIdx * len, from / 4 + (fromIdx + 1) * len);
+      // dst = [applied images..., skipped images...]
+      on.forEach((i, j) => move(b.dst, j, b.src, i));
+      off.forEach((i, j) => move(b.dst, m + j, b.src, i));
+      // the ops read and write only the first m images of each buffer, so dst[m..n) stays put
+      const inSrc = runInner({ src: b.dst, dst: b.src }, m, on.map((i) => params[i]));
+      mem = new Float32Array(k.memory.buffer); // a fresh view: the kernels may have grown the memory
+      if (inSrc) for (let j = 0; j < m; j++) move(b.dst, j, b.src, j);
+      on.forEach((i, j) => move(b.src, i, b.dst, j));
+      off.forEach((i, j) => move(b.src, i, b.dst, m + j));
+      return false;
     },
   };
 }

@@ -72,7 +72,7 @@ describe('linearProbe', () => {
     };
     const tr = pick(split.train);
     const te = pick(split.test);
-    const r = linearProbe(tr.x, tr.y, te.x, te.y, { steps: 300 });
+    const r = linearProbe(tr.x, tr.y, te.x, te.y);
     expect(r.accuracy).toBeGreaterThan(0.95);
     expect(r.trainAccuracy).toBeGreaterThan(0.95);
     expect(r.loss).toBeLessThan(0.3);
@@ -81,8 +81,96 @@ describe('linearProbe', () => {
   it('random labels on random features stay near chance on held-out rows', () => {
     const x = randn(400, 8, 4);
     const y = Int32Array.from({ length: 400 }, (_, i) => ((i * 2654435761) >>> 7) % 2);
-    const r = linearProbe(m(x.subarray(0, 2400), 300, 8), y.subarray(0, 300), m(x.subarray(2400), 100, 8), y.subarray(300), { steps: 200 });
+    const r = linearProbe(m(x.subarray(0, 2400), 300, 8), y.subarray(0, 300), m(x.subarray(2400), 100, 8), y.subarray(300));
     expect(r.accuracy).toBeLessThan(0.7);
+  });
+
+  it('linearly separable classes reach 100% on training and test rows', () => {
+    // 4 classes along separate axes, margins >= 1 in every row
+    const n = 240;
+    const d = 6;
+    // bounded noise (randn's rows have random scales up to 10x, which would break the margin)
+    const noise = (i: number) => (((i * 2654435761) >>> 0) / 4294967296) * 2 - 1;
+    const x = new Float32Array(n * d);
+    const y = Int32Array.from({ length: n }, (_, i) => i % 4);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = 0.5 * noise(i * d + j + 1) + (j === y[i] ? 3 : 0);
+    const r = linearProbe(m(x.subarray(0, 180 * d), 180, d), y.subarray(0, 180), m(x.subarray(180 * d), 60, d), y.subarray(180));
+    expect(r.trainAccuracy).toBe(1);
+    expect(r.accuracy).toBe(1);
+  });
+
+  it('the L-BFGS probe reaches the float64 optimum of its objective (an unconverged probe would not)', () => {
+    const n = 300;
+    const d = 5;
+    const C = 3;
+    const lambda = 1e-2;
+    const z = randn(n, d, 21);
+    const y = Int32Array.from({ length: n }, (_, i) => (i * 5) % C);
+    const x = new Float32Array(n * d);
+    // overlapping classes, so the optimum is interior and the loss is far from 0
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = z[i * d + j] + (j === y[i] ? 2 : 0) + 2 * j;
+    const r = linearProbe(m(x, n, d), y, m(x, n, d), y, { weightDecay: lambda });
+    // reference: the probe's standardization, then plain float64 gradient descent to a tiny gradient
+    const mean = new Float64Array(d);
+    const sd = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j] += (x[i * d + j] - mean[j]) ** 2 / n;
+    const floor = (0.01 * sd.reduce((a, v) => a + v, 0)) / d + 1e-12;
+    const xs = Float64Array.from(x, (v, k) => (v - mean[k % d]) / Math.sqrt(sd[k % d] + floor));
+    const W = new Float64Array(C * d);
+    const b = new Float64Array(C);
+    let ce = 0;
+    for (let it = 0; it < 20000; it++) {
+      const gW = new Float64Array(C * d);
+      const gb = new Float64Array(C);
+      ce = 0;
+      for (let i = 0; i < n; i++) {
+        const zi = Array.from({ length: C }, (_, c) => b[c] + xs.subarray(i * d, i * d + d).reduce((a, v, j) => a + v * W[c * d + j], 0));
+        const mx = Math.max(...zi);
+        const lse = mx + Math.log(zi.reduce((a, v) => a + Math.exp(v - mx), 0));
+        ce += (lse - zi[y[i]]) / n;
+        for (let c = 0; c < C; c++) {
+          const g = (Math.exp(zi[c] - lse) - (c === y[i] ? 1 : 0)) / n;
+          gb[c] += g;
+          for (let j = 0; j < d; j++) gW[c * d + j] += g * xs[i * d + j];
+        }
+      }
+      let gmax = 0;
+      for (let k = 0; k < C * d; k++) {
+        gW[k] += lambda * W[k];
+        gmax = Math.max(gmax, Math.abs(gW[k]));
+        W[k] -= 0.5 * gW[k];
+      }
+      for (let c = 0; c < C; c++) {
+        gmax = Math.max(gmax, Math.abs(gb[c]));
+        b[c] -= 0.5 * gb[c];
+      }
+      if (gmax < 1e-9) break;
+    }
+    expect(ce).toBeGreaterThan(0.3);
+    expect(Math.abs(r.loss - ce)).toBeLessThan(1e-4);
+    // 5 Adam steps stop far from it: the check can tell a converged probe from an early stop
+    const early = linearProbe(m(x, n, d), y, m(x, n, d), y, { weightDecay: lambda, solver: 'adam', steps: 5 });
+    expect(Math.abs(early.loss - ce)).toBeGreaterThan(1e-2);
+  });
+
+  it("weightDecay 'auto' chooses the L2 strength without looking at the test rows", () => {
+    const a = blobs(400, 10, 4, 1.2, 31);
+    const tr = m(a.x.data.subarray(0, 300 * 10), 300, 10);
+    const yTr = a.labels.subarray(0, 300);
+    const te = m(a.x.data.subarray(300 * 10), 100, 10);
+    const r1 = linearProbe(tr, yTr, te, a.labels.subarray(300));
+    const r2 = linearProbe(tr, yTr, m(randn(50, 10, 3), 50, 10), new Int32Array(50));
+    expect(r2.weightDecay).toBe(r1.weightDecay);
+    expect(r2.loss).toBe(r1.loss);
+  });
+
+  it('bad probe options raise ContrastiveError naming them', () => {
+    const x = m([1, 2, 3, 4], 2, 2);
+    expectError(() => linearProbe(x, [0, 1], x, [0, 1], { solver: 'sgd' as never }), 'INVALID_ARGUMENT', 'solver');
+    expectError(() => linearProbe(x, [0, 1], x, [0, 1], { weightDecay: -1 }), 'INVALID_ARGUMENT', 'weightDecay');
+    expectError(() => linearProbe(x, [0, 1], x, [0, 1], { maxIterations: 0 }), 'INVALID_ARGUMENT', 'maxIterations');
+    expectError(() => linearProbe(x, [0, 1], x, [0, 1]), 'INVALID_ARGUMENT', 'weightDecay');
   });
 });
 
