@@ -74,6 +74,17 @@ describe('contrastive CLI', () => {
     expect(JSON.parse(conv.out).recipe).toEqual({ temperature: 0.2, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine' });
   });
 
+  it('--threads 2 trains the same model bit for bit as one thread (the threads build is exact)', () => {
+    const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '300', '--json'];
+    const one = cli(...base, '--out', 't1.safetensors');
+    const two = cli(...base, '--threads', '2', '--out', 't2.safetensors');
+    expect(one.code, one.err).toBe(0);
+    expect(two.code, two.err).toBe(0);
+    expect(JSON.parse(two.out).threads).toBe(2);
+    expect(JSON.parse(two.out).finalLoss).toBe(JSON.parse(one.out).finalLoss);
+    expect(Buffer.compare(readFileSync(join(dir, 't1.safetensors')), readFileSync(join(dir, 't2.safetensors')))).toBe(0);
+  });
+
   it('augment writes a PNG grid', () => {
     const a = cli('augment', '--images', 'test-images-idx3-ubyte', '--count', '4', '--out', 'grid.png');
     expect(a.code, a.err).toBe(0);
@@ -92,6 +103,7 @@ describe('contrastive CLI', () => {
       [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv, gap/],
       [['train', '--weight-decay', '-1'], /--weight-decay must be a number >= 0/],
       [['train', '--schedule', 'step'], /Allowed choices are cosine, constant/],
+      [['train', '--threads', 'many'], /--threads must be a positive integer/],
       [['frobnicate'], /unknown command/],
     ];
     for (const [args, msg] of cases) {

@@ -74,6 +74,11 @@ async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
+// --threads: kernel threads (init's `threads`): a positive integer or 'auto'
+const threadsArg = (v: string): number | 'auto' => (v === 'auto' ? v : int('--threads')(v));
+const threadsHelp = "kernel threads: n or 'auto' (min(cores, 4)); n > 1 runs the threads build, bit-identical results (default 1)";
+const start = (o: { threads?: number | 'auto' }) => init(o.threads === undefined ? {} : { threads: o.threads });
+
 program
   .command('train')
   .description('train an encoder with SimCLR (or SupCon with --method supcon) and save it as safetensors')
@@ -96,9 +101,10 @@ program
   .option('--checkpoint <file>', 'write the full training state here every --checkpoint-every steps (atomic)')
   .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
+  .option('--threads <n>', threadsHelp, threadsArg)
   .option('--json', 'print one JSON object instead of progress')
   .action(async (o) => {
-    await init();
+    await start(o);
     const data = await trainSet(o);
     const train = data.train;
     const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width], o.widths);
@@ -148,9 +154,10 @@ program
     const summary = {
       out: o.out, encoder: o.encoder, dataset: data.name, epochs: o.epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
+      threads: runtimeInfo().threads,
     };
     if (o.json) console.log(JSON.stringify(summary));
-    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss.toFixed(3)} -> ${summary.finalLoss!.toFixed(3)} in ${result.seconds.toFixed(1)} s (${summary.variant}); saved ${o.out}`);
+    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss.toFixed(3)} -> ${summary.finalLoss!.toFixed(3)} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
   });
 
 program
@@ -163,9 +170,10 @@ program
   .option('--test-images <file>', 'IDX images to score')
   .option('--test-labels <file>', 'IDX labels of --test-images')
   .option('--knn-k <k>', 'neighbours for kNN', int('--knn-k'), 20)
+  .option('--threads <n>', threadsHelp, threadsArg)
   .option('--json', 'print one JSON object')
   .action(async (o) => {
-    await init();
+    await start(o);
     const sets = await evalSets(o);
     const t0 = performance.now();
     let features = 'raw pixels';
@@ -196,8 +204,9 @@ program
   .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
   .requiredOption('--images <file>', 'IDX images')
   .requiredOption('--out <file>', 'output .npy')
+  .option('--threads <n>', threadsHelp, threadsArg)
   .action(async (o) => {
-    await init();
+    await start(o);
     const { encoder, spec } = await loadEncoder(o.model);
     const set = await loadIdxImages(o.images);
     const got = [set.channels, set.height, set.width].join('x');

@@ -161,25 +161,7 @@ pub fn run_self<I: Isa>(
             // columns right of the panel: their rows' statistics and targets
             let k0 = (i0 + h).saturating_sub(c0);
             column_stats::<I>(b, w, h, k0, w, &mut st, c0);
-            for k in k0..w {
-                let r = c0 + k;
-                match targets {
-                    Targets::Index(ix) => {
-                        let t = ix[r] as usize;
-                        if t >= i0 && t < i0 + h {
-                            st.t[r] += b[(t - i0) * w + k];
-                        }
-                    }
-                    Targets::Labels { labels, .. } => {
-                        for i in 0..h {
-                            if labels[i0 + i] == labels[r] {
-                                st.t[r] += b[i * w + k];
-                            }
-                        }
-                    }
-                    Targets::Paired(_) => unreachable!("paired targets are not self-similarity"),
-                }
-            }
+            column_targets(targets, b, w, h, i0, c0, k0, 1.0, &mut st.t);
             // the panel's own rows, along the tile's rows (diagonal skipped)
             for i in 0..h {
                 let r = i0 + i;
@@ -193,22 +175,7 @@ pub fn run_self<I: Isa>(
                 let (s2, e2) = exp_sums_ro::<I>(hi, m);
                 st.s[r] += s1 + s2;
                 st.se[r] += e1 + e2;
-                match targets {
-                    Targets::Index(ix) => {
-                        let t = ix[r] as usize;
-                        if t >= c0 && t < c0 + w && t != r {
-                            st.t[r] += row[t - c0];
-                        }
-                    }
-                    Targets::Labels { labels, .. } => {
-                        for (k, v) in row.iter().enumerate() {
-                            if c0 + k != r && labels[c0 + k] == labels[r] {
-                                st.t[r] += v;
-                            }
-                        }
-                    }
-                    Targets::Paired(_) => unreachable!(),
-                }
+                st.t[r] += row_target(targets, row, r, c0, 1.0);
             }
         }
     }
@@ -350,8 +317,57 @@ pub(crate) fn logit_tile<I: Isa>(
     b: &mut [f32],
     packs: &mut Packs,
 ) {
-    gemm_packed_into::<I>(h, Strided::rows(&x[i0 * d..], d), ut, c0, w, b, w, packs);
+    dot_tile::<I>(x, d, ut, i0, h, c0, w, b, packs);
     scale_max::<I>(b, inv_tau);
+}
+
+/// Adds the target logits (tile entry x `scale`) found in the tile's columns right of the panel
+/// (k >= k0) to the rows those columns stand for: t[c0 + k].
+#[allow(clippy::too_many_arguments)]
+fn column_targets(targets: Targets, b: &[f32], w: usize, h: usize, i0: usize, c0: usize, k0: usize, scale: f32, t: &mut [f32]) {
+    for k in k0..w {
+        let r = c0 + k;
+        match targets {
+            Targets::Index(ix) => {
+                let p = ix[r] as usize;
+                if p >= i0 && p < i0 + h {
+                    t[r] += b[(p - i0) * w + k] * scale;
+                }
+            }
+            Targets::Labels { labels, .. } => {
+                for i in 0..h {
+                    if labels[i0 + i] == labels[r] {
+                        t[r] += b[i * w + k] * scale;
+                    }
+                }
+            }
+            Targets::Paired(_) => unreachable!("paired targets are not self-similarity"),
+        }
+    }
+}
+
+/// The target logits (entry x `scale`) along row r of a tile starting at column c0, diagonal skipped.
+fn row_target(targets: Targets, row: &[f32], r: usize, c0: usize, scale: f32) -> f32 {
+    match targets {
+        Targets::Index(ix) => {
+            let p = ix[r] as usize;
+            if p >= c0 && p < c0 + row.len() && p != r {
+                row[p - c0] * scale
+            } else {
+                0.0
+            }
+        }
+        Targets::Labels { labels, .. } => {
+            let mut t = 0.0;
+            for (k, v) in row.iter().enumerate() {
+                if c0 + k != r && labels[c0 + k] == labels[r] {
+                    t += v * scale;
+                }
+            }
+            t
+        }
+        Targets::Paired(_) => unreachable!("paired targets are not self-similarity"),
+    }
 }
 
 /// Pass 1 of the fixed-shift path for panel i0: every tile of the panel, one exponential per
@@ -376,25 +392,7 @@ fn pass1_fixed<I: Isa>(
         let b = &mut blk[..h * w];
         dot_tile::<I>(u, d, ut, i0, h, c0, w, b, packs);
         let k0 = (i0 + h).saturating_sub(c0);
-        for k in k0..w {
-            let r = c0 + k;
-            match targets {
-                Targets::Index(ix) => {
-                    let t = ix[r] as usize;
-                    if t >= i0 && t < i0 + h {
-                        st.t[r] += b[(t - i0) * w + k] * inv_tau;
-                    }
-                }
-                Targets::Labels { labels, .. } => {
-                    for i in 0..h {
-                        if labels[i0 + i] == labels[r] {
-                            st.t[r] += b[i * w + k] * inv_tau;
-                        }
-                    }
-                }
-                Targets::Paired(_) => unreachable!("paired targets are not self-similarity"),
-            }
-        }
+        column_targets(targets, b, w, h, i0, c0, k0, inv_tau, &mut st.t);
         // the column sums of rows c0 + k0.. (all right of the panel, disjoint from its rows)
         let (own, right) = st.s[..c0 + w].split_at_mut(c0 + k0);
         let (own_e, right_e) = st.se[..c0 + w].split_at_mut(c0 + k0);
@@ -416,22 +414,7 @@ fn pass1_fixed<I: Isa>(
             let (s3, e3) = exp_sums_fixed_cols::<I>(&row[k0..], inv_tau, right, right_e);
             own[r] += s + s3;
             own_e[r] += se + e3;
-            match targets {
-                Targets::Index(ix) => {
-                    let t = ix[r] as usize;
-                    if t >= c0 && t < c0 + w && t != r {
-                        st.t[r] += row[t - c0] * inv_tau;
-                    }
-                }
-                Targets::Labels { labels, .. } => {
-                    for (k, v) in row.iter().enumerate() {
-                        if c0 + k != r && labels[c0 + k] == labels[r] {
-                            st.t[r] += v * inv_tau;
-                        }
-                    }
-                }
-                Targets::Paired(_) => unreachable!(),
-            }
+            st.t[r] += row_target(targets, row, r, c0, inv_tau);
         }
     }
 }
