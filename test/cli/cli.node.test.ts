@@ -65,7 +65,7 @@ describe('contrastive CLI', () => {
     const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '600', '--json'];
     const mlp = cli(...base, '--out', 'mlp.safetensors');
     expect(mlp.code, mlp.err).toBe(0);
-    expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.2, lr: 1e-3, weightDecay: 0, schedule: 'constant' });
+    expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant' });
     const over = cli(...base, '--lr', '0.003', '--weight-decay', '0.01', '--schedule', 'cosine', '--temperature', '0.5', '--out', 'mlp2.safetensors');
     expect(over.code, over.err).toBe(0);
     expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine' });

@@ -23,7 +23,7 @@ export interface EncoderSpec {
  * (scripts/experiments/README.md).
  */
 export const RECIPES: Record<EncoderSpec['kind'], { lr: number; weightDecay: number; schedule: 'cosine' | 'constant'; temperature: number }> = {
-  mlp: { lr: 1e-3, weightDecay: 0, schedule: 'constant', temperature: 0.2 },
+  mlp: { lr: 1e-3, weightDecay: 0, schedule: 'constant', temperature: 0.1 },
   conv: { lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2 },
   gap: { lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2 },
 };
