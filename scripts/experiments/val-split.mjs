@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes the CLI's 8,000 MNIST training digits as two IDX sets, 6,400 "fit" and 1,600 "val"
+// Writes the CLI's 8,000 MNIST training digits as two IDX sets, 6,403 "fit" and 1,597 "val"
 // (every 5th digit of each class goes to val), so a recipe choice can be scored without the 2,000
 // test digits:
 //   node scripts/experiments/val-split.mjs

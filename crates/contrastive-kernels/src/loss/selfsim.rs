@@ -440,54 +440,38 @@ pub(crate) fn dot_tile<I: Isa>(
 /// (sum e, sum e t) over v with t = v/tau - M, M = 1/tau (so t = inv (v - 1) up to rounding).
 #[inline]
 pub(crate) fn exp_sums_fixed<I: Isa>(v: &[f32], inv: f32) -> (f32, f32) {
+    // SAFETY: with COLS = false the column pointers are never used.
+    unsafe { exp_sums_fixed_raw::<I, false>(v, inv, core::ptr::null_mut(), core::ptr::null_mut()) }
+}
+
+/// As [`exp_sums_fixed`], and also cs[k] += e_k, cse[k] += e_k t_k (the column direction).
+#[inline]
+pub(crate) fn exp_sums_fixed_cols<I: Isa>(v: &[f32], inv: f32, cs: &mut [f32], cse: &mut [f32]) -> (f32, f32) {
+    assert!(cs.len() == v.len() && cse.len() == v.len());
+    // SAFETY: cs and cse hold v.len() floats each (checked).
+    unsafe { exp_sums_fixed_raw::<I, true>(v, inv, cs.as_mut_ptr(), cse.as_mut_ptr()) }
+}
+
+/// # Safety
+/// With COLS, `q` and `qe` point at v.len() writable floats each.
+#[inline(always)]
+unsafe fn exp_sums_fixed_raw<I: Isa, const COLS: bool>(v: &[f32], inv: f32, q: *mut f32, qe: *mut f32) -> (f32, f32) {
     let n = v.len();
     let body = n - n % 4;
     let (vi, vm) = (I::splat(inv), I::splat(-inv));
     let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
     let p = v.as_ptr();
     let mut k = 0;
-    // SAFETY: k + 4 <= body <= n.
-    unsafe {
-        while k < body {
-            let t = I::madd(I::load(p.add(k)), vi, vm);
-            let e = I::exp(t);
-            s = I::add(s, e);
-            se = I::madd(e, t, se);
-            k += 4;
-        }
-    }
-    let (mut s, mut se) = (I::hsum(s), I::hsum(se));
-    while k < n {
-        let t = v[k] * inv - inv;
-        let e = exp_f32(t);
-        s += e;
-        se += e * t;
-        k += 1;
-    }
-    (s, se)
-}
-
-/// As [`exp_sums_fixed`], and also cs[k] += e_k, cse[k] += e_k t_k (the column direction).
-#[inline]
-pub(crate) fn exp_sums_fixed_cols<I: Isa>(v: &[f32], inv: f32, cs: &mut [f32], cse: &mut [f32]) -> (f32, f32) {
-    let n = v.len();
-    assert!(cs.len() == n && cse.len() == n);
-    let body = n - n % 4;
-    let (vi, vm) = (I::splat(inv), I::splat(-inv));
-    let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
-    let (p, q, qe) = (v.as_ptr(), cs.as_mut_ptr(), cse.as_mut_ptr());
-    let mut k = 0;
-    // SAFETY: k + 4 <= body <= n = cs.len() = cse.len().
-    unsafe {
-        while k < body {
-            let t = I::madd(I::load(p.add(k)), vi, vm);
-            let e = I::exp(t);
-            s = I::add(s, e);
-            se = I::madd(e, t, se);
+    while k < body {
+        let t = I::madd(I::load(p.add(k)), vi, vm);
+        let e = I::exp(t);
+        s = I::add(s, e);
+        se = I::madd(e, t, se);
+        if COLS {
             I::store(q.add(k), I::add(I::load(q.add(k)), e));
             I::store(qe.add(k), I::madd(e, t, I::load(qe.add(k))));
-            k += 4;
         }
+        k += 4;
     }
     let (mut s, mut se) = (I::hsum(s), I::hsum(se));
     while k < n {
@@ -495,8 +479,10 @@ pub(crate) fn exp_sums_fixed_cols<I: Isa>(v: &[f32], inv: f32, cs: &mut [f32], c
         let e = exp_f32(t);
         s += e;
         se += e * t;
-        cs[k] += e;
-        cse[k] += e * t;
+        if COLS {
+            *q.add(k) += e;
+            *qe.add(k) += e * t;
+        }
         k += 1;
     }
     (s, se)
