@@ -30,7 +30,8 @@ function step(label, cmd, args) {
 }
 
 // 1. builds (each counts as one check: a broken build is a failure, not a crash of this script)
-const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('build package', 'pnpm', ['--filter', 'contrastive', 'build']);
+const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('build package', 'pnpm', ['--filter', 'contrastive', 'build'])
+  && step('build CLI', 'pnpm', ['--filter', 'contrastive-cli', 'build']); // the CLI tests run its dist
 step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
 step('API reference builds from the doc comments', 'pnpm', ['docs:api']);
 
