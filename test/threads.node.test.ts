@@ -57,6 +57,16 @@ function simclrRun(): Float32Array[] {
   return out;
 }
 
+/** Two views of 256 random 28x28 "digits" through smallGrayscale (crop, bilinear affine, jitter) and
+ * 64 RGB 32x32 images through simclrCifar10: the per-image kernels split over the threads. */
+function augmentRun(): Float32Array[] {
+  const gray = { data: rand(256 * 784, 21).map((v) => v + 0.5), n: 256, channels: 1 as const, height: 28, width: 28 };
+  const rgb = { data: rand(64 * 3 * 32 * 32, 22).map((v) => v + 0.5), n: 64, channels: 3 as const, height: 32, width: 32 };
+  const [a, b] = lib.twoViews(gray, lib.smallGrayscale(), { seed: 3 });
+  const [c, d] = lib.twoViews(rgb, lib.simclrCifar10(), { seed: 4 });
+  return [a.data, b.data, c.data, d.data];
+}
+
 afterAll(() => init({ threads: 1, variant: 'simd128' }));
 
 describe('init({ threads })', () => {
@@ -68,7 +78,7 @@ describe('init({ threads })', () => {
     expect(runtimeInfo().threads).toBe(2);
   });
 
-  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['three SimCLR + AdamW steps', simclrRun]] as const) {
+  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun]] as const) {
     it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded simd128 build`, async () => {
       await init({ threads: 1, variant: 'simd128' });
       const one = bits(run());
@@ -148,6 +158,14 @@ describe('init({ threads })', () => {
     for (let i = 0; i < 20; i++) big.forward({ data: rand(512 * 512, 1), rows: 512, cols: 512 });
     expect(k.ct_threads_worker_parts()).toBeGreaterThan(p0);
     big.free();
+  });
+
+  it('the augmentation kernels use the pool too: workers take images of a big batch', async () => {
+    await init({ threads: 3 });
+    const k = getRuntime('test').k as unknown as { ct_threads_worker_parts(): number };
+    const p0 = k.ct_threads_worker_parts();
+    for (let i = 0; i < 10; i++) augmentRun();
+    expect(k.ct_threads_worker_parts()).toBeGreaterThan(p0);
   });
 
   it('bad thread counts and relaxed + threads are INVALID_ARGUMENT naming `threads`', async () => {

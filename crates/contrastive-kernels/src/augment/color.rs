@@ -151,15 +151,14 @@ pub fn apply_one<I: Isa>(img: &mut [f32], c: usize, hw: usize, op: u32, f: f32) 
 /// In place. `factors`: 4 per image (brightness, contrast, saturation, hue); `orders[i]`: nibble k
 /// (from the low end) is the op of step k, [`SKIP`] for none.
 pub fn color_jitter<I: Isa>(x: &mut [f32], n: usize, c: usize, hw: usize, factors: &[f32], orders: &[u32]) {
-    for i in 0..n {
-        let img = &mut x[i * c * hw..(i + 1) * c * hw];
+    super::per_image(n, c * hw, x, &|i, img| {
         for step in 0..4 {
             let op = (orders[i] >> (4 * step)) & 0xF;
             if op < 4 {
                 apply_one::<I>(img, c, hw, op, factors[4 * i + op as usize]);
             }
         }
-    }
+    });
 }
 
 /// In place: images with `flags[i]` != 0 become gray(img) in each of their 3 planes

@@ -49,10 +49,9 @@ pub fn affine(
 ) {
     let (hf, wf) = (h as f32, w as f32);
     let hw = h * w;
-    for i in 0..n {
+    super::per_image(n, c * hw, out, &|i, o| {
         let m = &mats[6 * i..6 * i + 6];
         let img = &src[i * c * hw..(i + 1) * c * hw];
-        let o = &mut out[i * c * hw..(i + 1) * c * hw];
         for r in 0..h {
             let y = r as f32 + 0.5 - hf * 0.5;
             for col in 0..w {
@@ -99,7 +98,7 @@ pub fn affine(
                 }
             }
         }
-    }
+    });
 }
 
 #[cfg(test)]

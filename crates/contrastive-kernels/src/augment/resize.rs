@@ -39,18 +39,21 @@ pub fn resized_crop(
     ow: usize,
     out: &mut [f32],
 ) -> Result<(), Oom> {
-    let mut yi = try_vec_u32(2 * oh)?;
-    let mut xi = try_vec_u32(2 * ow)?;
-    let mut yw = try_vec(oh)?;
-    let mut xw = try_vec(ow)?;
-    for i in 0..n {
+    let oom = core::sync::atomic::AtomicBool::new(false);
+    super::per_image(n, c * oh * ow, out, &|i, out_i| {
+        // the taps are per image; the scratch pool makes these allocations cheap after the first
+        let (Ok(mut yi), Ok(mut xi), Ok(mut yw), Ok(mut xw)) = (try_vec_u32(2 * oh), try_vec_u32(2 * ow), try_vec(oh), try_vec(ow))
+        else {
+            oom.store(true, core::sync::atomic::Ordering::Relaxed);
+            return;
+        };
         let b = &boxes[4 * i..4 * i + 4];
         let (top, left, bh, bw) = (b[0] as usize, b[1] as usize, b[2] as usize, b[3] as usize);
         taps(bh, oh, flags[i] & 2 != 0, &mut yi, &mut yw);
         taps(bw, ow, flags[i] & 1 != 0, &mut xi, &mut xw);
         for ch in 0..c {
             let plane = &src[(i * c + ch) * h * w..(i * c + ch + 1) * h * w];
-            let o = &mut out[(i * c + ch) * oh * ow..(i * c + ch + 1) * oh * ow];
+            let o = &mut out_i[ch * oh * ow..(ch + 1) * oh * ow];
             for y in 0..oh {
                 let r0 = &plane[(top + yi[2 * y] as usize) * w + left..];
                 let r1 = &plane[(top + yi[2 * y + 1] as usize) * w + left..];
@@ -65,6 +68,9 @@ pub fn resized_crop(
                 }
             }
         }
+    });
+    if oom.into_inner() {
+        return Err(Oom);
     }
     Ok(())
 }
