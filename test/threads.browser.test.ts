@@ -2,12 +2,7 @@
 // cross-origin isolated by the COOP/COEP headers the Vitest browser server sends (vitest.config.ts).
 import { describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.browser.js';
-
-const rand = (len: number, seed: number) => {
-  let x = seed >>> 0;
-  return Float32Array.from({ length: len }, () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x / 4294967296 - 0.5));
-};
-const bits = (arrays: Float32Array[]) => arrays.map((a) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength))));
+import { bits, rand } from './util/bits.js';
 
 function linearRun(): Float32Array[] {
   const lin = new lib.Linear(784, 512, { seed: 11 });

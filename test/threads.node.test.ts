@@ -4,16 +4,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.node.js';
 import { getRuntime } from '../packages/contrastive/src/runtime/init.js';
+import { bits, rand } from './util/bits.js';
 
 const { init, runtimeInfo } = lib;
-
-const rand = (len: number, seed: number) => {
-  let x = seed >>> 0;
-  return Float32Array.from({ length: len }, () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x / 4294967296 - 0.5));
-};
-
-/** Bits of every value, so -0 vs 0 and NaN payloads count as differences too. */
-const bits = (arrays: Float32Array[]) => arrays.map((a) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength))));
 
 /** Linear 784 -> 512 on 256 rows: forward, backward (dx, dW, db); every GEMM above the split threshold. */
 function linearRun(): Float32Array[] {

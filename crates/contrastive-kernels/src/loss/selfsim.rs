@@ -491,44 +491,38 @@ unsafe fn exp_sums_fixed_raw<I: Isa, const COLS: bool>(v: &[f32], inv: f32, q: *
 /// v_k <- a e^(v_k/tau - M): one row's softmax term, fixed shift.
 #[inline]
 pub(crate) fn exp_scaled<I: Isa>(v: &mut [f32], inv: f32, a: f32) {
-    let n = v.len();
-    let body = n - n % 4;
-    let (vi, vm, va) = (I::splat(inv), I::splat(-inv), I::splat(a));
-    let p = v.as_mut_ptr();
-    let mut k = 0;
-    // SAFETY: k + 4 <= body <= n.
-    unsafe {
-        while k < body {
-            let e = I::exp(I::madd(I::load(p.add(k)), vi, vm));
-            I::store(p.add(k), I::mul(va, e));
-            k += 4;
-        }
-    }
-    while k < n {
-        v[k] = a * exp_f32(v[k] * inv - inv);
-        k += 1;
-    }
+    // SAFETY: with TWO = false the per-column factors are never read.
+    unsafe { exp_scaled_raw::<I, false>(v, inv, a, core::ptr::null()) }
 }
 
 /// v_k <- e^(v_k/tau - M) (ai + a_k): both rows' softmax terms of one logit, fixed shift.
 #[inline]
 pub(crate) fn two_sided_fixed<I: Isa>(v: &mut [f32], inv: f32, ai: f32, a: &[f32]) {
+    assert_eq!(a.len(), v.len());
+    // SAFETY: a holds v.len() floats (checked).
+    unsafe { exp_scaled_raw::<I, true>(v, inv, ai, a.as_ptr()) }
+}
+
+/// v_k <- e^(v_k/tau - M) (ai + [TWO] a_k).
+///
+/// # Safety
+/// With TWO, `a` points at v.len() readable floats.
+#[inline(always)]
+unsafe fn exp_scaled_raw<I: Isa, const TWO: bool>(v: &mut [f32], inv: f32, ai: f32, a: *const f32) {
     let n = v.len();
-    assert_eq!(a.len(), n);
     let body = n - n % 4;
     let (vi, vm, vai) = (I::splat(inv), I::splat(-inv), I::splat(ai));
     let p = v.as_mut_ptr();
     let mut k = 0;
-    // SAFETY: k + 4 <= body <= n = a.len().
-    unsafe {
-        while k < body {
-            let e = I::exp(I::madd(I::load(p.add(k)), vi, vm));
-            I::store(p.add(k), I::mul(e, I::add(vai, I::load(a.as_ptr().add(k)))));
-            k += 4;
-        }
+    while k < body {
+        let e = I::exp(I::madd(I::load(p.add(k)), vi, vm));
+        let f = if TWO { I::add(vai, I::load(a.add(k))) } else { vai };
+        I::store(p.add(k), I::mul(e, f));
+        k += 4;
     }
     while k < n {
-        v[k] = exp_f32(v[k] * inv - inv) * (ai + a[k]);
+        let f = if TWO { ai + *a.add(k) } else { ai };
+        v[k] = exp_f32(v[k] * inv - inv) * f;
         k += 1;
     }
 }
