@@ -201,16 +201,8 @@ pub struct PackedRows {
 impl PackedRows {
     pub fn new(b: Strided, k: usize, n: usize) -> Result<Self, Oom> {
         let mut data = try_vec(k * n.div_ceil(NR) * NR)?;
-        for jp in 0..n.div_ceil(NR) {
-            let j0 = jp * NR;
-            let w = NR.min(n - j0);
-            let dst = &mut data[jp * NR * k..(jp + 1) * NR * k];
-            for p in 0..k {
-                for j in 0..w {
-                    dst[p * NR + j] = b.at(p, j0 + j);
-                }
-            }
-        }
+        // one k slice as deep as B: the panels hold every row
+        pack_b::<crate::simd::Best>(&b, 0, k, 0, n, &mut data);
         Ok(PackedRows { data, k, n })
     }
 }
@@ -447,110 +439,69 @@ fn gemm_serial<I: Isa>(
 
 /// Packs B[pc.., jc..] (kc x nc) as NR-wide panels, k-major inside each panel, zero-padded.
 fn pack_b<I: Isa>(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
-    let panels = nc.div_ceil(NR);
+    pack_panels::<I, NR>(b, pc, kc, jc, nc, out);
+}
+
+/// Packs A[ic.., pc..] (mc x kc) as MR-tall panels, k-major inside each panel, zero-padded:
+/// the B packing of A^T with MR-wide panels.
+fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    let at = Strided { data: a.data, rs: a.cs, cs: a.rs };
+    pack_panels::<I, MR>(&at, pc, kc, ic, mc, out);
+}
+
+/// Packs M[pc.., jc..] (kc x nc) as W-wide panels: out[panel][p * W + j] = M(pc + p, j0 + j),
+/// zero-padded. W is a multiple of 4 (the transposing path moves 4x4 blocks).
+fn pack_panels<I: Isa, const W: usize>(m: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
+    const { assert!(W % 4 == 0) };
+    let panels = nc.div_ceil(W);
     for jp in 0..panels {
-        let j0 = jc + jp * NR;
-        let w = NR.min(jc + nc - j0);
-        let dst = &mut out[jp * NR * kc..(jp + 1) * NR * kc];
-        if b.cs == 1 && w == NR {
+        let j0 = jc + jp * W;
+        let w = W.min(jc + nc - j0);
+        let dst = &mut out[jp * W * kc..(jp + 1) * W * kc];
+        if m.cs == 1 && w == W {
+            // rows contiguous: each k step is one contiguous run of W values
             for p in 0..kc {
-                let src = (pc + p) * b.rs + j0;
-                dst[p * NR..p * NR + NR].copy_from_slice(&b.data[src..src + NR]);
+                let src = (pc + p) * m.rs + j0;
+                dst[p * W..p * W + W].copy_from_slice(&m.data[src..src + W]);
             }
-        } else if b.rs == 1 && w == NR {
-            // B is a transposed row-major matrix: each column is contiguous in memory; two 4x4
-            // transposes turn 4 steps of the 8 columns into 4 panel rows
-            let col = |j: usize| (j0 + j) * b.cs + pc;
-            let end = (j0 + NR - 1) * b.cs + pc + kc;
-            assert!(end <= b.data.len());
-            let src = b.data.as_ptr();
+        } else if m.rs == 1 && w == W {
+            // columns contiguous (a transposed row-major matrix): 4x4 transposes turn 4 steps of
+            // the W columns into 4 panel rows
+            let col = |j: usize| (j0 + j) * m.cs + pc;
+            assert!(col(W - 1) + kc <= m.data.len());
+            let src = m.data.as_ptr();
             let d = dst.as_mut_ptr();
             let mut p = 0;
-            // SAFETY: every column read stays below `end` (checked); dst holds NR * kc floats.
+            // SAFETY: every column read stays inside m.data (checked); dst holds W * kc floats.
             unsafe {
                 while p + 4 <= kc {
-                    for half in 0..2 {
-                        let r = [0, 1, 2, 3].map(|j| I::load(src.add(col(4 * half + j) + p)));
-                        let t = I::transpose4(r);
-                        for (q, v) in t.into_iter().enumerate() {
-                            I::store(d.add((p + q) * NR + 4 * half), v);
+                    for q0 in (0..W).step_by(4) {
+                        let r = [0, 1, 2, 3].map(|j| I::load(src.add(col(q0 + j) + p)));
+                        for (q, v) in I::transpose4(r).into_iter().enumerate() {
+                            I::store(d.add((p + q) * W + q0), v);
                         }
                     }
                     p += 4;
                 }
             }
             for p in p..kc {
-                for j in 0..NR {
-                    dst[p * NR + j] = b.data[col(j) + p];
+                for j in 0..W {
+                    dst[p * W + j] = m.data[col(j) + p];
                 }
             }
-        } else if b.rs == 1 {
-            // B is a transposed row-major matrix: each column is contiguous in memory
+        } else if m.rs == 1 {
+            // columns contiguous, a ragged last panel
             dst.fill(0.0);
             for j in 0..w {
-                let col = &b.data[(j0 + j) * b.cs + pc..(j0 + j) * b.cs + pc + kc];
+                let col = &m.data[(j0 + j) * m.cs + pc..(j0 + j) * m.cs + pc + kc];
                 for (p, v) in col.iter().enumerate() {
-                    dst[p * NR + j] = *v;
+                    dst[p * W + j] = *v;
                 }
             }
         } else {
             for p in 0..kc {
-                for j in 0..NR {
-                    dst[p * NR + j] = if j < w { b.at(pc + p, j0 + j) } else { 0.0 };
-                }
-            }
-        }
-    }
-}
-
-/// Packs A[ic.., pc..] (mc x kc) as MR-tall panels, k-major inside each panel, zero-padded.
-fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    let panels = mc.div_ceil(MR);
-    for ip in 0..panels {
-        let i0 = ic + ip * MR;
-        let h = MR.min(ic + mc - i0);
-        let dst = &mut out[ip * MR * kc..(ip + 1) * MR * kc];
-        if a.rs == 1 && h == MR {
-            for p in 0..kc {
-                let src = (pc + p) * a.cs + i0;
-                dst[p * MR..p * MR + MR].copy_from_slice(&a.data[src..src + MR]);
-            }
-        } else if a.cs == 1 && h == MR {
-            // A is row-major: each row is contiguous; a 4x4 transpose turns 4 steps of the 4 rows
-            // into 4 panel columns
-            let row = |i: usize| (i0 + i) * a.rs + pc;
-            assert!(row(MR - 1) + kc <= a.data.len());
-            let src = a.data.as_ptr();
-            let d = dst.as_mut_ptr();
-            let mut p = 0;
-            // SAFETY: every row read stays inside a.data (checked); dst holds MR * kc floats.
-            unsafe {
-                while p + 4 <= kc {
-                    let r = [0, 1, 2, 3].map(|i| I::load(src.add(row(i) + p)));
-                    for (q, v) in I::transpose4(r).into_iter().enumerate() {
-                        I::store(d.add((p + q) * MR), v);
-                    }
-                    p += 4;
-                }
-            }
-            for p in p..kc {
-                for i in 0..MR {
-                    dst[p * MR + i] = a.data[row(i) + p];
-                }
-            }
-        } else if a.cs == 1 {
-            // A is row-major: each row is contiguous in memory
-            dst.fill(0.0);
-            for i in 0..h {
-                let row = &a.data[(i0 + i) * a.rs + pc..(i0 + i) * a.rs + pc + kc];
-                for (p, v) in row.iter().enumerate() {
-                    dst[p * MR + i] = *v;
-                }
-            }
-        } else {
-            for p in 0..kc {
-                for i in 0..MR {
-                    dst[p * MR + i] = if i < h { a.at(i0 + i, pc + p) } else { 0.0 };
+                for j in 0..W {
+                    dst[p * W + j] = if j < w { m.at(pc + p, j0 + j) } else { 0.0 };
                 }
             }
         }
