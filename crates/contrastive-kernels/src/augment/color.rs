@@ -151,7 +151,7 @@ pub fn apply_one<I: Isa>(img: &mut [f32], c: usize, hw: usize, op: u32, f: f32) 
 /// In place. `factors`: 4 per image (brightness, contrast, saturation, hue); `orders[i]`: nibble k
 /// (from the low end) is the op of step k, [`SKIP`] for none.
 pub fn color_jitter<I: Isa>(x: &mut [f32], n: usize, c: usize, hw: usize, factors: &[f32], orders: &[u32]) {
-    super::per_image(n, c * hw, x, &|i, img| {
+    super::per_image(n, c * hw, x, || (), |_, i, img| {
         for step in 0..4 {
             let op = (orders[i] >> (4 * step)) & 0xF;
             if op < 4 {

@@ -49,7 +49,7 @@ pub fn affine(
 ) {
     let (hf, wf) = (h as f32, w as f32);
     let hw = h * w;
-    super::per_image(n, c * hw, out, &|i, o| {
+    super::per_image(n, c * hw, out, || (), |_, i, o| {
         let m = &mats[6 * i..6 * i + 6];
         let img = &src[i * c * hw..(i + 1) * c * hw];
         for r in 0..h {

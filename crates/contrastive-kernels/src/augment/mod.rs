@@ -40,26 +40,35 @@ pub(crate) fn clamp01<I: crate::simd::Isa>(v: I::V) -> I::V {
 /// ~15-30 µs; a bilinear warp of 32 MNIST digits is already ~100 µs).
 const PAR_MIN_FLOATS: usize = 1 << 14;
 
-/// Runs `f(i, out_i)` for each image i in 0..n, out_i = out[i * len..(i + 1) * len], spread over
-/// the thread pool (threads build) when the batch is big enough. Images are independent and
-/// each is computed by the same code on any thread, so results are bit-identical for any thread
-/// count.
-pub(crate) fn per_image(n: usize, len: usize, out: &mut [f32], f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
+/// Runs `f(state, i, out_i)` for each image i in 0..n, out_i = out[i * len..(i + 1) * len], spread
+/// over the thread pool (threads build) when the batch is big enough; `state` comes from `init`,
+/// once per run of consecutive images (per call when serial), for a kernel's scratch. Images are
+/// independent and each is computed by the same code on any thread, so results are bit-identical
+/// for any thread count.
+pub(crate) fn per_image<S>(
+    n: usize,
+    len: usize,
+    out: &mut [f32],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &mut [f32]) + Sync,
+) {
     assert!(out.len() >= n * len);
     let threads = crate::par::threads();
     if threads == 1 || n < 2 * threads || n * len < PAR_MIN_FLOATS {
+        let mut st = init();
         for i in 0..n {
-            f(i, &mut out[i * len..(i + 1) * len]);
+            f(&mut st, i, &mut out[i * len..(i + 1) * len]);
         }
         return;
     }
     let parts = (4 * threads).min(n);
     let base = out.as_mut_ptr() as usize;
     crate::par::for_each(parts, &|p, _| {
+        let mut st = init();
         for i in p * n / parts..(p + 1) * n / parts {
             // SAFETY: parts cover disjoint ranges of images, all inside `out` (asserted above).
             let o = unsafe { core::slice::from_raw_parts_mut((base as *mut f32).add(i * len), len) };
-            f(i, o);
+            f(&mut st, i, o);
         }
     });
 }

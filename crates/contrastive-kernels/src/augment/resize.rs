@@ -40,17 +40,17 @@ pub fn resized_crop(
     out: &mut [f32],
 ) -> Result<(), Oom> {
     let oom = core::sync::atomic::AtomicBool::new(false);
-    super::per_image(n, c * oh * ow, out, &|i, out_i| {
-        // the taps are per image; the scratch pool makes these allocations cheap after the first
-        let (Ok(mut yi), Ok(mut xi), Ok(mut yw), Ok(mut xw)) = (try_vec_u32(2 * oh), try_vec_u32(2 * ow), try_vec(oh), try_vec(ow))
-        else {
+    // tap tables: one set per run of images (per thread), refilled for each image
+    let tables = || Some((try_vec_u32(2 * oh).ok()?, try_vec_u32(2 * ow).ok()?, try_vec(oh).ok()?, try_vec(ow).ok()?));
+    super::per_image(n, c * oh * ow, out, tables, |t, i, out_i| {
+        let Some((yi, xi, yw, xw)) = t else {
             oom.store(true, core::sync::atomic::Ordering::Relaxed);
             return;
         };
         let b = &boxes[4 * i..4 * i + 4];
         let (top, left, bh, bw) = (b[0] as usize, b[1] as usize, b[2] as usize, b[3] as usize);
-        taps(bh, oh, flags[i] & 2 != 0, &mut yi, &mut yw);
-        taps(bw, ow, flags[i] & 1 != 0, &mut xi, &mut xw);
+        taps(bh, oh, flags[i] & 2 != 0, yi, yw);
+        taps(bw, ow, flags[i] & 1 != 0, xi, xw);
         for ch in 0..c {
             let plane = &src[(i * c + ch) * h * w..(i * c + ch + 1) * h * w];
             let o = &mut out_i[ch * oh * ow..(ch + 1) * oh * ow];
