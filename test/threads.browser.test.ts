@@ -2,16 +2,9 @@
 // cross-origin isolated by the COOP/COEP headers the Vitest browser server sends (vitest.config.ts).
 import { describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.browser.js';
-import { bits, rand } from './util/bits.js';
+import { bits, linearRun as linearRunOf } from './util/bits.js';
 
-function linearRun(): Float32Array[] {
-  const lin = new lib.Linear(784, 512, { seed: 11 });
-  const y = lin.forward({ data: rand(256 * 784, 1), rows: 256, cols: 784 }, { training: true });
-  const dx = lin.backward({ data: rand(256 * 512, 2), rows: 256, cols: 512 });
-  const out = [y.data.slice(), dx.data.slice(), lin.weight.grad(), lin.bias!.grad()];
-  lin.free();
-  return out;
-}
+const linearRun = () => linearRunOf(lib.Linear);
 
 describe('init({ threads }) in Chromium', () => {
   it('the test page is cross-origin isolated (else SharedArrayBuffer is hidden)', () => {

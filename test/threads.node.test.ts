@@ -4,19 +4,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.node.js';
 import { getRuntime } from '../packages/contrastive/src/runtime/init.js';
-import { bits, rand } from './util/bits.js';
+import { bits, linearRun as linearRunOf, rand } from './util/bits.js';
+
+const linearRun = () => linearRunOf(lib.Linear);
 
 const { init, runtimeInfo } = lib;
-
-/** Linear 784 -> 512 on 256 rows: forward, backward (dx, dW, db); every GEMM above the split threshold. */
-function linearRun(): Float32Array[] {
-  const lin = new lib.Linear(784, 512, { seed: 11 });
-  const y = lin.forward({ data: rand(256 * 784, 1), rows: 256, cols: 784 }, { training: true });
-  const dx = lin.backward({ data: rand(256 * 512, 2), rows: 256, cols: 512 });
-  const out = [y.data.slice(), dx.data.slice(), lin.weight.grad(), lin.bias!.grad()];
-  lin.free();
-  return out;
-}
 
 /** Conv2d 32 -> 32, 3x3, padding 1 on 4 x 32 x 24 x 24: the im2col GEMMs are wide (columns split). */
 function convRun(): Float32Array[] {
