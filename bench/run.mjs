@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, benchArgv } from './args.mjs';
+import { gaussianFill, median } from './lib/gemm-core.mjs';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 const CHILD_ENV = 'CONTRASTIVE_BENCH_CHILD';
@@ -83,30 +84,11 @@ function intArg(name, v) {
   return x;
 }
 
-/** Seeded Gaussian matrix: mulberry32 uniforms + Box-Muller. */
+/** Seeded Gaussian matrix (mulberry32 uniforms + Box-Muller, as the GEMM benches fill theirs). */
 function gaussian(rows, cols, seed) {
-  let st = seed >>> 0;
-  const next = () => {
-    st = (st + 0x6d2b79f5) >>> 0;
-    let t = st;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
   const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(next()));
-    const th = 2 * Math.PI * next();
-    data[i] = r * Math.cos(th);
-    if (i + 1 < data.length) data[i + 1] = r * Math.sin(th);
-  }
+  gaussianFill(data, seed);
   return { data, rows, cols };
-}
-
-function median(xs) {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** max |x - y| / max |y|: the gradient error relative to the gradient's scale. */

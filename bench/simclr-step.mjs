@@ -14,6 +14,7 @@
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { benchArgs } from './args.mjs';
+import { median } from './lib/gemm-core.mjs';
 
 const { values: args } = benchArgs({
   options: {
@@ -163,12 +164,6 @@ async function tfjsStep(steps) {
     medianStepMs: +median(stepTimes.slice(1)).toFixed(1), loss0: losses[0], lossLast: losses.at(-1),
     wasmMemoryAfterLastStep: peer.tfjsWasmMemoryBytes(), tensorsAlive: tf.memory().numTensors,
   };
-}
-
-function median(xs) {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 console.error(`# SimCLR step, batch ${B} (2×${B} rows) — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -109,7 +109,8 @@ export function timeNtXent(ntXent, R, { D = 128, tau = 0.1, warmup = 2, runs = 7
   return { median: median(ts), min: Math.min(...ts), max: Math.max(...ts), runs, loss };
 }
 
-function gaussianFill(data, seed) {
+/** Fills `data` with seeded standard normals: mulberry32 uniforms + Box-Muller. */
+export function gaussianFill(data, seed) {
   let st = seed >>> 0;
   const next = () => {
     st = (st + 0x6d2b79f5) >>> 0;
