@@ -30,6 +30,13 @@ pub extern "C" fn ct_abi_version() -> u32 {
     ABI_VERSION
 }
 
+/// Sets the bytes the two-pass losses (NT-Xent, SupCon, CLIP) may keep between their passes
+/// (loss/cache.rs); returns the previous budget. 0 = recompute every tile in pass 2.
+#[no_mangle]
+pub extern "C" fn ct_set_tile_cache(bytes: usize) -> usize {
+    crate::loss::cache::set_budget_bytes(bytes)
+}
+
 /// 0 = scalar, 1 = simd128, 2 = relaxed: which instruction set this build runs.
 #[no_mangle]
 pub extern "C" fn ct_isa() -> u32 {

@@ -1,6 +1,6 @@
 // The public face of the package: re-exports only. The runtime entry points (index.node.ts,
 // index.browser.ts, index.workerd.ts) add the way to find the packaged .wasm and re-export this.
-export { init, runtimeInfo, relaxedSimdSupported } from './runtime/init.js';
+export { DEFAULT_TILE_CACHE_BYTES, init, runtimeInfo, relaxedSimdSupported, setTileCache } from './runtime/init.js';
 export type { InitOptions, RuntimeInfo, Variant, WasmSource } from './runtime/init.js';
 export { ContrastiveError } from './errors.js';
 export type { ContrastiveErrorCode } from './errors.js';

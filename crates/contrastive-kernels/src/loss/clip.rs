@@ -12,12 +12,15 @@
 //! M = 1/tau bounds every logit; e = e^(l - M) feeds both directions' sums, and pass 2 takes
 //!   G_ik = e_ik (ar_i + ac_k) - 2c [i = k],  ar_i = c / sr_i,  ac_k = c / sc_k
 //! (one exponential per entry in each pass instead of two).
+//! Kept tiles (fixed shift, see cache.rs): pass 1 leaves e in the panel's cache slot and pass 2
+//! only scales it, skipping N^2 D of the 4 N^2 D flops. Bit-identical to recomputing.
 
 use super::core::exp_sums_ro;
 use super::normalize::dot;
+use super::cache::{budget_bytes, TileCache};
 use super::selfsim::{
-    column_stats, dot_tile, exp_sums_fixed_cols, logit_tile, rescale, two_sided, two_sided_fixed, Stats, CHUNK,
-    FIXED_MAX_INV_TAU, M0, PANEL,
+    column_stats, dot_tile, exp_sums_fixed_cols, logit_tile, rescale, two_sided, two_sided_fixed, two_sided_scaled,
+    Stats, CHUNK, FIXED_MAX_INV_TAU, M0, PANEL,
 };
 use super::LossOut;
 use crate::gemm::{gemm_packed_rows, PackedB, PackedRows, Packs, Strided};
@@ -28,7 +31,8 @@ fn stats(n: usize) -> Result<Stats, Oom> {
     Ok(Stats { m: vec![M0; n], s: try_vec(n)?, se: try_vec(n)?, t: try_vec(n)? })
 }
 
-/// `q`, `k`: unit rows (n x d). `grads`: (dL/dq^, dL/dk^) accumulators.
+/// `q`, `k`: unit rows (n x d). `grads`: (dL/dq^, dL/dk^) accumulators. Keeps pass-1 tiles
+/// within the process-wide budget ([`super::cache::set_budget_bytes`]).
 pub fn run_clip<I: Isa>(
     q: &[f32],
     k: &[f32],
@@ -36,6 +40,19 @@ pub fn run_clip<I: Isa>(
     d: usize,
     inv_tau: f32,
     grads: Option<(&mut [f32], &mut [f32])>,
+) -> Result<LossOut, Oom> {
+    run_clip_with::<I>(q, k, n, d, inv_tau, grads, budget_bytes())
+}
+
+/// [`run_clip`] keeping at most `cache_bytes` of pass-1 tiles.
+pub fn run_clip_with<I: Isa>(
+    q: &[f32],
+    k: &[f32],
+    n: usize,
+    d: usize,
+    inv_tau: f32,
+    grads: Option<(&mut [f32], &mut [f32])>,
+    cache_bytes: usize,
 ) -> Result<LossOut, Oom> {
     let kt = PackedB::new(Strided::transposed(k, d), d, n)?;
     let mut blk = try_vec(PANEL * CHUNK.min(n))?;
@@ -49,19 +66,36 @@ pub fn run_clip<I: Isa>(
         rs.m.fill(inv_tau);
         cs.m.fill(inv_tau);
     }
+    // panel p's tiles: h x n entries, kept only where a pass 2 will read them
+    let mut cache = if fixed && grads.is_some() {
+        TileCache::new((0..n).step_by(PANEL).map(|i0| PANEL.min(n - i0) * n), cache_bytes)
+    } else {
+        TileCache::none()
+    };
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));
-        let b = &mut blk[..h * w];
         if fixed {
+            let kept = cache.panel(i0 / PANEL);
+            let keep = kept.is_some();
+            let b = match kept {
+                Some(p) => &mut p[h * c0..h * (c0 + w)],
+                None => &mut blk[..h * w],
+            };
             dot_tile::<I>(q, d, &kt, i0, h, c0, w, b, &mut packs);
             for i in 0..h {
-                let row = &b[i * w..(i + 1) * w];
-                let (s, se) = exp_sums_fixed_cols::<I>(row, inv_tau, &mut cs.s[c0..c0 + w], &mut cs.se[c0..c0 + w]);
+                let row = &mut b[i * w..(i + 1) * w];
+                let (cs_s, cs_se) = (&mut cs.s[c0..c0 + w], &mut cs.se[c0..c0 + w]);
+                let (s, se) = if keep {
+                    exp_sums_fixed_cols::<I, true>(row, inv_tau, cs_s, cs_se)
+                } else {
+                    exp_sums_fixed_cols::<I, false>(row, inv_tau, cs_s, cs_se)
+                };
                 rs.s[i0 + i] += s;
                 rs.se[i0 + i] += se;
             }
             continue;
         }
+        let b = &mut blk[..h * w];
         logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
         column_stats::<I>(b, w, h, 0, w, &mut cs, c0);
         for i in 0..h {
@@ -97,16 +131,27 @@ pub fn run_clip<I: Isa>(
     let (qp, kp) = (PackedRows::new(Strided::rows(q, d), n, d)?, PackedRows::new(Strided::rows(k, d), n, d)?);
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));
-        let b = &mut blk[..h * w];
-        if fixed {
-            dot_tile::<I>(q, d, &kt, i0, h, c0, w, b, &mut packs);
-        } else {
-            logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
-        }
+        let kept = cache.panel(i0 / PANEL);
+        let from_cache = kept.is_some();
+        let b = match kept {
+            // pass 1 left e = e^(l - M) here
+            Some(p) => &mut p[h * c0..h * (c0 + w)],
+            None => {
+                let b = &mut blk[..h * w];
+                if fixed {
+                    dot_tile::<I>(q, d, &kt, i0, h, c0, w, b, &mut packs);
+                } else {
+                    logit_tile::<I>(q, d, &kt, i0, h, c0, w, inv_tau, b, &mut packs);
+                }
+                b
+            }
+        };
         for i in 0..h {
             let r = i0 + i;
             let row = &mut b[i * w..(i + 1) * w];
-            if fixed {
+            if from_cache {
+                two_sided_scaled::<I>(row, ar[r], &ac[c0..c0 + w]);
+            } else if fixed {
                 two_sided_fixed::<I>(row, inv_tau, ar[r], &ac[c0..c0 + w]);
             } else {
                 two_sided::<I>(row, c, lse_r[r], &cvec[c0..c0 + w], &lse_c[c0..c0 + w]);
@@ -183,5 +228,16 @@ mod tests {
             }
         }
         assert_eq!(run_clip::<Scalar4>(&q, &k, n, d, inv_tau, None).unwrap(), a);
+        // pass 2 from kept pass-1 tiles (all, two panels, none): the same bits
+        let (mut gq3, mut gk3) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
+        let all = run_clip_with::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq3, &mut gk3)), usize::MAX).unwrap();
+        for bytes in [0, 4 * (2 * PANEL * n + 7)] {
+            let (mut gq4, mut gk4) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
+            let o = run_clip_with::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq4, &mut gk4)), bytes).unwrap();
+            assert_eq!(o, all, "{bytes} bytes kept");
+            for (x, y) in [(&gq4, &gq3), (&gk4, &gk3)] {
+                assert!(x.iter().zip(y.iter()).all(|(x, y)| x.to_bits() == y.to_bits()), "{bytes} bytes kept");
+            }
+        }
     }
 }

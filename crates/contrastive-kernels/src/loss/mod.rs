@@ -1,6 +1,7 @@
 //! The InfoNCE family: normalization, the fused streaming cross-entropy over cosine logits,
 //! and the losses built on it. docs/math.md derives every formula implemented here.
 
+pub mod cache;
 pub mod clip;
 pub mod core;
 pub mod cosine;

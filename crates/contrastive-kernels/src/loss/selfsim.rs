@@ -26,7 +26,12 @@
 //! sweep and an exponential per row. With lse_i = M + ln s_i, pass 2 needs one exponential too:
 //!   H_ik = e_ik (a_i + a_k) - c_i Y_ik - c_k Y_ki,   a_i = c_i / s_i  (= c_i e^(M - lse_i)).
 //! Steeper temperatures keep the online statistics above (e^(-2/tau) would underflow).
+//!
+//! Kept tiles (fixed shift, gradients wanted, see cache.rs): pass 1 writes e_ik back into the
+//! panel's slot of a [`TileCache`], and pass 2 starts from it: H_ik = e_ik (a_i + a_k) - Y terms,
+//! with no GEMM and no exponential, 3 R^2 D flops in all. Bit-identical to recomputing.
 
+use super::cache::{budget_bytes, TileCache};
 use super::core::{exp_sums_ro, scale_max, Targets};
 use super::LossOut;
 use crate::gemm::{gemm_packed_into, gemm_packed_rows, PackedB, PackedRows, Packs, Strided, NR};
@@ -123,6 +128,7 @@ pub(crate) fn column_stats<I: Isa>(
 }
 
 /// `u`: unit rows (rows x d). `gu`: dL/dU accumulator (added to). Targets: Index or Labels.
+/// Keeps pass-1 tiles within the process-wide budget ([`super::cache::set_budget_bytes`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run_self<I: Isa>(
     u: &[f32],
@@ -132,6 +138,21 @@ pub fn run_self<I: Isa>(
     weight: &[f32],
     inv_tau: f32,
     gu: Option<&mut [f32]>,
+) -> Result<LossOut, Oom> {
+    run_self_with::<I>(u, rows, d, targets, weight, inv_tau, gu, budget_bytes())
+}
+
+/// [`run_self`] keeping at most `cache_bytes` of pass-1 tiles.
+#[allow(clippy::too_many_arguments)]
+pub fn run_self_with<I: Isa>(
+    u: &[f32],
+    rows: usize,
+    d: usize,
+    targets: Targets,
+    weight: &[f32],
+    inv_tau: f32,
+    gu: Option<&mut [f32]>,
+    cache_bytes: usize,
 ) -> Result<LossOut, Oom> {
     if rows < 2 {
         // a single row has no candidate: no term, no gradient
@@ -147,11 +168,20 @@ pub fn run_self<I: Isa>(
     if fixed {
         st.m.fill(inv_tau);
     }
+    // panel p's tiles: h x (rows - i0) entries, kept only where a pass 2 will read them
+    let mut cache = if fixed && gu.is_some() {
+        TileCache::new((0..rows).step_by(PANEL).map(|i0| PANEL.min(rows - i0) * (rows - i0)), cache_bytes)
+    } else {
+        TileCache::none()
+    };
 
     // ---- pass 1: statistics ----
     for i0 in (0..rows).step_by(PANEL) {
         if fixed {
-            pass1_fixed::<I>(u, d, &ut, i0, rows, targets, inv_tau, &mut blk, &mut st, &mut packs);
+            match cache.panel(i0 / PANEL) {
+                Some(kept) => pass1_fixed::<I, true>(u, d, &ut, i0, rows, targets, inv_tau, kept, &mut st, &mut packs),
+                None => pass1_fixed::<I, false>(u, d, &ut, i0, rows, targets, inv_tau, &mut blk, &mut st, &mut packs),
+            }
             continue;
         }
         let h = PANEL.min(rows - i0);
@@ -216,13 +246,22 @@ pub fn run_self<I: Isa>(
     }
     for i0 in (0..rows).step_by(PANEL) {
         let h = PANEL.min(rows - i0);
+        let mut kept = cache.panel(i0 / PANEL);
+        let from_cache = kept.is_some();
         for (c0, w) in tiles(i0) {
-            let b = &mut blk[..h * w];
-            if fixed {
-                dot_tile::<I>(u, d, &ut, i0, h, c0, w, b, &mut packs);
-            } else {
-                logit_tile::<I>(u, d, &ut, i0, h, c0, w, inv_tau, b, &mut packs);
-            }
+            let b = match kept.as_deref_mut() {
+                // pass 1 left e = e^(l - M) here (the diagonal entry is overwritten below)
+                Some(p) => &mut p[h * (c0 - i0)..h * (c0 - i0 + w)],
+                None => {
+                    let b = &mut blk[..h * w];
+                    if fixed {
+                        dot_tile::<I>(u, d, &ut, i0, h, c0, w, b, &mut packs);
+                    } else {
+                        logit_tile::<I>(u, d, &ut, i0, h, c0, w, inv_tau, b, &mut packs);
+                    }
+                    b
+                }
+            };
             let k0 = (i0 + h).saturating_sub(c0); // first column right of the panel
             for i in 0..h {
                 let r = i0 + i;
@@ -230,8 +269,14 @@ pub fn run_self<I: Isa>(
                 let (ci, li) = (c[r], lse[r]);
                 if fixed {
                     // inside the panel's own square: G only (its transpose is in the same square)
-                    exp_scaled::<I>(&mut row[..k0], inv_tau, a[r]);
-                    two_sided_fixed::<I>(&mut row[k0..], inv_tau, a[r], &a[c0 + k0..c0 + w]);
+                    let (own, right) = row.split_at_mut(k0);
+                    if from_cache {
+                        scaled::<I>(own, a[r]);
+                        two_sided_scaled::<I>(right, a[r], &a[c0 + k0..c0 + w]);
+                    } else {
+                        exp_scaled::<I>(own, inv_tau, a[r]);
+                        two_sided_fixed::<I>(right, inv_tau, a[r], &a[c0 + k0..c0 + w]);
+                    }
                 } else {
                     for v in row[..k0].iter_mut() {
                         *v = ci * exp_f32(*v - li);
@@ -373,8 +418,10 @@ fn row_target(targets: Targets, row: &[f32], r: usize, c0: usize, scale: f32) ->
 /// Pass 1 of the fixed-shift path for panel i0: every tile of the panel, one exponential per
 /// entry, e = e^(x/tau - M) with M = 1/tau. The entry goes to its row's sums (s, se) and, right
 /// of the panel, to its column's row too; the diagonal is skipped. Targets as in the online path.
+/// KEEP: `blk` is the panel's cache slot; each tile goes to its own place in it and its entries
+/// are replaced by e (the diagonal keeps its dot product). Otherwise one tile at a time in `blk`.
 #[allow(clippy::too_many_arguments)]
-fn pass1_fixed<I: Isa>(
+fn pass1_fixed<I: Isa, const KEEP: bool>(
     u: &[f32],
     d: usize,
     ut: &PackedB,
@@ -389,7 +436,8 @@ fn pass1_fixed<I: Isa>(
     let h = PANEL.min(rows - i0);
     for c0 in (i0..rows).step_by(CHUNK) {
         let w = CHUNK.min(rows - c0);
-        let b = &mut blk[..h * w];
+        let at = if KEEP { h * (c0 - i0) } else { 0 };
+        let b = &mut blk[at..at + h * w];
         dot_tile::<I>(u, d, ut, i0, h, c0, w, b, packs);
         let k0 = (i0 + h).saturating_sub(c0);
         column_targets(targets, b, w, h, i0, c0, k0, inv_tau, &mut st.t);
@@ -398,23 +446,23 @@ fn pass1_fixed<I: Isa>(
         let (own_e, right_e) = st.se[..c0 + w].split_at_mut(c0 + k0);
         for i in 0..h {
             let r = i0 + i;
-            let row = &b[i * w..(i + 1) * w];
+            let row = &mut b[i * w..(i + 1) * w];
+            st.t[r] += row_target(targets, row, r, c0, inv_tau); // before KEEP overwrites the row
             let (mut s, mut se) = (0.0f32, 0.0f32);
             if r >= c0 && r < c0 + w {
                 let dk = r - c0; // the diagonal, always inside the panel's square (dk < k0)
-                let (s1, e1) = exp_sums_fixed::<I>(&row[..dk], inv_tau);
-                let (s2, e2) = exp_sums_fixed::<I>(&row[dk + 1..k0], inv_tau);
+                let (s1, e1) = exp_sums_fixed::<I, KEEP>(&mut row[..dk], inv_tau);
+                let (s2, e2) = exp_sums_fixed::<I, KEEP>(&mut row[dk + 1..k0], inv_tau);
                 s += s1 + s2;
                 se += e1 + e2;
             } else {
-                let (s1, e1) = exp_sums_fixed::<I>(&row[..k0], inv_tau);
+                let (s1, e1) = exp_sums_fixed::<I, KEEP>(&mut row[..k0], inv_tau);
                 s += s1;
                 se += e1;
             }
-            let (s3, e3) = exp_sums_fixed_cols::<I>(&row[k0..], inv_tau, right, right_e);
+            let (s3, e3) = exp_sums_fixed_cols::<I, KEEP>(&mut row[k0..], inv_tau, right, right_e);
             own[r] += s + s3;
             own_e[r] += se + e3;
-            st.t[r] += row_target(targets, row, r, c0, inv_tau);
         }
     }
 }
@@ -438,35 +486,44 @@ pub(crate) fn dot_tile<I: Isa>(
 }
 
 /// (sum e, sum e t) over v with t = v/tau - M, M = 1/tau (so t = inv (v - 1) up to rounding).
+/// KEEP: v_k <- e_k as well.
 #[inline]
-pub(crate) fn exp_sums_fixed<I: Isa>(v: &[f32], inv: f32) -> (f32, f32) {
+pub(crate) fn exp_sums_fixed<I: Isa, const KEEP: bool>(v: &mut [f32], inv: f32) -> (f32, f32) {
     // SAFETY: with COLS = false the column pointers are never used.
-    unsafe { exp_sums_fixed_raw::<I, false>(v, inv, core::ptr::null_mut(), core::ptr::null_mut()) }
+    unsafe { exp_sums_fixed_raw::<I, false, KEEP>(v, inv, core::ptr::null_mut(), core::ptr::null_mut()) }
 }
 
 /// As [`exp_sums_fixed`], and also cs[k] += e_k, cse[k] += e_k t_k (the column direction).
 #[inline]
-pub(crate) fn exp_sums_fixed_cols<I: Isa>(v: &[f32], inv: f32, cs: &mut [f32], cse: &mut [f32]) -> (f32, f32) {
+pub(crate) fn exp_sums_fixed_cols<I: Isa, const KEEP: bool>(v: &mut [f32], inv: f32, cs: &mut [f32], cse: &mut [f32]) -> (f32, f32) {
     assert!(cs.len() == v.len() && cse.len() == v.len());
     // SAFETY: cs and cse hold v.len() floats each (checked).
-    unsafe { exp_sums_fixed_raw::<I, true>(v, inv, cs.as_mut_ptr(), cse.as_mut_ptr()) }
+    unsafe { exp_sums_fixed_raw::<I, true, KEEP>(v, inv, cs.as_mut_ptr(), cse.as_mut_ptr()) }
 }
 
 /// # Safety
 /// With COLS, `q` and `qe` point at v.len() writable floats each.
 #[inline(always)]
-unsafe fn exp_sums_fixed_raw<I: Isa, const COLS: bool>(v: &[f32], inv: f32, q: *mut f32, qe: *mut f32) -> (f32, f32) {
+unsafe fn exp_sums_fixed_raw<I: Isa, const COLS: bool, const KEEP: bool>(
+    v: &mut [f32],
+    inv: f32,
+    q: *mut f32,
+    qe: *mut f32,
+) -> (f32, f32) {
     let n = v.len();
     let body = n - n % 4;
     let (vi, vm) = (I::splat(inv), I::splat(-inv));
     let (mut s, mut se) = (I::splat(0.0), I::splat(0.0));
-    let p = v.as_ptr();
+    let p = v.as_mut_ptr();
     let mut k = 0;
     while k < body {
         let t = I::madd(I::load(p.add(k)), vi, vm);
         let e = I::exp(t);
         s = I::add(s, e);
         se = I::madd(e, t, se);
+        if KEEP {
+            I::store(p.add(k), e);
+        }
         if COLS {
             I::store(q.add(k), I::add(I::load(q.add(k)), e));
             I::store(qe.add(k), I::madd(e, t, I::load(qe.add(k))));
@@ -474,25 +531,45 @@ unsafe fn exp_sums_fixed_raw<I: Isa, const COLS: bool>(v: &[f32], inv: f32, q: *
         k += 4;
     }
     let (mut s, mut se) = (I::hsum(s), I::hsum(se));
-    while k < n {
-        let t = v[k] * inv - inv;
-        let e = exp_f32(t);
-        s += e;
-        se += e * t;
-        if COLS {
-            *q.add(k) += e;
-            *qe.add(k) += e * t;
+    if k < n {
+        let (t, e) = fixed_tail::<I>(&v[k..], inv);
+        for l in 0..n - k {
+            s += e[l];
+            se += e[l] * t[l];
+            if KEEP {
+                v[k + l] = e[l];
+            }
+            if COLS {
+                *q.add(k + l) += e[l];
+                *qe.add(k + l) += e[l] * t[l];
+            }
         }
-        k += 1;
     }
     (s, se)
+}
+
+/// (t, e) = (v/tau - M, e^t) for the last v.len() < 4 entries of a row, computed by the vector
+/// code: an entry gets the same bits whichever pass computes it and wherever its row slice
+/// starts (a scalar tail would round v/tau - M apart from relaxed SIMD's fused multiply-add).
+#[inline(always)]
+fn fixed_tail<I: Isa>(v: &[f32], inv: f32) -> ([f32; 4], [f32; 4]) {
+    let mut x = [0.0f32; 4];
+    x[..v.len()].copy_from_slice(v);
+    let (mut t, mut e) = ([0.0f32; 4], [0.0f32; 4]);
+    // SAFETY: four floats each.
+    unsafe {
+        let tv = I::madd(I::load(x.as_ptr()), I::splat(inv), I::splat(-inv));
+        I::store(t.as_mut_ptr(), tv);
+        I::store(e.as_mut_ptr(), I::exp(tv));
+    }
+    (t, e)
 }
 
 /// v_k <- a e^(v_k/tau - M): one row's softmax term, fixed shift.
 #[inline]
 pub(crate) fn exp_scaled<I: Isa>(v: &mut [f32], inv: f32, a: f32) {
     // SAFETY: with TWO = false the per-column factors are never read.
-    unsafe { exp_scaled_raw::<I, false>(v, inv, a, core::ptr::null()) }
+    unsafe { exp_scaled_raw::<I, true, false>(v, inv, a, core::ptr::null()) }
 }
 
 /// v_k <- e^(v_k/tau - M) (ai + a_k): both rows' softmax terms of one logit, fixed shift.
@@ -500,30 +577,50 @@ pub(crate) fn exp_scaled<I: Isa>(v: &mut [f32], inv: f32, a: f32) {
 pub(crate) fn two_sided_fixed<I: Isa>(v: &mut [f32], inv: f32, ai: f32, a: &[f32]) {
     assert_eq!(a.len(), v.len());
     // SAFETY: a holds v.len() floats (checked).
-    unsafe { exp_scaled_raw::<I, true>(v, inv, ai, a.as_ptr()) }
+    unsafe { exp_scaled_raw::<I, true, true>(v, inv, ai, a.as_ptr()) }
 }
 
-/// v_k <- e^(v_k/tau - M) (ai + [TWO] a_k).
+/// [`exp_scaled`] for a kept tile, which already holds e: v_k <- a v_k.
+#[inline]
+pub(crate) fn scaled<I: Isa>(v: &mut [f32], a: f32) {
+    // SAFETY: with TWO = false the per-column factors are never read.
+    unsafe { exp_scaled_raw::<I, false, false>(v, 0.0, a, core::ptr::null()) }
+}
+
+/// [`two_sided_fixed`] for a kept tile: v_k <- v_k (ai + a_k).
+#[inline]
+pub(crate) fn two_sided_scaled<I: Isa>(v: &mut [f32], ai: f32, a: &[f32]) {
+    assert_eq!(a.len(), v.len());
+    // SAFETY: a holds v.len() floats (checked).
+    unsafe { exp_scaled_raw::<I, false, true>(v, 0.0, ai, a.as_ptr()) }
+}
+
+/// v_k <- e_k (ai + [TWO] a_k), e_k = e^(v_k/tau - M) if EXP, else v_k itself (a kept tile:
+/// the same float, so both give the same bits).
 ///
 /// # Safety
 /// With TWO, `a` points at v.len() readable floats.
 #[inline(always)]
-unsafe fn exp_scaled_raw<I: Isa, const TWO: bool>(v: &mut [f32], inv: f32, ai: f32, a: *const f32) {
+unsafe fn exp_scaled_raw<I: Isa, const EXP: bool, const TWO: bool>(v: &mut [f32], inv: f32, ai: f32, a: *const f32) {
     let n = v.len();
     let body = n - n % 4;
     let (vi, vm, vai) = (I::splat(inv), I::splat(-inv), I::splat(ai));
     let p = v.as_mut_ptr();
     let mut k = 0;
     while k < body {
-        let e = I::exp(I::madd(I::load(p.add(k)), vi, vm));
+        let x = I::load(p.add(k));
+        let e = if EXP { I::exp(I::madd(x, vi, vm)) } else { x };
         let f = if TWO { I::add(vai, I::load(a.add(k))) } else { vai };
         I::store(p.add(k), I::mul(e, f));
         k += 4;
     }
-    while k < n {
-        let f = if TWO { ai + *a.add(k) } else { ai };
-        v[k] = exp_f32(v[k] * inv - inv) * f;
-        k += 1;
+    if k < n {
+        let e = if EXP { fixed_tail::<I>(&v[k..], inv).1 } else { [0.0; 4] };
+        for l in 0..n - k {
+            let f = if TWO { ai + *a.add(k + l) } else { ai };
+            let e = if EXP { e[l] } else { v[k + l] };
+            v[k + l] = e * f;
+        }
     }
 }
 
@@ -579,6 +676,20 @@ mod tests {
         }
         let c = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, None).unwrap();
         assert_eq!(c, a, "loss-only must give the same loss and dtau");
+        kept_tiles_change_no_bit(&u, rows, d, targets, weight, inv_tau);
+    }
+
+    /// Pass 2 from kept pass-1 tiles (all, a prefix of the panels, none) gives the same bits.
+    fn kept_tiles_change_no_bit(u: &[f32], rows: usize, d: usize, targets: Targets, weight: &[f32], inv_tau: f32) {
+        let mut g_all = vec![0.0f32; rows * d];
+        let all = run_self_with::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g_all), usize::MAX).unwrap();
+        // three whole panels and a bit: the rest is recomputed
+        for bytes in [0, 4 * (3 * PANEL * rows + 100)] {
+            let mut g = vec![0.0f32; rows * d];
+            let o = run_self_with::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g), bytes).unwrap();
+            assert_eq!(o, all, "{bytes} bytes kept");
+            assert!(g.iter().zip(&g_all).all(|(x, y)| x.to_bits() == y.to_bits()), "{bytes} bytes kept: gradients differ");
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ export interface KernelExports {
   ct_free(ptr: number, bytes: number): void;
   /** Index of the first NaN / +-inf of the len floats at x; -1 when all are finite. */
   ct_first_nonfinite(x: number, len: number): number;
+  /** Bytes the two-pass losses may keep between their passes; returns the previous budget. */
+  ct_set_tile_cache(bytes: number): number;
   ct_ntxent(z: number, rows: number, d: number, tau: number, gz: number, out: number): number;
   ct_infonce(q: number, k: number, n: number, d: number, tau: number, symmetric: number, gq: number, gk: number, out: number): number;
   ct_infonce_negatives(
@@ -74,7 +76,7 @@ export const STATUS_INVALID_ARGUMENT = 2;
 export const ISA_NAMES = ['scalar', 'simd128', 'relaxed'] as const;
 
 const REQUIRED: (keyof KernelExports)[] = [
-  'memory', 'ct_abi_version', 'ct_isa', 'ct_alloc', 'ct_free', 'ct_first_nonfinite', 'ct_ntxent', 'ct_infonce',
+  'memory', 'ct_abi_version', 'ct_isa', 'ct_alloc', 'ct_free', 'ct_first_nonfinite', 'ct_set_tile_cache', 'ct_ntxent', 'ct_infonce',
   'ct_infonce_negatives', 'ct_supcon', 'ct_cosine', 'ct_gemm', 'ct_softmax_xent',
   'ct_linear_forward', 'ct_linear_backward', 'ct_activation_forward', 'ct_activation_backward', 'ct_mul',
   'ct_dropout_forward', 'ct_batchnorm_forward', 'ct_batchnorm_backward', 'ct_conv2d_forward', 'ct_conv2d_backward',

@@ -1,9 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randn } from '../../../../test/oracle.js';
 import { m } from '../../../../test/util/errors.js';
-import { cosineSimilarity, infoNce, init, ntXent, runtimeInfo, supCon } from '../index.node.js';
+import { cosineSimilarity, DEFAULT_TILE_CACHE_BYTES, infoNce, init, ntXent, runtimeInfo, setTileCache, supCon } from '../index.node.js';
 
 beforeAll(() => init());
+
+/** The packaged simd128 module compiled anew: init with it replaces the running module. */
+async function freshSimd128(): Promise<WebAssembly.Module> {
+  const { readFile } = await import('node:fs/promises');
+  return WebAssembly.compile(await readFile(new URL('../../wasm/contrastive-simd128.wasm', import.meta.url)));
+}
 
 describe('memory', () => {
   it('no leak across 10,000 calls: memory stops growing after the first calls', () => {
@@ -38,19 +44,37 @@ describe('memory', () => {
 });
 
 describe('large batches', () => {
-  it('2N = 16,384 never builds the 2N x 2N matrix (1 GiB): memory stays O(block x 2N)', async () => {
+  it('2N = 16,384 never builds the 2N x 2N matrix (1 GiB): memory stays O(block x 2N) with no tile cache', async () => {
     // a fresh module so earlier tests' high-water mark does not hide the growth
-    await init({ variant: 'simd128' });
-    const n = 8192;
+    await init({ variant: 'simd128', wasm: await freshSimd128() });
+    const prev = setTileCache(0);
+    try {
+      const n = 8192;
+      const d = 8;
+      const before = runtimeInfo().memoryBytes;
+      const r = ntXent(m(randn(n, d, 11), n, d), m(randn(n, d, 12), n, d), { temperature: 0.1 });
+      expect(Number.isFinite(r.loss)).toBe(true);
+      // inputs, gradients, normalized copy and packed panels are 4 x 2N x D floats = 2 MiB;
+      // a dense similarity matrix would be 2N * 2N * 4 bytes = 1 GiB
+      expect(runtimeInfo().memoryBytes - before).toBeLessThan(16 * 2 ** 20);
+      const s = infoNce(m(randn(n, d, 13), n, d), m(randn(n, d, 14), n, d), { temperature: 0.1, symmetric: true });
+      expect(Number.isFinite(s.loss)).toBe(true);
+      expect(runtimeInfo().memoryBytes - before).toBeLessThan(16 * 2 ** 20);
+    } finally {
+      setTileCache(prev);
+    }
+  });
+
+  it('the default tile cache bounds the growth by its budget, not by the batch', async () => {
+    await init({ variant: 'simd128', wasm: await freshSimd128() });
+    expect(runtimeInfo().tileCacheBytes).toBe(DEFAULT_TILE_CACHE_BYTES);
+    const n = 8192; // the whole upper triangle would be 2N^2 * 2 bytes = 512 MiB
     const d = 8;
     const before = runtimeInfo().memoryBytes;
     const r = ntXent(m(randn(n, d, 11), n, d), m(randn(n, d, 12), n, d), { temperature: 0.1 });
     expect(Number.isFinite(r.loss)).toBe(true);
-    // inputs, gradients, normalized copy and packed panels are 4 x 2N x D floats = 2 MiB;
-    // a dense similarity matrix would be 2N * 2N * 4 bytes = 1 GiB
-    expect(runtimeInfo().memoryBytes - before).toBeLessThan(16 * 2 ** 20);
-    const s = infoNce(m(randn(n, d, 13), n, d), m(randn(n, d, 14), n, d), { temperature: 0.1, symmetric: true });
-    expect(Number.isFinite(s.loss)).toBe(true);
-    expect(runtimeInfo().memoryBytes - before).toBeLessThan(16 * 2 ** 20);
+    const grown = runtimeInfo().memoryBytes - before;
+    expect(grown).toBeGreaterThan(DEFAULT_TILE_CACHE_BYTES / 2); // it did keep tiles
+    expect(grown).toBeLessThan(DEFAULT_TILE_CACHE_BYTES + 16 * 2 ** 20);
   });
 });
