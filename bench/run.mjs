@@ -21,6 +21,8 @@ const HELP = `usage: pnpm bench [options]   (or: node bench/run.mjs [options])
   --peers LIST        peers to run: plainjs,tfjs,onnx (default all three; "none" for none)
   --dim D             columns per row (default 128)
   --temperature T     tau (default 0.1)
+  --tile-cache LIST   MiB the loss may keep between its passes (setTileCache), comma-separated:
+                      the first is "ours", the others get rows of their own (default: the package's, 64)
   --no-relaxed        do not re-exec with ${RELAXED_FLAG} on Node < 22
   --no-gemm           skip the cosine-similarity (GEMM) throughput line
   --markdown FILE     also write the report (markdown) to FILE
@@ -38,6 +40,7 @@ const { values: args } = benchArgs({
     peers: { type: 'string', default: 'plainjs,tfjs,onnx' },
     dim: { type: 'string', default: '128' },
     temperature: { type: 'string', default: '0.1' },
+    'tile-cache': { type: 'string' },
     'no-relaxed': { type: 'boolean', default: false },
     'no-gemm': { type: 'boolean', default: false },
     markdown: { type: 'string' },
@@ -161,8 +164,11 @@ async function main() {
   } catch (e) {
     throw new Error(`cannot import packages/contrastive/dist (run \`pnpm build\` first): ${e.message}`);
   }
-  const { init, ntXent, runtimeInfo, cosineSimilarity, relaxedSimdSupported, version } = pkg;
-  await init();
+  const { init, ntXent, runtimeInfo, cosineSimilarity, relaxedSimdSupported, setTileCache, version, DEFAULT_TILE_CACHE_BYTES } = pkg;
+  const caches = args['tile-cache'] === undefined
+    ? [DEFAULT_TILE_CACHE_BYTES / 2 ** 20]
+    : args['tile-cache'].split(',').map((s) => intArg('tile-cache', s.trim()));
+  await init({ tileCacheBytes: caches[0] * 2 ** 20 });
   const autoVariant = runtimeInfo().variant;
   const variants = relaxedSimdSupported() ? ['simd128', 'relaxed'] : ['simd128'];
 
@@ -228,6 +234,7 @@ async function main() {
   log(`- tfjs: ${env.tfjs}`);
   log(`- onnxruntime-web: ${env.onnxruntimeWeb}`);
   log(`- workload: D = ${D}, temperature = ${tau}, seeded Gaussian inputs, loss + gradients w.r.t. both views`);
+  log(`- contrastive tile cache (setTileCache): ${caches.map((c) => `${c} MiB`).join(', ')}${caches.length > 1 ? ' (the first is "ours")' : ''}`);
   log(`- load average at start: ${env.loadavgStart}`);
   if (variants.length === 1 && nodeMajor < 22) log(`- note: relaxed SIMD not available (run without --no-relaxed, or with ${RELAXED_FLAG})`);
   log('');
@@ -266,7 +273,16 @@ async function main() {
 
   // --- 2. Timing -----------------------------------------------------------------------------
   const impls = [
-    ...variants.map((v) => ({ key: `contrastive:${v}`, label: `contrastive ${v}`, variant: v, fn: ntXent, plain: false })),
+    ...variants.flatMap((v) => caches.map((c, i) => ({
+      key: i === 0 ? `contrastive:${v}` : `contrastive:${v}@${c}`,
+      label: i === 0 && caches.length === 1 ? `contrastive ${v}` : `contrastive ${v} (cache ${c} MiB)`,
+      variant: v,
+      fn: (a, b, o) => {
+        setTileCache(c * 2 ** 20);
+        return ntXent(a, b, o);
+      },
+      plain: false,
+    }))),
     ...(tfjs ? [{ key: 'tfjs', label: 'tfjs-backend-wasm', fn: tfjs.ntXentTfjs, plain: false }] : []),
     ...(onnx ? [{ key: 'onnx', label: 'onnxruntime-web', fn: onnx.ntXentOnnx, plain: false, prepare: (n) => onnx.prepareOnnx(n, D, tau) }] : []),
     ...(peers.has('plainjs') ? [{ key: 'plainjs', label: 'plain JS', fn: ntXentPlain, plain: true }] : []),
@@ -443,6 +459,7 @@ async function main() {
     log('');
   }
   await init({ variant: autoVariant });
+  setTileCache(caches[0] * 2 ** 20);
 
   env.loadavgEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   env.seconds = ((performance.now() - t0) / 1000).toFixed(0);

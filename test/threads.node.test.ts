@@ -52,6 +52,31 @@ function augmentRun(): Float32Array[] {
   return [a.data, b.data, c.data, d.data];
 }
 
+/** The two-pass losses at 2N = 2048, D = 128, where their tile products are split over the threads:
+ * NT-Xent with all, some and no kept tiles, SupCon and CLIP. */
+function lossRun(): Float32Array[] {
+  const n = 1024;
+  const d = 128;
+  const a = { data: rand(n * d, 31), rows: n, cols: d };
+  const b = { data: rand(n * d, 32), rows: n, cols: d };
+  const out: Float32Array[] = [];
+  const prev = lib.setTileCache(lib.DEFAULT_TILE_CACHE_BYTES);
+  try {
+    for (const bytes of [lib.DEFAULT_TILE_CACHE_BYTES, 1 << 20, 0]) {
+      lib.setTileCache(bytes);
+      const r = lib.ntXent(a, b, { temperature: 0.1 });
+      out.push(Float32Array.of(r.loss, r.dTemperature), r.grads.a.data, r.grads.b.data);
+    }
+    const labels = Array.from({ length: n }, (_, i) => i % 37);
+    const s = lib.supCon(a, labels, { temperature: 0.1 });
+    const c = lib.infoNce(a, b, { temperature: 0.07, symmetric: true });
+    out.push(Float32Array.of(s.loss, c.loss), s.grads.z.data, c.grads.query.data, c.grads.key.data);
+  } finally {
+    lib.setTileCache(prev);
+  }
+  return out;
+}
+
 afterAll(() => init({ threads: 1, variant: 'simd128' }));
 
 describe('init({ threads })', () => {
@@ -63,7 +88,7 @@ describe('init({ threads })', () => {
     expect(runtimeInfo().threads).toBe(2);
   });
 
-  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun]] as const) {
+  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun], ['NT-Xent, SupCon and CLIP (tile products)', lossRun]] as const) {
     it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded simd128 build`, async () => {
       await init({ threads: 1, variant: 'simd128' });
       const one = bits(run());

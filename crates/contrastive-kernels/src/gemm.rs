@@ -97,7 +97,7 @@ pub fn gemm_packed<I: Isa>(
     ldc: usize,
     packs: &mut Packs,
 ) {
-    gemm_packed_split::<I>(split(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, false)
+    gemm_packed_split::<I>(split_prepacked(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, false)
 }
 
 /// C = A · B[:, col0..col0 + n], overwriting C (no prior zeroing or loads of it needed).
@@ -118,7 +118,7 @@ pub fn gemm_packed_into<I: Isa>(
         }
         return;
     }
-    gemm_packed_split::<I>(split(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, true)
+    gemm_packed_split::<I>(split_prepacked(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, true)
 }
 
 /// `set`: C = A·B instead of C += A·B.
@@ -208,8 +208,24 @@ impl PackedRows {
 }
 
 /// C (m x n) += A (m x kw) · B[row0..row0 + kw, :] for a row-window of a [`PackedRows`] B.
+/// Split over the thread pool like [`gemm`] (bit-identical for any thread count).
 #[allow(clippy::too_many_arguments)]
 pub fn gemm_packed_rows<I: Isa>(
+    m: usize,
+    a: Strided,
+    b: &PackedRows,
+    row0: usize,
+    kw: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    gemm_packed_rows_split::<I>(split_prepacked(m, b.n, kw, par::threads()), m, a, b, row0, kw, c, ldc, packs)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_packed_rows_split<I: Isa>(
+    s: Option<(bool, usize)>,
     m: usize,
     a: Strided,
     b: &PackedRows,
@@ -224,6 +240,30 @@ pub fn gemm_packed_rows<I: Isa>(
         return;
     }
     assert!(row0 + kw <= b.k && c.len() >= (m - 1) * ldc + n);
+    match s {
+        None => gemm_packed_rows_serial::<I>(m, a, b, row0, kw, 0, n, c, ldc, packs),
+        Some(s) => run_split(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+            let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+            gemm_packed_rows_serial::<I>(mi, a, b, row0, kw, j0, nj, c, ldc, packs)
+        }),
+    }
+}
+
+/// Columns col0..col0 + n of B (col0 a multiple of NR), into C's first n columns.
+#[allow(clippy::too_many_arguments)]
+fn gemm_packed_rows_serial<I: Isa>(
+    m: usize,
+    a: Strided,
+    b: &PackedRows,
+    row0: usize,
+    kw: usize,
+    col0: usize,
+    n: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    debug_assert!(col0 % NR == 0 && col0 + n <= b.n);
     let bstride = b.k * NR;
     let mut jc = 0;
     while jc < n {
@@ -231,7 +271,7 @@ pub fn gemm_packed_rows<I: Isa>(
         let mut pc = 0;
         while pc < kw {
             let kc = kc_step(kw).min(kw - pc);
-            let start = (jc / NR) * bstride + (row0 + pc) * NR;
+            let start = ((col0 + jc) / NR) * bstride + (row0 + pc) * NR;
             let bp = &b.data[start..];
             let mut ic = 0;
             while ic < m {
@@ -316,6 +356,19 @@ pub fn split(m: usize, n: usize, k: usize, threads: usize) -> Option<(bool, usiz
         return None;
     }
     split_for(m, n, threads)
+}
+
+/// [`split`] for a prepacked B: row blocks share B as it is and pack only their own rows of A,
+/// while column blocks would each pack all of A (the loss kernels' H tiles are 64 x 2048), so
+/// rows whenever there are enough of them for two blocks.
+pub fn split_prepacked(m: usize, n: usize, k: usize, threads: usize) -> Option<(bool, usize)> {
+    let s = split(m, n, k, threads)?;
+    if m >= 2 * MIN_BLOCK_UNITS * MR {
+        let step = m.div_ceil((threads * PARTS_PER_THREAD).min(MAX_PARTS)).div_ceil(MR).max(MIN_BLOCK_UNITS) * MR;
+        Some((true, step))
+    } else {
+        Some(s)
+    }
 }
 
 fn split_for(m: usize, n: usize, threads: usize) -> Option<(bool, usize)> {
@@ -711,6 +764,12 @@ mod tests {
                 let mut c1 = init.clone();
                 gemm_split::<Scalar4>(None, m, n, k, av, bv, &mut c1, ldc, &mut packs);
                 let pb = PackedB::new(bv, k, n).unwrap();
+                // B below one extra row, as PackedRows; the product reads rows 1..k + 1
+                let mut tall = vec![0.5f32; n];
+                for r in 0..k {
+                    tall.extend((0..n).map(|j| b[if tb { j * k + r } else { r * n + j }]));
+                }
+                let pr = PackedRows::new(Strided::rows(&tall, n), k + 1, n).unwrap();
                 for t in 2..=5 {
                     for s in [split_for(m, n, t), Some((true, MR * 4)), Some((false, NR * 4))] {
                         let mut c2 = init.clone();
@@ -719,6 +778,11 @@ mod tests {
                         let mut c3 = init.clone();
                         gemm_packed_split::<Scalar4>(s, m, av, &pb, 0, n, &mut c3, ldc, &mut packs, false);
                         assert_eq!(bits(&c1), bits(&c3), "packed m{m} n{n} k{k} ta{ta} tb{tb} split {s:?}");
+                        // a row window of a PackedRows B (the loss kernels' products): rows 0..k of
+                        // a taller B, split the same ways
+                        let mut c4 = init.clone();
+                        gemm_packed_rows_split::<Scalar4>(s, m, av, &pr, 1, k, &mut c4, ldc, &mut packs);
+                        assert_eq!(bits(&c1), bits(&c4), "packed rows m{m} n{n} k{k} ta{ta} tb{tb} split {s:?}");
                     }
                 }
             }
@@ -737,6 +801,11 @@ mod tests {
         assert_eq!(split(66, 30, 1 << 13, 2), Some((true, 16)), "no block thinner than 4 panels");
         assert_eq!(split(4096, 4096, 4096, 16), Some((true, 128)), "at most 32 blocks");
         assert_eq!(split_for(16, 3, 2), None, "4 MR panels are not cut");
+        // a prepacked B: rows whenever two row blocks exist (no block packs all of A)
+        assert_eq!(split_prepacked(64, 2048, 128, 2), Some((true, 16)), "the loss kernels' logit tiles");
+        assert_eq!(split_prepacked(64, 128, 2048, 2), Some((true, 16)), "their H U products");
+        assert_eq!(split_prepacked(16, 4096, 144, 2), Some((false, 512)), "too few rows: columns");
+        assert_eq!(split_prepacked(128, 128, 128, 2), None, "below PAR_MIN_MADDS");
     }
 
     #[test]
