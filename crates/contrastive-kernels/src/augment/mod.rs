@@ -14,6 +14,7 @@ pub mod blur;
 pub mod color;
 pub mod convert;
 pub mod geometry;
+pub mod lanes;
 pub mod philox;
 pub mod point;
 pub mod resize;
