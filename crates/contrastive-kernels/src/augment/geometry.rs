@@ -54,22 +54,38 @@ pub fn affine(
     out: &mut [f32],
 ) {
     let hw = h * w;
-    super::per_image(n, c * hw, out, || (), |_, i, o| {
-        let m = &mats[6 * i..6 * i + 6];
-        let img = &src[i * c * hw..(i + 1) * c * hw];
-        affine_image(img, c, h, w, m, nearest, fill, o);
-    });
+    super::per_image(
+        n,
+        c * hw,
+        out,
+        || (),
+        |_, i, o| {
+            let m = &mats[6 * i..6 * i + 6];
+            let img = &src[i * c * hw..(i + 1) * c * hw];
+            affine_image(img, c, h, w, m, nearest, fill, o);
+        },
+    );
 }
 
 /// One image of [`affine`].
 #[allow(clippy::too_many_arguments)]
-fn affine_image(img: &[f32], c: usize, h: usize, w: usize, m: &[f32], nearest: bool, fill: Option<&[f32]>, o: &mut [f32]) {
+fn affine_image(
+    img: &[f32],
+    c: usize,
+    h: usize,
+    w: usize,
+    m: &[f32],
+    nearest: bool,
+    fill: Option<&[f32]>,
+    o: &mut [f32],
+) {
     use super::lanes as l;
     let (hf, wf) = (h as f32, w as f32);
     let hw = h * w;
     let w4 = w - w % 4;
     let (m0, m2, m3, m5) = (l::splat(m[0]), l::splat(m[2]), l::splat(m[3]), l::splat(m[5]));
-    let (half_w, half_h, half, one, zero) = (l::splat(wf * 0.5), l::splat(hf * 0.5), l::splat(0.5), l::splat(1.0), l::splat(0.0));
+    let (half_w, half_h, half, one, zero) =
+        (l::splat(wf * 0.5), l::splat(hf * 0.5), l::splat(0.5), l::splat(1.0), l::splat(0.0));
     let (wv, hv) = (l::splat(wf), l::splat(hf));
     let inside = |a: l::F, lim: l::F| l::and(l::ge(a, zero), l::lt(a, lim));
     for r in 0..h {
@@ -78,8 +94,11 @@ fn affine_image(img: &[f32], c: usize, h: usize, w: usize, m: &[f32], nearest: b
         let p = r * w;
         let mut col = 0;
         while col < w4 {
-                        // x = j + 0.5 - w/2 per lane, as the one-pixel code
-            let x = l::sub(l::add(l::from4([col as f32, (col + 1) as f32, (col + 2) as f32, (col + 3) as f32]), half), half_w);
+            // x = j + 0.5 - w/2 per lane, as the one-pixel code
+            let x = l::sub(
+                l::add(l::from4([col as f32, (col + 1) as f32, (col + 2) as f32, (col + 3) as f32]), half),
+                half_w,
+            );
             let u = l::sub(l::add(l::add(l::add(l::mul(m0, x), m1y), m2), half_w), half);
             let v = l::sub(l::add(l::add(l::add(l::mul(m3, x), m4y), m5), half_h), half);
             if nearest {
@@ -140,7 +159,18 @@ fn affine_image(img: &[f32], c: usize, h: usize, w: usize, m: &[f32], nearest: b
 /// [`affine_image`] repeats these operations).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn affine_pixel(img: &[f32], c: usize, h: usize, w: usize, m: &[f32], nearest: bool, fill: Option<&[f32]>, o: &mut [f32], r: usize, col: usize) {
+fn affine_pixel(
+    img: &[f32],
+    c: usize,
+    h: usize,
+    w: usize,
+    m: &[f32],
+    nearest: bool,
+    fill: Option<&[f32]>,
+    o: &mut [f32],
+    r: usize,
+    col: usize,
+) {
     let (hf, wf) = (h as f32, w as f32);
     let hw = h * w;
     let y = r as f32 + 0.5 - hf * 0.5;
@@ -152,7 +182,8 @@ fn affine_pixel(img: &[f32], c: usize, h: usize, w: usize, m: &[f32], nearest: b
         let (ur, vr) = (u.round_ties_even(), v.round_ties_even());
         let inside = ur >= 0.0 && vr >= 0.0 && ur < wf && vr < hf;
         for ch in 0..c {
-            o[ch * hw + p] = if inside { img[ch * hw + vr as usize * w + ur as usize] } else { fill.map_or(0.0, |f| f[ch]) };
+            o[ch * hw + p] =
+                if inside { img[ch * hw + vr as usize * w + ur as usize] } else { fill.map_or(0.0, |f| f[ch]) };
         }
         return;
     }
@@ -241,14 +272,16 @@ mod tests {
                     affine(&src, n, c, h, w, &mats, nearest, fill, &mut got);
                     let mut want = vec![f32::NAN; n * c * h * w];
                     for i in 0..n {
-                        let (img, o) = (&src[i * c * h * w..(i + 1) * c * h * w], &mut want[i * c * h * w..(i + 1) * c * h * w]);
+                        let (img, o) =
+                            (&src[i * c * h * w..(i + 1) * c * h * w], &mut want[i * c * h * w..(i + 1) * c * h * w]);
                         for r in 0..h {
                             for col in 0..w {
                                 affine_pixel(img, c, h, w, &mats[6 * i..6 * i + 6], nearest, fill, o, r, col);
                             }
                         }
                     }
-                    let (gb, wb): (Vec<u32>, Vec<u32>) = (got.iter().map(|v| v.to_bits()).collect(), want.iter().map(|v| v.to_bits()).collect());
+                    let (gb, wb): (Vec<u32>, Vec<u32>) =
+                        (got.iter().map(|v| v.to_bits()).collect(), want.iter().map(|v| v.to_bits()).collect());
                     assert_eq!(gb, wb, "case {case}: {h}x{w}x{c} nearest={nearest} fill={fill:?}");
                 }
             }

@@ -100,7 +100,12 @@ mod imp {
             debug_assert!((j as u32 as usize) < p.len());
             *p.get_unchecked(j as u32 as usize)
         };
-        f32x4(at(i32x4_extract_lane::<0>(i)), at(i32x4_extract_lane::<1>(i)), at(i32x4_extract_lane::<2>(i)), at(i32x4_extract_lane::<3>(i)))
+        f32x4(
+            at(i32x4_extract_lane::<0>(i)),
+            at(i32x4_extract_lane::<1>(i)),
+            at(i32x4_extract_lane::<2>(i)),
+            at(i32x4_extract_lane::<3>(i)),
+        )
     }
     /// [p[i0], p[i1], p[i2], p[i3]] for u32 indices in a table (bounds-checked).
     #[inline(always)]
