@@ -4,7 +4,7 @@ import { init } from '../index.node.js';
 import { colorJitter, randomGrayscale } from './color.js';
 import { randomAffine } from './affine.js';
 import { augment, compose, randomApply, sampleParams, twoViews } from './compose.js';
-import { randomResizedCrop } from './crop.js';
+import { randomResizedCrop, resizedCrop } from './crop.js';
 import { randomHorizontalFlip } from './flip.js';
 import { mocoV2, simclrCifar10, simclrImageNet, smallGrayscale } from './presets.js';
 import { testBatch } from './testutil.js';
@@ -86,5 +86,12 @@ describe('compose, randomApply, twoViews, presets', () => {
     const bad = testBatch(1, 3, 8, 8);
     bad.data[3] = NaN;
     expectError(() => augment(bad, simclrCifar10()), 'NON_FINITE', 'images');
+    // checked in wasm memory after the copy in: the first bad value, its index, anywhere
+    const late = testBatch(3, 3, 8, 8);
+    late.data[late.data.length - 1] = -Infinity;
+    late.data[late.data.length - 1 - 64] = Infinity;
+    expectError(() => augment(late, simclrCifar10()), 'NON_FINITE', `images has Infinity at index ${late.data.length - 65}`);
+    expectError(() => twoViews(late, smallGrayscale({ size: 8 })), 'NON_FINITE', 'images has Infinity');
+    expectError(() => resizedCrop(late, { top: 0, left: 0, height: 4, width: 4 }, 2), 'NON_FINITE', 'resizedCrop: images has Infinity');
   });
 });

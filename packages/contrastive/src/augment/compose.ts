@@ -1,5 +1,5 @@
 import { ContrastiveError } from '../errors.js';
-import { checkBatch, imageLen, type ImageBatch, type ImageShape } from './image.js';
+import { checkBatchShape, imageLen, type ImageBatch, type ImageShape } from './image.js';
 import { prob, runOps, type Buffers, type ImageOp } from './op.js';
 import { checkSeed, Rng } from './rng.js';
 import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
@@ -154,7 +154,7 @@ export function augment(
   const view = opts.view ?? 0;
   if (!Number.isInteger(view) || view < 0 || view > 0xffffffff) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: view must be an integer in [0, 2^32), got ${String(view)}`);
   if (isVectorOp(pipeline)) return augmentVectors(images as MatrixLike, pipeline, { ...streamArgs(opts, OP), view }, OP);
-  checkBatch(images as ImageBatch, 'images', OP);
+  checkBatchShape(images as ImageBatch, 'images', OP); // values: in runOps, in wasm memory
   const p = asPipeline(pipeline, OP);
   return runOps(OP, [...p.ops], images as ImageBatch, sampleParams(p, images as ImageBatch, view, opts, OP));
 }

@@ -6,7 +6,7 @@ import { checkStatus } from '../loss/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32 } from '../runtime/memory.js';
-import { checkBatch, imageLen, shapeOf, type ImageBatch, type ImageShape } from './image.js';
+import { checkBatchShape, imageLen, nonFinite, shapeOf, type ImageBatch, type ImageShape } from './image.js';
 import type { Rng } from './rng.js';
 
 /** Where a kernel reads and writes: `src` holds the input; an op writes `dst` or works in place. */
@@ -38,7 +38,11 @@ export const viewF32 = (k: KernelExports, p: number, len: number) => f32(k, p, l
 export { checkStatus };
 export const imageLenOf = imageLen;
 
-/** Runs `ops` in order on `x`, image i with `params[j][i]` for op j. */
+/**
+ * Runs `ops` in order on `x`, image i with `params[j][i]` for op j. `x` must have passed
+ * `checkBatchShape`; its values are checked here, after the copy into wasm memory (NON_FINITE,
+ * before any kernel runs).
+ */
 export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: unknown[][]): ImageBatch {
   const n = x.n;
   const shapes: ImageShape[] = [shapeOf(x)];
@@ -50,6 +54,8 @@ export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: un
   let src = ptrs[0];
   let dst = ptrs[1];
   f32(k, src, x.data.length).set(x.data);
+  const bad = k.ct_first_nonfinite(src, x.data.length);
+  if (bad >= 0) throw nonFinite(opName, 'images', x.data[bad], bad);
   let at = 2;
   for (let j = 0; j < ops.length; j++) {
     const pp = ptrs.slice(at, at + pbytes[j].length);
@@ -62,7 +68,7 @@ export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: un
 
 /** Applies one op with explicit per-image parameters (one entry, or one per image). */
 export function applyWith<P>(opName: string, op: ImageOp<P>, x: ImageBatch, params: P | P[]): ImageBatch {
-  checkBatch(x, 'images', opName);
+  checkBatchShape(x, 'images', opName);
   const list = Array.isArray(params) ? params : Array.from({ length: x.n }, () => params);
   if (list.length !== x.n) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${opName}: got ${list.length} parameter sets, expected ${x.n} (one per image)`);
