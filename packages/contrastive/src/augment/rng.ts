@@ -158,18 +158,24 @@ function cosPoly(r: number): number {
   for (let k = 10; k >= 1; k--) p = 1 - (p * r2) / ((2 * k - 1) * (2 * k));
   return p;
 }
-function quadrant(x: number): [number, number] {
+// x = r + q pi/2 (q mod 4 in 0..3); r and q returned through these two (no array per call)
+let quadR = 0;
+let quadQ = 0;
+function quadrant(x: number): void {
   const q = Math.round(x / (Math.PI / 2));
-  return [x - q * PIO2_HI - q * PIO2_LO, ((q % 4) + 4) % 4];
+  quadR = x - q * PIO2_HI - q * PIO2_LO;
+  quadQ = ((q % 4) + 4) % 4;
 }
 /** sin(x) for moderate |x| (angles of augmentations). */
 export function dsin(x: number): number {
-  const [r, q] = quadrant(x);
+  quadrant(x);
+  const r = quadR, q = quadQ;
   return q === 0 ? sinPoly(r) : q === 1 ? cosPoly(r) : q === 2 ? -sinPoly(r) : -cosPoly(r);
 }
 /** cos(x) for moderate |x|. */
 export function dcos(x: number): number {
-  const [r, q] = quadrant(x);
+  quadrant(x);
+  const r = quadR, q = quadQ;
   return q === 0 ? cosPoly(r) : q === 1 ? -sinPoly(r) : q === 2 ? -cosPoly(r) : sinPoly(r);
 }
 
