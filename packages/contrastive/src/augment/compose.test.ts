@@ -55,6 +55,31 @@ describe('compose, randomApply, twoViews, presets', () => {
     }
   });
 
+  it('randomApply gives each image what it gives it alone, on every path (gathered, result in scratch or not, whole batch)', () => {
+    const x = testBatch(11, 3, 9, 13);
+    const aff = randomAffine({ degrees: 30, translate: [0.2, 0.1], interpolation: 'bilinear' });
+    const cj = colorJitter({ brightness: 0.5, contrast: 0.5, saturation: 0.3 });
+    const inners = {
+      'affine (result in scratch)': [aff],
+      'affine twice (result back in dst)': [aff, aff],
+      'jitter then affine': [cj, aff],
+      'jitter (noopIdentity: whole batch)': [cj],
+      'jitter and grayscale (noopIdentity)': [cj, randomGrayscale({ p: 0.5 })],
+      'flip (no hint: gathered)': [randomHorizontalFlip({ p: 1 })],
+    };
+    const per = 3 * 9 * 13;
+    for (const [name, ops] of Object.entries(inners)) {
+      const p = compose(randomResizedCrop({ size: [9, 13], scale: [0.5, 1] }), randomApply(0.5, ...ops));
+      const on = (sampleParams(p, x, 1, { seed: 6 }) as { on: boolean }[][])[1].map((q) => q.on);
+      expect(on.some(Boolean) && !on.every(Boolean), name).toBe(true);
+      const all = augment(x, p, { seed: 6, view: 1 });
+      for (let i = 0; i < 11; i++) {
+        const one = augment({ ...x, n: 1, data: x.data.slice(i * per, (i + 1) * per) }, p, { seed: 6, offset: i, view: 1 });
+        expect(all.data.slice(i * per, (i + 1) * per), `${name}, image ${i}`).toEqual(one.data);
+      }
+    }
+  });
+
   it('nested pipelines flatten; shapes flow through a crop', () => {
     const p = compose(compose(randomResizedCrop({ size: 8 }), randomHorizontalFlip()), randomGrayscale({ p: 0.5 }));
     expect(p.ops.length).toBe(3);

@@ -1,6 +1,6 @@
 import { ContrastiveError } from '../errors.js';
 import { checkBatchShape, imageLen, type ImageBatch, type ImageShape } from './image.js';
-import { prob, runOps, type Buffers, type ImageOp } from './op.js';
+import { checkStatus, prob, runOps, viewU32, type Buffers, type ImageOp } from './op.js';
 import { checkSeed, Rng } from './rng.js';
 import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
 import type { Matrix, MatrixLike } from '../types.js';
@@ -45,6 +45,15 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
     const sh = shapes(s);
     return { on: false, inner: inner.map((o, j) => o.identity(sh[j])) };
   };
+  // Images the draw skipped stay untouched, as in torchvision. Running the kernels on them with
+  // identity parameters would cost (1 - p) of the ops' time (half of a p = 0.5 affine warp), so
+  // the applied ones are gathered, transformed and scattered back; unless every inner op skips
+  // its identity for free (`noopIdentity`: ColorJitter, RandomGrayscale), or the inner ops change
+  // the shape (then every image goes through them, with identity parameters if skipped).
+  const gathers = (s: ImageShape) => {
+    const o = shapes(s)[inner.length];
+    return !inner.every((op) => op.noopIdentity) && o.channels === s.channels && o.height === s.height && o.width === s.width;
+  };
   return {
     name: `randomApply(${inner.map((o) => o.name).join(', ')})`,
     outShape: (s) => shapes(s)[inner.length],
@@ -54,9 +63,12 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
       return { on: true, inner: inner.map((o, j) => o.sample(rng, sh[j])) };
     },
     identity,
+    // The inner ops' buffers; when run gathers the applied images (see there), also n u32 (their
+    // indices) and a scratch batch for the inner ops to write into.
     paramBytes: (n, s) => {
       const sh = shapes(s);
-      return inner.flatMap((o, j) => o.paramBytes(n, sh[j]));
+      const own = inner.flatMap((o, j) => o.paramBytes(n, sh[j]));
+      return gathers(s) ? [...own, 4 * n, 4 * n * Math.max(...sh.map(imageLen))] : own;
     },
     run(k, b: Buffers, n, s, params, op) {
       const sh = shapes(s);
@@ -76,29 +88,18 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
         return swapped;
       };
       const on: number[] = [];
-      const off: number[] = [];
-      params.forEach((p, i) => (p.on ? on : off).push(i));
-      const len = imageLen(s);
-      // Images the draw skipped stay untouched, as in torchvision (running the kernels with identity
-      // parameters on them cost (1 - p) of the ops' time: half of a p = 0.5 affine warp). The
-      // applied ones are gathered, transformed and scattered back. Only when the inner ops keep
-      // the shape; otherwise every image goes through them (with identity parameters if skipped).
-      const o = sh[inner.length];
-      if (on.length === n || o.channels !== s.channels || o.height !== s.height || o.width !== s.width) return runInner(b, n, params);
+      params.forEach((p, i) => { if (p.on) on.push(i); });
+      if (on.length === n || !gathers(s)) return runInner(b, n, params);
       if (on.length === 0) return false;
+      // src[on[j]] -> dst[j]; the ops turn dst[0..m) into dst or scratch [0..m); back to src[on[j]].
+      // 2m image copies; the skipped images are never moved.
       const m = on.length;
-      let mem = new Float32Array(k.memory.buffer);
-      const move = (to: number, toIdx: number, from: number, fromIdx: number) =>
-        mem.copyWithin(to / 4 + toIdx * len, from / 4 + fromIdx * len, from / 4 + (fromIdx + 1) * len);
-      // dst = [applied images..., skipped images...]
-      on.forEach((i, j) => move(b.dst, j, b.src, i));
-      off.forEach((i, j) => move(b.dst, m + j, b.src, i));
-      // the ops read and write only the first m images of each buffer, so dst[m..n) stays put
-      const inSrc = runInner({ src: b.dst, dst: b.src }, m, on.map((i) => params[i]));
-      mem = new Float32Array(k.memory.buffer); // a fresh view: the kernels may have grown the memory
-      if (inSrc) for (let j = 0; j < m; j++) move(b.dst, j, b.src, j);
-      on.forEach((i, j) => move(b.src, i, b.dst, j));
-      off.forEach((i, j) => move(b.src, i, b.dst, m + j));
+      const [idx, scratch] = b.params.slice(b.params.length - 2);
+      viewU32(k, idx, m).set(on);
+      const len = imageLen(s);
+      checkStatus(op, k.ct_aug_move_images(b.src, n, b.dst, n, len, idx, m, 0));
+      const inScratch = runInner({ src: b.dst, dst: scratch }, m, on.map((i) => params[i]));
+      checkStatus(op, k.ct_aug_move_images(inScratch ? scratch : b.dst, m, b.src, n, len, idx, m, 1));
       return false;
     },
   };

@@ -26,6 +26,13 @@ export interface ImageOp<P = unknown> {
   sample(rng: Rng, s: ImageShape): P;
   /** Parameters that leave the image unchanged (RandomApply's "not applied"). */
   identity(s: ImageShape): P;
+  /**
+   * True when `run` with identity parameters leaves an image where it is, untouched, at next to
+   * no cost (the kernel skips it): RandomApply then runs the op on the whole batch instead of
+   * moving the applied images out and back. A performance hint only (the identity parameters
+   * must leave the image unchanged either way). Optional; absent means false.
+   */
+  readonly noopIdentity?: boolean;
   /** Byte sizes of the parameter buffers for a batch of n. */
   paramBytes(n: number, s: ImageShape): number[];
   /** Writes the parameters and runs the kernel; returns true when the result is in `dst`. */
