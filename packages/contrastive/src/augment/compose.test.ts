@@ -3,7 +3,7 @@ import { expectError } from '../../../../test/util/errors.js';
 import { init } from '../index.node.js';
 import { colorJitter, randomGrayscale } from './color.js';
 import { randomAffine } from './affine.js';
-import { augment, compose, randomApply, sampleParams, twoViews } from './compose.js';
+import { augment, compose, randomApply, sampleParams, twoViews, twoViewsOf } from './compose.js';
 import { randomResizedCrop, resizedCrop } from './crop.js';
 import { randomHorizontalFlip } from './flip.js';
 import { mocoV2, simclrCifar10, simclrImageNet, smallGrayscale } from './presets.js';
@@ -78,6 +78,30 @@ describe('compose, randomApply, twoViews, presets', () => {
         expect(all.data.slice(i * per, (i + 1) * per), `${name}, image ${i}`).toEqual(one.data);
       }
     }
+  });
+
+  it('twoViewsOf (imageTrainData) equals twoViews of the gathered batch, both views in one array', () => {
+    for (const [c, h, w, pipe] of [[1, 28, 28, smallGrayscale()], [3, 17, 23, simclrCifar10({ size: 12 })]] as const) {
+      const images = testBatch(40, c, h, w, 9);
+      const per = c * h * w;
+      for (const [seed, step] of [[0, 0], [3, 7], [2 ** 40, 1]]) {
+        const idx = Int32Array.from({ length: 13 }, (_, i) => (i * 17 + step) % 40);
+        const data = new Float32Array(13 * per);
+        idx.forEach((s, i) => data.set(images.data.subarray(s * per, (s + 1) * per), i * per));
+        const [a, b] = twoViews({ ...images, n: 13, data }, pipe, { seed, step });
+        const [a2, b2] = twoViewsOf(images, idx, pipe, { seed, step });
+        expect(a2).toEqual(a);
+        expect(b2).toEqual(b);
+        expect(a2.data.buffer).toBe(b2.data.buffer);
+        expect(b2.data.byteOffset).toBe(a2.data.byteOffset + a2.data.byteLength);
+      }
+    }
+    const images = testBatch(4, 1, 8, 8);
+    expectError(() => twoViewsOf(images, [0, 4], smallGrayscale({ size: 8 })), 'INVALID_ARGUMENT', 'sample index 4');
+    expectError(() => twoViewsOf(images, [0.5], smallGrayscale({ size: 8 })), 'INVALID_ARGUMENT', 'sample index 0.5');
+    expectError(() => twoViewsOf(images, [], smallGrayscale({ size: 8 })), 'INVALID_ARGUMENT', 'at least one image');
+    images.data[2 * 64 + 5] = NaN;
+    expectError(() => twoViewsOf(images, [1, 2], smallGrayscale({ size: 8 })), 'NON_FINITE', 'images has NaN at index 69');
   });
 
   it('nested pipelines flatten; shapes flow through a crop', () => {

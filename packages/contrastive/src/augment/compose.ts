@@ -1,6 +1,6 @@
 import { ContrastiveError } from '../errors.js';
 import { checkBatchShape, imageLen, type ImageBatch, type ImageShape } from './image.js';
-import { checkStatus, prob, runOps, viewU32, type Buffers, type ImageOp } from './op.js';
+import { checkStatus, prob, runOps, runOpsWith, viewU32, type Buffers, type ImageOp } from './op.js';
 import { checkSeed, Rng } from './rng.js';
 import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
 import type { Matrix, MatrixLike } from '../types.js';
@@ -158,6 +158,38 @@ export function augment(
   checkBatchShape(images as ImageBatch, 'images', OP); // values: in runOps, in wasm memory
   const p = asPipeline(pipeline, OP);
   return runOps(OP, [...p.ops], images as ImageBatch, sampleParams(p, images as ImageBatch, view, opts, OP));
+}
+
+/**
+ * {@link twoViews} of images `indices` of `images`, for training data: the images are copied from
+ * `images` straight into wasm memory (no gathered JS batch first) and both views land in one new
+ * array, view 0 then view 1, so a trainer can take the 2n rows without concatenating them. The
+ * same bits as `twoViews` of the gathered batch. Indices must be integers in [0, images.n).
+ */
+export function twoViewsOf(images: ImageBatch, indices: ArrayLike<number>, pipeline: Pipeline | ImageOp, opts: ViewOptions = {}): [ImageBatch, ImageBatch] {
+  const OP = 'augment';
+  const m = indices.length;
+  const shape: ImageShape = { channels: images.channels, height: images.height, width: images.width };
+  checkBatchShape(images, 'images', OP);
+  if (m < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: no sample indices: a batch needs at least one image`);
+  const per = imageLen(shape);
+  for (let i = 0; i < m; i++) {
+    const s = indices[i];
+    if (!Number.isInteger(s) || s < 0 || s >= images.n) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: sample index ${String(s)} (at ${i}) is not an integer in [0, ${images.n})`);
+    }
+  }
+  const p = asPipeline(pipeline, OP);
+  let out: ImageShape = shape;
+  for (const o of p.ops) out = o.outShape(out);
+  const outLen = m * imageLen(out);
+  const both = new Float32Array(2 * outLen);
+  const load = (mem: Float32Array) => {
+    for (let i = 0; i < m; i++) mem.set(images.data.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
+  };
+  const x = { ...shape, n: m };
+  const run = (view: number) => runOpsWith(OP, [...p.ops], m, shape, load, sampleParams(p, x, view, opts, OP), both, view * outLen);
+  return [run(0), run(1)];
 }
 
 /**

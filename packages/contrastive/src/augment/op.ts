@@ -51,8 +51,20 @@ export const imageLenOf = imageLen;
  * before any kernel runs).
  */
 export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: unknown[][]): ImageBatch {
-  const n = x.n;
-  const shapes: ImageShape[] = [shapeOf(x)];
+  return runOpsWith(opName, ops, x.n, shapeOf(x), (mem) => mem.set(x.data), params);
+}
+
+/**
+ * {@link runOps} for a batch of n images of shape `shape` that `load` writes straight into wasm
+ * memory (e.g. gathered from a dataset, without a JS copy of the batch first); the result is
+ * copied into `into` at element `at` when given (returned as a subarray of it), else into a new
+ * array.
+ */
+export function runOpsWith(
+  opName: string, ops: ImageOp[], n: number, shape: ImageShape, load: (mem: Float32Array) => void,
+  params: unknown[][], into?: Float32Array, at = 0,
+): ImageBatch {
+  const shapes: ImageShape[] = [shape];
   for (const o of ops) shapes.push(o.outShape(shapes[shapes.length - 1]));
   const maxLen = Math.max(...shapes.map((s) => n * imageLen(s)));
   const pbytes = ops.map((o, j) => o.paramBytes(n, shapes[j]));
@@ -60,17 +72,22 @@ export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: un
   const ptrs = arena.reserve(opName, [4 * maxLen, 4 * maxLen, ...pbytes.flat()]);
   let src = ptrs[0];
   let dst = ptrs[1];
-  f32(k, src, x.data.length).set(x.data);
-  const bad = k.ct_first_nonfinite(src, x.data.length);
-  if (bad >= 0) throw nonFinite(opName, 'images', x.data[bad], bad);
-  let at = 2;
+  const inLen = n * imageLen(shape);
+  load(f32(k, src, inLen));
+  const bad = k.ct_first_nonfinite(src, inLen);
+  if (bad >= 0) throw nonFinite(opName, 'images', f32(k, src, inLen)[bad], bad);
+  let pa = 2;
   for (let j = 0; j < ops.length; j++) {
-    const pp = ptrs.slice(at, at + pbytes[j].length);
-    at += pbytes[j].length;
+    const pp = ptrs.slice(pa, pa + pbytes[j].length);
+    pa += pbytes[j].length;
     if (ops[j].run(k, { src, dst, params: pp }, n, shapes[j], params[j], opName)) [src, dst] = [dst, src];
   }
   const out = shapes[shapes.length - 1];
-  return { data: f32(k, src, n * imageLen(out)).slice(), n, ...out };
+  const len = n * imageLen(out);
+  const res = f32(k, src, len);
+  if (!into) return { data: res.slice(), n, ...out };
+  into.set(res, at);
+  return { data: into.subarray(at, at + len), n, ...out };
 }
 
 /** Applies one op with explicit per-image parameters (one entry, or one per image). */
