@@ -160,11 +160,14 @@ export function augment(
   return runOps(OP, [...p.ops], images as ImageBatch, sampleParams(p, images as ImageBatch, view, opts, OP));
 }
 
+/** twoViewsOf's gathered batch, reused from call to call (taken out while a call uses it). */
+let gatherBuf = new Float32Array(0);
+
 /**
- * {@link twoViews} of images `indices` of `images`, for training data: the images are copied from
- * `images` straight into wasm memory (no gathered JS batch first) and both views land in one new
- * array, view 0 then view 1, so a trainer can take the 2n rows without concatenating them. The
- * same bits as `twoViews` of the gathered batch. Indices must be integers in [0, images.n).
+ * {@link twoViews} of images `indices` of `images`, for training data: the images are gathered
+ * once into a reused buffer (not a new batch per step) and both views land in one new array,
+ * view 0 then view 1, so a trainer can take the 2n rows without concatenating them. The same bits
+ * as `twoViews` of the gathered batch. Indices must be integers in [0, images.n).
  */
 export function twoViewsOf(images: ImageBatch, indices: ArrayLike<number>, pipeline: Pipeline | ImageOp, opts: ViewOptions = {}): [ImageBatch, ImageBatch] {
   const OP = 'augment';
@@ -184,12 +187,19 @@ export function twoViewsOf(images: ImageBatch, indices: ArrayLike<number>, pipel
   for (const o of p.ops) out = o.outShape(out);
   const outLen = m * imageLen(out);
   const both = new Float32Array(2 * outLen);
-  const load = (mem: Float32Array) => {
-    for (let i = 0; i < m; i++) mem.set(images.data.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
-  };
+  // gathered once (the dataset's rows are cold in cache), copied into wasm memory per view
+  const buf = gatherBuf.length >= m * per ? gatherBuf : new Float32Array(m * per);
+  gatherBuf = new Float32Array(0); // a nested call (from an op's code) gets its own
+  const batch = buf.subarray(0, m * per);
+  for (let i = 0; i < m; i++) batch.set(images.data.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
+  const load = (mem: Float32Array) => mem.set(batch);
   const x = { ...shape, n: m };
   const run = (view: number) => runOpsWith(OP, [...p.ops], m, shape, load, sampleParams(p, x, view, opts, OP), both, view * outLen);
-  return [run(0), run(1)];
+  try {
+    return [run(0), run(1)];
+  } finally {
+    gatherBuf = buf;
+  }
 }
 
 /**
