@@ -36,9 +36,15 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
   const OP = 'randomApply';
   const q = prob(p, OP, 0.5);
   const inner = flatten(ops, OP);
+  // the inner ops' shapes for input shape s (kept for the last s: a batch asks per image)
+  let lastIn: ImageShape | undefined;
+  let lastShapes: ImageShape[] = [];
   const shapes = (s: ImageShape) => {
+    if (lastIn && lastIn.channels === s.channels && lastIn.height === s.height && lastIn.width === s.width) return lastShapes;
     const out = [s];
     for (const o of inner) out.push(o.outShape(out[out.length - 1]));
+    lastIn = { ...s };
+    lastShapes = out;
     return out;
   };
   const identity = (s: ImageShape) => {
@@ -130,13 +136,13 @@ function streamArgs(opts: ViewOptions, op: string): { seed: number; step: number
 export function sampleParams(pipeline: Pipeline, x: ImageShape & { n: number }, view: number, opts: ViewOptions = {}, op = 'sampleParams'): unknown[][] {
   const { seed, step, offset } = streamArgs(opts, op);
   const params: unknown[][] = pipeline.ops.map(() => new Array<unknown>(x.n));
+  // each op's input shape: the same for every image
+  const shapes: ImageShape[] = [{ channels: x.channels, height: x.height, width: x.width }];
+  for (const o of pipeline.ops) shapes.push(o.outShape(shapes[shapes.length - 1]));
+  const ops = pipeline.ops;
   for (let i = 0; i < x.n; i++) {
     const rng = new Rng(seed, [(offset + i) >>> 0, view, step]);
-    let s: ImageShape = { channels: x.channels, height: x.height, width: x.width };
-    pipeline.ops.forEach((o, j) => {
-      params[j][i] = o.sample(rng, s);
-      s = o.outShape(s);
-    });
+    for (let j = 0; j < ops.length; j++) params[j][i] = ops[j].sample(rng, shapes[j]);
   }
   return params;
 }
