@@ -121,13 +121,15 @@ fn affine_image(
             let (u1, v1) = (l::add(u0, one), l::add(v0, one));
             let (inx0, inx1, iny0, iny1) = (inside(u0, wv), inside(u1, wv), inside(v0, hv), inside(v1, hv));
             let ok = [l::and(iny0, inx0), l::and(iny0, inx1), l::and(iny1, inx0), l::and(iny1, inx1)];
-            let (iu0, iu1, iv0, iv1) = (l::trunc(u0), l::trunc(u1), l::trunc(v0), l::trunc(v1));
+            // the taps' indices from the top-left one (exact for inside taps: their coordinates
+            // are small integers, so trunc(u0 + 1) = trunc(u0) + 1)
             let wi = w as i32;
+            let i00 = l::mul_add_i(l::trunc(v0), wi, l::trunc(u0));
             let idx = [
-                l::sel_i(ok[0], l::mul_add_i(iv0, wi, iu0)),
-                l::sel_i(ok[1], l::mul_add_i(iv0, wi, iu1)),
-                l::sel_i(ok[2], l::mul_add_i(iv1, wi, iu0)),
-                l::sel_i(ok[3], l::mul_add_i(iv1, wi, iu1)),
+                l::sel_i(ok[0], i00),
+                l::sel_i(ok[1], l::add_i(i00, 1)),
+                l::sel_i(ok[2], l::add_i(i00, wi)),
+                l::sel_i(ok[3], l::add_i(i00, wi + 1)),
             ];
             let mut mask = zero;
             for t in 0..4 {

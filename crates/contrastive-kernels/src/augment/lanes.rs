@@ -90,6 +90,11 @@ mod imp {
     pub fn mul_add_i(a: I, w: i32, b: I) -> I {
         i32x4_add(i32x4_mul(a, i32x4_splat(w)), b)
     }
+    /// a + k, wrapping.
+    #[inline(always)]
+    pub fn add_i(a: I, k: i32) -> I {
+        i32x4_add(a, i32x4_splat(k))
+    }
     /// [p[i0], p[i1], p[i2], p[i3]] without bounds checks (they cost ~15% of the affine warp).
     ///
     /// # Safety
@@ -195,6 +200,10 @@ mod imp {
     #[inline(always)]
     pub fn mul_add_i(a: I, w: i32, b: I) -> I {
         zip(a, b, |x, y| x.wrapping_mul(w).wrapping_add(y))
+    }
+    #[inline(always)]
+    pub fn add_i(a: I, k: i32) -> I {
+        a.map(|x| x.wrapping_add(k))
     }
     /// Bounds-checked here, so `cargo test` catches an index the wasm build would read unchecked.
     ///
