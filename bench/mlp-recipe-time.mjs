@@ -4,7 +4,7 @@
 // 256-256-128, AdamW), plus the once-per-epoch kNN monitor and the final probes. Also times the
 // augmentation with randomApply's former path (its kernels run on every image, with identity
 // parameters for the skipped ones) beside the current one (only the applied images), in rounds.
-// Needs `pnpm build`.  node bench/mlp-recipe-time.mjs [--seconds 3] [--compare DIR]
+// Needs `pnpm build`.  node bench/mlp-recipe-time.mjs [--seconds 3] [--threads 1] [--compare DIR]
 // --compare DIR: also times the views with another build of the package (DIR holds its dist/,
 // wasm/ and package.json, e.g. a copy of packages/contrastive built at an older commit), in the
 // same rounds, interleaved: the before/after of a change on a machine whose speed drifts.
@@ -15,11 +15,15 @@ import * as C from '../packages/contrastive/dist/index.node.js';
 import { loadMnist } from '../packages/cli/dist/data.js';
 import { benchArgs } from './args.mjs';
 
-const { values: args } = benchArgs({ options: { seconds: { type: 'string', default: '3' }, compare: { type: 'string' } } });
+const { values: args } = benchArgs({
+  options: { seconds: { type: 'string', default: '3' }, threads: { type: 'string', default: '1' }, compare: { type: 'string' } },
+});
 const SECONDS = Number(args.seconds);
-await C.init();
+const THREADS = Number(args.threads);
+const initOpts = THREADS > 1 ? { threads: THREADS } : {};
+await C.init(initOpts);
 const O = args.compare ? await import(pathToFileURL(path.resolve(args.compare, 'dist/index.node.js')).href) : undefined;
-if (O) await O.init();
+if (O) await O.init(initOpts);
 const { train, test } = await loadMnist();
 const imgs = (s) => C.toImageBatch({ data: s.images, n: s.n, height: 28, width: 28, channels: 1 });
 const trB = imgs(train);
@@ -93,7 +97,7 @@ const rows = (m) => ({ data: m.data, shape: [m.n, 784] });
 const tm = performance.now();
 C.knnAccuracy(C.embed(encoder, rows(trB)), train.labels, C.embed(encoder, rows(teB)), test.labels);
 const monitorMs = performance.now() - tm;
-console.log(`contrastive ${C.version} (${C.runtimeInfo().variant}), Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${s} rounds\n`);
+console.log(`contrastive ${C.version} (${C.runtimeInfo().variant}, ${C.runtimeInfo().threads} thread(s)), Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${s} rounds\n`);
 console.log('| per training step (batch 256, two views) | median ms |\n|---|---:|');
 for (const [k, v] of Object.entries(ms)) console.log(`| ${k} | ${median(v).toFixed(1)} |`);
 console.log(`| kNN monitor, once per epoch (embed 8,000 + 2,000, k = 20) | ${monitorMs.toFixed(0)} |`);
