@@ -264,9 +264,13 @@ mod tests {
             let n = 2;
             let src: Vec<f32> = (0..n * c * h * w).map(|_| if case % 5 == 0 { rnd() - 0.5 } else { rnd() }).collect();
             let spread = [0.2f32, 1.0, 4.0][case % 3];
-            let mats: Vec<f32> = (0..6 * n)
+            let mut mats: Vec<f32> = (0..6 * n)
                 .map(|k| if k % 3 == 2 { (rnd() - 0.5) * spread * w as f32 } else { (rnd() - 0.5) * 2.0 * spread })
                 .collect();
+            if case % 50 == 7 {
+                // non-finite and huge coefficients: every neighbour outside, no out-of-bounds read
+                mats[(case / 50) % 6] = [f32::NAN, f32::INFINITY, -f32::INFINITY, 3e38, -3e38, 1e20][(case / 50) % 6];
+            }
             let fills: Vec<f32> = (0..c).map(|_| rnd() - 0.25).collect();
             for nearest in [false, true] {
                 for fill in [None, Some(&fills[..])] {
