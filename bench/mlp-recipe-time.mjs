@@ -4,15 +4,26 @@
 // 256-256-128, AdamW), plus the once-per-epoch kNN monitor and the final probes. Also times the
 // augmentation with randomApply's former path (its kernels run on every image, with identity
 // parameters for the skipped ones) beside the current one (only the applied images), in rounds.
-// Needs `pnpm build`.  node bench/mlp-recipe-time.mjs [--seconds 3]
+// Needs `pnpm build`.  node bench/mlp-recipe-time.mjs [--seconds 3] [--threads 1] [--compare DIR]
+// --compare DIR: also times the views with another build of the package (DIR holds its dist/,
+// wasm/ and package.json, e.g. a copy of packages/contrastive built at an older commit), in the
+// same rounds, interleaved: the before/after of a change on a machine whose speed drifts.
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as C from '../packages/contrastive/dist/index.node.js';
 import { loadMnist } from '../packages/cli/dist/data.js';
 import { benchArgs } from './args.mjs';
 
-const { values: args } = benchArgs({ options: { seconds: { type: 'string', default: '3' } } });
+const { values: args } = benchArgs({
+  options: { seconds: { type: 'string', default: '3' }, threads: { type: 'string', default: '1' }, compare: { type: 'string' } },
+});
 const SECONDS = Number(args.seconds);
-await C.init();
+const THREADS = Number(args.threads);
+const initOpts = THREADS > 1 ? { threads: THREADS } : {};
+await C.init(initOpts);
+const O = args.compare ? await import(pathToFileURL(path.resolve(args.compare, 'dist/index.node.js')).href) : undefined;
+if (O) await O.init(initOpts);
 const { train, test } = await loadMnist();
 const imgs = (s) => C.toImageBatch({ data: s.images, n: s.n, height: 28, width: 28, channels: 1 });
 const trB = imgs(train);
@@ -57,11 +68,19 @@ const order = C.epochOrder(trB.n, 0, 0);
 const idx = (s) => order.subarray((s % 31) * 256, (s % 31 + 1) * 256);
 const fixedViews = data(current).views(idx(0), 0);
 
+const currentData = data(current);
+const formerData = data(former);
 const cases = {
-  'views, randomApply on applied images only (current)': (s) => data(current).views(idx(s), s),
-  'views, randomApply kernels on every image (former)': (s) => data(former).views(idx(s), s),
+  'views, randomApply on applied images only (current)': (s) => currentData.views(idx(s), s),
+  'views, randomApply kernels on every image (former)': (s) => formerData.views(idx(s), s),
   'SimCLR step (MLP + head, fixed views)': () => trainer.step(fixedViews),
 };
+if (O) {
+  const other = O.imageTrainData(O.toImageBatch({ data: train.images, n: train.n, height: 28, width: 28, channels: 1 }), O.smallGrayscale(), { seed: 0 });
+  const [x, y] = [other.views(idx(5), 5), currentData.views(idx(5), 5)];
+  if (x.some((v, i) => v.data.some((f, j) => !Object.is(f, y[i].data[j])))) throw new Error(`--compare: ${args.compare} gives other views`);
+  cases[`views with --compare ${args.compare} (same views, checked)`] = (s) => other.views(idx(s), s);
+}
 const ms = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 const t0 = performance.now();
 let s = 0;
@@ -78,7 +97,7 @@ const rows = (m) => ({ data: m.data, shape: [m.n, 784] });
 const tm = performance.now();
 C.knnAccuracy(C.embed(encoder, rows(trB)), train.labels, C.embed(encoder, rows(teB)), test.labels);
 const monitorMs = performance.now() - tm;
-console.log(`contrastive ${C.version} (${C.runtimeInfo().variant}), Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${s} rounds\n`);
+console.log(`contrastive ${C.version} (${C.runtimeInfo().variant}, ${C.runtimeInfo().threads} thread(s)), Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${s} rounds\n`);
 console.log('| per training step (batch 256, two views) | median ms |\n|---|---:|');
 for (const [k, v] of Object.entries(ms)) console.log(`| ${k} | ${median(v).toFixed(1)} |`);
 console.log(`| kNN monitor, once per epoch (embed 8,000 + 2,000, k = 20) | ${monitorMs.toFixed(0)} |`);

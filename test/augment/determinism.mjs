@@ -56,6 +56,23 @@ export function computeViewHashes(lib) {
     'moco-v2 48 rgba72x80': [big, lib.mocoV2({ size: 48 }), { seed: 2 ** 40 + 17, offset: 1000 }],
     'every op rgb32': [rgb, everything, { seed: 4, step: 2 }],
   };
+  // The kernels' vector loops and their tails: widths 4k and not, 1 and 3 planes, both
+  // interpolations, fill / fill=None, negative inputs (after Normalize), crops up- and
+  // downscaled; and small-gray on a batch of digits over several steps (issue #6's recipe).
+  const odd = lib.toImageBatch(syntheticImages(4, 17, 23, 3, 17));
+  const digits = lib.toImageBatch(syntheticImages(48, 28, 28, 1, 19));
+  const warp = { degrees: 40, translate: [0.3, 0.2], scale: [0.6, 1.5], shear: [-10, 10, -5, 5] };
+  const more = {
+    'affine bilinear fill rgb17x23': [odd, lib.randomAffine({ ...warp, interpolation: 'bilinear', fill: [0.2, 0.5, 0.9] }), { seed: 5 }],
+    'affine bilinear fill=None rgb17x23': [odd, lib.randomAffine({ ...warp, interpolation: 'bilinear', fill: null }), { seed: 6 }],
+    'affine nearest fill rgb17x23': [odd, lib.randomAffine({ ...warp, fill: 0.7 }), { seed: 7 }],
+    'normalize then affine rgb32': [rgb, lib.compose(lib.normalizeOp({ mean: lib.IMAGENET_MEAN, std: lib.IMAGENET_STD }),
+      lib.randomAffine({ ...warp, interpolation: 'bilinear' })), { seed: 8 }],
+    'crop up rgb17x23 to 37x21': [odd, lib.randomResizedCrop({ size: [37, 21], scale: [0.05, 0.5] }), { seed: 9 }],
+    'crop down rgba72x80 to 13': [big, lib.randomResizedCrop({ size: 13, scale: [0.5, 1] }), { seed: 10 }],
+  };
+  for (let step = 0; step < 4; step++) more[`small-gray digits48 step ${step}`] = [digits, lib.smallGrayscale(), { seed: 11, step, offset: 48 * step }];
+  Object.assign(cases, more);
   const out = {};
   for (const [name, [x, p, opts]] of Object.entries(cases)) {
     const [a, b] = lib.twoViews(x, p, opts);

@@ -1076,6 +1076,46 @@ pub unsafe extern "C" fn ct_aug_affine(
     OK
 }
 
+/// Copies whole images of `len` floats between two batches, for j < m: image `idx[j]` of `src`
+/// to image j of `dst` (`scatter` = 0, a gather), or image j of `src` to image `idx[j]` of `dst`
+/// (`scatter` != 0). `src` holds `n_src` images, `dst` `n_dst`; the two must not overlap.
+/// RandomApply's gather of the applied images and scatter back, in one call instead of one JS
+/// `copyWithin` per image.
+///
+/// # Safety
+/// As [`ct_ntxent`].
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn ct_aug_move_images(
+    src: *const f32,
+    n_src: usize,
+    dst: *mut f32,
+    n_dst: usize,
+    len: usize,
+    idx: *const u32,
+    m: usize,
+    scatter: u32,
+) -> i32 {
+    let (Some(ls), Some(ld)) = (n_src.checked_mul(len), n_dst.checked_mul(len)) else { return INVALID_ARGUMENT };
+    if src.is_null() || dst.is_null() || len == 0 || (m > 0 && idx.is_null()) {
+        return INVALID_ARGUMENT;
+    }
+    let ix = slice(idx, m);
+    // idx indexes dst when scattering, src when gathering; j runs over the other batch
+    let (idx_bound, m_bound) = if scatter != 0 { (n_dst, n_src) } else { (n_src, n_dst) };
+    let (sa, da) = (src as usize, dst as usize);
+    let overlap = sa < da + 4 * ld && da < sa + 4 * ls;
+    if overlap || m > m_bound || ix.iter().any(|&i| i as usize >= idx_bound) {
+        return INVALID_ARGUMENT;
+    }
+    let (s, Some(d)) = (slice(src, ls), slice_mut_u(dst, ld)) else { return INVALID_ARGUMENT };
+    for (j, &i) in ix.iter().enumerate() {
+        let (from, to) = if scatter != 0 { (j, i as usize) } else { (i as usize, j) };
+        d[to * len..(to + 1) * len].copy_from_slice(&s[from * len..(from + 1) * len]);
+    }
+    OK
+}
+
 /// In place ColorJitter: `factors` 4 f32 per image (brightness, contrast, saturation, hue),
 /// `orders` one u32 per image (nibble k = op of step k, 0xF none).
 ///
@@ -1253,6 +1293,48 @@ mod tests {
                 INVALID_ARGUMENT
             );
             assert_eq!(ct_ntxent(z.as_ptr(), 2, 3, 0.5, core::ptr::null_mut(), out.as_mut_ptr()), OK);
+        }
+    }
+
+    #[test]
+    fn move_images_gathers_and_scatters_whole_images_and_rejects_bad_indices() {
+        let src: Vec<f32> = (0..4 * 3).map(|v| v as f32).collect(); // 4 images of 3
+        let mut dst = vec![-1.0f32; 3 * 3];
+        unsafe {
+            // gather: dst[j] = src[idx[j]]
+            assert_eq!(ct_aug_move_images(src.as_ptr(), 4, dst.as_mut_ptr(), 3, 3, [3u32, 0].as_ptr(), 2, 0), OK);
+            assert_eq!(dst, vec![9.0, 10.0, 11.0, 0.0, 1.0, 2.0, -1.0, -1.0, -1.0]);
+            // scatter: out[idx[j]] = dst[j]
+            let mut out = vec![0.0f32; 4 * 3];
+            assert_eq!(ct_aug_move_images(dst.as_ptr(), 3, out.as_mut_ptr(), 4, 3, [1u32, 3, 0].as_ptr(), 3, 1), OK);
+            assert_eq!(out, vec![-1.0, -1.0, -1.0, 9.0, 10.0, 11.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0]);
+            // index out of range, too many images, overlapping buffers, null, len 0
+            assert_eq!(
+                ct_aug_move_images(src.as_ptr(), 4, dst.as_mut_ptr(), 3, 3, [4u32].as_ptr(), 1, 0),
+                INVALID_ARGUMENT
+            );
+            assert_eq!(
+                ct_aug_move_images(src.as_ptr(), 4, dst.as_mut_ptr(), 3, 3, [0u32; 4].as_ptr(), 4, 0),
+                INVALID_ARGUMENT
+            );
+            assert_eq!(
+                ct_aug_move_images(dst.as_ptr(), 3, out.as_mut_ptr(), 4, 3, [4u32].as_ptr(), 1, 1),
+                INVALID_ARGUMENT
+            );
+            assert_eq!(
+                ct_aug_move_images(out.as_ptr(), 2, out.as_mut_ptr().add(3), 2, 3, [0u32].as_ptr(), 1, 0),
+                INVALID_ARGUMENT
+            );
+            assert_eq!(ct_aug_move_images(out.as_ptr(), 1, out.as_mut_ptr().add(3), 1, 3, [0u32].as_ptr(), 1, 0), OK);
+            assert_eq!(
+                ct_aug_move_images(src.as_ptr(), 4, dst.as_mut_ptr(), 3, 3, core::ptr::null(), 1, 0),
+                INVALID_ARGUMENT
+            );
+            assert_eq!(
+                ct_aug_move_images(src.as_ptr(), 4, dst.as_mut_ptr(), 3, 0, [0u32].as_ptr(), 1, 0),
+                INVALID_ARGUMENT
+            );
+            assert_eq!(ct_aug_move_images(src.as_ptr(), 4, dst.as_mut_ptr(), 3, 3, core::ptr::null(), 0, 0), OK);
         }
     }
 

@@ -148,14 +148,67 @@ pub fn apply_one<I: Isa>(img: &mut [f32], c: usize, hw: usize, op: u32, f: f32) 
     }
 }
 
+/// [`gray_mean`] of up to 4 images at once: the same sums in the same order, one f64 chain per
+/// image, side by side (one chain is bound by the add's latency; four run in about its time).
+fn gray_means(imgs: [&[f32]; 4], c: usize, hw: usize) -> [f32; 4] {
+    let mut s = [0.0f64; 4];
+    if c == 3 {
+        for p in 0..hw {
+            for k in 0..4 {
+                let im = imgs[k];
+                s[k] += gray(im[p], im[hw + p], im[2 * hw + p]) as f64;
+            }
+        }
+    } else {
+        let (a, b, cc, d) = (&imgs[0][..hw], &imgs[1][..hw], &imgs[2][..hw], &imgs[3][..hw]);
+        for p in 0..hw {
+            s[0] += a[p] as f64;
+            s[1] += b[p] as f64;
+            s[2] += cc[p] as f64;
+            s[3] += d[p] as f64;
+        }
+    }
+    s.map(|v| (v / hw as f64) as f32)
+}
+
 /// In place. `factors`: 4 per image (brightness, contrast, saturation, hue); `orders[i]`: nibble k
 /// (from the low end) is the op of step k, [`SKIP`] for none.
+///
+/// Eight images at a time, step by step, so the contrast means of the group's images (a serial
+/// f64 sum each) are taken four side by side ([`gray_means`]); every image gets exactly the
+/// operations of [`apply_one`] in its own order.
 pub fn color_jitter<I: Isa>(x: &mut [f32], n: usize, c: usize, hw: usize, factors: &[f32], orders: &[u32]) {
-    super::per_image(n, c * hw, x, || (), |_, i, img| {
+    let len = c * hw;
+    // groups of 8: with contrast at a random step, a step then has ~4 contrast images to pair up
+    const G: usize = 8;
+    super::per_group(n, len, G, x, |i0, group| {
+        let k = group.len() / len;
         for step in 0..4 {
-            let op = (orders[i] >> (4 * step)) & 0xF;
-            if op < 4 {
-                apply_one::<I>(img, c, hw, op, factors[4 * i + op as usize]);
+            let op = |j: usize| (orders[i0 + j] >> (4 * step)) & 0xF;
+            // the means this step's contrast ops need, four at a time (padded with the last one)
+            let mut means = [0.0f32; G];
+            let (mut want, mut nw) = ([0usize; G], 0);
+            for j in 0..k {
+                if op(j) == 1 {
+                    want[nw] = j;
+                    nw += 1;
+                }
+            }
+            for t0 in (0..nw).step_by(4) {
+                let img = |t: usize| &group[want[(t0 + t).min(nw - 1)] * len..][..len];
+                let m = gray_means([img(0), img(1), img(2), img(3)], c, hw);
+                for t in t0..nw.min(t0 + 4) {
+                    means[want[t]] = m[t - t0];
+                }
+            }
+            for j in 0..k {
+                let (o, i) = (op(j), i0 + j);
+                let img = &mut group[j * len..(j + 1) * len];
+                match o {
+                    1 => blend_const::<I>(img, factors[4 * i + 1], means[j]),
+                    o if o < 4 => apply_one::<I>(img, c, hw, o, factors[4 * i + o as usize]),
+                    _ => {}
+                }
             }
         }
     });
@@ -216,6 +269,49 @@ mod tests {
         grayscale(&mut x, 1, 3, 10, &[1]);
         for (a, b) in x.iter().zip(&once) {
             assert!((a - b).abs() <= 1e-4 * b.abs().max(1e-6) + 1e-6);
+        }
+    }
+
+    /// The one-image-at-a-time definition (the code before the grouped form).
+    fn jitter_reference(x: &mut [f32], n: usize, c: usize, hw: usize, factors: &[f32], orders: &[u32]) {
+        for i in 0..n {
+            for step in 0..4 {
+                let op = (orders[i] >> (4 * step)) & 0xF;
+                if op < 4 {
+                    apply_one::<Scalar4>(&mut x[i * c * hw..(i + 1) * c * hw], c, hw, op, factors[4 * i + op as usize]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_jitter_matches_one_image_at_a_time_bit_for_bit() {
+        let mut state = 0x2545_f491u32;
+        let mut rnd = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for case in 0..60 {
+            let c = if case % 2 == 0 { 3 } else { 1 };
+            let (n, hw) = (1 + (rnd() % 20) as usize, 1 + (rnd() % 50) as usize);
+            let x0: Vec<f32> = (0..n * c * hw).map(|_| (rnd() % 1000) as f32 / 999.0).collect();
+            let factors: Vec<f32> = (0..4 * n)
+                .map(|k| if k % 4 == 3 { (rnd() % 100) as f32 / 200.0 - 0.25 } else { (rnd() % 100) as f32 / 50.0 })
+                .collect();
+            // random orders, some steps skipped, contrast often (so groups hold 0..4 contrast images)
+            let orders: Vec<u32> = (0..n)
+                .map(|_| {
+                    (0..4).fold(0u32, |o, step| o | ([0u32, 1, 1, 2, 3, SKIP][(rnd() % 6) as usize] << (4 * step)))
+                })
+                .collect();
+            let mut got = x0.clone();
+            color_jitter::<Scalar4>(&mut got, n, c, hw, &factors, &orders);
+            let mut want = x0.clone();
+            jitter_reference(&mut want, n, c, hw, &factors, &orders);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "case {case}: n={n} c={c} hw={hw}");
         }
     }
 }

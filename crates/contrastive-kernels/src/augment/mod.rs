@@ -14,6 +14,7 @@ pub mod blur;
 pub mod color;
 pub mod convert;
 pub mod geometry;
+pub mod lanes;
 pub mod philox;
 pub mod point;
 pub mod resize;
@@ -69,6 +70,33 @@ pub(crate) fn per_image<S>(
             // SAFETY: parts cover disjoint ranges of images, all inside `out` (asserted above).
             let o = unsafe { core::slice::from_raw_parts_mut((base as *mut f32).add(i * len), len) };
             f(&mut st, i, o);
+        }
+    });
+}
+
+/// As [`per_image`], for kernels that interleave consecutive images (loops bound by an add's
+/// latency, run side by side on up to `g` images): `f(i0, imgs)` gets images i0..i0 + k,
+/// imgs = out[i0 * len..(i0 + k) * len], k <= g. A kernel must compute each image the same way
+/// whatever its group, so results stay bit-identical for any grouping and thread count.
+pub(crate) fn per_group(n: usize, len: usize, g: usize, out: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
+    assert!(out.len() >= n * len && g > 0);
+    let groups = (n + g - 1) / g;
+    let threads = crate::par::threads();
+    if threads == 1 || groups < 2 * threads || n * len < PAR_MIN_FLOATS {
+        for gi in 0..groups {
+            let (i0, i1) = (gi * g, (gi * g + g).min(n));
+            f(i0, &mut out[i0 * len..i1 * len]);
+        }
+        return;
+    }
+    let parts = (4 * threads).min(groups);
+    let base = out.as_mut_ptr() as usize;
+    crate::par::for_each(parts, &|p, _| {
+        for gi in p * groups / parts..(p + 1) * groups / parts {
+            let (i0, i1) = (gi * g, (gi * g + g).min(n));
+            // SAFETY: groups cover disjoint ranges of images, all inside `out` (asserted above).
+            let o = unsafe { core::slice::from_raw_parts_mut((base as *mut f32).add(i0 * len), (i1 - i0) * len) };
+            f(i0, o);
         }
     });
 }

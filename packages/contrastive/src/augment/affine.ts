@@ -29,12 +29,14 @@ export function inverseAffineMatrix(p: AffineParams, s: { height: number; width:
   const rot = rad(p.angle), sx = rad(p.shear[0]), sy = rad(p.shear[1]);
   const [cx, cy] = p.center ? [p.center[0] - s.width * 0.5, p.center[1] - s.height * 0.5] : [0, 0];
   const [tx, ty] = p.translate;
-  const cs = dcos(rot - sy) / dcos(sy);
+  // each sine and cosine once (they are pure: the same bits as calling them at every use)
+  const cr = dcos(rot - sy), sr = dsin(rot - sy), csy = dcos(sy);
+  const cs = cr / csy;
   const tanSx = dsin(sx) / dcos(sx);
   const a = cs;
-  const b = -dcos(rot - sy) * tanSx / dcos(sy) - dsin(rot);
-  const c = dsin(rot - sy) / dcos(sy);
-  const d = -dsin(rot - sy) * tanSx / dcos(sy) + dcos(rot);
+  const b = -cr * tanSx / csy - dsin(rot);
+  const c = sr / csy;
+  const d = -sr * tanSx / csy + dcos(rot);
   const M = [d, -b, 0, -c, a, 0].map((v) => v / p.scale);
   M[2] += M[0] * (-cx - tx) + M[1] * (-cy - ty);
   M[5] += M[3] * (-cx - tx) + M[4] * (-cy - ty);

@@ -50,6 +50,7 @@ function jitterOp(name: string, draw: ImageOp<JitterParams>['sample']): ImageOp<
     outShape: (s) => s,
     sample: draw,
     identity: () => ({ brightness: 1, contrast: 1, saturation: 1, hue: 0, order: [] }),
+    noopIdentity: true, // order [] = all steps SKIP: the kernel does nothing to the image
     paramBytes: (n) => [16 * n, 4 * n],
     run(k, b, n, s, params, op) {
       const f = viewF32(k, b.params[0], 4 * n);
@@ -122,6 +123,7 @@ function grayOp(name: string, p: number): ImageOp<boolean> {
     outShape: (s) => s,
     sample: (rng) => rng.uniform() < p,
     identity: () => false,
+    noopIdentity: true, // flag 0: the kernel passes the image by
     paramBytes: (n) => [4 * n],
     run(k, b, n, s, params, op) {
       const f = viewU32(k, b.params[0], n);

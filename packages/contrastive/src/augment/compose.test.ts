@@ -3,8 +3,8 @@ import { expectError } from '../../../../test/util/errors.js';
 import { init } from '../index.node.js';
 import { colorJitter, randomGrayscale } from './color.js';
 import { randomAffine } from './affine.js';
-import { augment, compose, randomApply, sampleParams, twoViews } from './compose.js';
-import { randomResizedCrop } from './crop.js';
+import { augment, compose, randomApply, sampleParams, twoViews, twoViewsOf } from './compose.js';
+import { randomResizedCrop, resizedCrop } from './crop.js';
 import { randomHorizontalFlip } from './flip.js';
 import { mocoV2, simclrCifar10, simclrImageNet, smallGrayscale } from './presets.js';
 import { testBatch } from './testutil.js';
@@ -55,6 +55,55 @@ describe('compose, randomApply, twoViews, presets', () => {
     }
   });
 
+  it('randomApply gives each image what it gives it alone, on every path (gathered, result in scratch or not, whole batch)', () => {
+    const x = testBatch(11, 3, 9, 13);
+    const aff = randomAffine({ degrees: 30, translate: [0.2, 0.1], interpolation: 'bilinear' });
+    const cj = colorJitter({ brightness: 0.5, contrast: 0.5, saturation: 0.3 });
+    const inners = {
+      'affine (result in scratch)': [aff],
+      'affine twice (result back in dst)': [aff, aff],
+      'jitter then affine': [cj, aff],
+      'jitter (noopIdentity: whole batch)': [cj],
+      'jitter and grayscale (noopIdentity)': [cj, randomGrayscale({ p: 0.5 })],
+      'flip (no hint: gathered)': [randomHorizontalFlip({ p: 1 })],
+    };
+    const per = 3 * 9 * 13;
+    for (const [name, ops] of Object.entries(inners)) {
+      const p = compose(randomResizedCrop({ size: [9, 13], scale: [0.5, 1] }), randomApply(0.5, ...ops));
+      const on = (sampleParams(p, x, 1, { seed: 6 }) as { on: boolean }[][])[1].map((q) => q.on);
+      expect(on.some(Boolean) && !on.every(Boolean), name).toBe(true);
+      const all = augment(x, p, { seed: 6, view: 1 });
+      for (let i = 0; i < 11; i++) {
+        const one = augment({ ...x, n: 1, data: x.data.slice(i * per, (i + 1) * per) }, p, { seed: 6, offset: i, view: 1 });
+        expect(all.data.slice(i * per, (i + 1) * per), `${name}, image ${i}`).toEqual(one.data);
+      }
+    }
+  });
+
+  it('twoViewsOf (imageTrainData) equals twoViews of the gathered batch, both views in one array', () => {
+    for (const [c, h, w, pipe] of [[1, 28, 28, smallGrayscale()], [3, 17, 23, simclrCifar10({ size: 12 })]] as const) {
+      const images = testBatch(40, c, h, w, 9);
+      const per = c * h * w;
+      for (const [seed, step] of [[0, 0], [3, 7], [2 ** 40, 1]]) {
+        const idx = Int32Array.from({ length: 13 }, (_, i) => (i * 17 + step) % 40);
+        const data = new Float32Array(13 * per);
+        idx.forEach((s, i) => data.set(images.data.subarray(s * per, (s + 1) * per), i * per));
+        const [a, b] = twoViews({ ...images, n: 13, data }, pipe, { seed, step });
+        const [a2, b2] = twoViewsOf(images, idx, pipe, { seed, step });
+        expect(a2).toEqual(a);
+        expect(b2).toEqual(b);
+        expect(a2.data.buffer).toBe(b2.data.buffer);
+        expect(b2.data.byteOffset).toBe(a2.data.byteOffset + a2.data.byteLength);
+      }
+    }
+    const images = testBatch(4, 1, 8, 8);
+    expectError(() => twoViewsOf(images, [0, 4], smallGrayscale({ size: 8 })), 'INVALID_ARGUMENT', 'sample index 4');
+    expectError(() => twoViewsOf(images, [0.5], smallGrayscale({ size: 8 })), 'INVALID_ARGUMENT', 'sample index 0.5');
+    expectError(() => twoViewsOf(images, [], smallGrayscale({ size: 8 })), 'INVALID_ARGUMENT', 'at least one image');
+    images.data[2 * 64 + 5] = NaN;
+    expectError(() => twoViewsOf(images, [1, 2], smallGrayscale({ size: 8 })), 'NON_FINITE', 'images has NaN at index 69');
+  });
+
   it('nested pipelines flatten; shapes flow through a crop', () => {
     const p = compose(compose(randomResizedCrop({ size: 8 }), randomHorizontalFlip()), randomGrayscale({ p: 0.5 }));
     expect(p.ops.length).toBe(3);
@@ -86,5 +135,12 @@ describe('compose, randomApply, twoViews, presets', () => {
     const bad = testBatch(1, 3, 8, 8);
     bad.data[3] = NaN;
     expectError(() => augment(bad, simclrCifar10()), 'NON_FINITE', 'images');
+    // checked in wasm memory after the copy in: the first bad value, its index, anywhere
+    const late = testBatch(3, 3, 8, 8);
+    late.data[late.data.length - 1] = -Infinity;
+    late.data[late.data.length - 1 - 64] = Infinity;
+    expectError(() => augment(late, simclrCifar10()), 'NON_FINITE', `images has Infinity at index ${late.data.length - 65}`);
+    expectError(() => twoViews(late, smallGrayscale({ size: 8 })), 'NON_FINITE', 'images has Infinity');
+    expectError(() => resizedCrop(late, { top: 0, left: 0, height: 4, width: 4 }, 2), 'NON_FINITE', 'resizedCrop: images has Infinity');
   });
 });

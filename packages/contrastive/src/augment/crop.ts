@@ -38,8 +38,12 @@ function outSize(size: unknown, op: string): [number, number] {
  * otherwise a central crop with the aspect ratio clamped to `ratio`. Draws in torchvision's order.
  */
 export function sampleResizedCrop(rng: Rng, H: number, W: number, scale: [number, number], ratio: [number, number]): CropBox & { attempts: number } {
+  return sampleCrop(rng, H, W, scale, ratio, dlog(ratio[0]), dlog(ratio[1]));
+}
+
+/** {@link sampleResizedCrop} with lr0 = dlog(ratio[0]), lr1 = dlog(ratio[1]) computed once by the op (same bits). */
+function sampleCrop(rng: Rng, H: number, W: number, scale: [number, number], ratio: [number, number], lr0: number, lr1: number): CropBox & { attempts: number } {
   const area = H * W;
-  const lr0 = dlog(ratio[0]), lr1 = dlog(ratio[1]);
   for (let attempt = 1; attempt <= 10; attempt++) {
     const target = area * rng.range(scale[0], scale[1]);
     const aspect = dexp(rng.range(lr0, lr1));
@@ -100,8 +104,9 @@ export function randomResizedCrop(opts: RandomResizedCropOptions): ImageOp<CropB
   const scale = pair(opts.scale, 'scale', OP, 0, 1, [0.08, 1]);
   if (scale[1] <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: scale must have max > 0, got [${scale}]`);
   const ratio = pair(opts.ratio, 'ratio', OP, 1e-6, 1e6, [3 / 4, 4 / 3]);
+  const lr0 = dlog(ratio[0]), lr1 = dlog(ratio[1]);
   return cropOp(OP, oh, ow, (rng, s) => {
-    const { top, left, height, width } = sampleResizedCrop(rng, s.height, s.width, scale, ratio);
+    const { top, left, height, width } = sampleCrop(rng, s.height, s.width, scale, ratio, lr0, lr1);
     return { top, left, height, width };
   });
 }

@@ -41,6 +41,25 @@ export const imageLen = (s: ImageShape) => s.channels * s.height * s.width;
 
 /** Checks an ImageBatch argument (shape, length, finite values). */
 export function checkBatch(x: ImageBatch, name: string, op: string): ImageBatch {
+  checkBatchShape(x, name, op);
+  const d = x.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) throw nonFinite(op, name, v, i);
+  }
+  return x;
+}
+
+/** The NON_FINITE error of an ImageBatch value (the same message whichever check finds it). */
+export function nonFinite(op: string, name: string, v: number, i: number): ContrastiveError {
+  return new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}; every value must be finite`);
+}
+
+/**
+ * {@link checkBatch} without the values: for callers that copy the data into wasm memory and check
+ * it there with `ct_first_nonfinite` (SIMD; the JS loop cost ~0.4 ms per 256 MNIST digits).
+ */
+export function checkBatchShape(x: ImageBatch, name: string, op: string): ImageBatch {
   if (x === null || typeof x !== 'object' || !(x.data instanceof Float32Array)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be an ImageBatch { data: Float32Array, n, channels, height, width } (use toImageBatch for HWC or uint8 images)`);
   }
@@ -53,11 +72,6 @@ export function checkBatch(x: ImageBatch, name: string, op: string): ImageBatch 
   const want = x.n * x.channels * x.height * x.width;
   if (x.data.length !== want) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, expected n * channels * height * width = ${x.n} * ${x.channels} * ${x.height} * ${x.width} = ${want}`);
-  }
-  const d = x.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (v - v !== 0) throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}; every value must be finite`);
   }
   return x;
 }

@@ -6,7 +6,7 @@ import { checkStatus } from '../loss/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32 } from '../runtime/memory.js';
-import { checkBatch, imageLen, shapeOf, type ImageBatch, type ImageShape } from './image.js';
+import { checkBatchShape, imageLen, nonFinite, shapeOf, type ImageBatch, type ImageShape } from './image.js';
 import type { Rng } from './rng.js';
 
 /** Where a kernel reads and writes: `src` holds the input; an op writes `dst` or works in place. */
@@ -26,6 +26,13 @@ export interface ImageOp<P = unknown> {
   sample(rng: Rng, s: ImageShape): P;
   /** Parameters that leave the image unchanged (RandomApply's "not applied"). */
   identity(s: ImageShape): P;
+  /**
+   * True when `run` with identity parameters leaves an image where it is, untouched, at next to
+   * no cost (the kernel skips it): RandomApply then runs the op on the whole batch instead of
+   * moving the applied images out and back. A performance hint only (the identity parameters
+   * must leave the image unchanged either way). Optional; absent means false.
+   */
+  readonly noopIdentity?: boolean;
   /** Byte sizes of the parameter buffers for a batch of n. */
   paramBytes(n: number, s: ImageShape): number[];
   /** Writes the parameters and runs the kernel; returns true when the result is in `dst`. */
@@ -38,10 +45,26 @@ export const viewF32 = (k: KernelExports, p: number, len: number) => f32(k, p, l
 export { checkStatus };
 export const imageLenOf = imageLen;
 
-/** Runs `ops` in order on `x`, image i with `params[j][i]` for op j. */
+/**
+ * Runs `ops` in order on `x`, image i with `params[j][i]` for op j. `x` must have passed
+ * `checkBatchShape`; its values are checked here, after the copy into wasm memory (NON_FINITE,
+ * before any kernel runs).
+ */
 export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: unknown[][]): ImageBatch {
-  const n = x.n;
-  const shapes: ImageShape[] = [shapeOf(x)];
+  return runOpsWith(opName, ops, x.n, shapeOf(x), (mem) => mem.set(x.data), params);
+}
+
+/**
+ * {@link runOps} for a batch of n images of shape `shape` that `load` writes straight into wasm
+ * memory (e.g. gathered from a dataset, without a JS copy of the batch first); the result is
+ * copied into `into` at element `at` when given (returned as a subarray of it), else into a new
+ * array.
+ */
+export function runOpsWith(
+  opName: string, ops: ImageOp[], n: number, shape: ImageShape, load: (mem: Float32Array) => void,
+  params: unknown[][], into?: Float32Array, at = 0,
+): ImageBatch {
+  const shapes: ImageShape[] = [shape];
   for (const o of ops) shapes.push(o.outShape(shapes[shapes.length - 1]));
   const maxLen = Math.max(...shapes.map((s) => n * imageLen(s)));
   const pbytes = ops.map((o, j) => o.paramBytes(n, shapes[j]));
@@ -49,20 +72,27 @@ export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: un
   const ptrs = arena.reserve(opName, [4 * maxLen, 4 * maxLen, ...pbytes.flat()]);
   let src = ptrs[0];
   let dst = ptrs[1];
-  f32(k, src, x.data.length).set(x.data);
-  let at = 2;
+  const inLen = n * imageLen(shape);
+  load(f32(k, src, inLen));
+  const bad = k.ct_first_nonfinite(src, inLen);
+  if (bad >= 0) throw nonFinite(opName, 'images', f32(k, src, inLen)[bad], bad);
+  let pa = 2;
   for (let j = 0; j < ops.length; j++) {
-    const pp = ptrs.slice(at, at + pbytes[j].length);
-    at += pbytes[j].length;
+    const pp = ptrs.slice(pa, pa + pbytes[j].length);
+    pa += pbytes[j].length;
     if (ops[j].run(k, { src, dst, params: pp }, n, shapes[j], params[j], opName)) [src, dst] = [dst, src];
   }
   const out = shapes[shapes.length - 1];
-  return { data: f32(k, src, n * imageLen(out)).slice(), n, ...out };
+  const len = n * imageLen(out);
+  const res = f32(k, src, len);
+  if (!into) return { data: res.slice(), n, ...out };
+  into.set(res, at);
+  return { data: into.subarray(at, at + len), n, ...out };
 }
 
 /** Applies one op with explicit per-image parameters (one entry, or one per image). */
 export function applyWith<P>(opName: string, op: ImageOp<P>, x: ImageBatch, params: P | P[]): ImageBatch {
-  checkBatch(x, 'images', opName);
+  checkBatchShape(x, 'images', opName);
   const list = Array.isArray(params) ? params : Array.from({ length: x.n }, () => params);
   if (list.length !== x.n) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${opName}: got ${list.length} parameter sets, expected ${x.n} (one per image)`);

@@ -43,6 +43,9 @@ export function philox(k0: number, k1: number, c0: number, c1: number, c2: numbe
   out[0] = a; out[1] = b; out[2] = c; out[3] = d;
 }
 
+/** Philox output of Rng.nextU32, copied into the generator's fields at once. */
+const block = new Uint32Array(4);
+
 /** A seed: a non-negative safe integer (split into the 64-bit Philox key). */
 export function checkSeed(seed: unknown, op: string): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
@@ -60,7 +63,12 @@ export class Rng {
   private readonly k0: number;
   private readonly k1: number;
   private block = 0;
-  private readonly buf = new Uint32Array(4);
+  // the current block's 4 words as plain fields (a Uint32Array per generator cost more than the
+  // draws: the augmentations make one generator per image and view)
+  private w0 = 0;
+  private w1 = 0;
+  private w2 = 0;
+  private w3 = 0;
   private pos = 4;
   private spare: number | undefined;
 
@@ -72,11 +80,16 @@ export class Rng {
   /** The next 32-bit word. */
   nextU32(): number {
     if (this.pos === 4) {
-      philox(this.k0, this.k1, this.block, this.stream[0], this.stream[1], this.stream[2], this.buf);
+      philox(this.k0, this.k1, this.block, this.stream[0], this.stream[1], this.stream[2], block);
+      this.w0 = block[0];
+      this.w1 = block[1];
+      this.w2 = block[2];
+      this.w3 = block[3];
       this.block = (this.block + 1) >>> 0;
       this.pos = 0;
     }
-    return this.buf[this.pos++];
+    const p = this.pos++;
+    return p === 0 ? this.w0 : p === 1 ? this.w1 : p === 2 ? this.w2 : this.w3;
   }
 
   /** Uniform on [0, 1): a 32-bit word / 2^32 (exact in float64 and in float32 rounding terms). */
@@ -158,18 +171,24 @@ function cosPoly(r: number): number {
   for (let k = 10; k >= 1; k--) p = 1 - (p * r2) / ((2 * k - 1) * (2 * k));
   return p;
 }
-function quadrant(x: number): [number, number] {
+// x = r + q pi/2 (q mod 4 in 0..3); r and q returned through these two (no array per call)
+let quadR = 0;
+let quadQ = 0;
+function quadrant(x: number): void {
   const q = Math.round(x / (Math.PI / 2));
-  return [x - q * PIO2_HI - q * PIO2_LO, ((q % 4) + 4) % 4];
+  quadR = x - q * PIO2_HI - q * PIO2_LO;
+  quadQ = ((q % 4) + 4) % 4;
 }
 /** sin(x) for moderate |x| (angles of augmentations). */
 export function dsin(x: number): number {
-  const [r, q] = quadrant(x);
+  quadrant(x);
+  const r = quadR, q = quadQ;
   return q === 0 ? sinPoly(r) : q === 1 ? cosPoly(r) : q === 2 ? -sinPoly(r) : -cosPoly(r);
 }
 /** cos(x) for moderate |x|. */
 export function dcos(x: number): number {
-  const [r, q] = quadrant(x);
+  quadrant(x);
+  const r = quadR, q = quadQ;
   return q === 0 ? cosPoly(r) : q === 1 ? -sinPoly(r) : q === 2 ? -cosPoly(r) : sinPoly(r);
 }
 

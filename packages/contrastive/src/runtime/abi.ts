@@ -61,6 +61,8 @@ export interface KernelExports {
   ct_aug_flip(x: number, n: number, c: number, h: number, w: number, flags: number): number;
   ct_aug_affine(src: number, n: number, c: number, h: number, w: number, mats: number, nearest: number, fill: number, out: number): number;
   ct_aug_color_jitter(x: number, n: number, c: number, h: number, w: number, factors: number, orders: number): number;
+  /** Whole images of len floats: dst[j] = src[idx[j]] (scatter 0) or dst[idx[j]] = src[j] (scatter 1), j < m. */
+  ct_aug_move_images(src: number, nSrc: number, dst: number, nDst: number, len: number, idx: number, m: number, scatter: number): number;
   ct_aug_grayscale(x: number, n: number, c: number, h: number, w: number, flags: number): number;
   ct_aug_gaussian_blur(x: number, n: number, c: number, h: number, w: number, k: number, sigmas: number): number;
   ct_aug_solarize(x: number, n: number, len: number, thresholds: number): number;
@@ -84,6 +86,7 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_l2normalize_forward', 'ct_l2normalize_backward', 'ct_sgd_step', 'ct_adam_step', 'ct_lars_step', 'ct_sumsq', 'ct_scale',
   'ct_aug_philox', 'ct_aug_from_hwc', 'ct_aug_resized_crop', 'ct_aug_flip', 'ct_aug_affine', 'ct_aug_color_jitter',
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
+  'ct_aug_move_images',
 ];
 
 /** The exports' names that a module must have to be ours. */

@@ -1,4 +1,4 @@
-import { twoViews, type Pipeline } from '../augment/compose.js';
+import { twoViewsOf, type Pipeline } from '../augment/compose.js';
 import type { ImageBatch } from '../augment/image.js';
 import type { ImageOp } from '../augment/op.js';
 import type { TrainData } from './fit.js';
@@ -10,14 +10,12 @@ import type { TrainData } from './fit.js';
  * `mlp` and `convNet28` take.
  */
 export function imageTrainData(images: ImageBatch, pipeline: Pipeline | ImageOp, opts: { seed?: number; labels?: ArrayLike<number> } = {}): TrainData {
-  const per = images.channels * images.height * images.width;
   return {
     n: images.n,
     labels: opts.labels,
+    // the two views are consecutive parts of one array (Trainer.step then skips its concat)
     views(indices, step) {
-      const data = new Float32Array(indices.length * per);
-      indices.forEach((s, i) => data.set(images.data.subarray(s * per, (s + 1) * per), i * per));
-      const [a, b] = twoViews({ ...images, n: indices.length, data }, pipeline, { seed: opts.seed ?? 0, step });
+      const [a, b] = twoViewsOf(images, indices, pipeline, { seed: opts.seed ?? 0, step });
       const rows = (v: ImageBatch) => ({ data: v.data, shape: [v.n, v.channels * v.height * v.width] });
       return [rows(a), rows(b)];
     },

@@ -70,10 +70,15 @@ const concat = (a: Tensor, b: Tensor): Tensor => {
   if (a.shape.slice(1).join() !== b.shape.slice(1).join() || rowsOf(a) !== rowsOf(b)) {
     throw new ContrastiveError('SHAPE_MISMATCH', `Trainer.step: the two views have shapes [${a.shape}] and [${b.shape}]; they must match`);
   }
+  const shape = [rowsOf(a) * 2, ...a.shape.slice(1)];
+  // views that are already consecutive in one buffer (imageTrainData's) are used as they are
+  if (a.data.buffer === b.data.buffer && a.data.byteOffset + a.data.byteLength === b.data.byteOffset) {
+    return { data: new Float32Array(a.data.buffer, a.data.byteOffset, a.data.length + b.data.length), shape };
+  }
   const data = new Float32Array(a.data.length + b.data.length);
   data.set(a.data);
   data.set(b.data, a.data.length);
-  return { data, shape: [rowsOf(a) * 2, ...a.shape.slice(1)] };
+  return { data, shape };
 };
 const rowSlice = (t: Tensor, r0: number, r1: number): Tensor => {
   const per = t.data.length / rowsOf(t);
