@@ -417,11 +417,8 @@ fn run_split(s: (bool, usize), m: usize, n: usize, c: &mut [f32], ldc: usize, pa
     assert!(parts <= 64);
     let failed = core::sync::atomic::AtomicU64::new(0);
     let part = |p: usize, packs: &mut Packs| {
-        let (i0, mi, j0, nj) = if by_rows {
-            (p * step, step.min(m - p * step), 0, n)
-        } else {
-            (0, m, p * step, step.min(n - p * step))
-        };
+        let (i0, mi, j0, nj) =
+            if by_rows { (p * step, step.min(m - p * step), 0, n) } else { (0, m, p * step, step.min(n - p * step)) };
         let off = i0 * ldc + j0;
         // SAFETY: inside c. Column blocks' slices overlap as address ranges but each block
         // reads and writes only its own columns, so no element is shared between threads.
@@ -751,7 +748,8 @@ mod tests {
     fn thread_blocks_give_bit_identical_products() {
         // Any cut into row blocks (multiples of MR) or column blocks (multiples of NR) must give
         // C bit for bit equal to the unsplit product: the threads build relies on it.
-        for &(m, n, k) in &[(5usize, 9usize, 3usize), (67, 513, 129), (MC * 2 + 3, 40, KC + 5), (9, NC + 9, KC * 2 + 1)] {
+        for &(m, n, k) in &[(5usize, 9usize, 3usize), (67, 513, 129), (MC * 2 + 3, 40, KC + 5), (9, NC + 9, KC * 2 + 1)]
+        {
             let mut rng = Rng((m * 7 + n * 13 + k) as u64);
             let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
             let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
@@ -828,7 +826,9 @@ mod tests {
     #[test]
     fn row_window_of_prepacked_rows_gives_the_same_product() {
         // windows that start off every block boundary, span several KC slices, and a ragged n
-        for &(m, n, k, row0, kw) in &[(5usize, 9usize, 40usize, 3usize, 17usize), (67, 130, 700, 61, KC + 77), (1, 1, 1, 0, 1)] {
+        for &(m, n, k, row0, kw) in
+            &[(5usize, 9usize, 40usize, 3usize, 17usize), (67, 130, 700, 61, KC + 77), (1, 1, 1, 0, 1)]
+        {
             let mut rng = Rng((m * 31 + n * 7 + k + row0) as u64);
             let a: Vec<f32> = (0..m * kw).map(|_| rng.normal()).collect();
             let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();

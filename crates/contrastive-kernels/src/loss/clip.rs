@@ -15,9 +15,9 @@
 //! Kept tiles (fixed shift, see cache.rs): pass 1 leaves e in the panel's cache slot and pass 2
 //! only scales it, skipping N^2 D of the 4 N^2 D flops. Bit-identical to recomputing.
 
+use super::cache::{budget_bytes, TileCache};
 use super::core::exp_sums_ro;
 use super::normalize::dot;
-use super::cache::{budget_bytes, TileCache};
 use super::selfsim::{
     column_stats, dot_tile, exp_sums_fixed_cols, logit_tile, rescale, two_sided, two_sided_fixed, two_sided_scaled,
     Stats, CHUNK, FIXED_MAX_INV_TAU, M0, PANEL,
@@ -126,8 +126,11 @@ pub fn run_clip_with<I: Isa>(
     };
     let cvec = vec![c; n];
     // fixed shift: c e^(l - lse) = (c / s) e^(l - M)
-    let (ar, ac): (Vec<f32>, Vec<f32>) =
-        if fixed { ((0..n).map(|i| c / rs.s[i]).collect(), (0..n).map(|i| c / cs.s[i]).collect()) } else { (vec![], vec![]) };
+    let (ar, ac): (Vec<f32>, Vec<f32>) = if fixed {
+        ((0..n).map(|i| c / rs.s[i]).collect(), (0..n).map(|i| c / cs.s[i]).collect())
+    } else {
+        (vec![], vec![])
+    };
     let (qp, kp) = (PackedRows::new(Strided::rows(q, d), n, d)?, PackedRows::new(Strided::rows(k, d), n, d)?);
     for (i0, c0) in tiles() {
         let (h, w) = (PANEL.min(n - i0), CHUNK.min(n - c0));

@@ -369,7 +369,17 @@ pub(crate) fn logit_tile<I: Isa>(
 /// Adds the target logits (tile entry x `scale`) found in the tile's columns right of the panel
 /// (k >= k0) to the rows those columns stand for: t[c0 + k].
 #[allow(clippy::too_many_arguments)]
-fn column_targets(targets: Targets, b: &[f32], w: usize, h: usize, i0: usize, c0: usize, k0: usize, scale: f32, t: &mut [f32]) {
+fn column_targets(
+    targets: Targets,
+    b: &[f32],
+    w: usize,
+    h: usize,
+    i0: usize,
+    c0: usize,
+    k0: usize,
+    scale: f32,
+    t: &mut [f32],
+) {
     for k in k0..w {
         let r = c0 + k;
         match targets {
@@ -495,7 +505,12 @@ pub(crate) fn exp_sums_fixed<I: Isa, const KEEP: bool>(v: &mut [f32], inv: f32) 
 
 /// As [`exp_sums_fixed`], and also cs[k] += e_k, cse[k] += e_k t_k (the column direction).
 #[inline]
-pub(crate) fn exp_sums_fixed_cols<I: Isa, const KEEP: bool>(v: &mut [f32], inv: f32, cs: &mut [f32], cse: &mut [f32]) -> (f32, f32) {
+pub(crate) fn exp_sums_fixed_cols<I: Isa, const KEEP: bool>(
+    v: &mut [f32],
+    inv: f32,
+    cs: &mut [f32],
+    cse: &mut [f32],
+) -> (f32, f32) {
     assert!(cs.len() == v.len() && cse.len() == v.len());
     // SAFETY: cs and cse hold v.len() floats each (checked).
     unsafe { exp_sums_fixed_raw::<I, true, KEEP>(v, inv, cs.as_mut_ptr(), cse.as_mut_ptr()) }
@@ -688,7 +703,10 @@ mod tests {
             let mut g = vec![0.0f32; rows * d];
             let o = run_self_with::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g), bytes).unwrap();
             assert_eq!(o, all, "{bytes} bytes kept");
-            assert!(g.iter().zip(&g_all).all(|(x, y)| x.to_bits() == y.to_bits()), "{bytes} bytes kept: gradients differ");
+            assert!(
+                g.iter().zip(&g_all).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{bytes} bytes kept: gradients differ"
+            );
         }
     }
 
