@@ -375,6 +375,26 @@ async function main() {
   log('');
   log(table(header, rows));
   log('');
+  // The host's speed drifts by 15-30% within a minute (shared machine, no steal time reported), and
+  // a round's calls run back to back: the ratio within each round cancels most of the drift.
+  {
+    const pairs = [];
+    for (const v of variants) {
+      for (const peer of [tfjs && 'tfjs', onnx && 'onnx'].filter(Boolean)) pairs.push([`contrastive:${v}`, peer]);
+    }
+    if (variants.length > 1) pairs.push(['contrastive:relaxed', 'contrastive:simd128']);
+    for (const r of results) {
+      const parts = [];
+      for (const [mine, other] of pairs) {
+        const a = r.impls[mine].times;
+        const b = r.impls[other].times;
+        const q = a.slice(0, Math.min(a.length, b.length)).map((t, i) => b[i] / t).sort((x, y) => x - y);
+        if (q.length > 0) parts.push(`${other.replace('contrastive:', '')} / ${mine.replace('contrastive:', '')} ${fmtRatio(median(q))} [${fmtRatio(q[0])}–${fmtRatio(q[q.length - 1])}]`);
+      }
+      if (parts.length > 0) log(`Per-round ratios at 2N = ${r.R} (median [min–max] of the rounds): ${parts.join('; ')}.`);
+    }
+    log('');
+  }
   log('[min–max] over n = timed runs (after warm-up), taken in rounds of one call per implementation. Times include');
   log('copying inputs in and gradients out as Float32Arrays.');
   log('*Nominal 6·(2N)²·D flop (forward u·uᵀ, backward two (2N)²·D products) over ours\' median time; not a');
