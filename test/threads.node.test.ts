@@ -185,10 +185,10 @@ describe('init({ threads })', () => {
     await expect(init({ threads: 2, variant: 'relaxed' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
-  it("'auto' is min(hardwareConcurrency, 4)", async () => {
+  it("'auto' is min(cores, 4), also on Node 20, which has no navigator.hardwareConcurrency", async () => {
     await init({ threads: 'auto' });
-    const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-    expect(runtimeInfo().threads).toBe(Math.max(1, Math.min(hc, 4)));
+    const { availableParallelism } = await import('node:os');
+    expect(runtimeInfo().threads).toBe(Math.max(1, Math.min(availableParallelism(), 4)));
   });
 
   it('without SharedArrayBuffer (a browser page that is not cross-origin isolated) it rejects with WASM_UNSUPPORTED naming COOP/COEP', async () => {

@@ -1,7 +1,8 @@
 // Node (and Deno, Bun through the "node" condition): the packaged .wasm is read from disk.
 // Static `new URL` literals (not a template) so server bundlers that follow them can see the files;
 // bundlers that do not should keep this package external, or pass init({ wasm }).
-import { setDefaultLoader } from './runtime/init.js';
+import * as os from 'node:os';
+import { setCoreCount, setDefaultLoader } from './runtime/init.js';
 import { setWorkerFactory } from './runtime/threads.js';
 
 setDefaultLoader(async (build) => {
@@ -14,6 +15,9 @@ setDefaultLoader(async (build) => {
         : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
   );
 });
+
+// init({ threads: 'auto' }): Node 20 has no navigator.hardwareConcurrency
+setCoreCount(() => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
 
 // init({ threads }): worker_threads from inline source, so no extra file has to be found.
 setWorkerFactory(async (body) => {

@@ -31,7 +31,7 @@ export interface InitOptions {
    * Threads the matrix products run on (1 to 16): 1 (default) is the single-threaded build;
    * n > 1 loads the threads build (`contrastive-simd128-threads.wasm`) on a shared memory and starts n - 1 workers
    * (worker_threads in Node, Deno and Bun; Web Workers in browsers). `'auto'` =
-   * min(hardwareConcurrency, 4). Results are bit-identical for any thread count.
+   * min(cores, 4) (navigator.hardwareConcurrency; os.availableParallelism() in Node). Results are bit-identical for any thread count.
    *
    * Needs `SharedArrayBuffer`: always there in Node, but a browser page must be cross-origin
    * isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
@@ -145,9 +145,16 @@ export function init(options: InitOptions = {}): Promise<void> {
   return p;
 }
 
+let coreCount: (() => number | undefined) | undefined;
+
+/** @internal Set by an entry point whose runtime can count cores without `navigator` (Node 20 has none). */
+export function setCoreCount(count: () => number | undefined): void {
+  coreCount = count;
+}
+
 function resolveThreads(t: number | 'auto'): number {
   if (t === 'auto') {
-    const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? coreCount?.();
     return Math.max(1, Math.min(typeof hc === 'number' && hc > 0 ? hc : 1, 4));
   }
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
