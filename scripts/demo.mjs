@@ -24,11 +24,13 @@ function cli(args, capture) {
 
 const extra = process.argv.slice(2).filter((a) => a !== '--');
 console.log('contrastive demo: SimCLR on MNIST digits, no labels during training\n');
-const raw = cli(['eval', '--dataset', 'mnist', '--json'], true);
+// every core up to 4 (init's threads: 'auto'): the results are bit-identical to one thread's
+const threads = ['--threads', 'auto'];
+const raw = cli(['eval', '--dataset', 'mnist', ...threads, '--json'], true);
 const t0 = Date.now();
-cli(['train', '--dataset', 'mnist', ...RECIPE, ...extra, '--out', model]);
+cli(['train', '--dataset', 'mnist', ...RECIPE, ...threads, ...extra, '--out', model]);
 const trainSeconds = (Date.now() - t0) / 1000;
-const learned = cli(['eval', '--dataset', 'mnist', '--model', model, '--json'], true);
+const learned = cli(['eval', '--dataset', 'mnist', '--model', model, ...threads, '--json'], true);
 const pct = (x) => `${(x * 100).toFixed(2)}%`.padStart(9);
 const row = (name, a, b) => console.log(`${name.padEnd(44)}${a.padStart(13)}${b.padStart(10)}`);
 row('MNIST, 8,000 train / 2,000 test', 'linear probe', 'kNN');

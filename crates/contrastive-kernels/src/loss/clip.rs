@@ -15,7 +15,7 @@
 //! Kept tiles (fixed shift, see cache.rs): pass 1 leaves e in the panel's cache slot and pass 2
 //! only scales it, skipping N^2 D of the 4 N^2 D flops. Bit-identical to recomputing.
 
-use super::cache::{budget_bytes, TileCache};
+use super::cache::TileCache;
 use super::core::exp_sums_ro;
 use super::normalize::dot;
 use super::selfsim::{
@@ -31,21 +31,9 @@ fn stats(n: usize) -> Result<Stats, Oom> {
     Ok(Stats { m: vec![M0; n], s: try_vec(n)?, se: try_vec(n)?, t: try_vec(n)? })
 }
 
-/// `q`, `k`: unit rows (n x d). `grads`: (dL/dq^, dL/dk^) accumulators. Keeps pass-1 tiles
-/// within the process-wide budget ([`super::cache::set_budget_bytes`]).
+/// `q`, `k`: unit rows (n x d). `grads`: (dL/dq^, dL/dk^) accumulators. Keeps at most
+/// `cache_bytes` of pass-1 tiles for pass 2 (cache.rs).
 pub fn run_clip<I: Isa>(
-    q: &[f32],
-    k: &[f32],
-    n: usize,
-    d: usize,
-    inv_tau: f32,
-    grads: Option<(&mut [f32], &mut [f32])>,
-) -> Result<LossOut, Oom> {
-    run_clip_with::<I>(q, k, n, d, inv_tau, grads, budget_bytes())
-}
-
-/// [`run_clip`] keeping at most `cache_bytes` of pass-1 tiles.
-pub fn run_clip_with<I: Isa>(
     q: &[f32],
     k: &[f32],
     n: usize,
@@ -199,7 +187,7 @@ mod tests {
         let q = unit(rand_rows(n, d, 1), d);
         let k = unit(rand_rows(n, d, 2), d);
         let (mut gq1, mut gk1) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
-        let a = run_clip::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq1, &mut gk1))).unwrap();
+        let a = run_clip::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq1, &mut gk1)), 1 << 26).unwrap();
         let idx: Vec<u32> = (0..n as u32).collect();
         let weight = vec![0.5 / n as f32; n];
         let (mut gq2, mut gk2) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
@@ -230,13 +218,13 @@ mod tests {
                 assert!((x - y).abs() <= 1e-4 * gmax, "{x} vs {y}");
             }
         }
-        assert_eq!(run_clip::<Scalar4>(&q, &k, n, d, inv_tau, None).unwrap(), a);
+        assert_eq!(run_clip::<Scalar4>(&q, &k, n, d, inv_tau, None, 1 << 26).unwrap(), a);
         // pass 2 from kept pass-1 tiles (all, two panels, none): the same bits
         let (mut gq3, mut gk3) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
-        let all = run_clip_with::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq3, &mut gk3)), usize::MAX).unwrap();
+        let all = run_clip::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq3, &mut gk3)), usize::MAX).unwrap();
         for bytes in [0, 4 * (2 * PANEL * n + 7)] {
             let (mut gq4, mut gk4) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
-            let o = run_clip_with::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq4, &mut gk4)), bytes).unwrap();
+            let o = run_clip::<Scalar4>(&q, &k, n, d, inv_tau, Some((&mut gq4, &mut gk4)), bytes).unwrap();
             assert_eq!(o, all, "{bytes} bytes kept");
             for (x, y) in [(&gq4, &gq3), (&gk4, &gk3)] {
                 assert!(x.iter().zip(y.iter()).all(|(x, y)| x.to_bits() == y.to_bits()), "{bytes} bytes kept");

@@ -5,6 +5,7 @@
 //! Explicit negatives (unpaired): row i's logits are [q^_i . p^_i, q^_i . n^_1, ..., q^_i . n^_M] / tau
 //! with target 0: L = 1/N sum_i [ -l_i0 + lse_{j=0..M} l_ij ].
 
+use super::cache::budget_bytes;
 use super::clip::run_clip;
 use super::core::{run, Grads, Problem, Targets};
 use super::normalize;
@@ -52,7 +53,15 @@ pub fn infonce<I: Isa>(
     }
     let total = if symmetric {
         // both directions from one sweep of the logit tiles
-        run_clip::<I>(&qn.u, &kn.u, n, d, 1.0 / tau, grads.as_mut().map(|(gq, gk)| (&mut **gq, &mut **gk)))?
+        run_clip::<I>(
+            &qn.u,
+            &kn.u,
+            n,
+            d,
+            1.0 / tau,
+            grads.as_mut().map(|(gq, gk)| (&mut **gq, &mut **gk)),
+            budget_bytes(),
+        )?
     } else {
         let idx: Vec<u32> = (0..n as u32).collect();
         let weight = vec![1.0 / n as f32; n];

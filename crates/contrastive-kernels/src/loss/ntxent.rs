@@ -3,6 +3,7 @@
 //!   L = 1/(2N) sum_i [ -l_{i,p(i)} + lse_{k != i} l_ik ],  l = u u^T / tau.
 //! dL/du = (G + G^T) u with G = (P - Y) / (2N tau), then back through the normalization.
 
+use super::cache::budget_bytes;
 use super::core::Targets;
 use super::normalize;
 use super::selfsim::run_self;
@@ -21,10 +22,11 @@ pub fn ntxent<I: Isa>(z: &[f32], rows: usize, d: usize, tau: f32, gz: Option<&mu
     let idx: Vec<u32> = (0..rows).map(|i| if i < n { i + n } else { i - n } as u32).collect();
     let weight = vec![1.0 / rows as f32; rows];
     match gz {
-        None => run_self::<I>(&u, rows, d, Targets::Index(&idx), &weight, 1.0 / tau, None),
+        None => run_self::<I>(&u, rows, d, Targets::Index(&idx), &weight, 1.0 / tau, None, 0),
         Some(g) => {
             g.fill(0.0);
-            let out = run_self::<I>(&u, rows, d, Targets::Index(&idx), &weight, 1.0 / tau, Some(&mut *g))?;
+            let out =
+                run_self::<I>(&u, rows, d, Targets::Index(&idx), &weight, 1.0 / tau, Some(&mut *g), budget_bytes())?;
             normalize::backward::<I>(g, &u, rows, d, &inv, &clamped);
             Ok(out)
         }

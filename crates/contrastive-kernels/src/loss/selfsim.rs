@@ -31,7 +31,7 @@
 //! panel's slot of a [`TileCache`], and pass 2 starts from it: H_ik = e_ik (a_i + a_k) - Y terms,
 //! with no GEMM and no exponential, 3 R^2 D flops in all. Bit-identical to recomputing.
 
-use super::cache::{budget_bytes, TileCache};
+use super::cache::TileCache;
 use super::core::{exp_sums_ro, scale_max, Targets};
 use super::LossOut;
 use crate::gemm::{gemm_packed_into, gemm_packed_rows, PackedB, PackedRows, Packs, Strided, NR};
@@ -128,23 +128,10 @@ pub(crate) fn column_stats<I: Isa>(
 }
 
 /// `u`: unit rows (rows x d). `gu`: dL/dU accumulator (added to). Targets: Index or Labels.
-/// Keeps pass-1 tiles within the process-wide budget ([`super::cache::set_budget_bytes`]).
+/// Keeps at most `cache_bytes` of pass-1 tiles for pass 2 (cache.rs; the callers pass the
+/// process-wide budget, [`super::cache::budget_bytes`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run_self<I: Isa>(
-    u: &[f32],
-    rows: usize,
-    d: usize,
-    targets: Targets,
-    weight: &[f32],
-    inv_tau: f32,
-    gu: Option<&mut [f32]>,
-) -> Result<LossOut, Oom> {
-    run_self_with::<I>(u, rows, d, targets, weight, inv_tau, gu, budget_bytes())
-}
-
-/// [`run_self`] keeping at most `cache_bytes` of pass-1 tiles.
-#[allow(clippy::too_many_arguments)]
-pub fn run_self_with<I: Isa>(
     u: &[f32],
     rows: usize,
     d: usize,
@@ -680,7 +667,7 @@ mod tests {
         }
         let mut g1 = vec![0.0f32; rows * d];
         let mut g2 = vec![0.0f32; rows * d];
-        let a = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, Some(&mut g1)).unwrap();
+        let a = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, Some(&mut g1), 1 << 26).unwrap();
         let p = Problem { x: &u, rows, y: &u, cols: rows, d, self_sim: true, targets, weight, inv_tau };
         let b = run::<Scalar4>(&p, Some(Grads { gx: &mut g2, gy: None, gp: None })).unwrap();
         assert!((a.loss - b.loss).abs() < 1e-5 * (1.0 + b.loss.abs()), "loss {} vs {}", a.loss, b.loss);
@@ -689,7 +676,7 @@ mod tests {
         for (i, (x, y)) in g1.iter().zip(&g2).enumerate() {
             assert!((x - y).abs() <= 1e-4 * gmax, "row {} col {}: {x} vs {y}", i / d, i % d);
         }
-        let c = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, None).unwrap();
+        let c = run_self::<Scalar4>(&u, rows, d, targets, weight, inv_tau, None, 1 << 26).unwrap();
         assert_eq!(c, a, "loss-only must give the same loss and dtau");
         kept_tiles_change_no_bit(&u, rows, d, targets, weight, inv_tau);
     }
@@ -697,11 +684,11 @@ mod tests {
     /// Pass 2 from kept pass-1 tiles (all, a prefix of the panels, none) gives the same bits.
     fn kept_tiles_change_no_bit(u: &[f32], rows: usize, d: usize, targets: Targets, weight: &[f32], inv_tau: f32) {
         let mut g_all = vec![0.0f32; rows * d];
-        let all = run_self_with::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g_all), usize::MAX).unwrap();
+        let all = run_self::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g_all), usize::MAX).unwrap();
         // three whole panels and a bit: the rest is recomputed
         for bytes in [0, 4 * (3 * PANEL * rows + 100)] {
             let mut g = vec![0.0f32; rows * d];
-            let o = run_self_with::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g), bytes).unwrap();
+            let o = run_self::<Scalar4>(u, rows, d, targets, weight, inv_tau, Some(&mut g), bytes).unwrap();
             assert_eq!(o, all, "{bytes} bytes kept");
             assert!(
                 g.iter().zip(&g_all).all(|(x, y)| x.to_bits() == y.to_bits()),

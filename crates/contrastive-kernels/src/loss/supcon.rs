@@ -3,6 +3,7 @@
 //!   L = 1/|A| sum_{i in A} -1/|P(i)| sum_{p in P(i)} [ l_ip - lse_{k != i} l_ik ].
 //! Anchors without positives are left out of the mean; with no anchor at all, L = 0.
 
+use super::cache::budget_bytes;
 use super::core::Targets;
 use super::normalize;
 use super::selfsim::run_self;
@@ -31,7 +32,7 @@ pub fn supcon<I: Isa>(
     let mut clamped = vec![false; rows];
     normalize::forward::<I>(z, rows, d, &mut u, &mut inv, &mut clamped);
     match gz {
-        None => run_self::<I>(&u, rows, d, Targets::Labels { labels, count: &count }, &weight, 1.0 / tau, None),
+        None => run_self::<I>(&u, rows, d, Targets::Labels { labels, count: &count }, &weight, 1.0 / tau, None, 0),
         Some(g) => {
             g.fill(0.0);
             let out = run_self::<I>(
@@ -42,6 +43,7 @@ pub fn supcon<I: Isa>(
                 &weight,
                 1.0 / tau,
                 Some(&mut *g),
+                budget_bytes(),
             )?;
             normalize::backward::<I>(g, &u, rows, d, &inv, &clamped);
             Ok(out)
