@@ -4,7 +4,7 @@ import { init } from '../index.node.js';
 import { colorJitter, randomGrayscale } from './color.js';
 import { randomAffine } from './affine.js';
 import { augment, compose, randomApply, sampleParams, twoViews, twoViewsOf } from './compose.js';
-import { randomResizedCrop, resizedCrop } from './crop.js';
+import { randomResizedCrop, resizedCrop, type CropBox } from './crop.js';
 import { randomHorizontalFlip } from './flip.js';
 import { mocoV2, simclrCifar10, simclrImageNet, smallGrayscale } from './presets.js';
 import { testBatch } from './testutil.js';
@@ -76,6 +76,28 @@ describe('compose, randomApply, twoViews, presets', () => {
       for (let i = 0; i < 11; i++) {
         const one = augment({ ...x, n: 1, data: x.data.slice(i * per, (i + 1) * per) }, p, { seed: 6, offset: i, view: 1 });
         expect(all.data.slice(i * per, (i + 1) * per), `${name}, image ${i}`).toEqual(one.data);
+      }
+    }
+  });
+
+  it('an op inside randomApply that grows the images writes nothing past the buffers (each image equals two explicit crops)', () => {
+    // 12x12 -> 24x24 -> 12x12 inside randomApply: the pipeline's own shapes are all 12x12, so the
+    // buffers must be sized from randomApply's inner shapes, or the 24x24 step overruns them
+    const [n, h, w] = [7, 12, 12];
+    const x = testBatch(n, 1, h, w, 5);
+    const up = randomResizedCrop({ size: 2 * h, scale: [0.5, 1] });
+    const down = randomResizedCrop({ size: h, scale: [0.5, 1] });
+    for (const [prob, name] of [[0.5, 'gathered'], [1, 'whole batch']] as const) {
+      const p = compose(randomApply(prob, up, down), randomHorizontalFlip({ p: 0 }));
+      const params = (sampleParams(p, x, 0, { seed: 8 }) as { on: boolean; inner: [CropBox, CropBox] }[][])[0];
+      if (prob < 1) expect(params.some((q) => q.on) && !params.every((q) => q.on)).toBe(true);
+      const all = augment(x, p, { seed: 8 });
+      const per = h * w;
+      for (let i = 0; i < n; i++) {
+        const img = { ...x, n: 1, data: x.data.slice(i * per, (i + 1) * per) };
+        const q = params[i];
+        const want = q.on ? resizedCrop(resizedCrop(img, q.inner[0], 2 * h), q.inner[1], h).data : img.data;
+        expect(all.data.slice(i * per, (i + 1) * per), `${name}, image ${i}`).toEqual(want);
       }
     }
   });

@@ -56,6 +56,11 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
   // the applied ones are gathered, transformed and scattered back; unless every inner op skips
   // its identity for free (`noopIdentity`: ColorJitter, RandomGrayscale), or the inner ops change
   // the shape (then every image goes through them, with identity parameters if skipped).
+  // the largest image any inner step reads or writes (inner steps may outgrow both ends)
+  const maxLen = (s: ImageShape) => {
+    const sh = shapes(s);
+    return Math.max(...sh.map(imageLen), ...inner.map((o, j) => o.maxImageLen?.(sh[j]) ?? 0));
+  };
   const gathers = (s: ImageShape) => {
     const o = shapes(s)[inner.length];
     return !inner.every((op) => op.noopIdentity) && o.channels === s.channels && o.height === s.height && o.width === s.width;
@@ -63,6 +68,7 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
   return {
     name: `randomApply(${inner.map((o) => o.name).join(', ')})`,
     outShape: (s) => shapes(s)[inner.length],
+    maxImageLen: maxLen,
     sample(rng, s) {
       if (q < rng.uniform()) return identity(s);
       const sh = shapes(s);
@@ -74,7 +80,7 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
     paramBytes: (n, s) => {
       const sh = shapes(s);
       const own = inner.flatMap((o, j) => o.paramBytes(n, sh[j]));
-      return gathers(s) ? [...own, 4 * n, 4 * n * Math.max(...sh.map(imageLen))] : own;
+      return gathers(s) ? [...own, 4 * n, 4 * n * maxLen(s)] : own;
     },
     run(k, b: Buffers, n, s, params, op) {
       const sh = shapes(s);

@@ -33,6 +33,12 @@ export interface ImageOp<P = unknown> {
    * must leave the image unchanged either way). Optional; absent means false.
    */
   readonly noopIdentity?: boolean;
+  /**
+   * The most floats per image that `run` writes into `src`/`dst` for input shape `s`, when more
+   * than its input and output take (an op made of ops, like RandomApply, whose inner steps may
+   * be larger than both). Optional; absent means max(input, output).
+   */
+  maxImageLen?(s: ImageShape): number;
   /** Byte sizes of the parameter buffers for a batch of n. */
   paramBytes(n: number, s: ImageShape): number[];
   /** Writes the parameters and runs the kernel; returns true when the result is in `dst`. */
@@ -66,7 +72,7 @@ export function runOpsWith(
 ): ImageBatch {
   const shapes: ImageShape[] = [shape];
   for (const o of ops) shapes.push(o.outShape(shapes[shapes.length - 1]));
-  const maxLen = Math.max(...shapes.map((s) => n * imageLen(s)));
+  const maxLen = n * Math.max(...shapes.map(imageLen), ...ops.map((o, j) => o.maxImageLen?.(shapes[j]) ?? 0));
   const pbytes = ops.map((o, j) => o.paramBytes(n, shapes[j]));
   const { k, arena } = getRuntime(opName);
   const ptrs = arena.reserve(opName, [4 * maxLen, 4 * maxLen, ...pbytes.flat()]);
