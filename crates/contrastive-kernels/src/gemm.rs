@@ -139,13 +139,10 @@ fn gemm_packed_split<I: Isa>(
         return;
     }
     assert!(col0 % NR == 0 && col0 + n <= b.n && c.len() >= (m - 1) * ldc + n);
-    match s {
-        None => gemm_packed_serial::<I>(m, a, b, col0, n, c, ldc, packs, set),
-        Some(s) => run_split(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
-            let a = Strided { data: &a.data[i0 * a.rs..], ..a };
-            gemm_packed_serial::<I>(mi, a, b, col0 + j0, nj, c, ldc, packs, set)
-        }),
-    }
+    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+        gemm_packed_serial::<I>(mi, a, b, col0 + j0, nj, c, ldc, packs, set)
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -240,13 +237,10 @@ fn gemm_packed_rows_split<I: Isa>(
         return;
     }
     assert!(row0 + kw <= b.k && c.len() >= (m - 1) * ldc + n);
-    match s {
-        None => gemm_packed_rows_serial::<I>(m, a, b, row0, kw, 0, n, c, ldc, packs),
-        Some(s) => run_split(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
-            let a = Strided { data: &a.data[i0 * a.rs..], ..a };
-            gemm_packed_rows_serial::<I>(mi, a, b, row0, kw, j0, nj, c, ldc, packs)
-        }),
-    }
+    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+        gemm_packed_rows_serial::<I>(mi, a, b, row0, kw, j0, nj, c, ldc, packs)
+    });
 }
 
 /// Columns col0..col0 + n of B (col0 a multiple of NR), into C's first n columns.
@@ -322,14 +316,11 @@ fn gemm_split<I: Isa>(
         return;
     }
     assert!(c.len() >= (m - 1) * ldc + n);
-    match s {
-        None => gemm_serial::<I>(m, n, k, a, b, c, ldc, packs),
-        Some(s) => run_split(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
-            let a = Strided { data: &a.data[i0 * a.rs..], ..a };
-            let b = Strided { data: &b.data[j0 * b.cs..], ..b };
-            gemm_serial::<I>(mi, nj, k, a, b, c, ldc, packs)
-        }),
-    }
+    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+        let b = Strided { data: &b.data[j0 * b.cs..], ..b };
+        gemm_serial::<I>(mi, nj, k, a, b, c, ldc, packs)
+    });
 }
 
 /// Products below this many multiply-adds (m n k) stay on one thread: waking the workers and
@@ -404,11 +395,21 @@ std::thread_local! {
 /// Block signature: (first row, rows, first column, columns, C at (first row, first column)).
 type Block<'a> = dyn Fn(usize, usize, usize, usize, &mut [f32], &mut Packs) + Sync + 'a;
 
-/// Runs `block` on each block of `(by_rows, step)` through the thread pool. A part whose
-/// thread cannot get packing buffers is left to the caller afterwards, so out of memory on a
-/// worker costs time, not correctness.
-fn run_split(s: (bool, usize), m: usize, n: usize, c: &mut [f32], ldc: usize, packs: &mut Packs, block: &Block) {
-    let (by_rows, step) = s;
+/// Runs `block` on each block of the cut `s` through the thread pool, or on the whole m x n
+/// product here when there is no cut. A part whose thread cannot get packing buffers is left to
+/// the caller afterwards, so out of memory on a worker costs time, not correctness.
+fn run_blocks(
+    s: Option<(bool, usize)>,
+    m: usize,
+    n: usize,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+    block: &Block,
+) {
+    let Some((by_rows, step)) = s else {
+        return block(0, m, 0, n, c, packs);
+    };
     let parts = if by_rows { m.div_ceil(step) } else { n.div_ceil(step) };
     let cp = SharedMut(c.as_mut_ptr());
     let clen = c.len();
