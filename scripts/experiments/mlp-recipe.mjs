@@ -10,6 +10,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as C from '../../packages/contrastive/dist/index.node.js';
+import { pick, pickL, validationSplit } from './rows.mjs';
 import { loadMnist } from '../../packages/cli/dist/data.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,14 +68,7 @@ const imgs = (s) => C.toImageBatch({ data: s.images, n: s.n, height: 28, width: 
 const trB = imgs(train);
 const teB = imgs(test);
 const rows = (b) => ({ data: b.data, shape: [b.n, 784] });
-// validation: 1,600 of the 8,000 training digits (stratified, seed 1), probes fitted on the other 6,400
-const val = C.stratifiedSplit(train.labels, 0.2, 1);
-const pick = (m, idx) => {
-  const out = new Float32Array(idx.length * m.cols);
-  idx.forEach((r, i) => out.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return { data: out, rows: idx.length, cols: m.cols };
-};
-const pickL = (l, idx) => Int32Array.from(idx, (r) => l[r]);
+const val = validationSplit(train.labels);
 
 for (const cs of configs) {
   const c = parse(cs);

@@ -9,6 +9,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as C from '../../packages/contrastive/dist/index.node.js';
+import { pick, pickL, validationSplit } from './rows.mjs';
 import { loadMnist, pixelRows } from '../../packages/cli/dist/data.js';
 import { lbfgsLogReg, standardizer } from './lbfgs-probe.mjs';
 
@@ -30,13 +31,7 @@ if (featFile) {
   tr = pixelRows(train);
   te = pixelRows(test);
 }
-const val = C.stratifiedSplit(train.labels, 0.2, 1);
-const pick = (m, idx) => {
-  const out = new Float32Array(idx.length * m.cols);
-  idx.forEach((r, i) => out.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return { data: out, rows: idx.length, cols: m.cols };
-};
-const pickL = (l, idx) => Int32Array.from(idx, (r) => l[r]);
+const val = validationSplit(train.labels);
 const V = { tr: pick(tr, val.train), trl: pickL(train.labels, val.train), te: pick(tr, val.test), tel: pickL(train.labels, val.test) };
 const T = { tr, trl: train.labels, te, tel: test.labels };
 
