@@ -20,6 +20,30 @@ function convRun(): Float32Array[] {
   return out;
 }
 
+/** The CNN block layers on 16 x 16 x 28 x 28 (200K floats, so their planes, channels, samples and
+ * element blocks split over the threads): Conv2d, BatchNorm2d (train and eval), ReLU, GELU, 2x2
+ * max pool (ties in its input), a 3x3 / 2 max and an avg pool, forward and backward. */
+function cnnLayersRun(): Float32Array[] {
+  const shape = [16, 16, 28, 28];
+  const n = 16 * 16 * 28 * 28;
+  const x = rand(n, 41).map((v, i) => (i % 3 === 0 ? Math.round(v * 4) : v));
+  const out: Float32Array[] = [];
+  const conv = new lib.Conv2d(16, 16, 3, { padding: 1, seed: 2 });
+  const bn = new lib.BatchNorm2d(16);
+  const layers: lib.Module[] = [conv, bn, new lib.ReLU(), new lib.GELU(), new lib.MaxPool2d(2), new lib.MaxPool2d(3, { stride: 2 }), new lib.AvgPool2d(3, { stride: 2, padding: 1 })];
+  for (const layer of layers) {
+    for (const training of [true, false]) {
+      if (!training && layer !== bn) continue;
+      const y = layer.forwardTensor({ data: x, shape }, { training });
+      const dx = layer.backwardTensor({ data: rand(y.data.length, 42), shape: y.shape });
+      out.push(y.data.slice(), dx.data.slice());
+    }
+  }
+  out.push(conv.weight.grad(), bn.weight!.grad(), bn.bias!.grad(), bn.runningMean.value(), bn.runningVar.value());
+  for (const l of layers) l.free();
+  return out;
+}
+
 /** Three SimCLR steps (MLP 784-256-64 with BN, NT-Xent, AdamW) on 2 x 128 rows: the parameters after. */
 function simclrRun(): Float32Array[] {
   const model = lib.mlp([784, 256, 64], { seed: 1, batchNorm: true });
@@ -88,7 +112,7 @@ describe('init({ threads })', () => {
     expect(runtimeInfo().threads).toBe(2);
   });
 
-  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun], ['NT-Xent, SupCon and CLIP (tile products)', lossRun]] as const) {
+  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['CNN layers: conv, BatchNorm2d, ReLU, GELU, pools', cnnLayersRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun], ['NT-Xent, SupCon and CLIP (tile products)', lossRun]] as const) {
     it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded simd128 build`, async () => {
       await init({ threads: 1, variant: 'simd128' });
       const one = bits(run());
@@ -168,6 +192,19 @@ describe('init({ threads })', () => {
     for (let i = 0; i < 20; i++) big.forward({ data: rand(512 * 512, 1), rows: 512, cols: 512 });
     expect(k.ct_threads_worker_parts()).toBeGreaterThan(p0);
     big.free();
+  });
+
+  it('the layer kernels use the pool too: BatchNorm2d, ReLU and max pooling of a big batch', async () => {
+    await init({ threads: 3 });
+    const k = getRuntime('test').k as unknown as { ct_threads_worker_parts(): number };
+    const shape = [64, 16, 28, 28];
+    const x = { data: rand(64 * 16 * 28 * 28, 43), shape };
+    for (const layer of [new lib.BatchNorm2d(16), new lib.ReLU(), new lib.MaxPool2d(2)]) {
+      const p0 = k.ct_threads_worker_parts();
+      for (let i = 0; i < 10; i++) layer.forwardTensor(x, { training: true });
+      expect(k.ct_threads_worker_parts(), layer.type).toBeGreaterThan(p0);
+      layer.free();
+    }
   });
 
   it('the augmentation kernels use the pool too: workers take images of a big batch', async () => {

@@ -6,6 +6,7 @@
 //! column blocks packed as NR-wide panels, A into MC-tall row blocks packed as MR-tall panels;
 //! the 4x8 micro-kernel keeps its 4 x 2 vector accumulators in registers for a whole slice.
 
+use crate::par::SharedMut;
 use crate::simd::Isa;
 use crate::{par, try_vec, try_vec_dirty, Oom, Scratch};
 
@@ -374,19 +375,6 @@ fn split_for(m: usize, n: usize, threads: usize) -> Option<(bool, usize)> {
     }
 }
 
-/// A pointer that parts on other threads may use: each writes only its own block of C.
-struct SharedMut<T>(*mut T);
-// SAFETY: the blocks of C handed to the parts are disjoint sets of elements.
-unsafe impl<T> Sync for SharedMut<T> {}
-unsafe impl<T> Send for SharedMut<T> {}
-
-impl<T> SharedMut<T> {
-    // a method, so closures capture the whole wrapper (edition 2021 would capture the bare field)
-    fn get(&self) -> *mut T {
-        self.0
-    }
-}
-
 std::thread_local! {
     /// Packing buffers of a worker thread, kept between products (the caller uses its own).
     static WORKER_PACKS: core::cell::RefCell<Option<Packs>> = const { core::cell::RefCell::new(None) };
@@ -411,9 +399,8 @@ fn run_blocks(
         return block(0, m, 0, n, c, packs);
     };
     let parts = if by_rows { m.div_ceil(step) } else { n.div_ceil(step) };
-    let cp = SharedMut(c.as_mut_ptr());
-    let clen = c.len();
-    let caller_packs = SharedMut(packs as *mut Packs);
+    let cp = SharedMut::new(c);
+    let caller_packs = SharedMut::new(core::slice::from_mut(packs));
     // bit p: part p found no packing buffers on its worker
     assert!(parts <= 64);
     let failed = core::sync::atomic::AtomicU64::new(0);
@@ -423,13 +410,13 @@ fn run_blocks(
         let off = i0 * ldc + j0;
         // SAFETY: inside c. Column blocks' slices overlap as address ranges but each block
         // reads and writes only its own columns, so no element is shared between threads.
-        let cb = unsafe { core::slice::from_raw_parts_mut(cp.get().add(off), clen - off) };
+        let cb = unsafe { cp.part(off, cp.len() - off) };
         block(i0, mi, j0, nj, cb, packs);
     };
     par::for_each(parts, &|p, thread| {
         if thread == 0 {
             // SAFETY: thread 0 is the calling thread, which owns `packs`.
-            part(p, unsafe { &mut *caller_packs.get() });
+            part(p, unsafe { &mut caller_packs.part(0, 1)[0] });
             return;
         }
         WORKER_PACKS.with(|w| {

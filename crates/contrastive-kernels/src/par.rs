@@ -34,6 +34,57 @@ pub fn min_work() -> Option<usize> {
     imp::min_work()
 }
 
+/// Memory traffic (floats read plus written) below which [`ranges`] stays on the calling thread:
+/// a split costs ~15-30 µs, about what one core streams through 64K floats.
+pub const MIN_SPLIT_FLOATS: usize = 1 << 16;
+
+/// Runs `f(lo, hi)` on contiguous ranges covering 0..n: spread over the pool (a few ranges per
+/// thread, so a descheduled worker leaves little behind) when `floats`, the job's memory traffic,
+/// is at least [`MIN_SPLIT_FLOATS`]; as one call f(0, n) otherwise. For kernels whose items
+/// (planes, channels, samples, blocks of elements) are computed the same way whatever range
+/// holds them, so results are bit-identical for every thread count; each range must write only
+/// its own items' outputs.
+pub fn ranges(n: usize, floats: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    let t = threads();
+    if t <= 1 || n < 2 || floats < MIN_SPLIT_FLOATS {
+        return f(0, n);
+    }
+    let parts = (4 * t).min(n);
+    for_each(parts, &|p, _| f(p * n / parts, (p + 1) * n / parts));
+}
+
+/// An output buffer that parts on other threads write, each its own elements. `part` hands out
+/// one contiguous piece at a time; pieces of different parts should not overlap (the GEMM's column
+/// blocks are the exception: their pieces overlap as address ranges, their elements do not).
+pub struct SharedMut<T> {
+    ptr: *mut T,
+    len: usize,
+}
+// SAFETY: parts write disjoint elements (see `part`).
+unsafe impl<T> Sync for SharedMut<T> {}
+unsafe impl<T> Send for SharedMut<T> {}
+
+impl<T> SharedMut<T> {
+    pub fn new(s: &mut [T]) -> Self {
+        SharedMut { ptr: s.as_mut_ptr(), len: s.len() }
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// Elements off..off + len (bounds asserted).
+    ///
+    /// # Safety
+    /// No other live slice from this buffer, on any thread, may overlap the piece.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn part(&self, off: usize, len: usize) -> &mut [T] {
+        assert!(off <= self.len && len <= self.len - off);
+        core::slice::from_raw_parts_mut(self.ptr.add(off), len)
+    }
+}
+
 #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
 mod imp {
     pub fn for_each(parts: usize, f: &(dyn Fn(usize, usize) + Sync)) {

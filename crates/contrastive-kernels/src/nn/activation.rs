@@ -10,6 +10,7 @@ const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 const C: f64 = 0.044_715;
 
+use crate::par::SharedMut;
 use crate::simd::scalar::Scalar4;
 use crate::simd::Isa;
 
@@ -64,14 +65,27 @@ fn select_pos<I: PosSelect>(x: &[f32], a: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Runs `f(lo, hi)` on element ranges of 0..n (multiples of 64, so the vector body covers the
+/// same elements whatever the split) over the thread pool. `cost`: floats of memory traffic, or
+/// their equivalent in work, per element.
+fn per_elements(n: usize, cost: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    const B: usize = 64;
+    crate::par::ranges(n.div_ceil(B), cost * n, &|a, b| f(a * B, (b * B).min(n)));
+}
+
 /// y = max(x, 0) (+0 for x <= 0).
 pub fn relu_forward<I: PosSelect>(x: &[f32], y: &mut [f32]) {
-    select_pos::<I>(x, x, y);
+    let n = x.len().min(y.len());
+    let out = SharedMut::new(&mut y[..n]);
+    // SAFETY (all four): element ranges are disjoint.
+    per_elements(n, 2, &|a, b| select_pos::<I>(&x[a..b], &x[a..b], unsafe { out.part(a, b - a) }));
 }
 
 /// dx = dy [x > 0].
 pub fn relu_backward<I: PosSelect>(x: &[f32], dy: &[f32], dx: &mut [f32]) {
-    select_pos::<I>(x, dy, dx);
+    let n = x.len().min(dy.len()).min(dx.len());
+    let out = SharedMut::new(&mut dx[..n]);
+    per_elements(n, 3, &|a, b| select_pos::<I>(&x[a..b], &dy[a..b], unsafe { out.part(a, b - a) }));
 }
 
 /// erfc(z) for any real z: Abramowitz-Stegun 7.1.26 in f64 (|error| < 1.5e-7 absolute, and
@@ -109,16 +123,27 @@ fn gelu(x: f64, tanh: bool) -> (f64, f64) {
     }
 }
 
+/// GELU costs ~20 ns an element (f64 exp or tanh): worth splitting from a few thousand.
+const GELU_COST: usize = 32;
+
 pub fn gelu_forward(x: &[f32], tanh: bool, y: &mut [f32]) {
-    for (o, v) in y.iter_mut().zip(x) {
-        *o = gelu(*v as f64, tanh).0 as f32;
-    }
+    let n = x.len().min(y.len());
+    let out = SharedMut::new(&mut y[..n]);
+    per_elements(n, GELU_COST, &|a, b| {
+        for (o, v) in unsafe { out.part(a, b - a) }.iter_mut().zip(&x[a..b]) {
+            *o = gelu(*v as f64, tanh).0 as f32;
+        }
+    });
 }
 
 pub fn gelu_backward(x: &[f32], dy: &[f32], tanh: bool, dx: &mut [f32]) {
-    for ((o, v), g) in dx.iter_mut().zip(x).zip(dy) {
-        *o = (gelu(*v as f64, tanh).1 * *g as f64) as f32;
-    }
+    let n = x.len().min(dy.len()).min(dx.len());
+    let out = SharedMut::new(&mut dx[..n]);
+    per_elements(n, GELU_COST, &|a, b| {
+        for ((o, v), g) in unsafe { out.part(a, b - a) }.iter_mut().zip(&x[a..b]).zip(&dy[a..b]) {
+            *o = (gelu(*v as f64, tanh).1 * *g as f64) as f32;
+        }
+    });
 }
 
 /// out = a * b elementwise (the backward pass of dropout: dy times the saved mask).

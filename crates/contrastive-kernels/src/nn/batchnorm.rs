@@ -9,6 +9,7 @@
 //! Backward (train): dbeta = sum dy, dgamma = sum dy xhat,
 //!   dx = gamma invstd (dy - dbeta/m - xhat dgamma/m);  (eval): dx = gamma invstd dy.
 
+use crate::par::SharedMut;
 use crate::simd::Isa;
 
 pub struct Shape {
@@ -140,7 +141,12 @@ pub fn forward<I: Isa>(
         );
     }
     let m = (s.n * s.l) as f64;
-    for ch in 0..s.c {
+    let (yo, rm, rv) =
+        (SharedMut::new(&mut y[..s.n * s.c * s.l]), SharedMut::new(running_mean), SharedMut::new(running_var));
+    let (sm, si) = (SharedMut::new(save_mean), SharedMut::new(save_invstd));
+    per_channels(s, 2, &|ch| {
+        // SAFETY: each channel is one part's: its statistics and its segments of y.
+        let (running_mean, running_var) = unsafe { (&mut rm.part(ch, 1)[0], &mut rv.part(ch, 1)[0]) };
         let (mu, invstd) = if training {
             // shift by the first value so the f32 sums do not lose the variance to a large mean
             let shift = x[ch * s.l];
@@ -154,20 +160,28 @@ pub fn forward<I: Isa>(
             let var_b = (s2 / m - mean_d * mean_d).max(0.0);
             let mu = shift as f64 + mean_d;
             let mom = momentum as f64;
-            running_mean[ch] = ((1.0 - mom) * running_mean[ch] as f64 + mom * mu) as f32;
+            *running_mean = ((1.0 - mom) * *running_mean as f64 + mom * mu) as f32;
             let unbiased = if m > 1.0 { var_b * m / (m - 1.0) } else { var_b };
-            running_var[ch] = ((1.0 - mom) * running_var[ch] as f64 + mom * unbiased) as f32;
+            *running_var = ((1.0 - mom) * *running_var as f64 + mom * unbiased) as f32;
             (mu, 1.0 / (var_b + eps as f64).sqrt())
         } else {
-            (running_mean[ch] as f64, 1.0 / (running_var[ch] as f64 + eps as f64).sqrt())
+            (*running_mean as f64, 1.0 / (*running_var as f64 + eps as f64).sqrt())
         };
-        save_mean[ch] = mu as f32;
-        save_invstd[ch] = invstd as f32;
+        unsafe {
+            sm.part(ch, 1)[0] = mu as f32;
+            si.part(ch, 1)[0] = invstd as f32;
+        }
         let g = gamma.map_or(1.0, |g| g[ch] as f64);
         let b = beta.map_or(0.0, |b| b[ch] as f64);
         let (scale, shift) = ((g * invstd) as f32, (b - g * invstd * mu) as f32);
-        segments(s, ch, |a, e| affine2::<I>(&x[a..e], scale, None, 0.0, shift, &mut y[a..e]));
-    }
+        segments(s, ch, |a, e| affine2::<I>(&x[a..e], scale, None, 0.0, shift, unsafe { yo.part(a, e - a) }));
+    });
+}
+
+/// Runs `f(ch)` for every channel, channels spread over the thread pool (each channel's sums
+/// are taken in the same order on any thread). `passes`: times the call streams the tensor.
+fn per_channels(s: &Shape, passes: usize, f: &(dyn Fn(usize) + Sync)) {
+    crate::par::ranges(s.c, passes * s.n * s.c * s.l, &|a, b| (a..b).for_each(f));
 }
 
 /// dx = g invstd (dy - mean(dy) - xhat mean(dy xhat)) in training, g invstd dy in eval;
@@ -189,9 +203,9 @@ pub fn backward<I: Isa>(
         return backward_rows::<I>(x, dy, s, gamma, save_mean, save_invstd, training, dx, dgamma, dbeta);
     }
     let m = (s.n * s.l) as f64;
-    let mut dgamma = dgamma;
-    let mut dbeta = dbeta;
-    for ch in 0..s.c {
+    let dxo = SharedMut::new(&mut dx[..s.n * s.c * s.l]);
+    let (dgo, dbo) = (dgamma.map(SharedMut::new), dbeta.map(SharedMut::new));
+    per_channels(s, 4, &|ch| {
         let (mu, invstd) = (save_mean[ch], save_invstd[ch] as f64);
         let (mut sdy, mut sdyx) = (0.0f64, 0.0f64);
         segments(s, ch, |a, b| {
@@ -200,11 +214,12 @@ pub fn backward<I: Isa>(
             sdyx += q as f64;
         });
         sdyx *= invstd;
-        if let Some(dg) = dgamma.as_deref_mut() {
-            dg[ch] += sdyx as f32;
+        // SAFETY: each channel is one part's: its gradient entries and its segments of dx.
+        if let Some(dg) = &dgo {
+            unsafe { dg.part(ch, 1)[0] += sdyx as f32 };
         }
-        if let Some(db) = dbeta.as_deref_mut() {
-            db[ch] += sdy as f32;
+        if let Some(db) = &dbo {
+            unsafe { db.part(ch, 1)[0] += sdy as f32 };
         }
         let k = gamma.map_or(1.0, |g| g[ch] as f64) * invstd;
         if training {
@@ -212,11 +227,13 @@ pub fn backward<I: Isa>(
             // dx = k dy - k b invstd x + (k b invstd mu - k a)
             let cx = (-k * b * invstd) as f32;
             let c0 = (k * b * invstd * mu as f64 - k * a) as f32;
-            segments(s, ch, |p, e| affine2::<I>(&x[p..e], cx, Some(&dy[p..e]), k as f32, c0, &mut dx[p..e]));
+            segments(s, ch, |p, e| {
+                affine2::<I>(&x[p..e], cx, Some(&dy[p..e]), k as f32, c0, unsafe { dxo.part(p, e - p) })
+            });
         } else {
-            segments(s, ch, |p, e| affine2::<I>(&dy[p..e], k as f32, None, 0.0, 0.0, &mut dx[p..e]));
+            segments(s, ch, |p, e| affine2::<I>(&dy[p..e], k as f32, None, 0.0, 0.0, unsafe { dxo.part(p, e - p) }));
         }
-    }
+    });
 }
 
 // [N, C] (l = 1): a channel's values are a column, one per row, so the per-channel loops above

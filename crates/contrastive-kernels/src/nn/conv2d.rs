@@ -9,6 +9,7 @@
 //! Ho = floor((H + 2 ph - kh) / sh) + 1, the same for Wo.
 
 use crate::gemm::{gemm, Packs, Strided};
+use crate::par::SharedMut;
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
@@ -41,13 +42,16 @@ impl Conv {
     }
 }
 
-fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &mut [f32], ld: usize) {
+/// Sample `x`'s patches into columns off..off + Ho Wo of each of the K rows of `cols` (row
+/// stride ld). Touches only those columns, so samples of a group can be filled in parallel.
+fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &SharedMut<f32>, off: usize, ld: usize) {
     let p = ho * wo;
     for ci in 0..c.cin {
         let plane = &x[ci * c.h * c.w..(ci + 1) * c.h * c.w];
         for u in 0..c.kh {
             for v in 0..c.kw {
-                let row = &mut cols[((ci * c.kh + u) * c.kw + v) * ld..][..p];
+                // SAFETY: this sample's columns of one row; other samples own other columns.
+                let row = unsafe { cols.part(((ci * c.kh + u) * c.kw + v) * ld + off, p) };
                 for i in 0..ho {
                     let hi = (i * c.sh + u) as isize - c.ph as isize;
                     let dst = &mut row[i * wo..(i + 1) * wo];
@@ -64,6 +68,12 @@ fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &mut [f32], ld: usize
             }
         }
     }
+}
+
+/// Runs `f(s)` for the samples 0..gn of a group, spread over the thread pool (each sample's
+/// work is the same on any thread). `floats`: memory traffic of the whole call.
+fn per_sample(gn: usize, floats: usize, f: &(dyn Fn(usize) + Sync)) {
+    crate::par::ranges(gn, floats, &|a, b| (a..b).for_each(f));
 }
 
 fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usize) {
@@ -106,21 +116,22 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
-        for s in 0..gn {
-            im2col(c, &x[(s0 + s) * xs..], ho, wo, &mut cols[s * p..], ld);
-        }
+        let cg = SharedMut::new(&mut cols[..k * ld]);
+        per_sample(gn, 2 * k * ld, &|s| im2col(c, &x[(s0 + s) * xs..], ho, wo, &cg, s * p, ld));
         let o = &mut out[..c.cout * ld];
         o.fill(0.0);
         gemm::<I>(c.cout, ld, k, Strided::rows(wt, k), Strided::rows(&cols[..k * ld], ld), o, ld, &mut packs);
-        for s in 0..gn {
-            let ys = &mut y[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
+        let (o, ys) = (&*o, SharedMut::new(&mut y[s0 * c.cout * p..(s0 + gn) * c.cout * p]));
+        per_sample(gn, 2 * c.cout * ld, &|s| {
+            // SAFETY: sample s's block of y.
+            let ys = unsafe { ys.part(s * c.cout * p, c.cout * p) };
             for oc in 0..c.cout {
                 let bias = b.map_or(0.0, |b| b[oc]);
                 for (d, v) in ys[oc * p..(oc + 1) * p].iter_mut().zip(&o[oc * ld + s * p..oc * ld + (s + 1) * p]) {
                     *d = v + bias;
                 }
             }
-        }
+        });
     }
     Ok(())
 }
@@ -152,22 +163,24 @@ pub fn backward<I: Isa>(
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
-        for s in 0..gn {
-            im2col(c, &x[(s0 + s) * xs..], ho, wo, &mut cols[s * p..], ld);
+        let (cw, dw_) = (SharedMut::new(&mut cols[..k * ld]), SharedMut::new(&mut dyg[..c.cout * ld]));
+        per_sample(gn, 2 * (k + c.cout) * ld, &|s| {
+            im2col(c, &x[(s0 + s) * xs..], ho, wo, &cw, s * p, ld);
             let dys = &dy[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
             for oc in 0..c.cout {
-                dyg[oc * ld + s * p..oc * ld + (s + 1) * p].copy_from_slice(&dys[oc * p..(oc + 1) * p]);
+                // SAFETY: sample s's columns of row oc.
+                unsafe { dw_.part(oc * ld + s * p, p) }.copy_from_slice(&dys[oc * p..(oc + 1) * p]);
             }
-        }
+        });
         let (cg, dg) = (&cols[..k * ld], &dyg[..c.cout * ld]);
         gemm::<I>(c.cout, k, ld, Strided::rows(dg, ld), Strided::transposed(cg, ld), dw, k, &mut packs);
         if let Some(d) = dx.as_deref_mut() {
             let dc = &mut dcols[..k * ld];
             dc.fill(0.0);
             gemm::<I>(k, ld, c.cout, Strided::transposed(wt, k), Strided::rows(dg, ld), dc, ld, &mut packs);
-            for s in 0..gn {
-                col2im(c, &dc[s * p..], ho, wo, &mut d[(s0 + s) * xs..], ld);
-            }
+            let (dc, dxo) = (&*dc, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
+            // SAFETY: sample s's block of dx.
+            per_sample(gn, 2 * k * ld, &|s| col2im(c, &dc[s * p..], ho, wo, unsafe { dxo.part(s * xs, xs) }, ld));
         }
         if let Some(bg) = db.as_deref_mut() {
             for oc in 0..c.cout {

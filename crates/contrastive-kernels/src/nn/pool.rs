@@ -7,6 +7,9 @@
 //! clipped to the input; divisor = pool if count_include_pad else the real count;
 //! y = sum / divisor and every real element gets dy / divisor.
 //! Global average pool (AdaptiveAvgPool2d(1)): y = mean over H W, dx = dy / (H W).
+//! Planes are independent: big calls are split into runs of planes over the thread pool.
+
+use crate::par::SharedMut;
 
 #[derive(Clone, Copy)]
 pub struct Pool {
@@ -42,12 +45,27 @@ fn window(i: usize, s: usize, p: usize, k: usize, n: usize) -> (isize, isize, us
     (hs, he, hs.max(0) as usize, he.min(n as isize) as usize)
 }
 
+/// Runs `f(q, lo)` for contiguous runs of planes lo..lo + q.planes over the thread pool; planes
+/// are independent, so results do not depend on how they are split. `traffic`: floats per plane.
+fn per_planes(p: &Pool, traffic: usize, f: &(dyn Fn(&Pool, usize) + Sync)) {
+    crate::par::ranges(p.planes, p.planes * traffic, &|a, b| f(&Pool { planes: b - a, ..*p }, a));
+}
+
 pub fn max_forward(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    if p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 {
-        return max_forward_2x2(p, x, y, idx, ho, wo);
-    }
-    max_forward_general(p, x, y, idx, ho, wo)
+    let (xs, ys) = (p.h * p.w, ho * wo);
+    let fast = p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0;
+    let (yo, io) = (SharedMut::new(&mut y[..p.planes * ys]), SharedMut::new(&mut idx[..p.planes * ys]));
+    per_planes(p, xs + 2 * ys, &|q, a| {
+        let x = &x[a * xs..(a + q.planes) * xs];
+        // SAFETY: plane runs are disjoint, and so are their outputs.
+        let (y, idx) = unsafe { (yo.part(a * ys, q.planes * ys), io.part(a * ys, q.planes * ys)) };
+        if fast {
+            max_forward_2x2(q, x, y, idx, ho, wo)
+        } else {
+            max_forward_general(q, x, y, idx, ho, wo)
+        }
+    });
 }
 
 fn max_forward_general(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usize, wo: usize) {
@@ -76,13 +94,17 @@ fn max_forward_general(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: 
 }
 
 /// The CNN presets' 2x2 / stride 2 pool without the general window arithmetic. Same scan order
-/// (row-major inside the window, first maximum wins, NaN propagates) as the general path.
+/// (row-major inside the window, first maximum wins, NaN propagates) as the general path; on
+/// wasm, four windows at a time in vector lanes.
 fn max_forward_2x2(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usize, wo: usize) {
     for pl in 0..p.planes {
         let xp = &x[pl * p.h * p.w..(pl + 1) * p.h * p.w];
         for i in 0..ho {
-            let (r0, r1) = (&xp[2 * i * p.w..], &xp[(2 * i + 1) * p.w..]);
-            for j in 0..wo {
+            let (r0, r1) = (&xp[2 * i * p.w..(2 * i + 1) * p.w], &xp[(2 * i + 1) * p.w..(2 * i + 2) * p.w]);
+            let o = (pl * ho + i) * wo;
+            let (yr, ir) = (&mut y[o..o + wo], &mut idx[o..o + wo]);
+            let j0 = max_2x2_lanes(r0, r1, 2 * i * p.w, p.w, yr, ir);
+            for j in j0..wo {
                 let cand = [(r0[2 * j], 2 * i * p.w + 2 * j), (r0[2 * j + 1], 2 * i * p.w + 2 * j + 1)];
                 let cand2 = [(r1[2 * j], (2 * i + 1) * p.w + 2 * j), (r1[2 * j + 1], (2 * i + 1) * p.w + 2 * j + 1)];
                 let (mut best, mut at) = cand[0];
@@ -92,25 +114,65 @@ fn max_forward_2x2(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usiz
                         at = a;
                     }
                 }
-                let o = (pl * ho + i) * wo + j;
-                y[o] = best;
-                idx[o] = at as u32;
+                yr[j] = best;
+                ir[j] = at as u32;
             }
         }
     }
 }
 
+/// Output columns 0..j of one row of 2x2 windows, four at a time (rows r0, r1 of the input; `at0`
+/// the plane index of r0[0], `w` the row length); returns j, where the scalar loop takes over.
+/// Per lane the candidates are taken in the scalar order with the same rule (greater, or NaN).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn max_2x2_lanes(r0: &[f32], r1: &[f32], at0: usize, w: usize, y: &mut [f32], idx: &mut [u32]) -> usize {
+    use core::arch::wasm32::*;
+    let mut j = 0;
+    while 2 * j + 8 <= r0.len() && j + 4 <= y.len() {
+        // SAFETY: 2 j + 8 <= the length of r0 and r1 (equal), j + 4 <= that of y and idx.
+        unsafe {
+            let ld = |r: &[f32], k: usize| v128_load(r.as_ptr().add(k) as *const v128);
+            let (a0, a1, b0, b1) = (ld(r0, 2 * j), ld(r0, 2 * j + 4), ld(r1, 2 * j), ld(r1, 2 * j + 4));
+            let even = |u, v| i32x4_shuffle::<0, 2, 4, 6>(u, v);
+            let odd = |u, v| i32x4_shuffle::<1, 3, 5, 7>(u, v);
+            let base = i32x4_add(u32x4_splat((at0 + 2 * j) as u32), i32x4(0, 2, 4, 6));
+            let mut best = even(a0, a1);
+            let mut at = base;
+            for (v, off) in [(odd(a0, a1), 1), (even(b0, b1), w), (odd(b0, b1), w + 1)] {
+                let take = v128_or(f32x4_gt(v, best), f32x4_ne(v, v));
+                best = v128_bitselect(v, best, take);
+                at = v128_bitselect(i32x4_add(base, u32x4_splat(off as u32)), at, take);
+            }
+            v128_store(y.as_mut_ptr().add(j) as *mut v128, best);
+            v128_store(idx.as_mut_ptr().add(j) as *mut v128, at);
+        }
+        j += 4;
+    }
+    j
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn max_2x2_lanes(_: &[f32], _: &[f32], _: usize, _: usize, _: &mut [f32], _: &mut [u32]) -> usize {
+    0
+}
+
 pub fn max_backward(p: &Pool, dy: &[f32], idx: &[u32], dx: &mut [f32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    dx[..p.planes * p.h * p.w].fill(0.0);
-    for pl in 0..p.planes {
-        for o in 0..ho * wo {
-            let at = idx[pl * ho * wo + o] as usize;
-            if at < p.h * p.w {
-                dx[pl * p.h * p.w + at] += dy[pl * ho * wo + o];
+    let (xs, ys) = (p.h * p.w, ho * wo);
+    let out = SharedMut::new(&mut dx[..p.planes * xs]);
+    per_planes(p, 2 * xs + 2 * ys, &|q, a| {
+        // SAFETY: plane runs are disjoint.
+        let dx = unsafe { out.part(a * xs, q.planes * xs) };
+        dx.fill(0.0);
+        for pl in 0..q.planes {
+            let (d, g, at) = (&mut dx[pl * xs..(pl + 1) * xs], &dy[(a + pl) * ys..][..ys], &idx[(a + pl) * ys..][..ys]);
+            for (g, &at) in g.iter().zip(at) {
+                if (at as usize) < xs {
+                    d[at as usize] += g;
+                }
             }
         }
-    }
+    });
 }
 
 fn divisor(hs: isize, he: isize, ws: isize, we: isize, real: usize, include_pad: bool) -> f32 {
@@ -123,43 +185,56 @@ fn divisor(hs: isize, he: isize, ws: isize, we: isize, real: usize, include_pad:
 
 pub fn avg_forward(p: &Pool, include_pad: bool, x: &[f32], y: &mut [f32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    for pl in 0..p.planes {
-        let xp = &x[pl * p.h * p.w..(pl + 1) * p.h * p.w];
-        for i in 0..ho {
-            let (hs, he, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
-            for j in 0..wo {
-                let (ws, we, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
-                let mut s = 0.0f32;
-                for hh in h0..h1 {
-                    for ww in w0..w1 {
-                        s += xp[hh * p.w + ww];
+    let (xs, ys) = (p.h * p.w, ho * wo);
+    let out = SharedMut::new(&mut y[..p.planes * ys]);
+    per_planes(p, xs + ys, &|q, a| {
+        // SAFETY: plane runs are disjoint.
+        let y = unsafe { out.part(a * ys, q.planes * ys) };
+        for pl in 0..q.planes {
+            let xp = &x[(a + pl) * xs..(a + pl + 1) * xs];
+            for i in 0..ho {
+                let (hs, he, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
+                for j in 0..wo {
+                    let (ws, we, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
+                    let mut s = 0.0f32;
+                    for hh in h0..h1 {
+                        for ww in w0..w1 {
+                            s += xp[hh * p.w + ww];
+                        }
                     }
+                    let d = divisor(hs, he, ws, we, (h1 - h0) * (w1 - w0), include_pad);
+                    y[(pl * ho + i) * wo + j] = s / d;
                 }
-                let d = divisor(hs, he, ws, we, (h1 - h0) * (w1 - w0), include_pad);
-                y[(pl * ho + i) * wo + j] = s / d;
             }
         }
-    }
+    });
 }
 
 pub fn avg_backward(p: &Pool, include_pad: bool, dy: &[f32], dx: &mut [f32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    dx[..p.planes * p.h * p.w].fill(0.0);
-    for pl in 0..p.planes {
-        let dp = &mut dx[pl * p.h * p.w..(pl + 1) * p.h * p.w];
-        for i in 0..ho {
-            let (hs, he, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
-            for j in 0..wo {
-                let (ws, we, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
-                let g = dy[(pl * ho + i) * wo + j] / divisor(hs, he, ws, we, (h1 - h0) * (w1 - w0), include_pad);
-                for hh in h0..h1 {
-                    for ww in w0..w1 {
-                        dp[hh * p.w + ww] += g;
+    let (xs, ys) = (p.h * p.w, ho * wo);
+    let out = SharedMut::new(&mut dx[..p.planes * xs]);
+    per_planes(p, 2 * xs + ys, &|q, a| {
+        // SAFETY: plane runs are disjoint.
+        let dx = unsafe { out.part(a * xs, q.planes * xs) };
+        dx.fill(0.0);
+        for pl in 0..q.planes {
+            let dp = &mut dx[pl * xs..(pl + 1) * xs];
+            for i in 0..ho {
+                let (hs, he, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
+                for j in 0..wo {
+                    let (ws, we, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
+                    let g =
+                        dy[((a + pl) * ho + i) * wo + j] / divisor(hs, he, ws, we, (h1 - h0) * (w1 - w0), include_pad);
+                    for hh in h0..h1 {
+                        for ww in w0..w1 {
+                            dp[hh * p.w + ww] += g;
+                        }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 /// y[plane] = mean of the plane's hw values.

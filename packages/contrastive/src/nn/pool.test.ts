@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { f32a, loadCases, within } from '../../../../test/layers.js';
-import { AvgPool2d, GlobalAvgPool2d, init, MaxPool2d } from '../index.node.js';
+import { AvgPool2d, GlobalAvgPool2d, init, MaxPool2d, runtimeInfo } from '../index.node.js';
+import { getRuntime } from '../runtime/init.js';
+import { f32 } from '../runtime/memory.js';
 
 beforeAll(() => init());
 
@@ -22,5 +24,51 @@ describe('MaxPool2d, AvgPool2d, GlobalAvgPool2d', () => {
       layer.free();
     }
     expect(problems).toEqual([]);
+  });
+
+  // The 2x2 / stride 2 pool runs four windows at a time in vector lanes on wasm; a plain scan with
+  // PyTorch's rule (row-major, first maximum wins, NaN propagates) is the reference. NaN cannot
+  // come in through forwardTensor (inputs are checked), but a layer before the pool can make one,
+  // so the kernel is driven through _forward on memory written directly.
+  it('2x2 max pool, four windows per vector: ties go to the first, NaN wins, odd widths and row tails', async () => {
+    for (const variant of ['simd128', 'relaxed'] as const) {
+      await init({ variant });
+      expect(runtimeInfo().variant).toBe(variant);
+      for (const [h, w] of [[28, 28], [14, 14], [7, 9], [6, 17]]) {
+        const planes = 3;
+        const n = planes * h * w;
+        const x = Float32Array.from({ length: n }, (_, i) => (i % 23 === 7 ? NaN : ((i * 7) % 5) - 2));
+        const k = getRuntime('test').k;
+        const ptr = k.ct_alloc(4 * n);
+        f32(k, ptr, n).set(x);
+        const pool = new MaxPool2d(2);
+        const y = pool._forward({ ptr, shape: [1, planes, h, w] }, false);
+        const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+        const got = Array.from(f32(k, y.ptr, planes * ho * wo));
+        const want: number[] = [];
+        const wantDx = new Float32Array(n);
+        for (let p = 0; p < planes; p++) {
+          for (let i = 0; i < ho; i++) {
+            for (let j = 0; j < wo; j++) {
+              let at = -1;
+              for (const [u, v] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+                const a = p * h * w + (2 * i + u) * w + 2 * j + v;
+                if (at < 0 || x[a] > x[at] || Number.isNaN(x[a])) at = a;
+              }
+              want.push(x[at]);
+              wantDx[at] += 1 + want.length;
+            }
+          }
+        }
+        expect(got, `${variant} ${h}x${w}`).toEqual(want);
+        // the backward pass sends dy to the recorded argmax
+        const dy = Float32Array.from({ length: want.length }, (_, i) => 2 + i);
+        const dx = pool.backwardTensor({ data: dy, shape: [1, planes, ho, wo] });
+        expect(Array.from(dx.data), `${variant} ${h}x${w} dx`).toEqual(Array.from(wantDx));
+        pool.free();
+        k.ct_free(ptr, 4 * n);
+      }
+    }
+    await init({ variant: 'auto' });
   });
 });
