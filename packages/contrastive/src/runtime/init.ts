@@ -273,7 +273,10 @@ function checkExports(exports: WebAssembly.Exports): KernelExports {
   if (k.ct_abi_version() !== ABI_VERSION) {
     throw new ContrastiveError('INVALID_ARGUMENT', `init: kernels ABI ${k.ct_abi_version()}, this package needs ${ABI_VERSION}`);
   }
-  return k;
+  // wasm32 returns addresses as i32: past 2 GiB of memory they would arrive negative and every
+  // typed-array view of them would throw; as unsigned they are right (JS -> wasm wraps back)
+  const alloc = k.ct_alloc;
+  return { ...k, ct_alloc: (bytes: number) => alloc(bytes) >>> 0 };
 }
 
 /** @internal The running kernels, for the ops. */

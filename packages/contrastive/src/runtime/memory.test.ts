@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randn } from '../../../../test/oracle.js';
 import { m } from '../../../../test/util/errors.js';
-import { cosineSimilarity, DEFAULT_TILE_CACHE_BYTES, infoNce, init, ntXent, runtimeInfo, setTileCache, supCon } from '../index.node.js';
+import { cosineSimilarity, DEFAULT_TILE_CACHE_BYTES, infoNce, init, Linear, ntXent, runtimeInfo, setTileCache, supCon } from '../index.node.js';
+import { getRuntime } from './init.js';
 
 beforeAll(() => init());
 
@@ -76,5 +77,37 @@ describe('large batches', () => {
     const grown = runtimeInfo().memoryBytes - before;
     expect(grown).toBeGreaterThan(DEFAULT_TILE_CACHE_BYTES / 2); // it did keep tiles
     expect(grown).toBeLessThan(DEFAULT_TILE_CACHE_BYTES + 16 * 2 ** 20);
+  });
+
+  it('memory past 2 GiB: addresses above 2^31 (negative as wasm i32) still work', async () => {
+    // a layer too big for the free fragments below the ballast, so its blocks come from above it
+    const x = { data: Float32Array.from(randn(8, 1024, 21)), rows: 8, cols: 1024 };
+    const run = () => {
+      const layer = new Linear(1024, 1024, { seed: 3 });
+      expect(layer.weight.ptr).toBeGreaterThan(0);
+      const y = layer.forward(x).data.slice();
+      const dx = layer.backward({ data: y, rows: 8, cols: 1024 }).data.slice();
+      const out = [y, dx, layer.weight.grad()];
+      layer.free();
+      return out;
+    };
+    await init({ variant: 'simd128', wasm: await freshSimd128() });
+    const k = getRuntime('test').k;
+    // two blocks (one may be at most 2 GiB - 1); untouched pages cost no RAM
+    const size = 2 ** 30 + 2 ** 26;
+    const ballast = [k.ct_alloc(size), k.ct_alloc(size)];
+    let got: Float32Array[];
+    try {
+      expect(ballast[1]).toBeGreaterThan(0);
+      expect(runtimeInfo().memoryBytes).toBeGreaterThan(2 ** 31);
+      const layer = new Linear(1024, 1024);
+      expect(layer.weight.ptr).toBeGreaterThan(2 ** 31);
+      layer.free();
+      got = run();
+    } finally {
+      for (const b of ballast) if (b !== 0) k.ct_free(b, size);
+    }
+    await init({ variant: 'simd128', wasm: await freshSimd128() });
+    expect(got).toEqual(run());
   });
 });
