@@ -14,7 +14,7 @@ mkdirSync(out, { recursive: true });
 const model = `${out}/demo-encoder.safetensors`;
 
 // The default recipe (docs/training.md): the LeNet-layout CNN, SimCLR, the small-grayscale augmentations.
-export const RECIPE = ['--encoder', 'conv', '--epochs', '10', '--batch-size', '256', '--temperature', '0.2', '--lr', '0.002', '--seed', '0'];
+export const RECIPE = ['--encoder', 'conv', '--epochs', '20', '--batch-size', '256', '--temperature', '0.2', '--lr', '0.002', '--seed', '0'];
 
 function cli(args, capture) {
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });

@@ -61,11 +61,12 @@ describe('contrastive CLI', () => {
     expect(npy.shape).toEqual([200, 256]);
   });
 
-  it('--encoder mlp trains with the MLP recipe; flags on the command line override it', () => {
+  it('--encoder mlp trains with the MLP recipe (its epochs too); flags on the command line override it', () => {
     const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '600', '--json'];
-    const mlp = cli(...base, '--out', 'mlp.safetensors');
+    const mlp = cli(...base.filter((a, i) => a !== '--epochs' && base[i - 1] !== '--epochs'), '--out', 'mlp.safetensors');
     expect(mlp.code, mlp.err).toBe(0);
     expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant' });
+    expect(JSON.parse(mlp.out).epochs).toBe(10);
     const over = cli(...base, '--lr', '0.003', '--weight-decay', '0.01', '--schedule', 'cosine', '--temperature', '0.5', '--out', 'mlp2.safetensors');
     expect(over.code, over.err).toBe(0);
     expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine' });

@@ -90,7 +90,7 @@ program
   .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default 0.3,1)')
-  .option('--epochs <n>', 'passes over the data', int('--epochs'), 10)
+  .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
   .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
   .option('--temperature <t>', 'NT-Xent temperature (default: the encoder\'s recipe, docs/training.md)', positive('--temperature'))
   .option('--lr <x>', 'peak learning rate (default: the encoder\'s recipe)', positive('--lr'))
@@ -114,9 +114,10 @@ program
     const pipeline = preset(o.preset ?? defaultPreset(train), train, o.cropScale);
     if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
-    const steps = Math.floor(train.n / o.batchSize) * o.epochs;
     // flags given on the command line override the encoder's recipe
     const r = RECIPES[spec.kind];
+    const epochs = (o.epochs as number | undefined) ?? r.epochs;
+    const steps = Math.floor(train.n / o.batchSize) * epochs;
     const recipe = {
       temperature: (o.temperature as number | undefined) ?? r.temperature, lr: (o.lr as number | undefined) ?? r.lr,
       weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
@@ -133,14 +134,14 @@ program
       // in a log (no terminal) print the line every 5 s instead of redrawing it
       noTTYOutput: true, notTTYSchedule: 5000,
     }, cliProgress.Presets.shades_classic);
-    bar?.start(steps, 0, { epoch: 1, epochs: o.epochs, loss: '-', rate: '-', knn: '' });
+    bar?.start(steps, 0, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
     let knnText = '';
     const monitor = o.monitor && data.test?.labels && train.labels
       ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
       : undefined;
     if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
     const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
-      epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, monitor,
+      epochs, batchSize: o.batchSize, seed: o.seed, monitor,
       onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
       onEpoch: (e) => {
         if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
@@ -150,9 +151,9 @@ program
       } } : undefined,
     });
     bar?.stop();
-    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs: o.epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
+    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
     const summary = {
-      out: o.out, encoder: o.encoder, dataset: data.name, epochs: o.epochs, steps: result.steps, seconds: result.seconds, recipe,
+      out: o.out, encoder: o.encoder, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
       threads: runtimeInfo().threads,
     };
