@@ -286,13 +286,8 @@ mod tests {
 
     #[test]
     fn grouped_jitter_matches_one_image_at_a_time_bit_for_bit() {
-        let mut state = 0x2545_f491u32;
-        let mut rnd = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state
-        };
+        let mut r = crate::testutil::Rng(0x2545_f491);
+        let mut rnd = move || (r.next_u64() >> 32) as u32;
         for case in 0..60 {
             let c = if case % 2 == 0 { 3 } else { 1 };
             let (n, hw) = (1 + (rnd() % 20) as usize, 1 + (rnd() % 50) as usize);

@@ -251,13 +251,8 @@ mod tests {
     /// widths not a multiple of 4, 1 and 3 planes, both interpolations, with and without fill.
     #[test]
     fn four_lane_affine_matches_the_one_pixel_definition_bit_for_bit() {
-        let mut state = 0x9e37_79b9u32;
-        let mut rnd = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as f32 / 4_294_967_296.0
-        };
+        let mut r = crate::testutil::Rng(0x9e37_79b9);
+        let mut rnd = move || r.uniform() as f32;
         for case in 0..400 {
             let c = if case % 3 == 0 { 3 } else { 1 };
             let (h, w) = (1 + (rnd() * 13.0) as usize, 1 + (rnd() * 13.0) as usize);

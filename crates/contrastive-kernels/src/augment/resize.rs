@@ -216,13 +216,8 @@ mod tests {
     /// output widths 4k and not, 1 and 3 planes.
     #[test]
     fn separable_crop_matches_the_definition_bit_for_bit() {
-        let mut state = 0x1234_5679u32;
-        let mut rnd = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state
-        };
+        let mut r = crate::testutil::Rng(0x1234_5679);
+        let mut rnd = move || (r.next_u64() >> 32) as u32;
         for case in 0..300 {
             let c = if case % 3 == 0 { 3 } else { 1 };
             let (h, w) = (1 + (rnd() % 40) as usize, 1 + (rnd() % 40) as usize);
