@@ -53,6 +53,11 @@ pub fn ranges(n: usize, floats: usize, f: &(dyn Fn(usize, usize) + Sync)) {
     for_each(parts, &|p, _| f(p * n / parts, (p + 1) * n / parts));
 }
 
+/// [`ranges`] one item at a time: `f(i)` for every i in 0..n.
+pub fn items(n: usize, floats: usize, f: &(dyn Fn(usize) + Sync)) {
+    ranges(n, floats, &|a, b| (a..b).for_each(f));
+}
+
 /// An output buffer that parts on other threads write, each its own elements. `part` hands out
 /// one contiguous piece at a time; pieces of different parts should not overlap (the GEMM's column
 /// blocks are the exception: their pieces overlap as address ranges, their elements do not).

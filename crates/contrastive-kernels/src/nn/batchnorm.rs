@@ -144,7 +144,9 @@ pub fn forward<I: Isa>(
     let (yo, rm, rv) =
         (SharedMut::new(&mut y[..s.n * s.c * s.l]), SharedMut::new(running_mean), SharedMut::new(running_var));
     let (sm, si) = (SharedMut::new(save_mean), SharedMut::new(save_invstd));
-    per_channels(s, 2, &|ch| {
+    // channels spread over the thread pool: each channel's sums are taken in the same order on
+    // any thread; the call streams the tensor twice
+    crate::par::items(s.c, 2 * s.n * s.c * s.l, &|ch| {
         // SAFETY: each channel is one part's: its statistics and its segments of y.
         let (running_mean, running_var) = unsafe { (&mut rm.part(ch, 1)[0], &mut rv.part(ch, 1)[0]) };
         let (mu, invstd) = if training {
@@ -178,12 +180,6 @@ pub fn forward<I: Isa>(
     });
 }
 
-/// Runs `f(ch)` for every channel, channels spread over the thread pool (each channel's sums
-/// are taken in the same order on any thread). `passes`: times the call streams the tensor.
-fn per_channels(s: &Shape, passes: usize, f: &(dyn Fn(usize) + Sync)) {
-    crate::par::ranges(s.c, passes * s.n * s.c * s.l, &|a, b| (a..b).for_each(f));
-}
-
 /// dx = g invstd (dy - mean(dy) - xhat mean(dy xhat)) in training, g invstd dy in eval;
 /// dgamma += sum dy xhat, dbeta += sum dy.
 #[allow(clippy::too_many_arguments)]
@@ -205,7 +201,8 @@ pub fn backward<I: Isa>(
     let m = (s.n * s.l) as f64;
     let dxo = SharedMut::new(&mut dx[..s.n * s.c * s.l]);
     let (dgo, dbo) = (dgamma.map(SharedMut::new), dbeta.map(SharedMut::new));
-    per_channels(s, 4, &|ch| {
+    // by channel as in `forward`; four passes over tensors
+    crate::par::items(s.c, 4 * s.n * s.c * s.l, &|ch| {
         let (mu, invstd) = (save_mean[ch], save_invstd[ch] as f64);
         let (mut sdy, mut sdyx) = (0.0f64, 0.0f64);
         segments(s, ch, |a, b| {

@@ -7,9 +7,11 @@
 //! Grouping samples makes one large product per layer instead of one small product per sample
 //! (the deep layers have P = 49 or 196 columns per sample, too few for the 4x8 tiles to run well).
 //! Ho = floor((H + 2 ph - kh) / sh) + 1, the same for Wo.
+//! The per-sample loops of a group (patch copies, bias, dY gather, col2im) run over the thread
+//! pool with `par::items`: each sample's work is the same on any thread.
 
 use crate::gemm::{gemm, Packs, Strided};
-use crate::par::SharedMut;
+use crate::par::{self, SharedMut};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
@@ -70,12 +72,6 @@ fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &SharedMut<f32>, off:
     }
 }
 
-/// Runs `f(s)` for the samples 0..gn of a group, spread over the thread pool (each sample's
-/// work is the same on any thread). `floats`: memory traffic of the whole call.
-fn per_sample(gn: usize, floats: usize, f: &(dyn Fn(usize) + Sync)) {
-    crate::par::ranges(gn, floats, &|a, b| (a..b).for_each(f));
-}
-
 fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usize) {
     for ci in 0..c.cin {
         let plane = &mut dx[ci * c.h * c.w..(ci + 1) * c.h * c.w];
@@ -117,12 +113,12 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
         let gn = g.min(c.n - s0);
         let ld = gn * p;
         let cg = SharedMut::new(&mut cols[..k * ld]);
-        per_sample(gn, 2 * k * ld, &|s| im2col(c, &x[(s0 + s) * xs..], ho, wo, &cg, s * p, ld));
+        par::items(gn, 2 * k * ld, &|s| im2col(c, &x[(s0 + s) * xs..], ho, wo, &cg, s * p, ld));
         let o = &mut out[..c.cout * ld];
         o.fill(0.0);
         gemm::<I>(c.cout, ld, k, Strided::rows(wt, k), Strided::rows(&cols[..k * ld], ld), o, ld, &mut packs);
         let (o, ys) = (&*o, SharedMut::new(&mut y[s0 * c.cout * p..(s0 + gn) * c.cout * p]));
-        per_sample(gn, 2 * c.cout * ld, &|s| {
+        par::items(gn, 2 * c.cout * ld, &|s| {
             // SAFETY: sample s's block of y.
             let ys = unsafe { ys.part(s * c.cout * p, c.cout * p) };
             for oc in 0..c.cout {
@@ -163,13 +159,13 @@ pub fn backward<I: Isa>(
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
-        let (cw, dw_) = (SharedMut::new(&mut cols[..k * ld]), SharedMut::new(&mut dyg[..c.cout * ld]));
-        per_sample(gn, 2 * (k + c.cout) * ld, &|s| {
+        let (cw, dyo) = (SharedMut::new(&mut cols[..k * ld]), SharedMut::new(&mut dyg[..c.cout * ld]));
+        par::items(gn, 2 * (k + c.cout) * ld, &|s| {
             im2col(c, &x[(s0 + s) * xs..], ho, wo, &cw, s * p, ld);
             let dys = &dy[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
             for oc in 0..c.cout {
                 // SAFETY: sample s's columns of row oc.
-                unsafe { dw_.part(oc * ld + s * p, p) }.copy_from_slice(&dys[oc * p..(oc + 1) * p]);
+                unsafe { dyo.part(oc * ld + s * p, p) }.copy_from_slice(&dys[oc * p..(oc + 1) * p]);
             }
         });
         let (cg, dg) = (&cols[..k * ld], &dyg[..c.cout * ld]);
@@ -180,7 +176,7 @@ pub fn backward<I: Isa>(
             gemm::<I>(k, ld, c.cout, Strided::transposed(wt, k), Strided::rows(dg, ld), dc, ld, &mut packs);
             let (dc, dxo) = (&*dc, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
             // SAFETY: sample s's block of dx.
-            per_sample(gn, 2 * k * ld, &|s| col2im(c, &dc[s * p..], ho, wo, unsafe { dxo.part(s * xs, xs) }, ld));
+            par::items(gn, 2 * k * ld, &|s| col2im(c, &dc[s * p..], ho, wo, unsafe { dxo.part(s * xs, xs) }, ld));
         }
         if let Some(bg) = db.as_deref_mut() {
             for oc in 0..c.cout {
