@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the kernels crate to packages/contrastive/wasm/contrastive-{simd128,relaxed,simd128-threads}.wasm.
+# Builds the kernels crate to packages/contrastive/wasm/contrastive-{simd128,relaxed,simd128-threads,relaxed-threads}.wasm.
 #
-# simd128-threads is the opt-in multi-threaded build (init({ threads })): atomics, a shared
+# The *-threads builds are the opt-in multi-threaded ones (init({ threads })): atomics, a shared
 # memory imported from the host (so worker instances can share it), and the globals a worker
-# needs to get its own stack and TLS block exported. Its std must be compiled with atomics, so
-# it always uses -Zbuild-std; under rustup that needs the rust-src component, and without it the
-# variant is skipped with a warning (the single-threaded builds do not need it).
+# needs to get its own stack and TLS block exported; relaxed-threads adds relaxed SIMD (fused
+# multiply-add), picked where the engine has it. Their std must be compiled with atomics, so
+# they always use -Zbuild-std; under rustup that needs the rust-src component, and without it
+# they are skipped with a warning (the single-threaded builds do not need it).
 #
 # Two toolchains work:
 #  * rustup with `rustup target add wasm32-unknown-unknown` (an ordinary machine): prebuilt std;
@@ -19,21 +20,25 @@ ROOT=$PWD
 OUT=packages/contrastive/wasm
 mkdir -p "$OUT"
 CRATE=contrastive_kernels
-VARIANTS=${VARIANTS:-"simd128 relaxed simd128-threads"}
+VARIANTS=${VARIANTS:-"simd128 relaxed simd128-threads relaxed-threads"}
 # Initial memory of the threads build, in bytes: the host creates the shared memory, so the size
 # is fixed here and mirrored by THREADS_INITIAL_PAGES in packages/contrastive/src/runtime/threads.ts.
 THREADS_INITIAL_MEMORY=$((64 * 65536))
+
+threads_flags() {
+  # 4 GiB maximum like the unshared builds (a shared memory cannot be grown past its declared maximum).
+  local l="-C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=4294967296"
+  l="$l -C link-arg=--initial-memory=$THREADS_INITIAL_MEMORY"
+  for g in __stack_pointer __wasm_init_tls __tls_size __tls_align __tls_base; do l="$l -C link-arg=--export=$g"; done
+  echo "+atomics,+bulk-memory,+mutable-globals $l"
+}
 
 flags_for() {
   case "$1" in
     simd128) echo "-C target-feature=+simd128" ;;
     relaxed) echo "-C target-feature=+simd128,+relaxed-simd" ;;
-    simd128-threads)
-      # 4 GiB maximum like the unshared builds (a shared memory cannot be grown past its declared maximum).
-      local l="-C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=4294967296"
-      l="$l -C link-arg=--initial-memory=$THREADS_INITIAL_MEMORY"
-      for g in __stack_pointer __wasm_init_tls __tls_size __tls_align __tls_base; do l="$l -C link-arg=--export=$g"; done
-      echo "-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals $l" ;;
+    simd128-threads) echo "-C target-feature=+simd128,$(threads_flags)" ;;
+    relaxed-threads) echo "-C target-feature=+simd128,+relaxed-simd,$(threads_flags)" ;;
   esac
 }
 
@@ -49,9 +54,9 @@ fi
 
 for v in $VARIANTS; do
   TD="$ROOT/target/wasm-$v"
-  if [ "$MODE" = rustup ] && [ "$v" = simd128-threads ]; then
+  if [ "$MODE" = rustup ] && [ "${v%-threads}" != "$v" ]; then
     if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
-      echo "build-wasm: WARNING: skipping simd128-threads: it needs std rebuilt with atomics (-Zbuild-std)," >&2
+      echo "build-wasm: WARNING: skipping $v: it needs std rebuilt with atomics (-Zbuild-std)," >&2
       echo "  which needs 'rustup component add rust-src'. init({ threads }) will be unavailable." >&2
       continue
     fi
@@ -78,8 +83,8 @@ for v in $VARIANTS; do
   [ -x "$WASM_OPT" ] || WASM_OPT=$(command -v wasm-opt || true)
   if [ -x "$WASM_OPT" ]; then
     FEAT="--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types"
-    [ "$v" = relaxed ] && FEAT="$FEAT --enable-relaxed-simd"
-    [ "$v" = simd128-threads ] && FEAT="$FEAT --enable-threads"
+    [ "${v#relaxed}" != "$v" ] && FEAT="$FEAT --enable-relaxed-simd"
+    [ "${v%-threads}" != "$v" ] && FEAT="$FEAT --enable-threads"
     # shellcheck disable=SC2086
     "$WASM_OPT" -O3 $FEAT "$IN" -o "$DST.tmp"
   else

@@ -12,17 +12,20 @@ describe('init({ threads }) in Chromium', () => {
     expect(typeof SharedArrayBuffer).toBe('function');
   });
 
-  it('2 Web Workers: Linear forward/backward bit-identical to the single-threaded simd128 build', async () => {
-    await lib.init({ threads: 1, variant: 'simd128' });
-    const one = bits(linearRun());
-    await lib.init({ threads: 2 });
-    expect(lib.runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
-    const two = bits(linearRun());
-    expect(two).toEqual(one);
-    // many calls on the main thread, which may not block: the caller spins, never waits
-    for (let i = 0; i < 50; i++) linearRun();
-    expect(bits(linearRun())).toEqual(one);
-    await lib.init({ threads: 1, variant: 'simd128' });
-    expect(lib.runtimeInfo().threads).toBe(1);
-  });
+  for (const variant of ['simd128', 'relaxed'] as const) {
+    it(`2 Web Workers: Linear forward/backward bit-identical to the single-threaded ${variant} build`, async () => {
+      await lib.init({ threads: 1, variant });
+      const one = bits(linearRun());
+      // Chromium has relaxed SIMD, so 'auto' must pick the relaxed threads build
+      await lib.init({ threads: 2, variant: variant === 'relaxed' ? 'auto' : variant });
+      expect(lib.runtimeInfo()).toMatchObject({ variant, threads: 2 });
+      const two = bits(linearRun());
+      expect(two).toEqual(one);
+      // many calls on the main thread, which may not block: the caller spins, never waits
+      for (let i = 0; i < 50; i++) linearRun();
+      expect(bits(linearRun())).toEqual(one);
+      await lib.init({ threads: 1, variant: 'simd128' });
+      expect(lib.runtimeInfo().threads).toBe(1);
+    });
+  }
 });

@@ -1,6 +1,7 @@
-// init({ threads }): the simd128-threads build with worker_threads. The promise made to users is
-// that threads change speed only: every result must be bit-identical to the single-threaded
-// simd128 build, whatever the thread count.
+// init({ threads }): the threads builds (simd128-threads, relaxed-threads) with worker_threads. The
+// promise made to users is that threads change speed only: every result must be bit-identical to
+// the single-threaded build of the same variant, whatever the thread count. (vitest runs Node 20
+// with --experimental-wasm-relaxed-simd, so both variants are tested here.)
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.node.js';
 import { getRuntime } from '../packages/contrastive/src/runtime/init.js';
@@ -9,6 +10,7 @@ import { bits, linearRun as linearRunOf, rand } from './util/bits.js';
 const linearRun = () => linearRunOf(lib.Linear);
 
 const { init, runtimeInfo } = lib;
+const variants = lib.relaxedSimdSupported() ? (['simd128', 'relaxed'] as const) : (['simd128'] as const);
 
 /** Conv2d 32 -> 32, 3x3, padding 1 on 4 x 32 x 24 x 24: the im2col GEMMs are wide (columns split). */
 function convRun(): Float32Array[] {
@@ -104,26 +106,51 @@ function lossRun(): Float32Array[] {
 afterAll(() => init({ threads: 1, variant: 'simd128' }));
 
 describe('init({ threads })', () => {
-  it('loads the simd128-threads build with the asked-for thread count', async () => {
-    await init({ threads: 2 });
-    expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
-    // later calls without `threads` keep the pool (idempotent)
-    await init();
-    expect(runtimeInfo().threads).toBe(2);
+  it('loads the threads build of the asked-for variant with the asked-for thread count', async () => {
+    for (const variant of variants) {
+      await init({ threads: 2, variant });
+      expect(runtimeInfo()).toMatchObject({ variant, threads: 2 });
+      // later calls without `threads` keep the pool (idempotent)
+      await init();
+      expect(runtimeInfo()).toMatchObject({ variant, threads: 2 });
+    }
   });
 
-  for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['CNN layers: conv, BatchNorm2d, ReLU, GELU, pools', cnnLayersRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun], ['NT-Xent, SupCon and CLIP (tile products)', lossRun]] as const) {
-    it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded simd128 build`, async () => {
-      await init({ threads: 1, variant: 'simd128' });
-      const one = bits(run());
-      await init({ threads: 2 });
-      const two = bits(run());
-      await init({ threads: 3 });
-      const three = bits(run());
-      expect(two).toEqual(one);
-      expect(three).toEqual(one);
-    });
+  it("'auto' picks the relaxed threads build where the engine has relaxed SIMD, as it does for one thread", async () => {
+    await init({ threads: 1, variant: 'simd128' });
+    await init({ threads: 2 });
+    expect(runtimeInfo()).toMatchObject({ variant: lib.relaxedSimdSupported() ? 'relaxed' : 'simd128', threads: 2 });
+  });
+
+  for (const variant of variants) {
+    for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['CNN layers: conv, BatchNorm2d, ReLU, GELU, pools', cnnLayersRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun], ['NT-Xent, SupCon and CLIP (tile products)', lossRun]] as const) {
+      it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded ${variant} build`, async () => {
+        await init({ threads: 1, variant });
+        const one = bits(run());
+        await init({ threads: 2, variant });
+        expect(runtimeInfo().variant).toBe(variant);
+        const two = bits(run());
+        await init({ threads: 3, variant });
+        const three = bits(run());
+        expect(two).toEqual(one);
+        expect(three).toEqual(one);
+      });
+    }
   }
+
+  it('a module passed as wasm with threads must be a threads build, of the pinned variant', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const file = (b: string) => readFile(new URL(`../packages/contrastive/wasm/contrastive-${b}.wasm`, import.meta.url));
+    await expect(init({ threads: 2, wasm: await file('simd128') })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('threads build') });
+    if (variants.length === 2) {
+      await expect(init({ threads: 2, variant: 'simd128', wasm: await file('relaxed-threads') }))
+        .rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('relaxed-threads') });
+      await init({ threads: 2, wasm: await file('relaxed-threads') });
+      expect(runtimeInfo()).toMatchObject({ variant: 'relaxed', threads: 2 });
+    }
+    await init({ threads: 2, variant: 'simd128', wasm: await file('simd128-threads') });
+    expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
+  });
 
   it('the pool survives 1,000 small and large products in turn without deadlock or drift', async () => {
     await init({ threads: 2 });
@@ -166,15 +193,15 @@ describe('init({ threads })', () => {
   });
 
   it('switches 2 -> 1 -> 2 threads cleanly (workers stopped, memory replaced)', async () => {
-    await init({ threads: 2 });
+    await init({ threads: 2, variant: 'simd128' });
     const two = bits(linearRun());
-    await init({ threads: 1 });
+    await init({ threads: 1, variant: 'auto' });
     expect(runtimeInfo().threads).toBe(1);
     // back on the single-threaded builds, picked as without threads
     expect(runtimeInfo().variant).toBe(lib.relaxedSimdSupported() ? 'relaxed' : 'simd128');
     await init({ threads: 1, variant: 'simd128' });
     expect(bits(linearRun())).toEqual(two);
-    await init({ threads: 2 });
+    await init({ threads: 2, variant: 'simd128' });
     expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
     expect(bits(linearRun())).toEqual(two);
   });
@@ -215,11 +242,10 @@ describe('init({ threads })', () => {
     expect(k.ct_threads_worker_parts()).toBeGreaterThan(p0);
   });
 
-  it('bad thread counts and relaxed + threads are INVALID_ARGUMENT naming `threads`', async () => {
+  it('bad thread counts are INVALID_ARGUMENT naming `threads`', async () => {
     for (const t of [0, -1, 1.5, 17, Number.NaN, '2' as never]) {
       await expect(init({ threads: t })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('threads') });
     }
-    await expect(init({ threads: 2, variant: 'relaxed' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it("'auto' is min(cores, 4), also on Node 20, which has no navigator.hardwareConcurrency", async () => {

@@ -10,10 +10,11 @@ import { parseNpy, writeIdx } from '../../packages/contrastive/src/index.node.js
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-'));
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+const cliWith = (nodeArgs: string[], ...args: string[]) => {
+  const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+const cli = (...args: string[]) => cliWith([], ...args);
 
 beforeAll(() => {
   if (!existsSync(fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url)))) throw new Error('run `pnpm build` first');
@@ -86,6 +87,27 @@ describe('contrastive CLI', () => {
     expect(Buffer.compare(readFileSync(join(dir, 't1.safetensors')), readFileSync(join(dir, 't2.safetensors')))).toBe(0);
   });
 
+  it('--variant pins the kernels: auto is what plain node picks, simd128 and relaxed round differently', () => {
+    const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '300', '--json'];
+    const auto = cli(...base, '--out', 'v0.safetensors');
+    expect(auto.code, auto.err).toBe(0);
+    // Node >= 22 has relaxed SIMD; Node 20 only behind V8's flag, which a plain `node` lacks
+    expect(JSON.parse(auto.out).variant).toBe(Number(process.versions.node.split('.')[0]) >= 22 ? 'relaxed' : 'simd128');
+    const flag = ['--experimental-wasm-relaxed-simd'];
+    const simd = cli(...base, '--variant', 'simd128', '--out', 'v1.safetensors');
+    const relaxed = cliWith(flag, ...base, '--variant', 'relaxed', '--threads', '2', '--out', 'v2.safetensors');
+    expect(simd.code, simd.err).toBe(0);
+    expect(relaxed.code, relaxed.err).toBe(0);
+    expect(JSON.parse(simd.out).variant).toBe('simd128');
+    expect(JSON.parse(relaxed.out)).toMatchObject({ variant: 'relaxed', threads: 2 });
+    // fused multiply-adds round differently: another (equally valid) model
+    expect(Buffer.compare(readFileSync(join(dir, 'v1.safetensors')), readFileSync(join(dir, 'v2.safetensors')))).not.toBe(0);
+    const e = cliWith(flag, 'eval', '--variant', 'relaxed', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte',
+      '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out).variant).toBe('relaxed');
+  });
+
   it('augment writes a PNG grid', () => {
     const a = cli('augment', '--images', 'test-images-idx3-ubyte', '--count', '4', '--out', 'grid.png');
     expect(a.code, a.err).toBe(0);
@@ -105,6 +127,7 @@ describe('contrastive CLI', () => {
       [['train', '--weight-decay', '-1'], /--weight-decay must be a number >= 0/],
       [['train', '--schedule', 'step'], /Allowed choices are cosine, constant/],
       [['train', '--threads', 'many'], /--threads must be a positive integer/],
+      [['eval', '--variant', 'avx'], /Allowed choices are auto, simd128, relaxed/],
       [['frobnicate'], /unknown command/],
     ];
     for (const [args, msg] of cases) {

@@ -62,14 +62,14 @@ afterAll(() => {
 });
 
 describe('consumer of the packed tarball (npm install into a scratch project)', () => {
-  it('the tarball ships every module the entries import and the three .wasm builds', () => {
-    // dist/**/*.js of the build all present in the install, plus the wasm builds (init({ threads }) loads the third).
+  it('the tarball ships every module the entries import and the four .wasm builds', () => {
+    // dist/**/*.js of the build all present in the install, plus the wasm builds (init({ threads }) loads the *-threads ones).
     const walk = (d: string, root = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(join(d, e.name), root) : [join(d, e.name).slice(root.length + 1)]);
     const built = walk(join(PKG_DIR, 'dist')).filter((f) => f.endsWith('.js') || f.endsWith('.d.ts')).sort();
     const shipped = walk(join(installed, 'dist')).sort();
     expect(shipped).toEqual(expect.arrayContaining(built));
-    for (const v of ['simd128', 'relaxed', 'simd128-threads']) {
+    for (const v of ['simd128', 'relaxed', 'simd128-threads', 'relaxed-threads']) {
       expect(readFileSync(join(installed, `wasm/contrastive-${v}.wasm`))).toEqual(readFileSync(join(PKG_DIR, `wasm/contrastive-${v}.wasm`)));
     }
   });

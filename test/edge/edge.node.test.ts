@@ -66,7 +66,7 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(s!.runtime).toMatch(/^deno /);
     expect(s!.variant).toBe('relaxed');
     // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
-    expect(s!.threads).toEqual({ threads: 2, identical: true });
+    expect(s!.threads).toEqual({ threads: 2, variant: 'relaxed', identical: true });
   }, TIMEOUT);
 
   it('bun: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })', async () => {
@@ -78,6 +78,6 @@ describe('edge runtimes run the package on the reference cases', () => {
     expect(s!.runtime).toMatch(/^bun /);
     expect(s!.variant).toBe('relaxed');
     // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
-    expect(s!.threads).toEqual({ threads: 2, identical: true });
+    expect(s!.threads).toEqual({ threads: 2, variant: 'relaxed', identical: true });
   }, TIMEOUT);
 });

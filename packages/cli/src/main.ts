@@ -77,7 +77,11 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 // --threads: kernel threads (init's `threads`): a positive integer or 'auto'
 const threadsArg = (v: string): number | 'auto' => (v === 'auto' ? v : int('--threads')(v));
 const threadsHelp = "kernel threads: n or 'auto' (min(cores, 4)); n > 1 runs the threads build, bit-identical results (default 1)";
-const start = (o: { threads?: number | 'auto' }) => init(o.threads === undefined ? {} : { threads: o.threads });
+// --variant: init's `variant`; the two instruction sets round differently, so pinning one gives the same bits on every engine
+const variantOption = () => new Option('--variant <isa>', 'kernels: auto (relaxed where the engine has it: Node >= 22, or 20 with --experimental-wasm-relaxed-simd), simd128 or relaxed; pin one for the same bits on every engine')
+  .choices(['auto', 'simd128', 'relaxed']).default('auto');
+const start = (o: { threads?: number | 'auto'; variant: 'auto' | 'simd128' | 'relaxed' }) =>
+  init({ variant: o.variant, ...(o.threads === undefined ? {} : { threads: o.threads }) });
 
 program
   .command('train')
@@ -102,6 +106,7 @@ program
   .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
   .option('--threads <n>', threadsHelp, threadsArg)
+  .addOption(variantOption())
   .option('--json', 'print one JSON object instead of progress')
   .action(async (o) => {
     await start(o);
@@ -172,6 +177,7 @@ program
   .option('--test-labels <file>', 'IDX labels of --test-images')
   .option('--knn-k <k>', 'neighbours for kNN', int('--knn-k'), 20)
   .option('--threads <n>', threadsHelp, threadsArg)
+  .addOption(variantOption())
   .option('--json', 'print one JSON object')
   .action(async (o) => {
     await start(o);
@@ -193,7 +199,7 @@ program
     const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
     const result = {
       features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, probeWeightDecay: probe.weightDecay, dims: tr.cols, train: sets.train.n, test: sets.test.n,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (performance.now() - t0) / 1000, variant: runtimeInfo().variant,
     };
     if (o.json) console.log(JSON.stringify(result));
     else console.log(`${features}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${sets.train.n} train / ${sets.test.n} test, ${tr.cols} dims)`);
@@ -206,6 +212,7 @@ program
   .requiredOption('--images <file>', 'IDX images')
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
+  .addOption(variantOption())
   .action(async (o) => {
     await start(o);
     const { encoder, spec } = await loadEncoder(o.model);

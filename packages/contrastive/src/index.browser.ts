@@ -7,9 +7,11 @@ setDefaultLoader((build) =>
   fetch(
     build === 'relaxed'
       ? new URL('../wasm/contrastive-relaxed.wasm', import.meta.url)
-      : build === 'simd128-threads'
-        ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
-        : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
+      : build === 'relaxed-threads'
+        ? new URL('../wasm/contrastive-relaxed-threads.wasm', import.meta.url)
+        : build === 'simd128-threads'
+          ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
+          : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
   ),
 );
 

@@ -10,9 +10,11 @@ setDefaultLoader(async (build) => {
   return readFile(
     build === 'relaxed'
       ? new URL('../wasm/contrastive-relaxed.wasm', import.meta.url)
-      : build === 'simd128-threads'
-        ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
-        : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
+      : build === 'relaxed-threads'
+        ? new URL('../wasm/contrastive-relaxed-threads.wasm', import.meta.url)
+        : build === 'simd128-threads'
+          ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
+          : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
   );
 });
 

@@ -9,8 +9,8 @@ import {
 /** The two instruction sets of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
 export type Variant = 'simd128' | 'relaxed';
 
-/** The packaged modules: one per variant, and SIMD128 with threads (shared memory + workers) for `init({ threads })`. */
-export type Build = Variant | 'simd128-threads';
+/** The packaged modules: one per variant, and each with threads (shared memory + workers) for `init({ threads })`. */
+export type Build = Variant | 'simd128-threads' | 'relaxed-threads';
 
 /** Anything a compiled or compilable module can come from. */
 export type WasmSource = WebAssembly.Module | BufferSource | URL | Response | PromiseLike<Response>;
@@ -22,16 +22,17 @@ export interface InitOptions {
    */
   wasm?: WasmSource;
   /**
-   * `'auto'` (default) picks `'relaxed'` when `WebAssembly.validate` accepts relaxed SIMD.
-   * With `threads` > 1 the build is SIMD128 with threads (there is no relaxed threads build),
-   * so only `'auto'` and `'simd128'` are accepted then.
+   * `'auto'` (default) picks `'relaxed'` when `WebAssembly.validate` accepts relaxed SIMD, for
+   * one thread and with `threads` > 1 alike (the two instruction sets round differently, so pin
+   * `'simd128'` to get the same bits on every engine).
    */
   variant?: 'auto' | Variant;
   /**
-   * Threads the matrix products run on (1 to 16): 1 (default) is the single-threaded build;
-   * n > 1 loads the threads build (`contrastive-simd128-threads.wasm`) on a shared memory and starts n - 1 workers
-   * (worker_threads in Node, Deno and Bun; Web Workers in browsers). `'auto'` =
-   * min(cores, 4) (navigator.hardwareConcurrency; os.availableParallelism() in Node). Results are bit-identical for any thread count.
+   * Threads the kernels run on (1 to 16): 1 (default) is the single-threaded build; n > 1 loads
+   * the variant's threads build (`contrastive-relaxed-threads.wasm` or `contrastive-simd128-threads.wasm`)
+   * on a shared memory and starts n - 1 workers (worker_threads in Node, Deno and Bun; Web Workers
+   * in browsers). `'auto'` = min(cores, 4) (navigator.hardwareConcurrency; os.availableParallelism()
+   * in Node). Results are bit-identical for any thread count of one variant.
    *
    * Needs `SharedArrayBuffer`: always there in Node, but a browser page must be cross-origin
    * isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
@@ -53,7 +54,7 @@ export const DEFAULT_TILE_CACHE_BYTES = 64 * 2 ** 20;
 let tileCacheBytes = DEFAULT_TILE_CACHE_BYTES;
 
 export interface RuntimeInfo {
-  /** The instruction set; with `threads` > 1 it is `'simd128'` (the threads build). */
+  /** The instruction set of the running build (single-threaded or threads). */
   variant: Variant;
   /** Threads the kernels run on: 1, or n > 1 for the threads build with n - 1 workers. */
   threads: number;
@@ -121,11 +122,6 @@ export function init(options: InitOptions = {}): Promise<void> {
   } catch (e) {
     return Promise.reject(e);
   }
-  if (threads !== undefined && threads > 1 && want === 'relaxed') {
-    return Promise.reject(new ContrastiveError(
-      'INVALID_ARGUMENT', `init: variant 'relaxed' has no threads build; use variant 'auto' or 'simd128' with threads ${threads}`,
-    ));
-  }
   const sameThreads = threads === undefined || runtime?.threads === threads;
   const sameVariant = want === 'auto' || runtime?.variant === want;
   if (options.wasm === undefined && sameVariant && sameThreads) {
@@ -174,11 +170,11 @@ async function load(source: WasmSource | undefined, want: 'auto' | 'simd128' | '
   if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_PROBE)) {
     throw new ContrastiveError('WASM_UNSUPPORTED', 'init: this JavaScript engine lacks WebAssembly SIMD128');
   }
-  if (threads > 1) return loadThreaded(source, threads);
   const relaxed = relaxedSimdSupported();
   if (want === 'relaxed' && !relaxed) {
     throw new ContrastiveError('WASM_UNSUPPORTED', "init: variant 'relaxed' asked for, but this engine lacks relaxed SIMD");
   }
+  if (threads > 1) return loadThreaded(source, want === 'auto' ? (relaxed ? 'relaxed' : 'simd128') : want, want === 'auto', threads);
   let instance: WebAssembly.Instance;
   if (source !== undefined) {
     instance = await instantiate(source);
@@ -203,8 +199,12 @@ async function load(source: WasmSource | undefined, want: 'auto' | 'simd128' | '
   return { k, variant: isa, arena: new Arena(k), threads: 1 };
 }
 
-/** The threads build: one shared memory, this thread's instance, and `threads - 1` workers. */
-async function loadThreaded(source: WasmSource | undefined, threads: number): Promise<Runtime> {
+/**
+ * A threads build: one shared memory, this thread's instance, and `threads - 1` workers.
+ * `fallback`: the variant was 'auto', so a package without the relaxed threads module runs the
+ * simd128 one.
+ */
+async function loadThreaded(source: WasmSource | undefined, variant: Variant, fallback: boolean, threads: number): Promise<Runtime> {
   const why = threadsUnsupportedReason();
   if (why !== undefined) throw new ContrastiveError('WASM_UNSUPPORTED', `init: threads: ${threads} asked for, but ${why}`);
   let module: WebAssembly.Module;
@@ -213,22 +213,34 @@ async function loadThreaded(source: WasmSource | undefined, threads: number): Pr
     if (!defaultLoader) {
       throw new ContrastiveError('INVALID_ARGUMENT', 'init: no packaged module for this runtime; pass init({ wasm })');
     }
-    module = await compile(await defaultLoader('simd128-threads'));
+    try {
+      module = await compile(await defaultLoader(`${variant}-threads`));
+    } catch (e) {
+      if (!fallback || variant === 'simd128') throw e;
+      module = await compile(await defaultLoader('simd128-threads'));
+    }
   }
   const memory = sharedMemory();
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch (e) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `init: with threads, wasm must be the simd128-threads build (${String(e)})`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: with threads, wasm must be a threads build (${String(e)})`);
   }
   if (!isThreadsBuild(instance.exports)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', 'init: with threads, wasm must be the simd128-threads build');
+    throw new ContrastiveError('INVALID_ARGUMENT', 'init: with threads, wasm must be a threads build (simd128-threads or relaxed-threads)');
   }
   // The threads build imports its memory instead of exporting it; the ops read k.memory.
   const k = checkExports({ ...instance.exports, memory });
+  const isa = ISA_NAMES[k.ct_isa()];
+  if (isa !== 'simd128' && isa !== 'relaxed') {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is a ${String(isa)} build; simd128 or relaxed expected`);
+  }
+  if (source !== undefined && !fallback && isa !== variant) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: variant '${variant}' asked for, but the given module is the ${isa}-threads build`);
+  }
   const pool = await ThreadPool.start(module, memory, k as unknown as ThreadExports, threads);
-  return { k, variant: 'simd128', arena: new Arena(k), threads, pool };
+  return { k, variant: isa, arena: new Arena(k), threads, pool };
 }
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
