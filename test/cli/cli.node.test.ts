@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy, writeIdx } from '../../packages/contrastive/src/index.node.js';
+import { init, lenet28, parseNpy, readSafetensors, saveSafetensors, writeIdx } from '../../packages/contrastive/src/index.node.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-'));
@@ -106,6 +106,26 @@ describe('contrastive CLI', () => {
       '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
     expect(e.code, e.err).toBe(0);
     expect(JSON.parse(e.out).variant).toBe('relaxed');
+  });
+
+  it('conv encoders end in BN + ReLU (saved in the spec); encoders saved before that (no bnRelu) still load and evaluate', async () => {
+    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'c.safetensors');
+    expect(t.code, t.err).toBe(0);
+    const saved = readSafetensors(new Uint8Array(readFileSync(join(dir, 'c.safetensors'))));
+    expect(JSON.parse(saved.metadata.spec)).toMatchObject({ kind: 'conv', bnRelu: true, outDim: 256 });
+    expect(Object.keys(saved.tensors)).toContain('11.running_mean');
+    // an old-layout encoder: lenet28 without bnRelu, spec without the field
+    await init();
+    const old = lenet28({ seed: 3 });
+    const spec = { kind: 'conv', input: [1, 28, 28], widths: [32, 64], outDim: 256 };
+    writeFileSync(join(dir, 'old.safetensors'), saveSafetensors(old.stateDict(), { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: '{}' }));
+    old.free();
+    for (const model of ['c.safetensors', 'old.safetensors']) {
+      const e = cli('eval', '--model', model, '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte',
+        '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
+      expect(e.code, e.err).toBe(0);
+      expect(JSON.parse(e.out).dims).toBe(256);
+    }
   });
 
   it('augment writes a PNG grid', () => {

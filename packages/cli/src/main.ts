@@ -89,7 +89,7 @@ program
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
   .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
-  .addOption(new Option('--encoder <kind>', 'mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks + Linear to 256); gap: 3-block CNN with global average pool').choices(['mlp', 'conv', 'gap']).default('conv'))
+  .addOption(new Option('--encoder <kind>', 'mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: 3-block CNN with global average pool').choices(['mlp', 'conv', 'gap']).default('conv'))
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
   .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')

@@ -12,6 +12,8 @@ export interface EncoderSpec {
   sizes?: number[];
   /** conv: block widths */
   widths?: number[];
+  /** conv: BatchNorm1d + ReLU after the Linear (lenet28's `bnRelu`); absent in encoders saved before it existed */
+  bnRelu?: boolean;
   /** size of the embedding */
   outDim: number;
 }
@@ -34,7 +36,7 @@ export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.input.join() !== '1,28,28') {
     throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${spec.kind} is a 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use --encoder mlp)`);
   }
-  if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim });
+  if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
   return convNet28({ seed, widths: spec.widths });
 }
 
@@ -46,7 +48,7 @@ export function defaultSpec(kind: string, input: [number, number, number], width
     if (widths.length < 1 || widths.some((w) => !Number.isInteger(w) || w < 1) || (kind === 'conv' && widths.length !== 2)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `--widths must be ${kind === 'conv' ? 'two' : ''} positive integers separated by commas, got ${widthList}`);
     }
-    return { kind, input, widths, outDim: kind === 'conv' ? 256 : widths[widths.length - 1] };
+    return kind === 'conv' ? { kind, input, widths, outDim: 256, bnRelu: true } : { kind, input, widths, outDim: widths[widths.length - 1] };
   }
   throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp, conv or gap, got ${kind}`);
 }

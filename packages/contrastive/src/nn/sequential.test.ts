@@ -101,7 +101,16 @@ describe('Sequential and presets', () => {
     expect([z.rows, z.cols]).toEqual([3, 256]);
     expect(lenet.backward(m(new Float32Array(3 * 256).fill(0.01), 3, 256)).cols).toBe(784);
     expect(() => lenet28({ widths: [0, 4] })).toThrow(/widths\[0\]/);
-    [h, moco, cnn, lenet].forEach((x) => x.free());
+    // bnRelu: BatchNorm1d + ReLU after the Linear (indices 11, 12), same weights before them, outputs >= 0
+    const lenetBn = lenet28({ seed: 2, bnRelu: true });
+    expect(lenetBn.layers.map((l) => l.type).slice(10)).toEqual(['Linear', 'BatchNorm1d', 'ReLU']);
+    expect(lenetBn.stateDict()['11.running_var'].shape).toEqual([256]);
+    expect(Array.from(lenetBn.stateDict()['10.weight'].data)).toEqual(Array.from(lenet.stateDict()['10.weight'].data));
+    const zb = lenetBn.forward(m(new Float32Array(3 * 784).map((_, i) => Math.cos(i)), 3, 784), { training: true });
+    expect([zb.rows, zb.cols]).toEqual([3, 256]);
+    expect(Math.min(...zb.data)).toBe(0);
+    expect(lenetBn.backward(m(new Float32Array(3 * 256).fill(0.01), 3, 256)).cols).toBe(784);
+    [h, moco, cnn, lenet, lenetBn].forEach((x) => x.free());
   });
 
   it('inputGrad: false skips the first layer input gradient and leaves every parameter gradient unchanged (PyTorch MLP+BN)', () => {
