@@ -66,14 +66,14 @@ describe('contrastive CLI', () => {
     const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '600', '--json'];
     const mlp = cli(...base.filter((a, i) => a !== '--epochs' && base[i - 1] !== '--epochs'), '--out', 'mlp.safetensors');
     expect(mlp.code, mlp.err).toBe(0);
-    expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant' });
+    expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant', cropScale: [0.3, 1] });
     expect(JSON.parse(mlp.out).epochs).toBe(10);
-    const over = cli(...base, '--lr', '0.003', '--weight-decay', '0.01', '--schedule', 'cosine', '--temperature', '0.5', '--out', 'mlp2.safetensors');
+    const over = cli(...base, '--lr', '0.003', '--weight-decay', '0.01', '--schedule', 'cosine', '--temperature', '0.5', '--crop-scale', '0.4,0.9', '--out', 'mlp2.safetensors');
     expect(over.code, over.err).toBe(0);
-    expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine' });
+    expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine', cropScale: [0.4, 0.9] });
     const conv = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'conv.safetensors');
     expect(conv.code, conv.err).toBe(0);
-    expect(JSON.parse(conv.out).recipe).toEqual({ temperature: 0.2, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine' });
+    expect(JSON.parse(conv.out).recipe).toEqual({ temperature: 0.2, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', cropScale: [0.5, 1] });
   });
 
   it('--threads 2 trains the same model bit for bit as one thread (the threads build is exact)', () => {

@@ -93,7 +93,7 @@ program
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
   .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
-  .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default 0.3,1)')
+  .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default: the encoder\'s recipe: conv 0.5,1; mlp and gap 0.3,1)')
   .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
   .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
   .option('--temperature <t>', 'NT-Xent temperature (default: the encoder\'s recipe, docs/training.md)', positive('--temperature'))
@@ -116,16 +116,20 @@ program
     const encoder = buildEncoder(spec, o.seed);
     const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
-    const pipeline = preset(o.preset ?? defaultPreset(train), train, o.cropScale);
-    if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
-    if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     // flags given on the command line override the encoder's recipe
     const r = RECIPES[spec.kind];
+    const presetName = (o.preset as string | undefined) ?? defaultPreset(train);
+    // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
+    const cropScale = (o.cropScale as string | undefined) ?? (presetName === 'small-gray' ? r.cropScale.join(',') : undefined);
+    const pipeline = preset(presetName, train, cropScale);
+    if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
+    if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const epochs = (o.epochs as number | undefined) ?? r.epochs;
     const steps = Math.floor(train.n / o.batchSize) * epochs;
     const recipe = {
       temperature: (o.temperature as number | undefined) ?? r.temperature, lr: (o.lr as number | undefined) ?? r.lr,
       weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
+      ...(cropScale === undefined ? {} : { cropScale: cropScale.split(',').map(Number) }),
     };
     const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
