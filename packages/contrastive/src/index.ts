@@ -21,7 +21,7 @@ export type { LinearProbeOptions, LinearProbeResult } from './eval/probe.js';
 export { alignment, recallAtK, uniformity } from './eval/metrics.js';
 export { pca } from './eval/pca.js';
 export type { PcaResult } from './eval/pca.js';
-export { stratifiedSplit } from './eval/split.js';
+export { stratifiedFolds, stratifiedSplit } from './eval/split.js';
 export { parseIdx, readIdx, writeIdx } from './io/idx.js';
 export type { IdxArray, IdxData } from './io/idx.js';
 export { parseNpy, writeNpy } from './io/npy.js';

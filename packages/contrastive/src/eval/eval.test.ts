@@ -5,8 +5,8 @@ import { init } from '../index.node.js';
 import { knnAccuracy, knnPredict } from './knn.js';
 import { alignment, recallAtK, uniformity } from './metrics.js';
 import { pca } from './pca.js';
-import { linearProbe } from './probe.js';
-import { stratifiedSplit } from './split.js';
+import { AUTO_WEIGHT_DECAYS, linearProbe } from './probe.js';
+import { stratifiedFolds, stratifiedSplit } from './split.js';
 
 beforeAll(() => init());
 
@@ -165,7 +165,36 @@ describe('linearProbe', () => {
     expect(r2.loss).toBe(r1.loss);
   });
 
+  it("folds: k picks the lambda with the most validation rows right over k stratified folds (sklearn's LogisticRegressionCV)", () => {
+    const a = blobs(240, 12, 4, 1.6, 42); // data where one 20% split and 4 folds disagree
+    const y = a.labels;
+    const opts = { maxIterations: 5000, tolerance: 1e-7 };
+    const r = linearProbe(a.x, y, a.x, y, { ...opts, folds: 4 });
+    // the same choice by hand: each lambda fitted on three folds, scored on the fourth
+    const f = stratifiedFolds(y, 4, 0);
+    const rows = (k: number, inFold: boolean) => Array.from(f).flatMap((v, i) => ((v === k) === inFold ? [i] : []));
+    const take = (idx: number[]) => m(Float32Array.from(idx.flatMap((i) => Array.from(a.x.data.subarray(i * 12, i * 12 + 12)))), idx.length, 12);
+    const right = AUTO_WEIGHT_DECAYS.map((l) => [0, 1, 2, 3].reduce((acc, k) => {
+      const fit = rows(k, false);
+      const val = rows(k, true);
+      const p = linearProbe(take(fit), fit.map((i) => y[i]), take(val), val.map((i) => y[i]), { ...opts, weightDecay: l });
+      return acc + Math.round(p.accuracy * val.length);
+    }, 0));
+    const best = right.indexOf(Math.max(...right)); // ties keep the stronger (earlier) lambda
+    expect(new Set(right).size, 'the lambdas must not all tie, or the check proves nothing').toBeGreaterThan(1);
+    expect(r.weightDecay).toBe(AUTO_WEIGHT_DECAYS[best]);
+    // folds: 1 is the single 20% validation split, which picks another lambda here; the default is 5 folds
+    const holdout = linearProbe(a.x, y, a.x, y, { ...opts, folds: 1 }).weightDecay;
+    expect(holdout).not.toBe(r.weightDecay);
+    const byDefault = linearProbe(a.x, y, a.x, y, opts);
+    expect(byDefault.weightDecay).toBe(linearProbe(a.x, y, a.x, y, { ...opts, folds: 5 }).weightDecay);
+  });
+
   it('bad probe options raise ContrastiveError naming them', () => {
+    expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 0 }), 'INVALID_ARGUMENT', 'folds');
+    expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 21 }), 'INVALID_ARGUMENT', 'folds');
+    expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 3 }), 'INVALID_ARGUMENT', 'folds 3 needs at least 3 training rows');
+    expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 2.5 }), 'INVALID_ARGUMENT', 'folds');
     const x = m([1, 2, 3, 4], 2, 2);
     expectError(() => linearProbe(x, [0, 1], x, [0, 1], { solver: 'sgd' as never }), 'INVALID_ARGUMENT', 'solver');
     expectError(() => linearProbe(x, [0, 1], x, [0, 1], { weightDecay: -1 }), 'INVALID_ARGUMENT', 'weightDecay');
@@ -229,5 +258,22 @@ describe('stratifiedSplit', () => {
     expect(new Set([...s.train, ...s.test]).size).toBe(1000);
     expect(stratifiedSplit(labels, 0.2, 42)).toEqual(s);
     expect(stratifiedSplit(labels, 0.2, 43).test).not.toEqual(s.test);
+  });
+});
+
+describe('stratifiedFolds', () => {
+  it('deals every class evenly over the k folds, repeats for a seed, and rejects k < 2 or k > rows', () => {
+    const labels = Int32Array.from({ length: 1003 }, (_, i) => (i < 101 ? 0 : i < 400 ? 1 : 2));
+    const f = stratifiedFolds(labels, 5, 7);
+    for (const c of [0, 1, 2]) {
+      const count = [0, 1, 2, 3, 4].map((k) => Array.from(f).filter((v, i) => v === k && labels[i] === c).length);
+      const size = Array.from(labels).filter((l) => l === c).length;
+      expect(Math.max(...count) - Math.min(...count), `class ${c}`).toBeLessThanOrEqual(1);
+      expect(count.reduce((a, v) => a + v, 0)).toBe(size);
+    }
+    expect(stratifiedFolds(labels, 5, 7)).toEqual(f);
+    expect(stratifiedFolds(labels, 5, 8)).not.toEqual(f);
+    expectError(() => stratifiedFolds(labels, 1), 'INVALID_ARGUMENT', 'k must be');
+    expectError(() => stratifiedFolds([0, 1], 3), 'INVALID_ARGUMENT', 'k must be');
   });
 });

@@ -1,5 +1,16 @@
 import { ContrastiveError } from '../errors.js';
 
+/** mulberry32: a small seeded generator, the same sequence in every runtime. */
+function mulberry(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
  * A stratified train/test split: within each label, a seeded shuffle puts round(count x
  * testFraction) rows in the test set. Returns sorted row indices. Same seed, same split,
@@ -15,13 +26,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, testFraction: number,
     if (!byLabel.has(l)) byLabel.set(l, []);
     byLabel.get(l)!.push(i);
   }
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry(seed);
   const train: number[] = [];
   const test: number[] = [];
   for (const l of [...byLabel.keys()].sort((a, b) => a - b)) {
@@ -35,4 +40,32 @@ export function stratifiedSplit(labels: ArrayLike<number>, testFraction: number,
     train.push(...idx.slice(nt));
   }
   return { train: Int32Array.from(train.sort((a, b) => a - b)), test: Int32Array.from(test.sort((a, b) => a - b)) };
+}
+
+/**
+ * Stratified k-fold assignment: within each label, a seeded shuffle deals the rows round-robin
+ * into folds 0..k-1, so every fold holds ~1/k of each label. Returns the fold of each row.
+ */
+export function stratifiedFolds(labels: ArrayLike<number>, k: number, seed = 0): Int32Array {
+  if (!Number.isInteger(k) || k < 2 || k > labels.length) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `stratifiedFolds: k must be an integer from 2 to the ${labels.length} rows, got ${k}`);
+  }
+  const byLabel = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!byLabel.has(l)) byLabel.set(l, []);
+    byLabel.get(l)!.push(i);
+  }
+  const rand = mulberry(seed);
+  const folds = new Int32Array(labels.length);
+  let next = 0; // continue the deal across labels, so small classes do not all start at fold 0
+  for (const l of [...byLabel.keys()].sort((a, b) => a - b)) {
+    const idx = byLabel.get(l)!;
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    for (const r of idx) folds[r] = next++ % k;
+  }
+  return folds;
 }
