@@ -37,7 +37,7 @@ const asTensor = (s: ImageSet): Tensor => {
 };
 
 function makeEncoder(c: TrainConfig): { encoder: Module; dim: number } {
-  if (c.encoder === 'cnn') return { encoder: lenet28({ seed: c.seed }), dim: 256 };
+  if (c.encoder === 'cnn') return { encoder: lenet28({ seed: c.seed, bnRelu: true }), dim: 256 }; // the CLI's conv encoder
   return { encoder: mlp([PX, 512, 256], { seed: c.seed, batchNorm: true }), dim: 256 };
 }
 
