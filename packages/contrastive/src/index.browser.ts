@@ -1,19 +1,10 @@
-// Browsers and bundlers: the module is fetched next to this file. Each URL is a static
-// `new URL('...', import.meta.url)` so Vite, Rollup, webpack and esbuild emit the asset.
+// Browsers and bundlers: the module is fetched from the package's wasm/ folder. Each URL is a
+// static `new URL('...', import.meta.url)` (wasm-url.ts) so Vite, Rollup, webpack and esbuild emit the asset.
 import { setDefaultLoader } from './runtime/init.js';
 import { setWorkerFactory } from './runtime/threads.js';
+import { wasmUrl } from './wasm-url.js';
 
-setDefaultLoader((build) =>
-  fetch(
-    build === 'relaxed'
-      ? new URL('../wasm/contrastive-relaxed.wasm', import.meta.url)
-      : build === 'relaxed-threads'
-        ? new URL('../wasm/contrastive-relaxed-threads.wasm', import.meta.url)
-        : build === 'simd128-threads'
-          ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
-          : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
-  ),
-);
+setDefaultLoader((build) => fetch(wasmUrl(build)));
 
 // init({ threads }): Web Workers from a Blob URL of inline source, so bundlers need no extra file.
 if (typeof Worker === 'function' && typeof Blob === 'function' && typeof URL.createObjectURL === 'function') {

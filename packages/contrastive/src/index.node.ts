@@ -1,21 +1,14 @@
-// Node (and Deno, Bun through the "node" condition): the packaged .wasm is read from disk.
-// Static `new URL` literals (not a template) so server bundlers that follow them can see the files;
-// bundlers that do not should keep this package external, or pass init({ wasm }).
+// Node (and Deno, Bun through the "node" condition): the packaged .wasm is read from disk
+// (wasm-url.ts: static `new URL` literals, so server bundlers that follow them can see the files;
+// bundlers that do not should keep this package external, or pass init({ wasm })).
 import * as os from 'node:os';
 import { setCoreCount, setDefaultLoader } from './runtime/init.js';
 import { setWorkerFactory } from './runtime/threads.js';
+import { wasmUrl } from './wasm-url.js';
 
 setDefaultLoader(async (build) => {
   const { readFile } = await import('node:fs/promises');
-  return readFile(
-    build === 'relaxed'
-      ? new URL('../wasm/contrastive-relaxed.wasm', import.meta.url)
-      : build === 'relaxed-threads'
-        ? new URL('../wasm/contrastive-relaxed-threads.wasm', import.meta.url)
-        : build === 'simd128-threads'
-          ? new URL('../wasm/contrastive-simd128-threads.wasm', import.meta.url)
-          : new URL('../wasm/contrastive-simd128.wasm', import.meta.url),
-  );
+  return readFile(wasmUrl(build));
 });
 
 // init({ threads: 'auto' }): Node 20 has no navigator.hardwareConcurrency
