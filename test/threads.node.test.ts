@@ -4,7 +4,9 @@
 // with --experimental-wasm-relaxed-simd, so both variants are tested here.)
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.node.js';
-import { getRuntime } from '../packages/contrastive/src/runtime/init.js';
+import { readFile } from 'node:fs/promises';
+import { getRuntime, setDefaultLoader } from '../packages/contrastive/src/runtime/init.js';
+import { wasmUrl } from '../packages/contrastive/src/wasm-url.js';
 import { bits, linearRun as linearRunOf, rand } from './util/bits.js';
 
 const linearRun = () => linearRunOf(lib.Linear);
@@ -137,6 +139,28 @@ describe('init({ threads })', () => {
       });
     }
   }
+
+  it("'auto' falls back to the simd128 modules (one thread and threads) in a package without the relaxed ones; a pinned 'relaxed' does not", async () => {
+    expect(lib.relaxedSimdSupported()).toBe(true); // vitest runs Node with the relaxed flag
+    const asked: string[] = [];
+    setDefaultLoader(async (build) => {
+      asked.push(build);
+      if (build.startsWith('relaxed')) throw new Error(`${build} is not packaged`);
+      return readFile(wasmUrl(build));
+    });
+    try {
+      await init({ threads: 1, variant: 'simd128' });
+      await init({ threads: 2 });
+      expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 2 });
+      await init({ threads: 1 });
+      expect(runtimeInfo()).toMatchObject({ variant: 'simd128', threads: 1 });
+      expect(asked).toEqual(['simd128', 'relaxed-threads', 'simd128-threads', 'relaxed', 'simd128']);
+      await expect(init({ threads: 2, variant: 'relaxed' })).rejects.toThrow('relaxed-threads is not packaged');
+      await expect(init({ threads: 1, variant: 'relaxed' })).rejects.toThrow('relaxed is not packaged');
+    } finally {
+      setDefaultLoader(async (build) => readFile(wasmUrl(build))); // as index.node.ts
+    }
+  });
 
   it('a module passed as wasm with threads must be a threads build, of the pinned variant', async () => {
     const { readFile } = await import('node:fs/promises');

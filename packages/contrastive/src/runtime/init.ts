@@ -174,29 +174,37 @@ async function load(source: WasmSource | undefined, want: 'auto' | 'simd128' | '
   if (want === 'relaxed' && !relaxed) {
     throw new ContrastiveError('WASM_UNSUPPORTED', "init: variant 'relaxed' asked for, but this engine lacks relaxed SIMD");
   }
-  if (threads > 1) return loadThreaded(source, want === 'auto' ? (relaxed ? 'relaxed' : 'simd128') : want, want === 'auto', threads);
-  let instance: WebAssembly.Instance;
-  if (source !== undefined) {
-    instance = await instantiate(source);
-  } else {
-    if (!defaultLoader) {
-      throw new ContrastiveError('INVALID_ARGUMENT', 'init: no packaged module for this runtime; pass init({ wasm })');
-    }
-    const variant: Variant = want === 'auto' ? (relaxed ? 'relaxed' : 'simd128') : want;
-    try {
-      instance = await instantiate(await defaultLoader(variant));
-    } catch (e) {
-      // A package built with only the simd128 module still works where relaxed SIMD exists.
-      if (want !== 'auto' || variant === 'simd128') throw e;
-      instance = await instantiate(await defaultLoader('simd128'));
-    }
-  }
+  const variant: Variant = want === 'auto' ? (relaxed ? 'relaxed' : 'simd128') : want;
+  if (threads > 1) return loadThreaded(source, variant, want === 'auto', threads);
+  const instance = source !== undefined ? await instantiate(source) : await packaged(variant, false, want === 'auto', instantiate);
   const k = checkExports(instance.exports);
+  return { k, variant: isaOf(k), arena: new Arena(k), threads: 1 };
+}
+
+/**
+ * Opens (`open`: instantiate or compile) the packaged module of `variant`, its threads build if
+ * `threads`. `fallback` (variant 'auto'): a package built with only the simd128 modules still
+ * works where relaxed SIMD exists.
+ */
+async function packaged<T>(variant: Variant, threads: boolean, fallback: boolean, open: (source: WasmSource) => Promise<T>): Promise<T> {
+  const loader = defaultLoader;
+  if (!loader) throw new ContrastiveError('INVALID_ARGUMENT', 'init: no packaged module for this runtime; pass init({ wasm })');
+  const build = (v: Variant): Build => (threads ? `${v}-threads` : v);
+  try {
+    return await open(await loader(build(variant)));
+  } catch (e) {
+    if (!fallback || variant === 'simd128') throw e;
+    return open(await loader(build('simd128')));
+  }
+}
+
+/** The instruction set a loaded module reports (ct_isa); the scalar test build is refused. */
+function isaOf(k: KernelExports): Variant {
   const isa = ISA_NAMES[k.ct_isa()];
   if (isa !== 'simd128' && isa !== 'relaxed') {
     throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is a ${String(isa)} build; simd128 or relaxed expected`);
   }
-  return { k, variant: isa, arena: new Arena(k), threads: 1 };
+  return isa;
 }
 
 /**
@@ -207,19 +215,7 @@ async function load(source: WasmSource | undefined, want: 'auto' | 'simd128' | '
 async function loadThreaded(source: WasmSource | undefined, variant: Variant, fallback: boolean, threads: number): Promise<Runtime> {
   const why = threadsUnsupportedReason();
   if (why !== undefined) throw new ContrastiveError('WASM_UNSUPPORTED', `init: threads: ${threads} asked for, but ${why}`);
-  let module: WebAssembly.Module;
-  if (source !== undefined) module = await compile(source);
-  else {
-    if (!defaultLoader) {
-      throw new ContrastiveError('INVALID_ARGUMENT', 'init: no packaged module for this runtime; pass init({ wasm })');
-    }
-    try {
-      module = await compile(await defaultLoader(`${variant}-threads`));
-    } catch (e) {
-      if (!fallback || variant === 'simd128') throw e;
-      module = await compile(await defaultLoader('simd128-threads'));
-    }
-  }
+  const module = source !== undefined ? await compile(source) : await packaged(variant, true, fallback, compile);
   const memory = sharedMemory();
   let instance: WebAssembly.Instance;
   try {
@@ -232,10 +228,7 @@ async function loadThreaded(source: WasmSource | undefined, variant: Variant, fa
   }
   // The threads build imports its memory instead of exporting it; the ops read k.memory.
   const k = checkExports({ ...instance.exports, memory });
-  const isa = ISA_NAMES[k.ct_isa()];
-  if (isa !== 'simd128' && isa !== 'relaxed') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is a ${String(isa)} build; simd128 or relaxed expected`);
-  }
+  const isa = isaOf(k);
   if (source !== undefined && !fallback && isa !== variant) {
     throw new ContrastiveError('INVALID_ARGUMENT', `init: variant '${variant}' asked for, but the given module is the ${isa}-threads build`);
   }
