@@ -39,10 +39,14 @@ const asBatch = (s: ImageSet): ImageBatch =>
   toImageBatch({ data: s.images, n: s.n, height: s.height, width: s.width, channels: s.channels as 1 | 3 | 4 });
 const asRows = (b: ImageBatch) => ({ data: b.data, shape: [b.n, b.channels * b.height * b.width] });
 
-function preset(name: string, s: { height: number; channels: number }, cropScale?: string) {
+/**
+ * The augmentation pipeline of preset `name`, and the crop area range it uses: the `--crop-scale`
+ * flag if given, else `recipeScale` (the encoder's recipe; small-gray only).
+ */
+function preset(name: string, s: { height: number; channels: number }, cropScale?: string, recipeScale?: [number, number]) {
   const make = (presets as Record<string, (o: { size?: number; scale?: [number, number] }) => ReturnType<typeof presets['small-gray']>>)[name];
   if (!make) throw new ContrastiveError('INVALID_ARGUMENT', `--preset must be one of ${Object.keys(presets).join(', ')}, got ${name}`);
-  let scale: [number, number] | undefined;
+  let scale = name === 'small-gray' ? recipeScale : undefined;
   if (cropScale !== undefined) {
     const v = cropScale.split(',').map(Number);
     if (v.length !== 2 || !(v[0] > 0 && v[0] <= v[1] && v[1] <= 1)) {
@@ -51,7 +55,7 @@ function preset(name: string, s: { height: number; channels: number }, cropScale
     if (name !== 'small-gray') throw new ContrastiveError('INVALID_ARGUMENT', '--crop-scale applies to the small-gray preset');
     scale = [v[0], v[1]];
   }
-  return make({ size: s.height, scale });
+  return { pipeline: make({ size: s.height, scale }), scale };
 }
 const defaultPreset = (s: { channels: number; height: number }) => (s.channels === 1 ? 'small-gray' : s.height <= 64 ? 'simclr-cifar10' : 'simclr');
 
@@ -118,10 +122,8 @@ program
     const batch = asBatch(train);
     // flags given on the command line override the encoder's recipe
     const r = RECIPES[spec.kind];
-    const presetName = (o.preset as string | undefined) ?? defaultPreset(train);
     // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
-    const cropScale = (o.cropScale as string | undefined) ?? (presetName === 'small-gray' ? r.cropScale.join(',') : undefined);
-    const pipeline = preset(presetName, train, cropScale);
+    const { pipeline, scale: cropScale } = preset(o.preset ?? defaultPreset(train), train, o.cropScale, r.cropScale);
     if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const epochs = (o.epochs as number | undefined) ?? r.epochs;
@@ -129,7 +131,7 @@ program
     const recipe = {
       temperature: (o.temperature as number | undefined) ?? r.temperature, lr: (o.lr as number | undefined) ?? r.lr,
       weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
-      ...(cropScale === undefined ? {} : { cropScale: cropScale.split(',').map(Number) }),
+      ...(cropScale === undefined ? {} : { cropScale }),
     };
     const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
@@ -243,7 +245,7 @@ program
     // images spread over the file (MNIST's are grouped by digit)
     const count = Math.min(o.count, all.n);
     const set = subset(all, Array.from({ length: count }, (_, i) => Math.floor((i * all.n) / count)));
-    const grid = augmentationGrid(asBatch(set), preset(o.preset ?? defaultPreset(set), set), { seed: o.seed, max: o.count });
+    const grid = augmentationGrid(asBatch(set), preset(o.preset ?? defaultPreset(set), set).pipeline, { seed: o.seed, max: o.count });
     await atomicWrite(o.out, encodePng(grid));
     console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);
   });
