@@ -38,3 +38,9 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// architecture in saved files, and export to other runtimes
+export { buildModule, moduleSpec, registerModule } from './nn/spec.js';
+export type { ModuleCodec, ModuleSpec } from './nn/spec.js';
+export { FORMAT_KEY, loadModel, readModelSpec, saveModel, SPEC_KEY } from './io/model.js';
+export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from './export/onnx.js';
+export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
