@@ -1,7 +1,7 @@
 // Encoder checkpoints: the encoder's state_dict under PyTorch names (so torch.nn.Sequential of the
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { ContrastiveError, convNet28, lenet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
+import { ContrastiveError, convNet28, lenet28, mlp, moduleSpec, readSafetensors, saveSafetensors, SPEC_KEY, type Module } from 'contrastive';
 
 export interface EncoderSpec {
   /** mlp: mlp(sizes); conv: lenet28 (2 conv blocks + Linear); gap: convNet28 (global average pool) */
@@ -69,7 +69,8 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string): Pro
 }
 
 export async function saveEncoder(path: string, encoder: Module, spec: EncoderSpec, info: Record<string, unknown>): Promise<void> {
-  const meta = { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: JSON.stringify(info) };
+  // SPEC_KEY: the layer-level architecture, so loadModel() and other tools rebuild it without the CLI
+  const meta = { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: JSON.stringify(info), [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)) };
   await atomicWrite(path, saveSafetensors(encoder.stateDict(), meta));
 }
 
