@@ -15,6 +15,8 @@ import {
 const require = createRequire(import.meta.url);
 // biome-ignore lint/suspicious/noExplicitAny: onnxruntime-web's module type is not needed here
 let ort: any;
+// biome-ignore lint/suspicious/noExplicitAny: onnxruntime-node's module type is not needed here
+let ortNode: any;
 
 beforeAll(async () => {
   await init();
@@ -24,6 +26,8 @@ beforeAll(async () => {
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmPaths = pathToFileURL(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')) + sep).href;
   ort.env.logLevel = 'error';
+  ortNode = await import('onnxruntime-node');
+  ortNode = ortNode.default ?? ortNode;
 });
 
 function rows(n: number, d: number, seed: number): Float32Array {
@@ -41,9 +45,10 @@ function warm(net: Module, d: number): void {
   for (let i = 0; i < 3; i++) net.forward({ data: rows(16, d, 100 + i).map((v) => 2 * v + 0.3), rows: 16, cols: d }, { training: true });
 }
 
-async function runOrt(bytes: Uint8Array, x: Float32Array, n: number, d: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ input: new ort.Tensor('float32', x, [n, d]) });
+// biome-ignore lint/suspicious/noExplicitAny: either onnxruntime module
+async function runOrt(bytes: Uint8Array, x: Float32Array, n: number, d: number, rt: any = ort): Promise<Float32Array> {
+  const session = await rt.InferenceSession.create(bytes);
+  const out = await session.run({ input: new rt.Tensor('float32', x, [n, d]) });
   return out.output.data as Float32Array;
 }
 
@@ -70,7 +75,7 @@ const cases: [string, () => Module, number][] = [
 
 describe('ONNX export', () => {
   for (const [name, make, d] of cases) {
-    it(`${name}: onnxruntime gives the library's outputs within 1e-5 at two batch sizes`, async () => {
+    it(`${name}: onnxruntime-web and onnxruntime-node give the library's outputs within 1e-5 at two batch sizes`, async () => {
       const net = make();
       warm(net, d);
       const bytes = exportOnnx(net);
@@ -78,6 +83,7 @@ describe('ONNX export', () => {
         const x = rows(n, d, n);
         const want = net.forward({ data: x, rows: n, cols: d }).data;
         expectClose(await runOrt(bytes, x, n, d), want);
+        expectClose(await runOrt(bytes, x, n, d, ortNode), want);
       }
       net.free();
     });
