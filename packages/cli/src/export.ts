@@ -3,7 +3,8 @@ import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ContrastiveError, exportOnnx, init, moduleSpec, saveModel } from 'contrastive';
+import { readFile } from 'node:fs/promises';
+import { ContrastiveError, exportOnnx, init, moduleSpec, readSafetensors, saveSafetensors, SPEC_KEY } from 'contrastive';
 import { atomicWrite, loadEncoder } from './model.js';
 
 const require = createRequire(import.meta.url);
@@ -50,7 +51,8 @@ export function addExportCommand(program: Command): void {
         return;
       }
       await writeFolder(o.out, {
-        'model.safetensors': saveModel(encoder, { 'contrastive.input': JSON.stringify(spec.input) }),
+        // the CLI's metadata stays, so `contrastive eval/embed` read the file PyTorch writes back
+        'model.safetensors': saveSafetensors(encoder.stateDict(), { ...readSafetensors(new Uint8Array(await readFile(o.model))).metadata, [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)) }),
         'spec.json': `${JSON.stringify(moduleSpec(encoder), null, 1)}\n`,
         'contrastive_torch.py': { copy: torchModulePath() },
       });
