@@ -32,7 +32,8 @@ export function parseNpy(bytes: Uint8Array, name = 'file'): NpyArray {
   const size = sizes[descr];
   if (!size) throw fail(`dtype ${descr} is not supported (float32, float64, uint8, int32, int64 little-endian are)`);
   if (bytes.length !== off + count * size) throw fail(`shape (${shape.join(', ')}) of ${descr} needs ${off + count * size} bytes, got ${bytes.length}`);
-  const body = bytes.slice(off).buffer;
+  // a copy of just the body: a Node Buffer's .buffer (and Buffer#slice, a view) is the whole shared pool
+  const body = new Uint8Array(bytes.subarray(off)).buffer;
   let data: NpyArray['data'];
   if (descr === '<f4') data = new Float32Array(body);
   else if (descr === '<f8') data = new Float64Array(body);

@@ -8,6 +8,7 @@ import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { LearnableTemperature } from '../optim/temperature.js';
 import type { Matrix } from '../types.js';
+import { toViews, type TensorLike } from './data.js';
 
 /** The two inputs of one step: two augmented views of the same samples (or the two modalities of CLIP pairs). */
 export type Views = [Tensor, Tensor];
@@ -146,7 +147,8 @@ export class Trainer {
    * One step on two views of a batch (`labels`: SupCon's, one per sample). Returns the loss
    * before the update.
    */
-  step(views: Views, labels?: ArrayLike<number>): StepResult {
+  step(input: Views | [TensorLike, TensorLike], labels?: ArrayLike<number>): StepResult {
+    const views = toViews(input, 'Trainer.step');
     const lr = this.opts.schedule ? this.opts.schedule(this.stepCount) : this.optimizer.lr;
     const tau = this.tau();
     this.optimizer.zeroGrad();
