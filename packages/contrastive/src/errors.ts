@@ -6,7 +6,8 @@ export type ContrastiveErrorCode =
   | 'NOT_INITIALIZED'
   | 'OUT_OF_MEMORY'
   | 'WASM_UNSUPPORTED'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  | 'MISSING_DEPENDENCY';
 
 /**
  * The one error type of the library. The message names the function, the argument and the
