@@ -5,7 +5,7 @@ import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { allocBytes, f32 } from '../runtime/memory.js';
 import { Parameter, type StateDict } from '../nn/module.js';
-import { checkLr, checkObject, describe, finiteData } from '../validate.js';
+import { checkLr, checkObject, checkRange, describe, finiteData } from '../validate.js';
 
 export { checkLr, checkRange } from '../validate.js';
 
