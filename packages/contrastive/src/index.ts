@@ -38,3 +38,5 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// reliability: training-state checkpoints (the format of fit's checkpoints and the CLI's --checkpoint)
+export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/checkpoint.js';
