@@ -58,3 +58,5 @@ export type { DecodedImage, ImageLoadOptions, ImageSet } from './data/images.js'
 export { toTensor, uint8ImageTrainData } from './train/data.js';
 export type { TensorLike, Uint8Images } from './train/data.js';
 export { convNet, lenet } from './nn/presets.js';
+// reliability: training-state checkpoints (the format of fit's checkpoints and the CLI's --checkpoint)
+export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/checkpoint.js';

@@ -4,7 +4,7 @@ import { expectError } from '../../../../test/util/errors.js';
 import {
   AdamW, checkpointBytes, ContrastiveError, Dropout, init, Linear, mlp, readSafetensors, restoreCheckpoint, saveSafetensors, Sequential,
 } from '../index.node.js';
-import type { Module } from '../nn/module.js';
+import type { Module, StateDict } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { parseTrainerState, trainerStateBytes } from './checkpoint.js';
 import { Trainer } from '../train/trainer.js';
@@ -35,7 +35,7 @@ function trained(): { model: Sequential; opt: AdamW } {
 }
 
 /** Rewrites a checkpoint: edit(tensors, metadata) then re-serialize. */
-function edited(bytes: Uint8Array, edit: (t: Record<string, { shape: number[]; data: Float32Array; dtype?: 'F32' | 'I64' }>, m: Record<string, string>) => void): Uint8Array {
+function edited(bytes: Uint8Array, edit: (t: StateDict, m: Record<string, string>) => void): Uint8Array {
   const { tensors, metadata } = readSafetensors(bytes);
   edit(tensors, metadata);
   return saveSafetensors(tensors, metadata);
@@ -150,7 +150,7 @@ describe('training-state checkpoints', () => {
     const a = make();
     const good = trainerStateBytes(a.state());
     const withMeta = (m: Record<string, string>) => edited(good, (_, meta) => Object.assign(meta, m));
-    for (const m of [{ format: 'other' }, { step: '1.5' }, { step: '-1' }, { rng: '{' }, { optimizer: 'null' }, { rng: '{"model": 3}' }]) {
+    for (const m of [{ format: 'other' }, { step: '1.5' }, { step: '-1' }, { rng: '{' }, { optimizer: 'null' }, { rng: '{"model": 3}' }] as Record<string, string>[]) {
       expect(() => parseTrainerState(withMeta(m))).toThrow(ContrastiveError);
     }
     expect(() => parseTrainerState(checkpointBytes({ model: a.model }))).toThrow(/not a training-state checkpoint/);

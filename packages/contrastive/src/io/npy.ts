@@ -150,10 +150,10 @@ export function parseNpy(bytes: Uint8Array, name = 'file'): NpyArray {
   let count = shape.includes(0) ? 0 : 1;
   for (const s of count === 0 ? [] : shape) {
     count *= s;
-    if (count * size > avail) break;
+    if (count > Number.MAX_SAFE_INTEGER) break;
   }
   if (count * size !== avail) {
-    throw fail(`shape (${shape.join(', ')}) of ${descr} needs ${count * size > avail ? `more than ${avail}` : count * size} data bytes, the file has ${avail}`);
+    throw fail(`shape (${shape.join(', ')}) of ${descr} needs ${count > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : count * size} data bytes, the file has ${avail}`);
   }
   // a copy of just the body: a Node Buffer's .buffer (and Buffer#slice, a view) is the whole shared pool
   const body = new Uint8Array(bytes.subarray(off)).buffer;

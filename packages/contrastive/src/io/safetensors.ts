@@ -162,7 +162,7 @@ export function readSafetensors(bytes: Uint8Array): { tensors: StateDict; metada
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
   } catch (e) {
-    throw bad(`the header is not valid UTF-8 (${(e as Error).message})`);
+    throw bad(`the header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   const body = text.replace(/ +$/, '');
   if (!body.endsWith('}')) throw bad('the header must be one JSON object padded only with spaces');
@@ -201,10 +201,10 @@ export function readSafetensors(bytes: Uint8Array): { tensors: StateDict; metada
     let count = shape.includes(0) ? 0 : 1;
     for (const d of count === 0 ? [] : (shape as number[])) {
       count *= d;
-      if (count * SIZES[dtype] > span) break;
+      if (count > Number.MAX_SAFE_INTEGER) break;
     }
     if (span !== count * SIZES[dtype]) {
-      throw bad(`tensor ${name}: data_offsets span ${span} bytes, shape [${shape.join(', ')}] of ${dtype} needs ${count * SIZES[dtype] > span ? `more than ${span}` : count * SIZES[dtype]}`);
+      throw bad(`tensor ${name}: data_offsets span ${span} bytes, shape [${shape.join(', ')}] of ${dtype} needs ${count > Number.MAX_SAFE_INTEGER ? `more than ${span}` : count * SIZES[dtype]}`);
     }
     spans.push([off[0], off[1], name]);
     const at = dataStart + off[0];
