@@ -123,10 +123,10 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
   const op = 'fit';
   checkObject(trainer, 'trainer', op);
   checkObject(data, 'data', op);
-  checkObject(opts, 'options', op);
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required, got ${describe(opts)}`);
   const { epochs, batchSize } = opts;
   checkInt(data.n, 'data.n', op, 1);
-  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}`);
+  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}: data must be a TrainData { n, views, labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`);
   if (data.labels !== undefined && (data.labels === null || typeof data.labels.length !== 'number' || data.labels.length !== data.n)) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: data.labels must have data.n = ${data.n} entries, got ${describe(data.labels)}`);
   }
