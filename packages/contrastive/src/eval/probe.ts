@@ -1,6 +1,5 @@
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
-import { getRuntime } from '../runtime/init.js';
+import { callKernel, checkStatus } from '../runtime/kernel.js';
 import { f32, f64, u32 } from '../runtime/memory.js';
 import type { MatrixLike } from '../types.js';
 import { sameCols, toMatrix } from '../validate.js';
@@ -91,9 +90,8 @@ function standardizer(X: Float32Array, n: number, D: number): (src: Float32Array
  * well; X W^T with only C columns would waste most of each 8-wide panel.
  */
 function objective(p: Problem, D: number, C: number, lambda: number) {
-  const { k, arena } = getRuntime(OP);
   const n = p.n;
-  const [xp, wp, ztp, zp, gp, dwp, lp, out] = arena.reserve(OP, [4 * n * D, 4 * D * C, 4 * n * C, 4 * n * C, 4 * n * C, 4 * D * C, 4 * n, 16]);
+  const { k, p: [xp, wp, ztp, zp, gp, dwp, lp, out] } = callKernel(OP, [4 * n * D, 4 * D * C, 4 * n * C, 4 * n * C, 4 * n * C, 4 * D * C, 4 * n, 16]);
   f32(k, xp, n * D).set(p.x);
   u32(k, lp, n).set(p.y);
   const WD = C * D;
@@ -231,8 +229,7 @@ function fitAdam(p: Problem, D: number, C: number, lambda: number, steps: number
 
 /** Fraction of rows whose arg-max logit is their class (`y`: class indices). */
 function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<number>, D: number, C: number): number {
-  const { k, arena } = getRuntime(OP);
-  const [xp, wp, ztp] = arena.reserve(OP, [4 * rows * D, 4 * D * C, 4 * rows * C]);
+  const { k, p: [xp, wp, ztp] } = callKernel(OP, [4 * rows * D, 4 * D * C, 4 * rows * C]);
   f32(k, xp, rows * D).set(x);
   f32(k, wp, D * C).set(theta.subarray(0, D * C));
   checkStatus(OP, k.ct_gemm(C, rows, D, wp, 0, xp, 1, ztp, 0));
