@@ -38,3 +38,6 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// float64 L-BFGS (the linear probe's solver)
+export { minimizeLbfgs } from './eval/lbfgs.js';
+export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';

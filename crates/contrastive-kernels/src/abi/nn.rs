@@ -6,6 +6,7 @@ use crate::gemm::{gemm, Packs, Strided};
 use crate::loss::normalize;
 use crate::nn::conv2d::Conv;
 use crate::nn::pool::Pool;
+use crate::nn::window::Window;
 use crate::nn::{activation, batchnorm, conv2d, dropout, linear, pool};
 use crate::simd::Best;
 use crate::Oom;
@@ -212,7 +213,7 @@ pub unsafe extern "C" fn ct_batchnorm_forward(
     save_invstd: *mut f32,
 ) -> i32 {
     let len = n * c * l;
-    if len == 0 || (training != 0 && n * l < 2) || !(eps > 0.0) || !momentum.is_finite() {
+    if len == 0 || (training != 0 && n * l < 2) || eps.is_nan() || eps <= 0.0 || !momentum.is_finite() {
         return INVALID_ARGUMENT;
     }
     if x.is_null()
@@ -280,25 +281,21 @@ pub unsafe extern "C" fn ct_batchnorm_backward(
 }
 
 /// The geometry shared by the conv and pool exports: [n, cin, h, w, cout, kh, kw, sh, sw, ph, pw]
-/// as 11 u32 at `geom` (fewer arguments than a flat list, and the same for all four exports).
-unsafe fn conv_geom(geom: *const u32) -> Option<Conv> {
-    if geom.is_null() {
+/// as 11 u32 at `geom` (fewer arguments than a flat list, and the same for all four exports;
+/// the pools ignore cout). Returns (n, cin, cout, window).
+unsafe fn geometry(geom: *const u32) -> Option<(usize, usize, usize, Window)> {
+    let g = slice(geom, 11);
+    if g.len() != 11 {
         return None;
     }
-    let g = core::slice::from_raw_parts(geom, 11);
-    let c = Conv {
-        n: g[0] as usize,
-        cin: g[1] as usize,
-        h: g[2] as usize,
-        w: g[3] as usize,
-        cout: g[4] as usize,
-        kh: g[5] as usize,
-        kw: g[6] as usize,
-        sh: g[7] as usize,
-        sw: g[8] as usize,
-        ph: g[9] as usize,
-        pw: g[10] as usize,
-    };
+    let u = |i: usize| g[i] as usize;
+    let win = Window { h: u(2), w: u(3), kh: u(5), kw: u(6), sh: u(7), sw: u(8), ph: u(9), pw: u(10) };
+    Some((u(0), u(1), u(4), win))
+}
+
+unsafe fn conv_geom(geom: *const u32) -> Option<Conv> {
+    let (n, cin, cout, win) = geometry(geom)?;
+    let c = Conv { n, cin, cout, win };
     if c.n == 0 || c.cin == 0 || c.cout == 0 {
         return None;
     }
@@ -326,8 +323,8 @@ pub unsafe extern "C" fn ct_conv2d_forward(
     }
     let (ho, wo) = c.out_hw().unwrap_or((0, 0));
     let y = core::slice::from_raw_parts_mut(y, c.n * c.cout * ho * wo);
-    let wl = c.cout * c.cin * c.kh * c.kw;
-    status(conv2d::forward::<Best>(&c, slice(x, c.n * c.cin * c.h * c.w), slice(w, wl), opt(b, c.cout), y))
+    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
+    status(conv2d::forward::<Best>(&c, slice(x, c.n * c.cin * c.win.h * c.win.w), slice(w, wl), opt(b, c.cout), y))
 }
 
 /// Conv2d backward: dx (null = skip) overwritten, dw and db (null = no bias) accumulated.
@@ -352,8 +349,8 @@ pub unsafe extern "C" fn ct_conv2d_backward(
         return INVALID_ARGUMENT;
     }
     let (ho, wo) = c.out_hw().unwrap_or((0, 0));
-    let xl = c.n * c.cin * c.h * c.w;
-    let wl = c.cout * c.cin * c.kh * c.kw;
+    let xl = c.n * c.cin * c.win.h * c.win.w;
+    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
     status(conv2d::backward::<Best>(
         &c,
         slice(x, xl),
@@ -366,22 +363,8 @@ pub unsafe extern "C" fn ct_conv2d_backward(
 }
 
 unsafe fn pool_geom(geom: *const u32) -> Option<Pool> {
-    if geom.is_null() {
-        return None;
-    }
-    // same layout as conv_geom: [n, c, h, w, (unused), kh, kw, sh, sw, ph, pw]
-    let g = core::slice::from_raw_parts(geom, 11);
-    let p = Pool {
-        planes: g[0] as usize * g[1] as usize,
-        h: g[2] as usize,
-        w: g[3] as usize,
-        kh: g[5] as usize,
-        kw: g[6] as usize,
-        sh: g[7] as usize,
-        sw: g[8] as usize,
-        ph: g[9] as usize,
-        pw: g[10] as usize,
-    };
+    let (n, c, _, win) = geometry(geom)?;
+    let p = Pool { planes: n * c, win };
     if p.planes == 0 {
         return None;
     }
@@ -415,7 +398,7 @@ pub unsafe extern "C" fn ct_pool2d_forward(
     let Some((p, ylen)) = pool_call(kind, geom, !x.is_null() && !y.is_null(), idx.is_null()) else {
         return INVALID_ARGUMENT;
     };
-    let x = slice(x, p.planes * p.h * p.w);
+    let x = slice(x, p.planes * p.win.h * p.win.w);
     let y = core::slice::from_raw_parts_mut(y, ylen);
     match kind {
         0 => pool::max_forward(&p, x, y, core::slice::from_raw_parts_mut(idx, ylen)),
@@ -439,7 +422,7 @@ pub unsafe extern "C" fn ct_pool2d_backward(
     let Some((p, ylen)) = pool_call(kind, geom, !dy.is_null() && !dx.is_null(), idx.is_null()) else {
         return INVALID_ARGUMENT;
     };
-    let dx = core::slice::from_raw_parts_mut(dx, p.planes * p.h * p.w);
+    let dx = core::slice::from_raw_parts_mut(dx, p.planes * p.win.h * p.win.w);
     match kind {
         0 => pool::max_backward(&p, slice(dy, ylen), slice(idx, ylen), dx),
         k => pool::avg_backward(&p, k == 1, slice(dy, ylen), dx),
