@@ -235,7 +235,7 @@ pub unsafe extern "C" fn ct_aug_gaussian_blur(
 ) -> i32 {
     let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
     let s = slice(sigmas, n);
-    if k % 2 == 0 || k / 2 >= h || k / 2 >= w || s.len() != n || s.iter().any(|v| !v.is_finite()) {
+    if k.is_multiple_of(2) || k / 2 >= h || k / 2 >= w || s.len() != n || s.iter().any(|v| !v.is_finite()) {
         return INVALID_ARGUMENT;
     }
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };

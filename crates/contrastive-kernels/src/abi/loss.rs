@@ -29,7 +29,7 @@ unsafe fn finish(r: Result<LossOut, Oom>, out: *mut f64) -> i32 {
 /// Pointers must reference buffers of the stated sizes inside this module's memory.
 #[no_mangle]
 pub unsafe extern "C" fn ct_ntxent(z: *const f32, rows: usize, d: usize, tau: f32, gz: *mut f32, out: *mut f64) -> i32 {
-    if rows == 0 || rows % 2 != 0 || d == 0 || !tau_ok(tau) {
+    if rows == 0 || !rows.is_multiple_of(2) || d == 0 || !tau_ok(tau) {
         return INVALID_ARGUMENT;
     }
     let n = rows * d;
