@@ -60,3 +60,6 @@ export type { TensorLike, Uint8Images } from './train/data.js';
 export { convNet, lenet } from './nn/presets.js';
 // reliability: training-state checkpoints (the format of fit's checkpoints and the CLI's --checkpoint)
 export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/checkpoint.js';
+// float64 L-BFGS (the linear probe's solver)
+export { minimizeLbfgs } from './eval/lbfgs.js';
+export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
