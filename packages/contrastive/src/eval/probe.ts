@@ -252,6 +252,13 @@ function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<
  * cross-entropy + (lambda / 2) ||W||^2 (the bias is not penalized) with L-BFGS to convergence,
  * lambda chosen on a validation split of the training rows (see the options). Products and the
  * loss run in the WASM kernels; the optimizer's state is float64.
+ *
+ * @example
+ * ```ts
+ * const train = embed(encoder, trainImages); // Matrix, one row per image
+ * const test = embed(encoder, testImages);
+ * const { accuracy, weightDecay } = linearProbe(train, trainLabels, test, testLabels);
+ * ```
  */
 export function linearProbe(
   train: MatrixLike, trainLabels: ArrayLike<number>, test: MatrixLike, testLabels: ArrayLike<number>, opts: LinearProbeOptions = {},

@@ -21,6 +21,13 @@ export interface MlpOptions {
 /**
  * mlp([784, 512, 256]): Linear(784, 512), [BatchNorm1d(512)], ReLU, Linear(512, 256). No
  * activation after the last layer. Names: '0.weight', '0.bias', '1.weight' (BN) ...
+ *
+ * @example
+ * ```ts
+ * await init(); // modules live in the kernels' memory: create them after init
+ * const encoder = mlp([784, 512, 256], { seed: 0, batchNorm: true });
+ * const z = encoder.forward({ data: pixels, rows: 64, cols: 784 }); // eval mode: 64 x 256
+ * ```
  */
 export function mlp(sizes: number[], opts: MlpOptions = {}): Sequential {
   if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
