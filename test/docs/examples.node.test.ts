@@ -142,3 +142,37 @@ describe('docs examples run', () => {
     }, TIME_LIMIT_MS + 10_000);
   }
 });
+
+describe('product text', () => {
+  const productFiles = (): string[] => {
+    const out = docFiles();
+    const walk = (dir: string) => {
+      for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+        if (e.isDirectory()) walk(`${dir}/${e.name}`);
+        else if (/\.(ts|mts|js|mjs)$/.test(e.name)) out.push(`${dir}/${e.name}`);
+      }
+    };
+    for (const p of readdirSync(join(root, 'packages'))) if (existsSync(join(root, 'packages', p, 'src'))) walk(`packages/${p}/src`);
+    return out;
+  };
+
+  it('README, docs and package sources name no development history (sessions, issue numbers)', () => {
+    const hits = productFiles().flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n')
+      .flatMap((l, i) => (/session [0-9]|issue #[0-9]|before this session/i.test(l) ? [`${f}:${i + 1}: ${l.trim()}`] : [])));
+    expect(hits).toEqual([]);
+  });
+
+  it('markdown links in the docs point inside the repository, to files that exist', () => {
+    const bad: string[] = [];
+    for (const f of docFiles()) {
+      const text = readFileSync(join(root, f), 'utf8');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1].split('#')[0];
+        if (/^[a-z]+:/.test(m[1]) || target === '') continue; // web links and anchors
+        const abs = join(root, f, '..', target);
+        if (!abs.startsWith(root) || !existsSync(abs)) bad.push(`${f}: ${m[1]}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});

@@ -22,9 +22,7 @@ export interface EncoderSpec {
  * The training recipe of each encoder (docs/training.md, section 2): `epochs`, AdamW at `lr` with
  * `weightDecay`, `schedule` cosine (linear warmup over 10% of the steps, then cosine to 0) or
  * constant, NT-Xent at `temperature`, and the area range `cropScale` of the small-gray preset's
- * random resized crop. The MLP's was chosen in issue #6 and keeps the issue's 10 epochs; the CNN's
- * 20 epochs and milder crops were chosen by cross-validation on the training digits
- * (scripts/experiments/README.md).
+ * random resized crop. Both were chosen on the training digits only (scripts/experiments/README.md).
  */
 export const RECIPES: Record<EncoderSpec['kind'], {
   epochs: number; lr: number; weightDecay: number; schedule: 'cosine' | 'constant'; temperature: number; cropScale: [number, number];
