@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import {
-  init, lenet28, simclrHead, Sequential, AdamW, warmupCosine, Trainer, fit, imageTrainData,
-  smallGrayscale, toImageBatch, readIdx, embed, linearProbe, knnAccuracy, saveSafetensors,
+  init, RECIPES, recipeSchedule, recipeAugmentation, lenet28, simclrHead, Sequential, AdamW, Trainer, fit,
+  imageTrainData, toImageBatch, readIdx, embed, linearProbe, knnAccuracy, saveSafetensors,
 } from 'contrastive';
 
 await init();
@@ -11,19 +11,19 @@ const labels = await readIdx(await readFile(process.argv[3] ?? 'examples/data/di
 const [n, height, width] = pixels.shape;
 const images = toImageBatch({ data: pixels.data as Uint8Array, n, height, width }); // HWC uint8 -> NCHW float32
 
-// the default recipe (section 2); the docs' test sets CONTRASTIVE_EXAMPLE_SMALL=1 to run 2 epochs
-const epochs = process.env.CONTRASTIVE_EXAMPLE_SMALL === '1' ? 2 : 20;
-const batchSize = Math.min(256, n);
-const encoder = lenet28({ seed: 0, bnRelu: true });
+// the default recipe (section 2): tau 0.2, AdamW 2e-3 with warmup + cosine, crops of area 0.5-1, 20 epochs
+const recipe = RECIPES.conv;                             // the docs' test sets CONTRASTIVE_EXAMPLE_SMALL=1 to run 2 epochs
+const epochs = process.env.CONTRASTIVE_EXAMPLE_SMALL === '1' ? 2 : recipe.epochs;
+const batchSize = Math.min(recipe.batchSize, n);
+const encoder = lenet28({ seed: 0, bnRelu: true });      // what `--encoder conv` trains
 const model = new Sequential(encoder, simclrHead(256, { seed: 1 }));
-const steps = Math.floor(n / batchSize) * epochs;
 const trainer = new Trainer({
-  method: 'simclr', model, temperature: 0.2,
-  optimizer: new AdamW(model.namedParameters(), { lr: 2e-3, weightDecay: 1e-4 }),
-  schedule: warmupCosine({ baseLr: 2e-3, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
+  method: 'simclr', model, temperature: recipe.temperature,
+  optimizer: new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay }),
+  schedule: recipeSchedule(recipe, Math.floor(n / batchSize) * epochs),
 });
 const controller = new AbortController();                // controller.abort() stops between steps
-await fit(trainer, imageTrainData(images, smallGrayscale({ scale: [0.5, 1] }), { seed: 0 }), {
+await fit(trainer, imageTrainData(images, recipeAugmentation(recipe), { seed: 0 }), {
   epochs, batchSize, seed: 0, signal: controller.signal,
   onStep: (e) => console.log(`step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(3)} ${e.samplesPerSecond.toFixed(0)}/s`),
 });

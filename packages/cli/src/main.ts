@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import cliProgress from 'cli-progress';
 import {
   AdamW, ContrastiveError, saveSafetensors, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
-  runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
+  recipeSchedule, runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
@@ -146,8 +146,7 @@ program
     const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
       method: o.method, model, optimizer, temperature: recipe.temperature,
-      schedule: recipe.schedule === 'constant' ? () => recipe.lr
-        : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
+      schedule: recipeSchedule(recipe, steps),
     });
     const bar = o.json ? undefined : new cliProgress.SingleBar({
       format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',

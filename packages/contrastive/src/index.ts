@@ -38,3 +38,6 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// training recipes: one per encoder network, shared by the CLI and the playground
+export { buildEncoder, ENCODER_NAMES, encoderSpec, RECIPES, recipeAugmentation, recipeSchedule } from './train/recipes.js';
+export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
