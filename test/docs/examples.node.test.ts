@@ -176,3 +176,24 @@ describe('product text', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('experiments', () => {
+  it('experiments/ imports only the public entry points of the packages, and they resolve', async () => {
+    const bad: string[] = [];
+    const dir = join(root, 'experiments');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.mjs'))) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      for (const m of text.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)) {
+        const spec = m[1];
+        if (spec.startsWith('node:') || /^\.\/[\w-]+\.mjs$/.test(spec)) continue;
+        if (spec !== 'contrastive' && spec !== 'contrastive-cli/data') bad.push(`${f}: ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    // resolved as the experiments do (their package.json's dependencies), through each package's `exports`
+    const { createRequire } = await import('node:module');
+    const req = createRequire(join(dir, 'package.json'));
+    expect(req.resolve('contrastive-cli/data')).toMatch(/packages\/cli\/dist\/data\.js$/);
+    expect(() => req.resolve('contrastive-cli/dist/model.js')).toThrow();
+  });
+});

@@ -2,7 +2,7 @@
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
-  buildEncoder, ContrastiveError, ENCODER_NAMES, encoderSpec, readSafetensors, saveSafetensors, type EncoderName, type EncoderSpec, type Module,
+  ContrastiveError, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, type EncoderName, type EncoderSpec, type Module,
 } from 'contrastive';
 
 export { buildEncoder, RECIPES, type EncoderSpec } from 'contrastive';
@@ -33,8 +33,7 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string): Pro
 }
 
 export async function saveEncoder(path: string, encoder: Module, spec: EncoderSpec, info: Record<string, unknown>): Promise<void> {
-  const meta = { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: JSON.stringify(info) };
-  await atomicWrite(path, saveSafetensors(encoder.stateDict(), meta));
+  await atomicWrite(path, encoderToSafetensors(encoder, spec, info));
 }
 
 export async function loadEncoder(path: string): Promise<{ encoder: Module; spec: EncoderSpec }> {
@@ -44,12 +43,6 @@ export async function loadEncoder(path: string): Promise<{ encoder: Module; spec
   } catch (e) {
     throw new ContrastiveError('INVALID_ARGUMENT', `cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const { tensors, metadata } = readSafetensors(bytes);
-  if (metadata.format !== 'contrastive-encoder-1' || !metadata.spec) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${path} is a safetensors file but not an encoder from \`contrastive train\` (no encoder spec in its metadata)`);
-  }
-  const spec = JSON.parse(metadata.spec) as EncoderSpec;
-  const encoder = buildEncoder(spec, 0);
-  encoder.loadStateDict(tensors);
+  const { encoder, spec } = encoderFromSafetensors(bytes, path);
   return { encoder, spec };
 }

@@ -39,5 +39,7 @@ export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
 // training recipes: one per encoder network, shared by the CLI and the playground
-export { buildEncoder, ENCODER_NAMES, encoderSpec, RECIPES, recipeAugmentation, recipeSchedule } from './train/recipes.js';
+export {
+  buildEncoder, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, RECIPES, recipeAugmentation, recipeSchedule,
+} from './train/recipes.js';
 export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';

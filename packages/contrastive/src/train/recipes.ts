@@ -4,6 +4,7 @@
 import { smallGrayscale } from '../augment/presets.js';
 import type { Pipeline } from '../augment/compose.js';
 import { ContrastiveError } from '../errors.js';
+import { readSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import { convNet28, lenet28, mlp } from '../nn/presets.js';
 import { warmupCosine } from '../optim/schedule.js';
@@ -98,4 +99,28 @@ export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   }
   if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
   return convNet28({ seed, widths: spec.widths });
+}
+
+/** The `format` metadata of an encoder file: safetensors weights plus the spec that rebuilds the network. */
+export const ENCODER_FORMAT = 'contrastive-encoder-1';
+
+/**
+ * An encoder as the bytes of a safetensors file: its state_dict under PyTorch names (so
+ * torch.nn.Sequential of the same layers loads it) and, in the metadata, `spec` and `info`
+ * (anything JSON, e.g. how it was trained). `contrastive train` writes these files.
+ */
+export function encoderToSafetensors(encoder: Module, spec: EncoderSpec, info: Record<string, unknown> = {}): Uint8Array {
+  return saveSafetensors(encoder.stateDict(), { format: ENCODER_FORMAT, spec: JSON.stringify(spec), info: JSON.stringify(info) });
+}
+
+/** The encoder (and its spec and info) of an encoder file's bytes; `name` is the file's name, for errors. */
+export function encoderFromSafetensors(bytes: Uint8Array, name = 'file'): { encoder: Module; spec: EncoderSpec; info: Record<string, unknown> } {
+  const { tensors, metadata } = readSafetensors(bytes);
+  if (metadata.format !== ENCODER_FORMAT || !metadata.spec) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${name} is a safetensors file but not an encoder from \`contrastive train\` (no encoder spec in its metadata)`);
+  }
+  const spec = JSON.parse(metadata.spec) as EncoderSpec;
+  const encoder = buildEncoder(spec, 0);
+  encoder.loadStateDict(tensors);
+  return { encoder, spec, info: metadata.info ? (JSON.parse(metadata.info) as Record<string, unknown>) : {} };
 }
