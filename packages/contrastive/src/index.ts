@@ -63,3 +63,8 @@ export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/c
 // float64 L-BFGS (the linear probe's solver)
 export { minimizeLbfgs } from './eval/lbfgs.js';
 export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
+// training recipes: one per encoder network, shared by the CLI and the playground
+export {
+  buildEncoder, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, RECIPES, recipeAugmentation, recipeSchedule,
+} from './train/recipes.js';
+export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
