@@ -1,7 +1,7 @@
 // Encoder checkpoints: the encoder's state_dict under PyTorch names (so torch.nn.Sequential of the
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { ContrastiveError, convNet28, lenet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
+import { ContrastiveError, convNet, convNet28, lenet, lenet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
 
 export interface EncoderSpec {
   /** mlp: mlp(sizes); conv: lenet28 (2 conv blocks + Linear); gap: convNet28 (global average pool) */
@@ -16,6 +16,10 @@ export interface EncoderSpec {
   bnRelu?: boolean;
   /** size of the embedding */
   outDim: number;
+  /** 'vectors': the encoder takes table rows (`input` is [1, 1, D]); absent: images */
+  data?: 'vectors';
+  /** vectors: the per-column mean and std the rows are standardized with before the encoder */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 /**
@@ -36,18 +40,23 @@ export const RECIPES: Record<EncoderSpec['kind'], {
 
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
-  if (spec.input.join() !== '1,28,28') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${spec.kind} is a 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use --encoder mlp)`);
+  if (spec.data === 'vectors') throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${spec.kind} is an image CNN; the data are vectors (use --encoder mlp)`);
+  if (spec.input.join() === '1,28,28') {
+    if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
+    return convNet28({ seed, widths: spec.widths });
   }
-  if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
-  return convNet28({ seed, widths: spec.widths });
+  if (spec.kind === 'conv') return lenet({ input: spec.input, seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
+  return convNet({ input: spec.input, seed, widths: spec.widths });
 }
 
 export function defaultSpec(kind: string, input: [number, number, number], widthList?: string): EncoderSpec {
   const size = input[0] * input[1] * input[2];
   if (kind === 'mlp') return { kind, input, sizes: [size, 512, 256], outDim: 256 };
   if (kind === 'conv' || kind === 'gap') {
-    const widths = widthList === undefined ? (kind === 'conv' ? [32, 64] : [32, 64, 128]) : widthList.split(',').map(Number);
+    const side = Math.max(input[1], input[2]);
+    // gap: 3 blocks up to 32x32, 4 up to 64x64, 5 above (convNet's default), so the last block sees <= 8x8 maps
+    const gap = side <= 32 ? [32, 64, 128] : side <= 64 ? [32, 64, 128, 256] : [32, 64, 128, 256, 256];
+    const widths = widthList === undefined ? (kind === 'conv' ? [32, 64] : gap) : widthList.split(',').map(Number);
     if (widths.length < 1 || widths.some((w) => !Number.isInteger(w) || w < 1) || (kind === 'conv' && widths.length !== 2)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `--widths must be ${kind === 'conv' ? 'two' : ''} positive integers separated by commas, got ${widthList}`);
     }

@@ -38,7 +38,7 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
-// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/images')
+// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
 export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
 export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
 export { jsonlVectors, parseJsonl } from './io/jsonl.js';
