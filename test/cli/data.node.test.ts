@@ -44,6 +44,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'pairs.jsonl'), pairs.join('\n') + '\n');
   const x = Float32Array.from({ length: 60 * 5 }, (_, i) => Math.floor(i / 5) % 2 * 3 + rand());
   writeFileSync(join(dir, 'x.npy'), writeNpy([60, 5], x));
+  writeFileSync(join(dir, 'x2.npy'), writeNpy([60, 3], Float32Array.from({ length: 60 * 3 }, (_, i) => x[Math.floor(i / 3) * 5 + (i % 3)] * 2)));
   writeFileSync(join(dir, 'y.npy'), writeNpy([60], Float32Array.from({ length: 60 }, (_, i) => i % 2)));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,6 +116,9 @@ describe('contrastive CLI on your own data', () => {
     expect(t.data).toBe('pairs');
     expect(t.finalLoss).toBeLessThan(t.firstLoss);
     expect(existsSync(join(dir, 'pairs.positive.safetensors'))).toBe(true);
+    // the same pairs from two aligned NPY files
+    const two = json(cli('train', '--data', 'x.npy', '--pair-data', 'x2.npy', '--method', 'clip', '--epochs', '2', '--batch-size', '20', '--out', 'two.safetensors', '--json'));
+    expect([two.data, two.samples]).toEqual(['pairs', 60]);
     const bad = cli('train', '--data', 'pairs.jsonl', '--out', 'x.safetensors');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--method clip');
@@ -129,7 +133,7 @@ describe('contrastive CLI on your own data', () => {
   it('bad input fails fast with one line: unwritable --out, clip without pairs, supcon without labels, a corrupt image', () => {
     let r = cli('train', '--data', 'digits-png', '--out', join('no', 'such', 'dir', 'm.safetensors'));
     expect(r.code).toBe(1);
-    expect(r.err).toContain('cannot be written');
+    expect(r.err).toContain('cannot write');
     r = cli('train', '--data', 'rgb', '--method', 'clip', '--out', 'x.safetensors');
     expect(r.err).toContain('needs pairs');
     r = cli('train', '--data', 'x.npy', '--method', 'supcon', '--out', 'x.safetensors');

@@ -6,7 +6,9 @@ import {
   AdamW, ContrastiveError, embed, fit, knnAccuracy, linearProbe, presets, runtimeInfo, scarf, Sequential, simclrHead, takeRows, toImageBatch, Trainer,
   trainValTestSplit, uint8ImageTrainData, pairTrainData, vectorTrainData, warmupCosine, writeNpy, type Matrix, type Module, type TrainData,
 } from 'contrastive';
-import { alignClasses, applyScaling, checkWritable, fitScaling, loadData, type DataOptions, type LoadedData } from './data-input.js';
+import { resumeTrainer, writeTrainState } from './checkpoint.js';
+import { prepareOutputs } from './output.js';
+import { alignClasses, applyScaling, fitScaling, loadData, type DataOptions, type LoadedData } from './data-input.js';
 import type { ImageSet } from './data.js';
 import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder, type EncoderSpec } from './model.js';
 
@@ -107,13 +109,23 @@ export interface TrainFlags extends DataFlags {
   monitor?: boolean;
   valSplit?: number;
   testData?: string;
+  pairData?: string;
   json?: boolean;
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
 }
 
 /** `contrastive train --data PATH ...` */
 export async function trainOnData(o: TrainFlags): Promise<void> {
-  await checkWritable(o.out);
   let data = await loadData(o.data, dataOptions(o));
+  if (o.pairData !== undefined) {
+    // pairs from two aligned files: row i of --data goes with row i of --pair-data
+    const b = await loadData(o.pairData, dataOptions(o));
+    if (data.kind !== 'vectors' || b.kind !== 'vectors') throw fail(`--data and --pair-data must both hold vectors (CSV, NPY or JSONL rows); they hold ${data.kind} and ${b.kind}`);
+    if (data.x.rows !== b.x.rows) throw new ContrastiveError('SHAPE_MISMATCH', `--data ${o.data} has ${data.x.rows} rows, --pair-data ${o.pairData} has ${b.x.rows}; aligned pairs need the same number`);
+    data = { kind: 'pairs', a: data.x, b: b.x, name: o.data };
+  }
   let test: LoadedData | undefined;
   if (o.valSplit !== undefined && o.testData !== undefined) throw fail('--val-split and --test-data are two ways to get a held-out set; give one');
   if (o.valSplit !== undefined) ({ train: data, test } = splitData(data, o.valSplit, o.seed));
@@ -192,11 +204,17 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     trainer = new Trainer({ method: o.method, model, keyModel, queueSize, optimizer, temperature: recipe.temperature, schedule });
   }
   const monitor = o.monitor ? { encoder, train: { x: features(data, undefined, spec), labels: labels! }, test: { x: features(test!, undefined, spec), labels: testLabels! } } : undefined;
+  // what a --resume must match: the same data, architecture and recipe
+  const run = {
+    data: o.data, n, kind: data.kind, spec, ...(specB ? { specB } : {}), method: o.method, batchSize: o.batchSize, seed: o.seed, valSplit: o.valSplit ?? null, ...recipe,
+    variant: runtimeInfo().variant,
+  };
+  if (o.resume) await resumeTrainer(o.resume, trainer, run);
   const bar = o.json ? undefined : new cliProgress.SingleBar({
     format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
     hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000,
   }, cliProgress.Presets.shades_classic);
-  bar?.start(steps, 0, { epoch: 1, epochs: recipe.epochs, loss: '-', rate: '-', knn: '' });
+  bar?.start(steps, trainer.stepCount, { epoch: 1, epochs: recipe.epochs, loss: '-', rate: '-', knn: '' });
   let knnText = '';
   const result = await fit(trainer, td, {
     epochs: recipe.epochs, batchSize: o.batchSize, seed: o.seed, monitor,
@@ -204,6 +222,7 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     onEpoch: (e) => {
       if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
     },
+    checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(n / o.batchSize), write: (s) => writeTrainState(o.checkpoint!, s, run) } : undefined,
   });
   bar?.stop();
   const info = { dataset: o.data, method: o.method, batchSize: o.batchSize, ...recipe, seed: o.seed, classes: data.kind === 'images' ? data.classes : data.kind === 'vectors' ? data.classes : undefined };
@@ -216,7 +235,7 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant, threads: runtimeInfo().threads,
   };
   if (o.json) console.log(JSON.stringify(summary));
-  else console.log(`trained ${spec.kind} encoder (${o.method}) on ${n} ${data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind} from ${o.data}: loss ${summary.firstLoss.toFixed(3)} -> ${summary.finalLoss!.toFixed(3)} in ${result.seconds.toFixed(1)} s${summary.knnAccuracy !== undefined ? `, kNN ${pct(summary.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`);
+  else console.log(`trained ${spec.kind} encoder (${o.method}) on ${n} ${data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind} from ${o.data}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s${summary.knnAccuracy !== undefined ? `, kNN ${pct(summary.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`);
 }
 
 export interface EvalFlags extends DataFlags {
@@ -276,7 +295,7 @@ export async function evalOnData(o: EvalFlags): Promise<void> {
 
 /** `contrastive embed --model M --data P --out emb.npy` (and `emb.npy.files.txt` for folders). */
 export async function embedData(o: DataFlags & { model: string; data: string; out: string }): Promise<void> {
-  await checkWritable(o.out);
+  await prepareOutputs([o.out, `${o.out}.files.txt`]);
   const { encoder, spec } = await loadEncoder(o.model);
   const d = await loadData(o.data, dataOptions(o, spec.data !== 'vectors' ? spec.input : undefined));
   checkInput(spec, d, o.model, o.data);

@@ -1,7 +1,7 @@
 // `--data PATH` for the command line: an image folder, a CSV/TSV, NPY, JSONL or IDX file,
 // auto-detected (or forced with --data-format), loaded into images, vectors or pairs.
-import { open, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import {
   ContrastiveError, csvTable, fitStandardizer, jsonlPairs, jsonlVectors, parseJsonl, parseNpy, readIdx, standardize, type Matrix, type Standardizer,
 } from 'contrastive';
@@ -174,28 +174,4 @@ export function applyScaling(x: Matrix, s: { mean: number[]; std: number[] } | u
   if (!s) return x;
   const st: Standardizer = { mean: Float32Array.from(s.mean), std: Float32Array.from(s.std) };
   return standardize(x, st);
-}
-
-/**
- * Fails now, before any training, when `path` cannot be written: its folder missing or
- * read-only, or `path` a folder. Leaves nothing behind.
- */
-export async function checkWritable(path: string, flag = '--out'): Promise<void> {
-  const st = await stat(path).catch(() => undefined);
-  if (st?.isDirectory()) throw fail(`${flag} ${path} is a folder; give a file name`);
-  const probe = resolve(dirname(path), `.contrastive-write-check-${process.pid}-${Date.now()}`);
-  try {
-    const fh = await open(probe, 'w');
-    await fh.close();
-  } catch (e) {
-    throw fail(`${flag} ${path} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (checked before starting)`);
-  } finally {
-    await rm(probe, { force: true });
-  }
-  if (st) {
-    const fh = await open(path, 'r+').catch((e: NodeJS.ErrnoException) => {
-      throw fail(`${flag} ${path} exists and cannot be overwritten: ${e.code ?? e.message}`);
-    });
-    await fh.close();
-  }
 }

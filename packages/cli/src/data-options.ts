@@ -27,6 +27,7 @@ export function addDataOptions(cmd: Command, o: { split?: boolean; evalData?: bo
     cmd.option('--val-split <f>', 'hold out this fraction of --data (stratified by label, seeded by --seed) for the kNN monitor / evaluation', fraction('--val-split'));
     cmd.option('--test-data <path>', 'a held-out set in the same format as --data (for --monitor, or eval)');
   }
+  if (o.split && !o.evalData) cmd.option('--pair-data <path>', 'pairs from two aligned files (with --method clip): row i of --data goes with row i of this file (CSV, NPY or JSONL vectors)');
   if (o.evalData) {
     cmd.option('--train-data <path>', 'labeled data to fit the probes on (a class-folder tree, or a CSV with --label-column)');
     cmd.option('--labels <file>', 'NPY/IDX data: its labels (.npy or IDX)');

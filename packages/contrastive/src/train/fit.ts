@@ -3,6 +3,7 @@ import { ContrastiveError } from '../errors.js';
 import { knnAccuracy } from '../eval/knn.js';
 import type { Module, Tensor } from '../nn/module.js';
 import type { Matrix } from '../types.js';
+import { checkInt, checkObject, describe } from '../validate.js';
 import { toTensor, type TensorLike } from './data.js';
 import type { Trainer, TrainerState, Views } from './trainer.js';
 
@@ -120,16 +121,21 @@ export function embed(encoder: Module, input: TensorLike, batch = 512): Matrix {
  */
 export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): Promise<FitResult> {
   const op = 'fit';
-  if (data === null || typeof data !== 'object' || typeof data.views !== 'function' || !Number.isInteger(data.n) || data.n < 1) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data must be a TrainData { n, views(indices, step), labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`);
-  }
-  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required`);
+  checkObject(trainer, 'trainer', op);
+  checkObject(data, 'data', op);
+  checkObject(opts, 'options', op);
   const { epochs, batchSize } = opts;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${batchSize}`);
+  checkInt(data.n, 'data.n', op, 1);
+  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}`);
+  if (data.labels !== undefined && (data.labels === null || typeof data.labels.length !== 'number' || data.labels.length !== data.n)) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: data.labels must have data.n = ${data.n} entries, got ${describe(data.labels)}`);
+  }
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${describe(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${describe(batchSize)}`);
   if (batchSize > data.n) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize ${batchSize} is larger than the ${data.n} samples`);
+  if (opts.seed !== undefined) checkInt(opts.seed, 'seed', op, 0);
   if (opts.checkpoint && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every > 0)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: checkpoint.every must be a positive integer, got ${opts.checkpoint.every}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: checkpoint.every must be a positive integer, got ${describe(opts.checkpoint.every)}`);
   }
   const perEpoch = Math.floor(data.n / batchSize);
   const total = perEpoch * epochs;
@@ -151,7 +157,7 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
     const idx = order.subarray(pos * batchSize, (pos + 1) * batchSize);
     const labels = data.labels ? Int32Array.from(idx, (i) => data.labels![i]) : undefined;
     const r = trainer.step(data.views(idx, step), labels);
-    if (!Number.isFinite(r.loss)) throw new ContrastiveError('NON_FINITE', `${op}: the loss became ${r.loss} at step ${step + 1}; lower the learning rate`);
+    if (!Number.isFinite(r.loss)) throw new ContrastiveError('NON_FINITE', `${op}: loss diverged at step ${step + 1} (the loss is ${r.loss}); lower the learning rate`);
     losses.push(r.loss);
     epochLoss += r.loss;
     epochSteps++;
