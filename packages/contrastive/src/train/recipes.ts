@@ -8,7 +8,7 @@ import { SPEC_KEY } from '../io/model.js';
 import { readSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { moduleSpec } from '../nn/spec.js';
 import type { Module } from '../nn/module.js';
-import { convNet28, lenet28, mlp } from '../nn/presets.js';
+import { convNet, convNet28, lenet, lenet28, mlp } from '../nn/presets.js';
 import { warmupCosine } from '../optim/schedule.js';
 
 /**
@@ -67,6 +67,10 @@ export interface EncoderSpec {
   bnRelu?: boolean;
   /** size of the embedding */
   outDim: number;
+  /** 'vectors': the encoder takes table rows (`input` is [1, 1, D]); absent: images */
+  data?: 'vectors';
+  /** vectors: the per-column mean and std the rows are standardized with before the encoder */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 /**
@@ -96,11 +100,13 @@ export function encoderSpec(kind: EncoderName, input: [number, number, number], 
 /** The encoder that `spec` describes, initialized from `seed`. */
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
-  if (spec.input.join() !== '1,28,28') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is a 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use mlp)`);
+  if (spec.data === 'vectors') throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is an image CNN; the data are vectors (use mlp)`);
+  if (spec.input.join() === '1,28,28') {
+    if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
+    return convNet28({ seed, widths: spec.widths });
   }
-  if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
-  return convNet28({ seed, widths: spec.widths });
+  if (spec.kind === 'conv') return lenet({ input: spec.input, seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
+  return convNet({ input: spec.input, seed, widths: spec.widths });
 }
 
 /** The `format` metadata of an encoder file: safetensors weights plus the spec that rebuilds the network. */
@@ -184,15 +190,25 @@ export function checkEncoderSpec(raw: unknown, path: string): EncoderSpec {
     if (sizes[0] !== input[0] * input[1] * input[2]) throw fail(`sizes[0] = ${sizes[0]} must equal the input size ${input.join('x')} = ${input[0] * input[1] * input[2]}`);
     if (sizes.slice(1).some((x) => x > MAX_WIDTH)) throw fail(`hidden and output sizes must be at most ${MAX_WIDTH}`);
     if (sizes[sizes.length - 1] !== outDim) throw fail(`outDim ${outDim} must equal the last size ${sizes[sizes.length - 1]}`);
-    return { kind: 'mlp', input, sizes, outDim };
+    if (r.data !== undefined && r.data !== 'vectors') throw fail(`data must be "vectors" or absent, got ${JSON.stringify(r.data)}`);
+    let standardize: EncoderSpec['standardize'];
+    if (r.standardize !== undefined) {
+      const st = r.standardize as { mean?: unknown; std?: unknown };
+      const ok = (v: unknown, pos: boolean) => Array.isArray(v) && v.length === sizes[0] && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!pos || x > 0));
+      if (st === null || typeof st !== 'object' || !ok(st.mean, false) || !ok(st.std, true)) throw fail(`standardize must hold mean and std (std > 0), ${sizes[0]} finite numbers each`);
+      standardize = { mean: st.mean as number[], std: st.std as number[] };
+    }
+    return { kind: 'mlp', input, sizes, outDim, ...(r.data === 'vectors' ? { data: 'vectors' as const } : {}), ...(standardize ? { standardize } : {}) };
   }
-  if (input.join() !== '1,28,28') throw fail(`a ${r.kind} encoder takes 1x28x28 images, the spec says ${input.join('x')}`);
+  if (input[0] !== 1 && input[0] !== 3) throw fail(`a ${r.kind} encoder takes 1- or 3-channel images, the spec says ${input.join('x')}`);
+  if (r.kind === 'conv' && (input[1] < 4 || input[2] < 4)) throw fail(`a conv encoder takes images of at least 4x4, the spec says ${input.join('x')}`);
   if (r.kind === 'conv') {
     const widths = ints(r.widths, 'widths', 1, 4096, [2, 2]);
     if (r.bnRelu !== undefined && typeof r.bnRelu !== 'boolean') throw fail(`bnRelu must be true or false, got ${JSON.stringify(r.bnRelu)}`);
     return { kind: 'conv', input, widths, outDim, ...(r.bnRelu === undefined ? {} : { bnRelu: r.bnRelu as boolean }) };
   }
   const widths = ints(r.widths, 'widths', 1, 4096, [1, 8]);
+  if (Math.min(input[1], input[2]) < 2 ** (widths.length - 1)) throw fail(`${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`);
   if (widths[widths.length - 1] !== outDim) throw fail(`outDim ${outDim} must equal the last width ${widths[widths.length - 1]}`);
   return { kind: 'gap', input, widths, outDim };
 }
@@ -220,17 +236,17 @@ export function encoderStateShapes(spec: EncoderSpec): Map<string, number[]> {
   }
   const w = spec.widths!;
   if (spec.kind === 'conv') {
-    m.set('1.weight', [w[0], 1, 3, 3]);
+    m.set('1.weight', [w[0], spec.input[0], 3, 3]);
     bn(2, w[0]);
     m.set('5.weight', [w[1], w[0], 3, 3]);
     bn(6, w[1]);
-    m.set('10.weight', [spec.outDim, w[1] * 49]);
+    m.set('10.weight', [spec.outDim, w[1] * Math.floor(spec.input[1] / 4) * Math.floor(spec.input[2] / 4)]);
     m.set('10.bias', [spec.outDim]);
     if (spec.bnRelu) bn(11, spec.outDim);
     return m;
   }
   let i = 1;
-  let c = 1;
+  let c = spec.input[0];
   w.forEach((width, l) => {
     m.set(`${i}.weight`, [width, c, 3, 3]);
     bn(i + 1, width);
@@ -239,4 +255,3 @@ export function encoderStateShapes(spec: EncoderSpec): Map<string, number[]> {
   });
   return m;
 }
-
