@@ -2,10 +2,13 @@
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { ContrastiveError, convNet28, lenet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
+import { buildResnet, isResnet, resnetSpec, RESNETS } from './resnet.js';
 
 export interface EncoderSpec {
   /** mlp: mlp(sizes); conv: lenet28 (2 conv blocks + Linear); gap: convNet28 (global average pool) */
-  kind: 'mlp' | 'conv' | 'gap';
+  kind: 'mlp' | 'conv' | 'gap' | 'resnet';
+  /** resnet: which one (resnet.ts RESNETS) */
+  arch?: string;
   /** input size: channels x height x width (the encoder takes flattened rows) */
   input: [number, number, number];
   /** mlp: layer sizes, first = input size */
@@ -32,9 +35,12 @@ export const RECIPES: Record<EncoderSpec['kind'], {
   mlp: { epochs: 10, lr: 1e-3, weightDecay: 0, schedule: 'constant', temperature: 0.1, cropScale: [0.3, 1] },
   conv: { epochs: 20, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2, cropScale: [0.5, 1] },
   gap: { epochs: 10, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2, cropScale: [0.3, 1] },
+  // SimCLR's CIFAR-10 setting with Adam (Chen et al. 2020, appendix B.9: tau 0.5; crops from 0.2 of the area)
+  resnet: { epochs: 10, lr: 1e-3, weightDecay: 1e-6, schedule: 'cosine', temperature: 0.5, cropScale: [0.2, 1] },
 };
 
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
+  if (spec.kind === 'resnet') return buildResnet(spec, seed);
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
   if (spec.input.join() !== '1,28,28') {
     throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${spec.kind} is a 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use --encoder mlp)`);
@@ -45,6 +51,7 @@ export function buildEncoder(spec: EncoderSpec, seed: number): Module {
 
 export function defaultSpec(kind: string, input: [number, number, number], widthList?: string): EncoderSpec {
   const size = input[0] * input[1] * input[2];
+  if (isResnet(kind)) return resnetSpec(kind, input);
   if (kind === 'mlp') return { kind, input, sizes: [size, 512, 256], outDim: 256 };
   if (kind === 'conv' || kind === 'gap') {
     const widths = widthList === undefined ? (kind === 'conv' ? [32, 64] : [32, 64, 128]) : widthList.split(',').map(Number);
@@ -53,7 +60,7 @@ export function defaultSpec(kind: string, input: [number, number, number], width
     }
     return kind === 'conv' ? { kind, input, widths, outDim: 256, bnRelu: true } : { kind, input, widths, outDim: widths[widths.length - 1] };
   }
-  throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp, conv or gap, got ${kind}`);
+  throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp, conv, gap or ${Object.keys(RESNETS).join(', ')}, got ${kind}`);
 }
 
 /** Writes bytes to path atomically: a temporary file in the same folder, then rename. */
