@@ -126,12 +126,14 @@ describe('ResNet parity with torchvision (float64 truth, float32 end to end)', (
     }
   });
 
-  it('a pretrained backbone loads under a new head with withoutKeys(sd, ["fc."])', () => {
+  it('a pretrained backbone loads under a new head: strict false reports the head\'s tensors as missing and the old fc as unexpected', () => {
     const { c, sd } = fixture('basic_cifar');
     const net = new ResNet({ layers: c.layers, widths: c.widths, stem: c.stem, head: simclrHead(c.widths[3], { out: 4 }) });
     try {
       expectError(() => net.loadStateDict(sd), 'SHAPE_MISMATCH', 'fc.0.weight');
-      net.loadStateDict({ ...withoutKeys(sd, ['fc.']), ...withoutKeys(net.stateDict(), ['conv1', 'bn1', 'layer']) });
+      net.loadStateDict(withoutKeys(sd, ['fc.']), { strict: false });
+      // strict: false says what it skipped
+      expect(net.loadStateDict(sd, { strict: false })).toEqual({ missing: ['fc.0.weight', 'fc.0.bias', 'fc.1.weight', 'fc.1.bias', 'fc.1.running_mean', 'fc.1.running_var', 'fc.3.weight', 'fc.3.bias'], unexpected: ['fc.weight', 'fc.bias'] });
       expect(Array.from(net.stateDict()['layer4.0.downsample.0.weight'].data)).toEqual(Array.from(sd['layer4.0.downsample.0.weight'].data));
     } finally {
       net.free();

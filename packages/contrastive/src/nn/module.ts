@@ -456,21 +456,28 @@ export abstract class Module {
     for (const [cn, c] of this._children()) c.slots(`${prefix}${cn}.`, out);
   }
 
-  /** Loads a state_dict. Strict: the same names and shapes, else a ContrastiveError naming the tensor; nothing is changed then. */
-  loadStateDict(sd: StateDict): void {
+  /**
+   * Loads a state_dict. Strict (default): the same names and shapes, else a ContrastiveError
+   * naming the tensor; nothing is changed then. `{ strict: false }` (torch's strict=False)
+   * loads the tensors whose names the module has, leaves the others as they are, and returns
+   * the names it did not find (`missing`) and did not use (`unexpected`); shapes are still
+   * checked. An absent num_batches_tracked is never an error (the counter stays as it is).
+   */
+  loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
     const op = 'loadStateDict';
     this.check(op);
+    const strict = flag(opts.strict, 'opts.strict', op, true);
     const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void }>();
     this.slots('', want);
     // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
     // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
     const missing = [...want.keys()].filter((k) => !(k in sd) && !k.endsWith('num_batches_tracked'));
-    if (missing.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
+    if (missing.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
     const extra = Object.keys(sd).filter((k) => !want.has(k));
-    if (extra.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
+    if (extra.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
     for (const [name, slot] of want) {
       const t = sd[name];
-      if (t === undefined) continue; // an absent num_batches_tracked
+      if (t === undefined) continue; // absent (num_batches_tracked, or not strict)
       if (!t || !Array.isArray(t.shape) || !t.data || typeof t.data.length !== 'number') {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }`);
       }
@@ -483,6 +490,7 @@ export abstract class Module {
       }
     }
     for (const [name, slot] of want) if (sd[name] !== undefined) slot.set(Float32Array.from(sd[name].data));
+    return { missing, unexpected: extra };
   }
 
   /** RNG counters by module path (dropout), for checkpoints. */
