@@ -74,6 +74,8 @@ export interface KernelExports {
   ct_residual_add(a: number, b: number, len: number, relu: number, y: number): number;
   /** As ct_conv2d_backward, but dw may be 0 too (a frozen weight): only what is asked for is computed. */
   ct_conv2d_backward_some(geom: number, x: number, w: number, dy: number, dx: number, dw: number, db: number): number;
+  /** 3x3 stride-1 convolutions: 0 by shape, 1 im2col, 2 Winograd F(2x2, 3x3); returns the previous setting. */
+  ct_conv_algorithm(algorithm: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -93,7 +95,7 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
   'ct_aug_move_images',
   // residual networks
-  'ct_residual_add', 'ct_conv2d_backward_some',
+  'ct_residual_add', 'ct_conv2d_backward_some', 'ct_conv_algorithm',
 ];
 
 /** The exports' names that a module must have to be ours. */
