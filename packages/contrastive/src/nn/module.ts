@@ -12,9 +12,9 @@ import { ContrastiveError } from '../errors.js';
 import { checkStatus } from '../loss/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { f32 } from '../runtime/memory.js';
+import { allocBytes, checkedBytes, f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { flag, nonFiniteAt, toMatrix } from '../validate.js';
+import { checkObject, describe, finiteData, flag, nonFiniteAt, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -30,11 +30,14 @@ export interface Tensor {
   shape: number[];
 }
 
-/** One state_dict entry. `dtype` is 'F32' unless stated ('I64' for num_batches_tracked). */
+/**
+ * One state_dict entry. `dtype` is 'F32' unless stated ('I64' for num_batches_tracked); it is
+ * the dtype saveSafetensors writes the values as.
+ */
 export interface StateTensor {
   shape: number[];
   data: Float32Array;
-  dtype?: 'F32' | 'I64';
+  dtype?: 'F32' | 'I64' | 'F64' | 'F16' | 'BF16' | 'I32';
 }
 export type StateDict = Record<string, StateTensor>;
 
@@ -67,9 +70,7 @@ export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const fmt = (s: number[]) => `[${s.join(', ')}]`;
 
 function alloc(k: KernelExports, bytes: number, op: string): number {
-  const p = k.ct_alloc(Math.max(bytes, 4));
-  if (p === 0) throw new ContrastiveError('OUT_OF_MEMORY', `${op}: could not allocate ${bytes} bytes of WebAssembly memory`);
-  return p;
+  return allocBytes(k, bytes, op);
 }
 
 /** @internal A grow-only block of wasm memory owned by one module. */
@@ -79,7 +80,8 @@ export class Buf {
   constructor(private readonly k: KernelExports) {}
   /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
   ensure(floats: number, op: string): number {
-    const bytes = Math.max(4, floats * 4);
+    // checked before anything is freed or written: a size past one allocation is OUT_OF_MEMORY
+    const bytes = Math.max(4, checkedBytes(op, 4, floats));
     if (bytes > this.bytes) {
       this.free();
       this.ptr = alloc(this.k, bytes, op);
@@ -118,11 +120,13 @@ export class Parameter {
   ) {
     this.k = getRuntime('Parameter').k;
     this.size = numel(shape);
-    this.ptr = alloc(this.k, this.size * 4, 'Parameter');
-    this.gradPtr = alloc(this.k, this.size * 4, 'Parameter');
+    const bytes = checkedBytes('Parameter', 4, this.size);
+    const initData = init === undefined ? undefined : finiteData(init, `${name} init`, 'Parameter', { length: this.size });
+    this.ptr = alloc(this.k, bytes, 'Parameter');
+    this.gradPtr = alloc(this.k, bytes, 'Parameter');
     f32(this.k, this.gradPtr, this.size).fill(0);
     f32(this.k, this.ptr, this.size).fill(0);
-    if (init) this.set(init);
+    if (initData) this.set(initData);
   }
   private live(op: string): void {
     if (this.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: parameter ${this.name} was freed`);
@@ -135,19 +139,21 @@ export class Parameter {
     this.live('Parameter.grad');
     return f32(this.k, this.gradPtr, this.size).slice();
   }
+  /** Copies finite numbers in (NaN, infinities, non-numbers are refused; nothing is written then). */
   set(data: ArrayLike<number>): void {
     this.live('Parameter.set');
-    if (data.length !== this.size) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `Parameter.set: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${data.length}`);
-    }
-    f32(this.k, this.ptr, this.size).set(data);
+    f32(this.k, this.ptr, this.size).set(this.checked(data, 'Parameter.set'));
   }
   setGrad(data: ArrayLike<number>): void {
     this.live('Parameter.setGrad');
-    if (data.length !== this.size) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `Parameter.setGrad: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${data.length}`);
+    f32(this.k, this.gradPtr, this.size).set(this.checked(data, 'Parameter.setGrad'));
+  }
+  private checked(data: ArrayLike<number>, op: string): Float32Array {
+    const f = finiteData(data, 'data', op);
+    if (f.length !== this.size) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${f.length}`);
     }
-    f32(this.k, this.gradPtr, this.size).set(data);
+    return f;
   }
   zeroGrad(): void {
     if (this.gradPtr !== 0) f32(this.k, this.gradPtr, this.size).fill(0);
@@ -171,14 +177,16 @@ export class StateBuffer {
   constructor(readonly name: string, readonly shape: number[], fill: number) {
     this.k = getRuntime('StateBuffer').k;
     this.size = numel(shape);
-    this.ptr = alloc(this.k, this.size * 4, 'StateBuffer');
+    this.ptr = alloc(this.k, checkedBytes('StateBuffer', 4, this.size), 'StateBuffer');
     f32(this.k, this.ptr, this.size).fill(fill);
   }
   value(): Float32Array {
     return f32(this.k, this.ptr, this.size).slice();
   }
   set(data: ArrayLike<number>): void {
-    f32(this.k, this.ptr, this.size).set(data);
+    if (this.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `StateBuffer.set: buffer ${this.name} was freed`);
+    const f = finiteData(data, 'data', 'StateBuffer.set', { length: this.size });
+    f32(this.k, this.ptr, this.size).set(f);
   }
   free(): void {
     if (this.ptr !== 0) this.k.ct_free(this.ptr, this.size * 4);
@@ -449,10 +457,10 @@ export abstract class Module {
     for (const [cn, c] of this._children()) c.collect(`${prefix}${cn}.`, sd);
   }
 
-  private slots(prefix: string, out: Map<string, { shape: number[]; set: (d: Float32Array) => void }>): void {
+  private slots(prefix: string, out: Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>): void {
     for (const [n, p] of this._params()) out.set(prefix + n, { shape: p.shape, set: (d) => p.set(d) });
     for (const [n, b] of this._buffers()) out.set(prefix + n, { shape: b.shape, set: (d) => b.set(d) });
-    for (const [n, s] of this._scalars()) out.set(prefix + n, { shape: [], set: (d) => s.set(d[0]) });
+    for (const [n, s] of this._scalars()) out.set(prefix + n, { shape: [], set: (d) => s.set(d[0]), integral: true });
     for (const [cn, c] of this._children()) c.slots(`${prefix}${cn}.`, out);
   }
 
@@ -464,33 +472,51 @@ export abstract class Module {
    * checked. An absent num_batches_tracked is never an error (the counter stays as it is).
    */
   loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
-    const op = 'loadStateDict';
+    const strict = flag(opts?.strict, 'opts.strict', 'loadStateDict', true);
+    const apply = this.checkStateDict(sd, 'loadStateDict', strict);
+    apply();
+    return { missing: apply.missing, unexpected: apply.unexpected };
+  }
+
+  /**
+   * @internal Validates a state_dict completely (names, shapes, finite numbers, integral counters)
+   * and returns the function that applies it, which cannot fail: restores validate every part
+   * first, then apply all of them or none. Not `strict`: names the module lacks are skipped and
+   * reported (`unexpected`), as are its tensors the state_dict lacks (`missing`).
+   */
+  checkStateDict(sd: StateDict, op = 'loadStateDict', strict = true): (() => void) & { missing: string[]; unexpected: string[] } {
     this.check(op);
-    const strict = flag(opts.strict, 'opts.strict', op, true);
-    const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void }>();
+    checkObject(sd, 'the state_dict', op);
+    const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>();
     this.slots('', want);
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
     // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
     // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
-    const missing = [...want.keys()].filter((k) => !(k in sd) && !k.endsWith('num_batches_tracked'));
+    const missing = [...want.keys()].filter((k) => !has(k) && !k.endsWith('num_batches_tracked'));
     if (missing.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
     const extra = Object.keys(sd).filter((k) => !want.has(k));
     if (extra.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
+    const values: [(d: Float32Array) => void, Float32Array][] = [];
     for (const [name, slot] of want) {
-      const t = sd[name];
-      if (t === undefined) continue; // absent (num_batches_tracked, or not strict)
-      if (!t || !Array.isArray(t.shape) || !t.data || typeof t.data.length !== 'number') {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }`);
+      if (!has(name)) continue; // absent (num_batches_tracked, or not strict)
+      const t = sd[name] as unknown;
+      if (t === null || typeof t !== 'object' || !Array.isArray((t as StateTensor).shape) || (t as StateTensor).data == null) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
       }
-      if (fmt(t.shape) !== fmt(slot.shape) || t.data.length !== numel(slot.shape)) {
-        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(t.shape)} (${t.data.length} values), expected ${fmt(slot.shape)}`);
+      const { shape, data } = t as StateTensor;
+      if (fmt(shape) !== fmt(slot.shape) || data.length !== numel(slot.shape)) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(shape)} (${describe(data.length)} values), expected ${fmt(slot.shape)}`);
       }
-      for (let i = 0; i < t.data.length; i++) {
-        const v = t.data[i];
-        if (v - v !== 0) throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}`);
+      const f = Float32Array.from(finiteData(data, name, op));
+      if (slot.integral && f.some((v) => !Number.isInteger(v) || v < 0)) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} is a counter: it must be a non-negative integer, got ${f[0]}`);
       }
+      values.push([slot.set, f]);
     }
-    for (const [name, slot] of want) if (sd[name] !== undefined) slot.set(Float32Array.from(sd[name].data));
-    return { missing, unexpected: extra };
+    const apply = () => {
+      for (const [set, f] of values) set(f);
+    };
+    return Object.assign(apply, { missing, unexpected: extra });
   }
 
   /** RNG counters by module path (dropout), for checkpoints. */
@@ -505,11 +531,30 @@ export abstract class Module {
   }
 
   setRngState(state: Record<string, number>): void {
+    this.checkRngState(state, 'setRngState')();
+  }
+
+  /** @internal Validates RNG counters (non-negative integers, known names); returns the apply step. */
+  checkRngState(state: Record<string, number>, op = 'setRngState'): () => void {
+    checkObject(state, 'the RNG state', op);
+    const known = new Map<string, { set: (v: number) => void }>();
     const walk = (m: Module, prefix: string) => {
-      for (const [n, s] of m._rng()) if (typeof state[prefix + n] === 'number') s.set(state[prefix + n]);
+      for (const [n, s] of m._rng()) known.set(prefix + n, s);
       for (const [cn, c] of m._children()) walk(c, `${prefix}${cn}.`);
     };
     walk(this, '');
+    const sets: [(v: number) => void, number][] = [];
+    for (const [key, v] of Object.entries(state)) {
+      const s = known.get(key);
+      if (!s) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: unknown RNG counter ${JSON.stringify(key)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: RNG counter ${key} must be a non-negative integer, got ${describe(v)}`);
+      }
+      sets.push([s.set, v]);
+    }
+    return () => {
+      for (const [set, v] of sets) set(v);
+    };
   }
 
   /** Frees the parameters and buffers. Safe to call twice. */
@@ -553,11 +598,7 @@ export function checkTensor(x: Tensor, name: string, op: string, finite = true):
   if (numel(x.shape) !== x.data.length) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, shape ${fmt(x.shape)} needs ${numel(x.shape)}`);
   }
-  if (!finite) return;
-  for (let i = 0; i < x.data.length; i++) {
-    const v = x.data[i];
-    if (v - v !== 0) throw nonFiniteAt(op, name, v, i);
-  }
+  if (finite) finiteData(x.data, `${name}.data`, op);
 }
 
 export function expectShape(x: WTensor, ok: boolean, want: string, op: string): void {

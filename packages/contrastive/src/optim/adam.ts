@@ -20,6 +20,7 @@ class AdamBase extends Optimizer {
     this.eps = checkRange(opts.eps ?? 1e-8, 'eps', type, 0, Infinity);
     this.allocateSlots(['exp_avg', 'exp_avg_sq']);
     this.weightDecay = checkRange(opts.weightDecay ?? dfltWd, 'weightDecay', type, 0, Infinity);
+    this.nonNegativeSlots = ['exp_avg_sq'];
   }
   protected update(name: string, p: Parameter, lr: number, t: number): void {
     checkStatus(`${this.type}.step`, this.k.ct_adam_step(

@@ -3,8 +3,11 @@
 import { ContrastiveError } from '../errors.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { f32 } from '../runtime/memory.js';
+import { allocBytes, f32 } from '../runtime/memory.js';
 import { Parameter, type StateDict } from '../nn/module.js';
+import { checkLr, checkObject, checkRange, describe, finiteData } from '../validate.js';
+
+export { checkLr, checkRange } from '../validate.js';
 
 export type ParamList = Parameter[] | [string, Parameter][];
 
@@ -80,8 +83,7 @@ export abstract class Optimizer {
     const key = `${name}.${slot}`;
     let ptr = this.slots.get(key);
     if (ptr === undefined) {
-      ptr = this.k.ct_alloc(Math.max(4, p.size * 4));
-      if (ptr === 0) throw new ContrastiveError('OUT_OF_MEMORY', `${this.type}.step: no memory for the state of ${name}`);
+      ptr = allocBytes(this.k, p.size * 4, `${this.type}: the state of ${name}`);
       f32(this.k, ptr, p.size).fill(0);
       this.slots.set(key, ptr);
     }
@@ -136,23 +138,53 @@ export abstract class Optimizer {
     return { tensors, meta: { steps: Object.fromEntries(this.steps), lr: this.lr } };
   }
 
+  /** Slots whose values must be >= 0 (Adam's second moment). */
+  protected nonNegativeSlots: string[] = [];
+
+  /** Restores a stateDict(): validated completely first (names, shapes, finite values, steps, lr); nothing changes when it is refused. */
   loadStateDict(state: OptimizerState): void {
-    const op = `${this.type}.loadStateDict`;
+    this.checkStateDict(state, `${this.type}.loadStateDict`)();
+  }
+
+  /** @internal Validates an optimizer state completely and returns the step that applies it (which cannot fail). */
+  checkStateDict(state: OptimizerState, op = `${this.type}.loadStateDict`): () => void {
+    if (this.freed) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the optimizer was freed`);
+    checkObject(state, 'the optimizer state', op);
+    const tensors = checkObject(state.tensors, 'state.tensors', op);
+    const meta = checkObject(state.meta, 'state.meta', op);
+    const steps = checkObject(meta.steps, 'state.meta.steps', op);
+    const lr = checkLr(meta.lr, `${op}: state.meta`);
     const byName = new Map(this.params);
-    for (const [key, t] of Object.entries(state.tensors)) {
+    const writes: [string, Parameter, string, Float32Array][] = [];
+    for (const [key, t] of Object.entries(tensors)) {
       const dot = key.lastIndexOf('.');
       const [name, s] = [key.slice(0, dot), key.slice(dot + 1)];
       const p = byName.get(name);
       if (!p || !this.slotNames.includes(s)) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${key}`);
-      if (t.data.length !== p.size) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${key} has ${t.data.length} values, expected ${p.size}`);
+      if (t === null || typeof t !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${key} must be { shape, data }, got ${describe(t)}`);
+      const data = finiteData((t as { data: unknown }).data, key, op);
+      if (data.length !== p.size) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${key} has ${data.length} values, expected ${p.size}`);
+      if (this.nonNegativeSlots.includes(s)) {
+        const i = data.findIndex((v) => v < 0);
+        if (i >= 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${key} has ${data[i]} at index ${i}; a second moment is never negative`);
+      }
+      writes.push([name, p, s, Float32Array.from(data)]);
     }
-    for (const [key, t] of Object.entries(state.tensors)) {
-      const dot = key.lastIndexOf('.');
-      const p = byName.get(key.slice(0, dot))!;
-      f32(this.k, this.slot(key.slice(0, dot), p, key.slice(dot + 1)), p.size).set(t.data);
+    const stepMap = new Map<string, number>();
+    for (const [name, v] of Object.entries(steps)) {
+      if (!byName.has(name)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: state.meta.steps names an unknown parameter ${JSON.stringify(name)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: state.meta.steps[${JSON.stringify(name)}] must be a non-negative integer, got ${describe(v)}`);
+      }
+      stepMap.set(name, v);
     }
-    this.steps = new Map(Object.entries(state.meta.steps));
-    this.lr = state.meta.lr;
+    // slots are allocated before anything is written, so an allocation failure changes nothing
+    for (const [name, p, s] of writes) this.slot(name, p, s);
+    return () => {
+      for (const [name, p, s, data] of writes) f32(this.k, this.slot(name, p, s), p.size).set(data);
+      this.steps = stepMap;
+      this.lr = lr;
+    };
   }
 
   /** Frees the state tensors (not the parameters). Safe to call twice. */
@@ -168,14 +200,4 @@ export abstract class Optimizer {
   [Symbol.dispose](): void {
     this.free();
   }
-}
-
-export function checkLr(lr: unknown, op: string): number {
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: lr must be a finite number >= 0, got ${String(lr)}`);
-  return lr;
-}
-
-export function checkRange(v: number, name: string, op: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be in [${lo}, ${hi}], got ${String(v)}`);
-  return v;
 }
