@@ -12,6 +12,7 @@ import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { atomicWrite, prepareOutputs } from './output.js';
 import { embedData, evalOnData, trainOnData } from './data-commands.js';
 import { addDataOptions } from './data-options.js';
+import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
 
 const program = new Command()
   .name('contrastive')
@@ -107,7 +108,9 @@ program
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
   .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
-  .addOption(new Option('--encoder <kind>', 'auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images)').choices(['auto', 'mlp', 'conv', 'gap']).default('auto'))
+  .addOption(new Option('--encoder <kind>', `auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images); ${Object.entries(RESNETS).map(([k, v]) => `${k}: ${v}`).join('; ')}`).choices(['auto', 'mlp', 'conv', 'gap', ...Object.keys(RESNETS)]).default('auto'))
+  .option('--init <file>', 'start the encoder from this safetensors state_dict (torchvision names; fc.* ignored)')
+  .option('--freeze <prefixes>', 'parameter name prefixes that stay fixed, comma-separated (e.g. conv1,bn1,layer1); their BatchNorm statistics too')
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
   .addOption(new Option('--method <method>', 'simclr; moco (momentum encoder + queue); clip (pairs, with --data); supcon (labels)').choices(['simclr', 'moco', 'clip', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
@@ -140,6 +143,8 @@ addDataOptions(program.commands.at(-1)!, { split: true })
     const train = data.train;
     const spec = defaultSpec(o.encoder === 'auto' ? 'conv' : o.encoder, [train.channels, train.height, train.width], o.widths);
     const encoder = buildEncoder(spec, o.seed);
+    if (o.init) await initFrom(encoder, o.init);
+    if (o.freeze) freezePrefixes(encoder, o.freeze);
     const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
     // flags given on the command line override the encoder's recipe

@@ -65,6 +65,7 @@ export { minimizeLbfgs } from './eval/lbfgs.js';
 export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
 // training recipes: one per encoder network, shared by the CLI and the playground
 export {
-  buildEncoder, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, RECIPES, recipeAugmentation, recipeSchedule,
+  buildEncoder, checkEncoderSpec, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderStateShapes, encoderToSafetensors, RECIPES,
+  recipeAugmentation, recipeSchedule, RESNET_ARCHS, resnetEncoderSpec,
 } from './train/recipes.js';
 export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';

@@ -11,8 +11,10 @@
 //! pool with `par::items`: each sample's work is the same on any thread.
 
 use super::window::Window;
+use super::winograd;
 use crate::gemm::{gemm, Packs, Strided};
 use crate::par::{self, SharedMut};
+use core::sync::atomic::{AtomicU32, Ordering};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
@@ -91,8 +93,38 @@ fn group(c: &Conv, p: usize) -> usize {
     ((1 << 20) / (c.k() * p).max(1)).clamp(1, c.n.max(1))
 }
 
+/// Which algorithm 3x3 stride-1 convolutions use: 0 = by shape ([`use_winograd`]), 1 = always
+/// im2col, 2 = Winograd F(2x2, 3x3) wherever it applies (nn/winograd.rs). One value for the
+/// process (all threads share it).
+static ALGORITHM: AtomicU32 = AtomicU32::new(0);
+
+/// Sets the algorithm choice (0 auto, 1 im2col, 2 Winograd); returns the previous one.
+pub fn set_algorithm(a: u32) -> u32 {
+    ALGORITHM.swap(a.min(2), Ordering::Relaxed)
+}
+
+/// Winograd for this geometry? Auto picks it for 3x3 stride-1 layers with enough channels for
+/// its 16 products to run on full tiles (fewer than 8 input channels: im2col's one product of
+/// depth 9 Cin is faster).
+pub fn use_winograd(c: &Conv) -> bool {
+    winograd::applies(c)
+        && match ALGORITHM.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => c.cin >= 8 && c.cout >= 8,
+        }
+}
+
 /// y (n x Cout x Ho x Wo) = conv(x, W) + b.
 pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
+    if use_winograd(c) {
+        return winograd::forward::<I>(c, x, wt, b, y);
+    }
+    forward_im2col::<I>(c, x, wt, b, y)
+}
+
+/// [`forward`] by im2col + GEMM, whatever the algorithm setting.
+pub fn forward_im2col<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
     let (ho, wo) = c.out_hw().ok_or(Oom)?;
     let (p, k) = (ho * wo, c.k());
     let g = group(c, p);
@@ -149,10 +181,27 @@ pub fn backward_some<I: Isa>(
     dw: Option<&mut [f32]>,
     db: Option<&mut [f32]>,
 ) -> Result<(), Oom> {
-    let mut dw = dw;
     if dx.is_none() && dw.is_none() && db.is_none() {
         return Ok(());
     }
+    if use_winograd(c) {
+        return winograd::backward::<I>(c, x, wt, dy, dx, dw, db);
+    }
+    backward_im2col::<I>(c, x, wt, dy, dx, dw, db)
+}
+
+/// [`backward_some`] by im2col + GEMM, whatever the algorithm setting.
+#[allow(clippy::too_many_arguments)]
+pub fn backward_im2col<I: Isa>(
+    c: &Conv,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    dw: Option<&mut [f32]>,
+    db: Option<&mut [f32]>,
+) -> Result<(), Oom> {
+    let mut dw = dw;
     let (ho, wo) = c.out_hw().ok_or(Oom)?;
     let (p, k) = (ho * wo, c.k());
     let g = group(c, p);

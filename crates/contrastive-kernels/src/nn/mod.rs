@@ -10,6 +10,7 @@ pub mod linear;
 pub mod pool;
 pub mod residual;
 pub mod window;
+pub mod winograd;
 
 #[cfg(test)]
 pub(crate) mod fd;
