@@ -6,6 +6,7 @@ import {
   runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
+import { addExportCommand } from './export.js';
 import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
 import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { atomicWrite, prepareOutputs } from './output.js';
@@ -257,6 +258,8 @@ program
     await atomicWrite(o.out, encodePng(grid));
     console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);
   });
+
+addExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

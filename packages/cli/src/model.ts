@@ -1,7 +1,7 @@
 // Encoder checkpoints: the encoder's state_dict under PyTorch names (so torch.nn.Sequential of the
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile } from 'node:fs/promises';
-import { ContrastiveError, convNet28, lenet28, mlp, readSafetensors, saveSafetensors, type Module } from 'contrastive';
+import { ContrastiveError, convNet28, lenet28, mlp, moduleSpec, readSafetensors, saveSafetensors, SPEC_KEY, type Module } from 'contrastive';
 import { atomicWrite } from './output.js';
 
 export { atomicWrite };
@@ -60,7 +60,8 @@ export function defaultSpec(kind: string, input: [number, number, number], width
 }
 
 export async function saveEncoder(path: string, encoder: Module, spec: EncoderSpec, info: Record<string, unknown>): Promise<void> {
-  const meta = { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: JSON.stringify(info) };
+  // SPEC_KEY: the layer-level architecture, so loadModel() and other tools rebuild it without the CLI
+  const meta = { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: JSON.stringify(info), [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)) };
   await atomicWrite(path, saveSafetensors(encoder.stateDict(), meta));
 }
 
@@ -87,6 +88,7 @@ export async function loadEncoder(path: string): Promise<{ encoder: Module; spec
   const want = stateShapes(spec);
   for (const [name, shape] of want) {
     const t = tensors[name];
+    if (!t && name.endsWith('num_batches_tracked')) continue; // may be absent, as loadStateDict allows
     if (!t) throw new ContrastiveError('SHAPE_MISMATCH', `${path}: the spec's ${spec.kind} encoder has a tensor ${name}, the file does not`);
     if (t.shape.join() !== shape.join()) {
       throw new ContrastiveError('SHAPE_MISMATCH', `${path}: tensor ${name} has shape [${t.shape.join(', ')}], the spec's ${spec.kind} encoder needs [${shape.join(', ')}]`);

@@ -155,7 +155,8 @@ export function parseNpy(bytes: Uint8Array, name = 'file'): NpyArray {
   if (count * size !== avail) {
     throw fail(`shape (${shape.join(', ')}) of ${descr} needs ${count > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : count * size} data bytes, the file has ${avail}`);
   }
-  const body = bytes.slice(off).buffer;
+  // a copy of just the body: a Node Buffer's .buffer (and Buffer#slice, a view) is the whole shared pool
+  const body = new Uint8Array(bytes.subarray(off)).buffer;
   let data: NpyArray['data'];
   if (descr === '<f4') data = new Float32Array(body);
   else if (descr === '<f8') data = new Float64Array(body);

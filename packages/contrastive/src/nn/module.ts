@@ -105,6 +105,13 @@ export class Parameter {
   readonly size: number;
   ptr: number;
   gradPtr: number;
+  /**
+   * Whether backward computes this parameter's gradient and optimizers update it (as torch's
+   * `requires_grad`). False = frozen: the layer's kernels skip its gradient product, its grad
+   * stays as it was, and optimizer steps (weight decay included) leave it unchanged. See
+   * {@link Module.freeze}.
+   */
+  requiresGrad = true;
   constructor(
     readonly name: string,
     readonly shape: number[],
@@ -204,6 +211,8 @@ export abstract class Module {
   protected lastTraining = false;
   /** The last public forward threw after its input copy: its buffers hold no usable forward. */
   private broken = false;
+  /** Pinned to eval mode by {@link Module.eval}: forward ignores `training: true` here and below. */
+  evalPinned = false;
 
   constructor(readonly type: string) {
     this.k = getRuntime(type).k;
@@ -226,10 +235,11 @@ export abstract class Module {
    * return undefined (Linear and Conv2d do; parameter gradients are accumulated either way).
    */
   abstract _backward(dy: WTensor, needInput: boolean): WTensor | undefined;
-  /** @internal Whether backward has parameter gradients to accumulate (here or in a child). */
+  /** @internal Whether backward has parameter gradients to accumulate (here or in a child): frozen ones do not count. */
   _hasParams(): boolean {
-    return this._params().length > 0 || this._children().some(([, c]) => c._hasParams());
+    return this._params().some(([, p]) => p.requiresGrad) || this._children().some(([, c]) => c._hasParams());
   }
+
   /** @internal Own parameters, by local name ('weight', 'bias'). */
   _params(): [string, Parameter][] {
     return [];
@@ -291,7 +301,7 @@ export abstract class Module {
     // last forward's backward would read: no backward until a forward succeeds
     this.broken = true;
     const p = this.copyIn(this.ioIn, x.data, 'x', op, cols);
-    const y = this._forward({ ptr: p, shape: x.shape.slice() }, opts.training ?? false);
+    const y = this._forward({ ptr: p, shape: x.shape.slice() }, (opts.training ?? false) && !this.evalPinned);
     this.broken = false;
     return { data: f32(this.k, y.ptr, numel(y.shape)).slice(), shape: y.shape.slice() };
   }
@@ -351,6 +361,83 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** The parameters that train (requiresGrad true), with their names: what to hand an optimizer. */
+  trainableParameters(): [string, Parameter][] {
+    return this.namedParameters().filter(([, p]) => p.requiresGrad);
+  }
+
+  /** This module and every descendant with its dotted path ('' for this one), as torch's named_modules(). */
+  namedModules(): [string, Module][] {
+    const out: [string, Module][] = [['', this]];
+    for (const [cn, c] of this._children()) for (const [n, m] of c.namedModules()) out.push([n ? `${cn}.${n}` : cn, m]);
+    return out;
+  }
+
+  /** The descendant at a dotted path ('layer1.0.bn1'), as torch's get_submodule(); throws when there is none. */
+  submodule(path: string): Module {
+    const found = this.namedModules().find(([n]) => n === path);
+    if (!found) {
+      const names = this.namedModules().map(([n]) => n).filter((n) => n && !n.includes('.'));
+      throw new ContrastiveError('INVALID_ARGUMENT', `submodule: no module at ${JSON.stringify(path)} (top-level children: ${names.join(', ') || 'none'})`);
+    }
+    return found[1];
+  }
+
+  /**
+   * Freezes parameters by name prefix (a whole submodule: 'conv1', 'layer1', 'layer2.0.bn1';
+   * one tensor: 'fc.bias'); no prefix = all. A prefix matches at a dot boundary ('layer1' is not
+   * 'layer10') and must match something, so a typo is an error. Frozen parameters get no
+   * gradient: backward skips their products, and layers in front of the first trainable one
+   * are not run backward at all. Returns the names frozen.
+   */
+  freeze(prefixes?: string | string[]): string[] {
+    return this.setRequiresGrad(prefixes, false, 'freeze');
+  }
+
+  /** Undoes {@link Module.freeze} for the parameters under the prefixes (all when none). */
+  unfreeze(prefixes?: string | string[]): string[] {
+    return this.setRequiresGrad(prefixes, true, 'unfreeze');
+  }
+
+  private setRequiresGrad(prefixes: string | string[] | undefined, on: boolean, op: string): string[] {
+    const list = prefixes === undefined ? undefined : typeof prefixes === 'string' ? [prefixes] : prefixes;
+    if (list !== undefined && (!Array.isArray(list) || list.some((p) => typeof p !== 'string' || p === ''))) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: prefixes must be non-empty strings, got ${JSON.stringify(prefixes)}`);
+    }
+    const params = this.namedParameters();
+    const hit = (name: string, pre: string) => name === pre || name.startsWith(`${pre}.`);
+    for (const pre of list ?? []) {
+      if (!params.some(([n]) => hit(n, pre))) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: no parameter is named ${JSON.stringify(pre)} or starts with "${pre}." (parameters: ${params.slice(0, 6).map(([n]) => n).join(', ')}${params.length > 6 ? ', ...' : ''})`);
+      }
+    }
+    const names: string[] = [];
+    for (const [n, p] of params) {
+      if (list === undefined || list.some((pre) => hit(n, pre))) {
+        p.requiresGrad = on;
+        names.push(n);
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Pins this module and its descendants to eval mode, whatever forward's `training` says:
+   * BatchNorm normalizes with its running statistics and leaves them (and num_batches_tracked)
+   * untouched, Dropout passes through, while the rest of the model trains (torch's
+   * `model.train(); model.layer1.eval()`). Returns this.
+   */
+  eval(): this {
+    for (const [, m] of this.namedModules()) m.evalPinned = true;
+    return this;
+  }
+
+  /** Undoes {@link Module.eval} for this module and its descendants: they follow forward's `training` again. Returns this. */
+  train(): this {
+    for (const [, m] of this.namedModules()) m.evalPinned = false;
+    return this;
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();
   }
@@ -393,12 +480,15 @@ export abstract class Module {
     const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>();
     this.slots('', want);
     const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
-    const missing = [...want.keys()].filter((k) => !has(k));
+    // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
+    // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
+    const missing = [...want.keys()].filter((k) => !has(k) && !k.endsWith('num_batches_tracked'));
     if (missing.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
     const extra = Object.keys(sd).filter((k) => !want.has(k));
     if (extra.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
     const values: [(d: Float32Array) => void, Float32Array][] = [];
     for (const [name, slot] of want) {
+      if (!has(name)) continue; // an absent num_batches_tracked
       const t = sd[name] as unknown;
       if (t === null || typeof t !== 'object' || !Array.isArray((t as StateTensor).shape) || (t as StateTensor).data == null) {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
@@ -506,6 +596,11 @@ export function expectShape(x: WTensor, ok: boolean, want: string, op: string): 
 
 export { checkStatus, f32, fmt };
 
+/** @internal Runs a child's forward in the mode it gets: eval when it is pinned, else the caller's. Containers call children through this. */
+export function runChild(m: Module, x: WTensor, training: boolean): WTensor {
+  return m._forward(x, training && !m.evalPinned);
+}
+
 /** Runs modules in order; state_dict names are the indices ('0.weight', '1.running_mean'). */
 export class Sequential extends Module {
   readonly layers: Module[];
@@ -519,7 +614,7 @@ export class Sequential extends Module {
   _forward(x: WTensor, training: boolean): WTensor {
     this.lastTraining = training;
     let t = x;
-    for (const m of this.layers) t = m._forward(t, training);
+    for (const m of this.layers) t = runChild(m, t, training);
     this.lastIn = x;
     return t;
   }

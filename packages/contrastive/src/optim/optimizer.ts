@@ -5,11 +5,25 @@ import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { allocBytes, f32 } from '../runtime/memory.js';
 import { Parameter, type StateDict } from '../nn/module.js';
-import { checkLr, checkObject, describe, finiteData } from '../validate.js';
+import { checkLr, checkObject, checkRange, describe, finiteData } from '../validate.js';
 
 export { checkLr, checkRange } from '../validate.js';
 
 export type ParamList = Parameter[] | [string, Parameter][];
+
+/**
+ * A parameter group, as torch's `[{ 'params': ..., 'lr': ... }, ...]`: its own learning rate
+ * and weight decay (the optimizer's options for what a group does not set). A schedule scales
+ * every group alike: with `step(lr)`, a group whose lr is L trains at L x lr / optimizer.lr, as
+ * torch's LR schedulers scale each group's initial lr.
+ */
+export interface ParamGroup {
+  params: ParamList;
+  lr?: number;
+  weightDecay?: number;
+}
+
+const isGroup = (g: unknown): g is ParamGroup => typeof g === 'object' && g !== null && !Array.isArray(g) && !(g instanceof Parameter) && 'params' in g;
 
 export interface OptimizerState {
   /** State tensors named `<param>.<slot>` (e.g. '0.weight.exp_avg'). */
@@ -27,13 +41,41 @@ export abstract class Optimizer {
   private slots = new Map<string, number>(); // `${name}.${slot}` -> ptr
   private freed = false;
 
-  constructor(readonly type: string, params: ParamList, lr: number, private readonly slotNames: string[]) {
+  /** Each parameter's group settings (absent: the optimizer's own). */
+  private readonly groupOf = new Map<string, { lr?: number; weightDecay?: number }>();
+
+  constructor(readonly type: string, params: ParamList | ParamGroup[], lr: number, private readonly slotNames: string[]) {
     this.k = getRuntime(type).k;
-    if (!Array.isArray(params) || params.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be a non-empty list of Parameters`);
-    this.params = params.map((p, i) => (Array.isArray(p) ? [p[0], p[1]] : [p.name ? `${i}.${p.name}` : String(i), p]));
+    if (!Array.isArray(params) || params.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be a non-empty list of Parameters or parameter groups`);
+    const named = (list: ParamList, offset: number): [string, Parameter][] =>
+      list.map((p, i) => (Array.isArray(p) ? [p[0], p[1]] : [p.name ? `${offset + i}.${p.name}` : String(offset + i), p]));
+    if (params.some(isGroup)) {
+      if (!params.every(isGroup)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be all Parameters or all parameter groups ({ params, lr?, weightDecay? }), not a mix`);
+      this.params = [];
+      (params as ParamGroup[]).forEach((g, gi) => {
+        if (!Array.isArray(g.params)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: group ${gi}: params must be a list of Parameters`);
+        const settings = {
+          ...(g.lr === undefined ? {} : { lr: checkLr(g.lr, `${type}: group ${gi}:`) }),
+          ...(g.weightDecay === undefined ? {} : { weightDecay: checkRange(g.weightDecay, 'weightDecay', `${type}: group ${gi}`, 0, Infinity) }),
+        };
+        for (const e of named(g.params, this.params.length)) {
+          this.params.push(e);
+          this.groupOf.set(e[0], settings);
+        }
+      });
+      if (this.params.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: the parameter groups hold no parameters`);
+    } else {
+      this.params = named(params as ParamList, 0);
+    }
     const names = new Set(this.params.map(([n]) => n));
     if (names.size !== this.params.length) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: parameter names must be unique`);
+    if (this.params.some(([, p]) => !(p instanceof Parameter))) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be Parameters`);
     this.lr = checkLr(lr, type);
+  }
+
+  /** @internal The weight decay of `name`'s group, else `dflt` (the optimizer's). */
+  protected decayOf(name: string, dflt: number): number {
+    return this.groupOf.get(name)?.weightDecay ?? dflt;
   }
 
   /** @internal The state slot `slot` of `name`, zero-filled on first use. */
@@ -54,18 +96,26 @@ export abstract class Optimizer {
    * freed, and the second step would have to grow the module's memory again.
    */
   protected allocateSlots(slots: string[]): void {
-    for (const [name, p] of this.params) for (const s of slots) this.slot(name, p, s);
+    // frozen parameters get their state if they are unfrozen and stepped later
+    for (const [name, p] of this.params) if (p.requiresGrad) for (const s of slots) this.slot(name, p, s);
   }
 
-  /** One update of every parameter from its accumulated gradient; `lr` overrides this.lr for this step. */
+  /**
+   * One update of every trainable parameter from its accumulated gradient; `lr` overrides
+   * this.lr for this step (groups scale with it, see {@link ParamGroup}). Frozen parameters
+   * (requiresGrad false) are skipped, weight decay included, as torch skips those without grad.
+   */
   step(lr?: number): void {
     const op = `${this.type}.step`;
     if (this.freed) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the optimizer was freed`);
     const rate = lr === undefined ? this.lr : checkLr(lr, op);
     for (const [name, p] of this.params) {
       if (p.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: parameter ${name} was freed`);
+      if (!p.requiresGrad) continue;
       const t = (this.steps.get(name) ?? 0) + 1;
-      this.update(name, p, rate, t);
+      const g = this.groupOf.get(name)?.lr;
+      const r = g === undefined ? rate : this.lr > 0 ? g * (rate / this.lr) : g;
+      this.update(name, p, r, t);
       this.steps.set(name, t);
     }
   }

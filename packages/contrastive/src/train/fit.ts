@@ -4,6 +4,7 @@ import { knnAccuracy } from '../eval/knn.js';
 import type { Module, Tensor } from '../nn/module.js';
 import type { Matrix } from '../types.js';
 import { checkInt, checkObject, describe } from '../validate.js';
+import { toTensor, type TensorLike } from './data.js';
 import type { Trainer, TrainerState, Views } from './trainer.js';
 
 /** Where the samples come from: `views` builds the two inputs of a step for some sample indices. */
@@ -45,7 +46,7 @@ export interface FitOptions {
   onStep?: (e: StepEvent) => void;
   onEpoch?: (e: EpochEvent) => void | Promise<void>;
   /** Weighted kNN (k = 20, T = 0.07) of `encoder`'s embeddings of `test` against `train`, every `every` epochs (default 1). */
-  monitor?: { encoder: Module; train: { x: Tensor; labels: ArrayLike<number> }; test: { x: Tensor; labels: ArrayLike<number> }; every?: number };
+  monitor?: { encoder: Module; train: { x: TensorLike; labels: ArrayLike<number> }; test: { x: TensorLike; labels: ArrayLike<number> }; every?: number };
   /** Called with the full trainer state every `every` steps and at the end (write it atomically). */
   checkpoint?: { every: number; write: (state: TrainerState) => void | Promise<void> };
 }
@@ -93,7 +94,12 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
 }
 
 /** Embeds a tensor with `encoder` in eval mode, in batches of 512 rows. */
-export function embed(encoder: Module, x: Tensor, batch = 512): Matrix {
+export function embed(encoder: Module, input: TensorLike, batch = 512): Matrix {
+  if (encoder === null || typeof encoder !== 'object' || typeof (encoder as Module).forwardTensor !== 'function') {
+    throw new ContrastiveError('INVALID_ARGUMENT', `embed: encoder must be a Module (mlp(...), convNet32(...), a Sequential), got ${encoder === null ? 'null' : typeof encoder}`);
+  }
+  if (!Number.isInteger(batch) || batch < 1) throw new ContrastiveError('INVALID_ARGUMENT', `embed: batch must be a positive integer, got ${String(batch)}`);
+  const x = toTensor(input, 'x', 'embed');
   const n = x.shape[0];
   const per = x.data.length / n;
   let out: Float32Array | undefined;

@@ -9,6 +9,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { LearnableTemperature } from '../optim/temperature.js';
 import type { Matrix } from '../types.js';
 import { checkInt, checkLr, checkObject, checkRange, checkTemperature, denseLabels, describe, finiteData } from '../validate.js';
+import { toViews, type TensorLike } from './data.js';
 
 /** The two inputs of one step: two augmented views of the same samples (or the two modalities of CLIP pairs). */
 export type Views = [Tensor, Tensor];
@@ -151,13 +152,14 @@ export class Trainer {
    * One step on two views of a batch (`labels`: SupCon's, one per sample). Returns the loss
    * before the update.
    */
-  step(views: Views, labels?: ArrayLike<number>): StepResult {
+  step(input: Views | [TensorLike, TensorLike], labels?: ArrayLike<number>): StepResult {
     // Everything that can be refused is checked before the first forward: a refused step has
     // no side effects (BatchNorm running statistics, dropout counters, the MoCo queue).
     const op = 'Trainer.step';
-    if (!Array.isArray(views) || views.length !== 2) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: views must be [view1, view2] (two tensors), got ${describe(views)}`);
+    if (!Array.isArray(input) || input.length !== 2) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: views must be [view1, view2] (two tensors), got ${describe(input)}`);
     }
+    const views = toViews(input, op);
     checkTensor(views[0], 'views[0]', op, false);
     checkTensor(views[1], 'views[1]', op, false);
     const b = rowsOf(views[0]);
