@@ -12,7 +12,7 @@ import { ContrastiveError } from '../errors.js';
 import { checkStatus } from '../loss/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { allocBytes, checkedBytes, f32 } from '../runtime/memory.js';
+import { allocBytes, checkedBytes, f32, trackBlocks, type Blocks } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { checkObject, describe, finiteData, flag, nonFiniteAt, toMatrix } from '../validate.js';
 
@@ -77,7 +77,10 @@ function alloc(k: KernelExports, bytes: number, op: string): number {
 export class Buf {
   ptr = 0;
   private bytes = 0;
-  constructor(private readonly k: KernelExports) {}
+  private readonly blocks: Blocks;
+  constructor(private readonly k: KernelExports) {
+    this.blocks = trackBlocks(this, k);
+  }
   /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
   ensure(floats: number, op: string): number {
     // checked before anything is freed or written: a size past one allocation is OUT_OF_MEMORY
@@ -86,11 +89,15 @@ export class Buf {
       this.free();
       this.ptr = alloc(this.k, bytes, op);
       this.bytes = bytes;
+      this.blocks.live.set(this.ptr, bytes);
     }
     return this.ptr;
   }
   free(): void {
-    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.bytes);
+    if (this.ptr !== 0) {
+      this.blocks.live.delete(this.ptr);
+      this.k.ct_free(this.ptr, this.bytes);
+    }
     this.ptr = 0;
     this.bytes = 0;
   }
@@ -124,6 +131,8 @@ export class Parameter {
     const initData = init === undefined ? undefined : finiteData(init, `${name} init`, 'Parameter', { length: this.size });
     this.ptr = alloc(this.k, bytes, 'Parameter');
     this.gradPtr = alloc(this.k, bytes, 'Parameter');
+    this.blocks = trackBlocks(this, this.k);
+    this.blocks.live.set(this.ptr, Math.max(4, bytes)).set(this.gradPtr, Math.max(4, bytes));
     f32(this.k, this.gradPtr, this.size).fill(0);
     f32(this.k, this.ptr, this.size).fill(0);
     if (initData) this.set(initData);
@@ -159,8 +168,10 @@ export class Parameter {
     if (this.gradPtr !== 0) f32(this.k, this.gradPtr, this.size).fill(0);
   }
   /** Returns both blocks to the allocator. Safe to call twice. */
+  private readonly blocks: Blocks;
   free(): void {
     if (this.ptr !== 0) {
+      this.blocks.live.clear();
       this.k.ct_free(this.ptr, this.size * 4);
       this.k.ct_free(this.gradPtr, this.size * 4);
     }
@@ -178,6 +189,8 @@ export class StateBuffer {
     this.k = getRuntime('StateBuffer').k;
     this.size = numel(shape);
     this.ptr = alloc(this.k, checkedBytes('StateBuffer', 4, this.size), 'StateBuffer');
+    this.blocks = trackBlocks(this, this.k);
+    this.blocks.live.set(this.ptr, Math.max(4, this.size * 4));
     f32(this.k, this.ptr, this.size).fill(fill);
   }
   value(): Float32Array {
@@ -188,8 +201,12 @@ export class StateBuffer {
     const f = finiteData(data, 'data', 'StateBuffer.set', { length: this.size });
     f32(this.k, this.ptr, this.size).set(f);
   }
+  private readonly blocks: Blocks;
   free(): void {
-    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.size * 4);
+    if (this.ptr !== 0) {
+      this.blocks.live.clear();
+      this.k.ct_free(this.ptr, this.size * 4);
+    }
     this.ptr = 0;
   }
 }

@@ -124,3 +124,34 @@ export function f64(k: KernelExports, ptr: number, len: number): Float64Array {
 export function u32(k: KernelExports, ptr: number, len: number): Uint32Array {
   return new Uint32Array(k.memory.buffer, ptr, len);
 }
+
+/**
+ * The wasm blocks an object owns, by address (bytes as value). An object dropped without
+ * `free()` is garbage collected by JavaScript; this registry then returns its blocks to the
+ * module's allocator, so forgetting `free()` costs memory only until the next collection.
+ * (`free()` and `using` stay the way to return memory at a known point.)
+ */
+export interface Blocks {
+  k: KernelExports;
+  live: Map<number, number>;
+}
+
+const dropped = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Blocks>((b) => {
+    for (const [p, bytes] of b.live) {
+      try {
+        b.k.ct_free(p, bytes);
+      } catch {
+        // the instance is gone (trapped or replaced): nothing to return
+      }
+    }
+    b.live.clear();
+  })
+  : undefined;
+
+/** Registers `owner`'s blocks for release when it is collected; add and delete entries as it allocates and frees. */
+export function trackBlocks(owner: object, k: KernelExports): Blocks {
+  const b: Blocks = { k, live: new Map() };
+  dropped?.register(owner, b);
+  return b;
+}
