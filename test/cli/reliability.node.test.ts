@@ -42,6 +42,15 @@ describe('CLI output handling', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('flag errors are one line on stderr too (the usage hint on the same line)', () => {
+    for (const args of [['train', '--epochs', 'x'], ['train', '--bogus'], ['bogus'], ['embed']]) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.err, args.join(' ')).toMatch(/^contrastive: .*\(add --help for usage\)/);
+    }
+  });
+
   it('an output that is a folder, or a --checkpoint in a missing folder, is refused up front', () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });
     expect(cli(...RUN, '--out', 'adir').err).toMatch(/cannot write adir: it is a folder/);
