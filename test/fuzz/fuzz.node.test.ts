@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as lib from '../../packages/contrastive/src/index.node.js';
 import {
   AdamW, checkpointBytes, ContrastiveError, Dropout, init, Linear, mlp, parseCsv, parseIdx, parseNpy, parseTrainerState, readIdx,
   readSafetensors, restoreCheckpoint, Sequential, trainerStateBytes, Trainer, writeCsv, writeIdx, writeNpy, saveSafetensors,
@@ -18,19 +19,23 @@ import {
 const LONG = process.env.RELIABILITY_LONG === '1';
 const TOTAL = Number(process.env.FUZZ_SECONDS ?? 60) * (LONG ? 10 : 1);
 /** Share of the budget per target. */
-const SHARE = { npy: 0.2, safetensors: 0.2, idx: 0.15, csv: 0.1, checkpoint: 0.2, trainerState: 0.15 };
+const SHARE = { npy: 0.18, safetensors: 0.18, idx: 0.14, csv: 0.08, checkpoint: 0.18, trainerState: 0.12, api: 0.12 };
 
-type Kind = 'accepted' | 'refused' | 'untyped' | 'hang' | 'nonAtomic' | 'silentNaN' | 'lenient' | 'mismatch';
+type Kind = 'accepted' | 'refused' | 'untyped' | 'hang' | 'nonAtomic' | 'silentNaN' | 'lenient' | 'mismatch' | 'trap';
 const table: Record<string, Record<Kind | 'cases', number>> = {};
 const examples: Record<string, string[]> = {};
 function count(target: string, kind: Kind, note?: string): void {
-  const row = (table[target] ??= { cases: 0, accepted: 0, refused: 0, untyped: 0, hang: 0, nonAtomic: 0, silentNaN: 0, lenient: 0, mismatch: 0 });
+  const row = (table[target] ??= { cases: 0, accepted: 0, refused: 0, untyped: 0, hang: 0, nonAtomic: 0, silentNaN: 0, lenient: 0, mismatch: 0, trap: 0 });
   row[kind]++;
-  if (note && !['accepted', 'refused'].includes(kind)) (examples[target] ??= []).length < 5 && examples[target].push(`${kind}: ${note}`);
+  if (note && !['accepted', 'refused'].includes(kind)) {
+    const list = (examples[target] ??= []);
+    const sig = `${kind}: ${note}`.replace(/[0-9.e+-]{3,}/g, 'N').slice(0, 160);
+    if (list.length < 12 && !list.includes(sig)) list.push(sig);
+  }
 }
 const bad = (target: string) => {
   const r = table[target];
-  return r.untyped + r.hang + r.nonAtomic + r.silentNaN + r.lenient + r.mismatch;
+  return r.untyped + r.hang + r.nonAtomic + r.silentNaN + r.lenient + r.mismatch + r.trap;
 };
 
 let seed = 0x2545f491;
@@ -99,7 +104,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'contrastive-fuzz-'));
 });
 afterAll(() => {
-  const kinds: (Kind | 'cases')[] = ['cases', 'accepted', 'refused', 'untyped', 'hang', 'nonAtomic', 'silentNaN', 'lenient', 'mismatch'];
+  const kinds: (Kind | 'cases')[] = ['cases', 'accepted', 'refused', 'untyped', 'trap', 'hang', 'nonAtomic', 'silentNaN', 'lenient', 'mismatch'];
   const lines = [`| target | ${kinds.join(' | ')} |`, `|---|${kinds.map(() => '---:').join('|')}|`];
   for (const [t, r] of Object.entries(table)) lines.push(`| ${t} | ${kinds.map((k) => r[k]).join(' | ')} |`);
   console.log(`fuzz (${TOTAL} s budget):\n${lines.join('\n')}\n${JSON.stringify(examples, null, 1)}`);
@@ -260,6 +265,74 @@ describe('mutation fuzzers', () => {
     }, () => (Object.values(t.model.stateDict()).every((x) => Array.from(x.data).every(Number.isFinite)) && Number.isSafeInteger(t.stepCount) ? 'accepted' : 'silentNaN'));
     expect(bad('trainerState'), JSON.stringify(examples.trainerState)).toBe(0);
   }, (TOTAL * SHARE.trainerState + 60) * 1000);
+
+  it('the public API: junk arguments give a value or a ContrastiveError, never a TypeError, a trap or a silent NaN', async () => {
+    const junkScalars: unknown[] = [null, undefined, NaN, -1, 0, 1, 2, 1.5, 1e308, -Infinity, Number.MAX_VALUE, '1', '', true, {}, [], Symbol('s'), () => 1, 10n];
+    const junkArrays: unknown[] = [[null, 1], [NaN, 1], ['1', '2'], [true, false], new BigInt64Array(2), new Float32Array(0), Float32Array.of(NaN, 1), Float32Array.of(1e38, -1e38), new Uint8Array(4), { length: 2 }, { length: 1e12 }];
+    const pick = <T>(a: T[]) => a[ri(a.length)];
+    const num = () => (rnd() < 0.6 ? 1 + ri(5) : pick(junkScalars));
+    const arr = (n: number) => (rnd() < 0.6 ? Float32Array.from({ length: n }, () => rnd() * 2 - 1) : pick(junkArrays));
+    const matrix = (): unknown => {
+      if (rnd() < 0.1) return pick(junkScalars);
+      const r = num();
+      const c = num();
+      const n = typeof r === 'number' && typeof c === 'number' && Number.isFinite(r * c) && r * c < 1e6 ? r * c : 4;
+      return { data: arr(rnd() < 0.8 ? n : ri(8)), rows: r, cols: c };
+    };
+    const tensor = (): unknown => (rnd() < 0.1 ? pick(junkScalars) : { data: arr(16), shape: rnd() < 0.7 ? [4, 4] : [num(), num()] });
+    const opts = (): unknown => (rnd() < 0.15 ? pick(junkScalars) : { temperature: rnd() < 0.7 ? 0.1 + rnd() : pick(junkScalars), ...(rnd() < 0.3 ? { grad: pick([true, false, 1, 'yes', null]) } : {}), ...(rnd() < 0.2 ? { symmetric: pick([true, false, 0]) } : {}) });
+    const bytes = (): unknown => (rnd() < 0.5 ? pick([...junkScalars, ...junkArrays]) : new Uint8Array(ri(64)).map(() => ri(256)));
+    const calls: [string, () => unknown][] = [
+      ['ntXent', () => lib.ntXent(matrix() as never, matrix() as never, opts() as never)],
+      ['infoNce', () => lib.infoNce(matrix() as never, matrix() as never, opts() as never)],
+      ['supCon', () => lib.supCon(matrix() as never, (rnd() < 0.5 ? [0, 1, 0, 1] : pick(junkArrays)) as never, opts() as never)],
+      ['cosineSimilarity', () => lib.cosineSimilarity(matrix() as never, (rnd() < 0.5 ? undefined : matrix()) as never)],
+      ['Linear', () => new lib.Linear(num() as never, num() as never).forward(matrix() as never)],
+      ['mlp', () => lib.mlp([num(), num()] as never, pick([undefined, {}, { batchNorm: true }, null, { activation: 'x' }]) as never).forward(matrix() as never, pick([undefined, { training: true }, null, 5]) as never)],
+      ['Parameter.set', () => new lib.Linear(2, 2).weight.set(arr(4) as never)],
+      ['loadStateDict', () => lib.mlp([2, 2]).loadStateDict((rnd() < 0.5 ? pick(junkScalars) : { '0.weight': tensor(), '0.bias': tensor() }) as never)],
+      ['AdamW', () => new lib.AdamW((rnd() < 0.5 ? lib.mlp([2, 2]).namedParameters() : pick(junkScalars)) as never, { lr: num(), betas: pick([undefined, [0.9, 0.999], [2, 1], 'x']), eps: num() } as never)],
+      ['Trainer', () => {
+        const m = lib.mlp([4, 4]);
+        const t = new lib.Trainer({ method: pick(['simclr', 'supcon', 'moco', 'clip', 'x', null]), model: m, optimizer: new lib.AdamW(m.namedParameters()), temperature: rnd() < 0.6 ? 0.1 : pick(junkScalars) } as never);
+        return t.step([tensor(), tensor()] as never, (rnd() < 0.5 ? undefined : pick([[0, 1, 0, 1], ...junkArrays])) as never);
+      }],
+      ['parseNpy', () => lib.parseNpy(bytes() as never)],
+      ['parseIdx', () => lib.parseIdx(bytes() as never)],
+      ['readSafetensors', () => lib.readSafetensors(bytes() as never)],
+      ['parseCsv', () => lib.parseCsv(pick(['1,2\n3,4', 'a,b\n1,2', ...junkScalars]) as never)],
+      ['writeNpy', () => lib.writeNpy([num(), num()] as never, arr(4) as never)],
+      ['writeIdx', () => lib.writeIdx([num(), num()] as never, (rnd() < 0.5 ? new Uint8Array(4) : arr(4)) as never)],
+      ['saveSafetensors', () => lib.saveSafetensors({ x: tensor() } as never, (rnd() < 0.5 ? undefined : pick([{ a: 'b' }, { a: 1 }, ...junkScalars])) as never)],
+      ['restoreCheckpoint', () => lib.restoreCheckpoint(bytes() as never, (rnd() < 0.5 ? { model: lib.mlp([2, 2]) } : pick(junkScalars)) as never)],
+      ['knnAccuracy', () => lib.knnAccuracy(matrix() as never, [0, 1, 0, 1] as never, matrix() as never, [0, 1] as never, pick([undefined, { k: num() }, null]) as never)],
+      ['runtime', () => lib.setTileCache(num() as never)],
+    ];
+    const end = performance.now() + TOTAL * SHARE.api * 1000;
+    count('public API', 'accepted');
+    table['public API'].accepted--;
+    const finite = (v: unknown, depth = 0): boolean => {
+      if (typeof v === 'number') return Number.isFinite(v);
+      if (v instanceof Float32Array) return v.every(Number.isFinite);
+      if (v && typeof v === 'object' && depth < 3 && !(v instanceof lib.Trainer)) return Object.values(v).every((x) => finite(x, depth + 1));
+      return true;
+    };
+    while (performance.now() < end) {
+      const [name, call] = calls[ri(calls.length)];
+      table['public API'].cases++;
+      try {
+        const r = call();
+        count('public API', name === 'parseNpy' || name === 'readSafetensors' || name === 'parseIdx' || finite(r) ? 'accepted' : 'silentNaN', name);
+      } catch (e) {
+        if (e instanceof ContrastiveError && /trapped/.test(e.message)) {
+          count('public API', 'trap', `${name}: ${e.message}`);
+          await init({ variant: 'simd128' });
+        } else if (e instanceof ContrastiveError) count('public API', 'refused');
+        else count('public API', 'untyped', `${name}: ${(e as Error)?.name}: ${(e as Error)?.message}`);
+      }
+    }
+    expect(bad('public API'), JSON.stringify(examples['public API'])).toBe(0);
+  }, (TOTAL * SHARE.api + 60) * 1000);
 });
 
 /** The values as little-endian float64 bytes in hex, NaN canonical (what the numpy side prints). */

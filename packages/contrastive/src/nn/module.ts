@@ -14,7 +14,7 @@ import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { allocBytes, checkedBytes, f32, trackBlocks, type Blocks } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { checkObject, describe, finiteData, flag, nonFiniteAt, toMatrix } from '../validate.js';
+import { checkObject, checkOptions, describe, finiteData, flag, nonFiniteAt, shapeText, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -288,6 +288,7 @@ export abstract class Module {
   /** Runs the module on a batch (rows = samples). Returns a copy. */
   forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
     const op = `${this.type}.forward`;
+    opts = checkOptions(opts, op);
     // shape here, values in wasm after the copy (a 512 x 784 batch is 400k floats for a JS loop)
     const X = toMatrix(x, 'x', op, { finite: false });
     const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op, X.cols);
@@ -297,6 +298,7 @@ export abstract class Module {
   /** As forward, for n-dimensional inputs (NCHW images). */
   forwardTensor(x: Tensor, opts: ForwardOptions = {}): Tensor {
     const op = `${this.type}.forward`;
+    opts = checkOptions(opts, op);
     this.check(op);
     checkTensor(x, 'x', op, false);
     return this.forwardChecked(x, opts, op);
@@ -333,6 +335,7 @@ export abstract class Module {
   backward(gradOut: MatrixLike, opts?: BackwardOptions): Matrix | undefined;
   backward(gradOut: MatrixLike, opts: BackwardOptions = {}): Matrix | undefined {
     const op = `${this.type}.backward`;
+    opts = checkOptions(opts, op);
     const G = toMatrix(gradOut, 'gradOut', op, { finite: false });
     const dx = this.backwardChecked({ data: G.data, shape: [G.rows, G.cols] }, opts, op, G.cols);
     return dx && { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
@@ -344,6 +347,7 @@ export abstract class Module {
   backwardTensor(gradOut: Tensor, opts?: BackwardOptions): Tensor | undefined;
   backwardTensor(gradOut: Tensor, opts: BackwardOptions = {}): Tensor | undefined {
     const op = `${this.type}.backward`;
+    opts = checkOptions(opts, op);
     this.check(op);
     checkTensor(gradOut, 'gradOut', op, false);
     return this.backwardChecked(gradOut, opts, op);
@@ -511,6 +515,9 @@ export abstract class Module {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
       }
       const { shape, data } = t as StateTensor;
+      if (!shape.every((d) => typeof d === 'number')) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.shape must be numbers, got ${shapeText(shape)}`);
+      }
       if (fmt(shape) !== fmt(slot.shape) || data.length !== numel(slot.shape)) {
         throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(shape)} (${describe(data.length)} values), expected ${fmt(slot.shape)}`);
       }

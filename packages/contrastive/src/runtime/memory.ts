@@ -22,6 +22,10 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 export function checkedBytes(op: string, elemBytes: number, ...factors: number[]): number {
   let n = elemBytes;
   for (const f of factors) {
+    if (f === Infinity || (Number.isInteger(f) && f > Number.MAX_SAFE_INTEGER)) {
+      n = Infinity;
+      continue;
+    }
     if (!Number.isSafeInteger(f) || f < 0) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a size of ${String(f)} is not a non-negative integer`);
     }
@@ -30,7 +34,7 @@ export function checkedBytes(op: string, elemBytes: number, ...factors: number[]
   if (n > MAX_ALLOC_BYTES) {
     throw new ContrastiveError(
       'OUT_OF_MEMORY',
-      `${op}: needs a buffer of ${n} bytes (${formatBytes(n)}); one WebAssembly allocation holds at most ${formatBytes(MAX_ALLOC_BYTES)} (wasm32); use smaller batches`,
+      `${op}: needs a buffer of ${n === Infinity ? 'more than 2^53' : n} bytes (${formatBytes(n)}); one WebAssembly allocation holds at most ${formatBytes(MAX_ALLOC_BYTES)} (wasm32); use smaller batches`,
     );
   }
   return n;
