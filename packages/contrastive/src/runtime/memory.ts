@@ -12,6 +12,8 @@ export const MAX_ALLOC_BYTES = 2 ** 31 - 2 ** 16;
 export const MAX_MEMORY_BYTES = 2 ** 32;
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+/** Up to this size the arena doubles when it grows; beyond, it takes exactly what a call needs. */
+const GEOMETRIC_LIMIT = 256 * 2 ** 20;
 
 /**
  * The byte count of `count` elements of `elemBytes` each, checked: a size that does not fit one
@@ -59,9 +61,8 @@ export function allocBytes(k: KernelExports, bytes: number, op: string): number 
  * bump-allocated inside each call. A call reserves what it needs up front, so steady-state calls
  * allocate nothing and memory never creeps, whatever the number of calls.
  *
- * Growth: the old block is returned first, then a block of max(needed, 2 x old) is tried, and if
- * that fails, exactly what is needed (a doubled block placed after the freed one would need both
- * sizes of address space at once).
+ * Growth: the old block is returned first, then a block of max(needed, 2 x old) is tried (up to
+ * 256 MiB; exactly what is needed beyond), and if that fails, exactly what is needed.
  *
  * Views into memory are never kept: `f32()` makes a fresh one, because a kernel call that grows
  * memory detaches every existing view.
@@ -81,8 +82,10 @@ export class Arena {
     if (total > this.capacity) {
       const prev = this.capacity;
       this.release();
-      // geometric growth: the holes left by earlier blocks sum to less than the current block
-      const want = Math.min(MAX_ALLOC_BYTES, Math.max(total, prev * 2, 1 << 16));
+      // geometric growth while blocks are small (few regrowths); past 256 MiB exactly what is
+      // needed, so that the freed blocks, which coalesce, can hold the next one (a doubled block
+      // would not fit in them and would be placed after them)
+      const want = total > GEOMETRIC_LIMIT ? total : Math.min(MAX_ALLOC_BYTES, Math.max(total, prev * 2, 1 << 16));
       let cap = want;
       let p = this.k.ct_alloc(cap);
       if (p === 0 && want > total) {
