@@ -17,7 +17,8 @@ import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
 const program = new Command()
   .name('contrastive')
   .description('Contrastive learning from the terminal: train an encoder without labels, evaluate it, embed, see augmentations.')
-  .showHelpAfterError('(add --help for usage)')
+  // one line on stderr per error, flag errors included
+  .configureOutput({ outputError: (msg, write) => write(`contrastive: ${msg.replace(/^error: /, '').trim()} (add --help for usage)\n`) })
   .exitOverride();
 
 const int = (name: string) => (v: string) => {
