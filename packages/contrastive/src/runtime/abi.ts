@@ -69,6 +69,20 @@ export interface KernelExports {
   ct_aug_normalize(x: number, n: number, c: number, hw: number, mean: number, std: number): number;
   ct_aug_erase(x: number, n: number, c: number, h: number, w: number, boxes: number, values: number): number;
   ct_aug_noise(x: number, n: number, len: number, keys: number, sigmas: number, clip: number): number;
+  // methods (crates/contrastive-kernels/src/abi/methods.rs): self-supervised and metric-learning losses, EMA
+  ct_triplet(
+    z: number, labels: number, rows: number, d: number, margin: number, metric: number, normalize: number,
+    mining: number, minerMargin: number, reduction: number, gz: number, out: number,
+  ): number;
+  ct_multisim(
+    z: number, labels: number, rows: number, d: number, alpha: number, beta: number, base: number,
+    mine: number, epsilon: number, gz: number, out: number,
+  ): number;
+  ct_dcl(a: number, b: number, n: number, d: number, tau: number, sigma: number, ga: number, gb: number, out: number): number;
+  ct_negcos(a: number, b: number, n: number, d: number, ga: number, gb: number, out: number): number;
+  ct_barlow(a: number, b: number, n: number, d: number, lambda: number, ga: number, gb: number, out: number): number;
+  ct_vicreg(a: number, b: number, n: number, d: number, lambda: number, mu: number, nu: number, eps: number, ga: number, gb: number, out: number): number;
+  ct_ema(target: number, online: number, len: number, m: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -87,6 +101,8 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_aug_philox', 'ct_aug_from_hwc', 'ct_aug_resized_crop', 'ct_aug_flip', 'ct_aug_affine', 'ct_aug_color_jitter',
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
   'ct_aug_move_images',
+  // methods
+  'ct_triplet', 'ct_multisim', 'ct_dcl', 'ct_negcos', 'ct_barlow', 'ct_vicreg', 'ct_ema',
 ];
 
 /** The exports' names that a module must have to be ours. */
