@@ -67,7 +67,7 @@ describe('two-view losses match lightly (float64) on the same inputs', () => {
 describe('triplet loss and miners match pytorch-metric-learning / sentence-transformers (float64)', () => {
   for (const c of load('triplet')) {
     it(c.name, () => {
-      const { metric, ...rest } = c.params as TripletOptions & { metric: 'euclidean' | 'cosine' };
+      const { metric, ...rest } = c.params as unknown as TripletOptions & { metric: 'euclidean' | 'cosine' };
       const r = triplet(mat(c.inputs.z, c.rows!, c.d), c.labels!, { ...rest, distance: metric });
       expect(compare(c, r.loss, { z: r.grads.z.data })).toEqual([]);
     });
