@@ -5,6 +5,7 @@ import { ntXent } from '../loss/ntxent.js';
 import { supCon } from '../loss/supcon.js';
 import type { Module, StateDict, Tensor } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
+import { momentumUpdate } from '../optim/ema.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { LearnableTemperature } from '../optim/temperature.js';
 import type { Matrix } from '../types.js';
@@ -284,17 +285,9 @@ export class Trainer {
     }
   }
 
-  /** theta_k <- m theta_k + (1 - m) theta_q, over the parameters; buffers (BN statistics) are copied as they are. */
+  /** theta_k <- m theta_k + (1 - m) theta_q, over the parameters (the EMA kernel); buffers (BN statistics) are the key model's own. */
   private momentumUpdate(): void {
-    const m = this.opts.momentum ?? 0.99;
-    const kp = new Map(this.keyModel!.namedParameters());
-    for (const [name, p] of this.model.namedParameters()) {
-      const kv = kp.get(name)!;
-      const a = kv.value();
-      const b = p.value();
-      for (let i = 0; i < a.length; i++) a[i] = m * a[i] + (1 - m) * b[i];
-      kv.set(a);
-    }
+    momentumUpdate(this.keyModel!, this.model, this.opts.momentum ?? 0.99);
   }
 
   /** Everything a resumed run needs to continue bit for bit. */
