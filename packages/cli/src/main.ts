@@ -7,6 +7,7 @@ import {
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
+import { CLI_METHODS, LABELED_METHODS, methodParts } from './methods.js';
 
 const program = new Command()
   .name('contrastive')
@@ -89,13 +90,13 @@ const start = (o: { threads?: number | 'auto'; variant: 'auto' | 'simd128' | 're
 
 program
   .command('train')
-  .description('train an encoder with SimCLR (or SupCon with --method supcon) and save it as safetensors')
+  .description('train an encoder with SimCLR (or another --method) and save it as safetensors')
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
-  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
+  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon, triplet, multisimilarity)')
   .addOption(new Option('--encoder <kind>', 'mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: 3-block CNN with global average pool').choices(['mlp', 'conv', 'gap']).default('conv'))
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
-  .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
+  .addOption(new Option('--method <method>', 'method: heads, loss and extra networks (docs/methods.md)').choices([...CLI_METHODS]).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default: the encoder\'s recipe: conv 0.5,1; mlp and gap 0.3,1)')
   .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
@@ -118,13 +119,12 @@ program
     const train = data.train;
     const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width], o.widths);
     const encoder = buildEncoder(spec, o.seed);
-    const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
     // flags given on the command line override the encoder's recipe
     const r = RECIPES[spec.kind];
     // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
     const { pipeline, scale: cropScale } = preset(o.preset ?? defaultPreset(train), train, o.cropScale, r.cropScale);
-    if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
+    if (LABELED_METHODS.includes(o.method) && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} needs labels (--labels)`);
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const epochs = (o.epochs as number | undefined) ?? r.epochs;
     const steps = Math.floor(train.n / o.batchSize) * epochs;
@@ -133,9 +133,10 @@ program
       weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
       ...(cropScale === undefined ? {} : { cropScale }),
     };
-    const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
+    const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
+    const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
-      method: o.method, model, optimizer, temperature: recipe.temperature,
+      method: o.method, model: parts.model, optimizer, temperature: recipe.temperature, ...parts.trainer,
       schedule: recipe.schedule === 'constant' ? () => recipe.lr
         : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
     });
@@ -162,7 +163,7 @@ program
       } } : undefined,
     });
     bar?.stop();
-    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
+    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed, methodRecipe: parts.info });
     const summary = {
       out: o.out, encoder: o.encoder, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,

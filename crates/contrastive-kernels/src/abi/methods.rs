@@ -9,6 +9,7 @@ use crate::loss::pairdist::Metric;
 use crate::loss::triplet::{triplet, Mining, TripletOpts};
 use crate::loss::vicreg::{vicreg, VicRegOpts};
 use crate::loss::{barlow::barlow, dcl::dcl, negcos::negcos};
+use crate::simd::Best;
 use crate::optim::ema::ema;
 
 fn size(rows: usize, d: usize) -> Option<usize> {
@@ -165,7 +166,7 @@ pub unsafe extern "C" fn ct_barlow(a: *const f32, b: *const f32, n: usize, d: us
         Ok(g) => g,
         Err(()) => return INVALID_ARGUMENT,
     };
-    finish(barlow(slice(a, len), slice(b, len), n, d, lambda, grads), out)
+    finish(barlow::<Best>(slice(a, len), slice(b, len), n, d, lambda, grads), out)
 }
 
 /// VICReg on two views of n >= 2 rows with weights lambda (invariance), mu (variance), nu (covariance).
@@ -198,7 +199,7 @@ pub unsafe extern "C" fn ct_vicreg(
         Err(()) => return INVALID_ARGUMENT,
     };
     let o = VicRegOpts { lambda: lambda as f64, mu: mu as f64, nu: nu as f64, eps: eps as f64 };
-    finish(vicreg(slice(a, len), slice(b, len), n, d, &o, grads), out)
+    finish(vicreg::<Best>(slice(a, len), slice(b, len), n, d, &o, grads), out)
 }
 
 /// target <- m target + (1 - m) online over `len` floats, m in [0, 1] (f64, as JavaScript's).

@@ -5,7 +5,9 @@
 
 use super::pairdist::{vec64, with_views, Grads64};
 use super::LossOut;
-use crate::Oom;
+use crate::gemm::{gemm, Packs, Strided};
+use crate::simd::Isa;
+use crate::{try_vec, Oom, Scratch};
 
 pub const BN_EPS: f64 = 1e-5;
 
@@ -84,14 +86,79 @@ pub fn barlow64(a: &[f64], b: &[f64], n: usize, d: usize, lambda: f64, grads: Gr
     Ok((loss, 0.0))
 }
 
-pub fn barlow(a: &[f32], b: &[f32], n: usize, d: usize, lambda: f32, grads: Option<(&mut [f32], &mut [f32])>) -> Result<LossOut, Oom> {
-    with_views(a, b, grads, |a, b, g| barlow64(a, b, n, d, lambda as f64, g))
+/// The kernel: standardization and its backward in f64, the three n x d x d products on the f32
+/// GEMM (C = x^T y, dL/dx = y G^T, dL/dy = x G); [`barlow64`] (all f64) is its oracle.
+pub fn barlow<I: Isa>(a: &[f32], b: &[f32], n: usize, d: usize, lambda: f32, grads: Option<(&mut [f32], &mut [f32])>) -> Result<LossOut, Oom> {
+    let lambda = lambda as f64;
+    with_views(a, b, grads, |a, b, g| {
+        let (x, sx) = standardize(a, n, d, BN_EPS)?;
+        let (y, sy) = standardize(b, n, d, BN_EPS)?;
+        let narrow = |v: &[f64]| -> Result<Scratch, Oom> {
+            let mut o = try_vec(v.len())?;
+            for (o, i) in o.iter_mut().zip(v) {
+                *o = *i as f32;
+            }
+            Ok(o)
+        };
+        let (xf, yf) = (narrow(&x)?, narrow(&y)?);
+        let mut c = try_vec(d * d)?;
+        let mut packs = Packs::new()?;
+        gemm::<I>(d, d, n, Strided::transposed(&xf, d), Strided::rows(&yf, d), &mut c, d, &mut packs);
+        let inv_n = 1.0 / n as f64;
+        let mut loss = 0.0;
+        for j in 0..d {
+            for k in 0..d {
+                let v = c[j * d + k] as f64 * inv_n;
+                // G / n, ready for the products below
+                let gjk = if j == k {
+                    loss += (v - 1.0) * (v - 1.0);
+                    2.0 * (v - 1.0)
+                } else {
+                    loss += lambda * v * v;
+                    2.0 * lambda * v
+                };
+                c[j * d + k] = (gjk * inv_n) as f32;
+            }
+        }
+        if let Some((ga, gb)) = g {
+            let mut dx = try_vec(n * d)?;
+            let mut dy = try_vec(n * d)?;
+            gemm::<I>(n, d, d, Strided::rows(&yf, d), Strided::transposed(&c, d), &mut dx, d, &mut packs);
+            gemm::<I>(n, d, d, Strided::rows(&xf, d), Strided::rows(&c, d), &mut dy, d, &mut packs);
+            for k in 0..n * d {
+                ga[k] = dx[k] as f64;
+                gb[k] = dy[k] as f64;
+            }
+            standardize_backward(ga, &x, &sx, n, d);
+            standardize_backward(gb, &y, &sy, n, d);
+        }
+        Ok((loss, 0.0))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::loss::pairdist::fd::{max_rel_err, randn};
+    use crate::simd::scalar::Scalar4;
+
+    #[test]
+    fn the_gemm_kernel_matches_the_f64_oracle() {
+        for &(n, d) in &[(2usize, 3usize), (33, 17), (64, 40)] {
+            let z = randn(2 * n * d, (n * d) as u64);
+            let zf: Vec<f32> = z.iter().map(|v| *v as f32).collect();
+            let z64: Vec<f64> = zf.iter().map(|v| *v as f64).collect();
+            let (mut ga, mut gb) = (vec![0.0; n * d], vec![0.0; n * d]);
+            let (want, _) = barlow64(&z64[..n * d], &z64[n * d..], n, d, 5e-3, Some((&mut ga, &mut gb))).unwrap();
+            let (mut fa, mut fb) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
+            let got = barlow::<Scalar4>(&zf[..n * d], &zf[n * d..], n, d, 5e-3, Some((&mut fa, &mut fb))).unwrap();
+            assert!((got.loss - want).abs() < 1e-5 * (1.0 + want.abs()), "{} vs {want}", got.loss);
+            let scale = ga.iter().chain(&gb).fold(0.0f64, |m, v| m.max(v.abs()));
+            for (g, w) in fa.iter().chain(&fb).zip(ga.iter().chain(&gb)) {
+                assert!((*g as f64 - w).abs() < 1e-5 * scale, "{g} vs {w}");
+            }
+        }
+    }
 
     #[test]
     fn gradient_matches_finite_differences_including_batch_of_two() {
@@ -114,7 +181,7 @@ mod tests {
             a[i * d + 1] = 0.7;
         }
         let (mut ga, mut gb) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
-        let out = barlow(&a, &b, n, d, 5e-3, Some((&mut ga, &mut gb))).unwrap();
+        let out = barlow::<Scalar4>(&a, &b, n, d, 5e-3, Some((&mut ga, &mut gb))).unwrap();
         assert!(out.loss.is_finite() && out.loss >= 1.0); // C_11 = 0 costs (1 - 0)^2
         assert!(ga.iter().chain(&gb).all(|v| v.is_finite()));
     }

@@ -7,7 +7,9 @@
 
 use super::pairdist::{vec64, with_views, Grads64};
 use super::LossOut;
-use crate::Oom;
+use crate::gemm::{gemm, Packs, Strided};
+use crate::simd::Isa;
+use crate::{try_vec, Oom};
 
 #[derive(Debug, Clone, Copy)]
 pub struct VicRegOpts {
@@ -99,14 +101,106 @@ pub fn vicreg64(a: &[f64], b: &[f64], n: usize, d: usize, o: &VicRegOpts, grads:
     Ok((loss, 0.0))
 }
 
-pub fn vicreg(a: &[f32], b: &[f32], n: usize, d: usize, o: &VicRegOpts, grads: Option<(&mut [f32], &mut [f32])>) -> Result<LossOut, Oom> {
-    with_views(a, b, grads, |a, b, g| vicreg64(a, b, n, d, o, g))
+/// [`var_cov`] with its two n x d x d products (Cov = x_c^T x_c, and x_c Cov') on the f32 GEMM.
+fn var_cov_gemm<I: Isa>(x: &[f64], n: usize, d: usize, o: &VicRegOpts, g: Option<&mut [f64]>) -> Result<f64, Oom> {
+    let mut xc = try_vec(n * d)?;
+    let mut xc64 = vec64(n * d)?;
+    for j in 0..d {
+        let mean = (0..n).map(|i| x[i * d + j]).sum::<f64>() / n as f64;
+        for i in 0..n {
+            xc64[i * d + j] = x[i * d + j] - mean;
+            xc[i * d + j] = xc64[i * d + j] as f32;
+        }
+    }
+    let m1 = (n - 1) as f64;
+    let mut cov = try_vec(d * d)?;
+    let mut packs = Packs::new()?;
+    gemm::<I>(d, d, n, Strided::transposed(&xc, d), Strided::rows(&xc, d), &mut cov, d, &mut packs);
+    let (mut v_loss, mut c_loss) = (0.0, 0.0);
+    let mut dstd = vec64(d)?;
+    for j in 0..d {
+        // the variance in f64 (the hinge is sensitive near std = 1)
+        let var = (0..n).map(|i| xc64[i * d + j] * xc64[i * d + j]).sum::<f64>() / m1;
+        let std = (var + o.eps).sqrt();
+        if 1.0 - std > 0.0 {
+            v_loss += (1.0 - std) / d as f64;
+            dstd[j] = -o.mu / (2.0 * d as f64 * std) / m1;
+        }
+        for k in 0..d {
+            if k != j {
+                let c = cov[j * d + k] as f64 / m1;
+                c_loss += c * c / d as f64;
+            }
+        }
+    }
+    if let Some(g) = g {
+        // Cov' = Cov off the diagonal, scaled so that x_c Cov' is the covariance term's gradient
+        let s = 4.0 * o.nu / (d as f64 * m1 * m1);
+        for j in 0..d {
+            for k in 0..d {
+                cov[j * d + k] = if j == k { 0.0 } else { (cov[j * d + k] as f64 * s) as f32 };
+            }
+        }
+        let mut gc = try_vec(n * d)?;
+        gemm::<I>(n, d, d, Strided::rows(&xc, d), Strided::rows(&cov, d), &mut gc, d, &mut packs);
+        for k in 0..n * d {
+            g[k] += gc[k] as f64 + dstd[k % d] * xc64[k];
+        }
+        for j in 0..d {
+            let mean = (0..n).map(|i| g[i * d + j]).sum::<f64>() / n as f64;
+            for i in 0..n {
+                g[i * d + j] -= mean;
+            }
+        }
+    }
+    Ok(o.mu * 0.5 * v_loss + o.nu * c_loss)
+}
+
+/// The kernel: [`vicreg64`] with the covariance products on the f32 GEMM.
+pub fn vicreg<I: Isa>(a: &[f32], b: &[f32], n: usize, d: usize, o: &VicRegOpts, grads: Option<(&mut [f32], &mut [f32])>) -> Result<LossOut, Oom> {
+    with_views(a, b, grads, |a, b, g| {
+        let inv_nd = 1.0 / (n * d) as f64;
+        let inv: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>() * inv_nd;
+        let mut loss = o.lambda * inv;
+        match g {
+            None => loss += var_cov_gemm::<I>(a, n, d, o, None)? + var_cov_gemm::<I>(b, n, d, o, None)?,
+            Some((ga, gb)) => {
+                ga.iter_mut().for_each(|v| *v = 0.0);
+                gb.iter_mut().for_each(|v| *v = 0.0);
+                loss += var_cov_gemm::<I>(a, n, d, o, Some(&mut *ga))? + var_cov_gemm::<I>(b, n, d, o, Some(&mut *gb))?;
+                for k in 0..n * d {
+                    let t = 2.0 * o.lambda * (a[k] - b[k]) * inv_nd;
+                    ga[k] += t;
+                    gb[k] -= t;
+                }
+            }
+        }
+        Ok((loss, 0.0))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::loss::pairdist::fd::{max_rel_err, randn};
+    use crate::simd::scalar::Scalar4;
+
+    #[test]
+    fn the_gemm_kernel_matches_the_f64_oracle() {
+        for &(n, d) in &[(2usize, 3usize), (33, 17), (64, 40)] {
+            let zf: Vec<f32> = randn(2 * n * d, (n + d) as u64).iter().map(|v| (0.4 * v) as f32).collect();
+            let z64: Vec<f64> = zf.iter().map(|v| *v as f64).collect();
+            let (mut ga, mut gb) = (vec![0.0; n * d], vec![0.0; n * d]);
+            let (want, _) = vicreg64(&z64[..n * d], &z64[n * d..], n, d, &O, Some((&mut ga, &mut gb))).unwrap();
+            let (mut fa, mut fb) = (vec![0.0f32; n * d], vec![0.0f32; n * d]);
+            let got = vicreg::<Scalar4>(&zf[..n * d], &zf[n * d..], n, d, &O, Some((&mut fa, &mut fb))).unwrap();
+            assert!((got.loss - want).abs() < 1e-5 * (1.0 + want.abs()), "{} vs {want}", got.loss);
+            let scale = ga.iter().chain(&gb).fold(0.0f64, |m, v| m.max(v.abs()));
+            for (g, w) in fa.iter().chain(&fb).zip(ga.iter().chain(&gb)) {
+                assert!((*g as f64 - w).abs() < 1e-5 * scale, "{g} vs {w}");
+            }
+        }
+    }
 
     const O: VicRegOpts = VicRegOpts { lambda: 25.0, mu: 25.0, nu: 1.0, eps: 1e-4 };
 
@@ -129,7 +223,7 @@ mod tests {
         let a = [0.5f32, 1.0, 0.5, -1.0, 0.5, 2.0, 0.5, 0.0];
         let b = [0.5f32, 1.0, 0.5, -1.0, 0.5, 2.0, 0.5, 0.0];
         let (mut ga, mut gb) = ([0.0f32; 8], [0.0f32; 8]);
-        let out = vicreg(&a, &b, n, d, &O, Some((&mut ga, &mut gb))).unwrap();
+        let out = vicreg::<Scalar4>(&a, &b, n, d, &O, Some((&mut ga, &mut gb))).unwrap();
         // dim 0 constant: hinge 1 - sqrt(1e-4) = 0.99 per view, averaged over d = 2 -> 25 * 0.495
         assert!(out.loss >= 25.0 * 0.495 - 1e-6, "{}", out.loss);
         assert!(ga.iter().chain(&gb).all(|v| v.is_finite()));
