@@ -3,14 +3,30 @@
 //! (optim/ema.rs). Same contract as the parent module: lengths are element counts, a null
 //! gradient pointer means "loss only", `out` points at [loss, d loss / d tau], status codes.
 
-use super::{finish, slice, slice_mut, INVALID_ARGUMENT, OK};
+use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::loss::multisim::{multisim, MultiSimOpts};
 use crate::loss::pairdist::Metric;
 use crate::loss::triplet::{triplet, Mining, TripletOpts};
 use crate::loss::vicreg::{vicreg, VicRegOpts};
 use crate::loss::{barlow::barlow, dcl::dcl, negcos::negcos};
 use crate::simd::Best;
+use crate::loss::LossOut;
 use crate::optim::ema::ema;
+use crate::Oom;
+
+/// Writes [loss, dL/dtau] to `out` (when not null) and maps the result to a status.
+unsafe fn finish(r: Result<LossOut, Oom>, out: *mut f64) -> i32 {
+    match r {
+        Ok(o) => {
+            if !out.is_null() {
+                *out = o.loss;
+                *out.add(1) = o.dtau;
+            }
+            OK
+        }
+        Err(Oom) => OUT_OF_MEMORY,
+    }
+}
 
 fn size(rows: usize, d: usize) -> Option<usize> {
     if rows == 0 || d == 0 {
@@ -23,8 +39,10 @@ fn finite(v: &[f32]) -> bool {
     v.iter().all(|x| x.is_finite())
 }
 
+type GradPair<'a> = Option<(&'a mut [f32], &'a mut [f32])>;
+
 /// Both gradient pointers null (loss only) or both set.
-unsafe fn pair<'a>(ga: *mut f32, gb: *mut f32, len: usize) -> Result<Option<(&'a mut [f32], &'a mut [f32])>, ()> {
+unsafe fn pair<'a>(ga: *mut f32, gb: *mut f32, len: usize) -> Result<GradPair<'a>, ()> {
     match (slice_mut(ga, len), slice_mut(gb, len)) {
         (Some(a), Some(b)) => Ok(Some((a, b))),
         (None, None) => Ok(None),
@@ -121,7 +139,7 @@ pub unsafe extern "C" fn ct_dcl(a: *const f32, b: *const f32, n: usize, d: usize
         Some(l) if n >= 2 => l,
         _ => return INVALID_ARGUMENT,
     };
-    if !(tau.is_finite() && tau > 0.0) || !(sigma.is_finite() && sigma >= 0.0) {
+    if !(tau.is_finite() && tau > 0.0 && sigma.is_finite() && sigma >= 0.0) {
         return INVALID_ARGUMENT;
     }
     let grads = match pair(ga, gb, len) {

@@ -39,12 +39,12 @@ pub fn rows64(z: &[f64], rows: usize, d: usize, normalize: bool) -> Result<(Vec<
 pub fn rows64_eps(z: &[f64], rows: usize, d: usize, normalize: bool, eps: f64) -> Result<(Vec<f64>, Vec<f64>), Oom> {
     let mut x = vec64(rows * d)?;
     let mut norms = vec64(rows)?;
-    for i in 0..rows {
+    for (i, slot) in norms.iter_mut().enumerate() {
         let r = &z[i * d..(i + 1) * d];
         let n = if normalize { r.iter().map(|v| v * v).sum::<f64>().sqrt().max(eps) } else { 1.0 };
-        norms[i] = n;
-        for j in 0..d {
-            x[i * d + j] = r[j] / n;
+        *slot = n;
+        for (o, v) in x[i * d..(i + 1) * d].iter_mut().zip(r) {
+            *o = v / n;
         }
     }
     Ok((x, norms))
@@ -58,10 +58,9 @@ pub fn normalize_backward(dx: &mut [f64], x: &[f64], norms: &[f64], z: &[f64], d
 
 /// [`normalize_backward`] for norms clamped at `eps`.
 pub fn normalize_backward_eps(dx: &mut [f64], x: &[f64], norms: &[f64], z: &[f64], d: usize, eps: f64) {
-    for i in 0..norms.len() {
+    for (i, &n) in norms.iter().enumerate() {
         let r = i * d..(i + 1) * d;
         let raw = z[r.clone()].iter().map(|v| v * v).sum::<f64>().sqrt();
-        let n = norms[i];
         if raw > eps {
             let dot: f64 = x[r.clone()].iter().zip(&dx[r.clone()]).map(|(a, b)| a * b).sum();
             for j in r {

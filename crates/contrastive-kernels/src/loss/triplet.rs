@@ -94,10 +94,10 @@ pub fn for_each_triplet(m: &[f64], labels: &[u32], o: &TripletOpts, mut f: impl 
                         continue;
                     }
                     if labels[j] == labels[a] {
-                        if hp.map_or(true, |p| at(a, j) > at(a, p)) {
+                        if hp.is_none_or(|p| at(a, j) > at(a, p)) {
                             hp = Some(j);
                         }
-                    } else if hn.map_or(true, |n| at(a, j) < at(a, n)) {
+                    } else if hn.is_none_or(|n| at(a, j) < at(a, n)) {
                         hn = Some(j);
                     }
                 }
@@ -117,10 +117,10 @@ pub fn for_each_triplet(m: &[f64], labels: &[u32], o: &TripletOpts, mut f: impl 
                         if labels[n] == labels[a] {
                             continue;
                         }
-                        if at(a, n) > at(a, p) && outside.map_or(true, |o| at(a, n) < at(a, o)) {
+                        if at(a, n) > at(a, p) && outside.is_none_or(|o| at(a, n) < at(a, o)) {
                             outside = Some(n);
                         }
-                        if inside.map_or(true, |i| at(a, n) > at(a, i)) {
+                        if inside.is_none_or(|i| at(a, n) > at(a, i)) {
                             inside = Some(n);
                         }
                     }
