@@ -132,3 +132,4 @@ mod tests {
     }
 }
 pub mod resnet;
+pub mod methods;

@@ -69,3 +69,18 @@ export {
   recipeAugmentation, recipeSchedule, RESNET_ARCHS, resnetEncoderSpec,
 } from './train/recipes.js';
 export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
+// methods: self-supervised and metric-learning losses beyond InfoNCE, the momentum update
+export { dcl, dclw } from './loss/dcl.js';
+export type { DclOptions, DclwOptions } from './loss/dcl.js';
+export { negativeCosineSimilarity } from './loss/negcos.js';
+export type { NegativeCosineOptions } from './loss/negcos.js';
+export { barlowTwins } from './loss/barlow.js';
+export type { BarlowTwinsOptions } from './loss/barlow.js';
+export { vicReg } from './loss/vicreg.js';
+export type { VicRegOptions } from './loss/vicreg.js';
+export type { TwoViewResult } from './loss/twoview.js';
+export { triplet } from './loss/triplet.js';
+export type { TripletMining, TripletOptions, TripletResult } from './loss/triplet.js';
+export { multiSimilarity } from './loss/multisim.js';
+export type { MultiSimilarityOptions } from './loss/multisim.js';
+export { cosineMomentum, momentumUpdate } from './optim/ema.js';

@@ -8,3 +8,4 @@ export * from './nn.js';
 export * from './optim.js';
 export * from './augment.js';
 export * from './resnet.js';
+export * from './methods.js';
