@@ -38,3 +38,6 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// text encoders: Hugging Face weights
+export { loadHuggingFace } from './text/hf.js';
+export type { HfLoadOptions, HfLoadReport } from './text/hf.js';

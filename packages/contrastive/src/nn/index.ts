@@ -14,3 +14,12 @@ export { Dropout } from './dropout.js';
 export { L2Normalize } from './normalize.js';
 export { convNet28, convNet32, lenet28, mlp, mocoV2Head, simclrHead, simclrV2Head } from './presets.js';
 export type { MlpOptions } from './presets.js';
+// text layers
+export { Embedding, EmbeddingBag, SparseRowParameter, TokenPooling } from './embedding.js';
+export type { EmbeddingBagOptions, EmbeddingOptions, PoolingForwardOptions, PoolingMode } from './embedding.js';
+export { LayerNorm, Residual } from './layernorm.js';
+export type { LayerNormOptions } from './layernorm.js';
+export { MultiHeadSelfAttention } from './attention.js';
+export type { AttentionForwardOptions, SelfAttentionOptions } from './attention.js';
+export { BertEmbeddings, BertModel, bertEncoder, ModuleDict, TransformerEncoderLayer } from './transformer.js';
+export type { BertConfig, EncoderLayerOptions, HiddenAct, TextForwardOptions } from './transformer.js';

@@ -69,6 +69,32 @@ export interface KernelExports {
   ct_aug_normalize(x: number, n: number, c: number, hw: number, mean: number, std: number): number;
   ct_aug_erase(x: number, n: number, c: number, h: number, w: number, boxes: number, values: number): number;
   ct_aug_noise(x: number, n: number, len: number, keys: number, sigmas: number, clip: number): number;
+  // text layers (crates/contrastive-kernels/src/abi/text.rs): ids u32, masks f32 (0 = padding)
+  ct_embedding_forward(w: number, vocab: number, dim: number, ids: number, n: number, y: number): number;
+  ct_embedding_backward(
+    ids: number, n: number, dy: number, dim: number, vocab: number, padding: number, mask: number, dw: number, mark: number, list: number, len: number,
+  ): number;
+  ct_embedding_zero_rows(dw: number, dim: number, vocab: number, mark: number, list: number, len: number): number;
+  ct_sgd_rows(p: number, g: number, dim: number, vocab: number, list: number, len: number, lr: number): number;
+  ct_sparse_adam_rows(
+    p: number, g: number, m: number, v: number, dim: number, vocab: number, list: number, len: number,
+    lr: number, b1: number, b2: number, eps: number, t: number,
+  ): number;
+  ct_token_pool_forward(kind: number, x: number, b: number, s: number, d: number, mask: number, y: number, arg: number): number;
+  ct_token_pool_backward(kind: number, dy: number, b: number, s: number, d: number, mask: number, arg: number, dx: number): number;
+  ct_layernorm_forward(x: number, n: number, d: number, gamma: number, beta: number, eps: number, y: number, save: number): number;
+  ct_layernorm_backward(x: number, dy: number, n: number, d: number, gamma: number, save: number, dx: number, dgamma: number, dbeta: number): number;
+  ct_add(a: number, b: number, len: number, out: number): number;
+  ct_qkv_forward(x: number, n: number, hd: number, wq: number, bq: number, wk: number, bk: number, wv: number, bv: number, qkv: number): number;
+  ct_qkv_backward(
+    x: number, n: number, hd: number, wq: number, wk: number, wv: number, dqkv: number, dx: number,
+    dwq: number, dbq: number, dwk: number, dbk: number, dwv: number, dbv: number,
+  ): number;
+  ct_attention_forward(b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number): number;
+  ct_attention_backward(
+    b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number, dctx: number, dqkv: number,
+  ): number;
+  ct_attention_scratch_floats(s: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -87,6 +113,10 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_aug_philox', 'ct_aug_from_hwc', 'ct_aug_resized_crop', 'ct_aug_flip', 'ct_aug_affine', 'ct_aug_color_jitter',
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
   'ct_aug_move_images',
+  // text layers
+  'ct_embedding_forward', 'ct_embedding_backward', 'ct_embedding_zero_rows', 'ct_sgd_rows', 'ct_sparse_adam_rows',
+  'ct_token_pool_forward', 'ct_token_pool_backward', 'ct_layernorm_forward', 'ct_layernorm_backward', 'ct_add',
+  'ct_qkv_forward', 'ct_qkv_backward', 'ct_attention_forward', 'ct_attention_backward', 'ct_attention_scratch_floats',
 ];
 
 /** The exports' names that a module must have to be ours. */
