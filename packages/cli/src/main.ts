@@ -7,6 +7,7 @@ import {
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
+import { embedText } from './text.js';
 
 const program = new Command()
   .name('contrastive')
@@ -213,14 +214,18 @@ program
 
 program
   .command('embed')
-  .description('embed images with a trained encoder and write them as .npy (float32, N x D)')
-  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
-  .requiredOption('--images <file>', 'IDX images')
+  .description('embed images with a trained encoder, or texts with a sentence-transformers folder, and write them as .npy (float32, N x D)')
+  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`, or a sentence-transformers folder for --text')
+  .option('--images <file>', 'IDX images')
+  .option('--text <file>', 'texts, one per line or JSONL with a "text" field (rows in file order)')
+  .option('--batch-size <n>', 'texts per forward pass (--text)', int('--batch-size'), 32)
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
   .action(async (o) => {
     await start(o);
+    if (o.text) return embedText(o);
+    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --images or --text');
     const { encoder, spec } = await loadEncoder(o.model);
     const set = await loadIdxImages(o.images);
     const got = [set.channels, set.height, set.width].join('x');

@@ -41,3 +41,9 @@ export { imageTrainData } from './train/data.js';
 // text encoders: Hugging Face weights
 export { loadHuggingFace } from './text/hf.js';
 export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
+export { loadTokenizer, TextTokenizer } from './text/tokenizer.js';
+export type { HfTokenizerLike, LoadTokenizerOptions, TokenBatch, TokenizeOptions } from './text/tokenizer.js';
+export { loadSentenceTransformer, SentenceTransformer } from './text/sentence.js';
+export type { EncodeOptions, FileReader, LoadedSentenceTransformer, LoadSentenceTransformerOptions, ModelSource, SentenceTransformerOptions } from './text/sentence.js';
+export { smallTransformer, staticEmbedding } from './text/presets.js';
+export type { SmallTransformerOptions, StaticEmbeddingOptions } from './text/presets.js';
