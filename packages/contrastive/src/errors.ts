@@ -6,6 +6,7 @@ export type ContrastiveErrorCode =
   | 'NOT_INITIALIZED'
   | 'OUT_OF_MEMORY'
   | 'WASM_UNSUPPORTED'
+  | 'UNSUPPORTED'
   | 'MISSING_DEPENDENCY';
 
 /**

@@ -11,6 +11,7 @@ pub mod embedding;
 pub mod layernorm;
 pub mod linear;
 pub mod pool;
+pub mod residual;
 pub mod token_pool;
 
 #[cfg(test)]

@@ -14,10 +14,12 @@ export { Dropout } from './dropout.js';
 export { L2Normalize } from './normalize.js';
 export { convNet28, convNet32, lenet28, mlp, mocoV2Head, simclrHead, simclrV2Head } from './presets.js';
 export type { MlpOptions } from './presets.js';
+export { basicBlock, bottleneck, Identity, NamedSequential, Residual, ResNet, resnet18, resnet18Cifar, resnet34, resnet50, resnetSmall, withoutKeys } from './resnet.js';
+export type { BlockOptions, Named, ResidualOptions, ResNetOptions } from './resnet.js';
 // text layers
 export { Embedding, EmbeddingBag, SparseRowParameter, TokenPooling } from './embedding.js';
 export type { EmbeddingBagOptions, EmbeddingOptions, PoolingForwardOptions, PoolingMode } from './embedding.js';
-export { LayerNorm, Residual } from './layernorm.js';
+export { LayerNorm } from './layernorm.js';
 export type { LayerNormOptions } from './layernorm.js';
 export { MultiHeadSelfAttention } from './attention.js';
 export type { AttentionForwardOptions, SelfAttentionOptions } from './attention.js';
