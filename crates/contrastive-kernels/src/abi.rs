@@ -133,3 +133,4 @@ mod tests {
 }
 pub mod resnet;
 pub mod methods;
+pub mod text;

@@ -14,6 +14,7 @@ import { embedData, evalOnData, trainOnData } from './data-commands.js';
 import { addDataOptions } from './data-options.js';
 import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
 import { CLI_METHODS, LABELED_METHODS, methodParts } from './methods.js';
+import { embedText } from './text.js';
 
 const program = new Command()
   .name('contrastive')
@@ -247,17 +248,20 @@ addDataOptions(program.commands.at(-1)!, { split: true, evalData: true })
 
 program
   .command('embed')
-  .description('embed images with a trained encoder and write them as .npy (float32, N x D)')
-  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
+  .description('embed images with a trained encoder, or texts with a sentence-transformers folder, and write them as .npy (float32, N x D)')
+  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`, or a sentence-transformers folder for --text')
   .option('--images <file>', 'IDX images')
+  .option('--text <file>', 'texts, one per line or JSONL with a "text" field (rows in file order)')
+  .option('--batch-size <n>', 'texts per forward pass (--text)', int('--batch-size'), 32)
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption());
 addDataOptions(program.commands.at(-1)!, {})
   .action(async (o) => {
     await start(o);
+    if (o.text) return embedText(o);
     if (o.data) return embedData(o);
-    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH or --images FILE');
+    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH, --images FILE or --text FILE');
     const { encoder, spec } = await loadEncoder(o.model);
     const set = await loadIdxImages(o.images);
     const got = [set.channels, set.height, set.width].join('x');

@@ -84,3 +84,12 @@ export type { TripletMining, TripletOptions, TripletResult } from './loss/triple
 export { multiSimilarity } from './loss/multisim.js';
 export type { MultiSimilarityOptions } from './loss/multisim.js';
 export { cosineMomentum, momentumUpdate } from './optim/ema.js';
+// text encoders: Hugging Face weights
+export { loadHuggingFace } from './text/hf.js';
+export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
+export { loadTokenizer, TextTokenizer } from './text/tokenizer.js';
+export type { HfTokenizerLike, LoadTokenizerOptions, TokenBatch, TokenizeOptions } from './text/tokenizer.js';
+export { loadSentenceTransformer, SentenceTransformer } from './text/sentence.js';
+export type { EncodeOptions, FileReader, LoadedSentenceTransformer, LoadSentenceTransformerOptions, ModelSource, SentenceTransformerOptions } from './text/sentence.js';
+export { smallTransformer, staticEmbedding } from './text/presets.js';
+export type { SmallTransformerOptions, StaticEmbeddingOptions } from './text/presets.js';

@@ -9,3 +9,4 @@ export * from './optim.js';
 export * from './augment.js';
 export * from './resnet.js';
 export * from './methods.js';
+export * from './text.js';
