@@ -38,3 +38,12 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// sentence embeddings: losses
+export { mnrl } from './loss/mnrl.js';
+export type { MnrlOptions, MnrlResult, MnrlValue } from './loss/mnrl.js';
+export { cosent } from './loss/cosent.js';
+export type { CosentOptions, CosentResult, CosentValue } from './loss/cosent.js';
+export { contrastiveLoss } from './loss/pair-margin.js';
+export type { ContrastiveLossOptions, ContrastiveLossResult } from './loss/pair-margin.js';
+export { DEFAULT_SCALE } from './loss/sentence-common.js';
+export type { MatryoshkaOptions } from './loss/sentence-common.js';

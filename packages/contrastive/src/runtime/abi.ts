@@ -69,6 +69,19 @@ export interface KernelExports {
   ct_aug_normalize(x: number, n: number, c: number, hw: number, mean: number, std: number): number;
   ct_aug_erase(x: number, n: number, c: number, h: number, w: number, boxes: number, values: number): number;
   ct_aug_noise(x: number, n: number, len: number, keys: number, sigmas: number, clip: number): number;
+  // sentence embeddings (crates/contrastive-kernels/src/abi/sentence.rs): dims/weights/ndims = Matryoshka prefixes (ndims 0 = full)
+  ct_mnrl(
+    a: number, docs: number, n: number, h: number, d: number, tau: number, symmetric: number,
+    dims: number, weights: number, ndims: number, ga: number, gdocs: number, out: number,
+  ): number;
+  ct_cosent(
+    a: number, b: number, labels: number, n: number, d: number, tau: number,
+    dims: number, weights: number, ndims: number, ga: number, gb: number, out: number,
+  ): number;
+  ct_pair_margin(
+    a: number, b: number, labels: number, n: number, d: number, margin: number,
+    dims: number, weights: number, ndims: number, ga: number, gb: number, out: number,
+  ): number;
 }
 
 export const ABI_VERSION = 1;
@@ -87,6 +100,8 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_aug_philox', 'ct_aug_from_hwc', 'ct_aug_resized_crop', 'ct_aug_flip', 'ct_aug_affine', 'ct_aug_color_jitter',
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
   'ct_aug_move_images',
+  // sentence embeddings
+  'ct_mnrl', 'ct_cosent', 'ct_pair_margin',
 ];
 
 /** The exports' names that a module must have to be ours. */
