@@ -47,3 +47,10 @@ export { contrastiveLoss } from './loss/pair-margin.js';
 export type { ContrastiveLossOptions, ContrastiveLossResult } from './loss/pair-margin.js';
 export { DEFAULT_SCALE } from './loss/sentence-common.js';
 export type { MatryoshkaOptions } from './loss/sentence-common.js';
+// sentence embeddings: search and evaluators
+export { search } from './eval/search.js';
+export type { SearchOptions, SearchResult } from './eval/search.js';
+export { informationRetrieval, maxCutoff, retrievalMetrics } from './eval/retrieval.js';
+export type { InformationRetrievalInput, Qrels, RetrievalMetrics, RetrievalOptions } from './eval/retrieval.js';
+export { stsCorrelation } from './eval/sts.js';
+export type { StsResult } from './eval/sts.js';

@@ -7,6 +7,7 @@
 //! their weights; ndims = 0 means the loss on the full embedding.
 
 use super::{finish, slice, slice_mut, tau_ok, INVALID_ARGUMENT};
+use crate::eval::search;
 use crate::loss::cosent::cosent;
 use crate::loss::matryoshka::matryoshka;
 use crate::loss::mnrl::mnrl;
@@ -170,6 +171,68 @@ pub unsafe extern "C" fn ct_pair_margin(
     finish(r, out)
 }
 
+unsafe fn slice_mut_u32<'a>(p: *mut u32, len: usize) -> Option<&'a mut [u32]> {
+    if p.is_null() {
+        None
+    } else if len == 0 {
+        Some(&mut [])
+    } else {
+        Some(core::slice::from_raw_parts_mut(p, len))
+    }
+}
+
+/// Exact top-k, one corpus chunk: `q` (nq x d), `chunk` (cn x d, corpus rows seen..seen + cn),
+/// `hs`/`hi` the per-query heaps (nq x k scores and u32 corpus indices). `cosine` != 0 scores
+/// with unit rows, else dot products. Inputs must be finite (the TS side checks).
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_topk_update(
+    q: *const f32,
+    nq: usize,
+    chunk: *const f32,
+    cn: usize,
+    d: usize,
+    k: usize,
+    seen: usize,
+    cosine: u32,
+    hs: *mut f32,
+    hi: *mut u32,
+) -> i32 {
+    let (lq, lc, lh) = match (nq.checked_mul(d), cn.checked_mul(d), nq.checked_mul(k)) {
+        (Some(a), Some(b), Some(c)) => (a, b, c),
+        _ => return INVALID_ARGUMENT,
+    };
+    if d == 0 || seen.checked_add(cn).map_or(true, |t| t > u32::MAX as usize) {
+        return INVALID_ARGUMENT;
+    }
+    let (hs, hi) = match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return INVALID_ARGUMENT,
+    };
+    super::status(search::update::<Best>(slice(q, lq), nq, slice(chunk, lc), cn, d, k, seen, cosine != 0, hs, hi))
+}
+
+/// Sorts the heaps of [`ct_topk_update`] best first; `filled` = min(k, corpus rows seen).
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_topk_finish(nq: usize, k: usize, filled: usize, hs: *mut f32, hi: *mut u32) -> i32 {
+    let lh = match nq.checked_mul(k) {
+        Some(v) if filled <= k => v,
+        _ => return INVALID_ARGUMENT,
+    };
+    match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+        (Some(a), Some(b)) => {
+            search::finish(nq, k, filled, a, b);
+            super::OK
+        }
+        _ => INVALID_ARGUMENT,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +264,14 @@ mod tests {
             let dims = [4u32, 2];
             let w = [1.0f32, 1.0];
             assert_eq!(ct_pair_margin(x.as_ptr(), x.as_ptr(), y.as_ptr(), 2, 4, 0.5, dims.as_ptr(), w.as_ptr(), 2, null_mut(), null_mut(), o), 0);
+            // top-k: null heaps, d = 0, wrapping sizes, filled > k
+            assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, null_mut(), null_mut()), INVALID_ARGUMENT);
+            let (mut hs, mut hi) = ([0.0f32; 2], [0u32; 2]);
+            assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 0, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_update(x.as_ptr(), usize::MAX, x.as_ptr(), 2, 4, 2, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_finish(2, 1, 2, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
+            assert_eq!(ct_topk_finish(2, 1, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
         }
     }
 }

@@ -82,6 +82,8 @@ export interface KernelExports {
     a: number, b: number, labels: number, n: number, d: number, margin: number,
     dims: number, weights: number, ndims: number, ga: number, gb: number, out: number,
   ): number;
+  ct_topk_update(q: number, nq: number, chunk: number, cn: number, d: number, k: number, seen: number, cosine: number, hs: number, hi: number): number;
+  ct_topk_finish(nq: number, k: number, filled: number, hs: number, hi: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -101,7 +103,7 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
   'ct_aug_move_images',
   // sentence embeddings
-  'ct_mnrl', 'ct_cosent', 'ct_pair_margin',
+  'ct_mnrl', 'ct_cosent', 'ct_pair_margin', 'ct_topk_update', 'ct_topk_finish',
 ];
 
 /** The exports' names that a module must have to be ours. */
