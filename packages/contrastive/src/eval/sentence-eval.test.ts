@@ -10,7 +10,7 @@ const ref = JSON.parse(readFileSync(new URL('../../../../test/reference/sentence
 const qrelsOf = (o: Record<string, Record<string, number>>): Qrels => new Map(Object.entries(o).map(([q, v]) => [q, new Map(Object.entries(v))]));
 
 /** Brute force in float64: every score, sorted (ties to the lower index). */
-function brute(q: Float64Array | number[], c: Float64Array | number[], d: number, k: number, cosine: boolean): number[][] {
+function brute(q: ArrayLike<number>, c: ArrayLike<number>, d: number, k: number, cosine: boolean): number[][] {
   const nq = q.length / d;
   const nc = c.length / d;
   const norm = (x: ArrayLike<number>, i: number) => (cosine ? Math.hypot(...Array.from({ length: d }, (_, t) => x[i * d + t])) : 1);
