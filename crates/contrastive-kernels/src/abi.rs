@@ -1368,4 +1368,5 @@ mod tests {
         }
     }
 }
+pub mod resnet;
 pub mod sentence;

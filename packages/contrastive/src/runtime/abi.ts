@@ -69,6 +69,11 @@ export interface KernelExports {
   ct_aug_normalize(x: number, n: number, c: number, hw: number, mean: number, std: number): number;
   ct_aug_erase(x: number, n: number, c: number, h: number, w: number, boxes: number, values: number): number;
   ct_aug_noise(x: number, n: number, len: number, keys: number, sigmas: number, clip: number): number;
+  // residual networks (crates/contrastive-kernels/src/abi/resnet.rs)
+  /** y = a + b, or max(a + b, 0) when relu != 0 (len floats each). */
+  ct_residual_add(a: number, b: number, len: number, relu: number, y: number): number;
+  /** As ct_conv2d_backward, but dw may be 0 too (a frozen weight): only what is asked for is computed. */
+  ct_conv2d_backward_some(geom: number, x: number, w: number, dy: number, dx: number, dw: number, db: number): number;
   // sentence embeddings (crates/contrastive-kernels/src/abi/sentence.rs): dims/weights/ndims = Matryoshka prefixes (ndims 0 = full)
   ct_mnrl(
     a: number, docs: number, n: number, h: number, d: number, tau: number, symmetric: number,
@@ -102,6 +107,8 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_aug_philox', 'ct_aug_from_hwc', 'ct_aug_resized_crop', 'ct_aug_flip', 'ct_aug_affine', 'ct_aug_color_jitter',
   'ct_aug_grayscale', 'ct_aug_gaussian_blur', 'ct_aug_solarize', 'ct_aug_normalize', 'ct_aug_erase', 'ct_aug_noise',
   'ct_aug_move_images',
+  // residual networks
+  'ct_residual_add', 'ct_conv2d_backward_some',
   // sentence embeddings
   'ct_mnrl', 'ct_cosent', 'ct_pair_margin', 'ct_topk_update', 'ct_topk_finish',
 ];
