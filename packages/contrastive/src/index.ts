@@ -76,3 +76,10 @@ export { informationRetrieval, maxCutoff, retrievalMetrics } from './eval/retrie
 export type { InformationRetrievalInput, Qrels, RetrievalMetrics, RetrievalOptions } from './eval/retrieval.js';
 export { stsCorrelation } from './eval/sts.js';
 export type { StsResult } from './eval/sts.js';
+// sentence embeddings: text data
+export { LABEL_COLUMNS, noDuplicatesBatches, parseTextRows } from './data/text-pairs.js';
+export type { TextRows, TextRowsOptions } from './data/text-pairs.js';
+export { parseBeirJsonl, parseQrels } from './data/beir.js';
+export type { BeirDocs } from './data/beir.js';
+export { mineHardNegatives } from './data/hard-negatives.js';
+export type { MineOptions } from './data/hard-negatives.js';
