@@ -1370,3 +1370,4 @@ mod tests {
 }
 pub mod resnet;
 pub mod sentence;
+pub mod text;

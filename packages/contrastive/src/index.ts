@@ -83,3 +83,6 @@ export { parseBeirJsonl, parseQrels } from './data/beir.js';
 export type { BeirDocs } from './data/beir.js';
 export { mineHardNegatives } from './data/hard-negatives.js';
 export type { MineOptions } from './data/hard-negatives.js';
+// text encoders: Hugging Face weights
+export { loadHuggingFace } from './text/hf.js';
+export type { HfLoadOptions, HfLoadReport } from './text/hf.js';

@@ -89,6 +89,32 @@ export interface KernelExports {
   ): number;
   ct_topk_update(q: number, nq: number, chunk: number, cn: number, d: number, k: number, seen: number, cosine: number, hs: number, hi: number): number;
   ct_topk_finish(nq: number, k: number, filled: number, hs: number, hi: number): number;
+  // text layers (crates/contrastive-kernels/src/abi/text.rs): ids u32, masks f32 (0 = padding)
+  ct_embedding_forward(w: number, vocab: number, dim: number, ids: number, n: number, y: number): number;
+  ct_embedding_backward(
+    ids: number, n: number, dy: number, dim: number, vocab: number, padding: number, mask: number, dw: number, mark: number, list: number, len: number,
+  ): number;
+  ct_embedding_zero_rows(dw: number, dim: number, vocab: number, mark: number, list: number, len: number): number;
+  ct_sgd_rows(p: number, g: number, dim: number, vocab: number, list: number, len: number, lr: number): number;
+  ct_sparse_adam_rows(
+    p: number, g: number, m: number, v: number, dim: number, vocab: number, list: number, len: number,
+    lr: number, b1: number, b2: number, eps: number, t: number,
+  ): number;
+  ct_token_pool_forward(kind: number, x: number, b: number, s: number, d: number, mask: number, y: number, arg: number): number;
+  ct_token_pool_backward(kind: number, dy: number, b: number, s: number, d: number, mask: number, arg: number, dx: number): number;
+  ct_layernorm_forward(x: number, n: number, d: number, gamma: number, beta: number, eps: number, y: number, save: number): number;
+  ct_layernorm_backward(x: number, dy: number, n: number, d: number, gamma: number, save: number, dx: number, dgamma: number, dbeta: number): number;
+  ct_add(a: number, b: number, len: number, out: number): number;
+  ct_qkv_forward(x: number, n: number, hd: number, wq: number, bq: number, wk: number, bk: number, wv: number, bv: number, qkv: number): number;
+  ct_qkv_backward(
+    x: number, n: number, hd: number, wq: number, wk: number, wv: number, dqkv: number, dx: number,
+    dwq: number, dbq: number, dwk: number, dbk: number, dwv: number, dbv: number,
+  ): number;
+  ct_attention_forward(b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number): number;
+  ct_attention_backward(
+    b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number, dctx: number, dqkv: number,
+  ): number;
+  ct_attention_scratch_floats(s: number): number;
 }
 
 export const ABI_VERSION = 1;
@@ -111,6 +137,10 @@ const REQUIRED: (keyof KernelExports)[] = [
   'ct_residual_add', 'ct_conv2d_backward_some',
   // sentence embeddings
   'ct_mnrl', 'ct_cosent', 'ct_pair_margin', 'ct_topk_update', 'ct_topk_finish',
+  // text layers
+  'ct_embedding_forward', 'ct_embedding_backward', 'ct_embedding_zero_rows', 'ct_sgd_rows', 'ct_sparse_adam_rows',
+  'ct_token_pool_forward', 'ct_token_pool_backward', 'ct_layernorm_forward', 'ct_layernorm_backward', 'ct_add',
+  'ct_qkv_forward', 'ct_qkv_backward', 'ct_attention_forward', 'ct_attention_backward', 'ct_attention_scratch_floats',
 ];
 
 /** The exports' names that a module must have to be ours. */
