@@ -86,3 +86,5 @@ export type { MineOptions } from './data/hard-negatives.js';
 // text encoders: Hugging Face weights
 export { loadHuggingFace } from './text/hf.js';
 export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
+export { WordPieceTokenizer } from './text/wordpiece.js';
+export type { EncodedBatch, EncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
