@@ -88,3 +88,5 @@ export { loadHuggingFace } from './text/hf.js';
 export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
 export { WordPieceTokenizer } from './text/wordpiece.js';
 export type { EncodedBatch, EncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
+export { fitSentence, SentenceEncoder } from './train/sentence.js';
+export type { EncodeTextOptions, FitSentenceOptions, FitSentenceResult, SentenceArchitecture, SentenceConfig, SentenceLoss } from './train/sentence.js';
