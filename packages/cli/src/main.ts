@@ -10,6 +10,7 @@ import { addExportCommand } from './export.js';
 import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
 import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { atomicWrite, prepareOutputs } from './output.js';
+import { isTextCommand, runTextCommand } from './text.js';
 
 const program = new Command()
   .name('contrastive')
@@ -262,7 +263,9 @@ program
 addExportCommand(program);
 
 try {
-  await program.parseAsync(process.argv);
+  // sentence-embedding models: train/embed --text, eval --queries/--corpus/--qrels (packages/cli/src/text.ts)
+  if (isTextCommand(process.argv)) await runTextCommand(process.argv);
+  else await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode);
   console.error(`contrastive: ${e instanceof Error ? e.message : String(e)}`);
