@@ -90,3 +90,5 @@ export { WordPieceTokenizer } from './text/wordpiece.js';
 export type { EncodedBatch, EncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
 export { fitSentence, SentenceEncoder } from './train/sentence.js';
 export type { EncodeTextOptions, FitSentenceOptions, FitSentenceResult, SentenceArchitecture, SentenceConfig, SentenceLoss } from './train/sentence.js';
+export { Bm25, bm25Terms } from './eval/bm25.js';
+export type { Bm25Options } from './eval/bm25.js';
