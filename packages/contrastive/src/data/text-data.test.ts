@@ -48,6 +48,12 @@ describe('noDuplicatesBatches', () => {
     expect(noDuplicatesBatches(texts, 8, { seed: 4 })).not.toEqual(batches);
     expect(noDuplicatesBatches(texts, 8, { seed: 3, dropLast: true }).every((b) => b.length === 8)).toBe(true);
   });
+
+  it('shuffle: false keeps the file order and still defers a duplicate to a later batch', () => {
+    const t = [['a', 'x'], ['b', 'y'], ['a', 'z'], ['c', 'w']];
+    expect(noDuplicatesBatches(t, 2, { shuffle: false })).toEqual([[0, 1], [2, 3]]);
+    expect(noDuplicatesBatches([['a', 'x'], ['a', 'y'], ['b', 'z']], 2, { shuffle: false })).toEqual([[0, 2], [1]]);
+  });
 });
 
 describe('BEIR files', () => {

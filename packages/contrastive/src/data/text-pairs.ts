@@ -127,12 +127,12 @@ export function parseTextRows(text: string, opts: TextRowsOptions = {}): TextRow
  * sentence-transformers' NO_DUPLICATES batch sampler: batches of `batchSize` rows in a seeded
  * shuffled order, where no text (of any column) appears twice in one batch, since a duplicate
  * would be a false negative for the in-batch losses. A row that clashes waits for a later batch.
- * The last batch may be smaller (dropped with `dropLast`).
+ * The last batch may be smaller (dropped with `dropLast`). `shuffle: false` keeps the file order.
  */
-export function noDuplicatesBatches(texts: string[][], batchSize: number, opts: { seed?: number; dropLast?: boolean } = {}): number[][] {
+export function noDuplicatesBatches(texts: string[][], batchSize: number, opts: { seed?: number; dropLast?: boolean; shuffle?: boolean } = {}): number[][] {
   const op = 'noDuplicatesBatches';
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
-  const order = shuffled(texts.length, opts.seed ?? 0);
+  const order = opts.shuffle === false ? Array.from({ length: texts.length }, (_, i) => i) : shuffled(texts.length, opts.seed ?? 0);
   const batches: number[][] = [];
   let remaining = order;
   while (remaining.length > 0) {
