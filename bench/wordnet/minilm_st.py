@@ -42,7 +42,7 @@ pick = lambda m: {k.split("wn_cosine_")[1]: v for k, v in m.items() if k.startsw
 before = pick(ev(model))
 loss = MultipleNegativesRankingLoss(model, scale=20.0)
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-steps = len(rows) // args.batch
+steps = -(-len(rows) // args.batch)  # the last batch may be smaller, as sentence-transformers' default
 warm = round(0.1 * steps)
 sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: (t + 1) / (warm + 1) if t < warm else max(0.0, (steps - t) / max(1, steps - warm)))
 model.train()
@@ -58,4 +58,4 @@ for b in range(steps):
 secs = time.time() - t0
 model.eval()
 print(json.dumps({"side": "sentence-transformers", "threads": args.threads, "pairs": len(rows), "steps": steps, "trainSeconds": secs,
-                  "pairsPerSecond": steps * args.batch / secs, "before": before, "after": pick(ev(model))}))
+                  "pairsPerSecond": len(rows) / secs, "before": before, "after": pick(ev(model))}))

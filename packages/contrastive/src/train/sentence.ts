@@ -275,7 +275,7 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   const optimizer: Optimizer = opts.optimizer ?? (isStatic ? new SparseAdam(params, { lr }) : new AdamW(params, { lr, weightDecay: 0.01 }));
   const seed = opts.seed ?? 0;
   const plan: number[][][] = [];
-  for (let e = 0; e < epochs; e++) plan.push(noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle, dropLast: !pairLoss && rows.texts.length > batchSize }));
+  for (let e = 0; e < epochs; e++) plan.push(noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }));
   const steps = plan.reduce((s, p) => s + p.length, 0);
   const warm = Math.round((opts.warmupRatio ?? 0.1) * steps);
   const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * Math.max(0, (steps - t) / Math.max(1, steps - warm)));
