@@ -129,7 +129,7 @@ function textProgram(): Command {
         const texts = rows.texts.flat();
         const tok = WordPieceTokenizer.train(texts, { vocabSize: o.vocabSize, minFrequency: 1 });
         enc = o.encoder === 'static'
-          ? SentenceEncoder.static(tok, { dim: o.dim, maxLength: o.maxLength })
+          ? SentenceEncoder.static(tok, { dim: o.dim, maxLength: o.maxLength, seed: o.seed })
           : SentenceEncoder.transformer(
             new WordPieceTokenizer(tok.tokens, { specialTokens: true }), // [CLS] ... [SEP], as BERT
             { hidden_size: o.hidden, num_hidden_layers: o.layers, num_attention_heads: o.heads, intermediate_size: 4 * o.hidden, seed: o.seed },

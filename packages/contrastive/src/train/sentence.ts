@@ -27,8 +27,8 @@ export interface SentenceConfig {
   dim?: number;
   /** bert: the Hugging Face config. */
   bert?: BertConfig;
-  /** Matryoshka dims the model was trained with (informative). */
-  matryoshkaDims?: number[];
+  /** static: the seed of the table's init. */
+  seed?: number;
 }
 
 export interface EncodeTextOptions {
@@ -55,7 +55,7 @@ export class SentenceEncoder {
     this.tokenizer = tokenizer;
     this.config = config;
     if (config.architecture === 'static') {
-      this.bag = new EmbeddingBag(tokenizer.vocabSize, config.dim!, { paddingIdx: tokenizer.padId, seed: 0 });
+      this.bag = new EmbeddingBag(tokenizer.vocabSize, config.dim!, { paddingIdx: tokenizer.padId, seed: config.seed ?? 0 });
     } else {
       this.bert = new BertModel(config.bert!);
       this.pool = new TokenPooling('mean');
@@ -66,10 +66,8 @@ export class SentenceEncoder {
   static static(tokenizer: WordPieceTokenizer, opts: { dim?: number; maxLength?: number; seed?: number } = {}): SentenceEncoder {
     const dim = opts.dim ?? 256;
     if (!Number.isInteger(dim) || dim < 1) throw new ContrastiveError('INVALID_ARGUMENT', `SentenceEncoder.static: dim must be a positive integer, got ${String(dim)}`);
-    const e = new SentenceEncoder(tokenizer, { architecture: 'static', dim, maxLength: opts.maxLength ?? 128 });
-    // N(0, 1) rows make every text's mean far from the others at the start; sentence-transformers
-    // starts static models from a small random table too. Scale does not matter to the cosine.
-    return e;
+    // the table starts N(0, 1), as nn.EmbeddingBag (and sentence-transformers' StaticEmbedding) does
+    return new SentenceEncoder(tokenizer, { architecture: 'static', dim, maxLength: opts.maxLength ?? 128, seed: opts.seed ?? 0 });
   }
 
   /** A BERT-layout transformer (from scratch, or with `weights` in Hugging Face names) over the tokenizer. */
