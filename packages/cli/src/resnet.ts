@@ -1,7 +1,7 @@
 // ResNet encoders for `contrastive train --encoder resnet18|resnet18-cifar|resnet34|resnet-small`,
 // starting from a checkpoint (--init, torchvision names) and with parts frozen (--freeze).
 import { readFile } from 'node:fs/promises';
-import { ContrastiveError, readSafetensors, ResNet, resnet18, resnet18Cifar, resnet34, resnetSmall, withoutKeys, type Module } from 'contrastive';
+import { ContrastiveError, readSafetensors, ResNet, resnetEncoderSpec, withoutKeys, type Module } from 'contrastive';
 import type { EncoderSpec } from './model.js';
 
 /** The --encoder names of the ResNets and what each is (for --help). */
@@ -15,17 +15,7 @@ export const RESNETS: Record<string, string> = {
 export const isResnet = (kind: string) => Object.hasOwn(RESNETS, kind);
 
 export function resnetSpec(arch: string, input: [number, number, number]): EncoderSpec {
-  return { kind: 'resnet', arch, input, outDim: arch === 'resnet-small' ? 256 : 512 };
-}
-
-/** The encoder of a spec: the ResNet without classifier ('fc' an Identity), taking flattened rows. */
-export function buildResnet(spec: EncoderSpec, seed: number): Module {
-  const make = { resnet18, 'resnet18-cifar': resnet18Cifar, resnet34, 'resnet-small': resnetSmall }[spec.arch ?? ''];
-  if (!make) throw new ContrastiveError('INVALID_ARGUMENT', `unknown ResNet ${String(spec.arch)} (known: ${Object.keys(RESNETS).join(', ')})`);
-  const [c, h, w] = spec.input;
-  const min = spec.arch === 'resnet18' || spec.arch === 'resnet34' ? 32 : 8;
-  if (h < min || w < min) throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${spec.arch} needs images of at least ${min}x${min}, the data is ${h}x${w}`);
-  return make({ numClasses: 0, inChannels: c, inputShape: [c, h, w], seed });
+  return resnetEncoderSpec(arch, input);
 }
 
 /**

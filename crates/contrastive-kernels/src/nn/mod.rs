@@ -9,6 +9,7 @@ pub mod dropout;
 pub mod linear;
 pub mod pool;
 pub mod residual;
+pub mod window;
 pub mod winograd;
 
 #[cfg(test)]

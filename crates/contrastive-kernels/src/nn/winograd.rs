@@ -25,7 +25,7 @@ use crate::{try_vec, Oom};
 
 /// Whether this geometry can run here: 3x3, stride 1, padding 0 or 1 on each side.
 pub fn applies(c: &Conv) -> bool {
-    c.kh == 3 && c.kw == 3 && c.sh == 1 && c.sw == 1 && c.ph <= 1 && c.pw <= 1 && c.out_hw().is_some()
+    c.win.kh == 3 && c.win.kw == 3 && c.win.sh == 1 && c.win.sw == 1 && c.win.ph <= 1 && c.win.pw <= 1 && c.out_hw().is_some()
 }
 
 struct Tiles {
@@ -112,17 +112,17 @@ fn transform_plane(c: &Conv, t: &Tiles, plane: &[f32], v: &SharedMut<f32>, xi_st
         // SAFETY: this plane's run of tiles in each of the 16 matrices.
         *o = unsafe { v.part(xi * xi_stride + at, tt) };
     }
-    let (h, w) = (c.h as isize, c.w as isize);
+    let (h, w) = (c.win.h as isize, c.win.w as isize);
     for ty in 0..t.th {
         for tx in 0..t.tw {
-            let (y0, x0) = ((2 * ty) as isize - c.ph as isize, (2 * tx) as isize - c.pw as isize);
+            let (y0, x0) = ((2 * ty) as isize - c.win.ph as isize, (2 * tx) as isize - c.win.pw as isize);
             let mut d = [0.0f32; 16];
             for r in 0..4 {
                 let y = y0 + r as isize;
                 if y < 0 || y >= h {
                     continue;
                 }
-                let row = &plane[y as usize * c.w..(y as usize + 1) * c.w];
+                let row = &plane[y as usize * c.win.w..(y as usize + 1) * c.win.w];
                 for k in 0..4 {
                     let x = x0 + k as isize;
                     if x >= 0 && x < w {
@@ -154,7 +154,7 @@ fn transform_plane(c: &Conv, t: &Tiles, plane: &[f32], v: &SharedMut<f32>, xi_st
 
 /// dx plane += sum over its tiles of B dV B^T, the transpose of [`transform_plane`].
 fn untransform_plane(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usize, dx: &mut [f32]) {
-    let (h, w) = (c.h as isize, c.w as isize);
+    let (h, w) = (c.win.h as isize, c.win.w as isize);
     for ty in 0..t.th {
         for tx in 0..t.tw {
             let j = at + ty * t.tw + tx;
@@ -180,7 +180,7 @@ fn untransform_plane(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usiz
                 d[8 + k] = e + b - a;
                 d[12 + k] = -f;
             }
-            let (y0, x0) = ((2 * ty) as isize - c.ph as isize, (2 * tx) as isize - c.pw as isize);
+            let (y0, x0) = ((2 * ty) as isize - c.win.ph as isize, (2 * tx) as isize - c.win.pw as isize);
             for r in 0..4 {
                 let y = y0 + r as isize;
                 if y < 0 || y >= h {
@@ -189,7 +189,7 @@ fn untransform_plane(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usiz
                 for k in 0..4 {
                     let x = x0 + k as isize;
                     if x >= 0 && x < w {
-                        dx[y as usize * c.w + x as usize] += d[4 * r + k];
+                        dx[y as usize * c.win.w + x as usize] += d[4 * r + k];
                     }
                 }
             }
@@ -276,7 +276,7 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
     let mut v = try_vec(16 * c.cin * g * tt)?;
     let mut m = try_vec(16 * c.cout * g * tt)?;
     let mut packs = Packs::new()?;
-    let (xs, ys) = (c.cin * c.h * c.w, c.cout * p);
+    let (xs, ys) = (c.cin * c.win.h * c.win.w, c.cout * p);
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let cols = gn * tt;
@@ -285,7 +285,7 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
             let vs = SharedMut::new(&mut v[..16 * vl]);
             par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
                 let (s, ch) = (q / c.cin, q % c.cin);
-                let plane = &x[(s0 + s) * xs + ch * c.h * c.w..(s0 + s) * xs + (ch + 1) * c.h * c.w];
+                let plane = &x[(s0 + s) * xs + ch * c.win.h * c.win.w..(s0 + s) * xs + (ch + 1) * c.win.h * c.win.w];
                 transform_plane(c, &t, plane, &vs, vl, ch * cols + s * tt);
             });
         }
@@ -334,7 +334,7 @@ pub fn backward<I: Isa>(
     let mut dv = try_vec(if want_dx { 16 * c.cin * g * tt } else { 0 })?;
     let mut dm = try_vec(if want_dx || want_dw { 16 * c.cout * g * tt } else { 0 })?;
     let mut packs = Packs::new()?;
-    let (xs, ys) = (c.cin * c.h * c.w, c.cout * p);
+    let (xs, ys) = (c.cin * c.win.h * c.win.w, c.cout * p);
     let mut dx = dx;
     if let Some(d) = dx.as_deref_mut() {
         d[..c.n * xs].fill(0.0);
@@ -365,7 +365,7 @@ pub fn backward<I: Isa>(
             let vs = SharedMut::new(&mut v[..16 * vl]);
             par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
                 let (s, ch) = (q / c.cin, q % c.cin);
-                let plane = &x[(s0 + s) * xs + ch * c.h * c.w..(s0 + s) * xs + (ch + 1) * c.h * c.w];
+                let plane = &x[(s0 + s) * xs + ch * c.win.h * c.win.w..(s0 + s) * xs + (ch + 1) * c.win.h * c.win.w];
                 transform_plane(c, &t, plane, &vs, vl, ch * cols + s * tt);
             });
             for xi in 0..16 {
@@ -386,7 +386,7 @@ pub fn backward<I: Isa>(
             par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
                 let (s, ch) = (q / c.cin, q % c.cin);
                 // SAFETY: one input plane per item.
-                let plane = unsafe { dxo.part(s * xs + ch * c.h * c.w, c.h * c.w) };
+                let plane = unsafe { dxo.part(s * xs + ch * c.win.h * c.win.w, c.win.h * c.win.w) };
                 untransform_plane(c, &t, dvo, vl, ch * cols + s * tt, plane);
             });
         }
@@ -401,6 +401,7 @@ pub fn backward<I: Isa>(
 mod tests {
     use super::*;
     use crate::nn::conv2d;
+    use crate::nn::window::Window;
     use crate::nn::fd::randv;
     use crate::simd::scalar::Scalar4;
 
@@ -418,7 +419,7 @@ mod tests {
         for (h, w) in [(3, 3), (5, 7), (1, 1), (4, 4), (9, 6)] {
             for (cin, cout) in [(1, 1), (3, 2), (1, 5), (4, 3)] {
                 for pad in [0, 1] {
-                    let c = Conv { n: 2, cin, h, w, cout, kh: 3, kw: 3, sh: 1, sw: 1, ph: pad, pw: pad };
+                    let c = Conv { n: 2, cin, cout, win: Window { h, w, kh: 3, kw: 3, sh: 1, sw: 1, ph: pad, pw: pad } };
                     if c.out_hw().is_none() {
                         assert!(!applies(&c));
                         continue;
@@ -448,7 +449,7 @@ mod tests {
     #[test]
     fn groups_of_samples_give_the_one_sample_results() {
         // 16 (cin + cout) tiles per sample = 16 * 96 * 196: 6 samples per group, 13 samples -> 3 groups
-        let c = Conv { n: 13, cin: 64, h: 28, w: 28, cout: 32, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+        let c = Conv { n: 13, cin: 64, cout: 32, win: Window { h: 28, w: 28, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
         let t = Tiles::of(&c);
         assert!(group(&c, &t) < 13);
         let xs = 64 * 784;
@@ -467,9 +468,9 @@ mod tests {
     #[test]
     fn other_geometries_are_refused_not_miscomputed() {
         for c in [
-            Conv { n: 1, cin: 1, h: 5, w: 5, cout: 1, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 },
-            Conv { n: 1, cin: 1, h: 5, w: 5, cout: 1, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 },
-            Conv { n: 1, cin: 1, h: 5, w: 5, cout: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2, pw: 2 },
+            Conv { n: 1, cin: 1, cout: 1, win: Window { h: 5, w: 5, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 } },
+            Conv { n: 1, cin: 1, cout: 1, win: Window { h: 5, w: 5, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 } },
+            Conv { n: 1, cin: 1, cout: 1, win: Window { h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2, pw: 2 } },
         ] {
             assert!(!applies(&c));
             assert!(forward::<Scalar4>(&c, &[0.0; 25], &[0.0; 25], None, &mut [0.0; 25]).is_err());

@@ -9,7 +9,7 @@
 //   activations are kept, and after the first step at the largest batch nothing is allocated.
 // * Views into wasm memory are never cached: every read or write makes a fresh one.
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { allocBytes, checkedBytes, f32 } from '../runtime/memory.js';
