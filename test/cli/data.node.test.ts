@@ -1,6 +1,6 @@
 // `contrastive train | eval | embed --data PATH` end to end on real files: PNG and JPEG folders of
 // MNIST digits, RGB images, a CSV table, JSONL pairs and NPY arrays.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +128,29 @@ describe('contrastive CLI on your own data', () => {
     const e = json(cli('eval', '--data', 'x.npy', '--labels', 'y.npy', '--val-split', '0.3', '--json'));
     expect(e.linearProbeAccuracy).toBeGreaterThan(0.9);
     json(cli('train', '--data', 'x.npy', '--epochs', '2', '--batch-size', '20', '--out', 'npy.safetensors', '--json'));
+  });
+
+  it('--checkpoint / --resume on --data: a run killed after its first checkpoint resumes to the uninterrupted model byte for byte', async () => {
+    const args = ['train', '--data', 'table.csv', '--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id', '--epochs', '40', '--batch-size', '30'];
+    json(cli(...args, '--out', 'ref.safetensors', '--json'));
+    rmSync(join(dir, 'k.ckpt'), { force: true });
+    await new Promise<void>((resolve) => {
+      const p = spawn(process.execPath, [bin, ...args, '--out', 'killed.safetensors', '--checkpoint', 'k.ckpt'], { cwd: dir, stdio: 'ignore' });
+      const poll = setInterval(() => existsSync(join(dir, 'k.ckpt')) && p.kill('SIGKILL'), 2);
+      p.on('exit', () => {
+        clearInterval(poll);
+        resolve();
+      });
+    });
+    expect(existsSync(join(dir, 'k.ckpt'))).toBe(true);
+    const killedEarly = !existsSync(join(dir, 'killed.safetensors'));
+    const r = cli(...args, '--out', 'killed.safetensors', '--checkpoint', 'k.ckpt', '--resume', 'k.ckpt');
+    expect(r.code, r.err).toBe(0);
+    expect(Buffer.compare(readFileSync(join(dir, 'killed.safetensors')), readFileSync(join(dir, 'ref.safetensors')))).toBe(0);
+    expect(killedEarly).toBe(true);
+    const other = cli(...args, '--lr', '0.5', '--out', 'o.safetensors', '--resume', 'k.ckpt');
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('lr');
   });
 
   it('bad input fails fast with one line: unwritable --out, clip without pairs, supcon without labels, a corrupt image', () => {
