@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy, readSafetensors, writeNpy } from '../../packages/contrastive/src/index.node.js';
-import { writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
+import { parseNpy, readSafetensors, writeIdx, writeNpy } from '../../packages/contrastive/src/index.node.js';
+import { mnistDigits, writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-data-'));
@@ -45,6 +45,10 @@ beforeAll(async () => {
   const x = Float32Array.from({ length: 60 * 5 }, (_, i) => Math.floor(i / 5) % 2 * 3 + rand());
   writeFileSync(join(dir, 'x.npy'), writeNpy([60, 5], x));
   writeFileSync(join(dir, 'x2.npy'), writeNpy([60, 3], Float32Array.from({ length: 60 * 3 }, (_, i) => x[Math.floor(i / 3) * 5 + (i % 3)] * 2)));
+  const d = mnistDigits(8);
+  writeFileSync(join(dir, 'digits-idx3-ubyte'), writeIdx([80, 28, 28], d.images));
+  writeFileSync(join(dir, 'digits-idx1-ubyte'), writeIdx([80], Uint8Array.from(d.labels)));
+  writeFileSync(join(dir, 'v.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ x: [i % 2, rand(), (i % 2) * 2 + rand()], y: i % 2 ? 'odd' : 'even' })).join('\n'));
   writeFileSync(join(dir, 'y.npy'), writeNpy([60], Float32Array.from({ length: 60 }, (_, i) => i % 2)));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,6 +80,13 @@ describe('contrastive CLI on your own data', () => {
     expect(e.features).toBe('raw pixels');
     expect(e.dims).toBe(784);
     expect(e.test).toBe(80);
+    // IDX files through --data (the format told from the name), labels from --labels
+    const idx = json(cli('eval', '--data', 'digits-idx3-ubyte', '--labels', 'digits-idx1-ubyte', '--val-split', '0.25', '--json'));
+    expect([idx.dims, idx.test]).toEqual([784, 20]);
+    // JSONL vectors with a label key
+    const v = json(cli('eval', '--data', 'v.jsonl', '--label-column', 'y', '--val-split', '0.25', '--json'));
+    expect([v.dims, v.test]).toEqual([3, 10]);
+    expect(v.linearProbeAccuracy).toBeGreaterThan(0.9);
   });
 
   it('RGB images: --image-size picks the size, the gap CNN is chosen, MoCo trains on them', () => {
