@@ -158,6 +158,17 @@ describe('contrastive CLI', () => {
     expect(new Set(readdirSync(dir))).toEqual(before);
   });
 
+  it('--max-samples uses only the first n training and test images, in train and eval', () => {
+    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '50', '--max-samples', '100', '--json', '--out', 'max.safetensors');
+    expect(t.code, t.err).toBe(0);
+    expect(JSON.parse(t.out).steps).toBe(2);
+    const e = cli('eval', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte', '--test-images', 'test-images-idx3-ubyte',
+      '--test-labels', 'test-labels-idx1-ubyte', '--max-samples', '150', '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out)).toMatchObject({ train: 150, test: 150 });
+    expect(cli('eval', '--max-samples', '0').err).toMatch(/--max-samples must be a positive integer/);
+  });
+
   it('--help documents every command', () => {
     for (const c of ['train', 'eval', 'embed', 'augment']) {
       const r = cli(c, '--help');

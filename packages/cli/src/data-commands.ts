@@ -11,6 +11,7 @@ import { prepareOutputs } from './output.js';
 import { alignClasses, applyScaling, fitScaling, loadData, type DataOptions, type LoadedData } from './data-input.js';
 import type { ImageSet } from './data.js';
 import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder, type EncoderSpec } from './model.js';
+import { freezePrefixes, initFrom } from './resnet.js';
 
 const fail = (msg: string) => new ContrastiveError('INVALID_ARGUMENT', msg);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -97,6 +98,9 @@ export interface TrainFlags extends DataFlags {
   method: 'simclr' | 'moco' | 'clip' | 'supcon';
   encoder: string;
   widths?: string;
+  /** --init: a safetensors state_dict to start the encoder from; --freeze: name prefixes kept fixed */
+  init?: string;
+  freeze?: string;
   preset?: string;
   epochs?: number;
   batchSize: number;
@@ -186,6 +190,8 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   recipe.temperature = o.temperature ?? recipe.temperature;
 
   const encoder = buildEncoder(spec, o.seed);
+  if (o.init) await initFrom(encoder, o.init);
+  if (o.freeze) freezePrefixes(encoder, o.freeze);
   const steps = Math.floor(n / o.batchSize) * recipe.epochs;
   const schedule = recipe.schedule === 'constant' ? () => recipe.lr
     : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps });

@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import cliProgress from 'cli-progress';
 import {
   AdamW, ContrastiveError, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
-  runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
+  recipeSchedule, runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { addExportCommand } from './export.js';
@@ -12,6 +12,7 @@ import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { atomicWrite, prepareOutputs } from './output.js';
 import { embedData, evalOnData, trainOnData } from './data-commands.js';
 import { addDataOptions } from './data-options.js';
+import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
 
 const program = new Command()
   .name('contrastive')
@@ -64,13 +65,22 @@ function preset(name: string, s: { height: number; channels: number }, cropScale
 }
 const defaultPreset = (s: { channels: number; height: number }) => (s.channels === 1 ? 'small-gray' : s.height <= 64 ? 'simclr-cifar10' : 'simclr');
 
-async function trainSet(o: { dataset?: string; images?: string; labels?: string }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
-  if (o.images) return { train: await loadIdxImages(o.images, o.labels), name: o.images };
+/** --max-samples: the first `max` images of a set (all of them without the flag). */
+const firstOf = (s: ImageSet, max?: number): ImageSet => (max === undefined || max >= s.n ? s : subset(s, Array.from({ length: max }, (_, i) => i)));
+const maxSamplesHelp = 'use at most the first n training images and the first n test images (a quick run of a command)';
+
+async function trainSet(o: { dataset?: string; images?: string; labels?: string; maxSamples?: number }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
+  if (o.images) return { train: firstOf(await loadIdxImages(o.images, o.labels), o.maxSamples), name: o.images };
   if ((o.dataset ?? 'mnist') !== 'mnist') throw new ContrastiveError('INVALID_ARGUMENT', `unknown dataset ${o.dataset} (built in: mnist)`);
-  return { ...(await loadMnist()), name: 'mnist' };
+  const m = await loadMnist();
+  return { train: firstOf(m.train, o.maxSamples), test: firstOf(m.test, o.maxSamples), name: 'mnist' };
 }
 
-async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string }) {
+async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string; maxSamples?: number }) {
+  const s = await allEvalSets(o);
+  return { train: firstOf(s.train, o.maxSamples), test: firstOf(s.test, o.maxSamples) };
+}
+async function allEvalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string }) {
   if (o.trainImages || o.testImages) {
     if (!o.trainImages || !o.trainLabels || !o.testImages || !o.testLabels) {
       throw new ContrastiveError('INVALID_ARGUMENT', '--train-images, --train-labels, --test-images and --test-labels go together');
@@ -98,7 +108,9 @@ program
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
   .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
-  .addOption(new Option('--encoder <kind>', 'auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images)').choices(['auto', 'mlp', 'conv', 'gap']).default('auto'))
+  .addOption(new Option('--encoder <kind>', `auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images); ${Object.entries(RESNETS).map(([k, v]) => `${k}: ${v}`).join('; ')}`).choices(['auto', 'mlp', 'conv', 'gap', ...Object.keys(RESNETS)]).default('auto'))
+  .option('--init <file>', 'start the encoder from this safetensors state_dict (torchvision names; fc.* ignored)')
+  .option('--freeze <prefixes>', 'parameter name prefixes that stay fixed, comma-separated (e.g. conv1,bn1,layer1); their BatchNorm statistics too')
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
   .addOption(new Option('--method <method>', 'simclr; moco (momentum encoder + queue); clip (pairs, with --data); supcon (labels)').choices(['simclr', 'moco', 'clip', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
@@ -115,6 +127,7 @@ program
   .option('--checkpoint-every <n>', 'steps between checkpoints (default: one epoch)', int('--checkpoint-every'))
   .option('--resume <file>', 'continue the run saved in this --checkpoint file (pass the run\'s other flags unchanged); the result is the uninterrupted run\'s, bit for bit')
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
+  .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
   .option('--json', 'print one JSON object instead of progress');
@@ -130,6 +143,8 @@ addDataOptions(program.commands.at(-1)!, { split: true })
     const train = data.train;
     const spec = defaultSpec(o.encoder === 'auto' ? 'conv' : o.encoder, [train.channels, train.height, train.width], o.widths);
     const encoder = buildEncoder(spec, o.seed);
+    if (o.init) await initFrom(encoder, o.init);
+    if (o.freeze) freezePrefixes(encoder, o.freeze);
     const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
     // flags given on the command line override the encoder's recipe
@@ -148,8 +163,7 @@ addDataOptions(program.commands.at(-1)!, { split: true })
     const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
       method: o.method, model, optimizer, temperature: recipe.temperature,
-      schedule: recipe.schedule === 'constant' ? () => recipe.lr
-        : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
+      schedule: recipeSchedule(recipe, steps),
     });
     const monitor = o.monitor && data.test?.labels && train.labels
       ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
@@ -197,6 +211,7 @@ program
   .option('--test-images <file>', 'IDX images to score')
   .option('--test-labels <file>', 'IDX labels of --test-images')
   .option('--knn-k <k>', 'neighbours for kNN', int('--knn-k'), 20)
+  .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
   .option('--json', 'print one JSON object');

@@ -1,3 +1,4 @@
+import { describe } from '../validate.js';
 import { twoViewsOf, type Pipeline } from '../augment/compose.js';
 import { toImageBatch, type ImageBatch } from '../augment/image.js';
 import type { ImageOp } from '../augment/op.js';
@@ -14,7 +15,8 @@ export type TensorLike =
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 const EXPECTED = 'a Tensor { data: Float32Array, shape: [n, ...] }, a Matrix { data, rows, cols } or an ImageBatch { data, n, channels, height, width }';
 
-function describe(x: unknown): string {
+/** What a wrong input is, with a hint where the shape is missing (the tensor contract's wording). */
+function describeInput(x: unknown): string {
   if (x === null) return 'null';
   if (typeof x !== 'object') return typeof x;
   if (ArrayBuffer.isView(x)) return `a bare ${x.constructor.name} (wrap it with its shape)`;
@@ -30,12 +32,12 @@ function describe(x: unknown): string {
  */
 export function toTensor(x: unknown, name: string, op: string): Tensor {
   if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x) || Array.isArray(x)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describe(x)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
   }
   const o = x as Record<string, unknown>;
   const data = o.data as ArrayLike<number> | undefined;
   if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array (or an array of numbers); ${name} must be ${EXPECTED}, got ${describe(x)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array (or an array of numbers); ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
   }
   let shape: number[];
   if (Array.isArray(o.shape)) {
@@ -62,11 +64,17 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
     // rows of C*H*W values (CHW order), what mlp, lenet and convNet take (they unflatten themselves)
     shape = [o.n, (o.channels as number) * o.height * o.width];
   } else {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describe(x)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${data.length} values, its shape [${shape.join(', ')}] needs ${count}`);
+  }
+  if (!(data instanceof Float32Array)) {
+    // no silent coercion: null, booleans and numeric strings are not numbers
+    for (let i = 0; i < data.length; i++) {
+      if (typeof data[i] !== 'number') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data[${i}] must be a number, got ${describe(data[i])}`);
+    }
   }
   return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape };
 }

@@ -1,11 +1,11 @@
 // The CLI's CNN recipe (`contrastive train --encoder conv`) with overrides the CLI has no flag
 // for (augmentation strengths, the encoder's end, the head), trained on one thread, then scored
 // by 5-fold cross-validated probes on the training digits (cvProbe; the test digits are never read).
-//   node scripts/experiments/conv-variant.mjs TAG SEED [key=value,...]   e.g. end=bnrelu,epochs=20
+//   node experiments/conv-variant.mjs TAG SEED [key=value,...]   e.g. end=bnrelu,epochs=20
 // Keys and defaults in D (the recipe as it was before session 5: end=linear); appends a JSON line
 // to out/experiments/conv-variants.jsonl. `end=bnrelu` is lenet28({ bnRelu: true }).
-import * as C from '../../packages/contrastive/dist/index.node.js';
-import { loadMnist, pixelRows } from '../../packages/cli/dist/data.js';
+import * as C from 'contrastive';
+import { loadMnist, pixelRows } from 'contrastive-cli/data';
 import { cvProbe } from './rows.mjs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 

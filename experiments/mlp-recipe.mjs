@@ -4,16 +4,16 @@
 // in this process, then logs one JSON line per run to --log: training time split into
 // augmentation (views) / step / monitor, the default linear probe and kNN on the test split, and
 // the same probes on a validation split carved from the 8,000 training digits. With --save the
-// frozen features go to out/experiments/<name>-s<seed>.f32 for scripts/experiments/probes.mjs.
-//   node scripts/experiments/mlp-recipe.mjs --config tau=0.5 --config end=relu --seeds 0,1,2
-// Needs `pnpm build` first (imports packages/*/dist).
+// frozen features go to out/experiments/<name>-s<seed>.f32 for experiments/probes.mjs.
+//   node experiments/mlp-recipe.mjs --config tau=0.5 --config end=relu --seeds 0,1,2
+// Needs `pnpm build` first (imports the built packages).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as C from '../../packages/contrastive/dist/index.node.js';
+import * as C from 'contrastive';
 import { pick, pickL, validationSplit } from './rows.mjs';
-import { loadMnist } from '../../packages/cli/dist/data.js';
+import { loadMnist } from 'contrastive-cli/data';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const get = (flag, dflt) => {
   const i = args.indexOf(flag);

@@ -2,11 +2,11 @@
 // Re-scores saved features (mlp-recipe.mjs --save) with today's probes, so runs made before and
 // after a probe change compare on one protocol: linearProbe (L-BFGS, 'auto' L2), the former
 // default (Adam 300 steps, L2 1e-3) and kNN (k 20, T 0.07), on the test split.
-//   node scripts/experiments/reprobe.mjs out/experiments/default-s0.f32 ... [--log file]
+//   node experiments/reprobe.mjs out/experiments/default-s0.f32 ... [--log file]
 import { appendFileSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import * as C from '../../packages/contrastive/dist/index.node.js';
-import { loadMnist } from '../../packages/cli/dist/data.js';
+import * as C from 'contrastive';
+import { loadMnist } from 'contrastive-cli/data';
 
 const args = process.argv.slice(2);
 const log = args.includes('--log') ? args[args.indexOf('--log') + 1] : undefined;

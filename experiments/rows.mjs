@@ -1,5 +1,5 @@
 // Shared by the experiment scripts: the validation split they score probes on, and row picking.
-import { stratifiedSplit } from '../../packages/contrastive/dist/index.node.js';
+import { stratifiedSplit } from 'contrastive';
 
 /** 1,600 of the 8,000 training digits (stratified, seed 1); probes are fitted on the other 6,400. */
 export const validationSplit = (labels) => stratifiedSplit(labels, 0.2, 1);

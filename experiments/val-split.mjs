@@ -2,16 +2,16 @@
 // Writes the CLI's 8,000 MNIST training digits as two IDX sets, 6,403 "fit" and 1,597 "val"
 // (every 5th digit of each class goes to val), so a recipe choice can be scored without the 2,000
 // test digits:
-//   node scripts/experiments/val-split.mjs
+//   node experiments/val-split.mjs
 //   pnpm contrastive eval --model m.safetensors --train-images out/experiments/fit-images.idx \
 //     --train-labels out/experiments/fit-labels.idx --test-images out/experiments/val-images.idx \
 //     --test-labels out/experiments/val-labels.idx --json
 // (SimCLR training may see all 8,000 images: it reads no labels.)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadMnist, subset } from '../../packages/cli/dist/data.js';
-import { writeIdx } from '../../packages/contrastive/dist/index.node.js';
+import { loadMnist, subset } from 'contrastive-cli/data';
+import { writeIdx } from 'contrastive';
 
-const out = new URL('../../out/experiments/', import.meta.url);
+const out = new URL('../out/experiments/', import.meta.url);
 mkdirSync(out, { recursive: true });
 const { train } = await loadMnist();
 const seen = new Map();

@@ -5,15 +5,15 @@
 // scored on a validation split of the 8,000 training digits (fit on 6,400, score 1,600) and on
 // the test split (fit on all 8,000). Features: raw pixels (default) or --features <file.f32>
 // written by mlp-recipe.mjs --save (8,000 x D train rows, then 2,000 x D test rows).
-//   node scripts/experiments/probes.mjs [--features out/experiments/default-s0.f32] [--variants a,b] [--test-only]
+//   node experiments/probes.mjs [--features out/experiments/default-s0.f32] [--variants a,b] [--test-only]
 import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as C from '../../packages/contrastive/dist/index.node.js';
+import * as C from 'contrastive';
 import { pick, pickL, validationSplit } from './rows.mjs';
-import { loadMnist, pixelRows } from '../../packages/cli/dist/data.js';
+import { loadMnist, pixelRows } from 'contrastive-cli/data';
 import { lbfgsLogReg, standardizer } from './lbfgs-probe.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const get = (f, d) => (args.includes(f) ? args[args.indexOf(f) + 1] : d);
 const featFile = get('--features');

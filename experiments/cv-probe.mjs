@@ -3,11 +3,11 @@
 // digits (each digit scored once, by probes fitted on the other four folds; the test digits are
 // never read): a validation with 5x the scored digits of val-split.mjs's 1,597, so recipe
 // variants 0.2 points apart can be told from noise with a few seeds.
-//   node scripts/experiments/cv-probe.mjs out/x-s0.safetensors ... [LOG=file.jsonl] [T=threads]
+//   node experiments/cv-probe.mjs out/x-s0.safetensors ... [LOG=file.jsonl] [T=threads]
 // Files are named <tag>-s<seed>.safetensors (from `contrastive train --out`).
-import * as C from '../../packages/contrastive/dist/index.node.js';
-import { loadMnist, pixelRows } from '../../packages/cli/dist/data.js';
-import { loadEncoder } from '../../packages/cli/dist/model.js';
+import * as C from 'contrastive';
+import { loadMnist, pixelRows } from 'contrastive-cli/data';
+import { loadEncoder } from './encoder.mjs';
 import { cvProbe } from './rows.mjs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 await C.init({ threads: Number(process.env.T ?? 1) });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // How hard is the fixed MNIST test split (seed 0) compared with other stratified 8,000 / 2,000
 // splits of the same 10,000 digits? Raw-pixel linear probe and kNN on split seeds 0..N-1.
-//   node scripts/experiments/split-difficulty.mjs [--splits 10]
-import * as C from '../../packages/contrastive/dist/index.node.js';
-import { loadMnist, pixelRows, subset } from '../../packages/cli/dist/data.js';
+//   node experiments/split-difficulty.mjs [--splits 10]
+import * as C from 'contrastive';
+import { loadMnist, pixelRows, subset } from 'contrastive-cli/data';
 
 const args = process.argv.slice(2);
 const splits = Number(args.includes('--splits') ? args[args.indexOf('--splits') + 1] : 10);

@@ -2,10 +2,10 @@
 // digits (the test digits are never read): outer 5 folds (cvFolds); inside each outer fit set,
 // linearProbe picks lambda on one 20% split (folds: 1) or by 5-fold CV (folds: 5), and the outer
 // fold scores the result. Prints and appends one JSON line per encoder file ('raw' = pixels).
-//   node scripts/experiments/probe-folds.mjs raw out/a-s0.safetensors ...
-import * as C from '../../packages/contrastive/dist/index.node.js';
-import { loadMnist, pixelRows } from '../../packages/cli/dist/data.js';
-import { loadEncoder } from '../../packages/cli/dist/model.js';
+//   node experiments/probe-folds.mjs raw out/a-s0.safetensors ...
+import * as C from 'contrastive';
+import { loadMnist, pixelRows } from 'contrastive-cli/data';
+import { loadEncoder } from './encoder.mjs';
 import { cvFolds, pick, pickL } from './rows.mjs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 await C.init({ threads: 1 });
