@@ -80,6 +80,10 @@ describe('contrastive CLI on your own data', () => {
     expect(e.features).toBe('raw pixels');
     expect(e.dims).toBe(784);
     expect(e.test).toBe(80);
+    // --max-samples on --data: a stratified sample, not the first (class-sorted) files
+    const small = json(cli('eval', '--data', 'digits-png', '--val-split', '0.25', '--max-samples', '40', '--json'));
+    expect([small.train, small.test]).toEqual([40, 40]);
+    expect(small.knnAccuracy).toBeGreaterThan(0.2);
     // IDX files through --data (the format told from the name), labels from --labels
     const idx = json(cli('eval', '--data', 'digits-idx3-ubyte', '--labels', 'digits-idx1-ubyte', '--val-split', '0.25', '--json'));
     expect([idx.dims, idx.test]).toEqual([784, 20]);
