@@ -12,9 +12,9 @@ import { ContrastiveError } from '../errors.js';
 import { checkStatus } from '../runtime/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { allocBytes, checkedBytes, f32 } from '../runtime/memory.js';
+import { allocBytes, checkedBytes, f32, trackBlocks, type Blocks } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { checkObject, describe, finiteData, flag, nonFiniteAt, toMatrix } from '../validate.js';
+import { checkObject, checkOptions, describe, finiteData, flag, nonFiniteAt, shapeText, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -77,7 +77,10 @@ function alloc(k: KernelExports, bytes: number, op: string): number {
 export class Buf {
   ptr = 0;
   private bytes = 0;
-  constructor(private readonly k: KernelExports) {}
+  private readonly blocks: Blocks;
+  constructor(private readonly k: KernelExports) {
+    this.blocks = trackBlocks(this, k);
+  }
   /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
   ensure(floats: number, op: string): number {
     // checked before anything is freed or written: a size past one allocation is OUT_OF_MEMORY
@@ -86,11 +89,15 @@ export class Buf {
       this.free();
       this.ptr = alloc(this.k, bytes, op);
       this.bytes = bytes;
+      this.blocks.live.set(this.ptr, bytes);
     }
     return this.ptr;
   }
   free(): void {
-    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.bytes);
+    if (this.ptr !== 0) {
+      this.blocks.live.delete(this.ptr);
+      this.k.ct_free(this.ptr, this.bytes);
+    }
     this.ptr = 0;
     this.bytes = 0;
   }
@@ -124,6 +131,8 @@ export class Parameter {
     const initData = init === undefined ? undefined : finiteData(init, `${name} init`, 'Parameter', { length: this.size });
     this.ptr = alloc(this.k, bytes, 'Parameter');
     this.gradPtr = alloc(this.k, bytes, 'Parameter');
+    this.blocks = trackBlocks(this, this.k);
+    this.blocks.live.set(this.ptr, Math.max(4, bytes)).set(this.gradPtr, Math.max(4, bytes));
     f32(this.k, this.gradPtr, this.size).fill(0);
     f32(this.k, this.ptr, this.size).fill(0);
     if (initData) this.set(initData);
@@ -159,8 +168,10 @@ export class Parameter {
     if (this.gradPtr !== 0) f32(this.k, this.gradPtr, this.size).fill(0);
   }
   /** Returns both blocks to the allocator. Safe to call twice. */
+  private readonly blocks: Blocks;
   free(): void {
     if (this.ptr !== 0) {
+      this.blocks.live.clear();
       this.k.ct_free(this.ptr, this.size * 4);
       this.k.ct_free(this.gradPtr, this.size * 4);
     }
@@ -178,6 +189,8 @@ export class StateBuffer {
     this.k = getRuntime('StateBuffer').k;
     this.size = numel(shape);
     this.ptr = alloc(this.k, checkedBytes('StateBuffer', 4, this.size), 'StateBuffer');
+    this.blocks = trackBlocks(this, this.k);
+    this.blocks.live.set(this.ptr, Math.max(4, this.size * 4));
     f32(this.k, this.ptr, this.size).fill(fill);
   }
   value(): Float32Array {
@@ -188,8 +201,12 @@ export class StateBuffer {
     const f = finiteData(data, 'data', 'StateBuffer.set', { length: this.size });
     f32(this.k, this.ptr, this.size).set(f);
   }
+  private readonly blocks: Blocks;
   free(): void {
-    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.size * 4);
+    if (this.ptr !== 0) {
+      this.blocks.live.clear();
+      this.k.ct_free(this.ptr, this.size * 4);
+    }
     this.ptr = 0;
   }
 }
@@ -271,6 +288,7 @@ export abstract class Module {
   /** Runs the module on a batch (rows = samples). Returns a copy. */
   forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
     const op = `${this.type}.forward`;
+    opts = checkOptions(opts, op);
     // shape here, values in wasm after the copy (a 512 x 784 batch is 400k floats for a JS loop)
     const X = toMatrix(x, 'x', op, { finite: false });
     const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op, X.cols);
@@ -280,6 +298,7 @@ export abstract class Module {
   /** As forward, for n-dimensional inputs (NCHW images). */
   forwardTensor(x: Tensor, opts: ForwardOptions = {}): Tensor {
     const op = `${this.type}.forward`;
+    opts = checkOptions(opts, op);
     this.check(op);
     checkTensor(x, 'x', op, false);
     return this.forwardChecked(x, opts, op);
@@ -316,6 +335,7 @@ export abstract class Module {
   backward(gradOut: MatrixLike, opts?: BackwardOptions): Matrix | undefined;
   backward(gradOut: MatrixLike, opts: BackwardOptions = {}): Matrix | undefined {
     const op = `${this.type}.backward`;
+    opts = checkOptions(opts, op);
     const G = toMatrix(gradOut, 'gradOut', op, { finite: false });
     const dx = this.backwardChecked({ data: G.data, shape: [G.rows, G.cols] }, opts, op, G.cols);
     return dx && { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
@@ -327,6 +347,7 @@ export abstract class Module {
   backwardTensor(gradOut: Tensor, opts?: BackwardOptions): Tensor | undefined;
   backwardTensor(gradOut: Tensor, opts: BackwardOptions = {}): Tensor | undefined {
     const op = `${this.type}.backward`;
+    opts = checkOptions(opts, op);
     this.check(op);
     checkTensor(gradOut, 'gradOut', op, false);
     return this.backwardChecked(gradOut, opts, op);
@@ -504,6 +525,9 @@ export abstract class Module {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
       }
       const { shape, data } = t as StateTensor;
+      if (!shape.every((d) => typeof d === 'number')) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.shape must be numbers, got ${shapeText(shape)}`);
+      }
       if (fmt(shape) !== fmt(slot.shape) || data.length !== numel(slot.shape)) {
         throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(shape)} (${describe(data.length)} values), expected ${fmt(slot.shape)}`);
       }
