@@ -95,9 +95,13 @@ export interface KernelExports {
     x: number, n: number, hd: number, wq: number, wk: number, wv: number, dqkv: number, dx: number,
     dwq: number, dbq: number, dwk: number, dbk: number, dwv: number, dbv: number,
   ): number;
-  ct_attention_forward(b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number): number;
+  ct_attention_forward(
+    b: number, s: number, heads: number, dh: number, qkv: number, mask: number,
+    p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, ctx: number, lse: number,
+  ): number;
   ct_attention_backward(
-    b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number, dctx: number, dqkv: number,
+    b: number, s: number, heads: number, dh: number, qkv: number, mask: number,
+    p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, ctx: number, lse: number, dctx: number, dqkv: number,
   ): number;
   ct_attention_scratch_floats(s: number): number;
 }

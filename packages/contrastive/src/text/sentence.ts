@@ -211,7 +211,7 @@ export async function loadSentenceTransformer(source: ModelSource, opts: LoadSen
   const tj = await json(read, 'tokenizer.json', op, true);
   const tc = await json(read, 'tokenizer_config.json', op, false);
   const tokenizer = await loadTokenizer(tj, { config: tc, module: opts.module });
-  const encoder = new BertModel({ ...config, hidden_dropout_prob: config.hidden_dropout_prob ?? 0.1 });
+  const encoder = new BertModel(config);
   let report: HfLoadReport;
   try {
     report = loadHuggingFace(encoder, loadSafetensors(weights));
