@@ -49,8 +49,8 @@ export interface SmallTransformerOptions {
 
 /**
  * A small transformer sentence encoder to train from scratch: a BERT-layout encoder (default 4
- * layers x 256 wide, 4 heads) with mean pooling. State_dict names are BERT's, so it saves and
- * loads as a Hugging Face folder.
+ * layers x 256 wide, 4 heads) with mean pooling. State_dict names are BERT's (Hugging Face's
+ * BertModel layout).
  */
 export function smallTransformer(opts: SmallTransformerOptions): SentenceTransformer {
   if (!opts || !Number.isInteger(opts.vocabSize) || opts.vocabSize <= 0) {
