@@ -1,4 +1,4 @@
-import { describe } from '../validate.js';
+import { toFloat32 } from '../validate.js';
 import { twoViewsOf, type Pipeline } from '../augment/compose.js';
 import { toImageBatch, type ImageBatch } from '../augment/image.js';
 import type { ImageOp } from '../augment/op.js';
@@ -25,8 +25,8 @@ function describeInput(x: unknown): string {
 }
 
 /**
- * The one input contract of `fit`, `embed` and `Trainer.step`: a Tensor, a Matrix (rows are
- * samples) or an ImageBatch (NCHW; it becomes n rows of C*H*W values, what the image encoders
+ * The one input contract of `fit`, `embed` and `Trainer.step`: a Tensor (Float32Array data), a
+ * Matrix (rows are samples; plain number arrays are converted) or an ImageBatch (NCHW; it becomes n rows of C*H*W values, what the image encoders
  * take), returned as a Tensor with Float32Array data. Anything else
  * is a ContrastiveError saying which shapes are accepted.
  */
@@ -44,6 +44,10 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
     shape = o.shape as number[];
     if (shape.length < 1 || !shape.every(isPosInt)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.shape must be positive integers [n, ...], got [${shape.map(String).join(', ')}]`);
+    }
+    // as every layer takes it: a Tensor's data is a Float32Array (a Matrix may hold plain numbers)
+    if (!(data instanceof Float32Array)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array in a Tensor { data, shape }, got ${Array.isArray(data) ? 'an array' : data.constructor.name} (a Matrix { data, rows, cols } may hold plain numbers)`);
     }
   } else if ('rows' in o || 'cols' in o) {
     if (!isPosInt(o.rows) || !isPosInt(o.cols)) {
@@ -66,13 +70,8 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
   if (data.length !== count) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${data.length} values, its shape [${shape.join(', ')}] needs ${count}`);
   }
-  if (!(data instanceof Float32Array)) {
-    // no silent coercion: null, booleans and numeric strings are not numbers
-    for (let i = 0; i < data.length; i++) {
-      if (typeof data[i] !== 'number') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data[${i}] must be a number, got ${describe(data[i])}`);
-    }
-  }
-  return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape };
+  // converted by the one checker: null, booleans, numeric strings and BigInt are refused, not coerced
+  return { data: toFloat32(data, `${name}.data`, op), shape };
 }
 
 /**

@@ -118,6 +118,16 @@ export function embed(encoder: Module, input: TensorLike, batch = 512): Matrix {
  * Trains for `epochs` epochs of floor(n / batchSize) steps (the last partial batch is dropped,
  * as SimCLR does: the loss's negatives depend on the batch). Resumes where `trainer.stepCount`
  * says, with the same data order and augmentations as an uninterrupted run.
+ *
+ * @example
+ * ```ts
+ * const data = imageTrainData(images, smallGrayscale(), { seed: 0 }); // images: an ImageBatch
+ * const result = await fit(trainer, data, {
+ *   epochs: 10, batchSize: 256, seed: 0, signal: controller.signal,
+ *   onStep: (e) => console.log(e.step, e.loss, e.samplesPerSecond, e.etaSeconds),
+ * });
+ * console.log(result.losses.at(-1), result.seconds);
+ * ```
  */
 export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): Promise<FitResult> {
   const op = 'fit';
