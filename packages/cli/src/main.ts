@@ -15,6 +15,7 @@ import { addDataOptions } from './data-options.js';
 import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
 import { CLI_METHODS, LABELED_METHODS, methodParts } from './methods.js';
 import { embedText } from './text.js';
+import { isTextCommand, runTextCommand } from './sentence.js';
 
 const program = new Command()
   .name('contrastive')
@@ -294,7 +295,9 @@ program
 addExportCommand(program);
 
 try {
-  await program.parseAsync(process.argv);
+  // sentence-embedding models: train/embed --text, eval --queries/--corpus/--qrels (sentence.ts)
+  if (isTextCommand(process.argv)) await runTextCommand(process.argv);
+  else await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode);
   console.error(`contrastive: ${e instanceof Error ? e.message : String(e)}`);

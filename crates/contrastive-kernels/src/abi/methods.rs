@@ -3,30 +3,15 @@
 //! (optim/ema.rs). Same contract as the parent module: lengths are element counts, a null
 //! gradient pointer means "loss only", `out` points at [loss, d loss / d tau], status codes.
 
-use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use super::{finish, slice, slice_mut, INVALID_ARGUMENT, OK};
 use crate::loss::multisim::{multisim, MultiSimOpts};
 use crate::loss::pairdist::Metric;
 use crate::loss::triplet::{triplet, Mining, TripletOpts};
 use crate::loss::vicreg::{vicreg, VicRegOpts};
 use crate::loss::{barlow::barlow, dcl::dcl, negcos::negcos};
 use crate::simd::Best;
-use crate::loss::LossOut;
 use crate::optim::ema::ema;
-use crate::Oom;
 
-/// Writes [loss, dL/dtau] to `out` (when not null) and maps the result to a status.
-unsafe fn finish(r: Result<LossOut, Oom>, out: *mut f64) -> i32 {
-    match r {
-        Ok(o) => {
-            if !out.is_null() {
-                *out = o.loss;
-                *out.add(1) = o.dtau;
-            }
-            OK
-        }
-        Err(Oom) => OUT_OF_MEMORY,
-    }
-}
 
 fn size(rows: usize, d: usize) -> Option<usize> {
     if rows == 0 || d == 0 {

@@ -33,3 +33,10 @@ pub struct LossOut {
     /// d loss / d tau.
     pub dtau: f64,
 }
+// sentence embeddings (sentence-transformers' losses)
+pub mod cosent;
+pub mod matryoshka;
+pub mod mnrl;
+pub mod pair_margin;
+#[cfg(test)]
+pub(crate) mod sentence_oracle;

@@ -10,3 +10,4 @@ export * from './augment.js';
 export * from './resnet.js';
 export * from './methods.js';
 export * from './text.js';
+export * from './sentence.js';
