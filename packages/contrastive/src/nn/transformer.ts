@@ -182,6 +182,7 @@ export interface BertConfig {
   type_vocab_size?: number;
   layer_norm_eps?: number;
   hidden_dropout_prob?: number;
+  /** Dropout on the attention probabilities in training; default: hidden_dropout_prob (Hugging Face configs always state both). */
   attention_probs_dropout_prob?: number;
   hidden_act?: HiddenAct;
   pad_token_id?: number;
@@ -319,7 +320,7 @@ export class BertModel extends Module {
     for (let i = 0; i < config.num_hidden_layers; i++) {
       this.layers.push(new TransformerEncoderLayer({
         hidden: config.hidden_size, heads: config.num_attention_heads, intermediate: config.intermediate_size, eps, dropout,
-        attentionDropout: config.attention_probs_dropout_prob ?? 0.1,
+        attentionDropout: config.attention_probs_dropout_prob ?? dropout,
         activation: act, norm: config.norm ?? 'post', seed: forkSeed(seed, i + 1),
       }));
     }
