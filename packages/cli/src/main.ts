@@ -2,11 +2,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import {
-  AdamW, ContrastiveError, saveSafetensors, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
+  AdamW, ContrastiveError, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
   runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
-import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
+import { addExportCommand } from './export.js';
+import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
+import { resumeTrainer, writeTrainState } from './checkpoint.js';
+import { atomicWrite, prepareOutputs } from './output.js';
 
 const program = new Command()
   .name('contrastive')
@@ -106,13 +109,16 @@ program
   .addOption(new Option('--schedule <kind>', 'lr schedule: cosine (linear warmup over 10% of the steps, then cosine to 0) or constant (default: the encoder\'s recipe)').choices(['cosine', 'constant']))
   .option('--seed <n>', 'seed of init, data order and augmentations', nonNegInt('--seed'), 0)
   .option('--out <file>', 'where to write the encoder', 'model.safetensors')
-  .option('--checkpoint <file>', 'write the full training state here every --checkpoint-every steps (atomic)')
-  .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
+  .option('--checkpoint <file>', 'write the full training state (weights, optimizer moments, RNG, step) here at the end of every epoch, atomically')
+  .option('--checkpoint-every <n>', 'steps between checkpoints (default: one epoch)', int('--checkpoint-every'))
+  .option('--resume <file>', 'continue the run saved in this --checkpoint file (pass the run\'s other flags unchanged); the result is the uninterrupted run\'s, bit for bit')
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
   .option('--json', 'print one JSON object instead of progress')
   .action(async (o) => {
+    // outputs are checked before minutes of work (and stale temporary files of killed runs removed)
+    await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
     await start(o);
     const data = await trainSet(o);
     const train = data.train;
@@ -139,27 +145,30 @@ program
       schedule: recipe.schedule === 'constant' ? () => recipe.lr
         : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
     });
+    const monitor = o.monitor && data.test?.labels && train.labels
+      ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
+      : undefined;
+    if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
+    const run = {
+      data: data.name, n: train.n, spec, method: o.method, epochs, batchSize: o.batchSize, seed: o.seed, preset: o.preset ?? defaultPreset(train), ...recipe,
+      variant: runtimeInfo().variant,
+    };
+    if (o.resume) await resumeTrainer(o.resume, trainer, run);
     const bar = o.json ? undefined : new cliProgress.SingleBar({
       format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
       hideCursor: true, stream: process.stderr,
       // in a log (no terminal) print the line every 5 s instead of redrawing it
       noTTYOutput: true, notTTYSchedule: 5000,
     }, cliProgress.Presets.shades_classic);
-    bar?.start(steps, 0, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
+    bar?.start(steps, trainer.stepCount, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
     let knnText = '';
-    const monitor = o.monitor && data.test?.labels && train.labels
-      ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
-      : undefined;
-    if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
     const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
       epochs, batchSize: o.batchSize, seed: o.seed, monitor,
       onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
       onEpoch: (e) => {
         if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
       },
-      checkpoint: o.checkpoint ? { every: o.checkpointEvery, write: async (s) => {
-        await atomicWrite(o.checkpoint, saveSafetensors({ ...s.tensors }, { format: 'contrastive-train-state-1', step: String(s.step), optimizer: JSON.stringify(s.optimizer.meta), rng: JSON.stringify(s.rng) }));
-      } } : undefined,
+      checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) } : undefined,
     });
     bar?.stop();
     await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
@@ -169,7 +178,7 @@ program
       threads: runtimeInfo().threads,
     };
     if (o.json) console.log(JSON.stringify(summary));
-    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss.toFixed(3)} -> ${summary.finalLoss!.toFixed(3)} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
+    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
   });
 
 program
@@ -249,6 +258,8 @@ program
     await atomicWrite(o.out, encodePng(grid));
     console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);
   });
+
+addExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -134,10 +134,30 @@ pub fn backward<I: Isa>(
     dw: &mut [f32],
     db: Option<&mut [f32]>,
 ) -> Result<(), Oom> {
+    backward_some::<I>(c, x, wt, dy, dx, Some(dw), db)
+}
+
+/// As [`backward`], each of dx, dW and db optional: a frozen weight (dW None) skips the
+/// dY cols^T product and, with dx None too, the patch matrix; nothing asked = nothing done.
+#[allow(clippy::too_many_arguments)]
+pub fn backward_some<I: Isa>(
+    c: &Conv,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    dw: Option<&mut [f32]>,
+    db: Option<&mut [f32]>,
+) -> Result<(), Oom> {
+    let mut dw = dw;
+    if dx.is_none() && dw.is_none() && db.is_none() {
+        return Ok(());
+    }
     let (ho, wo) = c.out_hw().ok_or(Oom)?;
     let (p, k) = (ho * wo, c.k());
     let g = group(c, p);
-    let mut cols = try_vec(k * g * p)?;
+    let need_cols = dw.is_some();
+    let mut cols = try_vec(if need_cols { k * g * p } else { 0 })?;
     let mut dyg = try_vec(c.cout * g * p)?;
     let mut dcols = try_vec(if dx.is_some() { k * g * p } else { 0 })?;
     let mut packs = Packs::new()?;
@@ -150,17 +170,22 @@ pub fn backward<I: Isa>(
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
-        let (cw, dyo) = (SharedMut::new(&mut cols[..k * ld]), SharedMut::new(&mut dyg[..c.cout * ld]));
+        let cl = if need_cols { k * ld } else { 0 };
+        let (cw, dyo) = (SharedMut::new(&mut cols[..cl]), SharedMut::new(&mut dyg[..c.cout * ld]));
         par::items(gn, 2 * (k + c.cout) * ld, &|s| {
-            im2col(c, &x[(s0 + s) * xs..], ho, wo, &cw, s * p, ld);
+            if need_cols {
+                im2col(c, &x[(s0 + s) * xs..], ho, wo, &cw, s * p, ld);
+            }
             let dys = &dy[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
             for oc in 0..c.cout {
                 // SAFETY: sample s's columns of row oc.
                 unsafe { dyo.part(oc * ld + s * p, p) }.copy_from_slice(&dys[oc * p..(oc + 1) * p]);
             }
         });
-        let (cg, dg) = (&cols[..k * ld], &dyg[..c.cout * ld]);
-        gemm::<I>(c.cout, k, ld, Strided::rows(dg, ld), Strided::transposed(cg, ld), dw, k, &mut packs);
+        let (cg, dg) = (&cols[..cl], &dyg[..c.cout * ld]);
+        if let Some(dw) = dw.as_deref_mut() {
+            gemm::<I>(c.cout, k, ld, Strided::rows(dg, ld), Strided::transposed(cg, ld), dw, k, &mut packs);
+        }
         if let Some(d) = dx.as_deref_mut() {
             let dc = &mut dcols[..k * ld];
             dc.fill(0.0);
@@ -254,5 +279,21 @@ mod tests {
         for (a, b) in dw.iter().zip(&dw1).chain(db.iter().zip(&db1)) {
             assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_frozen_weight_gets_no_gradient_and_the_same_input_gradient() {
+        let c = Conv { n: 3, cin: 2, cout: 3, win: Window { h: 5, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
+        let (ho, wo) = c.out_hw().unwrap();
+        let x = randv(c.n * c.cin * c.win.h * c.win.w, 41);
+        let w = randv(c.cout * c.k(), 42);
+        let dy = randv(c.n * c.cout * ho * wo, 43);
+        let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
+        backward::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx), &mut dw, None).unwrap();
+        let mut dx2 = vec![7.0; x.len()];
+        backward_some::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx2), None, None).unwrap();
+        assert_eq!(dx, dx2);
+        // nothing asked: nothing written, no error
+        backward_some::<Scalar4>(&c, &x, &w, &dy, None, None, None).unwrap();
     }
 }

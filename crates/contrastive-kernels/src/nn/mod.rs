@@ -8,6 +8,7 @@ pub mod conv2d;
 pub mod dropout;
 pub mod linear;
 pub mod pool;
+pub mod residual;
 pub mod window;
 
 #[cfg(test)]

@@ -66,9 +66,12 @@ export class Conv2d extends Module {
   _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
     const op = 'Conv2d.backward';
     const x = this.lastIn!;
-    // dx = 0 tells the kernel to skip W^T dY and col2im
+    // 0 tells the kernel to skip: dx = 0 skips W^T dY and col2im, dw = 0 (frozen) the dY cols^T product
     const dx = needInput ? this.dx.ensure(x.shape.reduce((a, b) => a * b, 1), op) : 0;
-    checkStatus(op, this.k.ct_conv2d_backward(this.geom.ptr, x.ptr, this.weight.ptr, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0));
+    const dw = this.weight.requiresGrad ? this.weight.gradPtr : 0;
+    const db = this.bias?.requiresGrad ? this.bias.gradPtr : 0;
+    if (dx === 0 && dw === 0 && db === 0) return undefined;
+    checkStatus(op, this.k.ct_conv2d_backward_some(this.geom.ptr, x.ptr, this.weight.ptr, dy.ptr, dx, dw, db));
     return needInput ? { ptr: dx, shape: x.shape } : undefined;
   }
   outShape(): number[] | undefined {

@@ -7,3 +7,4 @@ export * from './loss.js';
 export * from './nn.js';
 export * from './optim.js';
 export * from './augment.js';
+export * from './resnet.js';
