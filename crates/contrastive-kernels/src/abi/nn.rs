@@ -293,7 +293,6 @@ unsafe fn geometry(geom: *const u32) -> Option<(usize, usize, usize, Window)> {
     Some((u(0), u(1), u(4), win))
 }
 
-/// The conv exports' geometry, checked (non-zero sizes, a kernel that fits).
 pub(super) unsafe fn conv_geom(geom: *const u32) -> Option<Conv> {
     let (n, cin, cout, win) = geometry(geom)?;
     let c = Conv { n, cin, cout, win };

@@ -2,7 +2,6 @@
 //! optional (frozen layers of a fine-tuned model skip the dW product).
 
 use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
-use super::nn::conv_geom;
 use crate::nn::conv2d;
 use crate::nn::residual;
 use crate::simd::Best;
@@ -47,7 +46,7 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
     dw: *mut f32,
     db: *mut f32,
 ) -> i32 {
-    let c = match conv_geom(geom) {
+    let c = match super::nn::conv_geom(geom) {
         Some(c) => c,
         None => return INVALID_ARGUMENT,
     };
@@ -69,4 +68,11 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
         Ok(()) => OK,
         Err(_) => OUT_OF_MEMORY,
     }
+}
+
+/// How 3x3 stride-1 convolutions run: 0 = by shape, 1 = im2col, 2 = Winograd F(2x2, 3x3)
+/// wherever it applies. Returns the previous setting.
+#[no_mangle]
+pub extern "C" fn ct_conv_algorithm(algorithm: u32) -> u32 {
+    conv2d::set_algorithm(algorithm)
 }

@@ -12,7 +12,8 @@ export interface LinearProbeOptions {
    * 'lbfgs' (default): L-BFGS run to convergence, the solver of SimCLR's linear evaluation
    * (Chen et al. 2020, appendix B.8) and of sklearn's LogisticRegression; the result is the
    * optimum of the objective, not an artefact of where an iterative optimizer stopped.
-   * 'adam': `steps` full-batch Adam steps at `lr` (the default until issue #6).
+   * 'adam': `steps` full-batch Adam steps at `lr` (faster; within noise on SimCLR features, but
+   * it under-regularizes raw pixels at a fixed weightDecay).
    */
   solver?: 'lbfgs' | 'adam';
   /**
@@ -26,8 +27,7 @@ export interface LinearProbeOptions {
   /**
    * How 'auto' scores each lambda: k >= 2 = stratified k-fold cross-validation (sklearn's
    * LogisticRegressionCV; default 5); 1 = one stratified 20% validation split, 1/k of the fits
-   * (the default until session 5: on 10 MNIST feature sets, nested cross-validation scored 5 folds
-   * +0.09 points higher on average and never lower; scripts/experiments/README.md).
+   * (on MNIST features, 5 folds choose a slightly better lambda on average than one split).
    */
   folds?: number;
   /** lbfgs: iteration cap (default 1000) */
@@ -170,6 +170,13 @@ function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<
  * cross-entropy + (lambda / 2) ||W||^2 (the bias is not penalized) with L-BFGS to convergence,
  * lambda chosen on a validation split of the training rows (see the options). Products and the
  * loss run in the WASM kernels; the optimizer's state is float64.
+ *
+ * @example
+ * ```ts
+ * const train = embed(encoder, trainImages); // Matrix, one row per image
+ * const test = embed(encoder, testImages);
+ * const { accuracy, weightDecay } = linearProbe(train, trainLabels, test, testLabels);
+ * ```
  */
 export function linearProbe(
   train: MatrixLike, trainLabels: ArrayLike<number>, test: MatrixLike, testLabels: ArrayLike<number>, opts: LinearProbeOptions = {},

@@ -32,6 +32,13 @@ const OP = 'infoNce';
  * `symmetric`: the average of that and the same over keys -> queries (CLIP, Radford et al. 2021).
  * `negatives`: l_i0 = cos(q_i, k_i) / tau and l_ij = cos(q_i, n_j) / tau, target 0
  * (MoCo, He et al. 2020). Gradients are with respect to the unnormalized inputs.
+ *
+ * @example
+ * ```ts
+ * const clip = infoNce(imageEmb, textEmb, { temperature: 0.07, symmetric: true }); // CLIP
+ * const moco = infoNce(q, k, { temperature: 0.2, negatives: queue });               // MoCo
+ * // moco.grads.query, moco.grads.key, moco.grads.negatives
+ * ```
  */
 export function infoNce(query: MatrixLike, key: MatrixLike, opts: InfoNceOptions & { grad: false }): LossValue;
 export function infoNce(query: MatrixLike, key: MatrixLike, opts: InfoNceOptions): InfoNceResult;

@@ -25,6 +25,15 @@ const OP = 'ntXent';
  *   L = 1/(2N) sum_i [ -l_{i,p(i)} + log sum_{k != i} exp(l_ik) ],  p(i) = the other view of i.
  * The mean over 2N rows (SimCLR's reference code returns twice this). Gradients are with respect
  * to the unnormalized a and b.
+ *
+ * @example
+ * ```ts
+ * await init();
+ * const a = { data: new Float32Array(256 * 128).map(() => Math.random()), rows: 256, cols: 128 };
+ * const b = { data: new Float32Array(256 * 128).map(() => Math.random()), rows: 256, cols: 128 };
+ * const { loss, grads, dTemperature } = ntXent(a, b, { temperature: 0.1 });
+ * // grads.a, grads.b: d loss / d a, d loss / d b, to backpropagate into the encoder
+ * ```
  */
 export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions & { grad: false }): LossValue;
 export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions): NtXentResult;

@@ -23,6 +23,12 @@ const OP = 'supCon';
  *   L = 1/|A| sum_{i in A} -1/|P(i)| sum_{p in P(i)} [ l_ip - log sum_{k != i} exp(l_ik) ].
  * Rows whose label appears once are left out of the mean (not counted as 0); when no row has a
  * positive, L = 0 with zero gradients. No tau/tau_base factor. Labels are any integers.
+ *
+ * @example
+ * ```ts
+ * const z = { data: embeddings, rows: 512, cols: 128 };
+ * const { loss, grads } = supCon(z, labels, { temperature: 0.1 }); // labels: one integer per row
+ * ```
  */
 export function supCon(z: MatrixLike, labels: ArrayLike<number>, opts: SupConOptions & { grad: false }): LossValue;
 export function supCon(z: MatrixLike, labels: ArrayLike<number>, opts: SupConOptions): SupConResult;

@@ -118,6 +118,14 @@ export function relaxedSimdSupported(): boolean {
 /**
  * Loads the kernels. Idempotent: later calls resolve at once, unless they ask for another
  * variant or pass their own `wasm`, which replaces the running module.
+ *
+ * @example
+ * ```ts
+ * import { init, runtimeInfo } from 'contrastive';
+ * await init();                    // the packaged .wasm: relaxed SIMD where the engine has it, else SIMD128
+ * await init({ threads: 'auto' }); // the threads build on min(cores, 4) threads (bit-identical results)
+ * console.log(runtimeInfo().variant, runtimeInfo().threads);
+ * ```
  */
 export function init(options: InitOptions = {}): Promise<void> {
   if (options === null || typeof options !== 'object') {
