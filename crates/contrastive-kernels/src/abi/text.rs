@@ -201,7 +201,7 @@ pub unsafe extern "C" fn ct_layernorm_forward(
     y: *mut f32,
     save: *mut f32,
 ) -> i32 {
-    if n == 0 || d == 0 || x.is_null() || y.is_null() || save.is_null() || !(eps > 0.0) || !eps.is_finite() {
+    if n == 0 || d == 0 || x.is_null() || y.is_null() || save.is_null() || eps.is_nan() || eps <= 0.0 || !eps.is_finite() {
         return INVALID_ARGUMENT;
     }
     layernorm::forward(slice(x, n * d), n, d, opt_f32(gamma, d), opt_f32(beta, d), eps, mut_of(y, n * d), mut_of(save, 2 * n));
