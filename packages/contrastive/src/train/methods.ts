@@ -13,6 +13,7 @@ import { vicReg, type VicRegOptions } from '../loss/vicreg.js';
 import type { Module, StateDict, Tensor } from '../nn/module.js';
 import { cosineMomentum, momentumUpdate } from '../optim/ema.js';
 import type { Matrix } from '../types.js';
+import { denseLabels, finiteData } from '../validate.js';
 
 export const EXTRA_METHODS = ['dcl', 'dclw', 'byol', 'simsiam', 'barlowtwins', 'vicreg', 'nnclr', 'triplet', 'multisimilarity'] as const;
 export type ExtraMethod = (typeof EXTRA_METHODS)[number];
@@ -211,24 +212,66 @@ export class MethodStep {
     }
   }
 
-  restore(tensors: StateDict, rng: Record<string, Record<string, number>>): void {
+  /** The state keys this method owns, for Trainer.restore's check. */
+  prefixes(): string[] {
+    return [...(this.opts.predictor ? ['predictor.'] : []), ...(this.method === 'byol' ? ['targetModel.'] : [])];
+  }
+
+  ownKeys(): string[] {
+    return this.method === 'nnclr' ? ['nnclr.support', 'nnclr.pointer'] : [];
+  }
+
+  /** Validates this method's part of a state; returns what applies it (nothing changes before). */
+  checkRestore(tensors: StateDict, rng: Record<string, Record<string, number>>, op: string): (() => void)[] {
     const pick = (prefix: string) => {
       const sd: StateDict = {};
       for (const [k, t] of Object.entries(tensors)) if (k.startsWith(prefix)) sd[k.slice(prefix.length)] = t;
       return sd;
     };
-    if (this.opts.predictor) {
-      this.opts.predictor.loadStateDict(pick('predictor.'));
-      this.opts.predictor.setRngState(rng.predictor);
+    const applies: (() => void)[] = [];
+    const nets: [string, Module | undefined][] = [['predictor', this.opts.predictor], ['targetModel', this.method === 'byol' ? this.opts.targetModel : undefined]];
+    for (const [name, m] of nets) {
+      if (!m) continue;
+      applies.push(m.checkStateDict(pick(`${name}.`), `${op}: ${name}`));
+      applies.push(m.checkRngState(rng[name] ?? {}, `${op}: rng.${name}`));
     }
-    if (this.method === 'byol') {
-      this.opts.targetModel!.loadStateDict(pick('targetModel.'));
-      this.opts.targetModel!.setRngState(rng.targetModel);
+    if (this.method === 'nnclr') {
+      const q = tensors['nnclr.support'];
+      if (!q) {
+        applies.push(() => {
+          this.support = undefined;
+          this.supportFill = 0;
+          this.supportHead = 0;
+        });
+        return applies;
+      }
+      const size = this.opts.supportSize ?? this.opts.queueSize ?? 4096;
+      const data = finiteData(q.data, 'nnclr.support', op);
+      if (q.shape.length !== 2 || q.shape[0] !== size || q.shape[0] * q.shape[1] !== data.length) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: nnclr.support has shape [${q.shape}], expected [${size}, d]`);
+      }
+      const ptr = tensors['nnclr.pointer'];
+      const pv = ptr ? finiteData(ptr.data, 'nnclr.pointer', op, { length: 2 }) : undefined;
+      if (!pv || !pv.every((v) => Number.isInteger(v) && v >= 0) || pv[0] > size || pv[1] >= size) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: nnclr.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`);
+      }
+      const copy = Float32Array.from(data);
+      applies.push(() => {
+        this.support = copy;
+        [this.supportFill, this.supportHead] = Array.from(pv);
+      });
     }
-    const q = tensors['nnclr.support'];
-    if (q) {
-      this.support = q.data.slice();
-      [this.supportFill, this.supportHead] = Array.from(tensors['nnclr.pointer'].data);
+    return applies;
+  }
+
+  /** What a step refuses before its first forward (no side effects): labels, batch size. */
+  check(b: number, labels: ArrayLike<number> | undefined, op: string): void {
+    if (this.method === 'triplet' || this.method === 'multisimilarity') {
+      if (labels === undefined || labels === null) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${this.method} needs labels (one per sample), got none`);
+      denseLabels(labels, b, op);
+    }
+    if (['dcl', 'dclw', 'barlowtwins', 'vicreg', 'nnclr'].includes(this.method) && b < 2) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${this.method} needs at least 2 samples per view, got ${b}`);
     }
   }
 }
