@@ -12,7 +12,8 @@ export const LABELED_METHODS: readonly string[] = ['supcon', 'triplet', 'multisi
  * Each method's recipe, scaled to the small encoders of this CLI (d = the encoder's output size;
  * the papers' widths are for ResNet-50's 2048):
  * - simclr (Chen et al. 2020): Linear-BN-ReLU-Linear head d-d-128, NT-Xent at the encoder's temperature.
- * - moco (Chen et al. 2020, MoCo v2): head d-d-128 without BN, key encoder momentum 0.99, queue 4096.
+ * - moco (Chen et al. 2020, MoCo v2): its head without BN, d-d-128; key encoder momentum 0.99, queue 4096
+ *   (on image datasets; `--data` runs keep their own MoCo setup).
  * - supcon (Khosla et al. 2020): the SimCLR head, same-label rows positive.
  * - dcl / dclw (Yeh et al. 2021): the SimCLR head and temperature; DCLW sigma 0.5.
  * - byol (Grill et al. 2020): projector and predictor Linear-BN-ReLU-Linear d-2d-128 and 128-2d-128

@@ -115,7 +115,7 @@ describe('Trainer methods beyond InfoNCE', () => {
     const { trainer } = setup('triplet');
     const data = synthetic(64);
     const idx = Int32Array.from({ length: 8 }, (_, i) => i);
-    expect(() => trainer.step(data.views(idx, 0))).toThrow(/triplet needs 8 labels/);
+    expect(() => trainer.step(data.views(idx, 0))).toThrow(/triplet needs labels/);
     const model = new Sequential(mlp([D, 8]));
     expect(() => new Trainer({ method: 'byol', model, optimizer: new AdamW(model.namedParameters(), { lr: 1e-3 }), temperature: 1 })).toThrow(/predictor/);
   });

@@ -3,7 +3,6 @@
 // Trainer (./trainer.ts) dispatches to MethodStep for these; each step leaves the parameter
 // gradients accumulated in the modules and returns the loss before the update.
 import { ContrastiveError } from '../errors.js';
-import { finiteData } from '../validate.js';
 import { barlowTwins, type BarlowTwinsOptions } from '../loss/barlow.js';
 import { dcl, dclw } from '../loss/dcl.js';
 import { multiSimilarity, type MultiSimilarityOptions } from '../loss/multisim.js';
@@ -14,6 +13,7 @@ import { vicReg, type VicRegOptions } from '../loss/vicreg.js';
 import type { Module, StateDict, Tensor } from '../nn/module.js';
 import { cosineMomentum, momentumUpdate } from '../optim/ema.js';
 import type { Matrix } from '../types.js';
+import { denseLabels, finiteData } from '../validate.js';
 
 export const EXTRA_METHODS = ['dcl', 'dclw', 'byol', 'simsiam', 'barlowtwins', 'vicreg', 'nnclr', 'triplet', 'multisimilarity'] as const;
 export type ExtraMethod = (typeof EXTRA_METHODS)[number];
@@ -212,39 +212,48 @@ export class MethodStep {
     }
   }
 
-  /** Whether tensor `k` of a Trainer state belongs to this step (the restore's unexpected-tensor check). */
-  ownsTensor(k: string): boolean {
-    return (this.opts.predictor !== undefined && k.startsWith('predictor.')) || (this.method === 'byol' && k.startsWith('targetModel.'))
-      || (this.method === 'nnclr' && (k === 'nnclr.support' || k === 'nnclr.pointer'));
+  /** The state keys this method owns, for Trainer.restore's check. */
+  prefixes(): string[] {
+    return [...(this.opts.predictor ? ['predictor.'] : []), ...(this.method === 'byol' ? ['targetModel.'] : [])];
   }
 
-  /**
-   * Validates this method's part of a Trainer state (predictor, BYOL target, NNCLR support
-   * queue) and returns what applies it, which cannot fail: restores are all or nothing.
-   */
-  checkRestore(tensors: StateDict, rng: Record<string, Record<string, number>>, op: string): () => void {
+  ownKeys(): string[] {
+    return this.method === 'nnclr' ? ['nnclr.support', 'nnclr.pointer'] : [];
+  }
+
+  /** Validates this method's part of a state; returns what applies it (nothing changes before). */
+  checkRestore(tensors: StateDict, rng: Record<string, Record<string, number>>, op: string): (() => void)[] {
     const pick = (prefix: string) => {
       const sd: StateDict = {};
       for (const [k, t] of Object.entries(tensors)) if (k.startsWith(prefix)) sd[k.slice(prefix.length)] = t;
       return sd;
     };
     const applies: (() => void)[] = [];
-    for (const [name, m] of [['predictor', this.opts.predictor], ['targetModel', this.method === 'byol' ? this.opts.targetModel : undefined]] as const) {
+    const nets: [string, Module | undefined][] = [['predictor', this.opts.predictor], ['targetModel', this.method === 'byol' ? this.opts.targetModel : undefined]];
+    for (const [name, m] of nets) {
       if (!m) continue;
       applies.push(m.checkStateDict(pick(`${name}.`), `${op}: ${name}`));
       applies.push(m.checkRngState(rng[name] ?? {}, `${op}: rng.${name}`));
     }
-    const q = tensors['nnclr.support'];
-    if (q) {
+    if (this.method === 'nnclr') {
+      const q = tensors['nnclr.support'];
+      if (!q) {
+        applies.push(() => {
+          this.support = undefined;
+          this.supportFill = 0;
+          this.supportHead = 0;
+        });
+        return applies;
+      }
+      const size = this.opts.supportSize ?? this.opts.queueSize ?? 4096;
       const data = finiteData(q.data, 'nnclr.support', op);
-      const rows = q.shape?.[0];
+      if (q.shape.length !== 2 || q.shape[0] !== size || q.shape[0] * q.shape[1] !== data.length) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: nnclr.support has shape [${q.shape}], expected [${size}, d]`);
+      }
       const ptr = tensors['nnclr.pointer'];
       const pv = ptr ? finiteData(ptr.data, 'nnclr.pointer', op, { length: 2 }) : undefined;
-      if (!Number.isInteger(rows) || rows < 1 || q.shape.length !== 2 || rows * q.shape[1] !== data.length) {
-        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: nnclr.support has shape [${q.shape}] for ${data.length} values`);
-      }
-      if (!pv || !pv.every((v) => Number.isInteger(v) && v >= 0) || pv[0] > rows || pv[1] >= rows) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: nnclr.pointer must be [fill <= ${rows}, head < ${rows}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`);
+      if (!pv || !pv.every((v) => Number.isInteger(v) && v >= 0) || pv[0] > size || pv[1] >= size) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: nnclr.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`);
       }
       const copy = Float32Array.from(data);
       applies.push(() => {
@@ -252,8 +261,17 @@ export class MethodStep {
         [this.supportFill, this.supportHead] = Array.from(pv);
       });
     }
-    return () => {
-      for (const apply of applies) apply();
-    };
+    return applies;
+  }
+
+  /** What a step refuses before its first forward (no side effects): labels, batch size. */
+  check(b: number, labels: ArrayLike<number> | undefined, op: string): void {
+    if (this.method === 'triplet' || this.method === 'multisimilarity') {
+      if (labels === undefined || labels === null) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${this.method} needs labels (one per sample), got none`);
+      denseLabels(labels, b, op);
+    }
+    if (['dcl', 'dclw', 'barlowtwins', 'vicreg', 'nnclr'].includes(this.method) && b < 2) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${this.method} needs at least 2 samples per view, got ${b}`);
+    }
   }
 }

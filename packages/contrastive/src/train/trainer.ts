@@ -200,6 +200,7 @@ export class Trainer {
       if (labels === undefined || labels === null) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: supcon needs labels (one per sample), got none`);
       denseLabels(labels, b, op);
     }
+    this.extra?.check(b, labels, op);
     const lr = checkLr(this.opts.schedule ? this.opts.schedule(this.stepCount) : this.optimizer.lr, `${op}: the schedule's lr at step ${this.stepCount}`);
     const tau = checkTemperature(this.tau(), 'temperature', op);
     this.optimizer.zeroGrad();
@@ -373,13 +374,14 @@ export class Trainer {
     const tensors = checkObject(s.tensors, 'state.tensors', op) as StateDict;
     const rng = checkObject(s.rng, 'state.rng', op) as TrainerState['rng'];
     const step = checkInt(s.step, 'state.step', op, 0);
-    const prefixes = ['model.', ...(this.modelB ? ['modelB.'] : []), ...(this.keyModel ? ['keyModel.'] : [])];
+    const prefixes = ['model.', ...(this.modelB ? ['modelB.'] : []), ...(this.keyModel ? ['keyModel.'] : []), ...(this.extra?.prefixes() ?? [])];
     const own = new Set<string>([
       ...(this.temperature instanceof LearnableTemperature ? ['logit_scale'] : []),
       ...(this.method === 'moco' ? ['moco.queue', 'moco.pointer'] : []),
+      ...(this.extra?.ownKeys() ?? []),
     ]);
     for (const k of Object.keys(tensors)) {
-      if (!own.has(k) && !prefixes.some((p) => k.startsWith(p)) && !this.extra?.ownsTensor(k)) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${k}`);
+      if (!own.has(k) && !prefixes.some((p) => k.startsWith(p))) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${k}`);
     }
     const pick = (prefix: string) => {
       const sd: StateDict = {};
@@ -424,7 +426,7 @@ export class Trainer {
         this.queueHead = 0;
       });
     }
-    if (this.extra) applies.push(this.extra.checkRestore(tensors, rng as Record<string, Record<string, number>>, op));
+    if (this.extra) applies.push(...this.extra.checkRestore(tensors, rng, op));
     applies.push(this.optimizer.checkStateDict(s.optimizer, `${op}: optimizer`));
     for (const apply of applies) apply();
     this.stepCount = step;
