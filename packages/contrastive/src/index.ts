@@ -43,3 +43,5 @@ export {
   buildEncoder, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, RECIPES, recipeAugmentation, recipeSchedule,
 } from './train/recipes.js';
 export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
+// seeded generators (one module, src/rng.ts; Rng and philox are exported with the augmentations)
+export { mulberry32, mulberry32Words, SplitMix32 } from './rng.js';
