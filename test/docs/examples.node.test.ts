@@ -2,7 +2,7 @@
 // is written in ./blocks.ts). The .ts examples are compiled with examples/tsconfig.json into
 // examples/.build and run with Node, the .sh examples with bash; both in a scratch folder (with
 // `examples/` linked into it, so paths are as from the repository root) where `pnpm contrastive`
-// is the built CLI. With CONTRASTIVE_EXAMPLE_SMALL=1 (set here) the examples run small: the .ts
+// (and `npx contrastive-cli`) is the built CLI. With CONTRASTIVE_EXAMPLE_SMALL=1 (set here) the examples run small: the .ts
 // examples read it to shrink their epochs, `contrastive train` gets `--epochs 1`, and `train` and
 // `eval` get `--max-samples 1000`: the check is that every command runs as written, not the recipe's
 // accuracy (docs/results.md has the measured numbers and the commands that reproduce them).
@@ -121,11 +121,19 @@ describe('docs examples run', () => {
       '',
     ].join('\n'));
     chmodSync(join(bin, 'pnpm'), 0o755);
+    // `npx contrastive-cli …` in the packages' READMEs: the same CLI (never the registry)
+    writeFileSync(join(bin, 'npx'), [
+      '#!/bin/sh',
+      `if [ "$1" = contrastive-cli ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(bin, 'small-cli.mjs'))} "$@"; fi`,
+      'echo "the docs examples run only npx contrastive-cli, got: npx $*" >&2; exit 1',
+      '',
+    ].join('\n'));
+    chmodSync(join(bin, 'npx'), 0o755);
   };
 
   for (const f of examples) {
     it(`examples/${f} runs`, () => {
-      let r;
+      let r: ReturnType<typeof spawnSync>;
       if (f.endsWith('.sh')) {
         shim();
         r = spawnSync('bash', ['-e', join(examplesDir, f)], { cwd: scratch, encoding: 'utf8', timeout: TIME_LIMIT_MS, env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
