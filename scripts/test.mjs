@@ -34,6 +34,9 @@ const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('bui
   && step('build CLI', 'pnpm', ['--filter', 'contrastive-cli', 'build']); // the CLI tests run its dist
 step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
 step('typecheck the docs examples', 'pnpm', ['exec', 'tsc', '-p', 'examples/tsconfig.json', '--noEmit']);
+// Biome (biome.jsonc): the lint rules, then the formatting (`pnpm format` rewrites what differs)
+step('lint (biome lint)', 'pnpm', ['exec', 'biome', 'lint', '.']);
+step('formatting (biome format; `pnpm format` fixes it)', 'pnpm', ['exec', 'biome', 'format', '.']);
 step('API reference builds from the doc comments', 'pnpm', ['docs:api']) && step('API reference is a static site (docs/api/index.html)', 'test', ['-s', `${root}docs/api/index.html`]);
 
 // 2. Rust kernels, native, against the scalar and float64 oracles
