@@ -2,7 +2,9 @@
 // reference optimum that `linearProbe` is compared against, and the stand-in for the probe a
 // PyTorch/sklearn reference typically uses (`LogisticRegression(C=1, max_iter=1000)`, lbfgs).
 // Objective: mean_i CE(x_i W^T + b, y_i) + (lambda / 2) ||W||^2 (bias not penalized, as sklearn);
-// sklearn's C corresponds to lambda = 1 / (C n).
+// sklearn's C corresponds to lambda = 1 / (C n). The solver is the library's minimizeLbfgs, on
+// this float64 objective.
+import { minimizeLbfgs } from 'contrastive';
 
 /** Optional standardization with training statistics, as `linearProbe` does (variance floor 1% of the mean variance). */
 export function standardizer(X, n, D, { floor = 0.01 } = {}) {
@@ -62,76 +64,12 @@ function objective(theta, X, y, n, D, C, lambda, grad) {
  */
 export function lbfgsLogReg(X, y, n, D, C, { lambda, maxIter = 1000, tol = 1e-6, m = 10 } = {}) {
   const P = C * D + C;
-  let x = new Float64Array(P);
-  let g = new Float64Array(P);
-  let f = objective(x, X, y, n, D, C, lambda, g);
-  const S = [];
-  const Yv = [];
-  const rho = [];
-  let iter = 0;
-  for (; iter < maxIter; iter++) {
-    let gmax = 0;
-    for (let k = 0; k < P; k++) gmax = Math.max(gmax, Math.abs(g[k]));
-    if (gmax < tol) break;
-    // two-loop recursion
-    const q = Float64Array.from(g);
-    const alpha = new Array(S.length);
-    for (let k = S.length - 1; k >= 0; k--) {
-      let a = 0;
-      for (let t = 0; t < P; t++) a += S[k][t] * q[t];
-      a *= rho[k];
-      alpha[k] = a;
-      for (let t = 0; t < P; t++) q[t] -= a * Yv[k][t];
-    }
-    let gamma = 1;
-    if (S.length) {
-      const k = S.length - 1;
-      let yy = 0;
-      for (let t = 0; t < P; t++) yy += Yv[k][t] * Yv[k][t];
-      gamma = 1 / (rho[k] * yy);
-    } else {
-      gamma = 1 / Math.max(1e-12, Math.sqrt(g.reduce((a, v) => a + v * v, 0)));
-    }
-    for (let t = 0; t < P; t++) q[t] *= gamma;
-    for (let k = 0; k < S.length; k++) {
-      let bt = 0;
-      for (let t = 0; t < P; t++) bt += Yv[k][t] * q[t];
-      bt *= rho[k];
-      for (let t = 0; t < P; t++) q[t] += S[k][t] * (alpha[k] - bt);
-    }
-    // direction d = -q; backtracking Armijo line search
-    let dg = 0;
-    for (let t = 0; t < P; t++) dg -= q[t] * g[t];
-    if (dg >= 0) {
-      S.length = 0; Yv.length = 0; rho.length = 0;
-      continue;
-    }
-    let step = 1;
-    const xn = new Float64Array(P);
-    const gn = new Float64Array(P);
-    let fn;
-    for (let ls = 0; ls < 40; ls++) {
-      for (let t = 0; t < P; t++) xn[t] = x[t] - step * q[t];
-      fn = objective(xn, X, y, n, D, C, lambda, gn);
-      if (fn <= f + 1e-4 * step * dg) break;
-      step *= 0.5;
-    }
-    const s = new Float64Array(P);
-    const yv = new Float64Array(P);
-    let sy = 0;
-    for (let t = 0; t < P; t++) {
-      s[t] = xn[t] - x[t];
-      yv[t] = gn[t] - g[t];
-      sy += s[t] * yv[t];
-    }
-    if (sy > 1e-12) {
-      S.push(s); Yv.push(yv); rho.push(1 / sy);
-      if (S.length > m) { S.shift(); Yv.shift(); rho.shift(); }
-    }
-    const rel = Math.abs(f - fn) / Math.max(Math.abs(f), Math.abs(fn), 1);
-    x = xn; g = gn; f = fn;
-    if (rel < 1e-12) break;
-  }
+  const r = minimizeLbfgs((theta, grad) => ({ f: objective(theta, X, y, n, D, C, lambda, grad) }), new Float64Array(P), {
+    maxIterations: maxIter, tolerance: tol, memory: m, lineSearchSteps: 40, relativeChange: 1e-12,
+  });
+  const x = r.x;
+  const f = r.value.f;
+  const iter = r.iterations;
   const predict = (Xt, rows) => {
     const out = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {

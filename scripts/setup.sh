@@ -13,6 +13,8 @@ have_rust_wasm() {
 have_rust_wasm || need+=(rustc-web cargo-web rust-web-src lld-22)
 command -v chromium >/dev/null || need+=(chromium)
 command -v cargo >/dev/null || need+=(rustc-web cargo-web)
+# the Python-side tests (PyTorch round trips, the ONNX checker): Debian's CPU torch, not PyPI's CUDA wheel
+/usr/bin/python3 -c 'import torch, numpy, onnx' 2>/dev/null || need+=(python3-torch python3-numpy python3-onnx)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need[*]}; run as root or: sudo apt-get install -y --no-install-recommends ${need[*]}" >&2

@@ -144,7 +144,7 @@ describe('contrastive CLI', () => {
       [['train', '--images', 'train-labels-idx1-ubyte', '--out', 'x.safetensors'], /expected uint8 images/],
       [['eval', '--model', 'test-labels-idx1-ubyte'], /safetensors|header/],
       [['embed', '--model', 'missing.safetensors', '--images', 'test-images-idx3-ubyte', '--out', 'e.npy'], /cannot read model/],
-      [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv, gap/],
+      [['train', '--encoder', 'resnet'], /Allowed choices are auto, mlp, conv, gap/],
       [['train', '--weight-decay', '-1'], /--weight-decay must be a number >= 0/],
       [['train', '--schedule', 'step'], /Allowed choices are cosine, constant/],
       [['train', '--threads', 'many'], /--threads must be a positive integer/],

@@ -2,11 +2,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import {
-  AdamW, ContrastiveError, saveSafetensors, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
+  AdamW, ContrastiveError, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
   recipeSchedule, runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
-import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
+import { addExportCommand } from './export.js';
+import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
+import { resumeTrainer, writeTrainState } from './checkpoint.js';
+import { atomicWrite, prepareOutputs } from './output.js';
+import { embedData, evalOnData, trainOnData } from './data-commands.js';
+import { addDataOptions } from './data-options.js';
 
 const program = new Command()
   .name('contrastive')
@@ -98,13 +103,13 @@ const start = (o: { threads?: number | 'auto'; variant: 'auto' | 'simd128' | 're
 
 program
   .command('train')
-  .description('train an encoder with SimCLR (or SupCon with --method supcon) and save it as safetensors')
+  .description('train an encoder with SimCLR (or MoCo, CLIP, SupCon with --method) and save it as safetensors')
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
   .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
-  .addOption(new Option('--encoder <kind>', 'mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: 3-block CNN with global average pool').choices(['mlp', 'conv', 'gap']).default('conv'))
+  .addOption(new Option('--encoder <kind>', 'auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images)').choices(['auto', 'mlp', 'conv', 'gap']).default('auto'))
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
-  .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
+  .addOption(new Option('--method <method>', 'simclr; moco (momentum encoder + queue); clip (pairs, with --data); supcon (labels)').choices(['simclr', 'moco', 'clip', 'supcon']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default: the encoder\'s recipe: conv 0.5,1; mlp and gap 0.3,1)')
   .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
@@ -115,18 +120,25 @@ program
   .addOption(new Option('--schedule <kind>', 'lr schedule: cosine (linear warmup over 10% of the steps, then cosine to 0) or constant (default: the encoder\'s recipe)').choices(['cosine', 'constant']))
   .option('--seed <n>', 'seed of init, data order and augmentations', nonNegInt('--seed'), 0)
   .option('--out <file>', 'where to write the encoder', 'model.safetensors')
-  .option('--checkpoint <file>', 'write the full training state here every --checkpoint-every steps (atomic)')
-  .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
+  .option('--checkpoint <file>', 'write the full training state (weights, optimizer moments, RNG, step) here at the end of every epoch, atomically')
+  .option('--checkpoint-every <n>', 'steps between checkpoints (default: one epoch)', int('--checkpoint-every'))
+  .option('--resume <file>', 'continue the run saved in this --checkpoint file (pass the run\'s other flags unchanged); the result is the uninterrupted run\'s, bit for bit')
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
   .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
-  .option('--json', 'print one JSON object instead of progress')
+  .option('--json', 'print one JSON object instead of progress');
+addDataOptions(program.commands.at(-1)!, { split: true })
   .action(async (o) => {
+    // outputs are checked before minutes of work (and stale temporary files of killed runs removed)
+    await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
     await start(o);
+    if (o.data) return trainOnData(o);
+    if (o.method === 'moco' || o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} trains on --data PATH`);
+    if (o.valSplit !== undefined || o.testData !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', '--val-split and --test-data go with --data PATH (the mnist dataset has its own test split)');
     const data = await trainSet(o);
     const train = data.train;
-    const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width], o.widths);
+    const spec = defaultSpec(o.encoder === 'auto' ? 'conv' : o.encoder, [train.channels, train.height, train.width], o.widths);
     const encoder = buildEncoder(spec, o.seed);
     const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
@@ -148,37 +160,40 @@ program
       method: o.method, model, optimizer, temperature: recipe.temperature,
       schedule: recipeSchedule(recipe, steps),
     });
+    const monitor = o.monitor && data.test?.labels && train.labels
+      ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
+      : undefined;
+    if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
+    const run = {
+      data: data.name, n: train.n, spec, method: o.method, epochs, batchSize: o.batchSize, seed: o.seed, preset: o.preset ?? defaultPreset(train), ...recipe,
+      variant: runtimeInfo().variant,
+    };
+    if (o.resume) await resumeTrainer(o.resume, trainer, run);
     const bar = o.json ? undefined : new cliProgress.SingleBar({
       format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
       hideCursor: true, stream: process.stderr,
       // in a log (no terminal) print the line every 5 s instead of redrawing it
       noTTYOutput: true, notTTYSchedule: 5000,
     }, cliProgress.Presets.shades_classic);
-    bar?.start(steps, 0, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
+    bar?.start(steps, trainer.stepCount, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
     let knnText = '';
-    const monitor = o.monitor && data.test?.labels && train.labels
-      ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
-      : undefined;
-    if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
     const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
       epochs, batchSize: o.batchSize, seed: o.seed, monitor,
       onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
       onEpoch: (e) => {
         if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
       },
-      checkpoint: o.checkpoint ? { every: o.checkpointEvery, write: async (s) => {
-        await atomicWrite(o.checkpoint, saveSafetensors({ ...s.tensors }, { format: 'contrastive-train-state-1', step: String(s.step), optimizer: JSON.stringify(s.optimizer.meta), rng: JSON.stringify(s.rng) }));
-      } } : undefined,
+      checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) } : undefined,
     });
     bar?.stop();
     await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
     const summary = {
-      out: o.out, encoder: o.encoder, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
+      out: o.out, encoder: spec.kind, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
       threads: runtimeInfo().threads,
     };
     if (o.json) console.log(JSON.stringify(summary));
-    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss.toFixed(3)} -> ${summary.finalLoss!.toFixed(3)} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
+    else console.log(`trained ${spec.kind} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
   });
 
 program
@@ -194,9 +209,11 @@ program
   .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
-  .option('--json', 'print one JSON object')
+  .option('--json', 'print one JSON object');
+addDataOptions(program.commands.at(-1)!, { split: true, evalData: true })
   .action(async (o) => {
     await start(o);
+    if (o.data || o.trainData || o.testData) return evalOnData(o);
     const sets = await evalSets(o);
     const t0 = performance.now();
     let features = 'raw pixels';
@@ -225,12 +242,15 @@ program
   .command('embed')
   .description('embed images with a trained encoder and write them as .npy (float32, N x D)')
   .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
-  .requiredOption('--images <file>', 'IDX images')
+  .option('--images <file>', 'IDX images')
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
-  .addOption(variantOption())
+  .addOption(variantOption());
+addDataOptions(program.commands.at(-1)!, {})
   .action(async (o) => {
     await start(o);
+    if (o.data) return embedData(o);
+    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH or --images FILE');
     const { encoder, spec } = await loadEncoder(o.model);
     const set = await loadIdxImages(o.images);
     const got = [set.channels, set.height, set.width].join('x');
@@ -259,6 +279,8 @@ program
     await atomicWrite(o.out, encodePng(grid));
     console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);
   });
+
+addExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

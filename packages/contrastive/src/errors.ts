@@ -5,7 +5,9 @@ export type ContrastiveErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOT_INITIALIZED'
   | 'OUT_OF_MEMORY'
-  | 'WASM_UNSUPPORTED';
+  | 'WASM_UNSUPPORTED'
+  | 'UNSUPPORTED'
+  | 'MISSING_DEPENDENCY';
 
 /**
  * The one error type of the library. The message names the function, the argument and the

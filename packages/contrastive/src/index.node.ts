@@ -25,6 +25,7 @@ setWorkerFactory(async (body) => {
     postMessage: (m) => w.postMessage(m),
     onMessage: (l) => void w.on('message', l),
     onError: (l) => void w.on('error', l),
+    onExit: (l) => void w.on('exit', l),
     // once parked in atomic.wait, idle workers must not keep the process alive
     unref: () => void w.unref(),
     terminate: () => void w.terminate(),

@@ -38,6 +38,31 @@ export { embed, epochOrder, fit } from './train/fit.js';
 export type { EpochEvent, FitOptions, FitResult, StepEvent, TrainData } from './train/fit.js';
 export * from './augment/index.js';
 export { imageTrainData } from './train/data.js';
+// architecture in saved files, and export to other runtimes
+export { buildModule, moduleSpec, registerModule } from './nn/spec.js';
+export type { ModuleCodec, ModuleSpec } from './nn/spec.js';
+export { FORMAT_KEY, loadModel, readModelSpec, saveModel, SPEC_KEY } from './io/model.js';
+export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from './export/onnx.js';
+export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
+// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
+export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
+export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
+export { jsonlVectors, parseJsonl } from './io/jsonl.js';
+export type { JsonlVectors } from './io/jsonl.js';
+export { fitStandardizer, jsonlPairs, pairTrainData, standardize, vectorTrainData } from './data/vectors.js';
+export type { Standardizer, VectorPairs } from './data/vectors.js';
+export { takeRows, trainValTestSplit } from './data/split.js';
+export type { Split, SplitOptions } from './data/split.js';
+export { IMAGE_EXTENSIONS, labelsFromPaths } from './data/images.js';
+export type { DecodedImage, ImageLoadOptions, ImageSet } from './data/images.js';
+export { toTensor, uint8ImageTrainData } from './train/data.js';
+export type { TensorLike, Uint8Images } from './train/data.js';
+export { convNet, lenet } from './nn/presets.js';
+// reliability: training-state checkpoints (the format of fit's checkpoints and the CLI's --checkpoint)
+export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/checkpoint.js';
+// float64 L-BFGS (the linear probe's solver)
+export { minimizeLbfgs } from './eval/lbfgs.js';
+export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
 // training recipes: one per encoder network, shared by the CLI and the playground
 export {
   buildEncoder, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, RECIPES, recipeAugmentation, recipeSchedule,

@@ -6,41 +6,32 @@
 //! dcols = W^T dY (TN), dx = col2im(dcols), db += sum dy.
 //! Grouping samples makes one large product per layer instead of one small product per sample
 //! (the deep layers have P = 49 or 196 columns per sample, too few for the 4x8 tiles to run well).
-//! Ho = floor((H + 2 ph - kh) / sh) + 1, the same for Wo.
+//! Ho and Wo as [`Window::out_hw`].
 //! The per-sample loops of a group (patch copies, bias, dY gather, col2im) run over the thread
 //! pool with `par::items`: each sample's work is the same on any thread.
 
+use super::window::Window;
 use crate::gemm::{gemm, Packs, Strided};
 use crate::par::{self, SharedMut};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
+/// n samples of cin planes in, cout planes out, over the window `win`.
 #[derive(Clone, Copy)]
 pub struct Conv {
     pub n: usize,
     pub cin: usize,
-    pub h: usize,
-    pub w: usize,
     pub cout: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub ph: usize,
-    pub pw: usize,
+    pub win: Window,
 }
 
 impl Conv {
     /// Output height and width; None when the kernel does not fit the padded input.
     pub fn out_hw(&self) -> Option<(usize, usize)> {
-        let (hp, wp) = (self.h + 2 * self.ph, self.w + 2 * self.pw);
-        if self.kh == 0 || self.kw == 0 || self.sh == 0 || self.sw == 0 || hp < self.kh || wp < self.kw {
-            return None;
-        }
-        Some(((hp - self.kh) / self.sh + 1, (wp - self.kw) / self.sw + 1))
+        self.win.out_hw()
     }
     fn k(&self) -> usize {
-        self.cin * self.kh * self.kw
+        self.cin * self.win.kh * self.win.kw
     }
 }
 
@@ -49,22 +40,22 @@ impl Conv {
 fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &SharedMut<f32>, off: usize, ld: usize) {
     let p = ho * wo;
     for ci in 0..c.cin {
-        let plane = &x[ci * c.h * c.w..(ci + 1) * c.h * c.w];
-        for u in 0..c.kh {
-            for v in 0..c.kw {
+        let plane = &x[ci * c.win.h * c.win.w..(ci + 1) * c.win.h * c.win.w];
+        for u in 0..c.win.kh {
+            for v in 0..c.win.kw {
                 // SAFETY: this sample's columns of one row; other samples own other columns.
-                let row = unsafe { cols.part(((ci * c.kh + u) * c.kw + v) * ld + off, p) };
+                let row = unsafe { cols.part(((ci * c.win.kh + u) * c.win.kw + v) * ld + off, p) };
                 for i in 0..ho {
-                    let hi = (i * c.sh + u) as isize - c.ph as isize;
+                    let hi = (i * c.win.sh + u) as isize - c.win.ph as isize;
                     let dst = &mut row[i * wo..(i + 1) * wo];
-                    if hi < 0 || hi >= c.h as isize {
+                    if hi < 0 || hi >= c.win.h as isize {
                         dst.fill(0.0);
                         continue;
                     }
-                    let src = &plane[hi as usize * c.w..(hi as usize + 1) * c.w];
+                    let src = &plane[hi as usize * c.win.w..(hi as usize + 1) * c.win.w];
                     for (j, d) in dst.iter_mut().enumerate() {
-                        let wi = (j * c.sw + v) as isize - c.pw as isize;
-                        *d = if wi < 0 || wi >= c.w as isize { 0.0 } else { src[wi as usize] };
+                        let wi = (j * c.win.sw + v) as isize - c.win.pw as isize;
+                        *d = if wi < 0 || wi >= c.win.w as isize { 0.0 } else { src[wi as usize] };
                     }
                 }
             }
@@ -74,19 +65,19 @@ fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &SharedMut<f32>, off:
 
 fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usize) {
     for ci in 0..c.cin {
-        let plane = &mut dx[ci * c.h * c.w..(ci + 1) * c.h * c.w];
-        for u in 0..c.kh {
-            for v in 0..c.kw {
-                let row = &cols[((ci * c.kh + u) * c.kw + v) * ld..];
+        let plane = &mut dx[ci * c.win.h * c.win.w..(ci + 1) * c.win.h * c.win.w];
+        for u in 0..c.win.kh {
+            for v in 0..c.win.kw {
+                let row = &cols[((ci * c.win.kh + u) * c.win.kw + v) * ld..];
                 for i in 0..ho {
-                    let hi = (i * c.sh + u) as isize - c.ph as isize;
-                    if hi < 0 || hi >= c.h as isize {
+                    let hi = (i * c.win.sh + u) as isize - c.win.ph as isize;
+                    if hi < 0 || hi >= c.win.h as isize {
                         continue;
                     }
                     for j in 0..wo {
-                        let wi = (j * c.sw + v) as isize - c.pw as isize;
-                        if wi >= 0 && wi < c.w as isize {
-                            plane[hi as usize * c.w + wi as usize] += row[i * wo + j];
+                        let wi = (j * c.win.sw + v) as isize - c.win.pw as isize;
+                        if wi >= 0 && wi < c.win.w as isize {
+                            plane[hi as usize * c.win.w + wi as usize] += row[i * wo + j];
                         }
                     }
                 }
@@ -108,7 +99,7 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
     let mut cols = try_vec(k * g * p)?;
     let mut out = try_vec(c.cout * g * p)?;
     let mut packs = Packs::new()?;
-    let xs = c.cin * c.h * c.w;
+    let xs = c.cin * c.win.h * c.win.w;
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
@@ -143,15 +134,35 @@ pub fn backward<I: Isa>(
     dw: &mut [f32],
     db: Option<&mut [f32]>,
 ) -> Result<(), Oom> {
+    backward_some::<I>(c, x, wt, dy, dx, Some(dw), db)
+}
+
+/// As [`backward`], each of dx, dW and db optional: a frozen weight (dW None) skips the
+/// dY cols^T product and, with dx None too, the patch matrix; nothing asked = nothing done.
+#[allow(clippy::too_many_arguments)]
+pub fn backward_some<I: Isa>(
+    c: &Conv,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    dw: Option<&mut [f32]>,
+    db: Option<&mut [f32]>,
+) -> Result<(), Oom> {
+    let mut dw = dw;
+    if dx.is_none() && dw.is_none() && db.is_none() {
+        return Ok(());
+    }
     let (ho, wo) = c.out_hw().ok_or(Oom)?;
     let (p, k) = (ho * wo, c.k());
     let g = group(c, p);
-    let mut cols = try_vec(k * g * p)?;
+    let need_cols = dw.is_some();
+    let mut cols = try_vec(if need_cols { k * g * p } else { 0 })?;
     let mut dyg = try_vec(c.cout * g * p)?;
     let mut dcols = try_vec(if dx.is_some() { k * g * p } else { 0 })?;
     let mut packs = Packs::new()?;
     let mut dx = dx;
-    let xs = c.cin * c.h * c.w;
+    let xs = c.cin * c.win.h * c.win.w;
     if let Some(d) = dx.as_deref_mut() {
         d[..c.n * xs].fill(0.0);
     }
@@ -159,17 +170,22 @@ pub fn backward<I: Isa>(
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
-        let (cw, dyo) = (SharedMut::new(&mut cols[..k * ld]), SharedMut::new(&mut dyg[..c.cout * ld]));
+        let cl = if need_cols { k * ld } else { 0 };
+        let (cw, dyo) = (SharedMut::new(&mut cols[..cl]), SharedMut::new(&mut dyg[..c.cout * ld]));
         par::items(gn, 2 * (k + c.cout) * ld, &|s| {
-            im2col(c, &x[(s0 + s) * xs..], ho, wo, &cw, s * p, ld);
+            if need_cols {
+                im2col(c, &x[(s0 + s) * xs..], ho, wo, &cw, s * p, ld);
+            }
             let dys = &dy[(s0 + s) * c.cout * p..(s0 + s + 1) * c.cout * p];
             for oc in 0..c.cout {
                 // SAFETY: sample s's columns of row oc.
                 unsafe { dyo.part(oc * ld + s * p, p) }.copy_from_slice(&dys[oc * p..(oc + 1) * p]);
             }
         });
-        let (cg, dg) = (&cols[..k * ld], &dyg[..c.cout * ld]);
-        gemm::<I>(c.cout, k, ld, Strided::rows(dg, ld), Strided::transposed(cg, ld), dw, k, &mut packs);
+        let (cg, dg) = (&cols[..cl], &dyg[..c.cout * ld]);
+        if let Some(dw) = dw.as_deref_mut() {
+            gemm::<I>(c.cout, k, ld, Strided::rows(dg, ld), Strided::transposed(cg, ld), dw, k, &mut packs);
+        }
         if let Some(d) = dx.as_deref_mut() {
             let dc = &mut dcols[..k * ld];
             dc.fill(0.0);
@@ -195,7 +211,7 @@ mod tests {
 
     #[test]
     fn hand_example_from_the_reference() {
-        let c = Conv { n: 1, cin: 1, h: 4, w: 4, cout: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 };
+        let c = Conv { n: 1, cin: 1, cout: 1, win: Window { h: 4, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 } };
         let x = [1., 2., 0., -1., 0., 1., 3., 1., 2., -1., 1., 0., 1., 0., 2., 1.];
         let w = [1., 0., -1., 2., 1., 0., 0., -1., 1.];
         let mut y = [0.0; 4];
@@ -209,9 +225,9 @@ mod tests {
 
     #[test]
     fn strided_padded_backward_matches_finite_differences() {
-        let c = Conv { n: 2, cin: 3, h: 7, w: 6, cout: 4, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 };
+        let c = Conv { n: 2, cin: 3, cout: 4, win: Window { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
-        let x = randv(c.n * c.cin * c.h * c.w, 31);
+        let x = randv(c.n * c.cin * c.win.h * c.win.w, 31);
         let w = randv(c.cout * c.k(), 32);
         let b = randv(c.cout, 33);
         let dy = randv(c.n * c.cout * ho * wo, 34);
@@ -230,7 +246,7 @@ mod tests {
     #[test]
     fn samples_grouped_into_one_product_match_one_at_a_time() {
         // K P = 576 x 784: two samples per group, so 5 samples make 3 groups, the last partial
-        let c = Conv { n: 5, cin: 64, h: 28, w: 28, cout: 6, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+        let c = Conv { n: 5, cin: 64, cout: 6, win: Window { h: 28, w: 28, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
         assert_eq!(group(&c, 784), 2);
         let xs = 64 * 28 * 28;
         let x = randv(5 * xs, 1);
@@ -263,5 +279,21 @@ mod tests {
         for (a, b) in dw.iter().zip(&dw1).chain(db.iter().zip(&db1)) {
             assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_frozen_weight_gets_no_gradient_and_the_same_input_gradient() {
+        let c = Conv { n: 3, cin: 2, cout: 3, win: Window { h: 5, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
+        let (ho, wo) = c.out_hw().unwrap();
+        let x = randv(c.n * c.cin * c.win.h * c.win.w, 41);
+        let w = randv(c.cout * c.k(), 42);
+        let dy = randv(c.n * c.cout * ho * wo, 43);
+        let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
+        backward::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx), &mut dw, None).unwrap();
+        let mut dx2 = vec![7.0; x.len()];
+        backward_some::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx2), None, None).unwrap();
+        assert_eq!(dx, dx2);
+        // nothing asked: nothing written, no error
+        backward_some::<Scalar4>(&c, &x, &w, &dy, None, None, None).unwrap();
     }
 }

@@ -8,6 +8,8 @@ pub mod conv2d;
 pub mod dropout;
 pub mod linear;
 pub mod pool;
+pub mod residual;
+pub mod window;
 
 #[cfg(test)]
 pub(crate) mod fd;

@@ -1,7 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { expectError } from '../../../../test/util/errors.js';
-import { parseCsv, writeCsv } from './csv.js';
 import { parseIdx, readIdx, writeIdx } from './idx.js';
 import { parseNpy, writeNpy } from './npy.js';
 
@@ -67,20 +66,5 @@ describe('NPY', () => {
     expectError(() => parseNpy(patch("'fortran_order': False", "'fortran_order': True ")), 'INVALID_ARGUMENT', 'Fortran');
     expectError(() => parseNpy(patch("'<f4'", "'>f4'")), 'INVALID_ARGUMENT', '>f4');
     expectError(() => parseNpy(good.subarray(0, good.length - 4), 'emb.npy'), 'INVALID_ARGUMENT', 'emb.npy', 'bytes');
-  });
-});
-
-describe('CSV', () => {
-  it('detects a header row and round-trips values', () => {
-    const m = parseCsv('a,b,c\n1,2,3\n4.5,-1e-3,6\n');
-    expect(m.header).toEqual(['a', 'b', 'c']);
-    expect([m.rows, m.cols]).toEqual([2, 3]);
-    expect(Array.from(m.data)).toEqual([1, 2, 3, 4.5, Math.fround(-1e-3), 6]);
-    expect(parseCsv(writeCsv(m, m.header)).data).toEqual(m.data);
-  });
-
-  it('a ragged line or a non-number names its line and column', () => {
-    expectError(() => parseCsv('1,2\n3\n', 'v.csv'), 'SHAPE_MISMATCH', 'v.csv', 'line 2');
-    expectError(() => parseCsv('1,2\n3,x\n'), 'NON_FINITE', 'line 2', 'column 2');
   });
 });

@@ -1,4 +1,4 @@
-import { getRuntime } from '../runtime/init.js';
+import { callKernel } from '../runtime/kernel.js';
 import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { flag, sameShape, temperature, toMatrix } from '../validate.js';
@@ -43,9 +43,8 @@ export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions): NtXen
   sameShape(B, A, 'b', 'a', OP);
   const tau = temperature(opts, OP);
   const grad = flag(opts.grad, 'grad', OP, true);
-  const { k, arena } = getRuntime(OP);
   const n = A.rows * A.cols;
-  const [z, gz, out] = arena.reserve(OP, [8 * n, grad ? 8 * n : 0, 16]);
+  const { k, p: [z, gz, out] } = callKernel(OP, [8 * n, grad ? 8 * n : 0, 16]);
   const zv = f32(k, z, 2 * n);
   zv.set(A.data, 0);
   zv.set(B.data, n);

@@ -74,18 +74,21 @@ abstract class BatchNorm extends Module {
     this.lastTraining = training;
     return { ptr: y, shape: x.shape };
   }
-  _backward(dy: WTensor): WTensor {
+  _backward(dy: WTensor, needInput = true): WTensor | undefined {
     const op = `${this.type}.backward`;
     const x = this.lastIn!;
     const c = this.numFeatures;
     const { n, l } = this.geo;
+    // frozen gamma / beta: null gradient pointers, the kernel skips their sums
+    const dg = this.weight?.requiresGrad ? this.weight.gradPtr : 0;
+    const dbeta = this.bias?.requiresGrad ? this.bias.gradPtr : 0;
+    if (!needInput && dg === 0 && dbeta === 0) return undefined;
     const dx = this.dx.ensure(n * c * l, op);
     const s = this.saved.ptr;
     checkStatus(op, this.k.ct_batchnorm_backward(
-      x.ptr, dy.ptr, n, c, l, this.weight?.ptr ?? 0, s, s + 4 * c, this.lastTraining ? 1 : 0, dx,
-      this.weight?.gradPtr ?? 0, this.bias?.gradPtr ?? 0,
+      x.ptr, dy.ptr, n, c, l, this.weight?.ptr ?? 0, s, s + 4 * c, this.lastTraining ? 1 : 0, dx, dg, dbeta,
     ));
-    return { ptr: dx, shape: x.shape };
+    return needInput ? { ptr: dx, shape: x.shape } : undefined;
   }
   outShape(): number[] | undefined {
     return this.lastIn?.shape;

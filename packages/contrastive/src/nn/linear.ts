@@ -1,7 +1,7 @@
 import { ContrastiveError } from '../errors.js';
 import { SplitMix32 } from '../rng.js';
 import { forkSeed, uniformInit } from './init.js';
-import { checkStatus, expectShape, Module, Parameter, type WTensor } from './module.js';
+import { checkStatus, expectShape, f32, Module, Parameter, type WTensor } from './module.js';
 
 export interface LinearOptions {
   /** Add a bias (default true). */
@@ -49,10 +49,24 @@ export class Linear extends Module {
     const x = this.lastIn!;
     // dx = 0 tells the kernel to skip the dy W product (n x in x out flops)
     const dx = needInput ? this.dx.ensure(this.n * this.inFeatures, op) : 0;
+    if (!this.weight.requiresGrad) return this.frozenBackward(dy, dx, op);
     checkStatus(op, this.k.ct_linear_backward(
       x.ptr, this.n, this.inFeatures, this.weight.ptr, this.outFeatures, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0,
     ));
     return needInput ? { ptr: dx, shape: x.shape } : undefined;
+  }
+  /** A frozen weight: dx = dy W by the GEMM alone (no dW product); a trainable bias still gets sum dy. */
+  private frozenBackward(dy: WTensor, dx: number, op: string): WTensor | undefined {
+    const x = this.lastIn!;
+    if (dx !== 0) checkStatus(op, this.k.ct_gemm(this.n, this.inFeatures, this.outFeatures, dy.ptr, 0, this.weight.ptr, 0, dx, 0));
+    if (this.bias?.requiresGrad) {
+      const g = f32(this.k, dy.ptr, this.n * this.outFeatures);
+      const db = new Float64Array(this.outFeatures);
+      for (let i = 0; i < this.n; i++) for (let j = 0; j < this.outFeatures; j++) db[j] += g[i * this.outFeatures + j];
+      const acc = f32(this.k, this.bias.gradPtr, this.outFeatures);
+      for (let j = 0; j < this.outFeatures; j++) acc[j] += db[j];
+    }
+    return dx !== 0 ? { ptr: dx, shape: x.shape } : undefined;
   }
   outShape(): number[] | undefined {
     return this.lastIn ? [this.n, this.outFeatures] : undefined;

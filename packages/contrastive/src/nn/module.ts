@@ -9,12 +9,12 @@
 //   activations are kept, and after the first step at the largest batch nothing is allocated.
 // * Views into wasm memory are never cached: every read or write makes a fresh one.
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { f32 } from '../runtime/memory.js';
+import { allocBytes, checkedBytes, f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { flag, nonFiniteAt, toMatrix } from '../validate.js';
+import { checkObject, describe, finiteData, flag, nonFiniteAt, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -30,11 +30,14 @@ export interface Tensor {
   shape: number[];
 }
 
-/** One state_dict entry. `dtype` is 'F32' unless stated ('I64' for num_batches_tracked). */
+/**
+ * One state_dict entry. `dtype` is 'F32' unless stated ('I64' for num_batches_tracked); it is
+ * the dtype saveSafetensors writes the values as.
+ */
 export interface StateTensor {
   shape: number[];
   data: Float32Array;
-  dtype?: 'F32' | 'I64';
+  dtype?: 'F32' | 'I64' | 'F64' | 'F16' | 'BF16' | 'I32';
 }
 export type StateDict = Record<string, StateTensor>;
 
@@ -67,9 +70,7 @@ export const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const fmt = (s: number[]) => `[${s.join(', ')}]`;
 
 function alloc(k: KernelExports, bytes: number, op: string): number {
-  const p = k.ct_alloc(Math.max(bytes, 4));
-  if (p === 0) throw new ContrastiveError('OUT_OF_MEMORY', `${op}: could not allocate ${bytes} bytes of WebAssembly memory`);
-  return p;
+  return allocBytes(k, bytes, op);
 }
 
 /** @internal A grow-only block of wasm memory owned by one module. */
@@ -79,7 +80,8 @@ export class Buf {
   constructor(private readonly k: KernelExports) {}
   /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
   ensure(floats: number, op: string): number {
-    const bytes = Math.max(4, floats * 4);
+    // checked before anything is freed or written: a size past one allocation is OUT_OF_MEMORY
+    const bytes = Math.max(4, checkedBytes(op, 4, floats));
     if (bytes > this.bytes) {
       this.free();
       this.ptr = alloc(this.k, bytes, op);
@@ -103,6 +105,13 @@ export class Parameter {
   readonly size: number;
   ptr: number;
   gradPtr: number;
+  /**
+   * Whether backward computes this parameter's gradient and optimizers update it (as torch's
+   * `requires_grad`). False = frozen: the layer's kernels skip its gradient product, its grad
+   * stays as it was, and optimizer steps (weight decay included) leave it unchanged. See
+   * {@link Module.freeze}.
+   */
+  requiresGrad = true;
   constructor(
     readonly name: string,
     readonly shape: number[],
@@ -111,11 +120,13 @@ export class Parameter {
   ) {
     this.k = getRuntime('Parameter').k;
     this.size = numel(shape);
-    this.ptr = alloc(this.k, this.size * 4, 'Parameter');
-    this.gradPtr = alloc(this.k, this.size * 4, 'Parameter');
+    const bytes = checkedBytes('Parameter', 4, this.size);
+    const initData = init === undefined ? undefined : finiteData(init, `${name} init`, 'Parameter', { length: this.size });
+    this.ptr = alloc(this.k, bytes, 'Parameter');
+    this.gradPtr = alloc(this.k, bytes, 'Parameter');
     f32(this.k, this.gradPtr, this.size).fill(0);
     f32(this.k, this.ptr, this.size).fill(0);
-    if (init) this.set(init);
+    if (initData) this.set(initData);
   }
   private live(op: string): void {
     if (this.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: parameter ${this.name} was freed`);
@@ -128,19 +139,21 @@ export class Parameter {
     this.live('Parameter.grad');
     return f32(this.k, this.gradPtr, this.size).slice();
   }
+  /** Copies finite numbers in (NaN, infinities, non-numbers are refused; nothing is written then). */
   set(data: ArrayLike<number>): void {
     this.live('Parameter.set');
-    if (data.length !== this.size) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `Parameter.set: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${data.length}`);
-    }
-    f32(this.k, this.ptr, this.size).set(data);
+    f32(this.k, this.ptr, this.size).set(this.checked(data, 'Parameter.set'));
   }
   setGrad(data: ArrayLike<number>): void {
     this.live('Parameter.setGrad');
-    if (data.length !== this.size) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `Parameter.setGrad: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${data.length}`);
+    f32(this.k, this.gradPtr, this.size).set(this.checked(data, 'Parameter.setGrad'));
+  }
+  private checked(data: ArrayLike<number>, op: string): Float32Array {
+    const f = finiteData(data, 'data', op);
+    if (f.length !== this.size) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${this.name} has ${this.size} values (shape ${fmt(this.shape)}), got ${f.length}`);
     }
-    f32(this.k, this.gradPtr, this.size).set(data);
+    return f;
   }
   zeroGrad(): void {
     if (this.gradPtr !== 0) f32(this.k, this.gradPtr, this.size).fill(0);
@@ -164,14 +177,16 @@ export class StateBuffer {
   constructor(readonly name: string, readonly shape: number[], fill: number) {
     this.k = getRuntime('StateBuffer').k;
     this.size = numel(shape);
-    this.ptr = alloc(this.k, this.size * 4, 'StateBuffer');
+    this.ptr = alloc(this.k, checkedBytes('StateBuffer', 4, this.size), 'StateBuffer');
     f32(this.k, this.ptr, this.size).fill(fill);
   }
   value(): Float32Array {
     return f32(this.k, this.ptr, this.size).slice();
   }
   set(data: ArrayLike<number>): void {
-    f32(this.k, this.ptr, this.size).set(data);
+    if (this.ptr === 0) throw new ContrastiveError('INVALID_ARGUMENT', `StateBuffer.set: buffer ${this.name} was freed`);
+    const f = finiteData(data, 'data', 'StateBuffer.set', { length: this.size });
+    f32(this.k, this.ptr, this.size).set(f);
   }
   free(): void {
     if (this.ptr !== 0) this.k.ct_free(this.ptr, this.size * 4);
@@ -196,6 +211,8 @@ export abstract class Module {
   protected lastTraining = false;
   /** The last public forward threw after its input copy: its buffers hold no usable forward. */
   private broken = false;
+  /** Pinned to eval mode by {@link Module.eval}: forward ignores `training: true` here and below. */
+  evalPinned = false;
 
   constructor(readonly type: string) {
     this.k = getRuntime(type).k;
@@ -218,10 +235,11 @@ export abstract class Module {
    * return undefined (Linear and Conv2d do; parameter gradients are accumulated either way).
    */
   abstract _backward(dy: WTensor, needInput: boolean): WTensor | undefined;
-  /** @internal Whether backward has parameter gradients to accumulate (here or in a child). */
+  /** @internal Whether backward has parameter gradients to accumulate (here or in a child): frozen ones do not count. */
   _hasParams(): boolean {
-    return this._params().length > 0 || this._children().some(([, c]) => c._hasParams());
+    return this._params().some(([, p]) => p.requiresGrad) || this._children().some(([, c]) => c._hasParams());
   }
+
   /** @internal Own parameters, by local name ('weight', 'bias'). */
   _params(): [string, Parameter][] {
     return [];
@@ -283,7 +301,7 @@ export abstract class Module {
     // last forward's backward would read: no backward until a forward succeeds
     this.broken = true;
     const p = this.copyIn(this.ioIn, x.data, 'x', op, cols);
-    const y = this._forward({ ptr: p, shape: x.shape.slice() }, opts.training ?? false);
+    const y = this._forward({ ptr: p, shape: x.shape.slice() }, (opts.training ?? false) && !this.evalPinned);
     this.broken = false;
     return { data: f32(this.k, y.ptr, numel(y.shape)).slice(), shape: y.shape.slice() };
   }
@@ -343,6 +361,83 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** The parameters that train (requiresGrad true), with their names: what to hand an optimizer. */
+  trainableParameters(): [string, Parameter][] {
+    return this.namedParameters().filter(([, p]) => p.requiresGrad);
+  }
+
+  /** This module and every descendant with its dotted path ('' for this one), as torch's named_modules(). */
+  namedModules(): [string, Module][] {
+    const out: [string, Module][] = [['', this]];
+    for (const [cn, c] of this._children()) for (const [n, m] of c.namedModules()) out.push([n ? `${cn}.${n}` : cn, m]);
+    return out;
+  }
+
+  /** The descendant at a dotted path ('layer1.0.bn1'), as torch's get_submodule(); throws when there is none. */
+  submodule(path: string): Module {
+    const found = this.namedModules().find(([n]) => n === path);
+    if (!found) {
+      const names = this.namedModules().map(([n]) => n).filter((n) => n && !n.includes('.'));
+      throw new ContrastiveError('INVALID_ARGUMENT', `submodule: no module at ${JSON.stringify(path)} (top-level children: ${names.join(', ') || 'none'})`);
+    }
+    return found[1];
+  }
+
+  /**
+   * Freezes parameters by name prefix (a whole submodule: 'conv1', 'layer1', 'layer2.0.bn1';
+   * one tensor: 'fc.bias'); no prefix = all. A prefix matches at a dot boundary ('layer1' is not
+   * 'layer10') and must match something, so a typo is an error. Frozen parameters get no
+   * gradient: backward skips their products, and layers in front of the first trainable one
+   * are not run backward at all. Returns the names frozen.
+   */
+  freeze(prefixes?: string | string[]): string[] {
+    return this.setRequiresGrad(prefixes, false, 'freeze');
+  }
+
+  /** Undoes {@link Module.freeze} for the parameters under the prefixes (all when none). */
+  unfreeze(prefixes?: string | string[]): string[] {
+    return this.setRequiresGrad(prefixes, true, 'unfreeze');
+  }
+
+  private setRequiresGrad(prefixes: string | string[] | undefined, on: boolean, op: string): string[] {
+    const list = prefixes === undefined ? undefined : typeof prefixes === 'string' ? [prefixes] : prefixes;
+    if (list !== undefined && (!Array.isArray(list) || list.some((p) => typeof p !== 'string' || p === ''))) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: prefixes must be non-empty strings, got ${JSON.stringify(prefixes)}`);
+    }
+    const params = this.namedParameters();
+    const hit = (name: string, pre: string) => name === pre || name.startsWith(`${pre}.`);
+    for (const pre of list ?? []) {
+      if (!params.some(([n]) => hit(n, pre))) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: no parameter is named ${JSON.stringify(pre)} or starts with "${pre}." (parameters: ${params.slice(0, 6).map(([n]) => n).join(', ')}${params.length > 6 ? ', ...' : ''})`);
+      }
+    }
+    const names: string[] = [];
+    for (const [n, p] of params) {
+      if (list === undefined || list.some((pre) => hit(n, pre))) {
+        p.requiresGrad = on;
+        names.push(n);
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Pins this module and its descendants to eval mode, whatever forward's `training` says:
+   * BatchNorm normalizes with its running statistics and leaves them (and num_batches_tracked)
+   * untouched, Dropout passes through, while the rest of the model trains (torch's
+   * `model.train(); model.layer1.eval()`). Returns this.
+   */
+  eval(): this {
+    for (const [, m] of this.namedModules()) m.evalPinned = true;
+    return this;
+  }
+
+  /** Undoes {@link Module.eval} for this module and its descendants: they follow forward's `training` again. Returns this. */
+  train(): this {
+    for (const [, m] of this.namedModules()) m.evalPinned = false;
+    return this;
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();
   }
@@ -362,37 +457,55 @@ export abstract class Module {
     for (const [cn, c] of this._children()) c.collect(`${prefix}${cn}.`, sd);
   }
 
-  private slots(prefix: string, out: Map<string, { shape: number[]; set: (d: Float32Array) => void }>): void {
+  private slots(prefix: string, out: Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>): void {
     for (const [n, p] of this._params()) out.set(prefix + n, { shape: p.shape, set: (d) => p.set(d) });
     for (const [n, b] of this._buffers()) out.set(prefix + n, { shape: b.shape, set: (d) => b.set(d) });
-    for (const [n, s] of this._scalars()) out.set(prefix + n, { shape: [], set: (d) => s.set(d[0]) });
+    for (const [n, s] of this._scalars()) out.set(prefix + n, { shape: [], set: (d) => s.set(d[0]), integral: true });
     for (const [cn, c] of this._children()) c.slots(`${prefix}${cn}.`, out);
   }
 
   /** Loads a state_dict. Strict: the same names and shapes, else a ContrastiveError naming the tensor; nothing is changed then. */
   loadStateDict(sd: StateDict): void {
-    const op = 'loadStateDict';
+    this.checkStateDict(sd, 'loadStateDict')();
+  }
+
+  /**
+   * @internal Validates a state_dict completely (names, shapes, finite numbers, integral counters)
+   * and returns the function that applies it, which cannot fail: restores validate every part
+   * first, then apply all of them or none.
+   */
+  checkStateDict(sd: StateDict, op = 'loadStateDict'): () => void {
     this.check(op);
-    const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void }>();
+    checkObject(sd, 'the state_dict', op);
+    const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>();
     this.slots('', want);
-    const missing = [...want.keys()].filter((k) => !(k in sd));
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
+    // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
+    // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
+    const missing = [...want.keys()].filter((k) => !has(k) && !k.endsWith('num_batches_tracked'));
     if (missing.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
     const extra = Object.keys(sd).filter((k) => !want.has(k));
     if (extra.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
+    const values: [(d: Float32Array) => void, Float32Array][] = [];
     for (const [name, slot] of want) {
-      const t = sd[name];
-      if (!t || !Array.isArray(t.shape) || !t.data || typeof t.data.length !== 'number') {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }`);
+      if (!has(name)) continue; // an absent num_batches_tracked
+      const t = sd[name] as unknown;
+      if (t === null || typeof t !== 'object' || !Array.isArray((t as StateTensor).shape) || (t as StateTensor).data == null) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
       }
-      if (fmt(t.shape) !== fmt(slot.shape) || t.data.length !== numel(slot.shape)) {
-        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(t.shape)} (${t.data.length} values), expected ${fmt(slot.shape)}`);
+      const { shape, data } = t as StateTensor;
+      if (fmt(shape) !== fmt(slot.shape) || data.length !== numel(slot.shape)) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(shape)} (${describe(data.length)} values), expected ${fmt(slot.shape)}`);
       }
-      for (let i = 0; i < t.data.length; i++) {
-        const v = t.data[i];
-        if (v - v !== 0) throw new ContrastiveError('NON_FINITE', `${op}: ${name} has ${v} at index ${i}`);
+      const f = Float32Array.from(finiteData(data, name, op));
+      if (slot.integral && f.some((v) => !Number.isInteger(v) || v < 0)) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} is a counter: it must be a non-negative integer, got ${f[0]}`);
       }
+      values.push([slot.set, f]);
     }
-    for (const [name, slot] of want) slot.set(Float32Array.from(sd[name].data));
+    return () => {
+      for (const [set, f] of values) set(f);
+    };
   }
 
   /** RNG counters by module path (dropout), for checkpoints. */
@@ -407,11 +520,30 @@ export abstract class Module {
   }
 
   setRngState(state: Record<string, number>): void {
+    this.checkRngState(state, 'setRngState')();
+  }
+
+  /** @internal Validates RNG counters (non-negative integers, known names); returns the apply step. */
+  checkRngState(state: Record<string, number>, op = 'setRngState'): () => void {
+    checkObject(state, 'the RNG state', op);
+    const known = new Map<string, { set: (v: number) => void }>();
     const walk = (m: Module, prefix: string) => {
-      for (const [n, s] of m._rng()) if (typeof state[prefix + n] === 'number') s.set(state[prefix + n]);
+      for (const [n, s] of m._rng()) known.set(prefix + n, s);
       for (const [cn, c] of m._children()) walk(c, `${prefix}${cn}.`);
     };
     walk(this, '');
+    const sets: [(v: number) => void, number][] = [];
+    for (const [key, v] of Object.entries(state)) {
+      const s = known.get(key);
+      if (!s) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: unknown RNG counter ${JSON.stringify(key)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: RNG counter ${key} must be a non-negative integer, got ${describe(v)}`);
+      }
+      sets.push([s.set, v]);
+    }
+    return () => {
+      for (const [set, v] of sets) set(v);
+    };
   }
 
   /** Frees the parameters and buffers. Safe to call twice. */
@@ -455,11 +587,7 @@ export function checkTensor(x: Tensor, name: string, op: string, finite = true):
   if (numel(x.shape) !== x.data.length) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, shape ${fmt(x.shape)} needs ${numel(x.shape)}`);
   }
-  if (!finite) return;
-  for (let i = 0; i < x.data.length; i++) {
-    const v = x.data[i];
-    if (v - v !== 0) throw nonFiniteAt(op, name, v, i);
-  }
+  if (finite) finiteData(x.data, `${name}.data`, op);
 }
 
 export function expectShape(x: WTensor, ok: boolean, want: string, op: string): void {
@@ -467,6 +595,11 @@ export function expectShape(x: WTensor, ok: boolean, want: string, op: string): 
 }
 
 export { checkStatus, f32, fmt };
+
+/** @internal Runs a child's forward in the mode it gets: eval when it is pinned, else the caller's. Containers call children through this. */
+export function runChild(m: Module, x: WTensor, training: boolean): WTensor {
+  return m._forward(x, training && !m.evalPinned);
+}
 
 /** Runs modules in order; state_dict names are the indices ('0.weight', '1.running_mean'). */
 export class Sequential extends Module {
@@ -481,7 +614,7 @@ export class Sequential extends Module {
   _forward(x: WTensor, training: boolean): WTensor {
     this.lastTraining = training;
     let t = x;
-    for (const m of this.layers) t = m._forward(t, training);
+    for (const m of this.layers) t = runChild(m, t, training);
     this.lastIn = x;
     return t;
   }

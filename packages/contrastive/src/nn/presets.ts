@@ -66,7 +66,7 @@ export function mocoV2Head(opts: { inDim?: number; hidden?: number; out?: number
   return mlp([opts.inDim ?? 2048, opts.hidden ?? 2048, opts.out ?? 128], { seed: opts.seed });
 }
 
-function convNet(inShape: [number, number, number], widths: number[], seed: number): Sequential {
+function convNetOf(inShape: [number, number, number], widths: number[], seed: number): Sequential {
   const layers: Module[] = [new Unflatten(inShape)];
   let c = inShape[0];
   widths.forEach((w, i) => {
@@ -80,12 +80,12 @@ function convNet(inShape: [number, number, number], widths: number[], seed: numb
 
 /** A small CNN for 28x28x1 rows (MNIST): 3 blocks Conv3x3-BN-ReLU (32, 64, 128) with 2x2 max pools, global average pool. Output 128. */
 export function convNet28(opts: { seed?: number; widths?: number[] } = {}): Sequential {
-  return convNet([1, 28, 28], opts.widths ?? [32, 64, 128], opts.seed ?? 0);
+  return convNetOf([1, 28, 28], opts.widths ?? [32, 64, 128], opts.seed ?? 0);
 }
 
 /** A small CNN for 32x32x3 rows (CIFAR, CHW order): 4 blocks (32, 64, 128, 256), global average pool. Output 256. */
 export function convNet32(opts: { seed?: number; widths?: number[] } = {}): Sequential {
-  return convNet([3, 32, 32], opts.widths ?? [32, 64, 128, 256], opts.seed ?? 0);
+  return convNetOf([3, 32, 32], opts.widths ?? [32, 64, 128, 256], opts.seed ?? 0);
 }
 
 /**
@@ -101,18 +101,60 @@ export function convNet32(opts: { seed?: number; widths?: number[] } = {}): Sequ
  * recipe uses it: it scores higher in MNIST linear probes (docs/training.md, section 2).
  */
 export function lenet28(opts: { seed?: number; widths?: [number, number]; dim?: number; bnRelu?: boolean } = {}): Sequential {
+  return lenet({ ...opts, input: [1, 28, 28], op: 'lenet28' });
+}
+
+const checkInput = (input: unknown, op: string, minSide: number): [number, number, number] => {
+  const ok = Array.isArray(input) && input.length === 3 && input.every((v) => Number.isInteger(v) && v > 0);
+  if (!ok) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: input must be [channels, height, width] of positive integers, got ${JSON.stringify(input)}`);
+  const [, h, w] = input as [number, number, number];
+  if (h < minSide || w < minSide) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: images of ${h}x${w} are too small for this network (at least ${minSide}x${minSide})`);
+  return input as [number, number, number];
+};
+
+/**
+ * {@link lenet28}'s layout for any image size and channel count: two blocks
+ * Conv3x3-BN-ReLU-MaxPool2 (`widths`), flatten the (H/4)x(W/4) maps, Linear to `dim`,
+ * optionally BatchNorm1d + ReLU. Rows are C*H*W values in CHW order.
+ */
+export function lenet(opts: { input: [number, number, number]; seed?: number; widths?: [number, number]; dim?: number; bnRelu?: boolean; op?: string }): Sequential {
+  const op = opts.op ?? 'lenet';
+  const [c, h, w] = checkInput(opts?.input, op, 4);
   const [c1, c2] = opts.widths ?? [32, 64];
   const dim = opts.dim ?? 256;
   const seed = opts.seed ?? 0;
   for (const [name, v] of [['widths[0]', c1], ['widths[1]', c2], ['dim', dim]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `lenet28: ${name} must be a positive integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be a positive integer, got ${String(v)}`);
   }
+  const fh = Math.floor(Math.floor(h / 2) / 2);
+  const fw = Math.floor(Math.floor(w / 2) / 2);
   return new Sequential(
-    new Unflatten([1, 28, 28]),
-    new Conv2d(1, c1, 3, { padding: 1, bias: false, seed: forkSeed(seed, 0) }), new BatchNorm2d(c1), new ReLU(), new MaxPool2d(2),
+    new Unflatten([c, h, w]),
+    new Conv2d(c, c1, 3, { padding: 1, bias: false, seed: forkSeed(seed, 0) }), new BatchNorm2d(c1), new ReLU(), new MaxPool2d(2),
     new Conv2d(c1, c2, 3, { padding: 1, bias: false, seed: forkSeed(seed, 1) }), new BatchNorm2d(c2), new ReLU(), new MaxPool2d(2),
     new Flatten(),
-    new Linear(c2 * 49, dim, { seed: forkSeed(seed, 2) }),
+    new Linear(c2 * fh * fw, dim, { seed: forkSeed(seed, 2) }),
     ...(opts.bnRelu ? [new BatchNorm1d(dim), new ReLU()] : []),
   );
+}
+
+/**
+ * {@link convNet28} / {@link convNet32}'s layout for any image size and channel count: blocks
+ * Conv3x3-BN-ReLU (`widths`) with a 2x2 max pool between blocks, then a global average pool, so
+ * the output (the last width) does not depend on the image size. Default widths: 3 blocks
+ * (32, 64, 128) up to 32x32 images, one more block (256) per doubling of the side after that,
+ * so the last block sees maps of 8x8 or less.
+ */
+export function convNet(opts: { input: [number, number, number]; widths?: number[]; seed?: number }): Sequential {
+  const op = 'convNet';
+  const input = checkInput(opts?.input, op, 1);
+  const side = Math.max(input[1], input[2]);
+  const widths = opts.widths ?? (side <= 32 ? [32, 64, 128] : side <= 64 ? [32, 64, 128, 256] : [32, 64, 128, 256, 256]);
+  if (!Array.isArray(widths) || widths.length < 1 || widths.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: widths must be positive integers, got ${JSON.stringify(widths)}`);
+  }
+  if (Math.min(input[1], input[2]) < 2 ** (widths.length - 1)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`);
+  }
+  return convNetOf(input, widths, opts.seed ?? 0);
 }

@@ -1,5 +1,5 @@
 export { Optimizer } from './optimizer.js';
-export type { OptimizerState, ParamList } from './optimizer.js';
+export type { OptimizerState, ParamGroup, ParamList } from './optimizer.js';
 export { SGD } from './sgd.js';
 export type { SgdOptions } from './sgd.js';
 export { Adam, AdamW } from './adam.js';

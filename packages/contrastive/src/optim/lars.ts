@@ -1,7 +1,7 @@
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { Parameter } from '../nn/module.js';
 import { f64 } from '../runtime/memory.js';
-import { checkRange, Optimizer, type ParamList } from './optimizer.js';
+import { checkRange, Optimizer, type ParamGroup, type ParamList } from './optimizer.js';
 
 export interface LarsOptions {
   lr: number;
@@ -30,7 +30,7 @@ export class LARS extends Optimizer {
   readonly lastTrustRatio = new Map<string, number>();
   private readonly exclude: (name: string, p: Parameter) => boolean;
   private out = 0;
-  constructor(params: ParamList, opts: LarsOptions) {
+  constructor(params: ParamList | ParamGroup[], opts: LarsOptions) {
     super('LARS', params, opts.lr, ['momentum']);
     this.momentum = checkRange(opts.momentum ?? 0.9, 'momentum', 'LARS', 0, 1);
     this.weightDecay = checkRange(opts.weightDecay ?? 1e-6, 'weightDecay', 'LARS', 0, Infinity);
@@ -43,7 +43,7 @@ export class LARS extends Optimizer {
     if (this.out === 0) this.out = this.k.ct_alloc(8);
     const ex = this.exclude(name, p);
     checkStatus('LARS.step', this.k.ct_lars_step(
-      p.ptr, p.gradPtr, this.slot(name, p, 'momentum'), p.size, lr, this.momentum, ex ? 0 : this.weightDecay, this.eta,
+      p.ptr, p.gradPtr, this.slot(name, p, 'momentum'), p.size, lr, this.momentum, ex ? 0 : this.decayOf(name, this.weightDecay), this.eta,
       ex ? 0 : 1, this.nesterov ? 1 : 0, this.out,
     ));
     this.lastTrustRatio.set(name, f64(this.k, this.out, 1)[0]);

@@ -1,6 +1,6 @@
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { Parameter } from '../nn/module.js';
-import { checkRange, Optimizer, type ParamList } from './optimizer.js';
+import { checkRange, Optimizer, type ParamGroup, type ParamList } from './optimizer.js';
 
 export interface SgdOptions {
   lr: number;
@@ -17,7 +17,7 @@ export class SGD extends Optimizer {
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  constructor(params: ParamList, opts: SgdOptions) {
+  constructor(params: ParamList | ParamGroup[], opts: SgdOptions) {
     super('SGD', params, opts.lr, ['momentum_buffer']);
     this.momentum = checkRange(opts.momentum ?? 0, 'momentum', 'SGD', 0, 1);
     this.dampening = checkRange(opts.dampening ?? 0, 'dampening', 'SGD', 0, 1);
@@ -28,7 +28,7 @@ export class SGD extends Optimizer {
   protected update(name: string, p: Parameter, lr: number, t: number): void {
     const buf = this.momentum !== 0 ? this.slot(name, p, 'momentum_buffer') : 0;
     checkStatus('SGD.step', this.k.ct_sgd_step(
-      p.ptr, p.gradPtr, buf, p.size, lr, this.momentum, this.dampening, this.weightDecay, this.nesterov ? 1 : 0, t === 1 ? 1 : 0,
+      p.ptr, p.gradPtr, buf, p.size, lr, this.momentum, this.dampening, this.decayOf(name, this.weightDecay), this.nesterov ? 1 : 0, t === 1 ? 1 : 0,
     ));
   }
 }

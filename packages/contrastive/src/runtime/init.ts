@@ -1,9 +1,9 @@
 import { ContrastiveError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { ABI_VERSION, ISA_NAMES, missingExports, type KernelExports } from './abi.js';
+import { ABI_VERSION, ISA_NAMES, missingExports, THREAD_EXPORTS, type KernelExports, type ThreadExports } from './abi.js';
 import { Arena } from './memory.js';
 import {
-  isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason, type ThreadExports,
+  isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason,
 } from './threads.js';
 
 /** The two instruction sets of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
@@ -56,8 +56,15 @@ let tileCacheBytes = DEFAULT_TILE_CACHE_BYTES;
 export interface RuntimeInfo {
   /** The instruction set of the running build (single-threaded or threads). */
   variant: Variant;
-  /** Threads the kernels run on: 1, or n > 1 for the threads build with n - 1 workers. */
+  /**
+   * Threads the kernels run on: 1, or n > 1 for the threads build with n - 1 workers. 1 when a
+   * worker has failed (every job then runs on the calling thread; see `threadError`).
+   */
   threads: number;
+  /** Threads asked for by init (equal to `threads` unless the pool has failed). */
+  threadsRequested: number;
+  /** Why the thread pool stopped working, if it did; the next `init()` starts a new pool. */
+  threadError?: string;
   /** Current size of the module's linear memory. */
   memoryBytes: number;
   /** The losses' tile budget ({@link setTileCache}). */
@@ -74,6 +81,13 @@ interface Runtime {
   arena: Arena;
   threads: number;
   pool?: ThreadPool;
+  /** Set when a kernel trapped: the instance may be corrupt, so the next init() replaces it. */
+  health: Health;
+}
+
+/** @internal What the export guard records about one instance. */
+interface Health {
+  trapped?: string;
 }
 
 let defaultLoader: DefaultLoader | undefined;
@@ -114,6 +128,9 @@ export function relaxedSimdSupported(): boolean {
  * ```
  */
 export function init(options: InitOptions = {}): Promise<void> {
+  if (options === null || typeof options !== 'object') {
+    return Promise.reject(new ContrastiveError('INVALID_ARGUMENT', `init: options must be an object, got ${options === null ? 'null' : typeof options}`));
+  }
   const want = options.variant ?? 'auto';
   if (want !== 'auto' && want !== 'simd128' && want !== 'relaxed') {
     return Promise.reject(
@@ -132,11 +149,14 @@ export function init(options: InitOptions = {}): Promise<void> {
   }
   const sameThreads = threads === undefined || runtime?.threads === threads;
   const sameVariant = want === 'auto' || runtime?.variant === want;
-  if (options.wasm === undefined && sameVariant && sameThreads) {
+  // a module that trapped, or a thread pool with a failed worker, is replaced by a fresh one
+  const healthy = runtime === undefined || (runtime.health.trapped === undefined && runtime.pool?.failure === undefined);
+  if (options.wasm === undefined && sameVariant && sameThreads && healthy) {
     if (runtime) return Promise.resolve();
     if (pending && threads === undefined) return pending;
   }
-  const p = load(options.wasm, want, threads ?? 1).then((rt) => {
+  const variant = want === 'auto' && !healthy && runtime ? runtime.variant : want;
+  const p = load(options.wasm, variant, threads ?? runtime?.threads ?? 1).then((rt) => {
     dispose(runtime);
     rt.k.ct_set_tile_cache(tileCacheBytes);
     runtime = rt;
@@ -185,8 +205,9 @@ async function load(source: WasmSource | undefined, want: 'auto' | 'simd128' | '
   const variant: Variant = want === 'auto' ? (relaxed ? 'relaxed' : 'simd128') : want;
   if (threads > 1) return loadThreaded(source, variant, want === 'auto', threads);
   const instance = source !== undefined ? await instantiate(source) : await packaged(variant, false, want === 'auto', instantiate);
-  const k = checkExports(instance.exports);
-  return { k, variant: isaOf(k), arena: new Arena(k), threads: 1 };
+  const health: Health = {};
+  const k = checkExports(instance.exports, health);
+  return { k, variant: isaOf(k), arena: new Arena(k), threads: 1, health };
 }
 
 /**
@@ -234,19 +255,43 @@ async function loadThreaded(source: WasmSource | undefined, variant: Variant, fa
   if (!isThreadsBuild(instance.exports)) {
     throw new ContrastiveError('INVALID_ARGUMENT', 'init: with threads, wasm must be a threads build (simd128-threads or relaxed-threads)');
   }
+  const missing = missingExports(instance.exports, THREAD_EXPORTS);
+  if (missing.length > 0) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is not a contrastive threads build (missing ${missing.join(', ')})`);
+  }
   // The threads build imports its memory instead of exporting it; the ops read k.memory.
-  const k = checkExports({ ...instance.exports, memory });
+  const health: Health = {};
+  const k = checkExports({ ...instance.exports, memory }, health);
   const isa = isaOf(k);
   if (source !== undefined && !fallback && isa !== variant) {
     throw new ContrastiveError('INVALID_ARGUMENT', `init: variant '${variant}' asked for, but the given module is the ${isa}-threads build`);
   }
   const pool = await ThreadPool.start(module, memory, k as unknown as ThreadExports, threads);
-  return { k, variant: isa, arena: new Arena(k), threads, pool };
+  return { k, variant: isa, arena: new Arena(k), threads, pool, health };
 }
 
-async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+/** CompileError / LinkError (not a wasm module, not ours, a missing import) as a ContrastiveError. */
+async function opening<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ContrastiveError) throw e;
+    const name = e instanceof Error ? e.name : 'Error';
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module could not be loaded (${name}: ${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  return opening(() => compileRaw(source));
+}
+
+function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
+  return opening(() => instantiateRaw(source));
+}
+
+async function compileRaw(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof URL) return compile(fetch(source));
+  if (source instanceof URL) return compileRaw(fetch(source));
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
   const response = await source;
   if (typeof Response !== 'undefined' && response instanceof Response) {
@@ -258,9 +303,9 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   throw new ContrastiveError('INVALID_ARGUMENT', 'init: wasm must be a WebAssembly.Module, bytes, a URL or a Response');
 }
 
-async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
+async function instantiateRaw(source: WasmSource): Promise<WebAssembly.Instance> {
   if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, {});
-  if (source instanceof URL) return instantiate(fetch(source));
+  if (source instanceof URL) return instantiateRaw(fetch(source));
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     return (await WebAssembly.instantiate(source, {})).instance;
   }
@@ -277,7 +322,7 @@ async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
   throw new ContrastiveError('INVALID_ARGUMENT', 'init: wasm must be a WebAssembly.Module, bytes, a URL or a Response');
 }
 
-function checkExports(exports: WebAssembly.Exports): KernelExports {
+function checkExports(exports: WebAssembly.Exports, health: Health): KernelExports {
   const missing = missingExports(exports);
   if (missing.length > 0) {
     throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is not the contrastive kernels (missing ${missing.join(', ')})`);
@@ -289,18 +334,66 @@ function checkExports(exports: WebAssembly.Exports): KernelExports {
   // wasm32 returns addresses as i32: past 2 GiB of memory they would arrive negative and every
   // typed-array view of them would throw; as unsigned they are right (JS -> wasm wraps back)
   const alloc = k.ct_alloc;
-  return { ...k, ct_alloc: (bytes: number) => alloc(bytes) >>> 0 };
+  return guard({ ...k, ct_alloc: (bytes: number) => alloc(bytes) >>> 0 }, health);
+}
+
+/**
+ * Every kernel export behind a guard: a trap (WebAssembly.RuntimeError, which validation at the
+ * edge should make impossible) becomes a ContrastiveError, and the instance is marked: its
+ * memory may be corrupt, so every later call is refused until init() loads a fresh one.
+ */
+function guard(k: KernelExports, health: Health): KernelExports {
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(k)) {
+    if (typeof v !== 'function') {
+      out[name] = v;
+      continue;
+    }
+    const f = v as (...a: number[]) => number;
+    out[name] = (...a: number[]) => {
+      if (health.trapped !== undefined) {
+        if (name === 'ct_free') return 0; // free() stays safe on a dead instance
+        throw trappedError(name, health);
+      }
+      try {
+        return f(...a);
+      } catch (e) {
+        if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+        health.trapped = `${name}: ${e.message}`;
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${name}: the kernel trapped (${e.message}), a validation gap: please report it; \`await init()\` starts a fresh instance`,
+        );
+      }
+    };
+  }
+  return out as unknown as KernelExports;
+}
+
+function trappedError(op: string, health: Health): ContrastiveError {
+  return new ContrastiveError(
+    'NOT_INITIALIZED',
+    `${op}: the kernels trapped earlier (${health.trapped}) and this instance may be corrupt; \`await init()\` starts a fresh one`,
+  );
 }
 
 /** @internal The running kernels, for the ops. */
 export function getRuntime(op: string): Runtime {
   if (!runtime) throw new ContrastiveError('NOT_INITIALIZED', `${op}: call \`await init()\` first`);
+  if (runtime.health.trapped !== undefined) throw trappedError(op, runtime.health);
   return runtime;
 }
 
 export function runtimeInfo(): RuntimeInfo {
-  const rt = getRuntime('runtimeInfo');
-  return { variant: rt.variant, threads: rt.threads, memoryBytes: rt.k.memory.buffer.byteLength, tileCacheBytes, version: VERSION };
+  if (!runtime) throw new ContrastiveError('NOT_INITIALIZED', 'runtimeInfo: call `await init()` first');
+  const rt = runtime;
+  const threadError = rt.pool?.failure;
+  const info: RuntimeInfo = {
+    variant: rt.variant, threads: threadError === undefined ? rt.threads : 1, threadsRequested: rt.threads,
+    memoryBytes: rt.k.memory.buffer.byteLength, tileCacheBytes, version: VERSION,
+  };
+  if (threadError !== undefined) info.threadError = threadError;
+  return info;
 }
 
 /**

@@ -2,15 +2,62 @@ import { ContrastiveError } from '../errors.js';
 import type { KernelExports } from './abi.js';
 
 const ALIGN = 16;
-// ct_alloc takes a wasm32 usize: sizes must stay below 4 GiB, and memory tops out there anyway.
-const MAX_BYTES = 2 ** 32 - 2 ** 16;
+/**
+ * The largest single block of WebAssembly memory: the kernels' allocator (Rust's, on wasm32)
+ * refuses sizes above isize::MAX = 2^31 - 1 bytes, so one buffer (a layer's output, a loss's
+ * scratch) holds at most 2 GiB minus alignment. The module's whole memory may grow to 4 GiB.
+ */
+export const MAX_ALLOC_BYTES = 2 ** 31 - 2 ** 16;
+/** The wasm32 address space: the most a module's memory can grow to. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * The byte count of `count` elements of `elemBytes` each, checked: a size that does not fit one
+ * allocation is an OUT_OF_MEMORY error here, before anything is allocated or written (a wasm32
+ * `usize` argument takes a JS number mod 2^32, so an unchecked 4 GiB + 4 KiB request would
+ * allocate 4 KiB). `factors` are multiplied in float64, exact below 2^53.
+ */
+export function checkedBytes(op: string, elemBytes: number, ...factors: number[]): number {
+  let n = elemBytes;
+  for (const f of factors) {
+    if (!Number.isSafeInteger(f) || f < 0) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a size of ${String(f)} is not a non-negative integer`);
+    }
+    n *= f;
+  }
+  if (n > MAX_ALLOC_BYTES) {
+    throw new ContrastiveError(
+      'OUT_OF_MEMORY',
+      `${op}: needs a buffer of ${n} bytes (${formatBytes(n)}); one WebAssembly allocation holds at most ${formatBytes(MAX_ALLOC_BYTES)} (wasm32); use smaller batches`,
+    );
+  }
+  return n;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${n} bytes`;
+}
+
+/** ct_alloc of a checked size; OUT_OF_MEMORY when the module's memory cannot grow. */
+export function allocBytes(k: KernelExports, bytes: number, op: string): number {
+  checkedBytes(op, 1, bytes);
+  const p = k.ct_alloc(Math.max(bytes, 4));
+  if (p === 0) throw new ContrastiveError('OUT_OF_MEMORY', `${op}: could not allocate ${bytes} bytes (${formatBytes(bytes)}) of WebAssembly memory`);
+  return p;
+}
 
 /**
  * The per-call arena: one block of wasm memory, reserved for the largest call seen so far and
  * bump-allocated inside each call. A call reserves what it needs up front, so steady-state calls
  * allocate nothing and memory never creeps, whatever the number of calls.
+ *
+ * Growth: the old block is returned first, then a block of max(needed, 2 x old) is tried, and if
+ * that fails, exactly what is needed (a doubled block placed after the freed one would need both
+ * sizes of address space at once).
  *
  * Views into memory are never kept: `f32()` makes a fresh one, because a kernel call that grows
  * memory detaches every existing view.
@@ -24,19 +71,22 @@ export class Arena {
 
   /** Makes room for `sizes` (bytes each) and returns their offsets; earlier offsets are invalid. */
   reserve(op: string, sizes: number[]): number[] {
-    const total = sizes.reduce((s, n) => s + align(n), 0);
-    if (total > MAX_BYTES) {
-      throw new ContrastiveError(
-        'OUT_OF_MEMORY',
-        `${op}: needs ${total} bytes of WebAssembly memory, more than the 4 GiB a wasm32 module can address`,
-      );
-    }
+    let total = 0;
+    for (const n of sizes) total += align(checkedBytes(op, 1, n));
+    checkedBytes(op, 1, total);
     if (total > this.capacity) {
+      const prev = this.capacity;
       this.release();
-      const cap = Math.min(MAX_BYTES, Math.max(total, this.capacity * 2, 1 << 16));
-      const p = this.k.ct_alloc(cap);
+      // geometric growth: the holes left by earlier blocks sum to less than the current block
+      const want = Math.min(MAX_ALLOC_BYTES, Math.max(total, prev * 2, 1 << 16));
+      let cap = want;
+      let p = this.k.ct_alloc(cap);
+      if (p === 0 && want > total) {
+        cap = total;
+        p = this.k.ct_alloc(cap);
+      }
       if (p === 0) {
-        throw new ContrastiveError('OUT_OF_MEMORY', `${op}: could not allocate ${cap} bytes of WebAssembly memory`);
+        throw new ContrastiveError('OUT_OF_MEMORY', `${op}: could not allocate ${total} bytes (${formatBytes(total)}) of WebAssembly memory`);
       }
       this.base = p;
       this.capacity = cap;

@@ -2,6 +2,7 @@
 // a shared memory, n - 1 workers each running its own instance of the same compiled module on
 // that memory, parked in ct_thread_run until the calling thread hands out a job.
 import { ContrastiveError } from '../errors.js';
+import type { ThreadExports } from './abi.js';
 
 /** Initial size of the shared memory; must match THREADS_INITIAL_MEMORY in scripts/build-wasm.sh. */
 export const THREADS_INITIAL_PAGES = 64;
@@ -17,6 +18,8 @@ export interface WorkerHandle {
   postMessage(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
   onError(listener: (error: unknown) => void): void;
+  /** Called when the worker stops (Node's 'exit'); optional where the runtime has no such event. */
+  onExit?(listener: (code: number) => void): void;
   terminate(): void;
   /** Lets the process exit while the worker idles (Node); called once it is parked. */
   unref(): void;
@@ -54,16 +57,6 @@ ctOnMessage(function (m) {
 });
 `;
 
-/** The exports the threads build adds to the kernels'. */
-export interface ThreadExports {
-  ct_set_threads(n: number): number;
-  ct_threads_ready(): number;
-  ct_thread_alloc(stackBytes: number, tlsSize: number, tlsAlign: number): number;
-  ct_thread_poison(): void;
-  __tls_size: WebAssembly.Global;
-  __tls_align: WebAssembly.Global;
-}
-
 export function isThreadsBuild(exports: WebAssembly.Exports): boolean {
   return 'ct_thread_run' in exports;
 }
@@ -99,7 +92,35 @@ export function sharedMemory(): WebAssembly.Memory {
 
 /** The running workers of a threads-build instance. */
 export class ThreadPool {
+  /**
+   * Why the pool stopped working (a worker failed or exited after it started), or undefined.
+   * The kernels then run every job on the calling thread; `runtimeInfo()` reports it and the
+   * next `init()` starts a new pool.
+   */
+  failure: string | undefined;
+  private terminating = false;
+  private warned = false;
   private constructor(private readonly workers: WorkerHandle[]) {}
+
+  /** @internal Records a failure after start: poison the job counter (no wait on a dead worker), warn once. */
+  fail(k: ThreadExports, why: string): void {
+    if (this.terminating || this.failure !== undefined) return;
+    this.failure = why;
+    try {
+      k.ct_thread_poison();
+    } catch {
+      // the instance itself may be gone
+    }
+    if (!this.warned && typeof console !== 'undefined') {
+      this.warned = true;
+      console.warn(`contrastive: ${why}; kernels now run on one thread. The next init() starts a new thread pool.`);
+    }
+  }
+
+  /** @internal The worker handles (tests simulate a failure with them). */
+  handles(): readonly WorkerHandle[] {
+    return this.workers;
+  }
 
   /**
    * Starts `threads - 1` workers on `module` and `memory`, waits until all are parked in
@@ -118,18 +139,27 @@ export class ThreadPool {
         if (base === 0) throw new ContrastiveError('OUT_OF_MEMORY', 'init: could not allocate a worker stack');
         const w = await workerFactory(WORKER_BODY);
         workers.push(w);
+        let up = false;
         started.push(new Promise<void>((resolve, reject) => {
           w.onMessage((msg) => {
             const m = msg as { type: string; message?: string };
-            if (m.type === 'ready') resolve();
+            if (m.type === 'ready') {
+              up = true;
+              resolve();
+            } else if (up) pool.fail(k, `thread pool worker ${id} failed: ${m.message ?? ''}`);
             else {
               k.ct_thread_poison();
               reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${m.message ?? ''}`));
             }
           });
           w.onError((e) => {
+            if (up) return pool.fail(k, `thread pool worker ${id} failed: ${String(e)}`);
             k.ct_thread_poison();
             reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${String(e)}`));
+          });
+          w.onExit?.((code) => {
+            if (up) return pool.fail(k, `thread pool worker ${id} exited (code ${code})`);
+            reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} exited (code ${code}) before it started`));
           });
         }));
         const stackTop = base + WORKER_STACK_BYTES;
@@ -157,6 +187,7 @@ export class ThreadPool {
   }
 
   terminate(): void {
+    this.terminating = true;
     for (const w of this.workers.splice(0)) w.terminate();
   }
 }

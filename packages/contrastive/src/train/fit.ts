@@ -4,6 +4,8 @@ import { knnAccuracy } from '../eval/knn.js';
 import type { Module, Tensor } from '../nn/module.js';
 import { mulberry32 } from '../rng.js';
 import type { Matrix } from '../types.js';
+import { checkInt, checkObject, describe } from '../validate.js';
+import { toTensor, type TensorLike } from './data.js';
 import type { Trainer, TrainerState, Views } from './trainer.js';
 
 /** Where the samples come from: `views` builds the two inputs of a step for some sample indices. */
@@ -45,7 +47,7 @@ export interface FitOptions {
   onStep?: (e: StepEvent) => void;
   onEpoch?: (e: EpochEvent) => void | Promise<void>;
   /** Weighted kNN (k = 20, T = 0.07) of `encoder`'s embeddings of `test` against `train`, every `every` epochs (default 1). */
-  monitor?: { encoder: Module; train: { x: Tensor; labels: ArrayLike<number> }; test: { x: Tensor; labels: ArrayLike<number> }; every?: number };
+  monitor?: { encoder: Module; train: { x: TensorLike; labels: ArrayLike<number> }; test: { x: TensorLike; labels: ArrayLike<number> }; every?: number };
   /** Called with the full trainer state every `every` steps and at the end (write it atomically). */
   checkpoint?: { every: number; write: (state: TrainerState) => void | Promise<void> };
 }
@@ -87,7 +89,12 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
 }
 
 /** Embeds a tensor with `encoder` in eval mode, in batches of 512 rows. */
-export function embed(encoder: Module, x: Tensor, batch = 512): Matrix {
+export function embed(encoder: Module, input: TensorLike, batch = 512): Matrix {
+  if (encoder === null || typeof encoder !== 'object' || typeof (encoder as Module).forwardTensor !== 'function') {
+    throw new ContrastiveError('INVALID_ARGUMENT', `embed: encoder must be a Module (mlp(...), convNet32(...), a Sequential), got ${encoder === null ? 'null' : typeof encoder}`);
+  }
+  if (!Number.isInteger(batch) || batch < 1) throw new ContrastiveError('INVALID_ARGUMENT', `embed: batch must be a positive integer, got ${String(batch)}`);
+  const x = toTensor(input, 'x', 'embed');
   const n = x.shape[0];
   const per = x.data.length / n;
   let out: Float32Array | undefined;
@@ -119,12 +126,21 @@ export function embed(encoder: Module, x: Tensor, batch = 512): Matrix {
  */
 export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): Promise<FitResult> {
   const op = 'fit';
+  checkObject(trainer, 'trainer', op);
+  checkObject(data, 'data', op);
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required, got ${describe(opts)}`);
   const { epochs, batchSize } = opts;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${batchSize}`);
+  checkInt(data.n, 'data.n', op, 1);
+  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}: data must be a TrainData { n, views, labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`);
+  if (data.labels !== undefined && (data.labels === null || typeof data.labels.length !== 'number' || data.labels.length !== data.n)) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: data.labels must have data.n = ${data.n} entries, got ${describe(data.labels)}`);
+  }
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${describe(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${describe(batchSize)}`);
   if (batchSize > data.n) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize ${batchSize} is larger than the ${data.n} samples`);
+  if (opts.seed !== undefined) checkInt(opts.seed, 'seed', op, 0);
   if (opts.checkpoint && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every > 0)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: checkpoint.every must be a positive integer, got ${opts.checkpoint.every}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: checkpoint.every must be a positive integer, got ${describe(opts.checkpoint.every)}`);
   }
   const perEpoch = Math.floor(data.n / batchSize);
   const total = perEpoch * epochs;
@@ -146,7 +162,7 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
     const idx = order.subarray(pos * batchSize, (pos + 1) * batchSize);
     const labels = data.labels ? Int32Array.from(idx, (i) => data.labels![i]) : undefined;
     const r = trainer.step(data.views(idx, step), labels);
-    if (!Number.isFinite(r.loss)) throw new ContrastiveError('NON_FINITE', `${op}: the loss became ${r.loss} at step ${step + 1}; lower the learning rate`);
+    if (!Number.isFinite(r.loss)) throw new ContrastiveError('NON_FINITE', `${op}: loss diverged at step ${step + 1} (the loss is ${r.loss}); lower the learning rate`);
     losses.push(r.loss);
     epochLoss += r.loss;
     epochSteps++;

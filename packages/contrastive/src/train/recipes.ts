@@ -4,9 +4,11 @@
 import { smallGrayscale } from '../augment/presets.js';
 import type { Pipeline } from '../augment/compose.js';
 import { ContrastiveError } from '../errors.js';
+import { SPEC_KEY } from '../io/model.js';
 import { readSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { moduleSpec } from '../nn/spec.js';
 import type { Module } from '../nn/module.js';
-import { convNet28, lenet28, mlp } from '../nn/presets.js';
+import { convNet, convNet28, lenet, lenet28, mlp } from '../nn/presets.js';
 import { warmupCosine } from '../optim/schedule.js';
 
 /**
@@ -65,6 +67,10 @@ export interface EncoderSpec {
   bnRelu?: boolean;
   /** size of the embedding */
   outDim: number;
+  /** 'vectors': the encoder takes table rows (`input` is [1, 1, D]); absent: images */
+  data?: 'vectors';
+  /** vectors: the per-column mean and std the rows are standardized with before the encoder */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 /**
@@ -94,11 +100,13 @@ export function encoderSpec(kind: EncoderName, input: [number, number, number], 
 /** The encoder that `spec` describes, initialized from `seed`. */
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
-  if (spec.input.join() !== '1,28,28') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is a 28x28 grayscale CNN; the images are ${spec.input.join('x')} (use mlp)`);
+  if (spec.data === 'vectors') throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is an image CNN; the data are vectors (use mlp)`);
+  if (spec.input.join() === '1,28,28') {
+    if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
+    return convNet28({ seed, widths: spec.widths });
   }
-  if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
-  return convNet28({ seed, widths: spec.widths });
+  if (spec.kind === 'conv') return lenet({ input: spec.input, seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
+  return convNet({ input: spec.input, seed, widths: spec.widths });
 }
 
 /** The `format` metadata of an encoder file: safetensors weights plus the spec that rebuilds the network. */
@@ -110,7 +118,10 @@ export const ENCODER_FORMAT = 'contrastive-encoder-1';
  * (anything JSON, e.g. how it was trained). `contrastive train` writes these files.
  */
 export function encoderToSafetensors(encoder: Module, spec: EncoderSpec, info: Record<string, unknown> = {}): Uint8Array {
-  return saveSafetensors(encoder.stateDict(), { format: ENCODER_FORMAT, spec: JSON.stringify(spec), info: JSON.stringify(info) });
+  // SPEC_KEY: the layer-level architecture too, so loadModel() and other tools rebuild it without this spec
+  return saveSafetensors(encoder.stateDict(), {
+    format: ENCODER_FORMAT, spec: JSON.stringify(spec), info: JSON.stringify(info), [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)),
+  });
 }
 
 /** The encoder (and its spec and info) of an encoder file's bytes; `name` is the file's name, for errors. */
@@ -119,8 +130,128 @@ export function encoderFromSafetensors(bytes: Uint8Array, name = 'file'): { enco
   if (metadata.format !== ENCODER_FORMAT || !metadata.spec) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${name} is a safetensors file but not an encoder from \`contrastive train\` (no encoder spec in its metadata)`);
   }
-  const spec = JSON.parse(metadata.spec) as EncoderSpec;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(metadata.spec);
+  } catch (e) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${name}: the encoder spec in its metadata is not valid JSON (${(e as Error).message})`);
+  }
+  const spec = checkEncoderSpec(raw, name);
+  // the spec is compared with the tensors before anything is allocated: an edited spec cannot
+  // make us build a network larger than the file, and a mismatch names the first tensor that differs
+  const want = encoderStateShapes(spec);
+  for (const [tensor, shape] of want) {
+    const t = tensors[tensor];
+    if (!t) throw new ContrastiveError('SHAPE_MISMATCH', `${name}: the spec's ${spec.kind} encoder has a tensor ${tensor}, the file does not`);
+    if (t.shape.join() !== shape.join()) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `${name}: tensor ${tensor} has shape [${t.shape.join(', ')}], the spec's ${spec.kind} encoder needs [${shape.join(', ')}]`);
+    }
+  }
+  const extra = Object.keys(tensors).find((k) => !want.has(k));
+  if (extra !== undefined) throw new ContrastiveError('SHAPE_MISMATCH', `${name}: tensor ${extra} is not part of the spec's ${spec.kind} encoder`);
+  let info: Record<string, unknown> = {};
+  try {
+    info = metadata.info ? (JSON.parse(metadata.info) as Record<string, unknown>) : {};
+  } catch (e) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${name}: the info in its metadata is not valid JSON (${(e as Error).message})`);
+  }
   const encoder = buildEncoder(spec, 0);
-  encoder.loadStateDict(tensors);
-  return { encoder, spec, info: metadata.info ? (JSON.parse(metadata.info) as Record<string, unknown>) : {} };
+  try {
+    encoder.loadStateDict(tensors);
+  } catch (e) {
+    encoder.free();
+    throw e;
+  }
+  return { encoder, spec, info };
+}
+
+/** Limits of a spec read from a file (far above any encoder the CLI trains). */
+const MAX_WIDTH = 65_536;
+const MAX_INPUT = 1 << 24;
+
+/** A spec from a file, checked field by field; the error names the field, what it must be and what it is. */
+export function checkEncoderSpec(raw: unknown, path: string): EncoderSpec {
+  const fail = (why: string) => new ContrastiveError('INVALID_ARGUMENT', `${path}: invalid encoder spec: ${why}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail('it must be an object');
+  const r = raw as Record<string, unknown>;
+  const ints = (v: unknown, name: string, min: number, max: number, len?: [number, number]): number[] => {
+    if (!Array.isArray(v) || (len && (v.length < len[0] || v.length > len[1])) || v.some((x) => !Number.isInteger(x) || x < 1 || x > max)) {
+      throw fail(`${name} must be ${len ? `${len[0] === len[1] ? len[0] : `${len[0]} to ${len[1]}`} ` : ''}integers from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return v as number[];
+  };
+  if (r.kind !== 'mlp' && r.kind !== 'conv' && r.kind !== 'gap') throw fail(`kind must be mlp, conv or gap, got ${JSON.stringify(r.kind)}`);
+  const input = ints(r.input, 'input', 1, 4096, [3, 3]) as [number, number, number];
+  if (input[0] * input[1] * input[2] > MAX_INPUT) throw fail(`input ${input.join('x')} is larger than ${MAX_INPUT} values`);
+  if (!Number.isInteger(r.outDim) || (r.outDim as number) < 1 || (r.outDim as number) > MAX_WIDTH) throw fail(`outDim must be an integer from 1 to ${MAX_WIDTH}, got ${JSON.stringify(r.outDim)}`);
+  const outDim = r.outDim as number;
+  if (r.kind === 'mlp') {
+    const sizes = ints(r.sizes, 'sizes', 1, MAX_INPUT, [2, 64]);
+    if (sizes[0] !== input[0] * input[1] * input[2]) throw fail(`sizes[0] = ${sizes[0]} must equal the input size ${input.join('x')} = ${input[0] * input[1] * input[2]}`);
+    if (sizes.slice(1).some((x) => x > MAX_WIDTH)) throw fail(`hidden and output sizes must be at most ${MAX_WIDTH}`);
+    if (sizes[sizes.length - 1] !== outDim) throw fail(`outDim ${outDim} must equal the last size ${sizes[sizes.length - 1]}`);
+    if (r.data !== undefined && r.data !== 'vectors') throw fail(`data must be "vectors" or absent, got ${JSON.stringify(r.data)}`);
+    let standardize: EncoderSpec['standardize'];
+    if (r.standardize !== undefined) {
+      const st = r.standardize as { mean?: unknown; std?: unknown };
+      const ok = (v: unknown, pos: boolean) => Array.isArray(v) && v.length === sizes[0] && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!pos || x > 0));
+      if (st === null || typeof st !== 'object' || !ok(st.mean, false) || !ok(st.std, true)) throw fail(`standardize must hold mean and std (std > 0), ${sizes[0]} finite numbers each`);
+      standardize = { mean: st.mean as number[], std: st.std as number[] };
+    }
+    return { kind: 'mlp', input, sizes, outDim, ...(r.data === 'vectors' ? { data: 'vectors' as const } : {}), ...(standardize ? { standardize } : {}) };
+  }
+  if (input[0] !== 1 && input[0] !== 3) throw fail(`a ${r.kind} encoder takes 1- or 3-channel images, the spec says ${input.join('x')}`);
+  if (r.kind === 'conv' && (input[1] < 4 || input[2] < 4)) throw fail(`a conv encoder takes images of at least 4x4, the spec says ${input.join('x')}`);
+  if (r.kind === 'conv') {
+    const widths = ints(r.widths, 'widths', 1, 4096, [2, 2]);
+    if (r.bnRelu !== undefined && typeof r.bnRelu !== 'boolean') throw fail(`bnRelu must be true or false, got ${JSON.stringify(r.bnRelu)}`);
+    return { kind: 'conv', input, widths, outDim, ...(r.bnRelu === undefined ? {} : { bnRelu: r.bnRelu as boolean }) };
+  }
+  const widths = ints(r.widths, 'widths', 1, 4096, [1, 8]);
+  if (Math.min(input[1], input[2]) < 2 ** (widths.length - 1)) throw fail(`${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`);
+  if (widths[widths.length - 1] !== outDim) throw fail(`outDim ${outDim} must equal the last width ${widths[widths.length - 1]}`);
+  return { kind: 'gap', input, widths, outDim };
+}
+
+/** The state_dict names and shapes of the encoder a spec builds (the layouts of mlp, lenet28 and convNet28). */
+export function encoderStateShapes(spec: EncoderSpec): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  const bn = (i: number, c: number) => {
+    for (const n of ['weight', 'bias', 'running_mean', 'running_var']) m.set(`${i}.${n}`, [c]);
+    m.set(`${i}.num_batches_tracked`, []);
+  };
+  if (spec.kind === 'mlp') {
+    const s = spec.sizes!;
+    let i = 0;
+    for (let l = 0; l + 1 < s.length; l++) {
+      m.set(`${i}.weight`, [s[l + 1], s[l]]);
+      m.set(`${i}.bias`, [s[l + 1]]);
+      i++;
+      if (l + 2 < s.length) {
+        bn(i, s[l + 1]);
+        i += 2; // BatchNorm1d, ReLU
+      }
+    }
+    return m;
+  }
+  const w = spec.widths!;
+  if (spec.kind === 'conv') {
+    m.set('1.weight', [w[0], spec.input[0], 3, 3]);
+    bn(2, w[0]);
+    m.set('5.weight', [w[1], w[0], 3, 3]);
+    bn(6, w[1]);
+    m.set('10.weight', [spec.outDim, w[1] * Math.floor(spec.input[1] / 4) * Math.floor(spec.input[2] / 4)]);
+    m.set('10.bias', [spec.outDim]);
+    if (spec.bnRelu) bn(11, spec.outDim);
+    return m;
+  }
+  let i = 1;
+  let c = spec.input[0];
+  w.forEach((width, l) => {
+    m.set(`${i}.weight`, [width, c, 3, 3]);
+    bn(i + 1, width);
+    i += l + 1 < w.length ? 4 : 3;
+    c = width;
+  });
+  return m;
 }

@@ -3,11 +3,13 @@ import { ContrastiveError } from '../errors.js';
 import { infoNce } from '../loss/infonce.js';
 import { ntXent } from '../loss/ntxent.js';
 import { supCon } from '../loss/supcon.js';
-import type { Module, StateDict, Tensor } from '../nn/module.js';
+import { checkTensor, type Module, type StateDict, type Tensor } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { LearnableTemperature } from '../optim/temperature.js';
 import type { Matrix } from '../types.js';
+import { checkInt, checkLr, checkObject, checkRange, checkTemperature, denseLabels, describe, finiteData } from '../validate.js';
+import { toViews, type TensorLike } from './data.js';
 
 /** The two inputs of one step: two augmented views of the same samples (or the two modalities of CLIP pairs). */
 export type Views = [Tensor, Tensor];
@@ -116,6 +118,7 @@ export class Trainer {
 
   constructor(opts: TrainerOptions) {
     const op = 'Trainer';
+    checkObject(opts, 'options', op);
     this.opts = opts;
     this.method = opts.method;
     if (!['simclr', 'moco', 'clip', 'supcon'].includes(opts.method)) {
@@ -124,9 +127,12 @@ export class Trainer {
     this.model = opts.model;
     this.optimizer = opts.optimizer;
     this.temperature = opts.temperature;
-    if (typeof opts.temperature === 'number' && !(opts.temperature > 0)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: temperature must be > 0, got ${opts.temperature}`);
+    if (!(opts.temperature instanceof LearnableTemperature)) checkTemperature(opts.temperature, 'temperature', op);
+    if (opts.schedule !== undefined && typeof opts.schedule !== 'function') {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: schedule must be a function (step) => lr, got ${describe(opts.schedule)}`);
     }
+    if (opts.clipGradNorm !== undefined) checkRange(opts.clipGradNorm, 'clipGradNorm', op, Number.MIN_VALUE, Number.MAX_VALUE);
+    if (opts.queueSize !== undefined) checkInt(opts.queueSize, 'queueSize', op, 1);
     if (opts.method === 'clip') {
       if (!opts.modelB) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: method 'clip' needs modelB (the second tower)`);
       this.modelB = opts.modelB;
@@ -136,7 +142,7 @@ export class Trainer {
       this.keyModel = opts.keyModel;
       this.keyModel.loadStateDict(this.model.stateDict());
       const m = opts.momentum ?? 0.99;
-      if (!(m >= 0 && m < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: momentum must be in [0, 1), got ${m}`);
+      if (typeof m !== 'number' || !(m >= 0 && m < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: momentum must be in [0, 1), got ${describe(m)}`);
     }
     if (opts.gradCacheChunk !== undefined) {
       if (!Number.isInteger(opts.gradCacheChunk) || opts.gradCacheChunk < 1) {
@@ -156,9 +162,28 @@ export class Trainer {
    * One step on two views of a batch (`labels`: SupCon's, one per sample). Returns the loss
    * before the update.
    */
-  step(views: Views, labels?: ArrayLike<number>): StepResult {
-    const lr = this.opts.schedule ? this.opts.schedule(this.stepCount) : this.optimizer.lr;
-    const tau = this.tau();
+  step(input: Views | [TensorLike, TensorLike], labels?: ArrayLike<number>): StepResult {
+    // Everything that can be refused is checked before the first forward: a refused step has
+    // no side effects (BatchNorm running statistics, dropout counters, the MoCo queue).
+    const op = 'Trainer.step';
+    const views = toViews(input, op);
+    checkTensor(views[0], 'views[0]', op, false);
+    checkTensor(views[1], 'views[1]', op, false);
+    const b = rowsOf(views[0]);
+    if (this.method === 'simclr' || this.method === 'supcon') {
+      if (views[0].shape.join() !== views[1].shape.join()) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: the two views have shapes [${views[0].shape}] and [${views[1].shape}]; they must match`);
+      }
+      if (b < 2 && this.method === 'simclr') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: NT-Xent needs at least 2 samples per view, got ${b}`);
+    } else if (rowsOf(views[1]) !== b) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: the two views have ${b} and ${rowsOf(views[1])} rows; they must match`);
+    }
+    if (this.method === 'supcon') {
+      if (labels === undefined || labels === null) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: supcon needs labels (one per sample), got none`);
+      denseLabels(labels, b, op);
+    }
+    const lr = checkLr(this.opts.schedule ? this.opts.schedule(this.stepCount) : this.optimizer.lr, `${op}: the schedule's lr at step ${this.stepCount}`);
+    const tau = checkTemperature(this.tau(), 'temperature', op);
     this.optimizer.zeroGrad();
     let loss: number;
     let dTau: number;
@@ -183,7 +208,19 @@ export class Trainer {
     return { loss, temperature: tau, lr };
   }
 
+  /** The model output went non-finite: the weights have diverged (the input was checked finite). */
+  private diverged(z: Tensor | Matrix): void {
+    const d = z.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (v - v !== 0) {
+        throw new ContrastiveError('NON_FINITE', `Trainer.step: loss diverged at step ${this.stepCount + 1} (the model's output has ${v}); lower the learning rate`);
+      }
+    }
+  }
+
   private loss(z: Tensor, b: number, tau: number, labels?: ArrayLike<number>): { loss: number; dTau: number; g: Float32Array } {
+    this.diverged(z);
     const Z = asMatrix(z);
     const d = Z.cols;
     if (this.method === 'supcon') {
@@ -246,6 +283,8 @@ export class Trainer {
     const d = Q.cols;
     this.queue ??= new Float32Array((this.opts.queueSize ?? 4096) * d);
     const negatives = { data: this.queue.subarray(0, this.queueFill * d), rows: this.queueFill, cols: d };
+    this.diverged(Q);
+    this.diverged(K);
     const r = infoNce(Q, K, { temperature: tau, negatives });
     this.model.backwardTensor({ data: r.grads.query.data, shape: q.shape }, NO_INPUT_GRAD);
     this.enqueue(K);
@@ -255,6 +294,8 @@ export class Trainer {
   private clipStep(views: Views, tau: number): [number, number] {
     const a = this.model.forwardTensor(views[0], { training: true });
     const b = this.modelB!.forwardTensor(views[1], { training: true });
+    this.diverged(a);
+    this.diverged(b);
     const r = infoNce(asMatrix(a), asMatrix(b), { temperature: tau, symmetric: true });
     this.model.backwardTensor({ data: r.grads.query.data, shape: a.shape }, NO_INPUT_GRAD);
     this.modelB!.backwardTensor({ data: r.grads.key.data, shape: b.shape }, NO_INPUT_GRAD);
@@ -308,33 +349,69 @@ export class Trainer {
     return { step: this.stepCount, tensors, optimizer: this.optimizer.stateDict(), rng };
   }
 
+  /**
+   * Continues from a state() snapshot. Every part is validated first (names, shapes, finite
+   * values, counters, optimizer moments, step); a refused state changes nothing.
+   */
   restore(s: TrainerState): void {
+    const op = 'Trainer.restore';
+    checkObject(s, 'state', op);
+    const tensors = checkObject(s.tensors, 'state.tensors', op) as StateDict;
+    const rng = checkObject(s.rng, 'state.rng', op) as TrainerState['rng'];
+    const step = checkInt(s.step, 'state.step', op, 0);
+    const prefixes = ['model.', ...(this.modelB ? ['modelB.'] : []), ...(this.keyModel ? ['keyModel.'] : [])];
+    const own = new Set<string>([
+      ...(this.temperature instanceof LearnableTemperature ? ['logit_scale'] : []),
+      ...(this.method === 'moco' ? ['moco.queue', 'moco.pointer'] : []),
+    ]);
+    for (const k of Object.keys(tensors)) {
+      if (!own.has(k) && !prefixes.some((p) => k.startsWith(p))) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${k}`);
+    }
     const pick = (prefix: string) => {
       const sd: StateDict = {};
-      for (const [k, t] of Object.entries(s.tensors)) if (k.startsWith(prefix)) sd[k.slice(prefix.length)] = t;
+      for (const [k, t] of Object.entries(tensors)) if (k.startsWith(prefix)) sd[k.slice(prefix.length)] = t;
       return sd;
     };
-    this.model.loadStateDict(pick('model.'));
-    this.model.setRngState(s.rng.model);
-    if (this.modelB) {
-      this.modelB.loadStateDict(pick('modelB.'));
-      this.modelB.setRngState(s.rng.modelB);
-    }
-    if (this.keyModel) {
-      this.keyModel.loadStateDict(pick('keyModel.'));
-      this.keyModel.setRngState(s.rng.keyModel);
+    const applies: (() => void)[] = [];
+    const models: [string, Module | undefined][] = [['model', this.model], ['modelB', this.modelB], ['keyModel', this.keyModel]];
+    for (const [name, m] of models) {
+      if (!m) continue;
+      applies.push(m.checkStateDict(pick(`${name}.`), `${op}: ${name}`));
+      applies.push(m.checkRngState(rng[name] ?? {}, `${op}: rng.${name}`));
     }
     if (this.temperature instanceof LearnableTemperature) {
-      const t = s.tensors['logit_scale'];
-      if (!t) throw new ContrastiveError('INVALID_ARGUMENT', 'Trainer.restore: the state has no logit_scale for the learnable temperature');
-      this.temperature.logitScale.set(t.data);
+      const t = tensors['logit_scale'];
+      if (!t) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the state has no logit_scale for the learnable temperature`);
+      const v = finiteData(t.data, 'logit_scale', op, { length: 1 });
+      const temp = this.temperature;
+      applies.push(() => temp.logitScale.set(v));
     }
-    const q = s.tensors['moco.queue'];
+    const q = tensors['moco.queue'];
     if (q) {
-      this.queue = q.data.slice();
-      [this.queueFill, this.queueHead] = Array.from(s.tensors['moco.pointer'].data);
+      const size = this.opts.queueSize ?? 4096;
+      const data = finiteData(q.data, 'moco.queue', op);
+      if (q.shape.length !== 2 || q.shape[0] !== size || q.shape[0] * q.shape[1] !== data.length) {
+        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: moco.queue has shape [${q.shape}], expected [${size}, d]`);
+      }
+      const ptr = tensors['moco.pointer'];
+      const pv = ptr ? finiteData(ptr.data, 'moco.pointer', op, { length: 2 }) : undefined;
+      if (!pv || !pv.every((v) => Number.isInteger(v) && v >= 0) || pv[0] > size || pv[1] >= size) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: moco.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`);
+      }
+      const copy = Float32Array.from(data);
+      applies.push(() => {
+        this.queue = copy;
+        [this.queueFill, this.queueHead] = Array.from(pv);
+      });
+    } else if (this.method === 'moco') {
+      applies.push(() => {
+        this.queue = undefined;
+        this.queueFill = 0;
+        this.queueHead = 0;
+      });
     }
-    this.optimizer.loadStateDict(s.optimizer);
-    this.stepCount = s.step;
+    applies.push(this.optimizer.checkStateDict(s.optimizer, `${op}: optimizer`));
+    for (const apply of applies) apply();
+    this.stepCount = step;
   }
 }

@@ -1,0 +1,71 @@
+//! Residual networks: the residual join and a Conv2d backward whose weight gradient is
+//! optional (frozen layers of a fine-tuned model skip the dW product).
+
+use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use crate::nn::conv2d;
+use crate::nn::residual;
+use crate::simd::Best;
+
+/// y = a + b, or max(a + b, 0) when `relu` != 0; `len` floats each (y may alias a or b).
+///
+/// # Safety
+/// Pointers must reference buffers of `len` floats inside this module's memory.
+#[no_mangle]
+pub unsafe extern "C" fn ct_residual_add(a: *const f32, b: *const f32, len: usize, relu: u32, y: *mut f32) -> i32 {
+    if a.is_null() || b.is_null() || y.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    if len == 0 {
+        return OK;
+    }
+    // copies of the inputs when y aliases one of them (a block may write its output over its input)
+    let (av, bv);
+    let (a, b) = if a as usize == y as usize || b as usize == y as usize {
+        av = slice(a, len).to_vec();
+        bv = slice(b, len).to_vec();
+        (&av[..], &bv[..])
+    } else {
+        (slice(a, len), slice(b, len))
+    };
+    residual::add(a, b, core::slice::from_raw_parts_mut(y, len), relu != 0);
+    OK
+}
+
+/// Conv2d backward with every output optional: dx (null = skip) overwritten, dw and db (null =
+/// frozen or absent) accumulated. Nothing asked for = nothing computed.
+///
+/// # Safety
+/// As `ct_conv2d_backward`.
+#[no_mangle]
+pub unsafe extern "C" fn ct_conv2d_backward_some(
+    geom: *const u32,
+    x: *const f32,
+    w: *const f32,
+    dy: *const f32,
+    dx: *mut f32,
+    dw: *mut f32,
+    db: *mut f32,
+) -> i32 {
+    let c = match super::nn::conv_geom(geom) {
+        Some(c) => c,
+        None => return INVALID_ARGUMENT,
+    };
+    if x.is_null() || w.is_null() || dy.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let (ho, wo) = c.out_hw().unwrap_or((0, 0));
+    let xl = c.n * c.cin * c.win.h * c.win.w;
+    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
+    match conv2d::backward_some::<Best>(
+        &c,
+        slice(x, xl),
+        slice(w, wl),
+        slice(dy, c.n * c.cout * ho * wo),
+        slice_mut(dx, xl),
+        slice_mut(dw, wl),
+        slice_mut(db, c.cout),
+    ) {
+        Ok(()) => OK,
+        Err(_) => OUT_OF_MEMORY,
+    }
+}

@@ -1,0 +1,125 @@
+// ONNX export: every built-in layer, exported, run by the real onnxruntime (web build, in Node)
+// and compared with the library's own forward; the file passes onnx.checker where python3-onnx exists.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AvgPool2d, BatchNorm1d, BatchNorm2d, ContrastiveError, Conv2d, convNet28, Dropout, exportOnnx, Flatten, GELU, GlobalAvgPool2d, init,
+  L2Normalize, lenet28, Linear, MaxPool2d, mlp, type Module, ReLU, Sequential, simclrHead, Unflatten,
+} from '../../packages/contrastive/src/index.node.js';
+
+const require = createRequire(import.meta.url);
+// biome-ignore lint/suspicious/noExplicitAny: onnxruntime-web's module type is not needed here
+let ort: any;
+// biome-ignore lint/suspicious/noExplicitAny: onnxruntime-node's module type is not needed here
+let ortNode: any;
+
+beforeAll(async () => {
+  await init();
+  ort = await import('onnxruntime-web');
+  ort = ort.default ?? ort;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = pathToFileURL(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')) + sep).href;
+  ort.env.logLevel = 'error';
+  ortNode = await import('onnxruntime-node');
+  ortNode = ortNode.default ?? ortNode;
+});
+
+function rows(n: number, d: number, seed: number): Float32Array {
+  const x = new Float32Array(n * d);
+  let s = seed >>> 0;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = s / 2 ** 32 - 0.5;
+  }
+  return x;
+}
+
+/** Trains BatchNorm statistics away from their initial values so eval mode is really tested. */
+function warm(net: Module, d: number): void {
+  for (let i = 0; i < 3; i++) net.forward({ data: rows(16, d, 100 + i).map((v) => 2 * v + 0.3), rows: 16, cols: d }, { training: true });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: either onnxruntime module
+async function runOrt(bytes: Uint8Array, x: Float32Array, n: number, d: number, rt: any = ort): Promise<Float32Array> {
+  const session = await rt.InferenceSession.create(bytes);
+  const out = await session.run({ input: new rt.Tensor('float32', x, [n, d]) });
+  return out.output.data as Float32Array;
+}
+
+function expectClose(got: Float32Array, want: Float32Array, rel = 1e-5): void {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  expect(worst).toBeLessThanOrEqual(rel);
+}
+
+const cases: [string, () => Module, number][] = [
+  ['an MLP with BatchNorm1d and ReLU', () => mlp([20, 32, 8], { batchNorm: true, seed: 3 }), 20],
+  ['an MLP with exact GELU', () => mlp([12, 16, 4], { activation: 'gelu', seed: 4 }), 12],
+  ['tanh GELU, Dropout and L2Normalize', () => new Sequential(new Linear(10, 6, { seed: 1 }), new GELU('tanh'), new Dropout(0.3), new Linear(6, 5, { bias: false }), new L2Normalize()), 10],
+  ['lenet28 with BatchNorm1d + ReLU at the end', () => lenet28({ seed: 2, widths: [4, 6], dim: 16, bnRelu: true }), 784],
+  ['convNet28 with a global average pool', () => convNet28({ seed: 5, widths: [3, 5] }), 784],
+  ['strided, padded convs, average pools and a head', () => new Sequential(
+    new Unflatten([3, 11, 9]), new Conv2d(3, 4, [3, 2], { stride: [2, 1], padding: [1, 0], seed: 7 }), new BatchNorm2d(4), new ReLU(),
+    new AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }), new Conv2d(4, 2, 1), new MaxPool2d(3, { stride: 2, padding: 1 }),
+    new AvgPool2d(2), new GlobalAvgPool2d(), new Flatten(), simclrHead(2, { hidden: 8, out: 3, seed: 9 }),
+  ), 3 * 11 * 9],
+  ['BatchNorm1d without affine parameters', () => new Sequential(new Linear(5, 7), new BatchNorm1d(7, { affine: false, eps: 1e-3 }), new ReLU()), 5],
+];
+
+describe('ONNX export', () => {
+  for (const [name, make, d] of cases) {
+    it(`${name}: onnxruntime-web and onnxruntime-node give the library's outputs within 1e-5 at two batch sizes`, async () => {
+      const net = make();
+      warm(net, d);
+      const bytes = exportOnnx(net);
+      for (const n of [1, 7]) {
+        const x = rows(n, d, n);
+        const want = net.forward({ data: x, rows: n, cols: d }).data;
+        expectClose(await runOrt(bytes, x, n, d), want);
+        expectClose(await runOrt(bytes, x, n, d, ortNode), want);
+      }
+      net.free();
+    });
+  }
+
+  it('the exported files pass onnx.checker.check_model (python3-onnx)', (ctx) => {
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
+    if (py.status !== 0) ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'onnx-check-'));
+    const files = cases.map(([, make, d], i) => {
+      const net = make();
+      const f = join(dir, `m${i}.onnx`);
+      writeFileSync(f, exportOnnx(net, { inputShape: [d] }));
+      net.free();
+      return f;
+    });
+    const r = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys\nfor f in sys.argv[1:]: onnx.checker.check_model(onnx.load(f), full_check=True)\nprint("ok")', ...files], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+  });
+
+  it('a module without a converter is a ContrastiveError naming its path and type', () => {
+    class Scale extends ReLU {}
+    const custom = new Scale();
+    Object.defineProperty(custom, 'type', { value: 'Scale' });
+    const net = new Sequential(new Linear(4, 4), custom);
+    expect(() => exportOnnx(net)).toThrowError(ContrastiveError);
+    expect(() => exportOnnx(net)).toThrowError(/module 1 of type Scale has no ONNX converter/);
+  });
+
+  it('a model whose first layer does not tell the input size asks for inputShape', () => {
+    expect(() => exportOnnx(new Sequential(new ReLU()))).toThrowError(/pass opts.inputShape/);
+    expect(() => exportOnnx(new Sequential(new ReLU()), { inputShape: [0] })).toThrowError(/inputShape must be positive integers/);
+  });
+
+  it('an input shape the layers cannot take is a SHAPE_MISMATCH naming the layer', () => {
+    expect(() => exportOnnx(mlp([8, 4]), { inputShape: [9] })).toThrowError(/0 \(Linear\) expects \[8\] per sample, got \[9\]/);
+  });
+});
