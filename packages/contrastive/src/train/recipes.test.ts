@@ -28,8 +28,8 @@ describe('recipes', () => {
     expect(encoderSpec('mlp', [3, 32, 32]).sizes).toEqual([3072, 512, 256]);
   });
 
-  it('a CNN spec for images that are not 28x28 grayscale, or bad widths, is a typed error', () => {
-    expect(() => buildEncoder(encoderSpec('conv', [3, 32, 32]), 0)).toThrow(/28x28 grayscale/);
+  it('a CNN spec for vector data, or bad widths, is a typed error', () => {
+    expect(() => buildEncoder({ ...encoderSpec('conv', [1, 28, 28]), data: 'vectors' }, 0)).toThrow(/vectors/);
     expect(() => encoderSpec('conv', [1, 28, 28], [8])).toThrow(ContrastiveError);
     expect(() => encoderSpec('gap', [1, 28, 28], [0])).toThrow(/positive integers/);
     expect(() => encoderSpec('resnet' as 'mlp', [1, 28, 28])).toThrow(/mlp, conv, gap/);
