@@ -5,6 +5,7 @@ import {
   ContrastiveError, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, type EncoderName, type EncoderSpec, type Module,
 } from 'contrastive';
 import { atomicWrite } from './output.js';
+import { isResnet, resnetSpec, RESNETS } from './resnet.js';
 
 export { atomicWrite };
 
@@ -12,7 +13,10 @@ export { buildEncoder, RECIPES, type EncoderSpec } from 'contrastive';
 
 /** The spec of `--encoder kind` for images of `input` ([channels, height, width]) and the `--widths` flag. */
 export function defaultSpec(kind: string, input: [number, number, number], widthList?: string): EncoderSpec {
-  if (!(ENCODER_NAMES as readonly string[]).includes(kind)) throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp, conv or gap, got ${kind}`);
+  if (isResnet(kind)) return resnetSpec(kind, input);
+  if (!(ENCODER_NAMES as readonly string[]).includes(kind)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `--encoder must be mlp, conv, gap or ${Object.keys(RESNETS).join(', ')}, got ${kind}`);
+  }
   const side = Math.max(input[1], input[2]);
   // gap: 3 blocks up to 32x32, 4 up to 64x64, 5 above (convNet's default), so the last block sees <= 8x8 maps
   const gap = side <= 32 ? [32, 64, 128] : side <= 64 ? [32, 64, 128, 256] : [32, 64, 128, 256, 256];

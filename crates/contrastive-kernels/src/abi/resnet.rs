@@ -20,7 +20,7 @@ pub unsafe extern "C" fn ct_residual_add(a: *const f32, b: *const f32, len: usiz
     }
     // copies of the inputs when y aliases one of them (a block may write its output over its input)
     let (av, bv);
-    let (a, b) = if a as usize == y as usize || b as usize == y as usize {
+    let (a, b) = if core::ptr::eq(a, y) || core::ptr::eq(b, y) {
         av = slice(a, len).to_vec();
         bv = slice(b, len).to_vec();
         (&av[..], &bv[..])
@@ -68,4 +68,11 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
         Ok(()) => OK,
         Err(_) => OUT_OF_MEMORY,
     }
+}
+
+/// How 3x3 stride-1 convolutions run: 0 = by shape, 1 = im2col, 2 = Winograd F(2x2, 3x3)
+/// wherever it applies. Returns the previous setting.
+#[no_mangle]
+pub extern "C" fn ct_conv_algorithm(algorithm: u32) -> u32 {
+    conv2d::set_algorithm(algorithm)
 }

@@ -11,8 +11,10 @@
 //! pool with `par::items`: each sample's work is the same on any thread.
 
 use super::window::Window;
+use super::winograd;
 use crate::gemm::{gemm, Packs, Strided};
 use crate::par::{self, SharedMut};
+use core::sync::atomic::{AtomicU32, Ordering};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
@@ -30,9 +32,36 @@ impl Conv {
     pub fn out_hw(&self) -> Option<(usize, usize)> {
         self.win.out_hw()
     }
+    #[cfg(test)]
     fn k(&self) -> usize {
         self.cin * self.win.kh * self.win.kw
     }
+    /// The output size and the scratch sizes of one group of samples, every product checked:
+    /// None when one does not fit a usize (the patch matrix of a large input with a large kernel
+    /// can pass 2^32 floats on wasm32 even when input and output fit), reported as OOM.
+    fn sizes(&self) -> Option<Sizes> {
+        let (ho, wo) = self.out_hw()?;
+        let p = ho.checked_mul(wo)?;
+        let k = self.cin.checked_mul(self.win.kh)?.checked_mul(self.win.kw)?;
+        // samples per group: the group's patch matrix stays near 1M floats (4 MB)
+        let g = ((1 << 20) / k.checked_mul(p)?.max(1)).clamp(1, self.n.max(1));
+        let cols = k.checked_mul(g)?.checked_mul(p)?;
+        let out = self.cout.checked_mul(g)?.checked_mul(p)?;
+        // the floats a part of a job touches (2 k ld) must fit too
+        cols.checked_mul(2)?;
+        out.checked_mul(2)?;
+        Some(Sizes { ho, wo, p, k, g, cols, out })
+    }
+}
+
+struct Sizes {
+    ho: usize,
+    wo: usize,
+    p: usize,
+    k: usize,
+    g: usize,
+    cols: usize,
+    out: usize,
 }
 
 /// Sample `x`'s patches into columns off..off + Ho Wo of each of the K rows of `cols` (row
@@ -86,18 +115,41 @@ fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usiz
     }
 }
 
-/// Samples per group: the group's patch matrix stays near 1M floats (4 MB).
-fn group(c: &Conv, p: usize) -> usize {
-    ((1 << 20) / (c.k() * p).max(1)).clamp(1, c.n.max(1))
+/// Which algorithm 3x3 stride-1 convolutions use: 0 = by shape ([`use_winograd`]), 1 = always
+/// im2col, 2 = Winograd F(2x2, 3x3) wherever it applies (nn/winograd.rs). One value for the
+/// process (all threads share it).
+static ALGORITHM: AtomicU32 = AtomicU32::new(0);
+
+/// Sets the algorithm choice (0 auto, 1 im2col, 2 Winograd); returns the previous one.
+pub fn set_algorithm(a: u32) -> u32 {
+    ALGORITHM.swap(a.min(2), Ordering::Relaxed)
+}
+
+/// Winograd for this geometry? Auto picks it for 3x3 stride-1 layers with enough channels for
+/// its 16 products to run on full tiles (fewer than 8 input channels: im2col's one product of
+/// depth 9 Cin is faster).
+pub fn use_winograd(c: &Conv) -> bool {
+    winograd::applies(c)
+        && match ALGORITHM.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => c.cin >= 8 && c.cout >= 8,
+        }
 }
 
 /// y (n x Cout x Ho x Wo) = conv(x, W) + b.
 pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
-    let (ho, wo) = c.out_hw().ok_or(Oom)?;
-    let (p, k) = (ho * wo, c.k());
-    let g = group(c, p);
-    let mut cols = try_vec(k * g * p)?;
-    let mut out = try_vec(c.cout * g * p)?;
+    if use_winograd(c) {
+        return winograd::forward::<I>(c, x, wt, b, y);
+    }
+    forward_im2col::<I>(c, x, wt, b, y)
+}
+
+/// [`forward`] by im2col + GEMM, whatever the algorithm setting.
+pub fn forward_im2col<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
+    let Sizes { ho, wo, p, k, g, cols, out } = c.sizes().ok_or(Oom)?;
+    let mut cols = try_vec(cols)?;
+    let mut out = try_vec(out)?;
     let mut packs = Packs::new()?;
     let xs = c.cin * c.win.h * c.win.w;
     for s0 in (0..c.n).step_by(g) {
@@ -149,17 +201,32 @@ pub fn backward_some<I: Isa>(
     dw: Option<&mut [f32]>,
     db: Option<&mut [f32]>,
 ) -> Result<(), Oom> {
-    let mut dw = dw;
     if dx.is_none() && dw.is_none() && db.is_none() {
         return Ok(());
     }
-    let (ho, wo) = c.out_hw().ok_or(Oom)?;
-    let (p, k) = (ho * wo, c.k());
-    let g = group(c, p);
+    if use_winograd(c) {
+        return winograd::backward::<I>(c, x, wt, dy, dx, dw, db);
+    }
+    backward_im2col::<I>(c, x, wt, dy, dx, dw, db)
+}
+
+/// [`backward_some`] by im2col + GEMM, whatever the algorithm setting.
+#[allow(clippy::too_many_arguments)]
+pub fn backward_im2col<I: Isa>(
+    c: &Conv,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    dw: Option<&mut [f32]>,
+    db: Option<&mut [f32]>,
+) -> Result<(), Oom> {
+    let mut dw = dw;
+    let Sizes { ho, wo, p, k, g, cols: ncols, out: nout } = c.sizes().ok_or(Oom)?;
     let need_cols = dw.is_some();
-    let mut cols = try_vec(if need_cols { k * g * p } else { 0 })?;
-    let mut dyg = try_vec(c.cout * g * p)?;
-    let mut dcols = try_vec(if dx.is_some() { k * g * p } else { 0 })?;
+    let mut cols = try_vec(if need_cols { ncols } else { 0 })?;
+    let mut dyg = try_vec(nout)?;
+    let mut dcols = try_vec(if dx.is_some() { ncols } else { 0 })?;
     let mut packs = Packs::new()?;
     let mut dx = dx;
     let xs = c.cin * c.win.h * c.win.w;
@@ -244,10 +311,25 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_matrix_whose_size_overflows_usize_is_oom_not_a_wrapped_allocation() {
+        // one sample whose K x P patch matrix is 2^BITS floats (2^32 on wasm32): wrapped, the product would be 0
+        let (half, quarter) = (1usize << (usize::BITS / 2), 1usize << (usize::BITS / 4));
+        let c = Conv { n: 1, cin: half, h: quarter, w: quarter, cout: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 };
+        assert!(c.sizes().is_none());
+        let mut y = [0.0f32; 4];
+        assert_eq!(forward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], None, &mut y), Err(Oom));
+        let mut dw = [0.0f32; 4];
+        assert_eq!(backward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], &[0.0; 4], None, &mut dw, None), Err(Oom));
+        // padding that overflows the padded size
+        let c2 = Conv { n: 1, cin: 1, h: 4, w: 4, cout: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: usize::MAX / 2 + 1, pw: 0 };
+        assert!(c2.out_hw().is_none());
+    }
+
+    #[test]
     fn samples_grouped_into_one_product_match_one_at_a_time() {
         // K P = 576 x 784: two samples per group, so 5 samples make 3 groups, the last partial
         let c = Conv { n: 5, cin: 64, cout: 6, win: Window { h: 28, w: 28, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
-        assert_eq!(group(&c, 784), 2);
+        assert_eq!(c.sizes().unwrap().g, 2);
         let xs = 64 * 28 * 28;
         let x = randv(5 * xs, 1);
         let w = randv(6 * 576, 2);

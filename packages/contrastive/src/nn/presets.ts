@@ -1,4 +1,5 @@
 // Encoders and projection heads with PyTorch-compatible state_dict names (Sequential indices).
+import { checkOptions, shapeText } from '../validate.js';
 import { ContrastiveError } from '../errors.js';
 import { GELU, ReLU } from './activation.js';
 import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
@@ -31,8 +32,9 @@ export interface MlpOptions {
  */
 export function mlp(sizes: number[], opts: MlpOptions = {}): Sequential {
   if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `mlp: sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `mlp: sizes must be at least two positive integers, got ${shapeText(sizes)}`);
   }
+  opts = checkOptions(opts, 'mlp');
   const act = opts.activation ?? 'relu';
   if (act !== 'relu' && act !== 'gelu') throw new ContrastiveError('INVALID_ARGUMENT', `mlp: activation must be 'relu' or 'gelu', got ${String(act)}`);
   const seed = opts.seed ?? 0;

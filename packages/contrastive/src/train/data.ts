@@ -1,4 +1,4 @@
-import { describe } from '../validate.js';
+import { toFloat32 } from '../validate.js';
 import { twoViewsOf, type Pipeline } from '../augment/compose.js';
 import { toImageBatch, type ImageBatch } from '../augment/image.js';
 import type { ImageOp } from '../augment/op.js';
@@ -70,13 +70,8 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
   if (data.length !== count) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${data.length} values, its shape [${shape.join(', ')}] needs ${count}`);
   }
-  if (!(data instanceof Float32Array)) {
-    // no silent coercion: null, booleans and numeric strings are not numbers
-    for (let i = 0; i < data.length; i++) {
-      if (typeof data[i] !== 'number') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data[${i}] must be a number, got ${describe(data[i])}`);
-    }
-  }
-  return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape };
+  // converted by the one checker: null, booleans, numeric strings and BigInt are refused, not coerced
+  return { data: toFloat32(data, `${name}.data`, op), shape };
 }
 
 /**

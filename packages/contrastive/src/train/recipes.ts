@@ -9,6 +9,7 @@ import { readSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { moduleSpec } from '../nn/spec.js';
 import type { Module } from '../nn/module.js';
 import { convNet, convNet28, lenet, lenet28, mlp } from '../nn/presets.js';
+import { resnet18, resnet18Cifar, resnet34, resnetSmall } from '../nn/resnet.js';
 import { warmupCosine } from '../optim/schedule.js';
 
 /**
@@ -37,7 +38,9 @@ export interface Recipe {
 }
 
 /** The recipe of each encoder, as `contrastive train --encoder <name>` runs it. */
-export const RECIPES: Readonly<Record<EncoderName, Readonly<Recipe>>> = {
+export const RECIPES: Readonly<Record<EncoderSpec['kind'], Readonly<Recipe>>> = {
+  // SimCLR's CIFAR-10 setting with Adam (Chen et al. 2020, appendix B.9: tau 0.5; crops from 0.2 of the area)
+  resnet: { epochs: 10, batchSize: 256, lr: 1e-3, weightDecay: 1e-6, schedule: 'cosine', temperature: 0.5, cropScale: [0.2, 1] },
   mlp: { epochs: 10, batchSize: 256, lr: 1e-3, weightDecay: 0, schedule: 'constant', temperature: 0.1, cropScale: [0.3, 1] },
   conv: { epochs: 20, batchSize: 256, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2, cropScale: [0.5, 1] },
   gap: { epochs: 10, batchSize: 256, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', temperature: 0.2, cropScale: [0.3, 1] },
@@ -56,7 +59,10 @@ export function recipeAugmentation(recipe: Pick<Recipe, 'cropScale'>, size = 28)
 
 /** What rebuilds an encoder: saved as JSON in the safetensors metadata of `contrastive train`'s output. */
 export interface EncoderSpec {
-  kind: EncoderName;
+  /** mlp, conv, gap (encoderSpec), or resnet (a ResNet named by `arch`) */
+  kind: EncoderName | 'resnet';
+  /** resnet: one of RESNET_ARCHS */
+  arch?: string;
   /** input size: channels x height x width (the encoder takes flattened rows) */
   input: [number, number, number];
   /** mlp: layer sizes, first = input size */
@@ -97,8 +103,33 @@ export function encoderSpec(kind: EncoderName, input: [number, number, number], 
   throw new ContrastiveError('INVALID_ARGUMENT', `encoderSpec: kind must be one of ${ENCODER_NAMES.join(', ')}, got ${String(kind)}`);
 }
 
+/** The ResNets an encoder spec can name, with the images each expects at least. */
+export const RESNET_ARCHS = {
+  resnet18: { make: resnet18, minSide: 32, outDim: 512 },
+  'resnet18-cifar': { make: resnet18Cifar, minSide: 8, outDim: 512 },
+  resnet34: { make: resnet34, minSide: 32, outDim: 512 },
+  'resnet-small': { make: resnetSmall, minSide: 8, outDim: 256 },
+} as const;
+
+/** The spec of ResNet `arch` (a key of RESNET_ARCHS) for images of `input`: its pooled features are the embedding. */
+export function resnetEncoderSpec(arch: string, input: [number, number, number]): EncoderSpec {
+  const a = (RESNET_ARCHS as Record<string, { outDim: number }>)[arch];
+  if (!a) throw new ContrastiveError('INVALID_ARGUMENT', `resnetEncoderSpec: arch must be one of ${Object.keys(RESNET_ARCHS).join(', ')}, got ${String(arch)}`);
+  return { kind: 'resnet', arch, input, outDim: a.outDim };
+}
+
+function buildResnet(spec: EncoderSpec, seed: number): Module {
+  const a = (RESNET_ARCHS as Record<string, (typeof RESNET_ARCHS)[keyof typeof RESNET_ARCHS]>)[spec.arch ?? ''];
+  if (!a) throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: unknown ResNet ${String(spec.arch)} (known: ${Object.keys(RESNET_ARCHS).join(', ')})`);
+  const [c, h, w] = spec.input;
+  if (h < a.minSide || w < a.minSide) throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: ${spec.arch} needs images of at least ${a.minSide}x${a.minSide}, the data is ${h}x${w}`);
+  // no classifier ('fc' is an Identity); flattened rows are read as [c, h, w] images
+  return a.make({ numClasses: 0, inChannels: c, inputShape: [c, h, w], seed });
+}
+
 /** The encoder that `spec` describes, initialized from `seed`. */
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
+  if (spec.kind === 'resnet') return buildResnet(spec, seed);
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
   if (spec.data === 'vectors') throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is an image CNN; the data are vectors (use mlp)`);
   if (spec.input.join() === '1,28,28') {
@@ -139,15 +170,16 @@ export function encoderFromSafetensors(bytes: Uint8Array, name = 'file'): { enco
   const spec = checkEncoderSpec(raw, name);
   // the spec is compared with the tensors before anything is allocated: an edited spec cannot
   // make us build a network larger than the file, and a mismatch names the first tensor that differs
-  const want = encoderStateShapes(spec);
+  const want = encoderStateShapes(spec) ?? new Map<string, number[]>();
   for (const [tensor, shape] of want) {
     const t = tensors[tensor];
+    if (!t && tensor.endsWith('num_batches_tracked')) continue; // may be absent, as loadStateDict allows
     if (!t) throw new ContrastiveError('SHAPE_MISMATCH', `${name}: the spec's ${spec.kind} encoder has a tensor ${tensor}, the file does not`);
     if (t.shape.join() !== shape.join()) {
       throw new ContrastiveError('SHAPE_MISMATCH', `${name}: tensor ${tensor} has shape [${t.shape.join(', ')}], the spec's ${spec.kind} encoder needs [${shape.join(', ')}]`);
     }
   }
-  const extra = Object.keys(tensors).find((k) => !want.has(k));
+  const extra = want.size ? Object.keys(tensors).find((k) => !want.has(k)) : undefined;
   if (extra !== undefined) throw new ContrastiveError('SHAPE_MISMATCH', `${name}: tensor ${extra} is not part of the spec's ${spec.kind} encoder`);
   let info: Record<string, unknown> = {};
   try {
@@ -180,9 +212,14 @@ export function checkEncoderSpec(raw: unknown, path: string): EncoderSpec {
     }
     return v as number[];
   };
-  if (r.kind !== 'mlp' && r.kind !== 'conv' && r.kind !== 'gap') throw fail(`kind must be mlp, conv or gap, got ${JSON.stringify(r.kind)}`);
+  if (r.kind !== 'mlp' && r.kind !== 'conv' && r.kind !== 'gap' && r.kind !== 'resnet') throw fail(`kind must be mlp, conv, gap or resnet, got ${JSON.stringify(r.kind)}`);
   const input = ints(r.input, 'input', 1, 4096, [3, 3]) as [number, number, number];
   if (input[0] * input[1] * input[2] > MAX_INPUT) throw fail(`input ${input.join('x')} is larger than ${MAX_INPUT} values`);
+  if (r.kind === 'resnet') {
+    // a ResNet's size is set by its arch, not by the spec's numbers; loadStateDict then checks every tensor
+    if (typeof r.arch !== 'string' || !Object.hasOwn(RESNET_ARCHS, r.arch)) throw fail(`arch must be one of ${Object.keys(RESNET_ARCHS).join(', ')}, got ${JSON.stringify(r.arch)}`);
+    return resnetEncoderSpec(r.arch, input);
+  }
   if (!Number.isInteger(r.outDim) || (r.outDim as number) < 1 || (r.outDim as number) > MAX_WIDTH) throw fail(`outDim must be an integer from 1 to ${MAX_WIDTH}, got ${JSON.stringify(r.outDim)}`);
   const outDim = r.outDim as number;
   if (r.kind === 'mlp') {
@@ -214,7 +251,8 @@ export function checkEncoderSpec(raw: unknown, path: string): EncoderSpec {
 }
 
 /** The state_dict names and shapes of the encoder a spec builds (the layouts of mlp, lenet28 and convNet28). */
-export function encoderStateShapes(spec: EncoderSpec): Map<string, number[]> {
+export function encoderStateShapes(spec: EncoderSpec): Map<string, number[]> | undefined {
+  if (spec.kind === 'resnet') return undefined; // fixed by its arch: loadStateDict checks names and shapes
   const m = new Map<string, number[]>();
   const bn = (i: number, c: number) => {
     for (const n of ['weight', 'bias', 'running_mean', 'running_var']) m.set(`${i}.${n}`, [c]);
