@@ -4,7 +4,7 @@
 // Objective: mean_i CE(x_i W^T + b, y_i) + (lambda / 2) ||W||^2 (bias not penalized, as sklearn);
 // sklearn's C corresponds to lambda = 1 / (C n). The solver is the library's minimizeLbfgs, on
 // this float64 objective.
-import { minimizeLbfgs } from '../../packages/contrastive/dist/index.node.js';
+import { minimizeLbfgs } from 'contrastive';
 
 /** Optional standardization with training statistics, as `linearProbe` does (variance floor 1% of the mean variance). */
 export function standardizer(X, n, D, { floor = 0.01 } = {}) {

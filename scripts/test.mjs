@@ -3,7 +3,7 @@
 // and headless Chromium, including the edge-runtime and consumer checks) and ends with one line
 // "N passed, N failed" summing them all. Exit code is non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,7 +35,10 @@ const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('bui
 step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
 step('cargo clippy -D warnings', 'cargo', ['clippy', '--release', '--offline', '-p', 'contrastive-kernels', '--', '-D', 'warnings']);
 step('typecheck the docs examples', 'pnpm', ['exec', 'tsc', '-p', 'examples/tsconfig.json', '--noEmit']);
-step('API reference builds from the doc comments', 'pnpm', ['docs:api']);
+// Biome (biome.jsonc): the lint rules, then the formatting (`pnpm format` rewrites what differs)
+step('lint (biome lint)', 'pnpm', ['exec', 'biome', 'lint', '.']);
+step('formatting (biome format; `pnpm format` fixes it)', 'pnpm', ['exec', 'biome', 'format', '.']);
+step('API reference builds from the doc comments', 'pnpm', ['docs:api']) && step('API reference is a static site (docs/api/index.html)', 'test', ['-s', `${root}docs/api/index.html`]);
 
 // 2. Rust kernels, native, against the scalar and float64 oracles
 {
@@ -53,25 +56,43 @@ step('API reference builds from the doc comments', 'pnpm', ['docs:api']);
 }
 
 // 3. Vitest: Node + Chromium projects
-if (built) {
-  const out = `${root}.vitest-results.json`;
+/** Runs vitest with `node` (a path to a Node binary) and adds its JSON results to the totals. */
+function vitest(label, node, args) {
+  const out = `${root}.vitest-results-${label.replace(/\W+/g, '-')}.json`;
   rmSync(out, { force: true });
   const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${root}scripts/node20-polyfills.mjs`.trim() };
-  const r = run('vitest', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
+  const r = run(label, node, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
   try {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     passed += j.numPassedTests;
     failed += j.numFailedTests;
-    if (j.numFailedTests > 0) failures.push('vitest');
+    if (j.numFailedTests > 0) failures.push(label);
     // a suite that crashed before running its tests is a failure too
     const broken = j.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
     if (broken.length) {
       failed += broken.length;
-      failures.push(...broken.map((f) => `vitest file ${f.name}`));
+      failures.push(...broken.map((f) => `${label} file ${f.name}`));
     }
   } catch (e) {
     failed++;
-    failures.push(`vitest (no results: exit ${r.status})`);
+    failures.push(`${label} (no results: exit ${r.status})`);
+  }
+}
+
+// The supported Node versions (README): 20 runs everything; 22 and 24 (registry binaries,
+// tools/node-versions) run the Node-side checks a user meets: the packed tarball as a consumer
+// installs it, reference parity, the threads build and the CLI end to end.
+const OTHER_NODES = ['22', '24'];
+const NODE_SUBSET = ['--project', 'node', 'test/consumer', 'test/parity.node.test.ts', 'test/threads.node.test.ts', 'test/cli'];
+if (built) {
+  vitest('vitest', process.execPath, []);
+  for (const v of OTHER_NODES) {
+    const node = `${root}tools/node-versions/node_modules/node${v}/bin/node`;
+    if (existsSync(node)) vitest(`vitest on Node ${v}`, node, NODE_SUBSET);
+    else {
+      failed++;
+      failures.push(`Node ${v} (missing ${node}: run pnpm install)`);
+    }
   }
 } else {
   failed++;

@@ -1,5 +1,6 @@
 // Test oracle: the losses written again from their definitions, densely, in float64, and
 // gradients by central finite differences of those (independent of the kernels' backward pass).
+import { mulberry32 } from '../packages/contrastive/src/rng.js';
 
 export type F64Loss = (inputs: Float64Array[], tau: number) => number;
 
@@ -112,14 +113,7 @@ export function finiteDifferences(f: F64Loss, inputs: Float32Array[], tau: numbe
 
 /** Deterministic Gaussian rows (mulberry32 + Box-Muller), each scaled by 10^U(-1, 1). */
 export function randn(rows: number, cols: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const scale = 10 ** (u() * 2 - 1);

@@ -4,6 +4,7 @@
 //
 //   ct_gemm(m, n, k, a, transA, b, transB, c, accumulate): C[m×n] (+)= op(A)[m×k] · op(B)[k×n]
 //   with op(X) = Xᵀ when trans is set (A stored k×m, B stored n×k), row-major, f32.
+import { mulberry32Words } from '../../packages/contrastive/dist/rng.js';
 
 export const MODES = { NN: [0, 0], NT: [0, 1], TN: [1, 0] };
 
@@ -111,14 +112,8 @@ export function timeNtXent(ntXent, R, { D = 128, tau = 0.1, warmup = 2, runs = 7
 
 /** Fills `data` with seeded standard normals: mulberry32 uniforms + Box-Muller. */
 export function gaussianFill(data, seed) {
-  let st = seed >>> 0;
-  const next = () => {
-    st = (st + 0x6d2b79f5) >>> 0;
-    let t = st;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const word = mulberry32Words(seed);
+  const next = () => (word() + 0.5) / 4294967296; // in (0, 1): log(next()) is finite
   for (let i = 0; i < data.length; i += 2) {
     const r = Math.sqrt(-2 * Math.log(next()));
     const th = 2 * Math.PI * next();

@@ -124,6 +124,33 @@ describe('consumer of the packed tarball (npm install into a scratch project)', 
     }
   }, TIMEOUT);
 
+  it('types: the Node-only exports (saveCheckpoint, loadCheckpoint) typecheck in a Node TypeScript project (the `node` condition has its own types)', async () => {
+    writeFileSync(join(scratch, 'typed-node.mts'), [
+      `import { init, loadCheckpoint, saveCheckpoint, mlp, type CheckpointParts } from 'contrastive';`,
+      `await init();`,
+      `const save: (path: string, parts: CheckpointParts) => Promise<void> = saveCheckpoint;`,
+      `const load: typeof loadCheckpoint = loadCheckpoint;`,
+      `export { save, load, mlp };`,
+      '',
+    ].join('\n'));
+    const args = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', '--types', '', 'typed-node.mts'];
+    const r = await run(bin('tsc'), args, { cwd: scratch, cleanEnv: true, timeoutMs: CHILD_TIMEOUT });
+    expect(r.code, explain('tsc --moduleResolution nodenext typed-node.mts', r)).toBe(0);
+  }, TIMEOUT);
+
+  it('the packed package.json links the repository, homepage and issues, and its README documents the whole library', () => {
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, { url?: string } | string>;
+    expect(pkg.repository).toMatchObject({ url: expect.stringMatching(/^git\+https:/) });
+    expect(String(pkg.homepage)).toMatch(/^https:/);
+    expect(pkg.bugs).toMatchObject({ url: expect.stringMatching(/^https:/) });
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    for (const name of ['init(', 'ntXent', 'infoNce', 'supCon', 'mlp(', 'lenet28', 'simclrHead', 'simclrCifar10', 'smallGrayscale', 'twoViews', 'Trainer',
+      'fit(', 'linearProbe', 'knnAccuracy', 'saveSafetensors', 'readIdx', 'writeNpy', 'saveCheckpoint', 'threads', 'workerd', 'RECIPES', 'contrastive-cli']) {
+      expect(readme, `README mentions ${name}`).toContain(name);
+    }
+    expect(readme).toMatch(/API reference/);
+  });
+
   it('vite: a bundled browser app emits the .wasm assets and computes the worked example in headless Chromium', async () => {
     const app = join(scratch, 'vite-app');
     mkdirSync(app, { recursive: true });

@@ -29,6 +29,16 @@ export const EXEMPT: { file: string; code: string; reason: string }[] = [
     reason: 'installs the toolchain and runs the whole demo / the whole test suite (minutes; this checker is part of that suite)',
   },
   {
+    file: 'packages/contrastive/README.md',
+    code: 'npm install contrastive',
+    reason: 'installs from the npm registry',
+  },
+  {
+    file: 'packages/cli/README.md',
+    code: 'npm install -g contrastive-cli    # or run it without installing: npx contrastive-cli <command>',
+    reason: 'installs from the npm registry',
+  },
+  {
     file: 'README.md',
     code: 'pnpm build && pnpm playground      # http://localhost:5173: train on MNIST in your browser',
     reason: 'starts a dev server that runs until stopped (test/playground builds and drives the site)',

@@ -28,7 +28,7 @@ it("the playground's default run visibly learns: the kNN monitor rises over its 
     epochs: config.epochs, batchSize: config.batchSize, seed: config.seed,
     onEpoch: () => void knn.push(monitorKnn(run, embed(run.encoder, run.test))!),
   });
-  // measured: 90.1% before training, 93.1% after the 5 epochs (simd128, seed 0)
+  // measured: 90.1, 88.9, 91.9, 92.6, 93.1, 93.1% (simd128, seed 0); ~1 minute on two idle cores
   expect(knn).toHaveLength(config.epochs + 1);
   expect(knn.at(-1)!, `kNN per epoch: ${knn.join(', ')}`).toBeGreaterThan(knn[0] + 0.01);
-}, 600_000);
+}, 900_000);

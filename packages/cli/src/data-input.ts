@@ -40,7 +40,7 @@ export async function detectFormat(path: string, forced?: string): Promise<DataF
     if (!(DATA_FORMATS as readonly string[]).includes(forced)) throw fail(`--data-format must be one of ${DATA_FORMATS.join(', ')}, got ${forced}`);
     return forced as DataFormat;
   }
-  let st;
+  let st: Awaited<ReturnType<typeof stat>>;
   try {
     st = await stat(path);
   } catch (e) {

@@ -14,7 +14,7 @@ const TMP = /\.tmp-(\d+)-[0-9a-z]+$/;
 const reason = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 async function fsyncDir(dir: string): Promise<void> {
-  let h;
+  let h: Awaited<ReturnType<typeof open>> | undefined;
   try {
     h = await open(dir, 'r');
     await h.sync();

@@ -49,7 +49,7 @@ export async function embedText(o: { model: string; text: string; out: string; b
   // a progress bar on a terminal (texts, texts/s, ETA); nothing when stderr is not a TTY
   const bar = new cliProgress.SingleBar({ format: 'embed [{bar}] {value}/{total} texts | {speed} texts/s | ETA {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(texts.length, 0, { speed: '0' });
-  let z;
+  let z: ReturnType<typeof model.encode>;
   try {
     z = model.encode(texts, {
       batchSize: o.batchSize ?? 32,

@@ -123,3 +123,5 @@ export { fitSentence, SentenceEncoder } from './train/sentence.js';
 export type { EncodeTextOptions, FitSentenceOptions, FitSentenceResult, SentenceArchitecture, SentenceConfig, SentenceLoss } from './train/sentence.js';
 export { Bm25, bm25Terms } from './eval/bm25.js';
 export type { Bm25Options } from './eval/bm25.js';
+// seeded generators (one module, src/rng.ts; Rng and philox are exported with the augmentations)
+export { mulberry32, mulberry32Words, SplitMix32 } from './rng.js';

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { mulberry32 } from 'contrastive';
 
 export const TRAIN_PER_CLASS = 500;
 export const TEST_PER_CLASS = 100;
@@ -32,16 +33,8 @@ function fresh() {
   }
 }
 
-/** splitmix-style counter hash in [0, 1): the same (seed, i) everywhere. */
-function rand(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the seeded generator of the contrastive package (mulberry32), the same (seed, i) everywhere
+const rand = mulberry32;
 
 if (fresh() && !process.argv.includes('--force')) {
   console.log(`playground data: ${out} is up to date`);

@@ -3,7 +3,7 @@ import { expectError } from '../../../../test/util/errors.js';
 import { init } from '../index.node.js';
 import { affine, randomAffine, randomRotation, rotate } from './affine.js';
 import { augment } from './compose.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 import { testBatch } from './testutil.js';
 
 beforeAll(() => init());

@@ -1,7 +1,7 @@
 import { ContrastiveError } from '../errors.js';
 import type { ImageBatch, ImageShape } from './image.js';
 import { applyWith, checkStatus, num, pair, viewF32, type ImageOp } from './op.js';
-import { dcos, dsin, roundHalfEven, type Rng } from './rng.js';
+import { dcos, dsin, roundHalfEven, type Rng } from '../rng.js';
 
 /** One image's affine warp, torchvision's parameters. */
 export interface AffineParams {

@@ -14,7 +14,7 @@ export interface GaussianBlurOptions {
   sigma?: [number, number];
 }
 
-function blurOp(name: string, kernel: number | 'auto', draw: (rng: import('./rng.js').Rng) => number): ImageOp<number> {
+function blurOp(name: string, kernel: number | 'auto', draw: (rng: import('../rng.js').Rng) => number): ImageOp<number> {
   const ksize = (s: ImageShape) => (kernel === 'auto' ? simclrKernelSize(Math.min(s.height, s.width)) : kernel);
   return {
     name,

@@ -4,7 +4,7 @@ import { expectError } from '../../../../test/util/errors.js';
 import { init } from '../index.node.js';
 import { colorJitter, grayscale, randomGrayscale } from './color.js';
 import { augment, randomApply } from './compose.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 import { testBatch } from './testutil.js';
 
 beforeAll(() => init());

@@ -1,7 +1,7 @@
 import { ContrastiveError } from '../errors.js';
 import { checkBatchShape, imageLen, type ImageBatch, type ImageShape } from './image.js';
 import { checkStatus, prob, runOps, runOpsWith, viewU32, type Buffers, type ImageOp } from './op.js';
-import { checkSeed, Rng } from './rng.js';
+import { checkSeed, Rng } from '../rng.js';
 import { augmentVectors, isVectorOp, type VectorOp } from './vector.js';
 import type { Matrix, MatrixLike } from '../types.js';
 

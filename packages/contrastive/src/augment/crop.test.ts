@@ -4,7 +4,7 @@ import { expectError } from '../../../../test/util/errors.js';
 import { init } from '../index.node.js';
 import { augment } from './compose.js';
 import { randomResizedCrop, resize, resizedCrop, sampleResizedCrop } from './crop.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 import { testBatch, z } from './testutil.js';
 
 beforeAll(() => init());

@@ -1,7 +1,7 @@
 import { ContrastiveError } from '../errors.js';
 import type { ImageBatch, ImageShape } from './image.js';
 import { applyWith, checkStatus, int, pair, viewU32, type ImageOp } from './op.js';
-import { dexp, dlog, roundHalfEven, type Rng } from './rng.js';
+import { dexp, dlog, roundHalfEven, type Rng } from '../rng.js';
 
 /** A crop box: rows top..top+height-1, columns left..left+width-1. */
 export interface CropBox {

@@ -5,7 +5,7 @@ import { init } from '../index.node.js';
 import { augment } from './compose.js';
 import { cutout, erase, randomErasing, sampleErasing } from './erase.js';
 import { addGaussianNoise, gaussianNoise } from './noise.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 import { randomSolarize, solarize } from './solarize.js';
 import { testBatch, z } from './testutil.js';
 

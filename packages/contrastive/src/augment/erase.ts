@@ -2,7 +2,7 @@ import { ContrastiveError } from '../errors.js';
 import type { CropBox } from './crop.js';
 import type { ImageBatch } from './image.js';
 import { applyWith, checkStatus, num, pair, prob, viewF32, viewU32, type ImageOp } from './op.js';
-import { dexp, dlog, roundHalfEven, type Rng } from './rng.js';
+import { dexp, dlog, roundHalfEven, type Rng } from '../rng.js';
 
 export interface RandomErasingOptions {
   p?: number;

@@ -1,5 +1,5 @@
 // Image and vector augmentations: a seeded counter-based RNG, torchvision-exact ops, presets.
-export { Rng, philox } from './rng.js';
+export { Rng, philox } from '../rng.js';
 export { toImageBatch } from './image.js';
 export type { ImageBatch, HwcImages, ImageShape } from './image.js';
 export type { ImageOp } from './op.js';

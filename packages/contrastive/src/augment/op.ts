@@ -7,7 +7,7 @@ import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32 } from '../runtime/memory.js';
 import { checkBatchShape, imageLen, nonFinite, shapeOf, type ImageBatch, type ImageShape } from './image.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 
 /** Where a kernel reads and writes: `src` holds the input; an op writes `dst` or works in place. */
 export interface Buffers {

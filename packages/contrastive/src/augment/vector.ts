@@ -5,7 +5,7 @@ import { ContrastiveError } from '../errors.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { toMatrix } from '../validate.js';
 import { num, pair, prob } from './op.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 
 /** A vector augmentation: transforms x (a copy) given one generator per row. */
 export interface VectorOp {

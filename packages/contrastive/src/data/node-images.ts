@@ -60,7 +60,7 @@ export async function decodeImage(input: string | Uint8Array, opts: ImageLoadOpt
 export async function listImageFiles(dir: string): Promise<string[]> {
   const { readdir, stat } = await import('node:fs/promises');
   const { join, relative, sep } = await import('node:path');
-  let st;
+  let st: Awaited<ReturnType<typeof stat>>;
   try {
     st = await stat(dir);
   } catch (e) {

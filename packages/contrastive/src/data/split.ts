@@ -1,5 +1,6 @@
 // Seeded train / validation / test splits, stratified by label when labels are given.
 import { ContrastiveError } from '../errors.js';
+import { mulberry32 } from '../rng.js';
 
 export interface SplitOptions {
   /** Fraction of the samples for validation (default 0). */
@@ -14,16 +15,6 @@ export interface Split {
   train: Int32Array;
   val: Int32Array;
   test: Int32Array;
-}
-
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -60,7 +51,7 @@ export function trainValTestSplit(labelsOrCount: ArrayLike<number> | number, opt
     }
     groups = [...by.keys()].sort((a, b) => a - b).map((l) => by.get(l)!);
   }
-  const rand = mulberry(seed);
+  const rand = mulberry32(seed);
   const out = { train: [] as number[], val: [] as number[], test: [] as number[] };
   for (const idx of groups) {
     for (let i = idx.length - 1; i > 0; i--) {

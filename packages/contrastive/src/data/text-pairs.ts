@@ -3,6 +3,7 @@
 import { ContrastiveError } from '../errors.js';
 import { parseCsvRecords } from '../io/csv.js';
 import { parseJsonl } from '../io/jsonl.js';
+import { mulberry32 } from '../rng.js';
 
 /** Column names that hold the label rather than a text (sentence-transformers: "label" or "score"). */
 export const LABEL_COLUMNS = ['label', 'score'] as const;
@@ -156,14 +157,7 @@ export function noDuplicatesBatches(texts: string[][], batchSize: number, opts: 
 
 /** A seeded Fisher-Yates permutation of 0..n-1 (mulberry32). */
 export function shuffled(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed);
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

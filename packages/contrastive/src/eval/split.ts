@@ -1,15 +1,5 @@
 import { ContrastiveError } from '../errors.js';
-
-/** mulberry32: a small seeded generator, the same sequence in every runtime. */
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../rng.js';
 
 /** The row indices of each label, labels ascending, each list shuffled by one seeded generator (in that order). */
 function shuffledByLabel(labels: ArrayLike<number>, seed: number): number[][] {
@@ -19,7 +9,7 @@ function shuffledByLabel(labels: ArrayLike<number>, seed: number): number[][] {
     if (!byLabel.has(l)) byLabel.set(l, []);
     byLabel.get(l)!.push(i);
   }
-  const rand = mulberry(seed);
+  const rand = mulberry32(seed);
   return [...byLabel.keys()].sort((a, b) => a - b).map((l) => {
     const idx = byLabel.get(l)!;
     for (let i = idx.length - 1; i > 0; i--) {

@@ -1,5 +1,6 @@
 import { ContrastiveError } from '../errors.js';
-import { forkSeed, Rng, uniformInit } from './init.js';
+import { SplitMix32 } from '../rng.js';
+import { forkSeed, uniformInit } from './init.js';
 import { checkStatus, expectShape, Module, Parameter, type WTensor } from './module.js';
 import { type Pair, Window2d } from './window.js';
 
@@ -37,7 +38,7 @@ export class Conv2d extends Module {
     ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = this.win);
     const [kh, kw] = this.kernelSize;
     const fanIn = inChannels * kh * kw;
-    const rng = new Rng(forkSeed(opts.seed ?? 0, 0));
+    const rng = new SplitMix32(forkSeed(opts.seed ?? 0, 0));
     const bound = 1 / Math.sqrt(fanIn);
     this.weight = new Parameter('weight', [outChannels, inChannels, kh, kw], 'weight', uniformInit(outChannels * fanIn, bound, rng));
     this.bias = opts.bias === false ? undefined : new Parameter('bias', [outChannels], 'bias', uniformInit(outChannels, bound, rng));

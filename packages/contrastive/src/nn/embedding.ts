@@ -1,7 +1,8 @@
 import { ContrastiveError } from '../errors.js';
 import type { ForwardOptions } from './module.js';
 import { checkStatus, f32, Module, Parameter, type WTensor } from './module.js';
-import { forkSeed, Rng } from './init.js';
+import { SplitMix32 } from '../rng.js';
+import { forkSeed } from './init.js';
 import { normalInit, placeIds, placeMask, tokenShape, type WMask } from './tokens.js';
 import { u32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
@@ -103,7 +104,7 @@ export class Embedding extends Module {
       throw new ContrastiveError('INVALID_ARGUMENT', `Embedding: paddingIdx must be an integer in [0, ${numEmbeddings}), got ${String(pad)}`);
     }
     this.paddingIdx = pad;
-    const init = normalInit(numEmbeddings * embeddingDim, 1, new Rng(forkSeed(opts.seed ?? 0, 0)));
+    const init = normalInit(numEmbeddings * embeddingDim, 1, new SplitMix32(forkSeed(opts.seed ?? 0, 0)));
     if (pad !== undefined) init.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
     this.weight = new SparseRowParameter('weight', numEmbeddings, embeddingDim, init);
   }

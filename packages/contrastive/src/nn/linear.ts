@@ -1,5 +1,6 @@
 import { ContrastiveError } from '../errors.js';
-import { forkSeed, Rng, uniformInit } from './init.js';
+import { SplitMix32 } from '../rng.js';
+import { forkSeed, uniformInit } from './init.js';
 import { checkStatus, expectShape, f32, Module, Parameter, type WTensor } from './module.js';
 
 export interface LinearOptions {
@@ -25,7 +26,7 @@ export class Linear extends Module {
     for (const [v, name] of [[inFeatures, 'inFeatures'], [outFeatures, 'outFeatures']] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `Linear: ${name} must be a positive integer, got ${String(v)}`);
     }
-    const rng = new Rng(forkSeed(opts.seed ?? 0, 0));
+    const rng = new SplitMix32(forkSeed(opts.seed ?? 0, 0));
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = new Parameter('weight', [outFeatures, inFeatures], 'weight', uniformInit(outFeatures * inFeatures, bound, rng));
     this.bias = opts.bias === false ? undefined : new Parameter('bias', [outFeatures], 'bias', uniformInit(outFeatures, bound, rng));

@@ -8,7 +8,8 @@ import { ContrastiveError } from '../errors.js';
 import { ReLU } from './activation.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv2d.js';
-import { forkSeed, Rng } from './init.js';
+import { SplitMix32 } from '../rng.js';
+import { forkSeed } from './init.js';
 import { Linear } from './linear.js';
 import {
   checkStatus, fmt, Module, numel, runChild, Sequential, Stateless, type StateDict, type WTensor,
@@ -173,7 +174,7 @@ export class Residual extends Module {
 function kaimingConv(conv: Conv2d, seed: number): Conv2d {
   const [cout, , kh, kw] = conv.weight.shape;
   const std = Math.sqrt(2 / (cout * kh * kw));
-  const rng = new Rng(seed);
+  const rng = new SplitMix32(seed);
   const w = new Float32Array(conv.weight.size);
   for (let i = 0; i < w.length; i += 2) {
     // Box-Muller: two normals from two uniforms

@@ -5,7 +5,7 @@ import type { KernelExports } from '../runtime/abi.js';
 import { f32, u32 } from '../runtime/memory.js';
 import type { MatrixLike } from '../types.js';
 import type { Buf } from './module.js';
-import type { Rng } from './init.js';
+import type { SplitMix32 } from '../rng.js';
 
 /** @internal A batch's attention mask in wasm memory: b sequences of s positions, f32 0/1. */
 export interface WMask {
@@ -74,7 +74,7 @@ export function placeMask(k: KernelExports, buf: Buf, mask: MatrixLike | undefin
 }
 
 /** n values from N(0, std^2) (Box-Muller on the seeded generator). */
-export function normalInit(n: number, std: number, rng: Rng): Float32Array {
+export function normalInit(n: number, std: number, rng: SplitMix32): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const u1 = Math.max(rng.next(), 1e-300);

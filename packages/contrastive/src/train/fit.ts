@@ -2,6 +2,7 @@
 import { ContrastiveError } from '../errors.js';
 import { knnAccuracy } from '../eval/knn.js';
 import type { Module, Tensor } from '../nn/module.js';
+import { mulberry32 } from '../rng.js';
 import type { Matrix } from '../types.js';
 import { checkInt, checkObject, describe } from '../validate.js';
 import { toTensor, type TensorLike } from './data.js';
@@ -74,16 +75,10 @@ const yieldToEvents = (): Promise<void> =>
         ch.port2.postMessage(null);
       });
 
-/** The permutation of epoch `epoch`: Fisher-Yates driven by a counter-based hash of (seed, epoch). */
+/** The permutation of epoch `epoch`: Fisher-Yates driven by mulberry32 seeded with a hash of (seed, epoch). */
 export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
   const idx = Int32Array.from({ length: n }, (_, i) => i);
-  let s = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca77)) >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca77));
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     const t = idx[i];

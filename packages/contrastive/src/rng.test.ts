@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getRuntime } from '../runtime/init.js';
-import { init } from '../index.node.js';
-import { dcos, dexp, dlog, dsin, philox, Rng, roundHalfEven } from './rng.js';
+import { getRuntime } from './runtime/init.js';
+import { init } from './index.node.js';
+import { dcos, dexp, dlog, dsin, mulberry32, mulberry32Words, philox, Rng, roundHalfEven } from './rng.js';
 
 beforeAll(() => init());
 
@@ -65,5 +65,34 @@ describe('Rng', () => {
 
   it('roundHalfEven rounds ties to even like Python', () => {
     expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, 2.5001].map(roundHalfEven)).toEqual([0, 2, 2, 0, -2, 2, 3]);
+  });
+});
+
+// Known answers recorded from the generators as they were before they moved into this module
+// (each had its own copy): moving them must not change a single draw.
+describe('one RNG module, the same streams', () => {
+  it('mulberry32 drives the epoch order and the stratified split exactly as before', async () => {
+    const { epochOrder } = await import('./train/fit.js');
+    const { stratifiedSplit } = await import('./eval/split.js');
+    expect(Array.from(epochOrder(12, 7, 3))).toEqual([5, 4, 1, 9, 6, 11, 8, 10, 2, 3, 0, 7]);
+    const s = stratifiedSplit([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 3, 3, 3, 3], 0.4, 5);
+    expect(Array.from(s.train)).toEqual([0, 1, 2, 7, 8, 9, 10, 12, 14, 15, 16, 18]);
+    expect(Array.from(s.test)).toEqual([3, 4, 5, 6, 11, 13, 17, 19]);
+  });
+
+  it('SplitMix32 draws the same initial weights and child seeds as before', async () => {
+    const { mlp } = await import('./nn/presets.js');
+    const { forkSeed } = await import('./nn/init.js');
+    expect(forkSeed(3, 2)).toBe(29873968);
+    const w = mlp([5, 3], { seed: 11 }).stateDict()['0.weight'].data;
+    expect(Array.from(w.slice(0, 6))).toEqual([
+      -0.21054260432720184, -0.12922881543636322, -0.43495163321495056, 0.23610897362232208, 0.2313021719455719, 0.1954476535320282,
+    ]);
+  });
+
+  it('mulberry32 is the words of mulberry32Words over 2^32', () => {
+    const words = mulberry32Words(42);
+    const u = mulberry32(42);
+    for (let i = 0; i < 5; i++) expect(u()).toBe(words() / 4294967296);
   });
 });

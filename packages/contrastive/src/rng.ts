@@ -1,7 +1,9 @@
-// The seeded, counter-based generator of every augmentation, and the few transcendental
-// functions the samplers need, computed from IEEE-754 +, -, *, / and sqrt only (which every
-// JavaScript engine rounds identically), so a seed gives the same parameters in every runtime.
-import { ContrastiveError } from '../errors.js';
+// Every seeded generator of the package, in one place: Philox4x32-10 (`Rng`, the counter-based
+// streams of the augmentations), SplitMix32 (parameter initialization) and mulberry32 (data
+// orders and splits); and the few transcendental functions the samplers need, computed from
+// IEEE-754 +, -, *, / and sqrt only (which every JavaScript engine rounds identically), so a seed
+// gives the same numbers in every runtime.
+import { ContrastiveError } from './errors.js';
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -199,4 +201,45 @@ export function roundHalfEven(x: number): number {
   if (d < 0.5) return f;
   if (d > 0.5) return f + 1;
   return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * SplitMix32: the 32-bit finalizer of SplitMix over a Weyl sequence (step 0x9e3779b9). A pure
+ * function of (seed, counter), cheap to fork; it draws the initial weights of every layer.
+ */
+export class SplitMix32 {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  /** Uniform in [0, 1) with 32 random bits. */
+  next(): number {
+    let z = (this.s = (this.s + 0x9e3779b9) >>> 0);
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+  }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+}
+
+/**
+ * mulberry32: a small 32-bit generator (state += 0x6d2b79f5, then a xorshift-multiply mix), the
+ * same sequence in every runtime. Each call returns the next 32-bit word as an unsigned integer.
+ */
+export function mulberry32Words(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** mulberry32 as uniforms in [0, 1): each 32-bit word / 2^32. Shuffles data orders and splits. */
+export function mulberry32(seed: number): () => number {
+  const next = mulberry32Words(seed);
+  return () => next() / 4294967296;
 }
