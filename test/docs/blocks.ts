@@ -14,7 +14,7 @@
 // other language, is an error: say what it is. The only code blocks without a file are the ones
 // in EXEMPT (commands that set up the whole machine or start a server that does not stop).
 
-export const CODE_LANGS = new Set(['ts', 'js', 'sh', 'bash']);
+export const CODE_LANGS = new Set(['ts', 'js', 'sh', 'bash', 'python']);
 export const OUTPUT_LANGS = new Set(['text']);
 
 /**
@@ -100,7 +100,7 @@ export function blockProblem(b: Block): string | undefined {
   if (EXEMPT.some((e) => e.file === b.file && e.code === b.code)) return undefined;
   if (!b.example) return `${where}: a \`\`\`${b.lang} block needs the line <!-- example: examples/<file> --> right before it`;
   const ext = b.example.slice(b.example.lastIndexOf('.') + 1);
-  const want = b.lang === 'bash' ? 'sh' : b.lang;
+  const want = b.lang === 'bash' ? 'sh' : b.lang === 'python' ? 'py' : b.lang;
   if (ext !== want) return `${where}: a \`\`\`${b.lang} block must name an examples/*.${want} file, got ${b.example}`;
   return undefined;
 }

@@ -16,7 +16,7 @@ import { blockProblem, parseBlocks, type Block } from './blocks.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const examplesDir = join(root, 'examples');
-const RUNNABLE = /\.(ts|js|sh)$/;
+const RUNNABLE = /\.(ts|js|sh|py)$/;
 /**
  * Each example gets this long before it counts as hung: most take seconds on an idle machine, the
  * PyTorch DDP one (two processes) up to about a minute, and a busy 2-core machine is 5x slower.

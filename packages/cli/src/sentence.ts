@@ -10,7 +10,6 @@ import {
 import { atomicWrite } from './output.js';
 import { embedText } from './text.js';
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** Whether argv is a text command (dispatched here instead of the image commands). */
 export function isTextCommand(argv: string[]): boolean {
@@ -198,8 +197,10 @@ function textProgram(): Command {
     .option('--dims <n>', 'keep the first n dims (Matryoshka)', int('--dims'))
     .option('--threads <n>', "kernel threads: n or 'auto'")
     .action(async (o) => {
-      // a sentence-transformers folder (modules.json: its pooling and normalization) runs as that library does
-      if (await exists(join(o.model, 'modules.json'))) {
+      // a Hugging Face / sentence-transformers folder (not one this library trained: no "contrastive"
+      // entry in its config.json) runs with its own pooling and normalization, as that library does
+      const ours = await readFile(join(o.model, 'config.json'), 'utf8').then((t) => /"contrastive"\s*:/.test(t), () => false);
+      if (!ours) {
         await start(o);
         return embedText({ model: o.model, text: o.text, out: o.out, batchSize: o.batchSize });
       }
