@@ -156,12 +156,7 @@ export class Trainer {
     // Everything that can be refused is checked before the first forward: a refused step has
     // no side effects (BatchNorm running statistics, dropout counters, the MoCo queue).
     const op = 'Trainer.step';
-    if (!Array.isArray(input) || input.length !== 2) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: views must be [view1, view2] (two tensors), got ${describe(input)}`);
-    }
     const views = toViews(input, op);
-    checkTensor(views[0], 'views[0]', op, false);
-    checkTensor(views[1], 'views[1]', op, false);
     const b = rowsOf(views[0]);
     if (this.method === 'simclr' || this.method === 'supcon') {
       if (views[0].shape.join() !== views[1].shape.join()) {
