@@ -44,7 +44,7 @@ export type { ModuleCodec, ModuleSpec } from './nn/spec.js';
 export { FORMAT_KEY, loadModel, readModelSpec, saveModel, SPEC_KEY } from './io/model.js';
 export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from './export/onnx.js';
 export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
-// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/images')
+// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
 export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
 export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
 export { jsonlVectors, parseJsonl } from './io/jsonl.js';
@@ -60,3 +60,12 @@ export type { TensorLike, Uint8Images } from './train/data.js';
 export { convNet, lenet } from './nn/presets.js';
 // reliability: training-state checkpoints (the format of fit's checkpoints and the CLI's --checkpoint)
 export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/checkpoint.js';
+// float64 L-BFGS (the linear probe's solver)
+export { minimizeLbfgs } from './eval/lbfgs.js';
+export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
+// training recipes: one per encoder network, shared by the CLI and the playground
+export {
+  buildEncoder, checkEncoderSpec, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderStateShapes, encoderToSafetensors, RECIPES,
+  recipeAugmentation, recipeSchedule, RESNET_ARCHS, resnetEncoderSpec,
+} from './train/recipes.js';
+export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';

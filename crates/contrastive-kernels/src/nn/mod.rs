@@ -9,6 +9,8 @@ pub mod dropout;
 pub mod linear;
 pub mod pool;
 pub mod residual;
+pub mod window;
+pub mod winograd;
 
 #[cfg(test)]
 pub(crate) mod fd;

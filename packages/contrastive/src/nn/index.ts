@@ -16,3 +16,6 @@ export { convNet28, convNet32, lenet28, mlp, mocoV2Head, simclrHead, simclrV2Hea
 export type { MlpOptions } from './presets.js';
 export { basicBlock, bottleneck, Identity, NamedSequential, Residual, ResNet, resnet18, resnet18Cifar, resnet34, resnet50, resnetSmall, withoutKeys } from './resnet.js';
 export type { BlockOptions, Named, ResidualOptions, ResNetOptions } from './resnet.js';
+export { runChild } from './module.js';
+export { setConvAlgorithm } from './conv-algorithm.js';
+export type { ConvAlgorithm } from './conv-algorithm.js';

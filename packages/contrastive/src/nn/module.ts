@@ -9,7 +9,7 @@
 //   activations are kept, and after the first step at the largest batch nothing is allocated.
 // * Views into wasm memory are never cached: every read or write makes a fresh one.
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { allocBytes, checkedBytes, f32, trackBlocks, type Blocks } from '../runtime/memory.js';
@@ -485,17 +485,27 @@ export abstract class Module {
     for (const [cn, c] of this._children()) c.slots(`${prefix}${cn}.`, out);
   }
 
-  /** Loads a state_dict. Strict: the same names and shapes, else a ContrastiveError naming the tensor; nothing is changed then. */
-  loadStateDict(sd: StateDict): void {
-    this.checkStateDict(sd, 'loadStateDict')();
+  /**
+   * Loads a state_dict. Strict (default): the same names and shapes, else a ContrastiveError
+   * naming the tensor; nothing is changed then. `{ strict: false }` (torch's strict=False)
+   * loads the tensors whose names the module has, leaves the others as they are, and returns
+   * the names it did not find (`missing`) and did not use (`unexpected`); shapes are still
+   * checked. An absent num_batches_tracked is never an error (the counter stays as it is).
+   */
+  loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
+    const strict = flag(opts?.strict, 'opts.strict', 'loadStateDict', true);
+    const apply = this.checkStateDict(sd, 'loadStateDict', strict);
+    apply();
+    return { missing: apply.missing, unexpected: apply.unexpected };
   }
 
   /**
    * @internal Validates a state_dict completely (names, shapes, finite numbers, integral counters)
    * and returns the function that applies it, which cannot fail: restores validate every part
-   * first, then apply all of them or none.
+   * first, then apply all of them or none. Not `strict`: names the module lacks are skipped and
+   * reported (`unexpected`), as are its tensors the state_dict lacks (`missing`).
    */
-  checkStateDict(sd: StateDict, op = 'loadStateDict'): () => void {
+  checkStateDict(sd: StateDict, op = 'loadStateDict', strict = true): (() => void) & { missing: string[]; unexpected: string[] } {
     this.check(op);
     checkObject(sd, 'the state_dict', op);
     const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>();
@@ -504,12 +514,12 @@ export abstract class Module {
     // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
     // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
     const missing = [...want.keys()].filter((k) => !has(k) && !k.endsWith('num_batches_tracked'));
-    if (missing.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
+    if (missing.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
     const extra = Object.keys(sd).filter((k) => !want.has(k));
-    if (extra.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
+    if (extra.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
     const values: [(d: Float32Array) => void, Float32Array][] = [];
     for (const [name, slot] of want) {
-      if (!has(name)) continue; // an absent num_batches_tracked
+      if (!has(name)) continue; // absent (num_batches_tracked, or not strict)
       const t = sd[name] as unknown;
       if (t === null || typeof t !== 'object' || !Array.isArray((t as StateTensor).shape) || (t as StateTensor).data == null) {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
@@ -527,9 +537,10 @@ export abstract class Module {
       }
       values.push([slot.set, f]);
     }
-    return () => {
+    const apply = () => {
       for (const [set, f] of values) set(f);
     };
+    return Object.assign(apply, { missing, unexpected: extra });
   }
 
   /** RNG counters by module path (dropout), for checkpoints. */

@@ -91,6 +91,16 @@ const asMatrix = (t: Tensor): Matrix => ({ data: t.data, rows: rowsOf(t), cols: 
 /**
  * One optimization step at a time, for any of the four methods. `fit` (./fit.ts) runs epochs
  * of steps with progress, monitoring, checkpoints and cancellation on top of this.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(mlp([784, 512, 256], { batchNorm: true }), simclrHead(256));
+ * const trainer = new Trainer({
+ *   method: 'simclr', model, temperature: 0.1,
+ *   optimizer: new AdamW(model.namedParameters(), { lr: 1e-3 }),
+ * });
+ * const { loss } = trainer.step([view1, view2]); // two Tensors { data, shape: [batch, 784] }
+ * ```
  */
 export class Trainer {
   readonly method: Method;
