@@ -32,9 +32,6 @@ impl Conv {
     pub fn out_hw(&self) -> Option<(usize, usize)> {
         self.win.out_hw()
     }
-    fn k(&self) -> usize {
-        self.cin * self.win.kh * self.win.kw
-    }
     /// The output size and the im2col scratch sizes of one group of samples, every product
     /// checked: None when one does not fit a usize (the patch matrix of a large input with a large
     /// kernel can pass 2^32 floats on wasm32 even when input and output fit), reported as OOM.
@@ -294,7 +291,7 @@ mod tests {
         let c = Conv { n: 2, cin: 3, cout: 4, win: Window { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
         let x = randv(c.n * c.cin * c.win.h * c.win.w, 31);
-        let w = randv(c.cout * c.k(), 32);
+        let w = randv(c.cout * c.sizes().unwrap().k, 32);
         let b = randv(c.cout, 33);
         let dy = randv(c.n * c.cout * ho * wo, 34);
         let f = |x: &[f32], w: &[f32], b: &[f32]| {
@@ -365,7 +362,7 @@ mod tests {
         let c = Conv { n: 3, cin: 2, cout: 3, win: Window { h: 5, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
         let x = randv(c.n * c.cin * c.win.h * c.win.w, 41);
-        let w = randv(c.cout * c.k(), 42);
+        let w = randv(c.cout * c.sizes().unwrap().k, 42);
         let dy = randv(c.n * c.cout * ho * wo, 43);
         let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
         backward::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx), &mut dw, None).unwrap();
