@@ -78,7 +78,8 @@ describe('docs examples run', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'contrastive-examples-'));
   symlinkSync(examplesDir, join(scratch, 'examples'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-  const env = { ...process.env, CONTRASTIVE_EXAMPLE_SMALL: '1' };
+  // PYTHON: the examples that continue in PyTorch run Debian's python3 (its CPU torch), whatever python3 is first in PATH
+  const env = { ...process.env, CONTRASTIVE_EXAMPLE_SMALL: '1', PYTHON: process.env.PYTHON ?? '/usr/bin/python3' };
   let compiled: { status: number | null; out: string } | undefined;
   const compile = () => {
     if (!compiled) {

@@ -28,6 +28,9 @@ pub mod nn;
 pub mod optim;
 pub mod runtime;
 
+// the loss exports' shared helpers, for the domain files that add losses (methods, sentence)
+pub(crate) use loss::{finish, tau_ok};
+
 pub const OK: i32 = 0;
 pub const OUT_OF_MEMORY: i32 = 1;
 pub const INVALID_ARGUMENT: i32 = 2;
@@ -132,3 +135,6 @@ mod tests {
     }
 }
 pub mod resnet;
+pub mod methods;
+pub mod sentence;
+pub mod text;

@@ -11,6 +11,7 @@
 pub mod abi;
 pub mod augment;
 pub mod check;
+pub mod eval;
 pub mod gemm;
 pub mod loss;
 pub mod nn;

@@ -11,6 +11,7 @@ import { prepareOutputs } from './output.js';
 import { alignClasses, applyScaling, fitScaling, loadData, type DataOptions, type LoadedData } from './data-input.js';
 import type { ImageSet } from './data.js';
 import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder, type EncoderSpec } from './model.js';
+import { LABELED_METHODS, methodParts } from './methods.js';
 import { freezePrefixes, initFrom } from './resnet.js';
 
 const fail = (msg: string) => new ContrastiveError('INVALID_ARGUMENT', msg);
@@ -95,7 +96,8 @@ function features(d: LoadedData, encoder?: Module, spec?: EncoderSpec, scaling?:
 
 export interface TrainFlags extends DataFlags {
   data: string;
-  method: 'simclr' | 'moco' | 'clip' | 'supcon';
+  /** clip, or one of CLI_METHODS (methods.ts) */
+  method: string;
   encoder: string;
   widths?: string;
   /** --init: a safetensors state_dict to start the encoder from; --freeze: name prefixes kept fixed */
@@ -145,7 +147,7 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   const labels = labelsOf(data);
   if (data.kind === 'pairs' && o.method !== 'clip') throw fail(`${o.data} holds pairs (anchor, positive): train them with --method clip`);
   if (o.method === 'clip' && data.kind !== 'pairs') throw fail(`--method clip needs pairs (JSONL rows {"anchor": [...], "positive": [...]}); ${o.data} holds ${data.kind}`);
-  if (o.method === 'supcon' && !labels) throw fail(`--method supcon needs labels (class subfolders, --label-column or --labels); ${o.data} has none`);
+  if (LABELED_METHODS.includes(o.method) && !labels) throw fail(`--method ${o.method} needs labels (class subfolders, --label-column or --labels); ${o.data} has none`);
   if (o.batchSize > n) throw fail(`--batch-size ${o.batchSize} is larger than the ${n} training samples`);
   const testLabels = test ? labelsOf(test) : undefined;
   if (o.monitor && !(test && labels && testLabels)) throw fail('--monitor needs labeled data and a held-out set (--val-split F or --test-data PATH)');
@@ -202,12 +204,13 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     const params = [...encoder.namedParameters().map(([k, p]) => [`a.${k}`, p] as [string, typeof p]), ...encoderB.namedParameters().map(([k, p]) => [`b.${k}`, p] as [string, typeof p])];
     trainer = new Trainer({ method: 'clip', model: encoder, modelB: encoderB, optimizer: new AdamW(params, { lr: recipe.lr, weightDecay: recipe.weightDecay }), temperature: recipe.temperature, schedule });
   } else {
-    const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
-    const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
-    const keyModel = o.method === 'moco' ? new Sequential(buildEncoder(spec, o.seed), simclrHead(spec.outDim, { seed: o.seed + 1 })) : undefined;
-    // MoCo's queue of past keys: at most half the data, so it is not mostly the batch's own samples
+    // the method's heads and extra networks (methods.ts), as on the built-in dataset
+    const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
+    const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
+    // MoCo's and NNCLR's queues: at most half the data, so they are not mostly the batch's own samples
     const queueSize = Math.max(o.batchSize, Math.min(4096, Math.floor(n / 2)));
-    trainer = new Trainer({ method: o.method, model, keyModel, queueSize, optimizer, temperature: recipe.temperature, schedule });
+    const queue = 'queueSize' in parts.trainer ? { queueSize } : {};
+    trainer = new Trainer({ method: o.method as never, model: parts.model, optimizer, temperature: recipe.temperature, schedule, ...parts.trainer, ...queue });
   }
   const monitor = o.monitor ? { encoder, train: { x: features(data, undefined, spec), labels: labels! }, test: { x: features(test!, undefined, spec), labels: testLabels! } } : undefined;
   // what a --resume must match: the same data, architecture and recipe

@@ -13,6 +13,9 @@ import { atomicWrite, prepareOutputs } from './output.js';
 import { embedData, evalOnData, trainOnData } from './data-commands.js';
 import { addDataOptions } from './data-options.js';
 import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
+import { CLI_METHODS, LABELED_METHODS, methodParts } from './methods.js';
+import { embedText } from './text.js';
+import { isTextCommand, runTextCommand } from './sentence.js';
 
 const program = new Command()
   .name('contrastive')
@@ -105,15 +108,15 @@ const start = (o: { threads?: number | 'auto'; variant: 'auto' | 'simd128' | 're
 
 program
   .command('train')
-  .description('train an encoder with SimCLR (or MoCo, CLIP, SupCon with --method) and save it as safetensors')
+  .description('train an encoder with SimCLR (or another --method) and save it as safetensors')
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
-  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
+  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon, triplet, multisimilarity)')
   .addOption(new Option('--encoder <kind>', `auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images); ${Object.entries(RESNETS).map(([k, v]) => `${k}: ${v}`).join('; ')}`).choices(['auto', 'mlp', 'conv', 'gap', ...Object.keys(RESNETS)]).default('auto'))
   .option('--init <file>', 'start the encoder from this safetensors state_dict (torchvision names; fc.* ignored)')
   .option('--freeze <prefixes>', 'parameter name prefixes that stay fixed, comma-separated (e.g. conv1,bn1,layer1); their BatchNorm statistics too')
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
-  .addOption(new Option('--method <method>', 'simclr; moco (momentum encoder + queue); clip (pairs, with --data); supcon (labels)').choices(['simclr', 'moco', 'clip', 'supcon']).default('simclr'))
+  .addOption(new Option('--method <method>', 'method: heads, loss and extra networks (docs/methods.md); clip trains on pairs (--data)').choices([...CLI_METHODS, 'clip']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default: the encoder\'s recipe: conv 0.5,1; mlp and gap 0.3,1)')
   .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
@@ -138,7 +141,7 @@ addDataOptions(program.commands.at(-1)!, { split: true })
     await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
     await start(o);
     if (o.data) return trainOnData(o);
-    if (o.method === 'moco' || o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} trains on --data PATH`);
+    if (o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', '--method clip trains on pairs: --data PATH (or --pair-data)');
     if (o.valSplit !== undefined || o.testData !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', '--val-split and --test-data go with --data PATH (the mnist dataset has its own test split)');
     const data = await trainSet(o);
     const train = data.train;
@@ -146,13 +149,12 @@ addDataOptions(program.commands.at(-1)!, { split: true })
     const encoder = buildEncoder(spec, o.seed);
     if (o.init) await initFrom(encoder, o.init);
     if (o.freeze) freezePrefixes(encoder, o.freeze);
-    const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
     const batch = asBatch(train);
     // flags given on the command line override the encoder's recipe
     const r = RECIPES[spec.kind];
     // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
     const { pipeline, scale: cropScale } = preset(o.preset ?? defaultPreset(train), train, o.cropScale, r.cropScale);
-    if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
+    if (LABELED_METHODS.includes(o.method) && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} needs labels (--labels)`);
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const epochs = (o.epochs as number | undefined) ?? r.epochs;
     const steps = Math.floor(train.n / o.batchSize) * epochs;
@@ -161,9 +163,10 @@ addDataOptions(program.commands.at(-1)!, { split: true })
       weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
       ...(cropScale === undefined ? {} : { cropScale }),
     };
-    const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
+    const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
+    const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
-      method: o.method, model, optimizer, temperature: recipe.temperature,
+      method: o.method, model: parts.model, optimizer, temperature: recipe.temperature, ...parts.trainer,
       schedule: recipeSchedule(recipe, steps),
     });
     const monitor = o.monitor && data.test?.labels && train.labels
@@ -192,7 +195,7 @@ addDataOptions(program.commands.at(-1)!, { split: true })
       checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) } : undefined,
     });
     bar?.stop();
-    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
+    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed, methodRecipe: parts.info });
     const summary = {
       out: o.out, encoder: spec.kind, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
@@ -246,17 +249,20 @@ addDataOptions(program.commands.at(-1)!, { split: true, evalData: true })
 
 program
   .command('embed')
-  .description('embed images with a trained encoder and write them as .npy (float32, N x D)')
-  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
+  .description('embed images with a trained encoder, or texts with a sentence-transformers folder, and write them as .npy (float32, N x D)')
+  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`, or a sentence-transformers folder for --text')
   .option('--images <file>', 'IDX images')
+  .option('--text <file>', 'texts, one per line or JSONL with a "text" field (rows in file order)')
+  .option('--batch-size <n>', 'texts per forward pass (--text)', int('--batch-size'), 32)
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption());
 addDataOptions(program.commands.at(-1)!, {})
   .action(async (o) => {
     await start(o);
+    if (o.text) return embedText(o);
     if (o.data) return embedData(o);
-    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH or --images FILE');
+    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH, --images FILE or --text FILE');
     const { encoder, spec } = await loadEncoder(o.model);
     const set = await loadIdxImages(o.images);
     const got = [set.channels, set.height, set.width].join('x');
@@ -289,7 +295,9 @@ program
 addExportCommand(program);
 
 try {
-  await program.parseAsync(process.argv);
+  // sentence-embedding models: train/embed --text, eval --queries/--corpus/--qrels (sentence.ts)
+  if (isTextCommand(process.argv)) await runTextCommand(process.argv);
+  else await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode);
   console.error(`contrastive: ${e instanceof Error ? e.message : String(e)}`);

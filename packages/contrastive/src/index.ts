@@ -69,3 +69,57 @@ export {
   recipeAugmentation, recipeSchedule, RESNET_ARCHS, resnetEncoderSpec,
 } from './train/recipes.js';
 export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
+// methods: self-supervised and metric-learning losses beyond InfoNCE, the momentum update
+export { dcl, dclw } from './loss/dcl.js';
+export type { DclOptions, DclwOptions } from './loss/dcl.js';
+export { negativeCosineSimilarity } from './loss/negcos.js';
+export type { NegativeCosineOptions } from './loss/negcos.js';
+export { barlowTwins } from './loss/barlow.js';
+export type { BarlowTwinsOptions } from './loss/barlow.js';
+export { vicReg } from './loss/vicreg.js';
+export type { VicRegOptions } from './loss/vicreg.js';
+export type { TwoViewResult } from './loss/twoview.js';
+export { triplet } from './loss/triplet.js';
+export type { TripletMining, TripletOptions, TripletResult } from './loss/triplet.js';
+export { multiSimilarity } from './loss/multisim.js';
+export type { MultiSimilarityOptions } from './loss/multisim.js';
+export { cosineMomentum, momentumUpdate } from './optim/ema.js';
+// text encoders: Hugging Face weights
+export { loadHuggingFace } from './text/hf.js';
+export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
+export { loadTokenizer, TextTokenizer } from './text/tokenizer.js';
+export type { HfTokenizerLike, LoadTokenizerOptions, TokenBatch, TokenizeOptions } from './text/tokenizer.js';
+export { loadSentenceTransformer, SentenceTransformer } from './text/sentence.js';
+export type { EncodeOptions, FileReader, LoadedSentenceTransformer, LoadSentenceTransformerOptions, ModelSource, SentenceTransformerOptions } from './text/sentence.js';
+export { smallTransformer, staticEmbedding } from './text/presets.js';
+export type { SmallTransformerOptions, StaticEmbeddingOptions } from './text/presets.js';
+// sentence embeddings: losses
+export { mnrl } from './loss/mnrl.js';
+export type { MnrlOptions, MnrlResult, MnrlValue } from './loss/mnrl.js';
+export { cosent } from './loss/cosent.js';
+export type { CosentOptions, CosentResult, CosentValue } from './loss/cosent.js';
+export { contrastiveLoss } from './loss/pair-margin.js';
+export type { ContrastiveLossOptions, ContrastiveLossResult } from './loss/pair-margin.js';
+export { DEFAULT_SCALE } from './loss/sentence-common.js';
+export type { MatryoshkaOptions } from './loss/sentence-common.js';
+// sentence embeddings: search and evaluators
+export { search } from './eval/search.js';
+export type { SearchOptions, SearchResult } from './eval/search.js';
+export { informationRetrieval, maxCutoff, retrievalMetrics } from './eval/retrieval.js';
+export type { InformationRetrievalInput, Qrels, RetrievalMetrics, RetrievalOptions } from './eval/retrieval.js';
+export { stsCorrelation } from './eval/sts.js';
+export type { StsResult } from './eval/sts.js';
+// sentence embeddings: text data
+export { LABEL_COLUMNS, noDuplicatesBatches, parseTextRows } from './data/text-pairs.js';
+export type { TextRows, TextRowsOptions } from './data/text-pairs.js';
+export { parseBeirJsonl, parseQrels } from './data/beir.js';
+export type { BeirDocs } from './data/beir.js';
+export { mineHardNegatives } from './data/hard-negatives.js';
+export type { MineOptions } from './data/hard-negatives.js';
+// sentence embeddings: tokenizers trained here, the training workflow, BM25
+export { WordPieceTokenizer } from './text/wordpiece.js';
+export type { EncodedBatch, EncodeOptions as WordPieceEncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
+export { fitSentence, SentenceEncoder } from './train/sentence.js';
+export type { EncodeTextOptions, FitSentenceOptions, FitSentenceResult, SentenceArchitecture, SentenceConfig, SentenceLoss } from './train/sentence.js';
+export { Bm25, bm25Terms } from './eval/bm25.js';
+export type { Bm25Options } from './eval/bm25.js';

@@ -6,11 +6,11 @@ use crate::loss::{cosine::cosine, infonce, ntxent::ntxent, supcon::supcon, LossO
 use crate::simd::Best;
 use crate::Oom;
 
-fn tau_ok(tau: f32) -> bool {
+pub(crate) fn tau_ok(tau: f32) -> bool {
     tau.is_finite() && tau > 0.0
 }
 
-unsafe fn finish(r: Result<LossOut, Oom>, out: *mut f64) -> i32 {
+pub(crate) unsafe fn finish(r: Result<LossOut, Oom>, out: *mut f64) -> i32 {
     match r {
         Ok(o) => {
             if !out.is_null() {

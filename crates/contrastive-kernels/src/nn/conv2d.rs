@@ -32,9 +32,13 @@ impl Conv {
     pub fn out_hw(&self) -> Option<(usize, usize)> {
         self.win.out_hw()
     }
-    /// The output size and the im2col scratch sizes of one group of samples, every product
-    /// checked: None when one does not fit a usize (the patch matrix of a large input with a large
-    /// kernel can pass 2^32 floats on wasm32 even when input and output fit), reported as OOM.
+    #[cfg(test)]
+    fn k(&self) -> usize {
+        self.cin * self.win.kh * self.win.kw
+    }
+    /// The output size and the scratch sizes of one group of samples, every product checked:
+    /// None when one does not fit a usize (the patch matrix of a large input with a large kernel
+    /// can pass 2^32 floats on wasm32 even when input and output fit), reported as OOM.
     fn sizes(&self) -> Option<Sizes> {
         let (ho, wo) = self.out_hw()?;
         let p = ho.checked_mul(wo)?;
@@ -291,7 +295,7 @@ mod tests {
         let c = Conv { n: 2, cin: 3, cout: 4, win: Window { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
         let x = randv(c.n * c.cin * c.win.h * c.win.w, 31);
-        let w = randv(c.cout * c.sizes().unwrap().k, 32);
+        let w = randv(c.cout * c.k(), 32);
         let b = randv(c.cout, 33);
         let dy = randv(c.n * c.cout * ho * wo, 34);
         let f = |x: &[f32], w: &[f32], b: &[f32]| {
@@ -310,13 +314,15 @@ mod tests {
     fn a_patch_matrix_whose_size_overflows_usize_is_oom_not_a_wrapped_allocation() {
         // one sample whose K x P patch matrix is 2^BITS floats (2^32 on wasm32): wrapped, the product would be 0
         let (half, quarter) = (1usize << (usize::BITS / 2), 1usize << (usize::BITS / 4));
-        let win = Window { h: quarter, w: quarter, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 };
-        let c = Conv { n: 1, cin: half, cout: 1, win };
+        let c = Conv { n: 1, cin: half, cout: 1, win: Window { h: quarter, w: quarter, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 } };
         assert!(c.sizes().is_none());
         let mut y = [0.0f32; 4];
-        assert_eq!(forward_im2col::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], None, &mut y), Err(Oom));
+        assert_eq!(forward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], None, &mut y), Err(Oom));
         let mut dw = [0.0f32; 4];
-        assert_eq!(backward_im2col::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], &[0.0; 4], None, Some(&mut dw), None), Err(Oom));
+        assert_eq!(backward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], &[0.0; 4], None, &mut dw, None), Err(Oom));
+        // padding that overflows the padded size
+        let c2 = Conv { n: 1, cin: 1, cout: 1, win: Window { h: 4, w: 4, kh: 1, kw: 1, sh: 1, sw: 1, ph: usize::MAX / 2 + 1, pw: 0 } };
+        assert!(c2.out_hw().is_none());
     }
 
     #[test]
@@ -362,7 +368,7 @@ mod tests {
         let c = Conv { n: 3, cin: 2, cout: 3, win: Window { h: 5, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
         let x = randv(c.n * c.cin * c.win.h * c.win.w, 41);
-        let w = randv(c.cout * c.sizes().unwrap().k, 42);
+        let w = randv(c.cout * c.k(), 42);
         let dy = randv(c.n * c.cout * ho * wo, 43);
         let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
         backward::<Scalar4>(&c, &x, &w, &dy, Some(&mut dx), &mut dw, None).unwrap();

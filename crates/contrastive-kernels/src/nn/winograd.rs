@@ -263,6 +263,13 @@ fn grad_tiles_plane(t: &Tiles, dy: &[f32], dm: &SharedMut<f32>, xi_stride: usize
     }
 }
 
+/// The scratch sizes below computed without wrap (wasm32 usize): None is reported as OOM.
+fn scratch_fits(c: &Conv, g: usize, tt: usize) -> Option<()> {
+    16usize.checked_mul(c.cout)?.checked_mul(c.cin)?;
+    16usize.checked_mul(c.cin.max(c.cout))?.checked_mul(g)?.checked_mul(tt)?;
+    Some(())
+}
+
 /// y (n x Cout x Ho x Wo) = conv3x3(x, W) + b, stride 1, padding (ph, pw) <= 1.
 pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
     if !applies(c) {
@@ -271,6 +278,7 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
     let t = Tiles::of(c);
     let (tt, p) = (t.per_sample(), t.ho * t.wo);
     let g = group(c, &t);
+    scratch_fits(c, g, tt).ok_or(Oom)?;
     let mut u = try_vec(16 * c.cout * c.cin)?;
     transform_weights(c, wt, &mut u);
     let mut v = try_vec(16 * c.cin * g * tt)?;
@@ -324,6 +332,7 @@ pub fn backward<I: Isa>(
     let t = Tiles::of(c);
     let (tt, p) = (t.per_sample(), t.ho * t.wo);
     let g = group(c, &t);
+    scratch_fits(c, g, tt).ok_or(Oom)?;
     let (want_dx, want_dw) = (dx.is_some(), dw.is_some());
     let mut u = try_vec(if want_dx { 16 * c.cout * c.cin } else { 0 })?;
     if want_dx {

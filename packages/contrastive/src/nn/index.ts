@@ -19,3 +19,12 @@ export type { BlockOptions, Named, ResidualOptions, ResNetOptions } from './resn
 export { runChild } from './module.js';
 export { setConvAlgorithm } from './conv-algorithm.js';
 export type { ConvAlgorithm } from './conv-algorithm.js';
+// text layers
+export { Embedding, EmbeddingBag, SparseRowParameter, TokenPooling } from './embedding.js';
+export type { EmbeddingBagOptions, EmbeddingOptions, PoolingForwardOptions, PoolingMode } from './embedding.js';
+export { LayerNorm } from './layernorm.js';
+export type { LayerNormOptions } from './layernorm.js';
+export { MultiHeadSelfAttention } from './attention.js';
+export type { AttentionForwardOptions, SelfAttentionOptions } from './attention.js';
+export { BertEmbeddings, BertModel, bertEncoder, ModuleDict, TransformerEncoderLayer } from './transformer.js';
+export type { BertConfig, EncoderLayerOptions, HiddenAct, TextForwardOptions } from './transformer.js';

@@ -10,3 +10,5 @@ export { clipGradNorm } from './clip.js';
 export { warmupCosine } from './schedule.js';
 export type { WarmupCosineOptions } from './schedule.js';
 export { LearnableTemperature } from './temperature.js';
+export { SparseAdam } from './sparse-adam.js';
+export type { SparseAdamOptions } from './sparse-adam.js';

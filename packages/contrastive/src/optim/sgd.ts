@@ -1,4 +1,5 @@
 import { checkStatus } from '../runtime/kernel.js';
+import { SparseRowParameter } from '../nn/embedding.js';
 import type { Parameter } from '../nn/module.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamList } from './optimizer.js';
 
@@ -11,7 +12,10 @@ export interface SgdOptions {
   nesterov?: boolean;
 }
 
-/** torch.optim.SGD: momentum (buffer = g on the first step), dampening, Nesterov, coupled weight decay. Kernel: src/optim/sgd.rs. */
+/**
+ * torch.optim.SGD: momentum (buffer = g on the first step), dampening, Nesterov, coupled weight decay. Kernel: src/optim/sgd.rs.
+ * An Embedding table without momentum and weight decay is updated on the rows of the batch only.
+ */
 export class SGD extends Optimizer {
   readonly momentum: number;
   readonly dampening: number;
@@ -26,6 +30,11 @@ export class SGD extends Optimizer {
     if (this.momentum !== 0) this.allocateSlots(['momentum_buffer']);
   }
   protected update(name: string, p: Parameter, lr: number, t: number): void {
+    if (p instanceof SparseRowParameter && this.momentum === 0 && this.weightDecay === 0) {
+      // exact on the touched rows alone: every other row's gradient is zero
+      checkStatus('SGD.step', this.k.ct_sgd_rows(p.ptr, p.gradPtr, p.dim, p.rows, p.listPtr, p.touchedCount, lr));
+      return;
+    }
     const buf = this.momentum !== 0 ? this.slot(name, p, 'momentum_buffer') : 0;
     checkStatus('SGD.step', this.k.ct_sgd_step(
       p.ptr, p.gradPtr, buf, p.size, lr, this.momentum, this.dampening, this.decayOf(name, this.weightDecay), this.nesterov ? 1 : 0, t === 1 ? 1 : 0,

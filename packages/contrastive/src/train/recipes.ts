@@ -173,6 +173,7 @@ export function encoderFromSafetensors(bytes: Uint8Array, name = 'file'): { enco
   const want = encoderStateShapes(spec) ?? new Map<string, number[]>();
   for (const [tensor, shape] of want) {
     const t = tensors[tensor];
+    if (!t && tensor.endsWith('num_batches_tracked')) continue; // may be absent, as loadStateDict allows
     if (!t) throw new ContrastiveError('SHAPE_MISMATCH', `${name}: the spec's ${spec.kind} encoder has a tensor ${tensor}, the file does not`);
     if (t.shape.join() !== shape.join()) {
       throw new ContrastiveError('SHAPE_MISMATCH', `${name}: tensor ${tensor} has shape [${t.shape.join(', ')}], the spec's ${spec.kind} encoder needs [${shape.join(', ')}]`);

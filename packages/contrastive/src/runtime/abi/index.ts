@@ -8,3 +8,6 @@ export * from './nn.js';
 export * from './optim.js';
 export * from './augment.js';
 export * from './resnet.js';
+export * from './methods.js';
+export * from './text.js';
+export * from './sentence.js';

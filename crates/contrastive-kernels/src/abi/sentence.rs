@@ -1,0 +1,277 @@
+//! The sentence-embedding losses' `extern "C"` surface (loss/mnrl.rs, loss/cosent.rs,
+//! loss/pair_margin.rs, each optionally wrapped in loss/matryoshka.rs) and exact top-k search
+//! (eval/search.rs). Conventions as in the parent module: element counts, null gradients = loss
+//! only, `out` = [loss, d loss / d tau], status codes.
+//!
+//! Every loss takes `dims`/`weights`/`ndims`: the Matryoshka prefixes (u32, each 1..=d) and
+//! their weights; ndims = 0 means the loss on the full embedding.
+
+use super::{finish, slice, slice_mut, tau_ok, INVALID_ARGUMENT};
+use crate::eval::search;
+use crate::loss::cosent::cosent;
+use crate::loss::matryoshka::matryoshka;
+use crate::loss::mnrl::mnrl;
+use crate::loss::pair_margin::pair_margin;
+use crate::loss::LossOut;
+use crate::simd::Best;
+use crate::Oom;
+
+unsafe fn prefixes<'a>(dims: *const u32, weights: *const f32, ndims: usize, d: usize) -> Option<(&'a [u32], &'a [f32])> {
+    if ndims > 0 && (dims.is_null() || weights.is_null()) {
+        return None;
+    }
+    let (dm, w) = (slice(dims, ndims), slice(weights, ndims));
+    if dm.iter().any(|&v| v == 0 || v as usize > d) || w.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    Some((dm, w))
+}
+
+/// Two same-shaped inputs (a, b), both gradients or none: the pair losses' shared driver.
+#[allow(clippy::too_many_arguments)]
+unsafe fn pair_call<F>(
+    a: *const f32,
+    b: *const f32,
+    len_a: usize,
+    len_b: usize,
+    d: usize,
+    pre: (&[u32], &[f32]),
+    ga: *mut f32,
+    gb: *mut f32,
+    mut f: F,
+) -> Result<LossOut, Oom>
+where
+    F: FnMut(&[f32], &[f32], usize, Option<(&mut [f32], &mut [f32])>) -> Result<LossOut, Oom>,
+{
+    let (x, y) = (slice(a, len_a), slice(b, len_b));
+    let grads = match (slice_mut(ga, len_a), slice_mut(gb, len_b)) {
+        (Some(p), Some(q)) => Some([p, q]),
+        _ => None,
+    };
+    let mut grads = grads;
+    matryoshka(&[x, y], d, pre.0, pre.1, grads.as_mut().map(|g| &mut g[..]), |v, dm, g| match g {
+        None => f(v[0], v[1], dm, None),
+        Some(g) => {
+            let (g0, g1) = g.split_at_mut(1);
+            f(v[0], v[1], dm, Some((&mut *g0[0], &mut *g1[0])))
+        }
+    })
+}
+
+/// MultipleNegativesRankingLoss: anchors (n x d), docs ((1 + h) n x d: positives, then each
+/// hard-negative column); `symmetric` != 0 adds the positives -> anchors term.
+/// `ga` and `gdocs` are both null (loss only) or both set.
+///
+/// # Safety
+/// Pointers must reference buffers of the stated sizes inside this module's memory.
+#[no_mangle]
+pub unsafe extern "C" fn ct_mnrl(
+    a: *const f32,
+    docs: *const f32,
+    n: usize,
+    h: usize,
+    d: usize,
+    tau: f32,
+    symmetric: u32,
+    dims: *const u32,
+    weights: *const f32,
+    ndims: usize,
+    ga: *mut f32,
+    gdocs: *mut f32,
+    out: *mut f64,
+) -> i32 {
+    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gdocs.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let pre = match prefixes(dims, weights, ndims, d) {
+        Some(v) => v,
+        None => return INVALID_ARGUMENT,
+    };
+    let (la, ld) = match (n.checked_mul(d), h.checked_add(1).and_then(|c| c.checked_mul(n)).and_then(|c| c.checked_mul(d))) {
+        (Some(la), Some(ld)) => (la, ld),
+        _ => return INVALID_ARGUMENT,
+    };
+    let r = pair_call(a, docs, la, ld, d, pre, ga, gdocs, |x, y, dm, g| mnrl::<Best>(x, y, n, h, dm, tau, symmetric != 0, g));
+    finish(r, out)
+}
+
+/// CoSENT on pairs (a_i, b_i) with scores `labels` (n finite floats).
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_cosent(
+    a: *const f32,
+    b: *const f32,
+    labels: *const f32,
+    n: usize,
+    d: usize,
+    tau: f32,
+    dims: *const u32,
+    weights: *const f32,
+    ndims: usize,
+    ga: *mut f32,
+    gb: *mut f32,
+    out: *mut f64,
+) -> i32 {
+    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gb.is_null() || labels.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let y = slice(labels, n);
+    if y.iter().any(|v| !v.is_finite()) {
+        return INVALID_ARGUMENT;
+    }
+    let pre = match prefixes(dims, weights, ndims, d) {
+        Some(v) => v,
+        None => return INVALID_ARGUMENT,
+    };
+    let len = match n.checked_mul(d) {
+        Some(v) => v,
+        None => return INVALID_ARGUMENT,
+    };
+    let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g));
+    finish(r, out)
+}
+
+/// ContrastiveLoss (cosine distance, margin) on pairs with labels (1 similar, 0 dissimilar).
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_pair_margin(
+    a: *const f32,
+    b: *const f32,
+    labels: *const f32,
+    n: usize,
+    d: usize,
+    margin: f32,
+    dims: *const u32,
+    weights: *const f32,
+    ndims: usize,
+    ga: *mut f32,
+    gb: *mut f32,
+    out: *mut f64,
+) -> i32 {
+    if n == 0 || d == 0 || !margin.is_finite() || ga.is_null() != gb.is_null() || labels.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let y = slice(labels, n);
+    if y.iter().any(|v| !v.is_finite()) {
+        return INVALID_ARGUMENT;
+    }
+    let pre = match prefixes(dims, weights, ndims, d) {
+        Some(v) => v,
+        None => return INVALID_ARGUMENT,
+    };
+    let len = match n.checked_mul(d) {
+        Some(v) => v,
+        None => return INVALID_ARGUMENT,
+    };
+    let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| pair_margin::<Best>(x, z, y, n, dm, margin, g));
+    finish(r, out)
+}
+
+unsafe fn slice_mut_u32<'a>(p: *mut u32, len: usize) -> Option<&'a mut [u32]> {
+    if p.is_null() {
+        None
+    } else if len == 0 {
+        Some(&mut [])
+    } else {
+        Some(core::slice::from_raw_parts_mut(p, len))
+    }
+}
+
+/// Exact top-k, one corpus chunk: `q` (nq x d), `chunk` (cn x d, corpus rows seen..seen + cn),
+/// `hs`/`hi` the per-query heaps (nq x k scores and u32 corpus indices). `cosine` != 0 scores
+/// with unit rows, else dot products. Inputs must be finite (the TS side checks).
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_topk_update(
+    q: *const f32,
+    nq: usize,
+    chunk: *const f32,
+    cn: usize,
+    d: usize,
+    k: usize,
+    seen: usize,
+    cosine: u32,
+    hs: *mut f32,
+    hi: *mut u32,
+) -> i32 {
+    let (lq, lc, lh) = match (nq.checked_mul(d), cn.checked_mul(d), nq.checked_mul(k)) {
+        (Some(a), Some(b), Some(c)) => (a, b, c),
+        _ => return INVALID_ARGUMENT,
+    };
+    if d == 0 || seen.checked_add(cn).map_or(true, |t| t > u32::MAX as usize) {
+        return INVALID_ARGUMENT;
+    }
+    let (hs, hi) = match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return INVALID_ARGUMENT,
+    };
+    super::status(search::update::<Best>(slice(q, lq), nq, slice(chunk, lc), cn, d, k, seen, cosine != 0, hs, hi))
+}
+
+/// Sorts the heaps of [`ct_topk_update`] best first; `filled` = min(k, corpus rows seen).
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_topk_finish(nq: usize, k: usize, filled: usize, hs: *mut f32, hi: *mut u32) -> i32 {
+    let lh = match nq.checked_mul(k) {
+        Some(v) if filled <= k => v,
+        _ => return INVALID_ARGUMENT,
+    };
+    match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+        (Some(a), Some(b)) => {
+            search::finish(nq, k, filled, a, b);
+            super::OK
+        }
+        _ => INVALID_ARGUMENT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::ptr::{null, null_mut};
+
+    #[test]
+    fn sentence_losses_reject_bad_arguments_instead_of_trapping() {
+        let x = [1.0f32; 8];
+        let y = [0.5f32; 2];
+        let mut out = [0.0f64; 2];
+        let o = out.as_mut_ptr();
+        unsafe {
+            // n = 0, d = 0, bad tau, half the gradients, a Matryoshka dim above d or zero
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 0, 0, 4, 0.05, 0, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, 0, 0, 0.05, 0, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, 0, 4, f32::NAN, 0, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            let mut g = [0.0f32; 8];
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, 0, 4, 0.05, 0, null(), null(), 0, g.as_mut_ptr(), null_mut(), o), INVALID_ARGUMENT);
+            let (dims, w) = ([5u32], [1.0f32]);
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, 0, 4, 0.05, 0, dims.as_ptr(), w.as_ptr(), 1, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            let dims = [0u32];
+            assert_eq!(ct_cosent(x.as_ptr(), x.as_ptr(), y.as_ptr(), 2, 4, 0.05, dims.as_ptr(), w.as_ptr(), 1, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            // h so large that (1 + h) n d wraps
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, usize::MAX, 4, 0.05, 0, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            let bad = [f32::NAN, 0.0];
+            assert_eq!(ct_cosent(x.as_ptr(), x.as_ptr(), bad.as_ptr(), 2, 4, 0.05, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            assert_eq!(ct_pair_margin(x.as_ptr(), x.as_ptr(), null(), 2, 4, 0.5, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            // and a good call works
+            let dims = [4u32, 2];
+            let w = [1.0f32, 1.0];
+            assert_eq!(ct_pair_margin(x.as_ptr(), x.as_ptr(), y.as_ptr(), 2, 4, 0.5, dims.as_ptr(), w.as_ptr(), 2, null_mut(), null_mut(), o), 0);
+            // top-k: null heaps, d = 0, wrapping sizes, filled > k
+            assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, null_mut(), null_mut()), INVALID_ARGUMENT);
+            let (mut hs, mut hi) = ([0.0f32; 2], [0u32; 2]);
+            assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 0, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_update(x.as_ptr(), usize::MAX, x.as_ptr(), 2, 4, 2, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_finish(2, 1, 2, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
+            assert_eq!(ct_topk_finish(2, 1, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
+        }
+    }
+}

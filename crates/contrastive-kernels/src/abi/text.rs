@@ -1,0 +1,397 @@
+//! The text layers' `extern "C"` surface: Embedding (lookup, sparse row gradients, row-wise
+//! optimizer steps), token pooling, LayerNorm, the residual add and multi-head self-attention.
+//! Conventions as in the parent module: element counts, null = skip, status codes, no traps.
+
+use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use crate::nn::{attention, embedding, layernorm, token_pool};
+use crate::simd::Best;
+
+unsafe fn opt_f32<'a>(p: *const f32, len: usize) -> Option<&'a [f32]> {
+    if p.is_null() {
+        None
+    } else {
+        Some(slice(p, len))
+    }
+}
+
+unsafe fn mut_of<'a, T>(p: *mut T, len: usize) -> &'a mut [T] {
+    if len == 0 {
+        &mut []
+    } else {
+        core::slice::from_raw_parts_mut(p, len)
+    }
+}
+
+/// Embedding lookup: y (n x dim) = W[ids], W vocab x dim. INVALID_ARGUMENT when an id >= vocab.
+///
+/// # Safety
+/// Pointers must reference buffers of the stated sizes inside this module's memory.
+#[no_mangle]
+pub unsafe extern "C" fn ct_embedding_forward(w: *const f32, vocab: usize, dim: usize, ids: *const u32, n: usize, y: *mut f32) -> i32 {
+    if vocab == 0 || dim == 0 || w.is_null() || ids.is_null() || y.is_null() || vocab.checked_mul(dim).is_none() {
+        return INVALID_ARGUMENT;
+    }
+    match embedding::forward(slice(w, vocab * dim), vocab, dim, slice(ids, n), mut_of(y, n * dim)) {
+        Ok(()) => OK,
+        Err(_) => INVALID_ARGUMENT,
+    }
+}
+
+/// Embedding backward: dW[ids[i]] += dy_i (skipping `padding` when >= 0, and the positions
+/// whose `mask` float is 0 when mask is not null); rows touched for the
+/// first time since the last zeroing are appended to `list` (vocab u32) and marked in `mark`
+/// (vocab bytes); `len` (one u32) holds the list's length in and out.
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_embedding_backward(
+    ids: *const u32,
+    n: usize,
+    dy: *const f32,
+    dim: usize,
+    vocab: usize,
+    padding: i32,
+    mask: *const f32,
+    dw: *mut f32,
+    mark: *mut u8,
+    list: *mut u32,
+    len: *mut u32,
+) -> i32 {
+    if vocab == 0 || dim == 0 || ids.is_null() || dy.is_null() || dw.is_null() || mark.is_null() || list.is_null() || len.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let ids = slice(ids, n);
+    if *len as usize > vocab || ids.iter().any(|&i| i as usize >= vocab) {
+        return INVALID_ARGUMENT;
+    }
+    let padding = if padding >= 0 { Some(padding as u32) } else { None };
+    let mut rows = embedding::Rows { mark: mut_of(mark, vocab), list: mut_of(list, vocab), len: *len as usize };
+    embedding::backward::<Best>(ids, slice(dy, n * dim), dim, padding, opt_f32(mask, n), mut_of(dw, vocab * dim), &mut rows);
+    *len = rows.len as u32;
+    OK
+}
+
+/// Zeroes the `len` listed gradient rows and clears their marks.
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_embedding_zero_rows(dw: *mut f32, dim: usize, vocab: usize, mark: *mut u8, list: *const u32, len: usize) -> i32 {
+    if dw.is_null() || mark.is_null() || (list.is_null() && len > 0) || len > vocab {
+        return INVALID_ARGUMENT;
+    }
+    let list = slice(list, len);
+    if list.iter().any(|&r| r as usize >= vocab) {
+        return INVALID_ARGUMENT;
+    }
+    embedding::zero_rows(mut_of(dw, vocab * dim), dim, mut_of(mark, vocab), list);
+    OK
+}
+
+/// p[r] -= lr g[r] for the `len` listed rows.
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_sgd_rows(p: *mut f32, g: *const f32, dim: usize, vocab: usize, list: *const u32, len: usize, lr: f32) -> i32 {
+    if p.is_null() || g.is_null() || (list.is_null() && len > 0) || len > vocab || !lr.is_finite() {
+        return INVALID_ARGUMENT;
+    }
+    let list = slice(list, len);
+    if list.iter().any(|&r| r as usize >= vocab) {
+        return INVALID_ARGUMENT;
+    }
+    embedding::sgd_rows::<Best>(mut_of(p, vocab * dim), slice(g, vocab * dim), dim, list, lr);
+    OK
+}
+
+/// torch.optim.SparseAdam on the `len` listed rows at step t >= 1.
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_sparse_adam_rows(
+    p: *mut f32,
+    g: *const f32,
+    m: *mut f32,
+    v: *mut f32,
+    dim: usize,
+    vocab: usize,
+    list: *const u32,
+    len: usize,
+    lr: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+    t: u32,
+) -> i32 {
+    if p.is_null() || g.is_null() || m.is_null() || v.is_null() || (list.is_null() && len > 0) || len > vocab || t == 0 {
+        return INVALID_ARGUMENT;
+    }
+    let list = slice(list, len);
+    if list.iter().any(|&r| r as usize >= vocab) {
+        return INVALID_ARGUMENT;
+    }
+    let n = vocab * dim;
+    embedding::sparse_adam_rows(mut_of(p, n), slice(g, n), mut_of(m, n), mut_of(v, n), dim, list, lr, b1, b2, eps, t);
+    OK
+}
+
+/// Token pooling of x (b x s x d) under mask (b x s floats): kind 0 = CLS, 1 = mean, 2 = max.
+/// `arg` (b x d u32) receives the max positions (kind 2; may be null otherwise).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_token_pool_forward(
+    kind: u32,
+    x: *const f32,
+    b: usize,
+    s: usize,
+    d: usize,
+    mask: *const f32,
+    y: *mut f32,
+    arg: *mut u32,
+) -> i32 {
+    if kind > 2 || b == 0 || s == 0 || d == 0 || x.is_null() || mask.is_null() || y.is_null() || (kind == 2 && arg.is_null()) {
+        return INVALID_ARGUMENT;
+    }
+    let arg = if kind == 2 { mut_of(arg, b * d) } else { &mut [] };
+    token_pool::forward::<Best>(kind, slice(x, b * s * d), b, s, d, slice(mask, b * s), mut_of(y, b * d), arg);
+    OK
+}
+
+/// Token pooling backward: dx (b x s x d) overwritten from dy (b x d).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_token_pool_backward(
+    kind: u32,
+    dy: *const f32,
+    b: usize,
+    s: usize,
+    d: usize,
+    mask: *const f32,
+    arg: *const u32,
+    dx: *mut f32,
+) -> i32 {
+    if kind > 2 || b == 0 || s == 0 || d == 0 || dy.is_null() || mask.is_null() || dx.is_null() || (kind == 2 && arg.is_null()) {
+        return INVALID_ARGUMENT;
+    }
+    let arg = if kind == 2 { slice(arg, b * d) } else { &[] };
+    token_pool::backward::<Best>(kind, slice(dy, b * d), b, s, d, slice(mask, b * s), arg, mut_of(dx, b * s * d));
+    OK
+}
+
+/// LayerNorm over rows of d: y (n x d); `save` (2n floats) keeps [mean, 1/std] per row.
+/// gamma and beta may be null (not affine).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_layernorm_forward(
+    x: *const f32,
+    n: usize,
+    d: usize,
+    gamma: *const f32,
+    beta: *const f32,
+    eps: f32,
+    y: *mut f32,
+    save: *mut f32,
+) -> i32 {
+    if n == 0 || d == 0 || x.is_null() || y.is_null() || save.is_null() || !(eps > 0.0) || !eps.is_finite() {
+        return INVALID_ARGUMENT;
+    }
+    layernorm::forward(slice(x, n * d), n, d, opt_f32(gamma, d), opt_f32(beta, d), eps, mut_of(y, n * d), mut_of(save, 2 * n));
+    OK
+}
+
+/// LayerNorm backward: dx overwritten (skipped when null); dgamma, dbeta accumulated (null = skip).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_layernorm_backward(
+    x: *const f32,
+    dy: *const f32,
+    n: usize,
+    d: usize,
+    gamma: *const f32,
+    save: *const f32,
+    dx: *mut f32,
+    dgamma: *mut f32,
+    dbeta: *mut f32,
+) -> i32 {
+    if n == 0 || d == 0 || x.is_null() || dy.is_null() || save.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    layernorm::backward(
+        slice(x, n * d),
+        slice(dy, n * d),
+        n,
+        d,
+        opt_f32(gamma, d),
+        slice(save, 2 * n),
+        slice_mut(dx, n * d),
+        slice_mut(dgamma, d),
+        slice_mut(dbeta, d),
+    );
+    OK
+}
+
+/// out = a + b (len floats; out may alias a or b).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_add(a: *const f32, b: *const f32, len: usize, out: *mut f32) -> i32 {
+    if a.is_null() || b.is_null() || out.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let (a, b, o) = (a, b, out);
+    for i in 0..len {
+        *o.add(i) = *a.add(i) + *b.add(i);
+    }
+    OK
+}
+
+fn status(r: Result<(), crate::Oom>) -> i32 {
+    match r {
+        Ok(()) => OK,
+        Err(crate::Oom) => OUT_OF_MEMORY,
+    }
+}
+
+/// The fused Q/K/V projection: qkv (n x 3hd) = [x Wq^T + bq | x Wk^T + bk | x Wv^T + bv];
+/// weights hd x hd (PyTorch layout), biases hd (each may be null).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_qkv_forward(
+    x: *const f32,
+    n: usize,
+    hd: usize,
+    wq: *const f32,
+    bq: *const f32,
+    wk: *const f32,
+    bk: *const f32,
+    wv: *const f32,
+    bv: *const f32,
+    qkv: *mut f32,
+) -> i32 {
+    if n == 0 || hd == 0 || x.is_null() || wq.is_null() || wk.is_null() || wv.is_null() || qkv.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let w = [slice(wq, hd * hd), slice(wk, hd * hd), slice(wv, hd * hd)];
+    let b = [opt_f32(bq, hd), opt_f32(bk, hd), opt_f32(bv, hd)];
+    status(attention::qkv_forward::<Best>(slice(x, n * hd), n, hd, w, b, mut_of(qkv, n * 3 * hd)))
+}
+
+/// The fused projection's backward: dx = sum dqkv_p W_p (overwritten; null = skip),
+/// dW_p += dqkv_p^T x, db_p += colsum dqkv_p (null = skip).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_qkv_backward(
+    x: *const f32,
+    n: usize,
+    hd: usize,
+    wq: *const f32,
+    wk: *const f32,
+    wv: *const f32,
+    dqkv: *const f32,
+    dx: *mut f32,
+    dwq: *mut f32,
+    dbq: *mut f32,
+    dwk: *mut f32,
+    dbk: *mut f32,
+    dwv: *mut f32,
+    dbv: *mut f32,
+) -> i32 {
+    if n == 0 || hd == 0 || x.is_null() || wq.is_null() || wk.is_null() || wv.is_null() || dqkv.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    if dwq.is_null() || dwk.is_null() || dwv.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let hh = hd * hd;
+    let w = [slice(wq, hh), slice(wk, hh), slice(wv, hh)];
+    let dw = [mut_of(dwq, hh), mut_of(dwk, hh), mut_of(dwv, hh)];
+    let db = [slice_mut(dbq, hd), slice_mut(dbk, hd), slice_mut(dbv, hd)];
+    status(attention::qkv_backward::<Best>(slice(x, n * hd), n, hd, w, slice(dqkv, n * 3 * hd), slice_mut(dx, n * hd), dw, db))
+}
+
+fn geom(b: usize, s: usize, heads: usize, dh: usize) -> Option<attention::Geom> {
+    if b == 0 || s == 0 || heads == 0 || dh == 0 {
+        return None;
+    }
+    b.checked_mul(s)?.checked_mul(heads)?.checked_mul(dh)?.checked_mul(3)?;
+    Some(attention::Geom { b, s, heads, dh })
+}
+
+/// Self-attention core: ctx (b s x heads dh) and L (b x heads x s) from qkv (b s x 3 heads dh)
+/// and the key mask (b x s floats, 0 = padding).
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_attention_forward(
+    b: usize,
+    s: usize,
+    heads: usize,
+    dh: usize,
+    qkv: *const f32,
+    mask: *const f32,
+    ctx: *mut f32,
+    lse: *mut f32,
+) -> i32 {
+    let Some(g) = geom(b, s, heads, dh) else { return INVALID_ARGUMENT };
+    if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let (n, hd) = (b * s, heads * dh);
+    status(attention::forward::<Best>(&g, slice(qkv, n * 3 * hd), slice(mask, n), mut_of(ctx, n * hd), mut_of(lse, b * heads * s)))
+}
+
+/// Self-attention backward: dqkv (overwritten) from dctx and the forward's qkv, mask, ctx, L.
+///
+/// # Safety
+/// As [`ct_embedding_forward`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_attention_backward(
+    b: usize,
+    s: usize,
+    heads: usize,
+    dh: usize,
+    qkv: *const f32,
+    mask: *const f32,
+    ctx: *const f32,
+    lse: *const f32,
+    dctx: *const f32,
+    dqkv: *mut f32,
+) -> i32 {
+    let Some(g) = geom(b, s, heads, dh) else { return INVALID_ARGUMENT };
+    if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() || dctx.is_null() || dqkv.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let (n, hd) = (b * s, heads * dh);
+    status(attention::backward::<Best>(
+        &g,
+        slice(qkv, n * 3 * hd),
+        slice(mask, n),
+        slice(ctx, n * hd),
+        slice(lse, b * heads * s),
+        slice(dctx, n * hd),
+        mut_of(dqkv, n * 3 * hd),
+    ))
+}
+
+/// Floats of scratch one thread of the attention kernels takes for sequences of s tokens.
+#[no_mangle]
+pub extern "C" fn ct_attention_scratch_floats(s: usize) -> usize {
+    attention::scratch_floats(s)
+}

@@ -1,0 +1,3 @@
+//! Evaluation kernels: exact top-k search.
+
+pub mod search;

@@ -1,0 +1,53 @@
+// `contrastive embed --model DIR --text FILE`: sentence embeddings from a sentence-transformers folder.
+import { readFile, stat } from 'node:fs/promises';
+import { ContrastiveError, loadSentenceTransformer, writeNpy } from 'contrastive';
+import { atomicWrite } from './model.js';
+
+/**
+ * Texts of a file, in order: JSONL (every non-empty line a JSON object with a string `text`)
+ * when the first non-empty line is a JSON object, else one text per line (a trailing empty line ignored).
+ */
+export async function readTexts(file: string): Promise<string[]> {
+  const raw = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const lines = raw.split(/\r?\n/);
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const first = lines.find((l) => l.trim() !== '');
+  if (first === undefined) throw new ContrastiveError('INVALID_ARGUMENT', `${file} has no texts`);
+  if (!first.trimStart().startsWith('{')) return lines;
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim() === '') return;
+    let o: unknown;
+    try {
+      o = JSON.parse(l);
+    } catch {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${file}:${i + 1}: not valid JSON (a JSONL file needs one object per line)`);
+    }
+    const t = (o as { text?: unknown })?.text;
+    if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${file}:${i + 1}: no string "text" field`);
+    out.push(t);
+  });
+  return out;
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function embedText(o: { model: string; text: string; out: string; batchSize?: number }): Promise<void> {
+  if (!(await isDirectory(o.model))) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `--text needs --model to be a sentence-transformers folder (config.json, model.safetensors, tokenizer.json); ${o.model} is not a folder`);
+  }
+  const texts = await readTexts(o.text);
+  const { model } = await loadSentenceTransformer(o.model);
+  const t0 = performance.now();
+  const z = model.encode(texts, { batchSize: o.batchSize ?? 32 });
+  const s = (performance.now() - t0) / 1000;
+  model.free();
+  await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
+  console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out} (${s.toFixed(1)} s)`);
+}

@@ -1,0 +1,78 @@
+// What the sentence-embedding losses share: the scale / temperature option and Matryoshka prefixes.
+import { ContrastiveError } from '../errors.js';
+import type { KernelExports } from '../runtime/abi.js';
+import { f32, u32 } from '../runtime/memory.js';
+import { temperature } from '../validate.js';
+
+/** MatryoshkaLoss (Kusupati et al. 2022): the loss summed over nested prefixes of the embedding. */
+export interface MatryoshkaOptions {
+  /** Prefix lengths, each 1..D (e.g. [768, 512, 256, 128, 64]); include D to train the full embedding too. */
+  dims: number[];
+  /** One weight per prefix (default 1 each). */
+  weights?: number[];
+}
+
+/** sentence-transformers' default scale: cosine similarities times 20, i.e. temperature 0.05. */
+export const DEFAULT_SCALE = 20;
+
+/** tau from `{ scale }` or `{ temperature }` (not both); default 1 / 20. */
+export function scaleTemperature(opts: { scale?: number; temperature?: number }, op: string): number {
+  if (opts.scale !== undefined && opts.temperature !== undefined) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: give scale or temperature (= 1 / scale), not both`);
+  }
+  if (opts.temperature !== undefined) return temperature(opts, op);
+  const s = opts.scale ?? DEFAULT_SCALE;
+  if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: scale must be a finite number > 0, got ${String(s)}`);
+  }
+  return temperature({ temperature: 1 / s }, op);
+}
+
+/** Checked prefixes and weights (empty = the full embedding). */
+export function matryoshkaDims(m: MatryoshkaOptions | undefined, d: number, op: string): { dims: number[]; weights: number[] } {
+  if (m === undefined) return { dims: [], weights: [] };
+  if (m === null || typeof m !== 'object' || !Array.isArray(m.dims) || m.dims.length === 0) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: matryoshka.dims must be a non-empty array of prefix lengths`);
+  }
+  m.dims.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 1 || v > d) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: matryoshka.dims[${i}] must be an integer in 1..${d} (the embedding size), got ${String(v)}`);
+    }
+  });
+  const weights = m.weights ?? m.dims.map(() => 1);
+  if (!Array.isArray(weights) || weights.length !== m.dims.length) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: matryoshka.weights has ${Array.isArray(weights) ? weights.length : 'no'} entries, expected ${m.dims.length} (one per dim)`);
+  }
+  weights.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: matryoshka.weights[${i}] must be a finite number, got ${String(v)}`);
+    }
+  });
+  return { dims: m.dims.slice(), weights: weights.slice() };
+}
+
+/** Writes the prefixes into their reserved slots. */
+export function placeDims(k: KernelExports, pd: number, pw: number, m: { dims: number[]; weights: number[] }): void {
+  if (m.dims.length === 0) return;
+  u32(k, pd, m.dims.length).set(m.dims);
+  f32(k, pw, m.weights.length).set(m.weights);
+}
+
+/** One label per pair, finite. */
+export function pairLabels(labels: ArrayLike<number>, n: number, name: string, op: string): Float32Array {
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be an array of numbers, one per pair`);
+  }
+  if (labels.length !== n) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has ${labels.length} entries, expected ${n} (one per pair)`);
+  }
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = labels[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}[${i}] must be a finite number, got ${String(v)}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

@@ -1,0 +1,357 @@
+// Sentence embeddings: a tokenizer + text encoder + pooling as one model, its training loop with the
+// sentence-transformers losses (MNRL, cached MNRL, Matryoshka, CoSENT, ContrastiveLoss), and encode().
+import { ContrastiveError } from '../errors.js';
+import { parseSafetensorsFile, saveSafetensorsFile } from './sentence-files.js';
+import { cosent } from '../loss/cosent.js';
+import { mnrl } from '../loss/mnrl.js';
+import { contrastiveLoss } from '../loss/pair-margin.js';
+import type { MatryoshkaOptions } from '../loss/sentence-common.js';
+import { EmbeddingBag, TokenPooling } from '../nn/embedding.js';
+import type { Module, Parameter } from '../nn/module.js';
+import { BertModel, type BertConfig } from '../nn/transformer.js';
+import { AdamW } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { SparseAdam } from '../optim/sparse-adam.js';
+import { noDuplicatesBatches, type TextRows } from '../data/text-pairs.js';
+import { WordPieceTokenizer } from '../text/wordpiece.js';
+import type { Matrix } from '../types.js';
+
+export type SentenceArchitecture = 'static' | 'bert';
+
+/** What a saved model's config.json holds besides the BERT config. */
+export interface SentenceConfig {
+  architecture: SentenceArchitecture;
+  /** Tokens per text, special tokens included. */
+  maxLength: number;
+  /** static: the embedding width. */
+  dim?: number;
+  /** bert: the Hugging Face config. */
+  bert?: BertConfig;
+  /** static: the seed of the table's init. */
+  seed?: number;
+}
+
+export interface EncodeTextOptions {
+  /** Texts per forward pass (default 64). */
+  batchSize?: number;
+  /** L2-normalize each embedding (after truncation; default false). */
+  normalize?: boolean;
+  /** Keep the first `dims` columns (Matryoshka models; default all). */
+  dims?: number;
+}
+
+/**
+ * A sentence-embedding model: a WordPiece tokenizer, then either a static embedding table with mean
+ * pooling (sentence-transformers' StaticEmbedding: fast on CPU, no attention) or a BERT encoder with
+ * masked mean pooling. `encode` embeds texts; `embed`/`backward` are the training pair.
+ */
+export class SentenceEncoder {
+  readonly tokenizer: WordPieceTokenizer;
+  readonly config: SentenceConfig;
+  readonly bag?: EmbeddingBag;
+  readonly bert?: BertModel;
+  readonly pool?: TokenPooling;
+  private constructor(tokenizer: WordPieceTokenizer, config: SentenceConfig) {
+    this.tokenizer = tokenizer;
+    this.config = config;
+    if (config.architecture === 'static') {
+      this.bag = new EmbeddingBag(tokenizer.vocabSize, config.dim!, { paddingIdx: tokenizer.padId, seed: config.seed ?? 0 });
+    } else {
+      this.bert = new BertModel(config.bert!);
+      this.pool = new TokenPooling('mean');
+    }
+  }
+
+  /** A static embedding model (Embedding + mean pooling) of `dim` columns over the tokenizer's vocabulary. */
+  static static(tokenizer: WordPieceTokenizer, opts: { dim?: number; maxLength?: number; seed?: number } = {}): SentenceEncoder {
+    const dim = opts.dim ?? 256;
+    if (!Number.isInteger(dim) || dim < 1) throw new ContrastiveError('INVALID_ARGUMENT', `SentenceEncoder.static: dim must be a positive integer, got ${String(dim)}`);
+    // the table starts N(0, 1), as nn.EmbeddingBag (and sentence-transformers' StaticEmbedding) does
+    return new SentenceEncoder(tokenizer, { architecture: 'static', dim, maxLength: opts.maxLength ?? 128, seed: opts.seed ?? 0 });
+  }
+
+  /** A BERT-layout transformer (from scratch, or with `weights` in Hugging Face names) over the tokenizer. */
+  static transformer(tokenizer: WordPieceTokenizer, bert: Partial<BertConfig> = {}, opts: { maxLength?: number } = {}): SentenceEncoder {
+    const config: BertConfig = {
+      vocab_size: tokenizer.vocabSize, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024,
+      max_position_embeddings: 512, pad_token_id: tokenizer.padId, ...bert,
+    };
+    if (config.vocab_size < tokenizer.vocabSize) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `SentenceEncoder.transformer: vocab_size ${config.vocab_size} is smaller than the tokenizer's ${tokenizer.vocabSize} tokens`);
+    }
+    const maxLength = Math.min(opts.maxLength ?? 128, config.max_position_embeddings ?? 512);
+    return new SentenceEncoder(tokenizer, { architecture: 'bert', bert: config, maxLength });
+  }
+
+  get dim(): number {
+    return this.config.architecture === 'static' ? this.config.dim! : this.config.bert!.hidden_size;
+  }
+
+  /** The trainable module(s): parameters and state_dict (Hugging Face names for BERT, `embedding.weight` for static). */
+  get module(): Module {
+    return (this.bag ?? this.bert)!;
+  }
+
+  namedParameters(): [string, Parameter][] {
+    return this.module.namedParameters();
+  }
+
+  /** Forward a batch of texts (training mode when asked); keeps what `backward` needs. */
+  embed(texts: string[], opts: { training?: boolean } = {}): Matrix {
+    const b = this.tokenizer.encodeBatch(texts, { maxLength: this.config.maxLength });
+    const training = opts.training ?? false;
+    if (this.bag) return this.bag.forward(b.ids, { attentionMask: b.attentionMask, training });
+    const tokens = this.bert!.forward(b.ids, { attentionMask: b.attentionMask, training });
+    return this.pool!.forward(tokens, { attentionMask: b.attentionMask, training });
+  }
+
+  /** Backpropagates dL/d(embeddings of the last `embed`) into the parameters' gradients. */
+  backward(grad: Matrix): void {
+    if (this.bag) {
+      this.bag.backward(grad, { inputGrad: false });
+      return;
+    }
+    const g = this.pool!.backward(grad);
+    this.bert!.backward(g, { inputGrad: false });
+  }
+
+  /** Embeddings of `texts`, in batches, in eval mode (dropout off). */
+  encode(texts: string[], opts: EncodeTextOptions = {}): Matrix {
+    const op = 'SentenceEncoder.encode';
+    if (!Array.isArray(texts)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts must be an array of strings`);
+    const bs = opts.batchSize ?? 64;
+    if (!Number.isInteger(bs) || bs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(bs)}`);
+    const dims = opts.dims ?? this.dim;
+    if (!Number.isInteger(dims) || dims < 1 || dims > this.dim) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: dims must be an integer in 1..${this.dim}, got ${String(dims)}`);
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts[${i}] must be a string, got ${typeof t}`);
+    });
+    const out = new Float32Array(texts.length * dims);
+    for (let r0 = 0; r0 < texts.length; r0 += bs) {
+      const e = this.embed(texts.slice(r0, r0 + bs));
+      for (let i = 0; i < e.rows; i++) {
+        const row = e.data.subarray(i * e.cols, i * e.cols + dims);
+        let s = 1;
+        if (opts.normalize) {
+          let ss = 0;
+          for (const v of row) ss += v * v;
+          s = 1 / Math.max(Math.sqrt(ss), 1e-12);
+        }
+        for (let j = 0; j < dims; j++) out[(r0 + i) * dims + j] = row[j] * s;
+      }
+    }
+    return { data: out, rows: texts.length, cols: dims };
+  }
+
+  /** The model as files: config.json, tokenizer.json, model.safetensors. */
+  files(): Record<string, Uint8Array | string> {
+    return {
+      'config.json': JSON.stringify({ ...(this.config.bert ?? {}), contrastive: this.config }, null, 2),
+      'tokenizer.json': this.tokenizer.toJSON(),
+      'model.safetensors': saveSafetensorsFile(this.module.stateDict()),
+    };
+  }
+
+  /** Rebuilds a model from `files()` output (or a Hugging Face BERT folder: config.json + tokenizer.json + model.safetensors). */
+  static fromFiles(files: { 'config.json': string; 'tokenizer.json': string; 'model.safetensors': Uint8Array }): SentenceEncoder {
+    const op = 'SentenceEncoder.fromFiles';
+    let cfg: Record<string, unknown>;
+    try {
+      cfg = JSON.parse(files['config.json']);
+    } catch (e) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: config.json is not JSON (${(e as Error).message})`);
+    }
+    const tok = WordPieceTokenizer.fromJSON(files['tokenizer.json']);
+    const ours = cfg.contrastive as SentenceConfig | undefined;
+    let enc: SentenceEncoder;
+    if (ours?.architecture === 'static') {
+      enc = new SentenceEncoder(tok, ours);
+    } else {
+      const { contrastive: _c, ...bert } = cfg;
+      enc = new SentenceEncoder(tok, ours ?? {
+        architecture: 'bert', bert: bert as unknown as BertConfig,
+        maxLength: Math.min(256, (bert as { max_position_embeddings?: number }).max_position_embeddings ?? 512),
+      });
+    }
+    const sd = parseSafetensorsFile(files['model.safetensors']);
+    if (enc.bag) {
+      enc.bag.loadStateDict(sd);
+    } else {
+      // Hugging Face files may prefix every name with "bert." and carry a pooler the encoder does not use
+      const mine = new Set(Object.keys(enc.bert!.stateDict()));
+      const fixed: typeof sd = {};
+      for (const [k, v] of Object.entries(sd)) {
+        const name = k.startsWith('bert.') ? k.slice(5) : k;
+        if (mine.has(name)) fixed[name] = v;
+      }
+      const missing = [...mine].filter((k) => !(k in fixed));
+      if (missing.length) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: model.safetensors lacks ${missing.length} tensor(s), e.g. ${missing.slice(0, 3).join(', ')}`);
+      enc.bert!.loadStateDict(fixed);
+    }
+    return enc;
+  }
+
+  free(): void {
+    this.bag?.free();
+    this.bert?.free();
+    this.pool?.free();
+  }
+}
+
+export type SentenceLoss = 'mnrl' | 'cached-mnrl' | 'matryoshka' | 'cosent' | 'contrastive';
+
+export interface FitSentenceOptions {
+  /** Default 'mnrl' (needs anchor, positive[, negatives...]); 'cosent' / 'contrastive' need a label column. */
+  loss?: SentenceLoss;
+  epochs?: number;
+  batchSize?: number;
+  /** Peak learning rate (default 0.05 for static models with SparseAdam, 5e-5 for transformers with AdamW). */
+  lr?: number;
+  /** Fraction of the steps spent warming up linearly from 0 (default 0.1); then linear decay to 0. */
+  warmupRatio?: number;
+  /** Similarity scale of MNRL/CoSENT (default 20). */
+  scale?: number;
+  /** MNRL's symmetric (both directions) form. */
+  symmetric?: boolean;
+  /** 'matryoshka': the dims (default [dim, dim/2, dim/4, dim/8]) and weights. */
+  matryoshka?: MatryoshkaOptions;
+  /** 'cached-mnrl': texts per forward chunk (default 32); the loss still sees the whole batch. */
+  miniBatchSize?: number;
+  /** ContrastiveLoss margin (default 0.5). */
+  margin?: number;
+  seed?: number;
+  /** Shuffle the rows each epoch (default true); false keeps the file order (batches still skip duplicates). */
+  shuffle?: boolean;
+  /** Your own optimizer over `encoder.namedParameters()` (its lr is replaced by the schedule's each step). */
+  optimizer?: Optimizer;
+  /** Called after every step. */
+  onStep?: (e: { step: number; steps: number; epoch: number; loss: number; lr: number }) => void;
+  /** Stops between steps. */
+  signal?: AbortSignal;
+}
+
+export interface FitSentenceResult {
+  steps: number;
+  /** Mean loss of each epoch. */
+  epochLosses: number[];
+  /** Rows (anchor, positive, ...) processed per second of training. */
+  rowsPerSecond: number;
+  /** true when the signal stopped the run early. */
+  aborted: boolean;
+}
+
+/**
+ * Trains a SentenceEncoder on text rows as sentence-transformers' trainer does: NO_DUPLICATES
+ * batches, AdamW (SparseAdam for a static table), linear warmup and decay, and the chosen loss on
+ * the embeddings of all the batch's columns (one forward through the shared encoder).
+ * 'cached-mnrl' is GradCache (Gao et al. 2021; CachedMultipleNegativesRankingLoss): the batch is
+ * embedded in chunks without keeping activations, the loss and dL/d(embeddings) are taken over the
+ * whole batch, then each chunk is re-embedded and its slice of the gradient backpropagated: the
+ * same update as the full batch with the memory of one chunk (with dropout, the chunks draw other
+ * masks than one whole-batch pass would, as in sentence-transformers; the two passes share theirs).
+ */
+export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitSentenceOptions = {}): FitSentenceResult {
+  const op = 'fitSentence';
+  const loss = opts.loss ?? 'mnrl';
+  if (!['mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive'].includes(loss)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: loss must be 'mnrl', 'cached-mnrl', 'matryoshka', 'cosent' or 'contrastive', got ${String(loss)}`);
+  }
+  const pairLoss = loss === 'cosent' || loss === 'contrastive';
+  const cols = rows.columns.length;
+  if (cols < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs at least two text columns (anchor, positive), got ${cols}`);
+  if (pairLoss && (!rows.labels || cols !== 2)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs exactly two text columns and a label/score column, got ${cols} text column(s)${rows.labels ? '' : ' and no label'}`);
+  }
+  const epochs = opts.epochs ?? 1;
+  const batchSize = opts.batchSize ?? 32;
+  for (const [n, v] of [['epochs', epochs], ['batchSize', batchSize]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${n} must be a positive integer, got ${String(v)}`);
+  }
+  const isStatic = encoder.config.architecture === 'static';
+  const lr = opts.lr ?? (isStatic ? 0.05 : 5e-5);
+  const params = encoder.namedParameters();
+  const optimizer: Optimizer = opts.optimizer ?? (isStatic ? new SparseAdam(params, { lr }) : new AdamW(params, { lr, weightDecay: 0.01 }));
+  const seed = opts.seed ?? 0;
+  const plan: number[][][] = [];
+  for (let e = 0; e < epochs; e++) plan.push(noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }));
+  const steps = plan.reduce((s, p) => s + p.length, 0);
+  const warm = Math.round((opts.warmupRatio ?? 0.1) * steps);
+  const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * Math.max(0, (steps - t) / Math.max(1, steps - warm)));
+  const dims = loss === 'matryoshka'
+    ? opts.matryoshka ?? { dims: [encoder.dim, encoder.dim >> 1, encoder.dim >> 2, encoder.dim >> 3].filter((d) => d >= 1) }
+    : opts.matryoshka;
+  const chunk = loss === 'cached-mnrl' ? opts.miniBatchSize ?? 32 : Infinity;
+  let step = 0;
+  let rowsDone = 0;
+  const t0 = Date.now();
+  const epochLosses: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    let sum = 0;
+    for (const batch of plan[e]) {
+      if (opts.signal?.aborted) break;
+      const n = batch.length;
+      // column-major texts: all anchors, all positives, then each negative column
+      const texts: string[] = [];
+      for (let c = 0; c < cols; c++) for (const i of batch) texts.push(rows.texts[i][c]);
+      optimizer.zeroGrad();
+      let z: Matrix;
+      let backward: (g: Float32Array) => void;
+      if (Number.isFinite(chunk)) {
+        const rng = encoder.module.rngState();
+        const parts: Matrix[] = [];
+        for (let r0 = 0; r0 < texts.length; r0 += chunk) parts.push(encoder.embed(texts.slice(r0, r0 + chunk), { training: true }));
+        const d = parts[0].cols;
+        const data = new Float32Array(texts.length * d);
+        let o = 0;
+        for (const p of parts) {
+          data.set(p.data, o);
+          o += p.data.length;
+        }
+        z = { data, rows: texts.length, cols: d };
+        backward = (g) => {
+          encoder.module.setRngState(rng); // the same dropout masks as the first pass
+          for (let r0 = 0; r0 < texts.length; r0 += chunk) {
+            const r1 = Math.min(texts.length, r0 + chunk);
+            encoder.embed(texts.slice(r0, r1), { training: true });
+            encoder.backward({ data: g.slice(r0 * d, r1 * d), rows: r1 - r0, cols: d });
+          }
+        };
+      } else {
+        const whole = encoder.embed(texts, { training: true });
+        z = whole;
+        backward = (g) => encoder.backward({ data: g, rows: whole.rows, cols: whole.cols });
+      }
+      const d = z.cols;
+      const col = (c: number) => ({ data: z.data.subarray(c * n * d, (c + 1) * n * d), rows: n, cols: d });
+      const g = new Float32Array(z.data.length);
+      let value: number;
+      if (pairLoss) {
+        const labels = batch.map((i) => rows.labels![i]);
+        const r = loss === 'cosent'
+          ? cosent(col(0), col(1), labels, { scale: opts.scale, matryoshka: dims })
+          : contrastiveLoss(col(0), col(1), labels, { margin: opts.margin, matryoshka: dims });
+        value = r.loss;
+        g.set(r.grads.a.data, 0);
+        g.set(r.grads.b.data, n * d);
+      } else {
+        const negatives = Array.from({ length: cols - 2 }, (_, j) => col(j + 2));
+        const r = mnrl(col(0), col(1), { scale: opts.scale, symmetric: opts.symmetric, negatives, matryoshka: dims });
+        value = r.loss;
+        g.set(r.grads.anchor.data, 0);
+        g.set(r.grads.positive.data, n * d);
+        r.grads.negatives.forEach((m, j) => g.set(m.data, (j + 2) * n * d));
+      }
+      backward(g);
+      const lrNow = lrAt(step);
+      optimizer.step(lrNow);
+      sum += value;
+      rowsDone += n;
+      step++;
+      opts.onStep?.({ step, steps, epoch: e, loss: value, lr: lrNow });
+    }
+    epochLosses.push(sum / Math.max(1, plan[e].length));
+    if (opts.signal?.aborted) break;
+  }
+  const secs = Math.max(1e-3, (Date.now() - t0) / 1000);
+  return { steps: step, epochLosses, rowsPerSecond: rowsDone / secs, aborted: !!opts.signal?.aborted };
+}
