@@ -204,7 +204,7 @@ pub unsafe extern "C" fn ct_topk_update(
         (Some(a), Some(b), Some(c)) => (a, b, c),
         _ => return INVALID_ARGUMENT,
     };
-    if d == 0 || seen.checked_add(cn).map_or(true, |t| t > u32::MAX as usize) {
+    if d == 0 || seen.checked_add(cn).is_none_or(|t| t > u32::MAX as usize) {
         return INVALID_ARGUMENT;
     }
     let (hs, hi) = match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {

@@ -41,7 +41,7 @@ pub struct Rows<'a> {
 #[allow(clippy::too_many_arguments)]
 pub fn backward<I: Isa>(ids: &[u32], dy: &[f32], dim: usize, padding: Option<u32>, mask: Option<&[f32]>, dw: &mut [f32], rows: &mut Rows) {
     for (i, (g, &id)) in dy.chunks_exact(dim).zip(ids).enumerate() {
-        if Some(id) == padding || mask.map_or(false, |m| m[i] == 0.0) {
+        if Some(id) == padding || mask.is_some_and(|m| m[i] == 0.0) {
             continue;
         }
         let r = id as usize;

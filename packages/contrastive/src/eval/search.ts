@@ -1,6 +1,6 @@
 // Exact top-k search, streaming the corpus through the GEMM kernel one chunk at a time.
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32, u32 } from '../runtime/memory.js';
 import type { MatrixLike } from '../types.js';

@@ -1,6 +1,6 @@
 import { ContrastiveError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 
 /**
  * Momentum (EMA) update of a target network, in place in WebAssembly memory:

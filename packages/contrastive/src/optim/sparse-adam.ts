@@ -1,5 +1,5 @@
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import { SparseRowParameter } from '../nn/embedding.js';
 import type { Parameter } from '../nn/module.js';
 import { checkRange, Optimizer, type ParamList } from './optimizer.js';
