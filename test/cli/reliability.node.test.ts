@@ -79,6 +79,7 @@ describe('model files are checked before they are trusted', () => {
     const variants: [string, unknown, RegExp][] = [
       ['huge', { kind: 'mlp', input: [1, 28, 28], sizes: [784, 60000, 60000, 256], outDim: 256 }, /tensor 0\.weight has shape \[512, 784\].*needs \[60000, 784\]/],
       ['kind', { kind: 'resnet', input: [1, 28, 28], outDim: 256 }, /arch must be one of resnet18/],
+      ['kind', { kind: 'transformer', input: [1, 28, 28], outDim: 256 }, /kind must be mlp, conv, gap/],
       ['input', { kind: 'mlp', input: [1, 28], sizes: [784, 256], outDim: 256 }, /input must be 3 integers/],
       ['sizes', { kind: 'mlp', input: [1, 28, 28], sizes: [784, -1], outDim: 256 }, /sizes must be/],
       ['width', { kind: 'conv', input: [1, 28, 28], widths: [1e9, 1e9], outDim: 256 }, /widths must be/],

@@ -128,7 +128,7 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
   const op = 'fit';
   checkObject(trainer, 'trainer', op);
   checkObject(data, 'data', op);
-  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required, got ${describe(opts)}`);
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required (options must be an object), got ${describe(opts)}`);
   const { epochs, batchSize } = opts;
   checkInt(data.n, 'data.n', op, 1);
   if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}: data must be a TrainData { n, views, labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`);

@@ -185,8 +185,6 @@ export class Trainer {
     // no side effects (BatchNorm running statistics, dropout counters, the MoCo queue).
     const op = 'Trainer.step';
     const views = toViews(input, op);
-    checkTensor(views[0], 'views[0]', op, false);
-    checkTensor(views[1], 'views[1]', op, false);
     const b = rowsOf(views[0]);
     if (this.method === 'simclr' || this.method === 'supcon') {
       if (views[0].shape.join() !== views[1].shape.join()) {
