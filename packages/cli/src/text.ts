@@ -109,6 +109,7 @@ function textProgram(): Command {
     .option('--mini-batch-size <n>', 'cached-mnrl: texts per forward chunk', int('--mini-batch-size'), 32)
     .option('--margin <m>', 'contrastive: cosine-distance margin', positive('--margin'), 0.5)
     .option('--dim <n>', 'static: embedding width', int('--dim'), 256)
+    .option('--sparse-adam', 'static: SparseAdam on the touched rows only (faster) instead of AdamW over the whole table')
     .option('--hidden <n>', 'transformer: hidden size', int('--hidden'), 256)
     .option('--layers <n>', 'transformer: layers', int('--layers'), 4)
     .option('--heads <n>', 'transformer: attention heads', int('--heads'), 4)
@@ -143,7 +144,7 @@ function textProgram(): Command {
       let last = -1;
       const r = fitSentence(enc, rows, {
         loss, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, warmupRatio: o.warmupRatio, scale: o.scale, symmetric: !!o.symmetric,
-        matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined, miniBatchSize: o.miniBatchSize, margin: o.margin, seed: o.seed,
+        matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined, miniBatchSize: o.miniBatchSize, margin: o.margin, seed: o.seed, sparse: !!o.sparseAdam,
         onStep: (e) => {
           if (o.json || e.epoch === last) return;
           last = e.epoch;
