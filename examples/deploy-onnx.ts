@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { exportOnnx, init, mlp } from 'contrastive';
 import * as ort from 'onnxruntime-web';
 
@@ -7,7 +7,7 @@ const encoder = mlp([784, 256, 128], { batchNorm: true }); // your trained encod
 writeFileSync('encoder.onnx', exportOnnx(encoder)); // input [batch, 784] -> output [batch, 128]
 
 // anywhere onnxruntime runs: the same embeddings as encoder.forward
-const session = await ort.InferenceSession.create('encoder.onnx');
+const session = await ort.InferenceSession.create(readFileSync('encoder.onnx'));
 const x = new Float32Array(2 * 784).fill(0.5);
 const { output } = await session.run({ input: new ort.Tensor('float32', x, [2, 784]) });
 console.log(output.dims); // [ 2, 128 ]

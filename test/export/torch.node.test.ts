@@ -72,7 +72,7 @@ print(float(ct.nt_xent(a, b, 0.2)))`;
     expect(Math.abs(Number(r.stdout) - want)).toBeLessThan(1e-5);
   });
 
-  it('two gloo processes continue SimCLR training, and the result loads back here with torch outputs', () => {
+  it('two gloo processes continue SimCLR training, and the result loads back here with torch outputs', { timeout: 900_000 }, () => {
     const d = 16;
     const net = mlp([d, 32, 8], { batchNorm: true, seed: 4 });
     const before = join(dir, 'before.safetensors');
@@ -83,10 +83,10 @@ print(float(ct.nt_xent(a, b, 0.2)))`;
     const x = data(n, d, 5).map((v, i) => v + (Math.floor(i / d) % 2) * 3);
     const xf = join(dir, 'train.npy');
     writeFileSync(xf, writeNpy([n, d], x));
-    const out = py(['train', '--model', before, '--data', xf, '--out', after, '--world-size', '2', '--steps', '30', '--batch-size', '32',
-      '--lr', '0.01', '--temperature', '0.5', '--port', String(29500 + (process.pid % 400))], 300_000);
+    const out = py(['train', '--model', before, '--data', xf, '--out', after, '--world-size', '2', '--steps', '20', '--batch-size', '32',
+      '--lr', '0.01', '--temperature', '0.5', '--port', String(29500 + (process.pid % 400))], 900_000);
     const losses = (JSON.parse(out.trim().split('\n').pop()!) as { losses: number[] }).losses;
-    expect(losses).toHaveLength(30);
+    expect(losses).toHaveLength(20);
     expect(losses.every(Number.isFinite)).toBe(true);
     const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));

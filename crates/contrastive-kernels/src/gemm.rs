@@ -122,7 +122,7 @@ pub fn gemm_packed_into<I: Isa>(
     gemm_packed_split::<I>(split_prepacked(m, n, b.k, par::threads()), m, a, b, col0, n, c, ldc, packs, true)
 }
 
-/// `set`: C = A·B instead of C += A·B.
+/// [`gemm_packed`] cut as `s` says; `set`: C = A·B instead of C += A·B.
 #[allow(clippy::too_many_arguments)]
 fn gemm_packed_split<I: Isa>(
     s: Option<(bool, usize)>,
@@ -136,55 +136,7 @@ fn gemm_packed_split<I: Isa>(
     packs: &mut Packs,
     set: bool,
 ) {
-    if m == 0 || n == 0 || b.k == 0 {
-        return;
-    }
-    assert!(col0 % NR == 0 && col0 + n <= b.n && c.len() >= (m - 1) * ldc + n);
-    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
-        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
-        gemm_packed_serial::<I>(mi, a, b, col0 + j0, nj, c, ldc, packs, set)
-    });
-}
-
-#[allow(clippy::too_many_arguments)]
-fn gemm_packed_serial<I: Isa>(
-    m: usize,
-    a: Strided,
-    b: &PackedB,
-    col0: usize,
-    n: usize,
-    c: &mut [f32],
-    ldc: usize,
-    packs: &mut Packs,
-    set: bool,
-) {
-    let k = b.k;
-    if m == 0 || n == 0 || k == 0 {
-        return;
-    }
-    assert!(col0 % NR == 0 && col0 + n <= b.n && c.len() >= (m - 1) * ldc + n);
-    let np = b.n.div_ceil(NR) * NR;
-    let ks = kc_step(k); // the slicing PackedB::new used
-    let mut jc = 0;
-    while jc < n {
-        let nc = NC.min(n - jc);
-        let mut pc = 0;
-        while pc < k {
-            let kc = ks.min(k - pc);
-            let start = pc * np + (col0 + jc) * kc;
-            let bp = &b.data[start..start + nc.div_ceil(NR) * NR * kc];
-            let mut ic = 0;
-            while ic < m {
-                let mc = MC.min(m - ic);
-                pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
-                let set = set && pc == 0; // the first k slice writes C, the later ones add
-                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, NR * kc, &mut c[ic * ldc + jc..], ldc, set);
-                ic += mc;
-            }
-            pc += kc;
-        }
-        jc += nc;
-    }
+    gemm_blocks::<I>(s, m, n, b.k, a, Panels::Packed(b, col0), c, ldc, packs, set)
 }
 
 /// B (k x n) packed once as NR-wide panels that each hold all k rows (panel stride k * NR), so
@@ -221,6 +173,7 @@ pub fn gemm_packed_rows<I: Isa>(
     gemm_packed_rows_split::<I>(split_prepacked(m, b.n, kw, par::threads()), m, a, b, row0, kw, c, ldc, packs)
 }
 
+/// [`gemm_packed_rows`] cut as `s` says.
 #[allow(clippy::too_many_arguments)]
 fn gemm_packed_rows_split<I: Isa>(
     s: Option<(bool, usize)>,
@@ -233,52 +186,7 @@ fn gemm_packed_rows_split<I: Isa>(
     ldc: usize,
     packs: &mut Packs,
 ) {
-    let n = b.n;
-    if m == 0 || n == 0 || kw == 0 {
-        return;
-    }
-    assert!(row0 + kw <= b.k && c.len() >= (m - 1) * ldc + n);
-    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
-        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
-        gemm_packed_rows_serial::<I>(mi, a, b, row0, kw, j0, nj, c, ldc, packs)
-    });
-}
-
-/// Columns col0..col0 + n of B (col0 a multiple of NR), into C's first n columns.
-#[allow(clippy::too_many_arguments)]
-fn gemm_packed_rows_serial<I: Isa>(
-    m: usize,
-    a: Strided,
-    b: &PackedRows,
-    row0: usize,
-    kw: usize,
-    col0: usize,
-    n: usize,
-    c: &mut [f32],
-    ldc: usize,
-    packs: &mut Packs,
-) {
-    debug_assert!(col0 % NR == 0 && col0 + n <= b.n);
-    let bstride = b.k * NR;
-    let mut jc = 0;
-    while jc < n {
-        let nc = NC.min(n - jc);
-        let mut pc = 0;
-        while pc < kw {
-            let kc = kc_step(kw).min(kw - pc);
-            let start = ((col0 + jc) / NR) * bstride + (row0 + pc) * NR;
-            let bp = &b.data[start..];
-            let mut ic = 0;
-            while ic < m {
-                let mc = MC.min(m - ic);
-                pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, bp, bstride, &mut c[ic * ldc + jc..], ldc, false);
-                ic += mc;
-            }
-            pc += kc;
-        }
-        jc += nc;
-    }
+    gemm_blocks::<I>(s, m, b.n, kw, a, Panels::Rows(b, row0, 0), c, ldc, packs, false)
 }
 
 /// C += A · B with A m x k, B k x n. `c` holds at least (m - 1) * ldc + n values.
@@ -313,15 +221,7 @@ fn gemm_split<I: Isa>(
     ldc: usize,
     packs: &mut Packs,
 ) {
-    if m == 0 || n == 0 || k == 0 {
-        return;
-    }
-    assert!(c.len() >= (m - 1) * ldc + n);
-    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
-        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
-        let b = Strided { data: &b.data[j0 * b.cs..], ..b };
-        gemm_serial::<I>(mi, nj, k, a, b, c, ldc, packs)
-    });
+    gemm_blocks::<I>(s, m, n, k, a, Panels::Pack(b), c, ldc, packs, false)
 }
 
 /// Products below this many multiply-adds (m n k) stay on one thread: waking the workers and
@@ -440,33 +340,97 @@ fn run_blocks(
     }
 }
 
-fn gemm_serial<I: Isa>(
+/// Where the loop nest finds B's NR-wide panels for a k slice and column block.
+#[derive(Clone, Copy)]
+enum Panels<'a> {
+    /// A strided B, packed per (column block, k slice) into the caller's buffer ([`gemm`]).
+    Pack(Strided<'a>),
+    /// A [`PackedB`], from column `.1` (a multiple of NR) on ([`gemm_packed`]).
+    Packed(&'a PackedB, usize),
+    /// Rows `.1..` of a [`PackedRows`], from column `.2` (a multiple of NR) on ([`gemm_packed_rows`]).
+    Rows(&'a PackedRows, usize, usize),
+}
+
+impl<'a> Panels<'a> {
+    /// The same B from column j0 (a multiple of NR) on: a column block of the product.
+    fn at_col(self, j0: usize) -> Self {
+        match self {
+            Panels::Pack(b) => Panels::Pack(Strided { data: &b.data[j0 * b.cs..], ..b }),
+            Panels::Packed(b, col0) => Panels::Packed(b, col0 + j0),
+            Panels::Rows(b, row0, col0) => Panels::Rows(b, row0, col0 + j0),
+        }
+    }
+}
+
+/// C (m x n) += A (m x k) · B, or C = A · B when `set`, for every kind of B: the bounds
+/// checks, then the cut `s` through [`run_blocks`], each block by [`loop_nest`].
+#[allow(clippy::too_many_arguments)]
+fn gemm_blocks<I: Isa>(
+    s: Option<(bool, usize)>,
     m: usize,
     n: usize,
     k: usize,
     a: Strided,
-    b: Strided,
+    b: Panels,
     c: &mut [f32],
     ldc: usize,
     packs: &mut Packs,
+    set: bool,
 ) {
     if m == 0 || n == 0 || k == 0 {
         return;
     }
     assert!(c.len() >= (m - 1) * ldc + n);
-    let ks = kc_step(k);
+    match b {
+        Panels::Pack(_) => {}
+        Panels::Packed(p, col0) => assert!(col0 % NR == 0 && col0 + n <= p.n && k == p.k),
+        Panels::Rows(p, row0, col0) => assert!(col0 % NR == 0 && col0 + n <= p.n && row0 + k <= p.k),
+    }
+    run_blocks(s, m, n, c, ldc, packs, &|i0, mi, j0, nj, c, packs| {
+        let a = Strided { data: &a.data[i0 * a.rs..], ..a };
+        loop_nest::<I>(mi, nj, k, a, b.at_col(j0), c, ldc, packs, set)
+    });
+}
+
+/// The one loop nest of every product: NC-wide column blocks, equal k slices (see [`kc_step`]),
+/// MC-tall row blocks of A packed per slice, the macro-kernel on each; B's panels come from
+/// `b`. With `set`, the first k slice writes C and the later ones add.
+#[allow(clippy::too_many_arguments)]
+fn loop_nest<I: Isa>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Strided,
+    b: Panels,
+    c: &mut [f32],
+    ldc: usize,
+    packs: &mut Packs,
+    set: bool,
+) {
+    let Packs { a: pa, b: pb } = packs;
+    let ks = kc_step(k); // for a PackedB, the slicing PackedB::new used
     let mut jc = 0;
     while jc < n {
         let nc = NC.min(n - jc);
         let mut pc = 0;
         while pc < k {
             let kc = ks.min(k - pc);
-            pack_b::<I>(&b, pc, kc, jc, nc, &mut packs.b);
+            let (bp, bstride): (&[f32], usize) = match b {
+                Panels::Pack(b) => {
+                    pack_b::<I>(&b, pc, kc, jc, nc, pb);
+                    (pb, NR * kc)
+                }
+                Panels::Packed(b, col0) => {
+                    let start = pc * b.n.div_ceil(NR) * NR + (col0 + jc) * kc;
+                    (&b.data[start..start + nc.div_ceil(NR) * NR * kc], NR * kc)
+                }
+                Panels::Rows(b, row0, col0) => (&b.data[((col0 + jc) / NR) * b.k * NR + (row0 + pc) * NR..], b.k * NR),
+            };
             let mut ic = 0;
             while ic < m {
                 let mc = MC.min(m - ic);
-                pack_a::<I>(&a, ic, mc, pc, kc, &mut packs.a);
-                macro_kernel::<I>(mc, nc, kc, &packs.a, &packs.b, NR * kc, &mut c[ic * ldc + jc..], ldc, false);
+                pack_a::<I>(&a, ic, mc, pc, kc, pa);
+                macro_kernel::<I>(mc, nc, kc, pa, bp, bstride, &mut c[ic * ldc + jc..], ldc, set && pc == 0);
                 ic += mc;
             }
             pc += kc;
@@ -490,7 +454,7 @@ fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: 
 /// Packs M[pc.., jc..] (kc x nc) as W-wide panels: out[panel][p * W + j] = M(pc + p, j0 + j),
 /// zero-padded. W is a multiple of 4 (the transposing path moves 4x4 blocks).
 fn pack_panels<I: Isa, const W: usize>(m: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
-    const { assert!(W % 4 == 0) };
+    const { assert!(W.is_multiple_of(4)) };
     let panels = nc.div_ceil(W);
     for jp in 0..panels {
         let j0 = jc + jp * W;

@@ -1,9 +1,9 @@
 //! A fork-join thread pool for the threads build (`simd128-threads`: shared memory, atomics).
 //!
-//! The host (packages/contrastive/src/runtime/threads.ts) starts n - 1 Web Workers /
-//! worker_threads, each with its own instance of this module on the same shared memory. Each
-//! sets its `__stack_pointer`, calls `__wasm_init_tls` on a block from [`ct_thread_alloc`] and
-//! enters [`ct_thread_run`], which never returns: it sleeps on `memory.atomic.wait32` until the
+//! The host (packages/contrastive/src/runtime/threads.ts, through the exports in abi/runtime.rs)
+//! starts n - 1 Web Workers / worker_threads, each with its own instance of this module on the same shared memory. Each
+//! sets its `__stack_pointer`, calls `__wasm_init_tls` on a block from `thread_alloc` and
+//! enters `run_worker`, which never returns: it sleeps on `memory.atomic.wait32` until the
 //! calling thread publishes a job, joins it, takes parts until none are left and leaves.
 //!
 //! Parts are taken from a shared counter, not assigned: on a busy machine a worker may not be
@@ -106,8 +106,10 @@ mod imp {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub use imp::{poison, ready, run_worker, set_min_work, set_threads, thread_alloc, worker_parts, MAX_THREADS};
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 mod imp {
-    use crate::abi::INVALID_ARGUMENT;
     use core::arch::wasm32::{memory_atomic_notify, memory_atomic_wait32};
     use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::*};
 
@@ -121,9 +123,9 @@ mod imp {
     /// [`STATE`]: the job takes joiners; the low bits count the workers inside it.
     const OPEN: u32 = 1 << 31;
 
-    /// Threads to use, set by [`ct_set_threads`].
+    /// Threads to use, set by [`set_threads`].
     static THREADS: AtomicUsize = AtomicUsize::new(1);
-    /// Bit i set: worker i is inside [`ct_thread_run`] and will see the next job.
+    /// Bit i set: worker i is inside [`run_worker`] and will see the next job.
     static READY: AtomicU32 = AtomicU32::new(0);
     /// Bumped once per job; workers sleep on it.
     static GENERATION: AtomicU32 = AtomicU32::new(0);
@@ -162,8 +164,7 @@ mod imp {
 
     /// Overrides the smallest product (multiply-adds) split over threads; 0 restores the
     /// default. For benches that measure where splitting starts to pay.
-    #[no_mangle]
-    pub extern "C" fn ct_set_threads_min_work(madds: usize) {
+    pub fn set_min_work(madds: usize) {
         MIN_WORK.store(madds, Relaxed);
     }
 
@@ -217,32 +218,28 @@ mod imp {
     }
 
     /// Sets the number of threads jobs are spread over (1..=16, clamped); returns it. Workers
-    /// 1..n must be running [`ct_thread_run`] for jobs to go parallel; until then they run
+    /// 1..n must be running [`run_worker`] for jobs to go parallel; until then they run
     /// serially.
-    #[no_mangle]
-    pub extern "C" fn ct_set_threads(n: u32) -> u32 {
+    pub fn set_threads(n: u32) -> u32 {
         let n = (n as usize).clamp(1, MAX_THREADS);
         THREADS.store(n, Relaxed);
         n as u32
     }
 
     /// Parts of jobs run by the workers (not the calling thread) since the module started.
-    #[no_mangle]
-    pub extern "C" fn ct_threads_worker_parts() -> u32 {
+    pub fn worker_parts() -> u32 {
         WORKER_PARTS.load(Relaxed)
     }
 
-    /// Bitmask of the workers inside [`ct_thread_run`] (bit i = worker i).
-    #[no_mangle]
-    pub extern "C" fn ct_threads_ready() -> u32 {
+    /// Bitmask of the workers inside [`run_worker`] (bit i = worker i).
+    pub fn ready() -> u32 {
         READY.load(Acquire)
     }
 
     /// Allocates a worker's stack (`stack_bytes`, a multiple of 16) followed by its TLS block
     /// (`tls_size` bytes aligned to `tls_align`, the module's `__tls_size` / `__tls_align`).
     /// The stack top and the TLS block are both at ptr + stack_bytes. Returns 0 on OOM.
-    #[no_mangle]
-    pub extern "C" fn ct_thread_alloc(stack_bytes: usize, tls_size: usize, tls_align: usize) -> *mut u8 {
+    pub fn thread_alloc(stack_bytes: usize, tls_size: usize, tls_align: usize) -> *mut u8 {
         if stack_bytes % 16 != 0 || !tls_align.is_power_of_two() {
             return core::ptr::null_mut();
         }
@@ -253,14 +250,10 @@ mod imp {
         }
     }
 
-    /// A worker's loop; never returns for a valid `id` (1..16). The caller must have set this
-    /// instance's `__stack_pointer` and called `__wasm_init_tls` first.
-    #[no_mangle]
-    pub extern "C" fn ct_thread_run(id: u32) -> i32 {
-        let id = id as usize;
-        if id == 0 || id >= MAX_THREADS {
-            return INVALID_ARGUMENT;
-        }
+    /// A worker's loop, for worker `id` (1..MAX_THREADS, checked by the caller); never returns.
+    /// The caller must have set this instance's `__stack_pointer` and called `__wasm_init_tls`
+    /// first.
+    pub fn run_worker(id: usize) -> ! {
         let mut seen = GENERATION.load(Acquire);
         READY.fetch_or(1 << id, Release);
         loop {
@@ -314,8 +307,7 @@ mod imp {
 
     /// Called by the host when a worker trapped: the running job (and every later one) fails
     /// with a trap instead of waiting forever for the dead worker.
-    #[no_mangle]
-    pub extern "C" fn ct_thread_poison() {
+    pub fn poison() {
         POISONED.store(1, Release);
     }
 }

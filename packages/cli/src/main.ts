@@ -3,19 +3,25 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import cliProgress from 'cli-progress';
 import {
   AdamW, ContrastiveError, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
-  runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, warmupCosine, writeNpy, type ImageBatch,
+  recipeSchedule, runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, writeNpy, type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { addExportCommand } from './export.js';
 import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
 import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { atomicWrite, prepareOutputs } from './output.js';
-import { isTextCommand, runTextCommand } from './text.js';
+import { embedData, evalOnData, trainOnData } from './data-commands.js';
+import { addDataOptions } from './data-options.js';
+import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
+import { CLI_METHODS, LABELED_METHODS, methodParts } from './methods.js';
+import { embedText } from './text.js';
+import { isTextCommand, runTextCommand } from './sentence.js';
 
 const program = new Command()
   .name('contrastive')
   .description('Contrastive learning from the terminal: train an encoder without labels, evaluate it, embed, see augmentations.')
-  .showHelpAfterError('(add --help for usage)')
+  // one line on stderr per error, flag errors included
+  .configureOutput({ outputError: (msg, write) => write(`contrastive: ${msg.replace(/^error: /, '').trim()} (add --help for usage)\n`) })
   .exitOverride();
 
 const int = (name: string) => (v: string) => {
@@ -63,13 +69,22 @@ function preset(name: string, s: { height: number; channels: number }, cropScale
 }
 const defaultPreset = (s: { channels: number; height: number }) => (s.channels === 1 ? 'small-gray' : s.height <= 64 ? 'simclr-cifar10' : 'simclr');
 
-async function trainSet(o: { dataset?: string; images?: string; labels?: string }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
-  if (o.images) return { train: await loadIdxImages(o.images, o.labels), name: o.images };
+/** --max-samples: the first `max` images of a set (all of them without the flag). */
+const firstOf = (s: ImageSet, max?: number): ImageSet => (max === undefined || max >= s.n ? s : subset(s, Array.from({ length: max }, (_, i) => i)));
+const maxSamplesHelp = 'use at most the first n training images and the first n test images (a quick run of a command)';
+
+async function trainSet(o: { dataset?: string; images?: string; labels?: string; maxSamples?: number }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
+  if (o.images) return { train: firstOf(await loadIdxImages(o.images, o.labels), o.maxSamples), name: o.images };
   if ((o.dataset ?? 'mnist') !== 'mnist') throw new ContrastiveError('INVALID_ARGUMENT', `unknown dataset ${o.dataset} (built in: mnist)`);
-  return { ...(await loadMnist()), name: 'mnist' };
+  const m = await loadMnist();
+  return { train: firstOf(m.train, o.maxSamples), test: firstOf(m.test, o.maxSamples), name: 'mnist' };
 }
 
-async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string }) {
+async function evalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string; maxSamples?: number }) {
+  const s = await allEvalSets(o);
+  return { train: firstOf(s.train, o.maxSamples), test: firstOf(s.test, o.maxSamples) };
+}
+async function allEvalSets(o: { dataset?: string; trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string }) {
   if (o.trainImages || o.testImages) {
     if (!o.trainImages || !o.trainLabels || !o.testImages || !o.testLabels) {
       throw new ContrastiveError('INVALID_ARGUMENT', '--train-images, --train-labels, --test-images and --test-labels go together');
@@ -93,13 +108,15 @@ const start = (o: { threads?: number | 'auto'; variant: 'auto' | 'simd128' | 're
 
 program
   .command('train')
-  .description('train an encoder with SimCLR (or SupCon with --method supcon) and save it as safetensors')
+  .description('train an encoder with SimCLR (or another --method) and save it as safetensors')
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
-  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon)')
-  .addOption(new Option('--encoder <kind>', 'mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: 3-block CNN with global average pool').choices(['mlp', 'conv', 'gap']).default('conv'))
+  .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon, triplet, multisimilarity)')
+  .addOption(new Option('--encoder <kind>', `auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images); ${Object.entries(RESNETS).map(([k, v]) => `${k}: ${v}`).join('; ')}`).choices(['auto', 'mlp', 'conv', 'gap', ...Object.keys(RESNETS)]).default('auto'))
+  .option('--init <file>', 'start the encoder from this safetensors state_dict (torchvision names; fc.* ignored)')
+  .option('--freeze <prefixes>', 'parameter name prefixes that stay fixed, comma-separated (e.g. conv1,bn1,layer1); their BatchNorm statistics too')
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
-  .addOption(new Option('--method <method>', 'loss').choices(['simclr', 'supcon']).default('simclr'))
+  .addOption(new Option('--method <method>', 'method: heads, loss and extra networks (docs/methods.md); clip trains on pairs (--data)').choices([...CLI_METHODS, 'clip']).default('simclr'))
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default: the encoder\'s recipe: conv 0.5,1; mlp and gap 0.3,1)')
   .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
@@ -114,24 +131,30 @@ program
   .option('--checkpoint-every <n>', 'steps between checkpoints (default: one epoch)', int('--checkpoint-every'))
   .option('--resume <file>', 'continue the run saved in this --checkpoint file (pass the run\'s other flags unchanged); the result is the uninterrupted run\'s, bit for bit')
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
+  .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
-  .option('--json', 'print one JSON object instead of progress')
+  .option('--json', 'print one JSON object instead of progress');
+addDataOptions(program.commands.at(-1)!, { split: true })
   .action(async (o) => {
     // outputs are checked before minutes of work (and stale temporary files of killed runs removed)
     await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
     await start(o);
+    if (o.data) return trainOnData(o);
+    if (o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', '--method clip trains on pairs: --data PATH (or --pair-data)');
+    if (o.valSplit !== undefined || o.testData !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', '--val-split and --test-data go with --data PATH (the mnist dataset has its own test split)');
     const data = await trainSet(o);
     const train = data.train;
-    const spec = defaultSpec(o.encoder, [train.channels, train.height, train.width], o.widths);
+    const spec = defaultSpec(o.encoder === 'auto' ? 'conv' : o.encoder, [train.channels, train.height, train.width], o.widths);
     const encoder = buildEncoder(spec, o.seed);
-    const model = new Sequential(encoder, simclrHead(spec.outDim, { seed: o.seed + 1 }));
+    if (o.init) await initFrom(encoder, o.init);
+    if (o.freeze) freezePrefixes(encoder, o.freeze);
     const batch = asBatch(train);
     // flags given on the command line override the encoder's recipe
     const r = RECIPES[spec.kind];
     // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
     const { pipeline, scale: cropScale } = preset(o.preset ?? defaultPreset(train), train, o.cropScale, r.cropScale);
-    if (o.method === 'supcon' && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', '--method supcon needs labels (--labels)');
+    if (LABELED_METHODS.includes(o.method) && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} needs labels (--labels)`);
     if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
     const epochs = (o.epochs as number | undefined) ?? r.epochs;
     const steps = Math.floor(train.n / o.batchSize) * epochs;
@@ -140,11 +163,11 @@ program
       weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
       ...(cropScale === undefined ? {} : { cropScale }),
     };
-    const optimizer = new AdamW(model.namedParameters(), { lr: recipe.lr, weightDecay: recipe.weightDecay });
+    const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
+    const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
     const trainer = new Trainer({
-      method: o.method, model, optimizer, temperature: recipe.temperature,
-      schedule: recipe.schedule === 'constant' ? () => recipe.lr
-        : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps }),
+      method: o.method, model: parts.model, optimizer, temperature: recipe.temperature, ...parts.trainer,
+      schedule: recipeSchedule(recipe, steps),
     });
     const monitor = o.monitor && data.test?.labels && train.labels
       ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
@@ -172,14 +195,14 @@ program
       checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) } : undefined,
     });
     bar?.stop();
-    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed });
+    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed, methodRecipe: parts.info });
     const summary = {
-      out: o.out, encoder: o.encoder, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
+      out: o.out, encoder: spec.kind, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
       firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
       threads: runtimeInfo().threads,
     };
     if (o.json) console.log(JSON.stringify(summary));
-    else console.log(`trained ${o.encoder} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
+    else console.log(`trained ${spec.kind} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
   });
 
 program
@@ -192,11 +215,14 @@ program
   .option('--test-images <file>', 'IDX images to score')
   .option('--test-labels <file>', 'IDX labels of --test-images')
   .option('--knn-k <k>', 'neighbours for kNN', int('--knn-k'), 20)
+  .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
-  .option('--json', 'print one JSON object')
+  .option('--json', 'print one JSON object');
+addDataOptions(program.commands.at(-1)!, { split: true, evalData: true })
   .action(async (o) => {
     await start(o);
+    if (o.data || o.trainData || o.testData) return evalOnData(o);
     const sets = await evalSets(o);
     const t0 = performance.now();
     let features = 'raw pixels';
@@ -223,14 +249,20 @@ program
 
 program
   .command('embed')
-  .description('embed images with a trained encoder and write them as .npy (float32, N x D)')
-  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
-  .requiredOption('--images <file>', 'IDX images')
+  .description('embed images with a trained encoder, or texts with a sentence-transformers folder, and write them as .npy (float32, N x D)')
+  .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`, or a sentence-transformers folder for --text')
+  .option('--images <file>', 'IDX images')
+  .option('--text <file>', 'texts, one per line or JSONL with a "text" field (rows in file order)')
+  .option('--batch-size <n>', 'texts per forward pass (--text)', int('--batch-size'), 32)
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
-  .addOption(variantOption())
+  .addOption(variantOption());
+addDataOptions(program.commands.at(-1)!, {})
   .action(async (o) => {
     await start(o);
+    if (o.text) return embedText(o);
+    if (o.data) return embedData(o);
+    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH, --images FILE or --text FILE');
     const { encoder, spec } = await loadEncoder(o.model);
     const set = await loadIdxImages(o.images);
     const got = [set.channels, set.height, set.width].join('x');
@@ -263,7 +295,7 @@ program
 addExportCommand(program);
 
 try {
-  // sentence-embedding models: train/embed --text, eval --queries/--corpus/--qrels (packages/cli/src/text.ts)
+  // sentence-embedding models: train/embed --text, eval --queries/--corpus/--qrels (sentence.ts)
   if (isTextCommand(process.argv)) await runTextCommand(process.argv);
   else await program.parseAsync(process.argv);
 } catch (e) {

@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import { setCoreCount, setDefaultLoader } from './runtime/init.js';
 import { setWorkerFactory } from './runtime/threads.js';
+import { setFolderReader } from './text/sentence.js';
 import { wasmUrl } from './wasm-url.js';
 
 setDefaultLoader(async (build) => {
@@ -30,6 +31,18 @@ setWorkerFactory(async (body) => {
     unref: () => void w.unref(),
     terminate: () => void w.terminate(),
   };
+});
+
+// loadSentenceTransformer(dir): model folders from disk
+setFolderReader((dir) => async (file) => {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  try {
+    return new Uint8Array(await readFile(join(dir, file)));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return undefined;
+    throw e;
+  }
 });
 
 export * from './index.js';

@@ -44,7 +44,7 @@ export type { ModuleCodec, ModuleSpec } from './nn/spec.js';
 export { FORMAT_KEY, loadModel, readModelSpec, saveModel, SPEC_KEY } from './io/model.js';
 export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from './export/onnx.js';
 export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
-// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/images')
+// bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
 export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
 export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
 export { jsonlVectors, parseJsonl } from './io/jsonl.js';
@@ -60,6 +60,39 @@ export type { TensorLike, Uint8Images } from './train/data.js';
 export { convNet, lenet } from './nn/presets.js';
 // reliability: training-state checkpoints (the format of fit's checkpoints and the CLI's --checkpoint)
 export { parseTrainerState, trainerStateBytes, TRAIN_STATE_FORMAT } from './io/checkpoint.js';
+// float64 L-BFGS (the linear probe's solver)
+export { minimizeLbfgs } from './eval/lbfgs.js';
+export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
+// training recipes: one per encoder network, shared by the CLI and the playground
+export {
+  buildEncoder, checkEncoderSpec, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderStateShapes, encoderToSafetensors, RECIPES,
+  recipeAugmentation, recipeSchedule, RESNET_ARCHS, resnetEncoderSpec,
+} from './train/recipes.js';
+export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
+// methods: self-supervised and metric-learning losses beyond InfoNCE, the momentum update
+export { dcl, dclw } from './loss/dcl.js';
+export type { DclOptions, DclwOptions } from './loss/dcl.js';
+export { negativeCosineSimilarity } from './loss/negcos.js';
+export type { NegativeCosineOptions } from './loss/negcos.js';
+export { barlowTwins } from './loss/barlow.js';
+export type { BarlowTwinsOptions } from './loss/barlow.js';
+export { vicReg } from './loss/vicreg.js';
+export type { VicRegOptions } from './loss/vicreg.js';
+export type { TwoViewResult } from './loss/twoview.js';
+export { triplet } from './loss/triplet.js';
+export type { TripletMining, TripletOptions, TripletResult } from './loss/triplet.js';
+export { multiSimilarity } from './loss/multisim.js';
+export type { MultiSimilarityOptions } from './loss/multisim.js';
+export { cosineMomentum, momentumUpdate } from './optim/ema.js';
+// text encoders: Hugging Face weights
+export { loadHuggingFace } from './text/hf.js';
+export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
+export { loadTokenizer, TextTokenizer } from './text/tokenizer.js';
+export type { HfTokenizerLike, LoadTokenizerOptions, TokenBatch, TokenizeOptions } from './text/tokenizer.js';
+export { loadSentenceTransformer, SentenceTransformer } from './text/sentence.js';
+export type { EncodeOptions, FileReader, LoadedSentenceTransformer, LoadSentenceTransformerOptions, ModelSource, SentenceTransformerOptions } from './text/sentence.js';
+export { smallTransformer, staticEmbedding } from './text/presets.js';
+export type { SmallTransformerOptions, StaticEmbeddingOptions } from './text/presets.js';
 // sentence embeddings: losses
 export { mnrl } from './loss/mnrl.js';
 export type { MnrlOptions, MnrlResult, MnrlValue } from './loss/mnrl.js';
@@ -83,11 +116,9 @@ export { parseBeirJsonl, parseQrels } from './data/beir.js';
 export type { BeirDocs } from './data/beir.js';
 export { mineHardNegatives } from './data/hard-negatives.js';
 export type { MineOptions } from './data/hard-negatives.js';
-// text encoders: Hugging Face weights
-export { loadHuggingFace } from './text/hf.js';
-export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
+// sentence embeddings: tokenizers trained here, the training workflow, BM25
 export { WordPieceTokenizer } from './text/wordpiece.js';
-export type { EncodedBatch, EncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
+export type { EncodedBatch, EncodeOptions as WordPieceEncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
 export { fitSentence, SentenceEncoder } from './train/sentence.js';
 export type { EncodeTextOptions, FitSentenceOptions, FitSentenceResult, SentenceArchitecture, SentenceConfig, SentenceLoss } from './train/sentence.js';
 export { Bm25, bm25Terms } from './eval/bm25.js';

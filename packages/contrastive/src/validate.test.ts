@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/util/errors.js';
-import { ContrastiveError, init, Linear, mlp, ntXent, parseIdx, parseNpy, readIdx, readSafetensors, runtimeInfo } from './index.node.js';
+import { AdamW, ContrastiveError, init, knnAccuracy, Linear, mlp, ntXent, parseIdx, parseNpy, readIdx, readSafetensors, runtimeInfo, saveSafetensors, Trainer, writeIdx } from './index.node.js';
 
 beforeAll(() => init());
 
@@ -33,6 +33,22 @@ describe('the API boundary refuses what it would otherwise coerce', () => {
     expectError(() => parseNpy(null as never), 'INVALID_ARGUMENT', 'readNpy');
     expectError(() => readSafetensors(null as never), 'INVALID_ARGUMENT', 'loadSafetensors');
     await expect(readIdx(null as never)).rejects.toBeInstanceOf(ContrastiveError);
+  });
+  it('what the API fuzzer found: huge layers, null options, symbols and BigInts in shapes or data are typed errors', () => {
+    expectError(() => new Linear(1e308, 2), 'OUT_OF_MEMORY');
+    expectError(() => mlp([2, 2], null as never), 'INVALID_ARGUMENT', 'mlp');
+    expectError(() => mlp([2, 10n as never]), 'INVALID_ARGUMENT', '10n');
+    expectError(() => mlp([2, 2]).forward({ data: new Float32Array(2), rows: 1, cols: 2 }, null as never), 'INVALID_ARGUMENT', 'options');
+    expectError(() => knnAccuracy(ok, [0, 1], undefined as never, [0]), 'INVALID_ARGUMENT', 'query');
+    expectError(() => knnAccuracy(ok, [0, 1], ok, [0, 1], { k: Symbol('k') as never }), 'INVALID_ARGUMENT', 'k');
+    expectError(() => writeIdx([Symbol('d') as never], new Uint8Array(1)), 'INVALID_ARGUMENT', 'writeIdx');
+    expectError(() => saveSafetensors({ x: { shape: [Symbol('d') as never], data: new Float32Array(1) } }), 'INVALID_ARGUMENT', 'saveSafetensors');
+    expectError(() => saveSafetensors({ x: { shape: [2], data: new BigInt64Array(2) as never } }), 'INVALID_ARGUMENT', 'saveSafetensors');
+    const m = mlp([2, 2]);
+    expectError(() => m.loadStateDict({ '0.weight': { shape: [Symbol('d') as never, 2], data: new Float32Array(4) }, '0.bias': { shape: [2], data: new Float32Array(2) } }), 'INVALID_ARGUMENT', 'shape');
+    const t = new Trainer({ method: 'simclr', model: m, optimizer: new AdamW(m.namedParameters()), temperature: 0.1 });
+    const v = { data: new BigInt64Array(4) as never, shape: [2, 2] };
+    expectError(() => t.step([v, v]), 'INVALID_ARGUMENT', 'BigInt');
   });
   it('init(null) and init with bytes that are not wasm are INVALID_ARGUMENT (no TypeError, no CompileError), and the running module stays', async () => {
     const before = runtimeInfo();

@@ -19,6 +19,11 @@ export function describe(v: unknown): string {
   return String(v);
 }
 
+/** A shape (or any list) for a message, whatever its elements are. */
+export function shapeText(s: unknown): string {
+  return Array.isArray(s) ? `[${s.map(describe).join(', ')}]` : describe(s);
+}
+
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }

@@ -15,7 +15,11 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 export async function loadMnist(url: string): Promise<Dataset> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} (run \`pnpm --filter playground data\`)`);
-  const b = await gunzip(new Uint8Array(await res.arrayBuffer()));
+  return parseMnist(await gunzip(new Uint8Array(await res.arrayBuffer())), url);
+}
+
+/** The MNIST subset from the bytes of scripts/make-data.mjs's file, after gunzip. */
+export function parseMnist(b: Uint8Array, url = 'data'): Dataset {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (String.fromCharCode(...b.subarray(0, 4)) !== 'CMN1' || dv.getUint32(12, true) !== SIDE) throw new Error(`${url}: not a playground MNIST file`);
   const nTrain = dv.getUint32(4, true);

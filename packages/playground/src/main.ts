@@ -3,7 +3,7 @@
 import { augmentationGrid, init, runtimeInfo, toImageBatch, type ImageBatch } from 'contrastive';
 import { loadMnist, loadUpload } from './data.js';
 import { colour, LinePlot, Scatter } from './plots.js';
-import { buildPipeline, PRESETS, PX, SIDE, type AugParams, type Dataset, type FromWorker, type PresetName, type ToWorker, type TrainConfig } from './shared.js';
+import { buildPipeline, DEFAULT_ENCODER, PRESETS, PX, recipeConfig, SIDE, type AugParams, type Dataset, type FromWorker, type PageEncoder, type PresetName, type ToWorker, type TrainConfig } from './shared.js';
 import './style.css';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -113,14 +113,22 @@ function config(): TrainConfig {
   const n = dataset?.train.n ?? Infinity;
   if (num('batchSize') > n) $<HTMLInputElement>('batchSize').value = String(n);
   return {
-    encoder: $<HTMLSelectElement>('encoder').value as 'mlp' | 'cnn',
+    // the recipe of the chosen encoder, with the settings the page shows as edited
+    ...recipeConfig(encoder()),
     temperature: num('temperature'),
     batchSize: Math.round(num('batchSize')),
     lr: num('lr'),
     epochs: Math.round(num('epochs')),
-    seed: 0,
     aug: augParams(),
   };
+}
+
+const encoder = () => $<HTMLSelectElement>('encoder').value as PageEncoder;
+
+/** Shows the training settings of `c` (the encoder's recipe when the page opens or the encoder changes). */
+function setTrainFields(c: TrainConfig): void {
+  $<HTMLSelectElement>('encoder').value = c.encoder;
+  for (const k of ['temperature', 'batchSize', 'lr', 'epochs'] as const) $<HTMLInputElement>(k).value = String(c[k]);
 }
 
 function setState(s: typeof state): void {
@@ -210,7 +218,11 @@ function train(): void {
 // ---- wiring --------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  setAugParams(PRESETS['small-gray']);
+  // the page opens on the default run: the default encoder's recipe (test/playground/default-run.node.test.ts)
+  const defaults = recipeConfig(DEFAULT_ENCODER);
+  setTrainFields(defaults);
+  setAugParams(defaults.aug);
+  $('encoder').addEventListener('change', () => setTrainFields(recipeConfig(encoder())));
   $('preset').addEventListener('change', () => {
     setAugParams(PRESETS[$<HTMLSelectElement>('preset').value as PresetName]);
     drawViews();

@@ -1,7 +1,8 @@
 // What the page and the training worker agree on: the dataset, the augmentation settings and
 // the messages between them.
 import {
-  colorJitter, compose, randomAffine, randomApply, randomHorizontalFlip, randomResizedCrop, type ImageOp, type Pipeline,
+  colorJitter, compose, randomAffine, randomApply, randomHorizontalFlip, randomResizedCrop, RECIPES, type EncoderName, type ImageOp, type Pipeline,
+  type Recipe,
 } from 'contrastive';
 
 export const SIDE = 28;
@@ -56,14 +57,41 @@ export function buildPipeline(p: AugParams): Pipeline {
   return compose(...ops);
 }
 
+/** What one training run uses: the encoder, its recipe's settings (some editable on the page) and the views. */
 export interface TrainConfig {
-  encoder: 'mlp' | 'cnn';
+  encoder: EncoderName;
   temperature: number;
   batchSize: number;
   lr: number;
+  weightDecay: number;
+  schedule: Recipe['schedule'];
   epochs: number;
   seed: number;
   aug: AugParams;
+}
+
+/** The encoders the page offers (index.html), by their library names (the CLI's `--encoder`). */
+export type PageEncoder = 'mlp' | 'conv';
+
+/** Epochs of the page's default run: a minute or two in a browser, long enough to see the monitor rise. */
+export const DEFAULT_EPOCHS = 5;
+/**
+ * The encoder the page starts with: the CNN, whose kNN monitor rises within the default epochs
+ * (test/playground/default-run.node.test.ts); on 5,000 digits the MLP's starts near raw pixels'
+ * kNN and takes longer to pass it.
+ */
+export const DEFAULT_ENCODER: PageEncoder = 'conv';
+
+/**
+ * The library's recipe for `encoder` (contrastive's RECIPES, as `contrastive train` runs it), on the
+ * page's smaller data: DEFAULT_EPOCHS epochs, and the small-gray views with the recipe's crops.
+ */
+export function recipeConfig(encoder: PageEncoder, seed = 0): TrainConfig {
+  const r = RECIPES[encoder];
+  return {
+    encoder, temperature: r.temperature, batchSize: r.batchSize, lr: r.lr, weightDecay: r.weightDecay, schedule: r.schedule,
+    epochs: DEFAULT_EPOCHS, seed, aug: { ...PRESETS['small-gray'], scaleMin: r.cropScale[0], scaleMax: r.cropScale[1] },
+  };
 }
 
 export type ToWorker =

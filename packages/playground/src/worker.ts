@@ -1,11 +1,9 @@
 // The training worker: builds the model, runs `fit` and reports every step and epoch to the page.
 // Pause aborts `fit` between steps; resume calls `fit` again, which continues at
 // trainer.stepCount with the same data order and views as an uninterrupted run.
-import {
-  AdamW, lenet28, embed, fit, init, knnAccuracy, mlp, pca, runtimeInfo, saveSafetensors, Sequential, simclrHead,
-  toImageBatch, Trainer, twoViews, warmupCosine, writeCsv, writeNpy, type Module, type Tensor, type TrainData,
-} from 'contrastive';
-import { buildPipeline, PX, SIDE, type Dataset, type FromWorker, type ImageSet, type ToWorker, type TrainConfig } from './shared.js';
+import { embed, fit, init, knnAccuracy, pca, runtimeInfo, saveSafetensors, writeCsv, writeNpy } from 'contrastive';
+import { createRun, monitorKnn, type RunParts } from './run.js';
+import { PX, type Dataset, type FromWorker, type ToWorker, type TrainConfig } from './shared.js';
 
 interface WorkerScope {
   postMessage(m: FromWorker, transfer?: Transferable[]): void;
@@ -14,75 +12,33 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
-/** Rows of the train set the kNN monitor uses as its memory bank (all test rows are queries). */
-const MONITOR_BANK = 2000;
-
-interface Run {
+interface Run extends RunParts {
   config: TrainConfig;
-  trainer: Trainer;
-  encoder: Module;
-  data: TrainData;
-  test: Tensor;
-  testLabels: Uint8Array;
-  bank?: { x: Tensor; labels: Uint8Array };
   controller: AbortController;
   state: 'running' | 'paused' | 'done' | 'stopped';
   lastEmbedding?: { data: Float32Array; rows: number; cols: number };
 }
 let run: Run | undefined;
 
-const asTensor = (s: ImageSet): Tensor => {
-  const b = toImageBatch({ data: s.images, height: SIDE, width: SIDE, channels: 1, n: s.n });
-  return { data: b.data, shape: [s.n, PX] };
-};
-
-function makeEncoder(c: TrainConfig): { encoder: Module; dim: number } {
-  if (c.encoder === 'cnn') return { encoder: lenet28({ seed: c.seed, bnRelu: true }), dim: 256 }; // the CLI's conv encoder
-  return { encoder: mlp([PX, 512, 256], { seed: c.seed, batchNorm: true }), dim: 256 };
-}
-
 /** The test embeddings in 2-D (PCA), and the kNN accuracy of the bank against them. */
 function snapshot(r: Run): { xy: Float32Array; knn?: number } {
   const z = embed(r.encoder, r.test);
   r.lastEmbedding = z;
   const xy = pca(z, 2).projected.data.slice();
-  const knn = r.bank ? knnAccuracy(embed(r.encoder, r.bank.x), r.bank.labels, z, r.testLabels) : undefined;
+  const knn = monitorKnn(r, z);
   return { xy, knn };
 }
 
 async function start(config: TrainConfig, ds: Dataset): Promise<void> {
   await init();
-  const { encoder, dim } = makeEncoder(config);
-  const model = new Sequential(encoder, simclrHead(dim, { seed: config.seed + 1 }));
-  const perEpoch = Math.floor(ds.train.n / config.batchSize);
-  const total = perEpoch * config.epochs;
-  const trainer = new Trainer({
-    method: 'simclr', model, temperature: config.temperature,
-    optimizer: new AdamW(model.namedParameters(), { lr: config.lr, weightDecay: 1e-4 }),
-    schedule: warmupCosine({ baseLr: config.lr, warmupSteps: Math.min(10, Math.floor(total / 10)), totalSteps: total }),
-  });
-  const train = asTensor(ds.train);
-  const pipeline = buildPipeline(config.aug);
-  const data: TrainData = {
-    n: ds.train.n,
-    views(idx, step) {
-      const b = idx.length;
-      const x = new Float32Array(b * PX);
-      idx.forEach((s, i) => x.set(train.data.subarray(s * PX, (s + 1) * PX), i * PX));
-      const [v1, v2] = twoViews({ data: x, n: b, channels: 1, height: SIDE, width: SIDE }, pipeline, { seed: config.seed, step });
-      return [{ data: v1.data, shape: [b, PX] }, { data: v2.data, shape: [b, PX] }];
-    },
-  };
-  const classes = new Set(ds.train.labels).size;
-  const bankN = Math.min(MONITOR_BANK, ds.train.n);
-  const bank = classes > 1
-    ? { x: { data: train.data.subarray(0, bankN * PX), shape: [bankN, PX] }, labels: ds.train.labels.subarray(0, bankN) }
-    : undefined;
-  run = { config, trainer, encoder, data, test: asTensor(ds.test), testLabels: ds.test.labels, bank, controller: new AbortController(), state: 'running' };
-  const params = model.namedParameters().reduce((s, [, p]) => s + p.size, 0);
+  const parts = createRun(config, ds);
+  const { trainer, bank } = parts;
+  run = { ...parts, config, controller: new AbortController(), state: 'running' };
+  const params = trainer.model.namedParameters().reduce((s, [, p]) => s + p.size, 0);
   // the baseline to beat: the same kNN on raw pixels
+  const bankN = bank ? bank.labels.length : 0;
   const pixelKnn = bank ? knnAccuracy({ data: bank.x.data, rows: bankN, cols: PX }, bank.labels, { data: run.test.data, rows: ds.test.n, cols: PX }, ds.test.labels) : undefined;
-  post({ type: 'ready', variant: runtimeInfo().variant, params, stepsPerEpoch: perEpoch, totalSteps: total, pixelKnn });
+  post({ type: 'ready', variant: runtimeInfo().variant, params, stepsPerEpoch: parts.stepsPerEpoch, totalSteps: parts.totalSteps, pixelKnn });
   const s0 = snapshot(run);
   post({ type: 'epoch', epoch: 0, step: 0, knn: s0.knn, xy: s0.xy }, [s0.xy.buffer]);
   await loop(run);

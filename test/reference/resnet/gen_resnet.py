@@ -6,6 +6,8 @@ Run with Debian's PyTorch 1.13 + torchvision 0.14 (no download, random weights):
 Writes, beside this file:
 * layouts.json: state_dict keys, shapes and dtypes of torchvision's resnet18, resnet34 and
   resnet50 (random init), and their named_parameters() order.
+* conv3x3.safetensors: 3x3 stride-1 convolutions on odd sizes (conv_cases) for the Winograd
+  and im2col paths.
 * <case>.safetensors, one per case: a narrow ResNet built from torchvision's own BasicBlock /
   Bottleneck classes with torchvision's ResNet layout (conv1, bn1, maxpool, layer1..4, fc), so
   its state_dict names are torchvision's. Tensors:
@@ -155,6 +157,36 @@ def make_case(name, block, layers, widths, stem, shape):
     return {"name": name, "block": block.__name__, "layers": layers, "widths": widths, "stem": stem, "input": list(shape), "numClasses": 5}
 
 
+def conv_cases():
+    """3x3 stride-1 convolutions on odd sizes for the Winograd / im2col checks: inputs 1x1, 3x3,
+    5x7; 1 and 3 input channels; padding 0 and 1 (where the kernel fits). One file, keys
+    "<i>.x", "<i>.w", "<i>.b", "<i>.dy" (F32) and "<i>.y", "<i>.dx", "<i>.dw", "<i>.db" (F64)."""
+    out, meta = {}, []
+    for h, w in [(1, 1), (3, 3), (5, 7)]:
+        for cin in [1, 3]:
+            for pad in [0, 1]:
+                if h + 2 * pad < 3 or w + 2 * pad < 3:
+                    continue
+                i = len(meta)
+                g = rng_for(f"conv/{h}x{w}/{cin}/{pad}")
+                n, cout = 2, 4
+                x = torch.from_numpy(f32(g.standard_normal((n, cin, h, w)))).requires_grad_(True)
+                wt = torch.from_numpy(f32(g.uniform(-0.5, 0.5, (cout, cin, 3, 3)))).requires_grad_(True)
+                b = torch.from_numpy(f32(g.uniform(-0.5, 0.5, cout))).requires_grad_(True)
+                y = torch.nn.functional.conv2d(x, wt, b, padding=pad)
+                dy = torch.from_numpy(f32(g.standard_normal(tuple(y.shape))))
+                (y * dy).sum().backward()
+                for k, v in [("x", x), ("w", wt), ("b", b)]:
+                    out[f"{i}.{k}"] = ("F32", v.detach().numpy())
+                out[f"{i}.dy"] = ("F32", dy.numpy())
+                out[f"{i}.y"] = ("F64", y.detach().numpy())
+                for k, v in [("dx", x), ("dw", wt), ("db", b)]:
+                    out[f"{i}.{k}"] = ("F64", v.grad.numpy())
+                meta.append({"n": n, "cin": cin, "cout": cout, "h": h, "w": w, "padding": pad})
+    write_safetensors(os.path.join(HERE, "conv3x3.safetensors"), out)
+    return meta
+
+
 def layouts():
     out = {}
     for arch in ["resnet18", "resnet34", "resnet50"]:
@@ -171,7 +203,7 @@ if __name__ == "__main__":
     cases = [make_case(*c) for c in CASES]
     with open(os.path.join(HERE, "layouts.json"), "w") as f:
         json.dump(layouts(), f, separators=(",", ":"))
-    manifest = {"seed": SEED, "torch": torch.__version__, "torchvision": torchvision.__version__, "cases": cases}
+    manifest = {"seed": SEED, "torch": torch.__version__, "torchvision": torchvision.__version__, "cases": cases, "conv3x3": conv_cases()}
     for fn in sorted(os.listdir(HERE)):
         if fn.endswith((".safetensors", "layouts.json")):
             b = open(os.path.join(HERE, fn), "rb").read()

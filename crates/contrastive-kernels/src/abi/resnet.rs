@@ -2,7 +2,7 @@
 //! optional (frozen layers of a fine-tuned model skip the dW product).
 
 use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
-use crate::nn::conv2d::{self, Conv};
+use crate::nn::conv2d;
 use crate::nn::residual;
 use crate::simd::Best;
 
@@ -20,7 +20,7 @@ pub unsafe extern "C" fn ct_residual_add(a: *const f32, b: *const f32, len: usiz
     }
     // copies of the inputs when y aliases one of them (a block may write its output over its input)
     let (av, bv);
-    let (a, b) = if a as usize == y as usize || b as usize == y as usize {
+    let (a, b) = if core::ptr::eq(a, y) || core::ptr::eq(b, y) {
         av = slice(a, len).to_vec();
         bv = slice(b, len).to_vec();
         (&av[..], &bv[..])
@@ -29,20 +29,6 @@ pub unsafe extern "C" fn ct_residual_add(a: *const f32, b: *const f32, len: usiz
     };
     residual::add(a, b, core::slice::from_raw_parts_mut(y, len), relu != 0);
     OK
-}
-
-/// [n, cin, h, w, cout, kh, kw, sh, sw, ph, pw] as 11 u32, as the other conv exports read it.
-unsafe fn geometry(geom: *const u32) -> Option<Conv> {
-    if geom.is_null() {
-        return None;
-    }
-    let g = core::slice::from_raw_parts(geom, 11);
-    let u = |i: usize| g[i] as usize;
-    let c = Conv { n: u(0), cin: u(1), h: u(2), w: u(3), cout: u(4), kh: u(5), kw: u(6), sh: u(7), sw: u(8), ph: u(9), pw: u(10) };
-    if c.n == 0 || c.cin == 0 || c.cout == 0 {
-        return None;
-    }
-    c.out_hw().map(|_| c)
 }
 
 /// Conv2d backward with every output optional: dx (null = skip) overwritten, dw and db (null =
@@ -60,7 +46,7 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
     dw: *mut f32,
     db: *mut f32,
 ) -> i32 {
-    let c = match geometry(geom) {
+    let c = match super::nn::conv_geom(geom) {
         Some(c) => c,
         None => return INVALID_ARGUMENT,
     };
@@ -68,8 +54,8 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
         return INVALID_ARGUMENT;
     }
     let (ho, wo) = c.out_hw().unwrap_or((0, 0));
-    let xl = c.n * c.cin * c.h * c.w;
-    let wl = c.cout * c.cin * c.kh * c.kw;
+    let xl = c.n * c.cin * c.win.h * c.win.w;
+    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
     match conv2d::backward_some::<Best>(
         &c,
         slice(x, xl),
@@ -82,4 +68,11 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
         Ok(()) => OK,
         Err(_) => OUT_OF_MEMORY,
     }
+}
+
+/// How 3x3 stride-1 convolutions run: 0 = by shape, 1 = im2col, 2 = Winograd F(2x2, 3x3)
+/// wherever it applies. Returns the previous setting.
+#[no_mangle]
+pub extern "C" fn ct_conv_algorithm(algorithm: u32) -> u32 {
+    conv2d::set_algorithm(algorithm)
 }

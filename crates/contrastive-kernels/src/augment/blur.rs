@@ -58,7 +58,7 @@ fn correlate<I: Isa>(src: &[f32], kern: &[f32], out: &mut [f32]) {
     for x in body..n {
         let mut s = 0.0f32;
         for (t, kv) in kern.iter().enumerate() {
-            s = kv * src[x + t] + s;
+            s += kv * src[x + t];
         }
         out[x] = s;
     }
@@ -102,7 +102,7 @@ pub fn gaussian_blur<I: Isa>(
     let mut col_out = try_vec(h)?;
     for i in 0..n {
         let s = sigmas[i];
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             continue;
         }
         kernel1d(k, s, &mut kern);

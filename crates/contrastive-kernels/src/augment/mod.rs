@@ -80,7 +80,7 @@ pub(crate) fn per_image<S>(
 /// whatever its group, so results stay bit-identical for any grouping and thread count.
 pub(crate) fn per_group(n: usize, len: usize, g: usize, out: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
     assert!(out.len() >= n * len && g > 0);
-    let groups = (n + g - 1) / g;
+    let groups = n.div_ceil(g);
     let threads = crate::par::threads();
     if threads == 1 || groups < 2 * threads || n * len < PAR_MIN_FLOATS {
         for gi in 0..groups {

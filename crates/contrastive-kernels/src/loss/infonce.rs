@@ -76,7 +76,7 @@ pub fn infonce<I: Isa>(
             weight: &weight,
             inv_tau: 1.0 / tau,
         };
-        run::<I>(&problem, grads.as_mut().map(|(gq, gk)| Grads { gx: &mut **gq, gy: Some(&mut **gk), gp: None }))?
+        run::<I>(&problem, grads.as_mut().map(|(gq, gk)| Grads { gx: gq, gy: Some(gk), gp: None }))?
     };
     if let Some((gq, gk)) = grads {
         qn.backward::<I>(gq, d);

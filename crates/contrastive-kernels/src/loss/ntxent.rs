@@ -13,7 +13,7 @@ use crate::{try_vec, Oom};
 
 /// `z`: rows x d with rows = 2N (a's rows, then b's). `gz`, when given, receives dL/dz.
 pub fn ntxent<I: Isa>(z: &[f32], rows: usize, d: usize, tau: f32, gz: Option<&mut [f32]>) -> Result<LossOut, Oom> {
-    assert!(rows % 2 == 0);
+    assert!(rows.is_multiple_of(2));
     let n = rows / 2;
     let mut u = try_vec(rows * d)?;
     let mut inv = try_vec(rows)?;

@@ -46,7 +46,7 @@ pub(crate) const M0: f32 = -1e30;
 /// [`crate::simd::EXP_LO`], so no exponential is clamped).
 pub(crate) const FIXED_MAX_INV_TAU: f32 = 40.0;
 
-const _: () = assert!(PANEL % NR == 0 && CHUNK % NR == 0);
+const _: () = assert!(PANEL.is_multiple_of(NR) && CHUNK.is_multiple_of(NR));
 
 /// Per-row online statistics.
 pub(crate) struct Stats {

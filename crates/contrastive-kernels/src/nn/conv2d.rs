@@ -6,42 +6,62 @@
 //! dcols = W^T dY (TN), dx = col2im(dcols), db += sum dy.
 //! Grouping samples makes one large product per layer instead of one small product per sample
 //! (the deep layers have P = 49 or 196 columns per sample, too few for the 4x8 tiles to run well).
-//! Ho = floor((H + 2 ph - kh) / sh) + 1, the same for Wo.
+//! Ho and Wo as [`Window::out_hw`].
 //! The per-sample loops of a group (patch copies, bias, dY gather, col2im) run over the thread
 //! pool with `par::items`: each sample's work is the same on any thread.
 
+use super::window::Window;
+use super::winograd;
 use crate::gemm::{gemm, Packs, Strided};
 use crate::par::{self, SharedMut};
+use core::sync::atomic::{AtomicU32, Ordering};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
 
+/// n samples of cin planes in, cout planes out, over the window `win`.
 #[derive(Clone, Copy)]
 pub struct Conv {
     pub n: usize,
     pub cin: usize,
-    pub h: usize,
-    pub w: usize,
     pub cout: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub ph: usize,
-    pub pw: usize,
+    pub win: Window,
 }
 
 impl Conv {
     /// Output height and width; None when the kernel does not fit the padded input.
     pub fn out_hw(&self) -> Option<(usize, usize)> {
-        let (hp, wp) = (self.h + 2 * self.ph, self.w + 2 * self.pw);
-        if self.kh == 0 || self.kw == 0 || self.sh == 0 || self.sw == 0 || hp < self.kh || wp < self.kw {
-            return None;
-        }
-        Some(((hp - self.kh) / self.sh + 1, (wp - self.kw) / self.sw + 1))
+        self.win.out_hw()
     }
+    #[cfg(test)]
     fn k(&self) -> usize {
-        self.cin * self.kh * self.kw
+        self.cin * self.win.kh * self.win.kw
     }
+    /// The output size and the scratch sizes of one group of samples, every product checked:
+    /// None when one does not fit a usize (the patch matrix of a large input with a large kernel
+    /// can pass 2^32 floats on wasm32 even when input and output fit), reported as OOM.
+    fn sizes(&self) -> Option<Sizes> {
+        let (ho, wo) = self.out_hw()?;
+        let p = ho.checked_mul(wo)?;
+        let k = self.cin.checked_mul(self.win.kh)?.checked_mul(self.win.kw)?;
+        // samples per group: the group's patch matrix stays near 1M floats (4 MB)
+        let g = ((1 << 20) / k.checked_mul(p)?.max(1)).clamp(1, self.n.max(1));
+        let cols = k.checked_mul(g)?.checked_mul(p)?;
+        let out = self.cout.checked_mul(g)?.checked_mul(p)?;
+        // the floats a part of a job touches (2 k ld) must fit too
+        cols.checked_mul(2)?;
+        out.checked_mul(2)?;
+        Some(Sizes { ho, wo, p, k, g, cols, out })
+    }
+}
+
+struct Sizes {
+    ho: usize,
+    wo: usize,
+    p: usize,
+    k: usize,
+    g: usize,
+    cols: usize,
+    out: usize,
 }
 
 /// Sample `x`'s patches into columns off..off + Ho Wo of each of the K rows of `cols` (row
@@ -49,22 +69,22 @@ impl Conv {
 fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &SharedMut<f32>, off: usize, ld: usize) {
     let p = ho * wo;
     for ci in 0..c.cin {
-        let plane = &x[ci * c.h * c.w..(ci + 1) * c.h * c.w];
-        for u in 0..c.kh {
-            for v in 0..c.kw {
+        let plane = &x[ci * c.win.h * c.win.w..(ci + 1) * c.win.h * c.win.w];
+        for u in 0..c.win.kh {
+            for v in 0..c.win.kw {
                 // SAFETY: this sample's columns of one row; other samples own other columns.
-                let row = unsafe { cols.part(((ci * c.kh + u) * c.kw + v) * ld + off, p) };
+                let row = unsafe { cols.part(((ci * c.win.kh + u) * c.win.kw + v) * ld + off, p) };
                 for i in 0..ho {
-                    let hi = (i * c.sh + u) as isize - c.ph as isize;
+                    let hi = (i * c.win.sh + u) as isize - c.win.ph as isize;
                     let dst = &mut row[i * wo..(i + 1) * wo];
-                    if hi < 0 || hi >= c.h as isize {
+                    if hi < 0 || hi >= c.win.h as isize {
                         dst.fill(0.0);
                         continue;
                     }
-                    let src = &plane[hi as usize * c.w..(hi as usize + 1) * c.w];
+                    let src = &plane[hi as usize * c.win.w..(hi as usize + 1) * c.win.w];
                     for (j, d) in dst.iter_mut().enumerate() {
-                        let wi = (j * c.sw + v) as isize - c.pw as isize;
-                        *d = if wi < 0 || wi >= c.w as isize { 0.0 } else { src[wi as usize] };
+                        let wi = (j * c.win.sw + v) as isize - c.win.pw as isize;
+                        *d = if wi < 0 || wi >= c.win.w as isize { 0.0 } else { src[wi as usize] };
                     }
                 }
             }
@@ -74,19 +94,19 @@ fn im2col(c: &Conv, x: &[f32], ho: usize, wo: usize, cols: &SharedMut<f32>, off:
 
 fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usize) {
     for ci in 0..c.cin {
-        let plane = &mut dx[ci * c.h * c.w..(ci + 1) * c.h * c.w];
-        for u in 0..c.kh {
-            for v in 0..c.kw {
-                let row = &cols[((ci * c.kh + u) * c.kw + v) * ld..];
+        let plane = &mut dx[ci * c.win.h * c.win.w..(ci + 1) * c.win.h * c.win.w];
+        for u in 0..c.win.kh {
+            for v in 0..c.win.kw {
+                let row = &cols[((ci * c.win.kh + u) * c.win.kw + v) * ld..];
                 for i in 0..ho {
-                    let hi = (i * c.sh + u) as isize - c.ph as isize;
-                    if hi < 0 || hi >= c.h as isize {
+                    let hi = (i * c.win.sh + u) as isize - c.win.ph as isize;
+                    if hi < 0 || hi >= c.win.h as isize {
                         continue;
                     }
                     for j in 0..wo {
-                        let wi = (j * c.sw + v) as isize - c.pw as isize;
-                        if wi >= 0 && wi < c.w as isize {
-                            plane[hi as usize * c.w + wi as usize] += row[i * wo + j];
+                        let wi = (j * c.win.sw + v) as isize - c.win.pw as isize;
+                        if wi >= 0 && wi < c.win.w as isize {
+                            plane[hi as usize * c.win.w + wi as usize] += row[i * wo + j];
                         }
                     }
                 }
@@ -95,20 +115,43 @@ fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usiz
     }
 }
 
-/// Samples per group: the group's patch matrix stays near 1M floats (4 MB).
-fn group(c: &Conv, p: usize) -> usize {
-    ((1 << 20) / (c.k() * p).max(1)).clamp(1, c.n.max(1))
+/// Which algorithm 3x3 stride-1 convolutions use: 0 = by shape ([`use_winograd`]), 1 = always
+/// im2col, 2 = Winograd F(2x2, 3x3) wherever it applies (nn/winograd.rs). One value for the
+/// process (all threads share it).
+static ALGORITHM: AtomicU32 = AtomicU32::new(0);
+
+/// Sets the algorithm choice (0 auto, 1 im2col, 2 Winograd); returns the previous one.
+pub fn set_algorithm(a: u32) -> u32 {
+    ALGORITHM.swap(a.min(2), Ordering::Relaxed)
+}
+
+/// Winograd for this geometry? Auto picks it for 3x3 stride-1 layers with enough channels for
+/// its 16 products to run on full tiles (fewer than 8 input channels: im2col's one product of
+/// depth 9 Cin is faster).
+pub fn use_winograd(c: &Conv) -> bool {
+    winograd::applies(c)
+        && match ALGORITHM.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => c.cin >= 8 && c.cout >= 8,
+        }
 }
 
 /// y (n x Cout x Ho x Wo) = conv(x, W) + b.
 pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
-    let (ho, wo) = c.out_hw().ok_or(Oom)?;
-    let (p, k) = (ho * wo, c.k());
-    let g = group(c, p);
-    let mut cols = try_vec(k * g * p)?;
-    let mut out = try_vec(c.cout * g * p)?;
+    if use_winograd(c) {
+        return winograd::forward::<I>(c, x, wt, b, y);
+    }
+    forward_im2col::<I>(c, x, wt, b, y)
+}
+
+/// [`forward`] by im2col + GEMM, whatever the algorithm setting.
+pub fn forward_im2col<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
+    let Sizes { ho, wo, p, k, g, cols, out } = c.sizes().ok_or(Oom)?;
+    let mut cols = try_vec(cols)?;
+    let mut out = try_vec(out)?;
     let mut packs = Packs::new()?;
-    let xs = c.cin * c.h * c.w;
+    let xs = c.cin * c.win.h * c.win.w;
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let ld = gn * p;
@@ -158,20 +201,35 @@ pub fn backward_some<I: Isa>(
     dw: Option<&mut [f32]>,
     db: Option<&mut [f32]>,
 ) -> Result<(), Oom> {
-    let mut dw = dw;
     if dx.is_none() && dw.is_none() && db.is_none() {
         return Ok(());
     }
-    let (ho, wo) = c.out_hw().ok_or(Oom)?;
-    let (p, k) = (ho * wo, c.k());
-    let g = group(c, p);
+    if use_winograd(c) {
+        return winograd::backward::<I>(c, x, wt, dy, dx, dw, db);
+    }
+    backward_im2col::<I>(c, x, wt, dy, dx, dw, db)
+}
+
+/// [`backward_some`] by im2col + GEMM, whatever the algorithm setting.
+#[allow(clippy::too_many_arguments)]
+pub fn backward_im2col<I: Isa>(
+    c: &Conv,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    dw: Option<&mut [f32]>,
+    db: Option<&mut [f32]>,
+) -> Result<(), Oom> {
+    let mut dw = dw;
+    let Sizes { ho, wo, p, k, g, cols: ncols, out: nout } = c.sizes().ok_or(Oom)?;
     let need_cols = dw.is_some();
-    let mut cols = try_vec(if need_cols { k * g * p } else { 0 })?;
-    let mut dyg = try_vec(c.cout * g * p)?;
-    let mut dcols = try_vec(if dx.is_some() { k * g * p } else { 0 })?;
+    let mut cols = try_vec(if need_cols { ncols } else { 0 })?;
+    let mut dyg = try_vec(nout)?;
+    let mut dcols = try_vec(if dx.is_some() { ncols } else { 0 })?;
     let mut packs = Packs::new()?;
     let mut dx = dx;
-    let xs = c.cin * c.h * c.w;
+    let xs = c.cin * c.win.h * c.win.w;
     if let Some(d) = dx.as_deref_mut() {
         d[..c.n * xs].fill(0.0);
     }
@@ -220,7 +278,7 @@ mod tests {
 
     #[test]
     fn hand_example_from_the_reference() {
-        let c = Conv { n: 1, cin: 1, h: 4, w: 4, cout: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 };
+        let c = Conv { n: 1, cin: 1, cout: 1, win: Window { h: 4, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 } };
         let x = [1., 2., 0., -1., 0., 1., 3., 1., 2., -1., 1., 0., 1., 0., 2., 1.];
         let w = [1., 0., -1., 2., 1., 0., 0., -1., 1.];
         let mut y = [0.0; 4];
@@ -234,9 +292,9 @@ mod tests {
 
     #[test]
     fn strided_padded_backward_matches_finite_differences() {
-        let c = Conv { n: 2, cin: 3, h: 7, w: 6, cout: 4, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 };
+        let c = Conv { n: 2, cin: 3, cout: 4, win: Window { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
-        let x = randv(c.n * c.cin * c.h * c.w, 31);
+        let x = randv(c.n * c.cin * c.win.h * c.win.w, 31);
         let w = randv(c.cout * c.k(), 32);
         let b = randv(c.cout, 33);
         let dy = randv(c.n * c.cout * ho * wo, 34);
@@ -253,10 +311,25 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_matrix_whose_size_overflows_usize_is_oom_not_a_wrapped_allocation() {
+        // one sample whose K x P patch matrix is 2^BITS floats (2^32 on wasm32): wrapped, the product would be 0
+        let (half, quarter) = (1usize << (usize::BITS / 2), 1usize << (usize::BITS / 4));
+        let c = Conv { n: 1, cin: half, h: quarter, w: quarter, cout: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 };
+        assert!(c.sizes().is_none());
+        let mut y = [0.0f32; 4];
+        assert_eq!(forward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], None, &mut y), Err(Oom));
+        let mut dw = [0.0f32; 4];
+        assert_eq!(backward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], &[0.0; 4], None, &mut dw, None), Err(Oom));
+        // padding that overflows the padded size
+        let c2 = Conv { n: 1, cin: 1, h: 4, w: 4, cout: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: usize::MAX / 2 + 1, pw: 0 };
+        assert!(c2.out_hw().is_none());
+    }
+
+    #[test]
     fn samples_grouped_into_one_product_match_one_at_a_time() {
         // K P = 576 x 784: two samples per group, so 5 samples make 3 groups, the last partial
-        let c = Conv { n: 5, cin: 64, h: 28, w: 28, cout: 6, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
-        assert_eq!(group(&c, 784), 2);
+        let c = Conv { n: 5, cin: 64, cout: 6, win: Window { h: 28, w: 28, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
+        assert_eq!(c.sizes().unwrap().g, 2);
         let xs = 64 * 28 * 28;
         let x = randv(5 * xs, 1);
         let w = randv(6 * 576, 2);
@@ -292,9 +365,9 @@ mod tests {
 
     #[test]
     fn a_frozen_weight_gets_no_gradient_and_the_same_input_gradient() {
-        let c = Conv { n: 3, cin: 2, h: 5, w: 7, cout: 3, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+        let c = Conv { n: 3, cin: 2, cout: 3, win: Window { h: 5, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
         let (ho, wo) = c.out_hw().unwrap();
-        let x = randv(c.n * c.cin * c.h * c.w, 41);
+        let x = randv(c.n * c.cin * c.win.h * c.win.w, 41);
         let w = randv(c.cout * c.k(), 42);
         let dy = randv(c.n * c.cout * ho * wo, 43);
         let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);

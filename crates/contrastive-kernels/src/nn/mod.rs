@@ -12,6 +12,8 @@ pub mod layernorm;
 pub mod linear;
 pub mod pool;
 pub mod residual;
+pub mod window;
+pub mod winograd;
 pub mod token_pool;
 
 #[cfg(test)]

@@ -9,33 +9,24 @@
 //! Global average pool (AdaptiveAvgPool2d(1)): y = mean over H W, dx = dy / (H W).
 //! Planes are independent: big calls are split into runs of planes over the thread pool.
 
+use super::window::Window;
 use crate::par::SharedMut;
 
+/// `planes` (n * channels) planes, each pooled over the window `win`.
 #[derive(Clone, Copy)]
 pub struct Pool {
-    /// n * channels: the number of planes.
     pub planes: usize,
-    pub h: usize,
-    pub w: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub ph: usize,
-    pub pw: usize,
+    pub win: Window,
 }
 
 impl Pool {
+    /// As [`Window::out_hw`], and None when a padding exceeds half its kernel (PyTorch's rule).
     pub fn out_hw(&self) -> Option<(usize, usize)> {
-        let (hp, wp) = (self.h + 2 * self.ph, self.w + 2 * self.pw);
-        if self.kh == 0 || self.kw == 0 || self.sh == 0 || self.sw == 0 || hp < self.kh || wp < self.kw {
+        let w = &self.win;
+        if 2 * w.ph > w.kh || 2 * w.pw > w.kw {
             return None;
         }
-        // PyTorch also requires pad <= kernel / 2
-        if 2 * self.ph > self.kh || 2 * self.pw > self.kw {
-            return None;
-        }
-        Some(((hp - self.kh) / self.sh + 1, (wp - self.kw) / self.sw + 1))
+        w.out_hw()
     }
 }
 
@@ -53,8 +44,8 @@ fn per_planes(p: &Pool, traffic: usize, f: &(dyn Fn(&Pool, usize) + Sync)) {
 
 pub fn max_forward(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    let (xs, ys) = (p.h * p.w, ho * wo);
-    let fast = p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0;
+    let (xs, ys) = (p.win.h * p.win.w, ho * wo);
+    let fast = p.win.kh == 2 && p.win.kw == 2 && p.win.sh == 2 && p.win.sw == 2 && p.win.ph == 0 && p.win.pw == 0;
     let (yo, io) = (SharedMut::new(&mut y[..p.planes * ys]), SharedMut::new(&mut idx[..p.planes * ys]));
     per_planes(p, xs + 2 * ys, &|q, a| {
         let x = &x[a * xs..(a + q.planes) * xs];
@@ -70,18 +61,18 @@ pub fn max_forward(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32]) {
 
 fn max_forward_general(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usize, wo: usize) {
     for pl in 0..p.planes {
-        let xp = &x[pl * p.h * p.w..(pl + 1) * p.h * p.w];
+        let xp = &x[pl * p.win.h * p.win.w..(pl + 1) * p.win.h * p.win.w];
         for i in 0..ho {
-            let (_, _, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
+            let (_, _, h0, h1) = window(i, p.win.sh, p.win.ph, p.win.kh, p.win.h);
             for j in 0..wo {
-                let (_, _, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
+                let (_, _, w0, w1) = window(j, p.win.sw, p.win.pw, p.win.kw, p.win.w);
                 let (mut best, mut at) = (f32::NEG_INFINITY, u32::MAX);
                 for hh in h0..h1 {
                     for ww in w0..w1 {
-                        let v = xp[hh * p.w + ww];
+                        let v = xp[hh * p.win.w + ww];
                         if v > best || at == u32::MAX || v.is_nan() {
                             best = v;
-                            at = (hh * p.w + ww) as u32;
+                            at = (hh * p.win.w + ww) as u32;
                         }
                     }
                 }
@@ -98,15 +89,15 @@ fn max_forward_general(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: 
 /// wasm, four windows at a time in vector lanes.
 fn max_forward_2x2(p: &Pool, x: &[f32], y: &mut [f32], idx: &mut [u32], ho: usize, wo: usize) {
     for pl in 0..p.planes {
-        let xp = &x[pl * p.h * p.w..(pl + 1) * p.h * p.w];
+        let xp = &x[pl * p.win.h * p.win.w..(pl + 1) * p.win.h * p.win.w];
         for i in 0..ho {
-            let (r0, r1) = (&xp[2 * i * p.w..(2 * i + 1) * p.w], &xp[(2 * i + 1) * p.w..(2 * i + 2) * p.w]);
+            let (r0, r1) = (&xp[2 * i * p.win.w..(2 * i + 1) * p.win.w], &xp[(2 * i + 1) * p.win.w..(2 * i + 2) * p.win.w]);
             let o = (pl * ho + i) * wo;
             let (yr, ir) = (&mut y[o..o + wo], &mut idx[o..o + wo]);
-            let j0 = max_2x2_lanes(r0, r1, 2 * i * p.w, p.w, yr, ir);
+            let j0 = max_2x2_lanes(r0, r1, 2 * i * p.win.w, p.win.w, yr, ir);
             for j in j0..wo {
-                let cand = [(r0[2 * j], 2 * i * p.w + 2 * j), (r0[2 * j + 1], 2 * i * p.w + 2 * j + 1)];
-                let cand2 = [(r1[2 * j], (2 * i + 1) * p.w + 2 * j), (r1[2 * j + 1], (2 * i + 1) * p.w + 2 * j + 1)];
+                let cand = [(r0[2 * j], 2 * i * p.win.w + 2 * j), (r0[2 * j + 1], 2 * i * p.win.w + 2 * j + 1)];
+                let cand2 = [(r1[2 * j], (2 * i + 1) * p.win.w + 2 * j), (r1[2 * j + 1], (2 * i + 1) * p.win.w + 2 * j + 1)];
                 let (mut best, mut at) = cand[0];
                 for &(v, a) in cand[1..].iter().chain(cand2.iter()) {
                     if v > best || v.is_nan() {
@@ -158,7 +149,7 @@ fn max_2x2_lanes(_: &[f32], _: &[f32], _: usize, _: usize, _: &mut [f32], _: &mu
 
 pub fn max_backward(p: &Pool, dy: &[f32], idx: &[u32], dx: &mut [f32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    let (xs, ys) = (p.h * p.w, ho * wo);
+    let (xs, ys) = (p.win.h * p.win.w, ho * wo);
     let out = SharedMut::new(&mut dx[..p.planes * xs]);
     per_planes(p, 2 * xs + 2 * ys, &|q, a| {
         // SAFETY: plane runs are disjoint.
@@ -185,7 +176,7 @@ fn divisor(hs: isize, he: isize, ws: isize, we: isize, real: usize, include_pad:
 
 pub fn avg_forward(p: &Pool, include_pad: bool, x: &[f32], y: &mut [f32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    let (xs, ys) = (p.h * p.w, ho * wo);
+    let (xs, ys) = (p.win.h * p.win.w, ho * wo);
     let out = SharedMut::new(&mut y[..p.planes * ys]);
     per_planes(p, xs + ys, &|q, a| {
         // SAFETY: plane runs are disjoint.
@@ -193,13 +184,13 @@ pub fn avg_forward(p: &Pool, include_pad: bool, x: &[f32], y: &mut [f32]) {
         for pl in 0..q.planes {
             let xp = &x[(a + pl) * xs..(a + pl + 1) * xs];
             for i in 0..ho {
-                let (hs, he, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
+                let (hs, he, h0, h1) = window(i, p.win.sh, p.win.ph, p.win.kh, p.win.h);
                 for j in 0..wo {
-                    let (ws, we, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
+                    let (ws, we, w0, w1) = window(j, p.win.sw, p.win.pw, p.win.kw, p.win.w);
                     let mut s = 0.0f32;
                     for hh in h0..h1 {
                         for ww in w0..w1 {
-                            s += xp[hh * p.w + ww];
+                            s += xp[hh * p.win.w + ww];
                         }
                     }
                     let d = divisor(hs, he, ws, we, (h1 - h0) * (w1 - w0), include_pad);
@@ -212,7 +203,7 @@ pub fn avg_forward(p: &Pool, include_pad: bool, x: &[f32], y: &mut [f32]) {
 
 pub fn avg_backward(p: &Pool, include_pad: bool, dy: &[f32], dx: &mut [f32]) {
     let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    let (xs, ys) = (p.h * p.w, ho * wo);
+    let (xs, ys) = (p.win.h * p.win.w, ho * wo);
     let out = SharedMut::new(&mut dx[..p.planes * xs]);
     per_planes(p, 2 * xs + ys, &|q, a| {
         // SAFETY: plane runs are disjoint.
@@ -221,14 +212,14 @@ pub fn avg_backward(p: &Pool, include_pad: bool, dy: &[f32], dx: &mut [f32]) {
         for pl in 0..q.planes {
             let dp = &mut dx[pl * xs..(pl + 1) * xs];
             for i in 0..ho {
-                let (hs, he, h0, h1) = window(i, p.sh, p.ph, p.kh, p.h);
+                let (hs, he, h0, h1) = window(i, p.win.sh, p.win.ph, p.win.kh, p.win.h);
                 for j in 0..wo {
-                    let (ws, we, w0, w1) = window(j, p.sw, p.pw, p.kw, p.w);
+                    let (ws, we, w0, w1) = window(j, p.win.sw, p.win.pw, p.win.kw, p.win.w);
                     let g =
                         dy[((a + pl) * ho + i) * wo + j] / divisor(hs, he, ws, we, (h1 - h0) * (w1 - w0), include_pad);
                     for hh in h0..h1 {
                         for ww in w0..w1 {
-                            dp[hh * p.w + ww] += g;
+                            dp[hh * p.win.w + ww] += g;
                         }
                     }
                 }
@@ -259,7 +250,7 @@ mod tests {
 
     #[test]
     fn max_pool_pads_with_minus_infinity_not_zero() {
-        let p = Pool { planes: 1, h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2, ph: 1, pw: 1 };
+        let p = Pool { planes: 1, win: Window { h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2, ph: 1, pw: 1 } };
         let x = [-1.0f32, -2.0, -3.0, -4.0];
         let (mut y, mut idx) = ([0.0f32; 4], [0u32; 4]);
         max_forward(&p, &x, &mut y, &mut idx);
@@ -269,7 +260,7 @@ mod tests {
 
     #[test]
     fn avg_pool_corner_divisor_follows_count_include_pad() {
-        let p = Pool { planes: 1, h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2, ph: 1, pw: 1 };
+        let p = Pool { planes: 1, win: Window { h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2, ph: 1, pw: 1 } };
         let x = [4.0f32, 8.0, 12.0, 16.0];
         let mut y = [0.0f32; 4];
         avg_forward(&p, true, &x, &mut y);
@@ -280,7 +271,7 @@ mod tests {
 
     #[test]
     fn avg_pool_backward_matches_finite_differences() {
-        let p = Pool { planes: 2, h: 5, w: 6, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 };
+        let p = Pool { planes: 2, win: Window { h: 5, w: 6, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 } };
         let (ho, wo) = p.out_hw().unwrap();
         let x = randv(60, 41);
         let dy = randv(2 * ho * wo, 42);
@@ -303,7 +294,7 @@ mod tests {
     #[test]
     fn overlapping_max_windows_add_their_gradients() {
         // 3x3 windows with stride 1 on a 3x4 plane: the max at the centre is shared
-        let p = Pool { planes: 1, h: 3, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 };
+        let p = Pool { planes: 1, win: Window { h: 3, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 } };
         let x = [0., 1., 2., 0.5, 3., 9., 4., 1.5, 5., 6., 7., 2.5];
         let (mut y, mut idx) = ([0.0f32; 2], [0u32; 2]);
         max_forward(&p, &x, &mut y, &mut idx);
@@ -315,7 +306,7 @@ mod tests {
 
     #[test]
     fn the_2x2_fast_path_matches_the_general_window_scan_with_ties_and_nan() {
-        let p = Pool { planes: 3, h: 7, w: 6, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
+        let p = Pool { planes: 3, win: Window { h: 7, w: 6, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 } };
         let (ho, wo) = p.out_hw().unwrap();
         // values from a small set so windows have ties, plus NaNs
         let x: Vec<f32> = (0..3 * 7 * 6).map(|i| if i % 17 == 3 { f32::NAN } else { ((i * 7) % 5) as f32 }).collect();

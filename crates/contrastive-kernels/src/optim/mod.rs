@@ -3,6 +3,7 @@
 //! file. Hyperparameters arrive as f32 except where f64 matters (bias corrections).
 
 pub mod adam;
+pub mod ema;
 pub mod lars;
 pub mod sgd;
 

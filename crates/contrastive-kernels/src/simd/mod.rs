@@ -61,8 +61,8 @@ pub const LOG2E: f32 = core::f32::consts::LOG2_E;
 pub const ROUND: f32 = 12_582_912.0;
 pub const LN2_HI: f32 = 0.693_359_4;
 pub const LN2_LO: f32 = -2.121_944_4e-4;
-pub const EXP_P: [f32; 6] =
-    [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
+/// Cephes' coefficients; its last, 5.0000001e-1, is 0.5 in f32.
+pub const EXP_P: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 
 /// Scalar e^x, bit-for-bit the algorithm every [`Isa::exp`] runs per lane
 /// (so a row's SIMD body and its scalar tail agree).

@@ -1,9 +1,33 @@
 //! WebAssembly SIMD128: every engine we target has it (Node 16.4+, Chromium, workerd, Deno, Bun).
+//!
+//! [`V128`] implements [`Isa`] once for both v128 builds; they differ only in how `a * b + c`
+//! is computed ([`Madd`]): [`Simd128`] multiplies then adds, `relaxed::Relaxed` may fuse.
 
 use super::{Isa, EXP_HI, EXP_LO, EXP_P, LN2_HI, LN2_LO, LOG2E, ROUND};
 use core::arch::wasm32::*;
+use core::marker::PhantomData;
 
-pub struct Simd128;
+/// How a v128 build computes a * b + c, and the name it reports.
+pub trait Madd {
+    const NAME: &'static str;
+    fn madd(a: v128, b: v128, c: v128) -> v128;
+}
+
+/// The 4-lane v128 instruction set with the multiply-add of `M`.
+pub struct V128<M>(PhantomData<M>);
+
+/// Multiply, then add: two roundings, the same bits on every engine.
+pub struct Unfused;
+
+impl Madd for Unfused {
+    const NAME: &'static str = "simd128";
+    #[inline(always)]
+    fn madd(a: v128, b: v128, c: v128) -> v128 {
+        f32x4_add(f32x4_mul(a, b), c)
+    }
+}
+
+pub type Simd128 = V128<Unfused>;
 
 /// e^x on four lanes; the same steps as [`super::exp_f32`], with `madd` supplied by the caller
 /// so the relaxed build can fuse the polynomial.
@@ -40,9 +64,9 @@ pub fn transpose4_v128(r: [v128; 4]) -> [v128; 4] {
     ]
 }
 
-impl Isa for Simd128 {
+impl<M: Madd> Isa for V128<M> {
     type V = v128;
-    const NAME: &'static str = "simd128";
+    const NAME: &'static str = M::NAME;
     #[inline(always)]
     unsafe fn load(p: *const f32) -> v128 {
         v128_load(p as *const v128)
@@ -77,7 +101,7 @@ impl Isa for Simd128 {
     }
     #[inline(always)]
     fn madd(a: v128, b: v128, c: v128) -> v128 {
-        f32x4_add(f32x4_mul(a, b), c)
+        M::madd(a, b, c)
     }
     #[inline(always)]
     fn hsum(v: v128) -> f32 {
@@ -92,7 +116,7 @@ impl Isa for Simd128 {
     }
     #[inline(always)]
     fn exp(x: v128) -> v128 {
-        exp_v128(x, Self::madd)
+        exp_v128(x, M::madd)
     }
     #[inline(always)]
     fn transpose4(r: [v128; 4]) -> [v128; 4] {

@@ -1,8 +1,7 @@
 // Image batches: the one layout every augmentation works in (float32 NCHW, values in [0, 1]),
 // and the conversion from what images arrive as (IDX bytes, canvas ImageData, decoded PNGs).
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
-import { getRuntime } from '../runtime/init.js';
+import { callKernel, checkStatus } from '../runtime/kernel.js';
 import { f32 } from '../runtime/memory.js';
 
 /** n images, float32, NCHW (image, channel, row, column), values in [0, 1]: what an encoder eats. */
@@ -105,9 +104,8 @@ export function toImageBatch(images: HwcImages): ImageBatch {
     }
   }
   const cOut = c === 4 ? 3 : c;
-  const { k, arena } = getRuntime(OP);
   const inBytes = data.length * (isU8 ? 1 : 4);
-  const [ip, op] = arena.reserve(OP, [inBytes, 4 * px * cOut]);
+  const { k, p: [ip, op] } = callKernel(OP, [inBytes, 4 * px * cOut]);
   new Uint8Array(k.memory.buffer, ip, inBytes).set(new Uint8Array(data.buffer, data.byteOffset, inBytes));
   checkStatus(OP, k.ct_aug_from_hwc(ip, isU8 ? 1 : 0, n, height, width, c, op));
   return { data: f32(k, op, px * cOut).slice(), n, channels: cOut as 1 | 3, height, width };

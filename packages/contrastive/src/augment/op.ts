@@ -2,7 +2,7 @@
 // then transforms the whole batch in one kernel call. A pipeline reserves its buffers once,
 // copies the batch in once, runs every kernel in WebAssembly memory and copies out once.
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
 import { f32 } from '../runtime/memory.js';

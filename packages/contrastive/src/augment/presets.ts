@@ -16,7 +16,7 @@ import type { ImageOp } from './op.js';
  *   RandomApply([ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.8), RandomGrayscale(0.2),
  *   RandomApply([GaussianBlur(23, sigma=(0.1, 2.0))], p=0.5)   (kernel = 10% of the side, odd).
  * The official TF code differs (bicubic crop resize, TF colour ops, zero-padded blur); this is
- * the torchvision form that ../shared/reference/augment pins down.
+ * the torchvision form that test/reference/augment pins down.
  */
 export function simclrImageNet(opts: { size?: number } = {}): Pipeline {
   const size = opts.size ?? 224;

@@ -1,7 +1,7 @@
 import { ContrastiveError } from '../errors.js';
 import { cosineSimilarity } from '../loss/cosine.js';
 import type { MatrixLike } from '../types.js';
-import { sameCols, toMatrix } from '../validate.js';
+import { checkOptions, describe, sameCols, toMatrix } from '../validate.js';
 import { checkLabels } from './labels.js';
 
 export interface KnnOptions {
@@ -19,15 +19,19 @@ const BLOCK = 256;
  * the monitor of lightly and solo-learn): each of the k most similar training rows votes for its
  * label with weight exp(cos / temperature); the label with the largest total wins.
  */
-export function knnPredict(train: MatrixLike, trainLabels: ArrayLike<number>, query: MatrixLike, opts: KnnOptions = {}): Int32Array {
+export function knnPredict(train: MatrixLike, trainLabels: ArrayLike<number>, query: MatrixLike, options: KnnOptions = {}): Int32Array {
+  const opts = checkOptions(options, OP);
   const T = toMatrix(train, 'train', OP);
   const Q = toMatrix(query, 'query', OP);
   sameCols(Q, T, 'query', 'train', OP);
   checkLabels(trainLabels, T.rows, 'trainLabels', OP);
-  const k = Math.min(opts.k ?? 20, T.rows);
+  const k0 = opts.k ?? 20;
   const temp = opts.temperature ?? 0.07;
-  if (!Number.isInteger(k) || k < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${opts.k}`);
-  if (!(temp > 0) || !Number.isFinite(temp)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: temperature must be > 0, got ${temp}`);
+  if (typeof k0 !== 'number' || !Number.isInteger(k0) || k0 < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${describe(opts.k)}`);
+  if (typeof temp !== 'number') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: temperature must be > 0, got ${describe(temp)}`);
+  const k = Math.min(k0, T.rows);
+  if (!Number.isInteger(k) || k < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${describe(opts.k)}`);
+  if (!(temp > 0) || !Number.isFinite(temp)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: temperature must be > 0, got ${describe(temp)}`);
   const out = new Int32Array(Q.rows);
   const idx = new Int32Array(T.rows);
   for (let q0 = 0; q0 < Q.rows; q0 += BLOCK) {
@@ -55,7 +59,8 @@ export function knnPredict(train: MatrixLike, trainLabels: ArrayLike<number>, qu
 export function knnAccuracy(
   train: MatrixLike, trainLabels: ArrayLike<number>, query: MatrixLike, queryLabels: ArrayLike<number>, opts: KnnOptions = {},
 ): number {
-  checkLabels(queryLabels, query.rows, 'queryLabels', 'knnAccuracy');
+  const Q = toMatrix(query, 'query', 'knnAccuracy', { finite: false });
+  checkLabels(queryLabels, Q.rows, 'queryLabels', 'knnAccuracy');
   const pred = knnPredict(train, trainLabels, query, opts);
   let right = 0;
   for (let i = 0; i < pred.length; i++) if (pred[i] === queryLabels[i]) right++;

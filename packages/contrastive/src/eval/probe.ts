@@ -1,10 +1,10 @@
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
-import { getRuntime } from '../runtime/init.js';
+import { callKernel, checkStatus } from '../runtime/kernel.js';
 import { f32, f64, u32 } from '../runtime/memory.js';
 import type { MatrixLike } from '../types.js';
 import { sameCols, toMatrix } from '../validate.js';
 import { checkLabels } from './labels.js';
+import { minimizeLbfgs } from './lbfgs.js';
 import { stratifiedFolds, stratifiedSplit } from './split.js';
 
 export interface LinearProbeOptions {
@@ -12,7 +12,8 @@ export interface LinearProbeOptions {
    * 'lbfgs' (default): L-BFGS run to convergence, the solver of SimCLR's linear evaluation
    * (Chen et al. 2020, appendix B.8) and of sklearn's LogisticRegression; the result is the
    * optimum of the objective, not an artefact of where an iterative optimizer stopped.
-   * 'adam': `steps` full-batch Adam steps at `lr` (the default until issue #6).
+   * 'adam': `steps` full-batch Adam steps at `lr` (faster; within noise on SimCLR features, but
+   * it under-regularizes raw pixels at a fixed weightDecay).
    */
   solver?: 'lbfgs' | 'adam';
   /**
@@ -26,8 +27,7 @@ export interface LinearProbeOptions {
   /**
    * How 'auto' scores each lambda: k >= 2 = stratified k-fold cross-validation (sklearn's
    * LogisticRegressionCV; default 5); 1 = one stratified 20% validation split, 1/k of the fits
-   * (the default until session 5: on 10 MNIST feature sets, nested cross-validation scored 5 folds
-   * +0.09 points higher on average and never lower; scripts/experiments/README.md).
+   * (on MNIST features, 5 folds choose a slightly better lambda on average than one split).
    */
   folds?: number;
   /** lbfgs: iteration cap (default 1000) */
@@ -91,9 +91,8 @@ function standardizer(X: Float32Array, n: number, D: number): (src: Float32Array
  * well; X W^T with only C columns would waste most of each 8-wide panel.
  */
 function objective(p: Problem, D: number, C: number, lambda: number) {
-  const { k, arena } = getRuntime(OP);
   const n = p.n;
-  const [xp, wp, ztp, zp, gp, dwp, lp, out] = arena.reserve(OP, [4 * n * D, 4 * D * C, 4 * n * C, 4 * n * C, 4 * n * C, 4 * D * C, 4 * n, 16]);
+  const { k, p: [xp, wp, ztp, zp, gp, dwp, lp, out] } = callKernel(OP, [4 * n * D, 4 * D * C, 4 * n * C, 4 * n * C, 4 * n * C, 4 * D * C, 4 * n, 16]);
   f32(k, xp, n * D).set(p.x);
   u32(k, lp, n).set(p.y);
   const WD = C * D;
@@ -121,90 +120,10 @@ function objective(p: Problem, D: number, C: number, lambda: number) {
   };
 }
 
-const dot = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
-
 /** L-BFGS (memory 10) with a backtracking Armijo line search, from `theta0` (a warm start) or zeros. */
 function fitLbfgs(p: Problem, D: number, C: number, lambda: number, maxIter: number, tol: number, theta0?: Float64Array) {
-  const evaluate = objective(p, D, C, lambda);
-  const P = C * D + C;
-  let x = theta0 ? Float64Array.from(theta0) : new Float64Array(P);
-  let g = new Float64Array(P);
-  let cur = evaluate(x, g);
-  const S: Float64Array[] = [];
-  const Yh: Float64Array[] = [];
-  const rho: number[] = [];
-  let iter = 0;
-  for (; iter < maxIter; iter++) {
-    let gmax = 0;
-    for (let t = 0; t < P; t++) gmax = Math.max(gmax, Math.abs(g[t]));
-    if (gmax < tol) break;
-    // two-loop recursion: q = H g
-    const q = Float64Array.from(g);
-    const alpha = new Array<number>(S.length);
-    for (let j = S.length - 1; j >= 0; j--) {
-      alpha[j] = rho[j] * dot(S[j], q);
-      for (let t = 0; t < P; t++) q[t] -= alpha[j] * Yh[j][t];
-    }
-    const gamma = S.length ? 1 / (rho[S.length - 1] * dot(Yh[S.length - 1], Yh[S.length - 1])) : 1 / Math.max(1e-12, Math.sqrt(dot(g, g)));
-    for (let t = 0; t < P; t++) q[t] *= gamma;
-    for (let j = 0; j < S.length; j++) {
-      const beta = rho[j] * dot(Yh[j], q);
-      for (let t = 0; t < P; t++) q[t] += S[j][t] * (alpha[j] - beta);
-    }
-    const slope = -dot(q, g);
-    if (!(slope < 0)) {
-      // not a descent direction (float32 gradients near the optimum): restart from steepest descent once
-      if (!S.length) break;
-      S.length = Yh.length = rho.length = 0;
-      continue;
-    }
-    let step = 1;
-    const xn = new Float64Array(P);
-    const gn = new Float64Array(P);
-    let next = cur;
-    let accepted = false;
-    for (let ls = 0; ls < 30; ls++) {
-      for (let t = 0; t < P; t++) xn[t] = x[t] - step * q[t];
-      next = evaluate(xn, gn);
-      if (next.f <= cur.f + 1e-4 * step * slope) {
-        accepted = true;
-        break;
-      }
-      step *= 0.5;
-    }
-    if (!accepted) break;
-    const s = new Float64Array(P);
-    const yv = new Float64Array(P);
-    for (let t = 0; t < P; t++) {
-      s[t] = xn[t] - x[t];
-      yv[t] = gn[t] - g[t];
-    }
-    const sy = dot(s, yv);
-    if (sy > 1e-12) {
-      S.push(s);
-      Yh.push(yv);
-      rho.push(1 / sy);
-      if (S.length > 10) {
-        S.shift();
-        Yh.shift();
-        rho.shift();
-      }
-    }
-    const change = Math.abs(cur.f - next.f) / Math.max(Math.abs(cur.f), Math.abs(next.f), 1);
-    x = xn;
-    g = gn;
-    cur = next;
-    // float32 products: past ~1e-9 relative change the gradient is rounding noise
-    if (change < 1e-9) {
-      iter++;
-      break;
-    }
-  }
-  return { theta: x, ce: cur.ce, iterations: iter };
+  const r = minimizeLbfgs(objective(p, D, C, lambda), theta0 ?? new Float64Array(C * D + C), { maxIterations: maxIter, tolerance: tol });
+  return { theta: r.x, ce: r.value.ce, iterations: r.iterations };
 }
 
 /** Full-batch Adam on the same objective (the former default probe). */
@@ -231,8 +150,7 @@ function fitAdam(p: Problem, D: number, C: number, lambda: number, steps: number
 
 /** Fraction of rows whose arg-max logit is their class (`y`: class indices). */
 function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<number>, D: number, C: number): number {
-  const { k, arena } = getRuntime(OP);
-  const [xp, wp, ztp] = arena.reserve(OP, [4 * rows * D, 4 * D * C, 4 * rows * C]);
+  const { k, p: [xp, wp, ztp] } = callKernel(OP, [4 * rows * D, 4 * D * C, 4 * rows * C]);
   f32(k, xp, rows * D).set(x);
   f32(k, wp, D * C).set(theta.subarray(0, D * C));
   checkStatus(OP, k.ct_gemm(C, rows, D, wp, 0, xp, 1, ztp, 0));
@@ -252,6 +170,13 @@ function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<
  * cross-entropy + (lambda / 2) ||W||^2 (the bias is not penalized) with L-BFGS to convergence,
  * lambda chosen on a validation split of the training rows (see the options). Products and the
  * loss run in the WASM kernels; the optimizer's state is float64.
+ *
+ * @example
+ * ```ts
+ * const train = embed(encoder, trainImages); // Matrix, one row per image
+ * const test = embed(encoder, testImages);
+ * const { accuracy, weightDecay } = linearProbe(train, trainLabels, test, testLabels);
+ * ```
  */
 export function linearProbe(
   train: MatrixLike, trainLabels: ArrayLike<number>, test: MatrixLike, testLabels: ArrayLike<number>, opts: LinearProbeOptions = {},

@@ -2,7 +2,7 @@
 //   bytes 0-1: 0, byte 2: element type, byte 3: number of dimensions n,
 //   then n big-endian uint32 dimension sizes, then the elements, big-endian, row-major.
 import { ContrastiveError } from '../errors.js';
-import { describe } from '../validate.js';
+import { describe, shapeText } from '../validate.js';
 import { gunzip, isGzip, type GunzipOptions } from './gzip.js';
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -75,7 +75,7 @@ export async function readIdx(bytes: Uint8Array, name = 'file', opts: Pick<Gunzi
 export function writeIdx(shape: number[], data: Uint8Array): Uint8Array {
   const op = 'writeIdx';
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 255 || shape.some((s) => !Number.isInteger(s) || s < 0 || s > 0xffffffff)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: shape must be 1 to 255 integers from 0 to 2^32 - 1, got ${describe(shape)}${Array.isArray(shape) ? ` [${shape.join(', ')}]` : ''}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: shape must be 1 to 255 integers from 0 to 2^32 - 1, got ${shapeText(shape)}`);
   }
   if (!(data instanceof Uint8Array)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data must be a Uint8Array (IDX type uint8), got ${describe(data)}`);
   const count = shape.reduce((a, b) => a * b, 1);

@@ -27,7 +27,7 @@ type PyValue = string | boolean | number | PyValue[] | { tuple: PyValue[] } | Ma
 function parseHeader(text: string, fail: (why: string) => ContrastiveError): Map<string, PyValue> {
   let i = 0;
   const ws = () => {
-    while (i < text.length && ' \t\n\r\f\v'.includes(text[i])) i++;
+    while (i < text.length && ' \t\n\r\f'.includes(text[i])) i++; // Python's whitespace (not \v)
   };
   const expect = (c: string) => {
     ws();

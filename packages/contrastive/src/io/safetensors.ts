@@ -8,7 +8,7 @@
 // offsets that tile the data buffer exactly (no gaps, no overlap, no tail).
 import { ContrastiveError } from '../errors.js';
 import type { StateDict, StateTensor } from '../nn/module.js';
-import { describe } from '../validate.js';
+import { describe, shapeText } from '../validate.js';
 
 const SIZES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const READABLE = ['F32', 'F64', 'F16', 'BF16', 'I64', 'I32'];
@@ -48,11 +48,11 @@ export function saveSafetensors(sd: StateDict, metadata?: Record<string, string>
   const entries = Object.entries(sd) as [string, StateTensor & { dtype?: string }][];
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: "__metadata__" is not a tensor name`);
-    if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data)) {
+    if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data) || t.data instanceof BigInt64Array || t.data instanceof BigUint64Array || t.data instanceof DataView) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data: Float32Array }, got ${describe(t)}`);
     }
     if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} has shape [${t.shape.join(', ')}]; dimensions must be non-negative integers`);
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} has shape ${shapeText(t.shape)}; dimensions must be non-negative integers`);
     }
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has ${t.data.length} values, shape [${t.shape.join(', ')}] needs ${n}`);

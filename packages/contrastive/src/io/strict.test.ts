@@ -49,6 +49,7 @@ describe('NPY follows numpy.lib.format', () => {
     ['fortran_order as a string', "{'descr': '<f4', 'fortran_order': 'False', 'shape': (2,), }"],
     ['a NUL byte', "{'descr': '<f4', 'fortran_order': False, 'shape': (2,),\u0000}"],
     ['a header that is not a dict', "('<f4', False, (2,))"],
+    ['a vertical tab in the header (not whitespace to Python)', "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\u000b"],
   ];
   for (const [what, header] of bad) {
     it(`refuses ${what}`, () => expectError(() => parseNpy(npy(header, f4(2))), 'INVALID_ARGUMENT', 'readNpy'));

@@ -1,4 +1,4 @@
-import { getRuntime } from '../runtime/init.js';
+import { callKernel } from '../runtime/kernel.js';
 import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { sameCols, toMatrix } from '../validate.js';
@@ -15,9 +15,8 @@ export function cosineSimilarity(a: MatrixLike, b?: MatrixLike): Matrix {
   const A = toMatrix(a, 'a', OP);
   const B = b === undefined ? undefined : toMatrix(b, 'b', OP);
   if (B) sameCols(B, A, 'b', 'a', OP);
-  const { k, arena } = getRuntime(OP);
   const rb = B ? B.rows : A.rows;
-  const [ap, bp, out] = arena.reserve(OP, [4 * A.data.length, B ? 4 * B.data.length : 0, 4 * A.rows * rb]);
+  const { k, p: [ap, bp, out] } = callKernel(OP, [4 * A.data.length, B ? 4 * B.data.length : 0, 4 * A.rows * rb]);
   f32(k, ap, A.data.length).set(A.data);
   if (B) f32(k, bp, B.data.length).set(B.data);
   checkStatus(OP, k.ct_cosine(ap, A.rows, B ? bp : 0, rb, A.cols, out));

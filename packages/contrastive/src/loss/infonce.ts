@@ -1,5 +1,5 @@
 import { ContrastiveError } from '../errors.js';
-import { getRuntime } from '../runtime/init.js';
+import { callKernel } from '../runtime/kernel.js';
 import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { flag, sameCols, sameShape, temperature, toMatrix } from '../validate.js';
@@ -32,6 +32,13 @@ const OP = 'infoNce';
  * `symmetric`: the average of that and the same over keys -> queries (CLIP, Radford et al. 2021).
  * `negatives`: l_i0 = cos(q_i, k_i) / tau and l_ij = cos(q_i, n_j) / tau, target 0
  * (MoCo, He et al. 2020). Gradients are with respect to the unnormalized inputs.
+ *
+ * @example
+ * ```ts
+ * const clip = infoNce(imageEmb, textEmb, { temperature: 0.07, symmetric: true }); // CLIP
+ * const moco = infoNce(q, k, { temperature: 0.2, negatives: queue });               // MoCo
+ * // moco.grads.query, moco.grads.key, moco.grads.negatives
+ * ```
  */
 export function infoNce(query: MatrixLike, key: MatrixLike, opts: InfoNceOptions & { grad: false }): LossValue;
 export function infoNce(query: MatrixLike, key: MatrixLike, opts: InfoNceOptions): InfoNceResult;
@@ -47,11 +54,10 @@ export function infoNce(query: MatrixLike, key: MatrixLike, opts: InfoNceOptions
   if (N && symmetric) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: symmetric and negatives cannot be combined (the symmetric loss uses in-batch negatives)`);
   }
-  const { k, arena } = getRuntime(OP);
   const n = Q.rows * Q.cols;
   const m = N ? N.rows * N.cols : 0;
   const g = grad ? 1 : 0;
-  const [q, kk, neg, gq, gk, gneg, out] = arena.reserve(OP, [4 * n, 4 * n, 4 * m, 4 * n * g, 4 * n * g, 4 * m * g, 16]);
+  const { k, p: [q, kk, neg, gq, gk, gneg, out] } = callKernel(OP, [4 * n, 4 * n, 4 * m, 4 * n * g, 4 * n * g, 4 * m * g, 16]);
   f32(k, q, n).set(Q.data);
   f32(k, kk, n).set(K.data);
   if (N) {

@@ -1,4 +1,4 @@
-import { getRuntime } from '../runtime/init.js';
+import { callKernel } from '../runtime/kernel.js';
 import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
 import { flag, sameShape, temperature, toMatrix } from '../validate.js';
@@ -25,6 +25,15 @@ const OP = 'ntXent';
  *   L = 1/(2N) sum_i [ -l_{i,p(i)} + log sum_{k != i} exp(l_ik) ],  p(i) = the other view of i.
  * The mean over 2N rows (SimCLR's reference code returns twice this). Gradients are with respect
  * to the unnormalized a and b.
+ *
+ * @example
+ * ```ts
+ * await init();
+ * const a = { data: new Float32Array(256 * 128).map(() => Math.random()), rows: 256, cols: 128 };
+ * const b = { data: new Float32Array(256 * 128).map(() => Math.random()), rows: 256, cols: 128 };
+ * const { loss, grads, dTemperature } = ntXent(a, b, { temperature: 0.1 });
+ * // grads.a, grads.b: d loss / d a, d loss / d b, to backpropagate into the encoder
+ * ```
  */
 export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions & { grad: false }): LossValue;
 export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions): NtXentResult;
@@ -34,9 +43,8 @@ export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions): NtXen
   sameShape(B, A, 'b', 'a', OP);
   const tau = temperature(opts, OP);
   const grad = flag(opts.grad, 'grad', OP, true);
-  const { k, arena } = getRuntime(OP);
   const n = A.rows * A.cols;
-  const [z, gz, out] = arena.reserve(OP, [8 * n, grad ? 8 * n : 0, 16]);
+  const { k, p: [z, gz, out] } = callKernel(OP, [8 * n, grad ? 8 * n : 0, 16]);
   const zv = f32(k, z, 2 * n);
   zv.set(A.data, 0);
   zv.set(B.data, n);

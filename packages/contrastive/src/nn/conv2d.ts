@@ -1,24 +1,15 @@
 import { ContrastiveError } from '../errors.js';
-import { u32 } from '../runtime/memory.js';
 import { forkSeed, Rng, uniformInit } from './init.js';
 import { checkStatus, expectShape, Module, Parameter, type WTensor } from './module.js';
+import { type Pair, Window2d } from './window.js';
 
-export type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
+export { outSize, type Pair } from './window.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
   bias?: boolean;
   seed?: number;
-}
-
-/**
- * Output size of a window op: floor((size + 2 pad - k) / stride) + 1, or 0 when it does not fit.
- * @internal
- */
-export function outSize(size: number, k: number, s: number, p: number): number {
-  return size + 2 * p < k ? 0 : Math.floor((size + 2 * p - k) / s) + 1;
 }
 
 /**
@@ -35,20 +26,15 @@ export class Conv2d extends Module {
   private y = this.buf();
   private dx = this.buf();
   private geom = this.buf();
+  private readonly win: Window2d;
   private out: number[] | undefined;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super('Conv2d');
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? 1);
-    this.padding = pair(opts.padding ?? 0);
-    const ints: [number, string, number][] = [
-      [inChannels, 'inChannels', 1], [outChannels, 'outChannels', 1], [this.kernelSize[0], 'kernelSize', 1],
-      [this.kernelSize[1], 'kernelSize', 1], [this.stride[0], 'stride', 1], [this.stride[1], 'stride', 1],
-      [this.padding[0], 'padding', 0], [this.padding[1], 'padding', 0],
-    ];
-    for (const [v, name, min] of ints) {
-      if (!Number.isInteger(v) || v < min) throw new ContrastiveError('INVALID_ARGUMENT', `Conv2d: ${name} must be an integer >= ${min}, got ${String(v)}`);
+    for (const [v, name] of [[inChannels, 'inChannels'], [outChannels, 'outChannels']] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `Conv2d: ${name} must be an integer >= 1, got ${String(v)}`);
     }
+    this.win = new Window2d('Conv2d', kernelSize, opts.stride ?? 1, opts.padding ?? 0);
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = this.win);
     const [kh, kw] = this.kernelSize;
     const fanIn = inChannels * kh * kw;
     const rng = new Rng(forkSeed(opts.seed ?? 0, 0));
@@ -63,16 +49,13 @@ export class Conv2d extends Module {
     const op = 'Conv2d.forward';
     expectShape(x, x.shape.length === 4 && x.shape[1] === this.inChannels, `[N, ${this.inChannels}, H, W]`, op);
     const [n, , h, w] = x.shape;
-    const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.stride;
-    const [ph, pw] = this.padding;
-    const ho = outSize(h, kh, sh, ph);
-    const wo = outSize(w, kw, sw, pw);
+    const [ho, wo] = this.win.outHw(h, w);
     if (ho === 0 || wo === 0) {
+      const [[kh, kw], [ph, pw]] = [this.kernelSize, this.padding];
       throw new ContrastiveError('SHAPE_MISMATCH', `${op}: kernel ${kh}x${kw} does not fit the ${h}x${w} input padded by ${ph},${pw}`);
     }
     const g = this.geom.ensure(11, op);
-    u32(this.k, g, 11).set([n, this.inChannels, h, w, this.outChannels, kh, kw, sh, sw, ph, pw]);
+    this.win.writeGeometry(this.k, g, n, this.inChannels, h, w, this.outChannels);
     const y = this.y.ensure(n * this.outChannels * ho * wo, op);
     checkStatus(op, this.k.ct_conv2d_forward(g, x.ptr, this.weight.ptr, this.bias?.ptr ?? 0, y));
     this.lastIn = x;

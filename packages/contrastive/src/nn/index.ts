@@ -16,10 +16,12 @@ export { convNet28, convNet32, lenet28, mlp, mocoV2Head, simclrHead, simclrV2Hea
 export type { MlpOptions } from './presets.js';
 export { basicBlock, bottleneck, Identity, NamedSequential, Residual, ResNet, resnet18, resnet18Cifar, resnet34, resnet50, resnetSmall, withoutKeys } from './resnet.js';
 export type { BlockOptions, Named, ResidualOptions, ResNetOptions } from './resnet.js';
+export { runChild } from './module.js';
+export { setConvAlgorithm } from './conv-algorithm.js';
+export type { ConvAlgorithm } from './conv-algorithm.js';
 // text layers
 export { Embedding, EmbeddingBag, SparseRowParameter, TokenPooling } from './embedding.js';
 export type { EmbeddingBagOptions, EmbeddingOptions, PoolingForwardOptions, PoolingMode } from './embedding.js';
-// the text layers' Residual(fn) (y = x + fn(x)) shares its name with the ResNet block above: import it from the module file
 export { LayerNorm } from './layernorm.js';
 export type { LayerNormOptions } from './layernorm.js';
 export { MultiHeadSelfAttention } from './attention.js';

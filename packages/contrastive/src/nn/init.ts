@@ -1,6 +1,7 @@
 // Seeded, deterministic initialization as PyTorch's reset_parameters: nn.Linear and nn.Conv2d
 // use kaiming_uniform_(a = sqrt 5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight, and
 // the same bound for the bias. (The numbers differ from torch's: the generator is ours.)
+import { checkedBytes } from '../runtime/memory.js';
 
 /** SplitMix32-style generator: a pure function of (seed, counter), so it is cheap to fork. */
 export class Rng {
@@ -29,7 +30,8 @@ export function forkSeed(seed: number, i: number): number {
 
 /** n values from U(-bound, bound). */
 export function uniformInit(n: number, bound: number, rng: Rng): Float32Array {
-  const out = new Float32Array(n);
+  // a layer too large for one allocation is OUT_OF_MEMORY here, before a JS array of its size
+  const out = new Float32Array(checkedBytes('init', 4, n) / 4);
   for (let i = 0; i < n; i++) out[i] = rng.uniform(-bound, bound);
   return out;
 }

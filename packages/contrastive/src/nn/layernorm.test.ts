@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { f32a, within } from '../../../../test/layers.js';
 import { loadTextCases } from '../../../../test/text.js';
 import { expectError, m } from '../../../../test/util/errors.js';
-import { init, LayerNorm, Linear, Sequential } from '../index.node.js';
-import { Residual } from './layernorm.js';
+import { init, LayerNorm, Linear, Residual, Sequential } from '../index.node.js';
 
 beforeAll(() => init());
 
@@ -46,9 +45,9 @@ describe('LayerNorm', () => {
   });
 });
 
-describe('Residual', () => {
-  it('y = x + f(x), and its gradient is dy plus the inner gradient (central differences)', () => {
-    const r = new Sequential(new Residual(new Sequential(new Linear(3, 3, { seed: 1 }), new LayerNorm(3))), new Linear(3, 2, { seed: 2 }));
+describe('LayerNorm inside a residual block', () => {
+  it('y = x + LN(Wx), and its gradient is dy plus the inner gradient (central differences)', () => {
+    const r = new Sequential(new Residual([['lin', new Linear(3, 3, { seed: 1 })], ['norm', new LayerNorm(3)]], undefined, { relu: false }), new Linear(3, 2, { seed: 2 }));
     const x = [0.3, -1.2, 0.8, 1.5, 0.1, -0.4];
     const dy = [0.7, -0.2, 0.4, 1.1];
     const f = (v: number[]) => {
@@ -65,7 +64,7 @@ describe('Residual', () => {
       dn[i] -= h;
       expect(Math.abs((f(up) - f(dn)) / (2 * h) - g[i])).toBeLessThan(2e-3);
     }
-    expect(Object.keys(r.stateDict())).toEqual(['0.fn.0.weight', '0.fn.0.bias', '0.fn.1.weight', '0.fn.1.bias', '1.weight', '1.bias']);
+    expect(Object.keys(r.stateDict())).toEqual(['0.lin.weight', '0.lin.bias', '0.norm.weight', '0.norm.bias', '1.weight', '1.bias']);
     r.free();
   });
 });

@@ -9,12 +9,12 @@
 //   activations are kept, and after the first step at the largest batch nothing is allocated.
 // * Views into wasm memory are never cached: every read or write makes a fresh one.
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { allocBytes, checkedBytes, f32 } from '../runtime/memory.js';
+import { allocBytes, checkedBytes, f32, trackBlocks, type Blocks } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { checkObject, describe, finiteData, flag, nonFiniteAt, toMatrix } from '../validate.js';
+import { checkObject, checkOptions, describe, finiteData, flag, nonFiniteAt, shapeText, toMatrix } from '../validate.js';
 
 // Explicit resource management (`using`): declared here so consumers whose TypeScript lib
 // predates esnext.disposable still typecheck (the same declaration @types/node makes).
@@ -77,7 +77,10 @@ function alloc(k: KernelExports, bytes: number, op: string): number {
 export class Buf {
   ptr = 0;
   private bytes = 0;
-  constructor(private readonly k: KernelExports) {}
+  private readonly blocks: Blocks;
+  constructor(private readonly k: KernelExports) {
+    this.blocks = trackBlocks(this, k);
+  }
   /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
   ensure(floats: number, op: string): number {
     // checked before anything is freed or written: a size past one allocation is OUT_OF_MEMORY
@@ -86,11 +89,15 @@ export class Buf {
       this.free();
       this.ptr = alloc(this.k, bytes, op);
       this.bytes = bytes;
+      this.blocks.live.set(this.ptr, bytes);
     }
     return this.ptr;
   }
   free(): void {
-    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.bytes);
+    if (this.ptr !== 0) {
+      this.blocks.live.delete(this.ptr);
+      this.k.ct_free(this.ptr, this.bytes);
+    }
     this.ptr = 0;
     this.bytes = 0;
   }
@@ -124,6 +131,8 @@ export class Parameter {
     const initData = init === undefined ? undefined : finiteData(init, `${name} init`, 'Parameter', { length: this.size });
     this.ptr = alloc(this.k, bytes, 'Parameter');
     this.gradPtr = alloc(this.k, bytes, 'Parameter');
+    this.blocks = trackBlocks(this, this.k);
+    this.blocks.live.set(this.ptr, Math.max(4, bytes)).set(this.gradPtr, Math.max(4, bytes));
     f32(this.k, this.gradPtr, this.size).fill(0);
     f32(this.k, this.ptr, this.size).fill(0);
     if (initData) this.set(initData);
@@ -159,8 +168,10 @@ export class Parameter {
     if (this.gradPtr !== 0) f32(this.k, this.gradPtr, this.size).fill(0);
   }
   /** Returns both blocks to the allocator. Safe to call twice. */
+  private readonly blocks: Blocks;
   free(): void {
     if (this.ptr !== 0) {
+      this.blocks.live.clear();
       this.k.ct_free(this.ptr, this.size * 4);
       this.k.ct_free(this.gradPtr, this.size * 4);
     }
@@ -178,6 +189,8 @@ export class StateBuffer {
     this.k = getRuntime('StateBuffer').k;
     this.size = numel(shape);
     this.ptr = alloc(this.k, checkedBytes('StateBuffer', 4, this.size), 'StateBuffer');
+    this.blocks = trackBlocks(this, this.k);
+    this.blocks.live.set(this.ptr, Math.max(4, this.size * 4));
     f32(this.k, this.ptr, this.size).fill(fill);
   }
   value(): Float32Array {
@@ -188,8 +201,12 @@ export class StateBuffer {
     const f = finiteData(data, 'data', 'StateBuffer.set', { length: this.size });
     f32(this.k, this.ptr, this.size).set(f);
   }
+  private readonly blocks: Blocks;
   free(): void {
-    if (this.ptr !== 0) this.k.ct_free(this.ptr, this.size * 4);
+    if (this.ptr !== 0) {
+      this.blocks.live.clear();
+      this.k.ct_free(this.ptr, this.size * 4);
+    }
     this.ptr = 0;
   }
 }
@@ -271,6 +288,7 @@ export abstract class Module {
   /** Runs the module on a batch (rows = samples). Returns a copy. */
   forward(x: MatrixLike, opts: ForwardOptions = {}): Matrix {
     const op = `${this.type}.forward`;
+    opts = checkOptions(opts, op);
     // shape here, values in wasm after the copy (a 512 x 784 batch is 400k floats for a JS loop)
     const X = toMatrix(x, 'x', op, { finite: false });
     const y = this.forwardChecked({ data: X.data, shape: [X.rows, X.cols] }, opts, op, X.cols);
@@ -280,6 +298,7 @@ export abstract class Module {
   /** As forward, for n-dimensional inputs (NCHW images). */
   forwardTensor(x: Tensor, opts: ForwardOptions = {}): Tensor {
     const op = `${this.type}.forward`;
+    opts = checkOptions(opts, op);
     this.check(op);
     checkTensor(x, 'x', op, false);
     return this.forwardChecked(x, opts, op);
@@ -316,6 +335,7 @@ export abstract class Module {
   backward(gradOut: MatrixLike, opts?: BackwardOptions): Matrix | undefined;
   backward(gradOut: MatrixLike, opts: BackwardOptions = {}): Matrix | undefined {
     const op = `${this.type}.backward`;
+    opts = checkOptions(opts, op);
     const G = toMatrix(gradOut, 'gradOut', op, { finite: false });
     const dx = this.backwardChecked({ data: G.data, shape: [G.rows, G.cols] }, opts, op, G.cols);
     return dx && { data: dx.data, rows: dx.shape[0], cols: dx.data.length / dx.shape[0] };
@@ -327,6 +347,7 @@ export abstract class Module {
   backwardTensor(gradOut: Tensor, opts?: BackwardOptions): Tensor | undefined;
   backwardTensor(gradOut: Tensor, opts: BackwardOptions = {}): Tensor | undefined {
     const op = `${this.type}.backward`;
+    opts = checkOptions(opts, op);
     this.check(op);
     checkTensor(gradOut, 'gradOut', op, false);
     return this.backwardChecked(gradOut, opts, op);
@@ -464,17 +485,27 @@ export abstract class Module {
     for (const [cn, c] of this._children()) c.slots(`${prefix}${cn}.`, out);
   }
 
-  /** Loads a state_dict. Strict: the same names and shapes, else a ContrastiveError naming the tensor; nothing is changed then. */
-  loadStateDict(sd: StateDict): void {
-    this.checkStateDict(sd, 'loadStateDict')();
+  /**
+   * Loads a state_dict. Strict (default): the same names and shapes, else a ContrastiveError
+   * naming the tensor; nothing is changed then. `{ strict: false }` (torch's strict=False)
+   * loads the tensors whose names the module has, leaves the others as they are, and returns
+   * the names it did not find (`missing`) and did not use (`unexpected`); shapes are still
+   * checked. An absent num_batches_tracked is never an error (the counter stays as it is).
+   */
+  loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
+    const strict = flag(opts?.strict, 'opts.strict', 'loadStateDict', true);
+    const apply = this.checkStateDict(sd, 'loadStateDict', strict);
+    apply();
+    return { missing: apply.missing, unexpected: apply.unexpected };
   }
 
   /**
    * @internal Validates a state_dict completely (names, shapes, finite numbers, integral counters)
    * and returns the function that applies it, which cannot fail: restores validate every part
-   * first, then apply all of them or none.
+   * first, then apply all of them or none. Not `strict`: names the module lacks are skipped and
+   * reported (`unexpected`), as are its tensors the state_dict lacks (`missing`).
    */
-  checkStateDict(sd: StateDict, op = 'loadStateDict'): () => void {
+  checkStateDict(sd: StateDict, op = 'loadStateDict', strict = true): (() => void) & { missing: string[]; unexpected: string[] } {
     this.check(op);
     checkObject(sd, 'the state_dict', op);
     const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>();
@@ -483,17 +514,20 @@ export abstract class Module {
     // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
     // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
     const missing = [...want.keys()].filter((k) => !has(k) && !k.endsWith('num_batches_tracked'));
-    if (missing.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
+    if (missing.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.join(', ')}`);
     const extra = Object.keys(sd).filter((k) => !want.has(k));
-    if (extra.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
+    if (extra.length && strict) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${extra.join(', ')}`);
     const values: [(d: Float32Array) => void, Float32Array][] = [];
     for (const [name, slot] of want) {
-      if (!has(name)) continue; // an absent num_batches_tracked
+      if (!has(name)) continue; // absent (num_batches_tracked, or not strict)
       const t = sd[name] as unknown;
       if (t === null || typeof t !== 'object' || !Array.isArray((t as StateTensor).shape) || (t as StateTensor).data == null) {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data }, got ${describe(t)}`);
       }
       const { shape, data } = t as StateTensor;
+      if (!shape.every((d) => typeof d === 'number')) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.shape must be numbers, got ${shapeText(shape)}`);
+      }
       if (fmt(shape) !== fmt(slot.shape) || data.length !== numel(slot.shape)) {
         throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has shape ${fmt(shape)} (${describe(data.length)} values), expected ${fmt(slot.shape)}`);
       }
@@ -503,9 +537,10 @@ export abstract class Module {
       }
       values.push([slot.set, f]);
     }
-    return () => {
+    const apply = () => {
       for (const [set, f] of values) set(f);
     };
+    return Object.assign(apply, { missing, unexpected: extra });
   }
 
   /** RNG counters by module path (dropout), for checkpoints. */

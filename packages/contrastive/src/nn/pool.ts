@@ -1,9 +1,6 @@
 import { ContrastiveError } from '../errors.js';
-import { u32 } from '../runtime/memory.js';
-import { outSize, type Pair } from './conv2d.js';
 import { checkStatus, expectShape, numel, Stateless, type WTensor } from './module.js';
-
-const pair = (v: Pair): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
+import { type Pair, Window2d } from './window.js';
 
 export interface PoolOptions {
   /** Default: the kernel size (as PyTorch). */
@@ -17,17 +14,11 @@ abstract class Pool2d extends Stateless {
   readonly padding: [number, number];
   private geom = this.buf();
   private idx = this.buf();
+  private readonly win: Window2d;
   constructor(type: string, kernelSize: Pair, opts: PoolOptions, private readonly kind: () => number) {
     super(type);
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? kernelSize);
-    this.padding = pair(opts.padding ?? 0);
-    for (const [v, name, min] of [
-      [this.kernelSize[0], 'kernelSize', 1], [this.kernelSize[1], 'kernelSize', 1], [this.stride[0], 'stride', 1],
-      [this.stride[1], 'stride', 1], [this.padding[0], 'padding', 0], [this.padding[1], 'padding', 0],
-    ] as [number, string, number][]) {
-      if (!Number.isInteger(v) || v < min) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-    }
+    this.win = new Window2d(type, kernelSize, opts.stride ?? kernelSize, opts.padding ?? 0);
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = this.win);
     if (2 * this.padding[0] > this.kernelSize[0] || 2 * this.padding[1] > this.kernelSize[1]) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${type}: padding should be at most half the kernel size, got padding ${this.padding} for kernel ${this.kernelSize}`);
     }
@@ -36,14 +27,12 @@ abstract class Pool2d extends Stateless {
     const op = `${this.type}.forward`;
     expectShape(x, x.shape.length === 4, '[N, C, H, W]', op);
     const [n, c, h, w] = x.shape;
-    const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.stride;
-    const [ph, pw] = this.padding;
-    const ho = outSize(h, kh, sh, ph);
-    const wo = outSize(w, kw, sw, pw);
-    if (ho === 0 || wo === 0) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: window ${kh}x${kw} does not fit the ${h}x${w} input`);
+    const [ho, wo] = this.win.outHw(h, w);
+    if (ho === 0 || wo === 0) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: window ${this.kernelSize[0]}x${this.kernelSize[1]} does not fit the ${h}x${w} input`);
+    }
     const g = this.geom.ensure(11, op);
-    u32(this.k, g, 11).set([n, c, h, w, 0, kh, kw, sh, sw, ph, pw]);
+    this.win.writeGeometry(this.k, g, n, c, h, w, 0);
     const len = n * c * ho * wo;
     const y = this.y.ensure(len, op);
     const idx = this.idx.ensure(len, op);

@@ -15,6 +15,7 @@ import {
 } from './module.js';
 import { GlobalAvgPool2d, MaxPool2d } from './pool.js';
 import { Flatten } from './reshape.js';
+import { registerModule } from './spec.js';
 
 /** A named child: [name, module], as the entries of torch's OrderedDict. */
 export type Named = [string, Module];
@@ -55,11 +56,14 @@ export class Identity extends Stateless {
  * 'layer1.0.bn1.running_mean').
  */
 export class NamedSequential extends Sequential {
-  private names: string[];
+  /** @internal */
+  names: string[];
   constructor(entries: Named[]) {
     checkNames(entries, 'NamedSequential');
     super(...entries.map(([, m]) => m));
     this.names = entries.map(([n]) => n);
+    // its own type in saved architectures (Sequential's would rebuild index names)
+    (this as { type: string }).type = 'NamedSequential';
   }
   _children(): [string, Module][] {
     return this.layers.map((m, i) => [this.names[i], m]);
@@ -268,7 +272,15 @@ export class ResNet extends NamedSequential {
   /** Channels of the pooled features (what 'fc' receives): 512 for ResNet-18/34, 2048 for ResNet-50. */
   readonly featureDim: number;
   readonly inputShape: [number, number, number] | undefined;
-  constructor(opts: ResNetOptions = {}) {
+  /** `built` (@internal): the children, already made (a saved architecture being rebuilt). */
+  constructor(opts: ResNetOptions = {}, built?: { entries: Named[]; featureDim: number }) {
+    if (built) {
+      super(built.entries);
+      (this as { type: string }).type = 'ResNet';
+      this.featureDim = built.featureDim;
+      this.inputShape = opts.inputShape;
+      return;
+    }
     const op = 'ResNet';
     const kind = opts.block ?? 'basic';
     if (kind !== 'basic' && kind !== 'bottleneck') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: block must be 'basic' or 'bottleneck', got ${String(kind)}`);
@@ -310,6 +322,7 @@ export class ResNet extends NamedSequential {
     const fc = opts.head ?? (numClasses > 0 ? new Linear(inPlanes, numClasses, { seed: forkSeed(seed, 9999) }) : new Identity());
     entries.push(['fc', fc]);
     super(entries);
+    (this as { type: string }).type = 'ResNet';
     this.featureDim = inPlanes;
     this.inputShape = opts.inputShape;
   }
@@ -365,3 +378,40 @@ export function withoutKeys(sd: StateDict, drop: string[]): StateDict {
   for (const [k, v] of Object.entries(sd)) if (!drop.some((d) => k.startsWith(d))) out[k] = v;
   return out;
 }
+
+// Saved architectures (saveModel / loadModel, the CLI's encoder files): the containers keep
+// their children's names, so a rebuilt model has the same state_dict names.
+const names = (a: Record<string, unknown>, k: string, n: number): string[] => {
+  const v = a[k];
+  if (!Array.isArray(v) || v.length !== n || v.some((x) => typeof x !== 'string')) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: args.${k} must be ${n} child names, got ${JSON.stringify(v)}`);
+  }
+  return v as string[];
+};
+const zip = (ns: string[], ms: Module[]): Named[] => ns.map((n, i) => [n, ms[i]]);
+registerModule<Identity>('Identity', { args: () => ({}), build: () => new Identity() });
+registerModule<NamedSequential>('NamedSequential', {
+  args: (m) => ({ names: m.names.slice() }),
+  children: (m) => m.layers,
+  build: (a, c) => new NamedSequential(zip(names(a, 'names', c.length), c)),
+});
+registerModule<ResNet>('ResNet', {
+  args: (m) => ({ names: m.names.slice(), featureDim: m.featureDim, ...(m.inputShape ? { inputShape: m.inputShape.slice() } : {}) }),
+  children: (m) => m.layers,
+  build: (a, c) => {
+    const s = a.inputShape as [number, number, number] | undefined;
+    if (s !== undefined && (!Array.isArray(s) || s.length !== 3 || s.some((d) => !Number.isInteger(d) || d < 1))) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ResNet args.inputShape must be [C, H, W], got ${JSON.stringify(s)}`);
+    }
+    return new ResNet({ inputShape: s }, { entries: zip(names(a, 'names', c.length), c), featureDim: Number(a.featureDim) });
+  },
+});
+registerModule<Residual>('Residual', {
+  args: (m) => ({ branch: m.branch.map(([n]) => n), shortcut: m.shortcut?.[0] ?? null, relu: m.relu }),
+  children: (m) => [...m.branch.map(([, c]) => c), ...(m.shortcut ? [m.shortcut[1]] : [])],
+  build: (a, c) => {
+    const sc = a.shortcut === null || a.shortcut === undefined ? undefined : String(a.shortcut);
+    const nb = c.length - (sc ? 1 : 0);
+    return new Residual(zip(names(a, 'branch', nb), c.slice(0, nb)), sc ? [sc, c[nb]] : undefined, { relu: a.relu !== false });
+  },
+});

@@ -1,7 +1,6 @@
 import { ContrastiveError } from '../errors.js';
-import { checkStatus } from '../loss/kernel.js';
+import { callKernel, checkStatus } from '../runtime/kernel.js';
 import type { Parameter } from '../nn/module.js';
-import { getRuntime } from '../runtime/init.js';
 import { f64 } from '../runtime/memory.js';
 
 /**
@@ -11,8 +10,7 @@ import { f64 } from '../runtime/memory.js';
 export function clipGradNorm(params: Parameter[], maxNorm: number): number {
   const op = 'clipGradNorm';
   if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: maxNorm must be > 0, got ${String(maxNorm)}`);
-  const { k, arena } = getRuntime(op);
-  const [out] = arena.reserve(op, [8]);
+  const { k, p: [out] } = callKernel(op, [8]);
   let ss = 0;
   for (const p of params) {
     checkStatus(op, k.ct_sumsq(p.gradPtr, p.size, out));

@@ -1,4 +1,4 @@
-import { checkStatus } from '../loss/kernel.js';
+import { checkStatus } from '../runtime/kernel.js';
 import type { Parameter } from '../nn/module.js';
 import { f64 } from '../runtime/memory.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamList } from './optimizer.js';

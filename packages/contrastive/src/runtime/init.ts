@@ -1,9 +1,9 @@
 import { ContrastiveError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { ABI_VERSION, ISA_NAMES, missingExports, type KernelExports } from './abi.js';
+import { ABI_VERSION, ISA_NAMES, missingExports, THREAD_EXPORTS, type KernelExports, type ThreadExports } from './abi.js';
 import { Arena } from './memory.js';
 import {
-  isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason, type ThreadExports,
+  isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason,
 } from './threads.js';
 
 /** The two instruction sets of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
@@ -118,6 +118,14 @@ export function relaxedSimdSupported(): boolean {
 /**
  * Loads the kernels. Idempotent: later calls resolve at once, unless they ask for another
  * variant or pass their own `wasm`, which replaces the running module.
+ *
+ * @example
+ * ```ts
+ * import { init, runtimeInfo } from 'contrastive';
+ * await init();                    // the packaged .wasm: relaxed SIMD where the engine has it, else SIMD128
+ * await init({ threads: 'auto' }); // the threads build on min(cores, 4) threads (bit-identical results)
+ * console.log(runtimeInfo().variant, runtimeInfo().threads);
+ * ```
  */
 export function init(options: InitOptions = {}): Promise<void> {
   if (options === null || typeof options !== 'object') {
@@ -246,6 +254,10 @@ async function loadThreaded(source: WasmSource | undefined, variant: Variant, fa
   }
   if (!isThreadsBuild(instance.exports)) {
     throw new ContrastiveError('INVALID_ARGUMENT', 'init: with threads, wasm must be a threads build (simd128-threads or relaxed-threads)');
+  }
+  const missing = missingExports(instance.exports, THREAD_EXPORTS);
+  if (missing.length > 0) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `init: the module is not a contrastive threads build (missing ${missing.join(', ')})`);
   }
   // The threads build imports its memory instead of exporting it; the ops read k.memory.
   const health: Health = {};

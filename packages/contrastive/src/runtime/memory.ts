@@ -12,6 +12,8 @@ export const MAX_ALLOC_BYTES = 2 ** 31 - 2 ** 16;
 export const MAX_MEMORY_BYTES = 2 ** 32;
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+/** Up to this size the arena doubles when it grows; beyond, it takes exactly what a call needs. */
+const GEOMETRIC_LIMIT = 256 * 2 ** 20;
 
 /**
  * The byte count of `count` elements of `elemBytes` each, checked: a size that does not fit one
@@ -22,6 +24,10 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 export function checkedBytes(op: string, elemBytes: number, ...factors: number[]): number {
   let n = elemBytes;
   for (const f of factors) {
+    if (f === Infinity || (Number.isInteger(f) && f > Number.MAX_SAFE_INTEGER)) {
+      n = Infinity;
+      continue;
+    }
     if (!Number.isSafeInteger(f) || f < 0) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a size of ${String(f)} is not a non-negative integer`);
     }
@@ -30,7 +36,7 @@ export function checkedBytes(op: string, elemBytes: number, ...factors: number[]
   if (n > MAX_ALLOC_BYTES) {
     throw new ContrastiveError(
       'OUT_OF_MEMORY',
-      `${op}: needs a buffer of ${n} bytes (${formatBytes(n)}); one WebAssembly allocation holds at most ${formatBytes(MAX_ALLOC_BYTES)} (wasm32); use smaller batches`,
+      `${op}: needs a buffer of ${n === Infinity ? 'more than 2^53' : n} bytes (${formatBytes(n)}); one WebAssembly allocation holds at most ${formatBytes(MAX_ALLOC_BYTES)} (wasm32); use smaller batches`,
     );
   }
   return n;
@@ -55,9 +61,8 @@ export function allocBytes(k: KernelExports, bytes: number, op: string): number 
  * bump-allocated inside each call. A call reserves what it needs up front, so steady-state calls
  * allocate nothing and memory never creeps, whatever the number of calls.
  *
- * Growth: the old block is returned first, then a block of max(needed, 2 x old) is tried, and if
- * that fails, exactly what is needed (a doubled block placed after the freed one would need both
- * sizes of address space at once).
+ * Growth: the old block is returned first, then a block of max(needed, 2 x old) is tried (up to
+ * 256 MiB; exactly what is needed beyond), and if that fails, exactly what is needed.
  *
  * Views into memory are never kept: `f32()` makes a fresh one, because a kernel call that grows
  * memory detaches every existing view.
@@ -77,8 +82,10 @@ export class Arena {
     if (total > this.capacity) {
       const prev = this.capacity;
       this.release();
-      // geometric growth: the holes left by earlier blocks sum to less than the current block
-      const want = Math.min(MAX_ALLOC_BYTES, Math.max(total, prev * 2, 1 << 16));
+      // geometric growth while blocks are small (few regrowths); past 256 MiB exactly what is
+      // needed, so that the freed blocks, which coalesce, can hold the next one (a doubled block
+      // would not fit in them and would be placed after them)
+      const want = total > GEOMETRIC_LIMIT ? total : Math.min(MAX_ALLOC_BYTES, Math.max(total, prev * 2, 1 << 16));
       let cap = want;
       let p = this.k.ct_alloc(cap);
       if (p === 0 && want > total) {
@@ -123,4 +130,35 @@ export function f64(k: KernelExports, ptr: number, len: number): Float64Array {
 
 export function u32(k: KernelExports, ptr: number, len: number): Uint32Array {
   return new Uint32Array(k.memory.buffer, ptr, len);
+}
+
+/**
+ * The wasm blocks an object owns, by address (bytes as value). An object dropped without
+ * `free()` is garbage collected by JavaScript; this registry then returns its blocks to the
+ * module's allocator, so forgetting `free()` costs memory only until the next collection.
+ * (`free()` and `using` stay the way to return memory at a known point.)
+ */
+export interface Blocks {
+  k: KernelExports;
+  live: Map<number, number>;
+}
+
+const dropped = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Blocks>((b) => {
+    for (const [p, bytes] of b.live) {
+      try {
+        b.k.ct_free(p, bytes);
+      } catch {
+        // the instance is gone (trapped or replaced): nothing to return
+      }
+    }
+    b.live.clear();
+  })
+  : undefined;
+
+/** Registers `owner`'s blocks for release when it is collected; add and delete entries as it allocates and frees. */
+export function trackBlocks(owner: object, k: KernelExports): Blocks {
+  const b: Blocks = { k, live: new Map() };
+  dropped?.register(owner, b);
+  return b;
 }

@@ -2,6 +2,7 @@
 // a shared memory, n - 1 workers each running its own instance of the same compiled module on
 // that memory, parked in ct_thread_run until the calling thread hands out a job.
 import { ContrastiveError } from '../errors.js';
+import type { ThreadExports } from './abi.js';
 
 /** Initial size of the shared memory; must match THREADS_INITIAL_MEMORY in scripts/build-wasm.sh. */
 export const THREADS_INITIAL_PAGES = 64;
@@ -55,16 +56,6 @@ ctOnMessage(function (m) {
   }
 });
 `;
-
-/** The exports the threads build adds to the kernels'. */
-export interface ThreadExports {
-  ct_set_threads(n: number): number;
-  ct_threads_ready(): number;
-  ct_thread_alloc(stackBytes: number, tlsSize: number, tlsAlign: number): number;
-  ct_thread_poison(): void;
-  __tls_size: WebAssembly.Global;
-  __tls_align: WebAssembly.Global;
-}
 
 export function isThreadsBuild(exports: WebAssembly.Exports): boolean {
   return 'ct_thread_run' in exports;

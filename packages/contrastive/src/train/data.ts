@@ -1,3 +1,4 @@
+import { toFloat32 } from '../validate.js';
 import { twoViewsOf, type Pipeline } from '../augment/compose.js';
 import { toImageBatch, type ImageBatch } from '../augment/image.js';
 import type { ImageOp } from '../augment/op.js';
@@ -14,7 +15,8 @@ export type TensorLike =
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 const EXPECTED = 'a Tensor { data: Float32Array, shape: [n, ...] }, a Matrix { data, rows, cols } or an ImageBatch { data, n, channels, height, width }';
 
-function describe(x: unknown): string {
+/** What a wrong input is, with a hint where the shape is missing (the tensor contract's wording). */
+function describeInput(x: unknown): string {
   if (x === null) return 'null';
   if (typeof x !== 'object') return typeof x;
   if (ArrayBuffer.isView(x)) return `a bare ${x.constructor.name} (wrap it with its shape)`;
@@ -23,25 +25,29 @@ function describe(x: unknown): string {
 }
 
 /**
- * The one input contract of `fit`, `embed` and `Trainer.step`: a Tensor, a Matrix (rows are
- * samples) or an ImageBatch (NCHW; it becomes n rows of C*H*W values, what the image encoders
+ * The one input contract of `fit`, `embed` and `Trainer.step`: a Tensor (Float32Array data), a
+ * Matrix (rows are samples; plain number arrays are converted) or an ImageBatch (NCHW; it becomes n rows of C*H*W values, what the image encoders
  * take), returned as a Tensor with Float32Array data. Anything else
  * is a ContrastiveError saying which shapes are accepted.
  */
 export function toTensor(x: unknown, name: string, op: string): Tensor {
   if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x) || Array.isArray(x)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describe(x)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
   }
   const o = x as Record<string, unknown>;
   const data = o.data as ArrayLike<number> | undefined;
   if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array (or an array of numbers); ${name} must be ${EXPECTED}, got ${describe(x)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array (or an array of numbers); ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
   }
   let shape: number[];
   if (Array.isArray(o.shape)) {
     shape = o.shape as number[];
     if (shape.length < 1 || !shape.every(isPosInt)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.shape must be positive integers [n, ...], got [${shape.map(String).join(', ')}]`);
+    }
+    // as every layer takes it: a Tensor's data is a Float32Array (a Matrix may hold plain numbers)
+    if (!(data instanceof Float32Array)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array in a Tensor { data, shape }, got ${Array.isArray(data) ? 'an array' : data.constructor.name} (a Matrix { data, rows, cols } may hold plain numbers)`);
     }
   } else if ('rows' in o || 'cols' in o) {
     if (!isPosInt(o.rows) || !isPosInt(o.cols)) {
@@ -58,13 +64,14 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
     // rows of C*H*W values (CHW order), what mlp, lenet and convNet take (they unflatten themselves)
     shape = [o.n, (o.channels as number) * o.height * o.width];
   } else {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describe(x)}`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${data.length} values, its shape [${shape.join(', ')}] needs ${count}`);
   }
-  return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape };
+  // converted by the one checker: null, booleans, numeric strings and BigInt are refused, not coerced
+  return { data: toFloat32(data, `${name}.data`, op), shape };
 }
 
 /**

@@ -118,15 +118,25 @@ export function embed(encoder: Module, input: TensorLike, batch = 512): Matrix {
  * Trains for `epochs` epochs of floor(n / batchSize) steps (the last partial batch is dropped,
  * as SimCLR does: the loss's negatives depend on the batch). Resumes where `trainer.stepCount`
  * says, with the same data order and augmentations as an uninterrupted run.
+ *
+ * @example
+ * ```ts
+ * const data = imageTrainData(images, smallGrayscale(), { seed: 0 }); // images: an ImageBatch
+ * const result = await fit(trainer, data, {
+ *   epochs: 10, batchSize: 256, seed: 0, signal: controller.signal,
+ *   onStep: (e) => console.log(e.step, e.loss, e.samplesPerSecond, e.etaSeconds),
+ * });
+ * console.log(result.losses.at(-1), result.seconds);
+ * ```
  */
 export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): Promise<FitResult> {
   const op = 'fit';
   checkObject(trainer, 'trainer', op);
   checkObject(data, 'data', op);
-  checkObject(opts, 'options', op);
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required, got ${describe(opts)}`);
   const { epochs, batchSize } = opts;
   checkInt(data.n, 'data.n', op, 1);
-  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}`);
+  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}: data must be a TrainData { n, views, labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`);
   if (data.labels !== undefined && (data.labels === null || typeof data.labels.length !== 'number' || data.labels.length !== data.n)) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: data.labels must have data.n = ${data.n} entries, got ${describe(data.labels)}`);
   }

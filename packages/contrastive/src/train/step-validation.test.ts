@@ -40,7 +40,7 @@ describe('Trainer.step validates before the forward pass', () => {
     const before = bnState(t);
     expectError(() => t.step(null as never), 'INVALID_ARGUMENT', 'views');
     expectError(() => t.step([views(4, 6)[0], views(3, 6)[1]]), 'SHAPE_MISMATCH');
-    expectError(() => t.step([{ data: [1, 2] as never, shape: [1, 2] }, views(1, 2)[1]]), 'INVALID_ARGUMENT', 'views[0]');
+    expectError(() => t.step([{ data: ['1', 2] as never, shape: [1, 2] }, views(1, 2)[1]]), 'INVALID_ARGUMENT', 'views[0]');
     expect(bnState(t)).toBe(before);
   });
 

@@ -5,18 +5,20 @@ import { ntXent } from '../loss/ntxent.js';
 import { supCon } from '../loss/supcon.js';
 import { checkTensor, type Module, type StateDict, type Tensor } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
+import { momentumUpdate } from '../optim/ema.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { LearnableTemperature } from '../optim/temperature.js';
 import type { Matrix } from '../types.js';
 import { checkInt, checkLr, checkObject, checkRange, checkTemperature, denseLabels, describe, finiteData } from '../validate.js';
 import { toViews, type TensorLike } from './data.js';
+import { EXTRA_METHODS, MethodStep, type ExtraMethod, type MethodOptions } from './methods.js';
 
 /** The two inputs of one step: two augmented views of the same samples (or the two modalities of CLIP pairs). */
 export type Views = [Tensor, Tensor];
 
-export type Method = 'simclr' | 'moco' | 'clip' | 'supcon';
+export type Method = 'simclr' | 'moco' | 'clip' | 'supcon' | ExtraMethod;
 
-export interface TrainerOptions {
+export interface TrainerOptions extends MethodOptions {
   /**
    * - 'simclr' (Chen et al. 2020): both views through `model`, NT-Xent over the 2B rows.
    * - 'moco' (He et al. 2020; MoCo v2, Chen et al. 2020): queries from `model`, keys from a
@@ -24,6 +26,19 @@ export interface TrainerOptions {
    * - 'clip' (Radford et al. 2021): view 1 through `model`, view 2 through `modelB`, symmetric
    *   InfoNCE, usually with a learnable temperature.
    * - 'supcon' (Khosla et al. 2020): as SimCLR, every same-label row is a positive.
+   * - 'dcl' / 'dclw' (Yeh et al. 2021): as SimCLR with the decoupled loss (dcl, dclw).
+   * - 'byol' (Grill et al. 2020): `model` + `predictor` against `targetModel`, an EMA of
+   *   `model` (momentum 0.996 rising to 1 over `totalSteps`), negative cosine, symmetric.
+   * - 'simsiam' (Chen & He 2021): `model` + `predictor` against `model`'s own output on the
+   *   other view under a stop-gradient, negative cosine, symmetric.
+   * - 'barlowtwins' (Zbontar et al. 2021), 'vicreg' (Bardes et al. 2022): both views through
+   *   `model`, the loss on the two halves (barlowTwins, vicReg; weights in `loss`).
+   * - 'nnclr' (Dwibedi et al. 2021): `model` + `predictor`; each view's positive is its nearest
+   *   neighbour in a support queue of past embeddings (NT-Xent; the batch itself until the
+   *   queue has entries).
+   * - 'triplet', 'multisimilarity': labeled metric learning over both views' rows
+   *   (triplet, multiSimilarity; options in `loss`), labels as for SupCon.
+   * BatchNorm in `model` sees both views in one batch (2B rows) for every method but MoCo and CLIP.
    */
   method: Method;
   /** Encoder + projection head: the module the loss sees the output of. */
@@ -89,8 +104,18 @@ const rowSlice = (t: Tensor, r0: number, r1: number): Tensor => {
 const asMatrix = (t: Tensor): Matrix => ({ data: t.data, rows: rowsOf(t), cols: t.data.length / rowsOf(t) });
 
 /**
- * One optimization step at a time, for any of the four methods. `fit` (./fit.ts) runs epochs
+ * One optimization step at a time, for any of the methods. `fit` (./fit.ts) runs epochs
  * of steps with progress, monitoring, checkpoints and cancellation on top of this.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(mlp([784, 512, 256], { batchNorm: true }), simclrHead(256));
+ * const trainer = new Trainer({
+ *   method: 'simclr', model, temperature: 0.1,
+ *   optimizer: new AdamW(model.namedParameters(), { lr: 1e-3 }),
+ * });
+ * const { loss } = trainer.step([view1, view2]); // two Tensors { data, shape: [batch, 784] }
+ * ```
  */
 export class Trainer {
   readonly method: Method;
@@ -105,14 +130,16 @@ export class Trainer {
   private queueFill = 0;
   private queueHead = 0;
   private readonly opts: TrainerOptions;
+  private readonly extra: MethodStep | undefined;
 
   constructor(opts: TrainerOptions) {
     const op = 'Trainer';
     checkObject(opts, 'options', op);
     this.opts = opts;
     this.method = opts.method;
-    if (!['simclr', 'moco', 'clip', 'supcon'].includes(opts.method)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: method must be 'simclr', 'moco', 'clip' or 'supcon', got ${String(opts.method)}`);
+    const methods: readonly string[] = ['simclr', 'moco', 'clip', 'supcon', ...EXTRA_METHODS];
+    if (!methods.includes(opts.method)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: method must be one of ${methods.map((m) => `'${m}'`).join(', ')}, got ${String(opts.method)}`);
     }
     this.model = opts.model;
     this.optimizer = opts.optimizer;
@@ -134,6 +161,7 @@ export class Trainer {
       const m = opts.momentum ?? 0.99;
       if (typeof m !== 'number' || !(m >= 0 && m < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: momentum must be in [0, 1), got ${describe(m)}`);
     }
+    this.extra = (EXTRA_METHODS as readonly string[]).includes(opts.method) ? new MethodStep(opts.method as ExtraMethod, opts.model, opts) : undefined;
     if (opts.gradCacheChunk !== undefined) {
       if (!Number.isInteger(opts.gradCacheChunk) || opts.gradCacheChunk < 1) {
         throw new ContrastiveError('INVALID_ARGUMENT', `${op}: gradCacheChunk must be a positive integer, got ${opts.gradCacheChunk}`);
@@ -156,9 +184,6 @@ export class Trainer {
     // Everything that can be refused is checked before the first forward: a refused step has
     // no side effects (BatchNorm running statistics, dropout counters, the MoCo queue).
     const op = 'Trainer.step';
-    if (!Array.isArray(input) || input.length !== 2) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: views must be [view1, view2] (two tensors), got ${describe(input)}`);
-    }
     const views = toViews(input, op);
     checkTensor(views[0], 'views[0]', op, false);
     checkTensor(views[1], 'views[1]', op, false);
@@ -191,12 +216,15 @@ export class Trainer {
       case 'clip':
         [loss, dTau] = this.clipStep(views, tau);
         break;
+      default:
+        [loss, dTau] = this.extra!.run(concat(views[0], views[1]), tau, labels);
     }
     if (this.temperature instanceof LearnableTemperature) this.temperature.accumulate(dTau);
     if (this.opts.clipGradNorm !== undefined) clipGradNorm(this.optimizer.params.map(([, p]) => p), this.opts.clipGradNorm);
     this.optimizer.step(lr);
     if (this.temperature instanceof LearnableTemperature) this.temperature.clamp();
     if (this.method === 'moco') this.momentumUpdate();
+    this.extra?.afterStep(this.stepCount);
     this.stepCount++;
     return { loss, temperature: tau, lr };
   }
@@ -308,17 +336,9 @@ export class Trainer {
     }
   }
 
-  /** theta_k <- m theta_k + (1 - m) theta_q, over the parameters; buffers (BN statistics) are copied as they are. */
+  /** theta_k <- m theta_k + (1 - m) theta_q, over the parameters (the EMA kernel); buffers (BN statistics) are the key model's own. */
   private momentumUpdate(): void {
-    const m = this.opts.momentum ?? 0.99;
-    const kp = new Map(this.keyModel!.namedParameters());
-    for (const [name, p] of this.model.namedParameters()) {
-      const kv = kp.get(name)!;
-      const a = kv.value();
-      const b = p.value();
-      for (let i = 0; i < a.length; i++) a[i] = m * a[i] + (1 - m) * b[i];
-      kv.set(a);
-    }
+    momentumUpdate(this.keyModel!, this.model, this.opts.momentum ?? 0.99);
   }
 
   /** Everything a resumed run needs to continue bit for bit. */
@@ -339,6 +359,7 @@ export class Trainer {
     const rng: TrainerState['rng'] = { model: this.model.rngState() };
     if (this.modelB) rng.modelB = this.modelB.rngState();
     if (this.keyModel) rng.keyModel = this.keyModel.rngState();
+    this.extra?.state(tensors, rng);
     return { step: this.stepCount, tensors, optimizer: this.optimizer.stateDict(), rng };
   }
 
@@ -358,7 +379,7 @@ export class Trainer {
       ...(this.method === 'moco' ? ['moco.queue', 'moco.pointer'] : []),
     ]);
     for (const k of Object.keys(tensors)) {
-      if (!own.has(k) && !prefixes.some((p) => k.startsWith(p))) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${k}`);
+      if (!own.has(k) && !prefixes.some((p) => k.startsWith(p)) && !this.extra?.ownsTensor(k)) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: unexpected tensor ${k}`);
     }
     const pick = (prefix: string) => {
       const sd: StateDict = {};
@@ -403,6 +424,7 @@ export class Trainer {
         this.queueHead = 0;
       });
     }
+    if (this.extra) applies.push(this.extra.checkRestore(tensors, rng as Record<string, Record<string, number>>, op));
     applies.push(this.optimizer.checkStateDict(s.optimizer, `${op}: optimizer`));
     for (const apply of applies) apply();
     this.stepCount = step;

@@ -1,0 +1,2 @@
+pnpm contrastive train --data examples/data/machines.csv --label-column state --categorical site --ignore-columns id --epochs 10 --batch-size 32 --val-split 0.25 --monitor --out "${TMPDIR:-/tmp}/machines.safetensors"
+pnpm contrastive eval --model "${TMPDIR:-/tmp}/machines.safetensors" --data examples/data/machines.csv --label-column state --categorical site --ignore-columns id --val-split 0.25 --json

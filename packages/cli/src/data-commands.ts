@@ -1,0 +1,316 @@
+// train / eval / embed on the user's own data (`--data`, `--train-data`, `--test-data`): image
+// folders, tables and pairs, with the encoder and recipe picked from what the data is.
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import {
+  AdamW, ContrastiveError, embed, fit, knnAccuracy, linearProbe, presets, runtimeInfo, scarf, Sequential, simclrHead, takeRows, toImageBatch, Trainer,
+  trainValTestSplit, uint8ImageTrainData, pairTrainData, vectorTrainData, warmupCosine, writeNpy, type Matrix, type Module, type TrainData,
+} from 'contrastive';
+import { resumeTrainer, writeTrainState } from './checkpoint.js';
+import { prepareOutputs } from './output.js';
+import { alignClasses, applyScaling, fitScaling, loadData, type DataOptions, type LoadedData } from './data-input.js';
+import type { ImageSet } from './data.js';
+import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder, type EncoderSpec } from './model.js';
+import { LABELED_METHODS, methodParts } from './methods.js';
+import { freezePrefixes, initFrom } from './resnet.js';
+
+const fail = (msg: string) => new ContrastiveError('INVALID_ARGUMENT', msg);
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/**
+ * The recipe for vectors (tables): an MLP D-256-128 on standardized columns, SCARF corruption at
+ * rate 0.6 (Bahri et al. 2022), NT-Xent. Images use the encoder recipes of model.ts.
+ */
+export const VECTOR_RECIPE = { epochs: 20, lr: 1e-3, weightDecay: 1e-5, schedule: 'cosine' as const, temperature: 0.5, scarfRate: 0.6 };
+/** Pairs (two towers, CLIP's symmetric InfoNCE): one MLP D-256-128 per side. */
+export const PAIR_RECIPE = { epochs: 20, lr: 1e-3, weightDecay: 1e-5, schedule: 'cosine' as const, temperature: 0.1 };
+
+export interface DataFlags {
+  data?: string;
+  dataFormat?: string;
+  imageSize?: number;
+  channels?: string;
+  labels?: string;
+  labelColumn?: string;
+  categorical?: string;
+  ignoreColumns?: string;
+  skipBadImages?: boolean;
+}
+
+export const dataOptions = (o: DataFlags, input?: [number, number, number]): DataOptions => {
+  if (o.channels !== undefined && o.channels !== '1' && o.channels !== '3') throw fail(`--channels must be 1 or 3, got ${o.channels}`);
+  // with a model, images are loaded at its input size: a flag that says otherwise is a mistake
+  if (input && o.channels !== undefined && Number(o.channels) !== input[0]) throw new ContrastiveError('SHAPE_MISMATCH', `--channels ${o.channels}: the model encodes ${input[0]}-channel images`);
+  if (input && o.imageSize !== undefined && (o.imageSize !== input[1] || o.imageSize !== input[2])) throw new ContrastiveError('SHAPE_MISMATCH', `--image-size ${o.imageSize}: the model encodes ${input[1]}x${input[2]} images`);
+  return {
+    format: o.dataFormat, imageSize: o.imageSize, channels: o.channels === undefined ? undefined : (Number(o.channels) as 1 | 3), labels: o.labels,
+    labelColumn: o.labelColumn, categorical: o.categorical, ignoreColumns: o.ignoreColumns, skipBadImages: o.skipBadImages, input,
+  };
+};
+
+const imageRows = (s: ImageSet) => {
+  const b = toImageBatch({ data: s.images, n: s.n, height: s.height, width: s.width, channels: s.channels as 1 | 3 });
+  return { data: b.data, rows: b.n, cols: b.channels * b.height * b.width };
+};
+
+const subsetImages = (s: ImageSet, idx: Int32Array): ImageSet => ({
+  ...s, images: takeRows(s.images, s.n, idx), n: idx.length, labels: s.labels ? Int32Array.from(idx, (i) => s.labels![i]) : undefined,
+});
+const subsetRows = (x: Matrix, idx: Int32Array): Matrix => ({ data: takeRows(x.data, x.rows, idx), rows: idx.length, cols: x.cols });
+
+const labelsOf = (d: LoadedData) => (d.kind === 'images' ? d.set.labels : d.kind === 'vectors' ? d.labels : undefined);
+const countOf = (d: LoadedData) => (d.kind === 'images' ? d.set.n : d.kind === 'vectors' ? d.x.rows : d.a.rows);
+
+/** Splits off --val-split of the data (stratified when labeled) as the held-out set. */
+function splitData(d: LoadedData, val: number, seed: number): { train: LoadedData; test: LoadedData } {
+  const labels = labelsOf(d);
+  const s = trainValTestSplit(labels ?? countOf(d), { val, seed });
+  if (s.val.length === 0) throw fail(`--val-split ${val} of ${countOf(d)} samples leaves no validation samples`);
+  const part = (idx: Int32Array): LoadedData => {
+    if (d.kind === 'images') return { ...d, set: subsetImages(d.set, idx), files: d.files ? Array.from(idx, (i) => d.files![i]) : undefined };
+    if (d.kind === 'vectors') return { ...d, x: subsetRows(d.x, idx), labels: d.labels ? Int32Array.from(idx, (i) => d.labels![i]) : undefined };
+    return { ...d, a: subsetRows(d.a, idx), b: subsetRows(d.b, idx) };
+  };
+  return { train: part(s.train), test: part(s.val) };
+}
+
+/** The input shape a loaded set gives an encoder: [C, H, W] for images, [1, 1, D] for vectors. */
+const inputOf = (d: LoadedData): [number, number, number] =>
+  d.kind === 'images' ? [d.set.channels, d.set.height, d.set.width] : d.kind === 'vectors' ? [1, 1, d.x.cols] : [1, 1, d.a.cols];
+
+function checkInput(spec: EncoderSpec, d: LoadedData, model: string, path: string): void {
+  const want = spec.data === 'vectors' ? 'vectors' : 'images';
+  const got = d.kind === 'images' ? 'images' : 'vectors';
+  if (want !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${model} encodes ${want}, ${path} holds ${d.kind}`);
+  if (inputOf(d).join('x') !== spec.input.join('x')) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${model} encodes ${want === 'vectors' ? `${spec.input[2]}-dimensional vectors` : `${spec.input.join('x')} images`}, ${path} holds ${want === 'vectors' ? `${inputOf(d)[2]}-dimensional vectors` : inputOf(d).join('x')}`);
+  }
+}
+
+/** Features of a loaded set: the encoder's embeddings, or (no encoder) raw pixels in [0, 1] / the standardized columns. */
+function features(d: LoadedData, encoder?: Module, spec?: EncoderSpec, scaling?: { mean: number[]; std: number[] }): Matrix {
+  if (d.kind === 'pairs') throw fail(`${d.name} holds pairs; eval and embed take images or vectors`);
+  const x = d.kind === 'images' ? imageRows(d.set) : applyScaling(d.x, spec?.standardize ?? scaling);
+  return encoder ? embed(encoder, x) : x;
+}
+
+export interface TrainFlags extends DataFlags {
+  data: string;
+  /** clip, or one of CLI_METHODS (methods.ts) */
+  method: string;
+  encoder: string;
+  widths?: string;
+  /** --init: a safetensors state_dict to start the encoder from; --freeze: name prefixes kept fixed */
+  init?: string;
+  freeze?: string;
+  preset?: string;
+  epochs?: number;
+  batchSize: number;
+  temperature?: number;
+  lr?: number;
+  weightDecay?: number;
+  schedule?: 'cosine' | 'constant';
+  seed: number;
+  out: string;
+  monitor?: boolean;
+  valSplit?: number;
+  testData?: string;
+  pairData?: string;
+  json?: boolean;
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
+}
+
+/** `contrastive train --data PATH ...` */
+export async function trainOnData(o: TrainFlags): Promise<void> {
+  let data = await loadData(o.data, dataOptions(o));
+  if (o.pairData !== undefined) {
+    // pairs from two aligned files: row i of --data goes with row i of --pair-data
+    const b = await loadData(o.pairData, dataOptions(o));
+    if (data.kind !== 'vectors' || b.kind !== 'vectors') throw fail(`--data and --pair-data must both hold vectors (CSV, NPY or JSONL rows); they hold ${data.kind} and ${b.kind}`);
+    if (data.x.rows !== b.x.rows) throw new ContrastiveError('SHAPE_MISMATCH', `--data ${o.data} has ${data.x.rows} rows, --pair-data ${o.pairData} has ${b.x.rows}; aligned pairs need the same number`);
+    data = { kind: 'pairs', a: data.x, b: b.x, name: o.data };
+  }
+  let test: LoadedData | undefined;
+  if (o.valSplit !== undefined && o.testData !== undefined) throw fail('--val-split and --test-data are two ways to get a held-out set; give one');
+  if (o.valSplit !== undefined) ({ train: data, test } = splitData(data, o.valSplit, o.seed));
+  if (o.testData !== undefined) {
+    test = await loadData(o.testData, dataOptions(o, data.kind === 'images' ? inputOf(data) : undefined));
+    if (test.kind === 'images' && data.kind === 'images') test.set.labels = alignClasses(data, { classes: test.classes, labels: test.set.labels }, o.testData);
+    if (test.kind === 'vectors' && data.kind === 'vectors') test.labels = alignClasses(data, test, o.testData);
+    if (test.kind !== data.kind || inputOf(test).join() !== inputOf(data).join()) {
+      throw new ContrastiveError('SHAPE_MISMATCH', `--test-data ${o.testData} holds ${test.kind} ${inputOf(test).join('x')}, the training data ${data.kind} ${inputOf(data).join('x')}`);
+    }
+  }
+  const n = countOf(data);
+  const labels = labelsOf(data);
+  if (data.kind === 'pairs' && o.method !== 'clip') throw fail(`${o.data} holds pairs (anchor, positive): train them with --method clip`);
+  if (o.method === 'clip' && data.kind !== 'pairs') throw fail(`--method clip needs pairs (JSONL rows {"anchor": [...], "positive": [...]}); ${o.data} holds ${data.kind}`);
+  if (LABELED_METHODS.includes(o.method) && !labels) throw fail(`--method ${o.method} needs labels (class subfolders, --label-column or --labels); ${o.data} has none`);
+  if (o.batchSize > n) throw fail(`--batch-size ${o.batchSize} is larger than the ${n} training samples`);
+  const testLabels = test ? labelsOf(test) : undefined;
+  if (o.monitor && !(test && labels && testLabels)) throw fail('--monitor needs labeled data and a held-out set (--val-split F or --test-data PATH)');
+
+  // the encoder and recipe from what the data is
+  let spec: EncoderSpec;
+  let specB: EncoderSpec | undefined;
+  let td: TrainData;
+  let recipe: { epochs: number; lr: number; weightDecay: number; schedule: 'cosine' | 'constant'; temperature: number; cropScale?: [number, number]; preset?: string; scarfRate?: number };
+  if (data.kind === 'images') {
+    const input = inputOf(data);
+    const kind = o.encoder === 'auto' ? (input[0] === 1 && Math.max(input[1], input[2]) <= 32 ? 'conv' : 'gap') : o.encoder;
+    spec = defaultSpec(kind, input, o.widths);
+    const r = RECIPES[spec.kind];
+    const presetName = o.preset ?? (input[0] === 1 ? 'small-gray' : input[1] <= 64 ? 'simclr-cifar10' : 'simclr');
+    const make = (presets as Record<string, (x: { size?: number; scale?: [number, number] }) => ReturnType<typeof presets['small-gray']>>)[presetName];
+    if (!make) throw fail(`--preset must be one of ${Object.keys(presets).join(', ')}, got ${presetName}`);
+    if (input[1] !== input[2] && presetName !== 'small-gray') throw fail(`the ${presetName} preset crops square views; the images are ${input[1]}x${input[2]} (pass --image-size N)`);
+    const cropScale = presetName === 'small-gray' ? r.cropScale : undefined;
+    recipe = { epochs: r.epochs, lr: r.lr, weightDecay: r.weightDecay, schedule: r.schedule, temperature: r.temperature, preset: presetName, ...(cropScale ? { cropScale } : {}) };
+    const set = data.set;
+    td = uint8ImageTrainData({ data: set.images, n: set.n, height: set.height, width: set.width, channels: set.channels as 1 | 3 }, make({ size: input[1], scale: cropScale }), { seed: o.seed, labels });
+  } else if (data.kind === 'vectors') {
+    if (o.encoder !== 'auto' && o.encoder !== 'mlp') throw fail(`--encoder ${o.encoder} is an image CNN; ${o.data} holds vectors (use --encoder mlp or auto)`);
+    const standardizeWith = fitScaling(data.x);
+    spec = { kind: 'mlp', input: [1, 1, data.x.cols], sizes: [data.x.cols, 256, 128], outDim: 128, data: 'vectors', standardize: standardizeWith };
+    recipe = { ...VECTOR_RECIPE };
+    td = vectorTrainData(applyScaling(data.x, standardizeWith), scarf({ rate: VECTOR_RECIPE.scarfRate }), { seed: o.seed, labels });
+  } else {
+    const sa = fitScaling(data.a);
+    const sb = fitScaling(data.b);
+    spec = { kind: 'mlp', input: [1, 1, data.a.cols], sizes: [data.a.cols, 256, 128], outDim: 128, data: 'vectors', standardize: sa };
+    specB = { kind: 'mlp', input: [1, 1, data.b.cols], sizes: [data.b.cols, 256, 128], outDim: 128, data: 'vectors', standardize: sb };
+    recipe = { ...PAIR_RECIPE };
+    td = pairTrainData(applyScaling(data.a, sa), applyScaling(data.b, sb));
+  }
+  // flags given on the command line override the recipe
+  recipe.epochs = o.epochs ?? recipe.epochs;
+  recipe.lr = o.lr ?? recipe.lr;
+  recipe.weightDecay = o.weightDecay ?? recipe.weightDecay;
+  recipe.schedule = o.schedule ?? recipe.schedule;
+  recipe.temperature = o.temperature ?? recipe.temperature;
+
+  const encoder = buildEncoder(spec, o.seed);
+  if (o.init) await initFrom(encoder, o.init);
+  if (o.freeze) freezePrefixes(encoder, o.freeze);
+  const steps = Math.floor(n / o.batchSize) * recipe.epochs;
+  const schedule = recipe.schedule === 'constant' ? () => recipe.lr
+    : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps });
+  let trainer: Trainer;
+  let encoderB: Module | undefined;
+  if (o.method === 'clip') {
+    encoderB = buildEncoder(specB!, o.seed + 1);
+    const params = [...encoder.namedParameters().map(([k, p]) => [`a.${k}`, p] as [string, typeof p]), ...encoderB.namedParameters().map(([k, p]) => [`b.${k}`, p] as [string, typeof p])];
+    trainer = new Trainer({ method: 'clip', model: encoder, modelB: encoderB, optimizer: new AdamW(params, { lr: recipe.lr, weightDecay: recipe.weightDecay }), temperature: recipe.temperature, schedule });
+  } else {
+    // the method's heads and extra networks (methods.ts), as on the built-in dataset
+    const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
+    const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
+    // MoCo's and NNCLR's queues: at most half the data, so they are not mostly the batch's own samples
+    const queueSize = Math.max(o.batchSize, Math.min(4096, Math.floor(n / 2)));
+    const queue = 'queueSize' in parts.trainer ? { queueSize } : {};
+    trainer = new Trainer({ method: o.method as never, model: parts.model, optimizer, temperature: recipe.temperature, schedule, ...parts.trainer, ...queue });
+  }
+  const monitor = o.monitor ? { encoder, train: { x: features(data, undefined, spec), labels: labels! }, test: { x: features(test!, undefined, spec), labels: testLabels! } } : undefined;
+  // what a --resume must match: the same data, architecture and recipe
+  const run = {
+    data: o.data, n, kind: data.kind, spec, ...(specB ? { specB } : {}), method: o.method, batchSize: o.batchSize, seed: o.seed, valSplit: o.valSplit ?? null, ...recipe,
+    variant: runtimeInfo().variant,
+  };
+  if (o.resume) await resumeTrainer(o.resume, trainer, run);
+  const bar = o.json ? undefined : new cliProgress.SingleBar({
+    format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
+    hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000,
+  }, cliProgress.Presets.shades_classic);
+  bar?.start(steps, trainer.stepCount, { epoch: 1, epochs: recipe.epochs, loss: '-', rate: '-', knn: '' });
+  let knnText = '';
+  const result = await fit(trainer, td, {
+    epochs: recipe.epochs, batchSize: o.batchSize, seed: o.seed, monitor,
+    onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
+    onEpoch: (e) => {
+      if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
+    },
+    checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(n / o.batchSize), write: (s) => writeTrainState(o.checkpoint!, s, run) } : undefined,
+  });
+  bar?.stop();
+  const info = { dataset: o.data, method: o.method, batchSize: o.batchSize, ...recipe, seed: o.seed, classes: data.kind === 'images' ? data.classes : data.kind === 'vectors' ? data.classes : undefined };
+  await saveEncoder(o.out, encoder, spec, info);
+  const outB = encoderB ? o.out.replace(/(\.safetensors)?$/, '.positive.safetensors') : undefined;
+  if (encoderB) await saveEncoder(outB!, encoderB, specB!, { ...info, tower: 'positive' });
+  const summary = {
+    out: o.out, ...(outB ? { outPositive: outB } : {}), encoder: spec.kind, input: spec.input, data: data.kind, dataset: o.data, samples: n, method: o.method,
+    epochs: recipe.epochs, steps: result.steps, seconds: result.seconds, recipe, firstLoss: result.losses[0], finalLoss: result.losses.at(-1),
+    knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant, threads: runtimeInfo().threads,
+  };
+  if (o.json) console.log(JSON.stringify(summary));
+  else console.log(`trained ${spec.kind} encoder (${o.method}) on ${n} ${data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind} from ${o.data}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s${summary.knnAccuracy !== undefined ? `, kNN ${pct(summary.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`);
+}
+
+export interface EvalFlags extends DataFlags {
+  model?: string;
+  trainData?: string;
+  testData?: string;
+  valSplit?: number;
+  seed?: number;
+  knnK: number;
+  json?: boolean;
+}
+
+/** `contrastive eval --train-data P --test-data P` or `--data P --val-split F`, with or without --model. */
+export async function evalOnData(o: EvalFlags): Promise<void> {
+  const t0 = performance.now();
+  const loaded = o.model ? await loadEncoder(o.model) : undefined;
+  const input = loaded && loaded.spec.data !== 'vectors' ? loaded.spec.input : undefined;
+  let train: LoadedData;
+  let test: LoadedData;
+  let trainName: string;
+  let testName: string;
+  if (o.data !== undefined) {
+    if (o.valSplit === undefined || o.trainData !== undefined || o.testData !== undefined) throw fail('eval --data P needs --val-split F (or give --train-data P --test-data P instead)');
+    ({ train, test } = splitData(await loadData(o.data, dataOptions(o, input)), o.valSplit, o.seed ?? 0));
+    trainName = testName = o.data;
+  } else {
+    if (o.trainData === undefined || o.testData === undefined) throw fail('eval needs --train-data P and --test-data P (or --data P --val-split F)');
+    train = await loadData(o.trainData, dataOptions(o, input));
+    test = await loadData(o.testData, dataOptions(o, input ?? (train.kind === 'images' ? inputOf(train) : undefined)));
+    if (test.kind === 'images' && train.kind === 'images') test.set.labels = alignClasses(train, { classes: test.classes, labels: test.set.labels }, o.testData);
+    if (test.kind === 'vectors' && train.kind === 'vectors') test.labels = alignClasses(train, test, o.testData);
+    [trainName, testName] = [o.trainData, o.testData];
+  }
+  const trl = labelsOf(train);
+  const tel = labelsOf(test);
+  if (!trl || !tel) throw fail(`eval needs labels on both sets (class subfolders, --label-column or --labels); ${!trl ? trainName : testName} has none`);
+  if (loaded) {
+    checkInput(loaded.spec, train, o.model!, trainName);
+    checkInput(loaded.spec, test, o.model!, testName);
+  } else if (inputOf(train).join() !== inputOf(test).join()) {
+    throw new ContrastiveError('SHAPE_MISMATCH', `${testName} holds ${inputOf(test).join('x')} samples, ${trainName} ${inputOf(train).join('x')}`);
+  }
+  // raw vectors: standardized with the training rows' statistics, as the encoder's input is
+  const scaling = !loaded && train.kind === 'vectors' ? fitScaling(train.x) : undefined;
+  const tr = features(train, loaded?.encoder, loaded?.spec, scaling);
+  const te = features(test, loaded?.encoder, loaded?.spec, scaling);
+  const probe = linearProbe(tr, trl, te, tel);
+  const knn = knnAccuracy(tr, trl, te, tel, { k: o.knnK });
+  const what = loaded ? `${loaded.spec.kind} encoder ${o.model}` : train.kind === 'images' ? 'raw pixels' : 'raw features (standardized)';
+  const result = {
+    features: what, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, probeWeightDecay: probe.weightDecay, dims: tr.cols, train: tr.rows, test: te.rows,
+    seconds: (performance.now() - t0) / 1000, variant: runtimeInfo().variant,
+  };
+  if (o.json) console.log(JSON.stringify(result));
+  else console.log(`${what}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${tr.rows} train / ${te.rows} test, ${tr.cols} dims)`);
+}
+
+/** `contrastive embed --model M --data P --out emb.npy` (and `emb.npy.files.txt` for folders). */
+export async function embedData(o: DataFlags & { model: string; data: string; out: string }): Promise<void> {
+  await prepareOutputs([o.out, `${o.out}.files.txt`]);
+  const { encoder, spec } = await loadEncoder(o.model);
+  const d = await loadData(o.data, dataOptions(o, spec.data !== 'vectors' ? spec.input : undefined));
+  checkInput(spec, d, o.model, o.data);
+  const z = features(d, encoder, spec);
+  await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
+  const files = d.kind === 'images' ? d.files : undefined;
+  if (files) await atomicWrite(`${o.out}.files.txt`, files.map((f) => join(o.data, f)).join('\n') + '\n');
+  console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}${files ? ` (rows in the order of ${o.out}.files.txt)` : ''}`);
+}
