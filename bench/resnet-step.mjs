@@ -56,7 +56,8 @@ async function runOurs(c) {
   const encoder = lenet ? C.lenet28({ seed: 0, bnRelu: true }) : C.resnet18Cifar({ seed: 0 });
   const model = new C.Sequential(encoder, C.simclrHead(lenet ? 256 : 512, { seed: 1 }));
   const [lr, wd] = lenet ? [2e-3, 1e-4] : [1e-3, 1e-6];
-  const trainer = new C.Trainer({ method: 'simclr', model, temperature: 0.2, optimizer: new C.AdamW(model.namedParameters(), { lr, weightDecay: wd }) });
+  const optimizer = new C.AdamW(model.namedParameters(), { lr, weightDecay: wd });
+  const trainer = new C.Trainer({ method: 'simclr', model, temperature: 0.2, optimizer });
   trainer.step(views);
   const ms = [];
   for (let i = 0; i < Number(args.steps); i++) {
@@ -64,8 +65,9 @@ async function runOurs(c) {
     trainer.step(views);
     ms.push(performance.now() - t);
   }
+  optimizer.free();
   model.free();
-  return { ms: median(ms) };
+  return { ms: median(ms), memoryBytes: C.runtimeInfo().memoryBytes };
 }
 
 function runTorch(c) {
@@ -91,6 +93,7 @@ for (let r = 0; r < Number(args.rounds); r++) {
   const row = [];
   for (const [i, c] of configs.entries()) {
     const res = c.kind === 'ours' ? await runOurs(c) : runTorch(c);
+    if (c.kind === 'ours' && r === 0) console.log(`# ${c.label}: wasm memory after the steps ${(res.memoryBytes / 2 ** 20).toFixed(0)} MiB`);
     if (c.kind === 'torch' && !info.has(c.py)) {
       info.set(c.py, res);
       console.log(`# ${c.py}: torch ${res.torch}, BLAS ${res.blas}, mkldnn ${res.mkldnn}, threads ${res.threads}`);

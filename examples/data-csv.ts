@@ -3,7 +3,7 @@ import { AdamW, csvTable, embed, fit, fitStandardizer, init, linearProbe, mlp, s
 
 await init();
 // header row; the label column by name, a text column one-hot encoded, an id column dropped
-const table = csvTable(readFileSync(new URL('./data/machines.csv', import.meta.url), 'utf8'), { label: 'state', categorical: ['site'], ignore: ['id'] });
+const table = csvTable(readFileSync('examples/data/machines.csv', 'utf8'), { label: 'state', categorical: ['site'], ignore: ['id'] });
 console.log(`columns ${table.columns.join(', ')}; classes ${table.classes!.join(', ')}`);
 
 const split = trainValTestSplit(table.labels!, { test: 0.25, seed: 0 });

@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { AdamW, convNet, embed, fit, init, knnAccuracy, presets, Sequential, simclrHead, takeRows, toImageBatch, Trainer, trainValTestSplit, uint8ImageTrainData } from 'contrastive';
 import { loadImageFolder } from 'contrastive/node-images';
 
 await init();
 // dir/<class>/*.png: labels come from the subfolder names
-const set = await loadImageFolder(fileURLToPath(new URL('./data/digits', import.meta.url)), { channels: 1, size: 28 });
+const set = await loadImageFolder('examples/data/digits', { channels: 1, size: 28 });
 console.log(`${set.n} images of ${set.height}x${set.width}, classes ${set.classes!.join(' ')}`);
 
 const encoder = convNet({ input: [set.channels, set.height, set.width], widths: [16, 32], seed: 0 });

@@ -3,7 +3,7 @@ import { AdamW, cosineSimilarity, embed, fit, init, jsonlPairs, mlp, pairTrainDa
 
 await init();
 // one {"anchor": [...], "positive": [...]} object per line (add "negative" for triplets)
-const pairs = jsonlPairs(readFileSync(new URL('./data/pairs.jsonl', import.meta.url), 'utf8'));
+const pairs = jsonlPairs(readFileSync('examples/data/pairs.jsonl', 'utf8'));
 const queryTower = mlp([pairs.anchor.cols, 64, 16], { seed: 0 });
 const docTower = mlp([pairs.positive.cols, 64, 16], { seed: 1 });
 const params = [

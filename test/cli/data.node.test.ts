@@ -1,13 +1,13 @@
 // `contrastive train | eval | embed --data PATH` end to end on real files: PNG and JPEG folders of
 // MNIST digits, RGB images, a CSV table, JSONL pairs and NPY arrays.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy, readSafetensors, writeNpy } from '../../packages/contrastive/src/index.node.js';
-import { writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
+import { parseNpy, readSafetensors, writeIdx, writeNpy } from '../../packages/contrastive/src/index.node.js';
+import { mnistDigits, writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-data-'));
@@ -45,6 +45,10 @@ beforeAll(async () => {
   const x = Float32Array.from({ length: 60 * 5 }, (_, i) => Math.floor(i / 5) % 2 * 3 + rand());
   writeFileSync(join(dir, 'x.npy'), writeNpy([60, 5], x));
   writeFileSync(join(dir, 'x2.npy'), writeNpy([60, 3], Float32Array.from({ length: 60 * 3 }, (_, i) => x[Math.floor(i / 3) * 5 + (i % 3)] * 2)));
+  const d = mnistDigits(8);
+  writeFileSync(join(dir, 'digits-idx3-ubyte'), writeIdx([80, 28, 28], d.images));
+  writeFileSync(join(dir, 'digits-idx1-ubyte'), writeIdx([80], Uint8Array.from(d.labels)));
+  writeFileSync(join(dir, 'v.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ x: [i % 2, rand(), (i % 2) * 2 + rand()], y: i % 2 ? 'odd' : 'even' })).join('\n'));
   writeFileSync(join(dir, 'y.npy'), writeNpy([60], Float32Array.from({ length: 60 }, (_, i) => i % 2)));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,6 +80,17 @@ describe('contrastive CLI on your own data', () => {
     expect(e.features).toBe('raw pixels');
     expect(e.dims).toBe(784);
     expect(e.test).toBe(80);
+    // --max-samples on --data: a stratified sample, not the first (class-sorted) files
+    const small = json(cli('eval', '--data', 'digits-png', '--val-split', '0.25', '--max-samples', '40', '--json'));
+    expect([small.train, small.test]).toEqual([40, 40]);
+    expect(small.knnAccuracy).toBeGreaterThan(0.2);
+    // IDX files through --data (the format told from the name), labels from --labels
+    const idx = json(cli('eval', '--data', 'digits-idx3-ubyte', '--labels', 'digits-idx1-ubyte', '--val-split', '0.25', '--json'));
+    expect([idx.dims, idx.test]).toEqual([784, 20]);
+    // JSONL vectors with a label key
+    const v = json(cli('eval', '--data', 'v.jsonl', '--label-column', 'y', '--val-split', '0.25', '--json'));
+    expect([v.dims, v.test]).toEqual([3, 10]);
+    expect(v.linearProbeAccuracy).toBeGreaterThan(0.9);
   });
 
   it('RGB images: --image-size picks the size, the gap CNN is chosen, MoCo trains on them', () => {
@@ -128,6 +143,29 @@ describe('contrastive CLI on your own data', () => {
     const e = json(cli('eval', '--data', 'x.npy', '--labels', 'y.npy', '--val-split', '0.3', '--json'));
     expect(e.linearProbeAccuracy).toBeGreaterThan(0.9);
     json(cli('train', '--data', 'x.npy', '--epochs', '2', '--batch-size', '20', '--out', 'npy.safetensors', '--json'));
+  });
+
+  it('--checkpoint / --resume on --data: a run killed after its first checkpoint resumes to the uninterrupted model byte for byte', async () => {
+    const args = ['train', '--data', 'table.csv', '--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id', '--epochs', '40', '--batch-size', '30'];
+    json(cli(...args, '--out', 'ref.safetensors', '--json'));
+    rmSync(join(dir, 'k.ckpt'), { force: true });
+    await new Promise<void>((resolve) => {
+      const p = spawn(process.execPath, [bin, ...args, '--out', 'killed.safetensors', '--checkpoint', 'k.ckpt'], { cwd: dir, stdio: 'ignore' });
+      const poll = setInterval(() => existsSync(join(dir, 'k.ckpt')) && p.kill('SIGKILL'), 2);
+      p.on('exit', () => {
+        clearInterval(poll);
+        resolve();
+      });
+    });
+    expect(existsSync(join(dir, 'k.ckpt'))).toBe(true);
+    const killedEarly = !existsSync(join(dir, 'killed.safetensors'));
+    const r = cli(...args, '--out', 'killed.safetensors', '--checkpoint', 'k.ckpt', '--resume', 'k.ckpt');
+    expect(r.code, r.err).toBe(0);
+    expect(Buffer.compare(readFileSync(join(dir, 'killed.safetensors')), readFileSync(join(dir, 'ref.safetensors')))).toBe(0);
+    expect(killedEarly).toBe(true);
+    const other = cli(...args, '--lr', '0.5', '--out', 'o.safetensors', '--resume', 'k.ckpt');
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('lr');
   });
 
   it('bad input fails fast with one line: unwritable --out, clip without pairs, supcon without labels, a corrupt image', () => {

@@ -49,7 +49,9 @@ describe('contrastive embed --text', () => {
   it('writes the folder\'s embeddings (CLS pooling, normalized, truncated to max_seq_length) in file order, for text and JSONL files', async () => {
     const { model: st } = await loadSentenceTransformer(model);
     expect([st.pooling.mode, st.maxSeqLength, !!st.normalizer]).toEqual(['cls', 12, true]);
-    const want = st.encode(texts, { batchSize: 2 });
+    const progress: number[] = [];
+    const want = st.encode(texts, { batchSize: 2, onProgress: (done, total) => progress.push(done / total) });
+    expect(progress).toEqual([2 / 5, 4 / 5, 1]);
     st.free();
     for (const f of ['texts.txt', 'texts.jsonl']) {
       const r = cli('embed', '--model', model, '--text', f, '--out', `${f}.npy`, '--batch-size', '3');

@@ -86,6 +86,23 @@ describe('consumer of the packed tarball (npm install into a scratch project)', 
     expect(s!.dTemperature as number).toBeCloseTo(DTAU, 5);
   }, TIMEOUT);
 
+  it('node-images without its optional peer sharp installed: a MISSING_DEPENDENCY error naming sharp, and the package installs with zero dependencies', async () => {
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies?: object; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.peerDependenciesMeta?.sharp?.optional).toBe(true);
+    writeFileSync(join(scratch, 'no-sharp.mjs'), [
+      "import { loadImageFolder } from 'contrastive/node-images';",
+      "try { await loadImageFolder('.'); console.log('loaded?!'); } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }",
+      '',
+    ].join('\n'));
+    const r = await run(process.execPath, ['no-sharp.mjs'], { cwd: scratch, cleanEnv: true, timeoutMs: CHILD_TIMEOUT });
+    expect(r.code, explain('node no-sharp.mjs', r)).toBe(0);
+    const e = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; code: string; message: string };
+    expect(e.name).toBe('ContrastiveError');
+    expect(e.code).toBe('MISSING_DEPENDENCY');
+    expect(e.message).toContain('npm install sharp');
+  }, TIMEOUT);
+
   it('types: a strict TypeScript consumer typechecks against the shipped declarations (bundler and nodenext resolution)', async () => {
     writeFileSync(join(scratch, 'typed.ts'), [
       `import { init, ntXent, infoNce, supCon, runtimeInfo, ContrastiveError, type Matrix, type ContrastiveErrorCode } from 'contrastive';`,

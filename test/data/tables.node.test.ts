@@ -140,7 +140,7 @@ describe('the input contract of fit, embed and Trainer.step', () => {
     expectError(() => trainer.step([{ data: [1, 2, 3, 4] as never, shape: [2, 2] }, rows]), 'INVALID_ARGUMENT', 'views[0]', 'Float32Array');
     expectError(() => trainer.step([rows, new Float32Array(8)] as never), 'INVALID_ARGUMENT', 'views[1]');
     await expect(fit(trainer, { n: 4 } as never, { epochs: 1, batchSize: 2 })).rejects.toThrow(/data.views must be a function/);
-    await expect(fit(trainer, { n: 4, views: () => [{ data: rows.data, shape: [2, 4] }, { data: rows.data, shape: [2, 4] }] }, undefined as never)).rejects.toThrow(/options must be an object/);
+    await expect(fit(trainer, { n: 4, views: () => [{ data: rows.data, shape: [2, 4] }, { data: rows.data, shape: [2, 4] }] }, undefined as never)).rejects.toThrow(/options \{ epochs, batchSize \}/);
   });
 });
 

@@ -77,6 +77,8 @@ describe('docs examples run', () => {
   // examples run here, with examples/ linked in so that paths read as from the repository root
   const scratch = mkdtempSync(join(tmpdir(), 'contrastive-examples-'));
   symlinkSync(examplesDir, join(scratch, 'examples'));
+  // and the model cache scripts/setup.sh fills (.cache/models: the text examples' sentence-transformers folder)
+  if (existsSync(join(root, '.cache'))) symlinkSync(join(root, '.cache'), join(scratch, '.cache'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   // PYTHON: the examples that continue in PyTorch run Debian's python3 (its CPU torch), whatever python3 is first in PATH
   const env = { ...process.env, CONTRASTIVE_EXAMPLE_SMALL: '1', PYTHON: process.env.PYTHON ?? '/usr/bin/python3' };

@@ -62,16 +62,23 @@ const labelsOf = (d: LoadedData) => (d.kind === 'images' ? d.set.labels : d.kind
 const countOf = (d: LoadedData) => (d.kind === 'images' ? d.set.n : d.kind === 'vectors' ? d.x.rows : d.a.rows);
 
 /** Splits off --val-split of the data (stratified when labeled) as the held-out set. */
-function splitData(d: LoadedData, val: number, seed: number): { train: LoadedData; test: LoadedData } {
+function splitData(d: LoadedData, val: number, seed: number, requireVal = true): { train: LoadedData; test: LoadedData } {
   const labels = labelsOf(d);
   const s = trainValTestSplit(labels ?? countOf(d), { val, seed });
-  if (s.val.length === 0) throw fail(`--val-split ${val} of ${countOf(d)} samples leaves no validation samples`);
+  if (s.val.length === 0 && requireVal) throw fail(`--val-split ${val} of ${countOf(d)} samples leaves no validation samples`);
   const part = (idx: Int32Array): LoadedData => {
     if (d.kind === 'images') return { ...d, set: subsetImages(d.set, idx), files: d.files ? Array.from(idx, (i) => d.files![i]) : undefined };
     if (d.kind === 'vectors') return { ...d, x: subsetRows(d.x, idx), labels: d.labels ? Int32Array.from(idx, (i) => d.labels![i]) : undefined };
     return { ...d, a: subsetRows(d.a, idx), b: subsetRows(d.b, idx) };
   };
   return { train: part(s.train), test: part(s.val) };
+}
+
+/** --max-samples on --data: a seeded sample of `max` (stratified by label), not the first rows (folders are sorted by class). */
+function sample(d: LoadedData, max: number | undefined, seed: number): LoadedData {
+  const n = countOf(d);
+  if (max === undefined || max >= n) return d;
+  return splitData(d, 1 - max / n, seed, false).train;
 }
 
 /** The input shape a loaded set gives an encoder: [C, H, W] for images, [1, 1, D] for vectors. */
@@ -116,6 +123,7 @@ export interface TrainFlags extends DataFlags {
   valSplit?: number;
   testData?: string;
   pairData?: string;
+  maxSamples?: number;
   json?: boolean;
   checkpoint?: string;
   checkpointEvery?: number;
@@ -124,7 +132,7 @@ export interface TrainFlags extends DataFlags {
 
 /** `contrastive train --data PATH ...` */
 export async function trainOnData(o: TrainFlags): Promise<void> {
-  let data = await loadData(o.data, dataOptions(o));
+  let data = sample(await loadData(o.data, dataOptions(o)), o.maxSamples, o.seed);
   if (o.pairData !== undefined) {
     // pairs from two aligned files: row i of --data goes with row i of --pair-data
     const b = await loadData(o.pairData, dataOptions(o));
@@ -253,6 +261,7 @@ export interface EvalFlags extends DataFlags {
   testData?: string;
   valSplit?: number;
   seed?: number;
+  maxSamples?: number;
   knnK: number;
   json?: boolean;
 }
@@ -269,11 +278,12 @@ export async function evalOnData(o: EvalFlags): Promise<void> {
   if (o.data !== undefined) {
     if (o.valSplit === undefined || o.trainData !== undefined || o.testData !== undefined) throw fail('eval --data P needs --val-split F (or give --train-data P --test-data P instead)');
     ({ train, test } = splitData(await loadData(o.data, dataOptions(o, input)), o.valSplit, o.seed ?? 0));
+    [train, test] = [sample(train, o.maxSamples, o.seed ?? 0), sample(test, o.maxSamples, o.seed ?? 0)];
     trainName = testName = o.data;
   } else {
     if (o.trainData === undefined || o.testData === undefined) throw fail('eval needs --train-data P and --test-data P (or --data P --val-split F)');
-    train = await loadData(o.trainData, dataOptions(o, input));
-    test = await loadData(o.testData, dataOptions(o, input ?? (train.kind === 'images' ? inputOf(train) : undefined)));
+    train = sample(await loadData(o.trainData, dataOptions(o, input)), o.maxSamples, o.seed ?? 0);
+    test = sample(await loadData(o.testData, dataOptions(o, input ?? (train.kind === 'images' ? inputOf(train) : undefined))), o.maxSamples, o.seed ?? 0);
     if (test.kind === 'images' && train.kind === 'images') test.set.labels = alignClasses(train, { classes: test.classes, labels: test.set.labels }, o.testData);
     if (test.kind === 'vectors' && train.kind === 'vectors') test.labels = alignClasses(train, test, o.testData);
     [trainName, testName] = [o.trainData, o.testData];

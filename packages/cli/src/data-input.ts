@@ -100,7 +100,14 @@ async function folder(path: string, o: DataOptions, onWarning: (m: string) => vo
       channels = gray ? 1 : 3;
     }
   }
-  const set = await loadImageFolder(path, { size, channels, onError: o.skipBadImages ? 'skip' : 'throw', onWarning });
+  // a line on stderr every 5 s while a large folder loads (stdout stays for --json)
+  let last = Date.now();
+  const onProgress = (e: { done: number; total: number }) => {
+    if (Date.now() - last < 5000 && e.done < e.total) return;
+    if (e.total >= 1000) process.stderr.write(`loading ${path}: ${e.done}/${e.total} images\n`);
+    last = Date.now();
+  };
+  const set = await loadImageFolder(path, { size, channels, onError: o.skipBadImages ? 'skip' : 'throw', onWarning, onProgress });
   return {
     kind: 'images', name: path, files: set.files, classes: set.classes,
     set: { images: set.data, n: set.n, height: set.height, width: set.width, channels: set.channels, labels: set.labels },

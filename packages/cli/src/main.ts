@@ -71,7 +71,7 @@ const defaultPreset = (s: { channels: number; height: number }) => (s.channels =
 
 /** --max-samples: the first `max` images of a set (all of them without the flag). */
 const firstOf = (s: ImageSet, max?: number): ImageSet => (max === undefined || max >= s.n ? s : subset(s, Array.from({ length: max }, (_, i) => i)));
-const maxSamplesHelp = 'use at most the first n training images and the first n test images (a quick run of a command)';
+const maxSamplesHelp = 'use at most the first n training images and the first n test images (a quick run of a command; with --data: a seeded sample of n, stratified by label)';
 
 async function trainSet(o: { dataset?: string; images?: string; labels?: string; maxSamples?: number }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
   if (o.images) return { train: firstOf(await loadIdxImages(o.images, o.labels), o.maxSamples), name: o.images };

@@ -1,5 +1,6 @@
 // `contrastive embed --model DIR --text FILE`: sentence embeddings from a sentence-transformers folder.
 import { readFile, stat } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
 import { ContrastiveError, loadSentenceTransformer, writeNpy } from 'contrastive';
 import { atomicWrite } from './model.js';
 
@@ -45,7 +46,18 @@ export async function embedText(o: { model: string; text: string; out: string; b
   const texts = await readTexts(o.text);
   const { model } = await loadSentenceTransformer(o.model);
   const t0 = performance.now();
-  const z = model.encode(texts, { batchSize: o.batchSize ?? 32 });
+  // a progress bar on a terminal (texts, texts/s, ETA); nothing when stderr is not a TTY
+  const bar = new cliProgress.SingleBar({ format: 'embed [{bar}] {value}/{total} texts | {speed} texts/s | ETA {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(texts.length, 0, { speed: '0' });
+  let z;
+  try {
+    z = model.encode(texts, {
+      batchSize: o.batchSize ?? 32,
+      onProgress: (done) => bar.update(done, { speed: (done / ((performance.now() - t0) / 1000)).toFixed(1) }),
+    });
+  } finally {
+    bar.stop();
+  }
   const s = (performance.now() - t0) / 1000;
   model.free();
   await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));

@@ -325,6 +325,15 @@ pub unsafe extern "C" fn ct_qkv_backward(
     status(attention::qkv_backward::<Best>(slice(x, n * hd), n, hd, w, slice(dqkv, n * 3 * hd), slice_mut(dx, n * hd), dw, db))
 }
 
+fn drop_of(p: f32, seed_lo: u32, seed_hi: u32, stream_lo: u32, stream_hi: u32) -> Option<Option<attention::Drop>> {
+    if !(0.0..1.0).contains(&p) {
+        return None;
+    }
+    let seed = (seed_hi as u64) << 32 | seed_lo as u64;
+    let stream = (stream_hi as u64) << 32 | stream_lo as u64;
+    Some(if p > 0.0 { Some(attention::Drop { p, seed, stream }) } else { None })
+}
+
 fn geom(b: usize, s: usize, heads: usize, dh: usize) -> Option<attention::Geom> {
     if b == 0 || s == 0 || heads == 0 || dh == 0 {
         return None;
@@ -334,7 +343,8 @@ fn geom(b: usize, s: usize, heads: usize, dh: usize) -> Option<attention::Geom> 
 }
 
 /// Self-attention core: ctx (b s x heads dh) and L (b x heads x s) from qkv (b s x 3 heads dh)
-/// and the key mask (b x s floats, 0 = padding).
+/// and the key mask (b x s floats, 0 = padding). `p` > 0: dropout on the probabilities with the
+/// counter-based RNG at (seed, stream); the backward call must get the same four values.
 ///
 /// # Safety
 /// As [`ct_embedding_forward`].
@@ -346,15 +356,21 @@ pub unsafe extern "C" fn ct_attention_forward(
     dh: usize,
     qkv: *const f32,
     mask: *const f32,
+    p: f32,
+    seed_lo: u32,
+    seed_hi: u32,
+    stream_lo: u32,
+    stream_hi: u32,
     ctx: *mut f32,
     lse: *mut f32,
 ) -> i32 {
     let Some(g) = geom(b, s, heads, dh) else { return INVALID_ARGUMENT };
+    let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
     if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() {
         return INVALID_ARGUMENT;
     }
     let (n, hd) = (b * s, heads * dh);
-    status(attention::forward::<Best>(&g, slice(qkv, n * 3 * hd), slice(mask, n), mut_of(ctx, n * hd), mut_of(lse, b * heads * s)))
+    status(attention::forward::<Best>(&g, slice(qkv, n * 3 * hd), slice(mask, n), drop, mut_of(ctx, n * hd), mut_of(lse, b * heads * s)))
 }
 
 /// Self-attention backward: dqkv (overwritten) from dctx and the forward's qkv, mask, ctx, L.
@@ -369,12 +385,18 @@ pub unsafe extern "C" fn ct_attention_backward(
     dh: usize,
     qkv: *const f32,
     mask: *const f32,
+    p: f32,
+    seed_lo: u32,
+    seed_hi: u32,
+    stream_lo: u32,
+    stream_hi: u32,
     ctx: *const f32,
     lse: *const f32,
     dctx: *const f32,
     dqkv: *mut f32,
 ) -> i32 {
     let Some(g) = geom(b, s, heads, dh) else { return INVALID_ARGUMENT };
+    let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
     if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() || dctx.is_null() || dqkv.is_null() {
         return INVALID_ARGUMENT;
     }
@@ -383,6 +405,7 @@ pub unsafe extern "C" fn ct_attention_backward(
         &g,
         slice(qkv, n * 3 * hd),
         slice(mask, n),
+        drop,
         slice(ctx, n * hd),
         slice(lse, b * heads * s),
         slice(dctx, n * hd),

@@ -12,7 +12,12 @@
 //! by block; with D_i = dO_i . O_i:
 //!   dV_j += sum_i P_ij dO_i,  dP_ij = dO_i . V_j,  dS_ij = P_ij (dP_ij - D_i),
 //!   dQ_i = c sum_j dS_ij K_j,  dK_j += c sum_i dS_ij Q_i.
-//! Scratch is two blocks of QB x s floats per thread: memory O(QB x s), never heads x s x s.
+//! Dropout on the probabilities (training, as Hugging Face's attention_probs_dropout_prob): with
+//! f_ij = [u_ij >= p] / (1 - p), u_ij the counter-based uniform of (seed, stream, (item s + i) s + j)
+//! (nn/dropout.rs's hash), O_i = sum_j P_ij f_ij V_j; backward regenerates f, dV uses P f,
+//! dS_ij = P_ij (f_ij dP_ij - D_i) with D_i = dO_i . O_i unchanged.
+//! Scratch is two (three with dropout) blocks of QB x s floats per thread: memory O(QB x s),
+//! never heads x s x s.
 //! The (sequence, head) items are split over the thread pool, each computed the same way
 //! whatever thread runs it, so results are bit-identical for any thread count.
 
@@ -40,9 +45,29 @@ impl Geom {
     }
 }
 
+/// Dropout on the attention probabilities: rate p in [0, 1) and the RNG key (seed, stream).
+#[derive(Clone, Copy, Debug)]
+pub struct Drop {
+    pub p: f32,
+    pub seed: u64,
+    pub stream: u64,
+}
+
+impl Drop {
+    /// The factors f_ij of query row i (of item `it`) for keys 0..s.
+    fn row(&self, it: usize, i: usize, s: usize, out: &mut [f32]) {
+        let scale = 1.0 / (1.0 - self.p);
+        let base = ((it * s + i) * s) as u64;
+        for (j, o) in out[..s].iter_mut().enumerate() {
+            let u = (crate::nn::dropout::hash(self.seed, self.stream, base + j as u64) >> 40) as f32 * (1.0 / 16_777_216.0);
+            *o = if u >= self.p { scale } else { 0.0 };
+        }
+    }
+}
+
 /// Floats of scratch one thread uses (for the memory bound's test).
 pub fn scratch_floats(s: usize) -> usize {
-    2 * QB.min(s) * s
+    3 * QB.min(s) * s + 2 * s
 }
 
 /// qkv (n x 3hd) = the three projections of x (n x hd). Biases may be absent.
@@ -133,7 +158,7 @@ fn probs_row(s: &mut [f32], mask: &[f32], c: f32, l: f32) {
 }
 
 /// ctx (b s x hd) and L (b x heads x s) from qkv (b s x 3hd) and mask (b x s).
-pub fn forward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &mut [f32], lse: &mut [f32]) -> Result<(), Oom> {
+pub fn forward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], drop: Option<Drop>, ctx: &mut [f32], lse: &mut [f32]) -> Result<(), Oom> {
     let (s, dh, hd) = (g.s, g.dh, g.hd());
     let ld = 3 * hd;
     let c = 1.0 / (dh as f32).sqrt();
@@ -143,8 +168,8 @@ pub fn forward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &mut [f32], lse
     let items = g.b * g.heads;
     par::items(items, items * s * s * dh / 16 + 1, &|it| {
         let (bi, h) = (it / g.heads, it % g.heads);
-        let (mut sc, mut packs) = match (try_vec(QB.min(s) * s), Packs::new()) {
-            (Ok(a), Ok(p)) => (a, p),
+        let (mut sc, mut fr, mut packs) = match (try_vec(QB.min(s) * s), try_vec(if drop.is_some() { s } else { 0 }), Packs::new()) {
+            (Ok(a), Ok(f), Ok(p)) => (a, f, p),
             _ => return oom.store(true, Ordering::Relaxed),
         };
         let base = bi * s * ld + h * dh;
@@ -162,7 +187,12 @@ pub fn forward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &mut [f32], lse
             let q = Strided { data: &qkv[base + i0 * ld..], rs: ld, cs: 1 };
             gemm::<I>(qb, s, dh, q, kt, sb, s, &mut packs);
             for r in 0..qb {
-                l[i0 + r] = softmax_row(&mut sb[r * s..(r + 1) * s], km, c);
+                let row = &mut sb[r * s..(r + 1) * s];
+                l[i0 + r] = softmax_row(row, km, c);
+                if let Some(d) = drop {
+                    d.row(it, i0 + r, s, &mut fr);
+                    row.iter_mut().zip(fr.iter()).for_each(|(v, f)| *v *= f);
+                }
             }
             gemm::<I>(qb, dh, s, Strided::rows(sb, s), v, &mut out[i0 * hd..], hd, &mut packs);
             i0 += qb;
@@ -176,7 +206,17 @@ pub fn forward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &mut [f32], lse
 }
 
 /// dqkv (b s x 3hd, overwritten) from dctx, with the forward's qkv, mask, ctx and L.
-pub fn backward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &[f32], lse: &[f32], dctx: &[f32], dqkv: &mut [f32]) -> Result<(), Oom> {
+#[allow(clippy::too_many_arguments)]
+pub fn backward<I: Isa>(
+    g: &Geom,
+    qkv: &[f32],
+    mask: &[f32],
+    drop: Option<Drop>,
+    ctx: &[f32],
+    lse: &[f32],
+    dctx: &[f32],
+    dqkv: &mut [f32],
+) -> Result<(), Oom> {
     let (s, dh, hd) = (g.s, g.dh, g.hd());
     let ld = 3 * hd;
     let c = 1.0 / (dh as f32).sqrt();
@@ -186,9 +226,15 @@ pub fn backward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &[f32], lse: &
     let items = g.b * g.heads;
     par::items(items, items * s * s * dh / 8 + 1, &|it| {
         let (bi, h) = (it / g.heads, it % g.heads);
-        let (mut pbuf, mut dpbuf, mut dd, mut packs) = match (try_vec(QB.min(s) * s), try_vec(QB.min(s) * s), try_vec(s), Packs::new()) {
+        let blk = QB.min(s) * s;
+        let (mut pbuf, mut dpbuf, mut dd, mut packs) = match (try_vec(blk), try_vec(blk), try_vec(s), Packs::new()) {
             (Ok(a), Ok(b), Ok(d), Ok(p)) => (a, b, d, p),
             _ => return oom.store(true, Ordering::Relaxed),
+        };
+        // with dropout: P f (for dV and dS) beside P
+        let mut fbuf = match try_vec(if drop.is_some() { blk } else { 0 }) {
+            Ok(f) => f,
+            Err(_) => return oom.store(true, Ordering::Relaxed),
         };
         let base = bi * s * ld + h * dh;
         let obase = bi * s * hd + h * dh;
@@ -214,15 +260,28 @@ pub fn backward<I: Isa>(g: &Geom, qkv: &[f32], mask: &[f32], ctx: &[f32], lse: &
             for r in 0..qb {
                 probs_row(&mut p[r * s..(r + 1) * s], km, c, l[i0 + r]);
             }
+            let pf: &[f32] = match drop {
+                Some(d) => {
+                    let pf = &mut fbuf[..qb * s];
+                    for r in 0..qb {
+                        let row = &mut pf[r * s..(r + 1) * s];
+                        d.row(it, i0 + r, s, row);
+                        row.iter_mut().zip(&p[r * s..(r + 1) * s]).for_each(|(f, pv)| *f *= pv);
+                    }
+                    pf
+                }
+                None => p,
+            };
             let go = Strided { data: &dctx[obase + i0 * hd..], rs: hd, cs: 1 };
-            // dV += P^T dO
-            gemm::<I>(s, dh, qb, Strided::transposed(p, s), go, &mut dblk[2 * hd..], ld, &mut packs);
-            // dP = dO V^T, then dS = c P (dP - D)
+            // dV += (P f)^T dO
+            gemm::<I>(s, dh, qb, Strided::transposed(pf, s), go, &mut dblk[2 * hd..], ld, &mut packs);
+            // dP' = dO V^T, then dS = c (P f dP' - P D)
             gemm::<I>(qb, s, dh, go, vt, dp, s, &mut packs);
             for r in 0..qb {
                 let di = dd[i0 + r];
-                for (x, pv) in dp[r * s..(r + 1) * s].iter_mut().zip(&p[r * s..(r + 1) * s]) {
-                    *x = c * *pv * (*x - di);
+                let (rp, rf) = (&p[r * s..(r + 1) * s], &pf[r * s..(r + 1) * s]);
+                for ((x, pv), fv) in dp[r * s..(r + 1) * s].iter_mut().zip(rp).zip(rf) {
+                    *x = c * (*fv * *x - *pv * di);
                 }
             }
             // dQ = dS K;  dK += dS^T Q
@@ -297,7 +356,7 @@ mod tests {
             let qkv = randv(b * s * 3 * heads * dh, 9);
             let mask = masks(b, s);
             let (mut ctx, mut l) = (vec![0.0; b * s * heads * dh], vec![0.0; b * heads * s]);
-            forward::<Scalar4>(&g, &qkv, &mask, &mut ctx, &mut l).unwrap();
+            forward::<Scalar4>(&g, &qkv, &mask, None, &mut ctx, &mut l).unwrap();
             let want = naive(&g, &qkv, &mask);
             for (i, (a, w)) in ctx.iter().zip(&want).enumerate() {
                 assert!((*a as f64 - w).abs() < 1e-5 * (1.0 + w.abs()), "{g:?} [{i}] {a} vs {w}");
@@ -311,33 +370,53 @@ mod tests {
         let qkv = randv(4 * 5 * 18, 3);
         let mask = masks(4, 5);
         let (mut ctx, mut l) = (vec![0.0; 4 * 5 * 6], vec![0.0; 4 * 2 * 5]);
-        forward::<Scalar4>(&g, &qkv, &mask, &mut ctx, &mut l).unwrap();
+        forward::<Scalar4>(&g, &qkv, &mask, None, &mut ctx, &mut l).unwrap();
         assert!(ctx.iter().all(|v| v.is_finite()));
         assert!(ctx[3 * 5 * 6..].iter().all(|v| *v == 0.0));
         let dctx = randv(ctx.len(), 4);
         let mut dqkv = vec![0.0; qkv.len()];
-        backward::<Scalar4>(&g, &qkv, &mask, &ctx, &l, &dctx, &mut dqkv).unwrap();
+        backward::<Scalar4>(&g, &qkv, &mask, None, &ctx, &l, &dctx, &mut dqkv).unwrap();
         assert!(dqkv.iter().all(|v| v.is_finite()));
     }
 
     #[test]
-    fn backward_matches_finite_differences() {
-        for &(b, s, heads, dh) in &[(4usize, 1usize, 1usize, 4usize), (4, 7, 2, 3), (2, 66, 1, 2)] {
-            let g = Geom { b, s, heads, dh };
-            let qkv: Vec<f32> = randv(b * s * 3 * heads * dh, 11).iter().map(|v| v * 0.5).collect();
-            let mask = masks(b, s);
-            let dctx = randv(b * s * heads * dh, 12);
-            let f = |x: &[f32]| {
+    fn backward_matches_finite_differences_with_and_without_dropout() {
+        for drop in [None, Some(Drop { p: 0.3, seed: 5, stream: 2 })] {
+            for &(b, s, heads, dh) in &[(4usize, 1usize, 1usize, 4usize), (4, 7, 2, 3), (2, 66, 1, 2)] {
+                let g = Geom { b, s, heads, dh };
+                let qkv: Vec<f32> = randv(b * s * 3 * heads * dh, 11).iter().map(|v| v * 0.5).collect();
+                let mask = masks(b, s);
+                let dctx = randv(b * s * heads * dh, 12);
+                let f = |x: &[f32]| {
+                    let (mut ctx, mut l) = (vec![0.0; b * s * heads * dh], vec![0.0; b * heads * s]);
+                    forward::<Scalar4>(&g, x, &mask, drop, &mut ctx, &mut l).unwrap();
+                    ctx.iter().zip(&dctx).map(|(a, b)| *a as f64 * *b as f64).sum::<f64>()
+                };
                 let (mut ctx, mut l) = (vec![0.0; b * s * heads * dh], vec![0.0; b * heads * s]);
-                forward::<Scalar4>(&g, x, &mask, &mut ctx, &mut l).unwrap();
-                ctx.iter().zip(&dctx).map(|(a, b)| *a as f64 * *b as f64).sum::<f64>()
-            };
-            let (mut ctx, mut l) = (vec![0.0; b * s * heads * dh], vec![0.0; b * heads * s]);
-            forward::<Scalar4>(&g, &qkv, &mask, &mut ctx, &mut l).unwrap();
-            let mut dqkv = vec![0.0; qkv.len()];
-            backward::<Scalar4>(&g, &qkv, &mask, &ctx, &l, &dctx, &mut dqkv).unwrap();
-            check_grad(&qkv, &dqkv, f, "dqkv");
+                forward::<Scalar4>(&g, &qkv, &mask, drop, &mut ctx, &mut l).unwrap();
+                let mut dqkv = vec![0.0; qkv.len()];
+                backward::<Scalar4>(&g, &qkv, &mask, drop, &ctx, &l, &dctx, &mut dqkv).unwrap();
+                check_grad(&qkv, &dqkv, f, "dqkv");
+            }
         }
+    }
+
+    #[test]
+    fn dropout_on_the_probabilities_drops_about_p_and_keeps_the_expectation() {
+        let g = Geom { b: 1, s: 128, heads: 1, dh: 1 };
+        // v = 1 everywhere: without dropout every output is exactly 1; with dropout, the mean of f_ij P_ij sums
+        let mut qkv = vec![0.0f32; 128 * 3];
+        for i in 0..128 {
+            qkv[i * 3 + 2] = 1.0;
+        }
+        let mask = vec![1.0f32; 128];
+        let (mut ctx, mut l) = (vec![0.0; 128], vec![0.0; 128]);
+        forward::<Scalar4>(&g, &qkv, &mask, Some(Drop { p: 0.25, seed: 1, stream: 0 }), &mut ctx, &mut l).unwrap();
+        let mean = ctx.iter().map(|v| *v as f64).sum::<f64>() / 128.0;
+        assert!((mean - 1.0).abs() < 0.02, "{mean}");
+        // uniform P = 1/128: each output is (kept count) / (0.75 * 128)
+        let kept = ctx[0] as f64 * 0.75 * 128.0;
+        assert!((kept - kept.round()).abs() < 1e-3 && kept < 128.0);
     }
 
     #[test]

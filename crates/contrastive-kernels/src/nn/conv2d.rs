@@ -314,14 +314,14 @@ mod tests {
     fn a_patch_matrix_whose_size_overflows_usize_is_oom_not_a_wrapped_allocation() {
         // one sample whose K x P patch matrix is 2^BITS floats (2^32 on wasm32): wrapped, the product would be 0
         let (half, quarter) = (1usize << (usize::BITS / 2), 1usize << (usize::BITS / 4));
-        let c = Conv { n: 1, cin: half, h: quarter, w: quarter, cout: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 };
+        let c = Conv { n: 1, cin: half, cout: 1, win: Window { h: quarter, w: quarter, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 } };
         assert!(c.sizes().is_none());
         let mut y = [0.0f32; 4];
         assert_eq!(forward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], None, &mut y), Err(Oom));
         let mut dw = [0.0f32; 4];
         assert_eq!(backward::<Scalar4>(&c, &[0.0; 4], &[0.0; 4], &[0.0; 4], None, &mut dw, None), Err(Oom));
         // padding that overflows the padded size
-        let c2 = Conv { n: 1, cin: 1, h: 4, w: 4, cout: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: usize::MAX / 2 + 1, pw: 0 };
+        let c2 = Conv { n: 1, cin: 1, cout: 1, win: Window { h: 4, w: 4, kh: 1, kw: 1, sh: 1, sw: 1, ph: usize::MAX / 2 + 1, pw: 0 } };
         assert!(c2.out_hw().is_none());
     }
 

@@ -90,9 +90,9 @@ export async function loadImageFolder(dir: string, opts: ImageLoadOptions = {}):
   const OP = 'loadImageFolder';
   if (typeof dir !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: dir must be a path, got ${typeof dir}`);
   const o = resolveLoadOptions(opts, OP);
+  const sharp = await loadSharp();
   const files = await listImageFiles(dir);
   if (files.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${dir} holds no .png, .jpg, .jpeg or .webp files`);
-  const sharp = await loadSharp();
   const { join } = await import('node:path');
   const { readFile } = await import('node:fs/promises');
   return loadAll(files, async (f) => {

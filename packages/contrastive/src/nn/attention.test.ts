@@ -54,6 +54,33 @@ describe('MultiHeadSelfAttention', () => {
     att2.free();
   });
 
+  it('dropout on the attention probabilities: seeded, off in eval, and its backward is the gradient of the same masked forward (central differences)', () => {
+    const att = new MultiHeadSelfAttention(8, 2, { seed: 4, dropout: 0.3 });
+    const x = Float32Array.from({ length: 3 * 5 * 8 }, (_, i) => Math.sin(i * 0.7));
+    const mask = m([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0], 3, 5);
+    const dy = Float32Array.from({ length: x.length }, (_, i) => Math.cos(i * 0.3));
+    const run = (v: Float32Array) => {
+      att.counter = 0; // the same mask every time
+      return att.forward(m(v, 15, 8), { attentionMask: mask, training: true }).data.reduce((s, a, i) => s + a * dy[i], 0);
+    };
+    const evalOut = Array.from(att.forward(m(x, 15, 8), { attentionMask: mask }).data);
+    run(x);
+    const trainOut = Array.from(att.forward(m(x, 15, 8), { attentionMask: mask, training: true }).data);
+    expect(trainOut).not.toEqual(evalOut);
+    run(x);
+    const g = att.backward(m(dy, 15, 8)).data;
+    const h = 1e-2;
+    for (const i of [0, 9, 17, 44, 80, 119]) {
+      const up = x.slice();
+      up[i] += h;
+      const dn = x.slice();
+      dn[i] -= h;
+      expect(Math.abs((run(up) - run(dn)) / (2 * h) - g[i])).toBeLessThan(2e-3 * (1 + Math.abs(g[i])));
+    }
+    expect(att.rngState()).toEqual({ dropout_counter: 1 });
+    att.free();
+  });
+
   it('heads that do not divide hidden, and a mask of the wrong size, name the argument', () => {
     expectError(() => new MultiHeadSelfAttention(10, 4), 'INVALID_ARGUMENT', 'divisor of hidden');
     const att = new MultiHeadSelfAttention(4, 2);

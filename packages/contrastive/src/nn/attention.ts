@@ -16,6 +16,8 @@ export interface AttentionForwardOptions extends ForwardOptions {
 export interface SelfAttentionOptions {
   /** Biases on the three projections (default true). */
   bias?: boolean;
+  /** Dropout on the attention probabilities in training (Hugging Face's attention_probs_dropout_prob; default 0). */
+  dropout?: number;
   seed?: number;
 }
 
@@ -41,6 +43,11 @@ export class MultiHeadSelfAttention extends Module {
   private maskBuf = this.buf();
   private mask: WMask | undefined;
   private geom: [number, number] = [0, 0];
+  readonly dropout: number;
+  private readonly dropSeed: number;
+  /** Training forward passes with dropout so far: the RNG stream of the next one (saved in checkpoints). */
+  counter = 0;
+  private stream = -1;
   constructor(readonly hidden: number, readonly heads: number, opts: SelfAttentionOptions = {}) {
     super('MultiHeadSelfAttention');
     if (!Number.isInteger(hidden) || hidden <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: hidden must be a positive integer, got ${String(hidden)}`);
@@ -49,6 +56,10 @@ export class MultiHeadSelfAttention extends Module {
     }
     this.headDim = hidden / heads;
     const seed = opts.seed ?? 0;
+    const p = opts.dropout ?? 0;
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: dropout must be in [0, 1), got ${String(p)}`);
+    this.dropout = p;
+    this.dropSeed = forkSeed(seed, 3);
     const bias = opts.bias !== false;
     this.query = new Linear(hidden, hidden, { bias, seed: forkSeed(seed, 0) });
     this.key = new Linear(hidden, hidden, { bias, seed: forkSeed(seed, 1) });
@@ -56,6 +67,16 @@ export class MultiHeadSelfAttention extends Module {
   }
   _children(): [string, Module][] {
     return [['query', this.query], ['key', this.key], ['value', this.value]];
+  }
+  _rng(): [string, { get: () => number; set: (v: number) => void }][] {
+    return [['dropout_counter', { get: () => this.counter, set: (v) => (this.counter = v) }]];
+  }
+  /** [p, seed lo, seed hi, stream lo, stream hi] of the kernel calls; p = 0 when dropout is off. */
+  private dropArgs(): [number, number, number, number, number] {
+    if (this.stream < 0) return [0, 0, 0, 0, 0];
+    const s = this.dropSeed;
+    const c = this.stream;
+    return [this.dropout, s >>> 0, Math.floor(s / 2 ** 32), c >>> 0, Math.floor(c / 2 ** 32)];
   }
   /** Runs on token rows [sequences * positions, hidden] with the batch's attention mask. */
   forward(tokens: MatrixLike, opts: AttentionForwardOptions = {}): Matrix {
@@ -95,7 +116,8 @@ export class MultiHeadSelfAttention extends Module {
     const lse = this.lse.ensure(m.b * this.heads * m.s, op);
     const [q, k, v] = [this.query, this.key, this.value];
     checkStatus(op, this.k.ct_qkv_forward(x.ptr, n, h, q.weight.ptr, q.bias?.ptr ?? 0, k.weight.ptr, k.bias?.ptr ?? 0, v.weight.ptr, v.bias?.ptr ?? 0, qkv));
-    checkStatus(op, this.k.ct_attention_forward(m.b, m.s, this.heads, this.headDim, qkv, m.ptr, ctx, lse));
+    this.stream = training && this.dropout > 0 ? this.counter++ : -1;
+    checkStatus(op, this.k.ct_attention_forward(m.b, m.s, this.heads, this.headDim, qkv, m.ptr, ...this.dropArgs(), ctx, lse));
     this.geom = [m.b, m.s];
     this.lastIn = x;
     this.lastTraining = training;
@@ -107,7 +129,7 @@ export class MultiHeadSelfAttention extends Module {
     const [b, s] = this.geom;
     const n = b * s;
     const dqkv = this.dqkv.ensure(3 * n * h, op);
-    checkStatus(op, this.k.ct_attention_backward(b, s, this.heads, this.headDim, this.qkv.ptr, this.mask!.ptr, this.ctx.ptr, this.lse.ptr, dy.ptr, dqkv));
+    checkStatus(op, this.k.ct_attention_backward(b, s, this.heads, this.headDim, this.qkv.ptr, this.mask!.ptr, ...this.dropArgs(), this.ctx.ptr, this.lse.ptr, dy.ptr, dqkv));
     const dx = needInput ? this.dx.ensure(n * h, op) : 0;
     const [q, k, v] = [this.query, this.key, this.value];
     checkStatus(op, this.k.ct_qkv_backward(

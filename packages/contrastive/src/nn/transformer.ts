@@ -41,6 +41,8 @@ export interface EncoderLayerOptions {
   eps?: number;
   /** Dropout after the attention output and after the feed-forward block (default 0.1). */
   dropout?: number;
+  /** Dropout on the attention probabilities (default 0; BERT's attention_probs_dropout_prob is 0.1). */
+  attentionDropout?: number;
   /** 'gelu' (erf, BERT's), 'gelu_new' / 'gelu_pytorch_tanh' (tanh form), 'relu'. Default 'gelu'. */
   activation?: HiddenAct;
   /** 'post' (BERT: add then LayerNorm) or 'pre' (LayerNorm on the branch input). Default 'post'. */
@@ -85,7 +87,7 @@ export class TransformerEncoderLayer extends Module {
     const p = options.dropout ?? 0.1;
     this.norm = options.norm ?? 'post';
     if (this.norm !== 'post' && this.norm !== 'pre') throw new ContrastiveError('INVALID_ARGUMENT', `TransformerEncoderLayer: norm must be 'post' or 'pre', got ${String(options.norm)}`);
-    this.attention = new MultiHeadSelfAttention(hidden, heads, { seed: forkSeed(seed, 0) });
+    this.attention = new MultiHeadSelfAttention(hidden, heads, { seed: forkSeed(seed, 0), dropout: options.attentionDropout ?? 0 });
     this.attnOut = new Linear(hidden, hidden, { seed: forkSeed(seed, 1) });
     this.ln1 = new LayerNorm(hidden, { eps });
     this.inter = new Linear(hidden, intermediate, { seed: forkSeed(seed, 2) });
@@ -180,6 +182,8 @@ export interface BertConfig {
   type_vocab_size?: number;
   layer_norm_eps?: number;
   hidden_dropout_prob?: number;
+  /** Dropout on the attention probabilities in training; default: hidden_dropout_prob (Hugging Face configs always state both). */
+  attention_probs_dropout_prob?: number;
   hidden_act?: HiddenAct;
   pad_token_id?: number;
   /** Not in Hugging Face configs: 'pre' builds the pre-LN variant. Default 'post'. */
@@ -316,6 +320,7 @@ export class BertModel extends Module {
     for (let i = 0; i < config.num_hidden_layers; i++) {
       this.layers.push(new TransformerEncoderLayer({
         hidden: config.hidden_size, heads: config.num_attention_heads, intermediate: config.intermediate_size, eps, dropout,
+        attentionDropout: config.attention_probs_dropout_prob ?? dropout,
         activation: act, norm: config.norm ?? 'post', seed: forkSeed(seed, i + 1),
       }));
     }

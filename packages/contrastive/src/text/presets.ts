@@ -49,8 +49,8 @@ export interface SmallTransformerOptions {
 
 /**
  * A small transformer sentence encoder to train from scratch: a BERT-layout encoder (default 4
- * layers x 256 wide, 4 heads) with mean pooling. State_dict names are BERT's, so it saves and
- * loads as a Hugging Face folder.
+ * layers x 256 wide, 4 heads) with mean pooling. State_dict names are BERT's (Hugging Face's
+ * BertModel layout).
  */
 export function smallTransformer(opts: SmallTransformerOptions): SentenceTransformer {
   if (!opts || !Number.isInteger(opts.vocabSize) || opts.vocabSize <= 0) {
@@ -60,6 +60,7 @@ export function smallTransformer(opts: SmallTransformerOptions): SentenceTransfo
   const enc = bertEncoder({
     vocab_size: opts.vocabSize, hidden_size: hidden, num_hidden_layers: opts.layers ?? 4, num_attention_heads: opts.heads ?? 4,
     intermediate_size: opts.intermediate ?? 4 * hidden, max_position_embeddings: opts.maxPositions ?? 256, hidden_dropout_prob: opts.dropout ?? 0.1,
+    attention_probs_dropout_prob: opts.dropout ?? 0.1,
     norm: opts.norm ?? 'pre', pad_token_id: 0, seed: opts.seed ?? 0,
   });
   return new SentenceTransformer(enc, opts.tokenizer, { pooling: 'mean', maxSeqLength: opts.maxPositions ?? 256 });

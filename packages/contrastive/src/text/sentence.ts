@@ -54,6 +54,8 @@ export interface SentenceTransformerOptions {
 export interface EncodeOptions {
   /** Texts per forward pass (default 32). Texts are sorted by length first, as sentence-transformers does, so batches pad little. */
   batchSize?: number;
+  /** Called after each batch with the texts done so far and the total (a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -139,6 +141,7 @@ export class SentenceTransformer extends Module {
       });
       const y = this.forward({ data: ids, rows: idx.length, cols }, { attentionMask: { data: mask, rows: idx.length, cols } });
       idx.forEach((i, r) => out.set(y.data.subarray(r * d, (r + 1) * d), i * d));
+      opts.onProgress?.(Math.min(s + bs, order.length), order.length);
     }
     return { data: out, rows: texts.length, cols: d };
   }
@@ -211,7 +214,7 @@ export async function loadSentenceTransformer(source: ModelSource, opts: LoadSen
   const tj = await json(read, 'tokenizer.json', op, true);
   const tc = await json(read, 'tokenizer_config.json', op, false);
   const tokenizer = await loadTokenizer(tj, { config: tc, module: opts.module });
-  const encoder = new BertModel({ ...config, hidden_dropout_prob: config.hidden_dropout_prob ?? 0.1 });
+  const encoder = new BertModel(config);
   let report: HfLoadReport;
   try {
     report = loadHuggingFace(encoder, loadSafetensors(weights));

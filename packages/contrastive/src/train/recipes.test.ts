@@ -28,8 +28,10 @@ describe('recipes', () => {
     expect(encoderSpec('mlp', [3, 32, 32]).sizes).toEqual([3072, 512, 256]);
   });
 
-  it('a CNN spec for images that are not 28x28 grayscale, or bad widths, is a typed error', () => {
-    expect(() => buildEncoder(encoderSpec('conv', [3, 32, 32]), 0)).toThrow(/28x28 grayscale/);
+  it('CNN specs build for any image size and channel count (32x32 RGB, 64x64 RGB); too-small images or bad widths are typed errors', () => {
+    expect(buildEncoder(encoderSpec('conv', [3, 32, 32]), 0).stateDict()['10.weight'].shape).toEqual([256, 64 * 8 * 8]);
+    expect(buildEncoder(encoderSpec('gap', [3, 64, 64]), 0).stateDict()['1.weight'].shape).toEqual([32, 3, 3, 3]);
+    expect(() => buildEncoder(encoderSpec('conv', [1, 2, 2]), 0)).toThrow(/too small/);
     expect(() => encoderSpec('conv', [1, 28, 28], [8])).toThrow(ContrastiveError);
     expect(() => encoderSpec('gap', [1, 28, 28], [0])).toThrow(/positive integers/);
     expect(() => encoderSpec('resnet' as 'mlp', [1, 28, 28])).toThrow(/mlp, conv, gap/);

@@ -23,9 +23,14 @@ export interface TextExports {
     x: number, n: number, hd: number, wq: number, wk: number, wv: number, dqkv: number, dx: number,
     dwq: number, dbq: number, dwk: number, dbk: number, dwv: number, dbv: number,
   ): number;
-  ct_attention_forward(b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number): number;
+  /** p > 0: dropout on the probabilities keyed by (seed, stream); the backward call gets the same four values. */
+  ct_attention_forward(
+    b: number, s: number, heads: number, dh: number, qkv: number, mask: number,
+    p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, ctx: number, lse: number,
+  ): number;
   ct_attention_backward(
-    b: number, s: number, heads: number, dh: number, qkv: number, mask: number, ctx: number, lse: number, dctx: number, dqkv: number,
+    b: number, s: number, heads: number, dh: number, qkv: number, mask: number,
+    p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, ctx: number, lse: number, dctx: number, dqkv: number,
   ): number;
   ct_attention_scratch_floats(s: number): number;
 }
@@ -33,5 +38,5 @@ export interface TextExports {
 export const text = table<TextExports>({
   ct_embedding_forward: 6, ct_embedding_backward: 11, ct_embedding_zero_rows: 6, ct_sgd_rows: 7, ct_sparse_adam_rows: 13,
   ct_token_pool_forward: 8, ct_token_pool_backward: 8, ct_layernorm_forward: 8, ct_layernorm_backward: 9, ct_add: 4,
-  ct_qkv_forward: 10, ct_qkv_backward: 14, ct_attention_forward: 8, ct_attention_backward: 10, ct_attention_scratch_floats: 1,
+  ct_qkv_forward: 10, ct_qkv_backward: 14, ct_attention_forward: 13, ct_attention_backward: 15, ct_attention_scratch_floats: 1,
 });
