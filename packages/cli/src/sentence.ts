@@ -111,6 +111,7 @@ function textProgram(): Command {
     .option('--mini-batch-size <n>', 'cached-mnrl: texts per forward chunk', int('--mini-batch-size'), 32)
     .option('--margin <m>', 'contrastive: cosine-distance margin', positive('--margin'), 0.5)
     .option('--dim <n>', 'static: embedding width', int('--dim'), 256)
+    .option('--sparse-adam', 'static: SparseAdam on the touched rows only (faster) instead of AdamW over the whole table')
     .option('--hidden <n>', 'transformer: hidden size', int('--hidden'), 256)
     .option('--layers <n>', 'transformer: layers', int('--layers'), 4)
     .option('--heads <n>', 'transformer: attention heads', int('--heads'), 4)
@@ -119,13 +120,16 @@ function textProgram(): Command {
     .option('--seed <n>', 'seed of batches and init', (v) => Number(v), 0)
     .option('--threads <n>', "kernel threads: n or 'auto'")
     .requiredOption('--out <dir>', 'model folder to write (config.json, tokenizer.json, model.safetensors)')
+    .option('--max-samples <n>', 'train on the first n rows only', int('--max-samples'))
     .option('--json', 'print one JSON object')
     .action(async (o) => {
       if (o.loss === 'triplet') {
         throw new ContrastiveError('UNSUPPORTED', "--loss triplet is not available for text models yet; use mnrl (anchor, positive, negative rows train as triplets with in-batch negatives)");
       }
       await start(o);
-      const rows = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: 2 });
+      const all = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: 2 });
+      const n = Math.min(all.texts.length, o.maxSamples ?? Infinity);
+      const rows = n === all.texts.length ? all : { ...all, texts: all.texts.slice(0, n), lines: all.lines.slice(0, n), labels: all.labels?.slice(0, n) };
       let enc: SentenceEncoder;
       if (o.encoder === 'static' || o.encoder === 'transformer') {
         const texts = rows.texts.flat();
@@ -145,7 +149,7 @@ function textProgram(): Command {
       let last = -1;
       const r = fitSentence(enc, rows, {
         loss, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, warmupRatio: o.warmupRatio, scale: o.scale, symmetric: !!o.symmetric,
-        matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined, miniBatchSize: o.miniBatchSize, margin: o.margin, seed: o.seed,
+        matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined, miniBatchSize: o.miniBatchSize, margin: o.margin, seed: o.seed, sparse: !!o.sparseAdam,
         onStep: (e) => {
           if (o.json || e.epoch === last) return;
           last = e.epoch;
@@ -171,11 +175,14 @@ function textProgram(): Command {
     .option('--batch-size <n>', 'texts per forward pass', int('--batch-size'), 128)
     .option('--dims <n>', 'truncate embeddings to the first n dims (Matryoshka)', int('--dims'))
     .option('--threads <n>', "kernel threads: n or 'auto'")
+    .option('--max-samples <n>', 'score the first n queries only', int('--max-samples'))
     .option('--json', 'print one JSON object')
     .action(async (o) => {
-      const q = parseBeirJsonl(await readText(o.queries, '--queries'), o.queries);
+      const q0 = parseBeirJsonl(await readText(o.queries, '--queries'), o.queries);
+      const nq = Math.min(q0.ids.length, o.maxSamples ?? Infinity);
+      const q = { ids: q0.ids.slice(0, nq), texts: q0.texts.slice(0, nq) };
       const c = parseBeirJsonl(await readText(o.corpus, '--corpus'), o.corpus);
-      const qrels = parseQrels(await readText(o.qrels, '--qrels'), { name: o.qrels, queryIds: q.ids, corpusIds: c.ids });
+      const qrels = parseQrels(await readText(o.qrels, '--qrels'), { name: o.qrels, queryIds: q0.ids, corpusIds: c.ids });
       await start(o);
       const enc = await loadSentenceModel(o.model);
       const t0 = performance.now();

@@ -205,8 +205,14 @@ export interface FitSentenceOptions {
   loss?: SentenceLoss;
   epochs?: number;
   batchSize?: number;
-  /** Peak learning rate (default 0.05 for static models with SparseAdam, 5e-5 for transformers with AdamW). */
+  /** Peak learning rate (default 0.05 for static models, 5e-5 for transformers). */
   lr?: number;
+  /**
+   * Static models: SparseAdam (updates only the rows a batch touched; several times faster on a
+   * large vocabulary) instead of AdamW over the whole table (sentence-transformers' default, and
+   * the better retrieval in the WordNet benchmark). Default false.
+   */
+  sparse?: boolean;
   /** Fraction of the steps spent warming up linearly from 0 (default 0.1); then linear decay to 0. */
   warmupRatio?: number;
   /** Similarity scale of MNRL/CoSENT (default 20). */
@@ -242,7 +248,7 @@ export interface FitSentenceResult {
 
 /**
  * Trains a SentenceEncoder on text rows as sentence-transformers' trainer does: NO_DUPLICATES
- * batches, AdamW (SparseAdam for a static table), linear warmup and decay, and the chosen loss on
+ * batches, AdamW (weight decay 0.01; or SparseAdam for a static table), linear warmup and decay, and the chosen loss on
  * the embeddings of all the batch's columns (one forward through the shared encoder).
  * 'cached-mnrl' is GradCache (Gao et al. 2021; CachedMultipleNegativesRankingLoss): the batch is
  * embedded in chunks without keeping activations, the loss and dL/d(embeddings) are taken over the
@@ -270,7 +276,7 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   const isStatic = encoder.config.architecture === 'static';
   const lr = opts.lr ?? (isStatic ? 0.05 : 5e-5);
   const params = encoder.namedParameters();
-  const optimizer: Optimizer = opts.optimizer ?? (isStatic ? new SparseAdam(params, { lr }) : new AdamW(params, { lr, weightDecay: 0.01 }));
+  const optimizer: Optimizer = opts.optimizer ?? (isStatic && opts.sparse ? new SparseAdam(params, { lr }) : new AdamW(params, { lr, weightDecay: 0.01 }));
   const seed = opts.seed ?? 0;
   const plan: number[][][] = [];
   for (let e = 0; e < epochs; e++) plan.push(noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }));
