@@ -21,13 +21,17 @@ const info = lib.runtimeInfo();
 function images(c, h, w) {
   const d = new Uint8Array(B * h * w * c);
   let s = 12345;
-  for (let i = 0; i < d.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; d[i] = (s >>> 24) ^ (i % w) * 4; }
+  for (let i = 0; i < d.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    d[i] = (s >>> 24) ^ ((i % w) * 4);
+  }
   return d;
 }
 
 function time(fn) {
   for (let i = 0; i < 3; i++) fn(i); // warm-up
-  let pairs = 0, step = 0;
+  let pairs = 0,
+    step = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < SECONDS * 1000) {
     fn(step++);
@@ -37,7 +41,10 @@ function time(fn) {
 }
 
 const rows = [];
-for (const [label, c, h] of [['28x28 gray', 1, 28], ['32x32 RGB', 3, 32]]) {
+for (const [label, c, h] of [
+  ['28x28 gray', 1, 28],
+  ['32x32 RGB', 3, 32],
+]) {
   const raw = images(c, h, h);
   const pipeline = lib.simclrCifar10({ size: h });
   // contrastive: uint8 HWC in (as from IDX / canvas), two float32 NCHW views out
@@ -49,12 +56,15 @@ for (const [label, c, h] of [['28x28 gray', 1, 28], ['32x32 RGB', 3, 32]]) {
   const oursPre = time((step) => lib.twoViews(x0, pipeline, { seed: 1, step }));
   const plain = time(() => {
     const f = new Float32Array(B * c * h * h);
-    for (let i = 0; i < B; i++) for (let p = 0; p < h * h; p++) for (let ch = 0; ch < c; ch++) f[(i * c + ch) * h * h + p] = raw[(i * h * h + p) * c + ch] / 255;
+    for (let i = 0; i < B; i++)
+      for (let p = 0; p < h * h; p++) for (let ch = 0; ch < c; ch++) f[(i * c + ch) * h * h + p] = raw[(i * h * h + p) * c + ch] / 255;
     plainView(f, B, c, h, h, h);
     plainView(f, B, c, h, h, h);
   });
   rows.push({ label, ours, oursPre, plain });
-  console.log(`${label}: contrastive ${ours.toFixed(0)} pairs/s (from uint8 HWC), ${oursPre.toFixed(0)} pairs/s (from float32 NCHW); plain JS ${plain.toFixed(0)} pairs/s`);
+  console.log(
+    `${label}: contrastive ${ours.toFixed(0)} pairs/s (from uint8 HWC), ${oursPre.toFixed(0)} pairs/s (from float32 NCHW); plain JS ${plain.toFixed(0)} pairs/s`,
+  );
 }
 
 const md = `| batch ${B}, SimCLR CIFAR-10 pipeline, two views | contrastive, from uint8 HWC | contrastive, from float32 NCHW | plain JS | speed-up |

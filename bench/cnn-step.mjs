@@ -31,15 +31,23 @@ const label = (c) => `${c.variant}, ${c.threads} thread${c.threads > 1 ? 's' : '
 const B = Number(args.batch);
 const pkgDir = args.pkg ?? new URL('../packages/contrastive', import.meta.url).pathname;
 const C = await import(pathToFileURL(`${pkgDir}/dist/index.node.js`).href);
-const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => ((Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1 + 1) % 1);
-const views = [{ data: rnd(B * 784, 1), shape: [B, 1, 28, 28] }, { data: rnd(B * 784, 2), shape: [B, 1, 28, 28] }];
+const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => (((Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1) + 1) % 1);
+const views = [
+  { data: rnd(B * 784, 1), shape: [B, 1, 28, 28] },
+  { data: rnd(B * 784, 2), shape: [B, 1, 28, 28] },
+];
 
 /** Median ms of `steps` timed steps (after one untimed) on a fresh model. */
 async function run({ threads, variant }) {
   await C.init({ threads, variant });
   const encoder = C.lenet28({ seed: 0 });
   const model = new C.Sequential(encoder, C.simclrHead(256, { seed: 1 }));
-  const trainer = new C.Trainer({ method: 'simclr', model, temperature: 0.2, optimizer: new C.AdamW(model.namedParameters(), { lr: 2e-3, weightDecay: 1e-4 }) });
+  const trainer = new C.Trainer({
+    method: 'simclr',
+    model,
+    temperature: 0.2,
+    optimizer: new C.AdamW(model.namedParameters(), { lr: 2e-3, weightDecay: 1e-4 }),
+  });
   trainer.step(views);
   const ms = [];
   for (let i = 0; i < Number(args.steps); i++) {
@@ -51,7 +59,12 @@ async function run({ threads, variant }) {
   return median(ms);
 }
 
-console.log(`# CNN SimCLR step, batch ${B} (2 x ${B} images) — ${new Date().toISOString()}, contrastive ${C.version} (${pkgDir}), node ${process.version}, ${os.cpus()[0]?.model} (${os.cpus().length} vCPU), load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# CNN SimCLR step, batch ${B} (2 x ${B} images) — ${new Date().toISOString()}, contrastive ${C.version} (${pkgDir}), node ${process.version}, ${os.cpus()[0]?.model} (${os.cpus().length} vCPU), load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 const per = configs.map(() => []);
 const ratios = [];
 for (let r = 0; r < Number(args.rounds); r++) {

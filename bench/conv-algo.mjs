@@ -7,7 +7,16 @@
 const C = await import(new URL('../packages/contrastive/dist/index.node.js', import.meta.url).href);
 await C.init({ variant: process.argv[2] ?? 'simd128' });
 // [cin, cout, height = width, batch]
-const shapes = [[1, 32, 28, 256], [32, 64, 14, 256], [64, 64, 32, 32], [128, 128, 16, 32], [256, 256, 8, 32], [512, 512, 4, 32], [8, 8, 28, 64], [4, 16, 28, 64]];
+const shapes = [
+  [1, 32, 28, 256],
+  [32, 64, 14, 256],
+  [64, 64, 32, 32],
+  [128, 128, 16, 32],
+  [256, 256, 8, 32],
+  [512, 512, 4, 32],
+  [8, 8, 28, 64],
+  [4, 16, 28, 64],
+];
 console.log(`# Conv2d 3x3 forward + backward, ${C.runtimeInfo().variant}, ${new Date().toISOString()}`);
 for (const [cin, cout, hw, n] of shapes) {
   const conv = new C.Conv2d(cin, cout, 3, { padding: 1, bias: false });

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = process.argv[2];
-if (!pkg || !existsSync(join(pkg, 'emoji.json'))) throw new Error('usage: node bench/emoji-quality.mjs <path of emoji-datasource-google> [--image-size N] [--seed S]');
+if (!pkg || !existsSync(join(pkg, 'emoji.json')))
+  throw new Error('usage: node bench/emoji-quality.mjs <path of emoji-datasource-google> [--image-size N] [--seed S]');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -31,10 +32,14 @@ const emoji = JSON.parse(readFileSync(join(pkg, 'emoji.json'), 'utf8')).filter((
 for (const e of emoji) {
   const cls = e.category.replace(/[^A-Za-z]+/g, '-');
   mkdirSync(join(dir, cls), { recursive: true });
-  await sharp(join(pkg, 'img', 'google', '64', e.image)).flatten({ background: '#ffffff' }).png().toFile(join(dir, cls, e.image));
+  await sharp(join(pkg, 'img', 'google', '64', e.image))
+    .flatten({ background: '#ffffff' })
+    .png()
+    .toFile(join(dir, cls, e.image));
 }
 console.log(`${emoji.length} emoji in ${new Set(emoji.map((e) => e.category)).size} classes -> ${dir}`);
-const cli = (...args) => JSON.parse(execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }));
+const cli = (...args) =>
+  JSON.parse(execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }));
 const common = ['--image-size', size, '--val-split', '0.2', '--seed', seed, '--threads', threads];
 const t0 = performance.now();
 const train = cli('train', '--data', dir, ...common, '--out', join(dir, 'model.safetensors'), '--json');
@@ -42,7 +47,9 @@ const trainSeconds = (performance.now() - t0) / 1000;
 const raw = cli('eval', '--data', dir, '--image-size', size, '--val-split', '0.2', '--seed', seed, '--json');
 const model = cli('eval', '--model', join(dir, 'model.safetensors'), '--data', dir, '--val-split', '0.2', '--seed', seed, '--json');
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
-console.log(`recipe: ${train.encoder} encoder on ${train.input.join('x')}, ${train.epochs} epochs, ${train.steps} steps, ${JSON.stringify(train.recipe)}; ${trainSeconds.toFixed(0)} s`);
+console.log(
+  `recipe: ${train.encoder} encoder on ${train.input.join('x')}, ${train.epochs} epochs, ${train.steps} steps, ${JSON.stringify(train.recipe)}; ${trainSeconds.toFixed(0)} s`,
+);
 console.log('| features | linear probe | kNN (k = 20) | dims |');
 console.log('| --- | --- | --- | --- |');
 console.log(`| raw pixels (${size}x${size} RGB) | ${pct(raw.linearProbeAccuracy)} | ${pct(raw.knnAccuracy)} | ${raw.dims} |`);

@@ -30,7 +30,12 @@ try {
 } catch {
   relaxedOk = false;
 }
-console.log(`# GEMM ${size}³ f32, one thread${threads > 1 ? ` (and the threads build on ${threads})` : ''} — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# GEMM ${size}³ f32, one thread${threads > 1 ? ` (and the threads build on ${threads})` : ''} — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log('');
 console.log('| implementation | mode | median ms [min–max] (n) | GFLOP/s (median) | GFLOP/s (best) |');
 console.log('| --- | --- | --- | --- | --- |');
@@ -39,7 +44,8 @@ for (const v of relaxedOk ? ['simd128', 'relaxed'] : ['simd128']) {
   const k = await instantiateKernels(readFileSync(new URL(`../packages/contrastive/wasm/contrastive-${v}.wasm`, import.meta.url)));
   checkGemm(k);
   const res = timeGemm(k, { size, runs });
-  for (const [mode, r] of Object.entries(res)) console.log(`| contrastive ${v} ct_gemm | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
+  for (const [mode, r] of Object.entries(res))
+    console.log(`| contrastive ${v} ct_gemm | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
 }
 if (!relaxedOk) console.log('| contrastive relaxed | — | not run: engine lacks relaxed SIMD (node: pass --experimental-wasm-relaxed-simd) | | |');
 const sweep = [];
@@ -53,7 +59,10 @@ if (threads > 1) {
   for (const t of [1, threads]) {
     k.ct_set_threads(t);
     const res = timeGemm(k, { size, runs });
-    for (const [mode, r] of Object.entries(res)) console.log(`| contrastive simd128-threads ct_gemm, ${t} thread${t > 1 ? 's' : ''} | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`);
+    for (const [mode, r] of Object.entries(res))
+      console.log(
+        `| contrastive simd128-threads ct_gemm, ${t} thread${t > 1 ? 's' : ''} | ${mode} | ${fmt(r)} | ${r.gflops.toFixed(1)} | ${r.gflopsBest.toFixed(1)} |`,
+      );
   }
   // every size split (threshold 1 multiply-add), to see where splitting starts to pay
   k.ct_set_threads_min_work(1);
@@ -104,7 +113,9 @@ if (peers.has('tfjs')) {
   // dataSync inside tidy but not returned from it: tidy walks every element of a returned
   // typed array looking for tensors (≈ 1.7 s for 1M elements), which is not matMul's cost.
   const r = timeIt(() => tf.tidy(() => void tf.matMul(a, b).dataSync()), 2, runs);
-  console.log(`| tfjs-backend-wasm ${info.tfjsBackendWasm} matMul (${info.binary}) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`);
+  console.log(
+    `| tfjs-backend-wasm ${info.tfjsBackendWasm} matMul (${info.binary}) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`,
+  );
   const r2 = timeIt(() => tf.tidy(() => void tf.matMul(a, bt, false, true).dataSync()), 1, Math.min(runs, 5));
   console.log(`| tfjs-backend-wasm matMul(transposeB) | NT | ${fmt(r2)} | ${(flop / (r2.median * 1e6)).toFixed(1)} | ${(flop / (r2.min * 1e6)).toFixed(1)} |`);
 }
@@ -121,12 +132,16 @@ if (peers.has('onnx')) {
   const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const feeds = { A: new ort.Tensor('float32', rand(size * size, 1), [size, size]), B: new ort.Tensor('float32', rand(size * size, 2), [size, size]) };
   const r = await timeAsync(async () => (await s.run(feeds)).C.data, 2, runs);
-  console.log(`| onnxruntime-web ${info.version} MatMul (session.run, incl. 8 MiB in / 4 MiB out) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`);
+  console.log(
+    `| onnxruntime-web ${info.version} MatMul (session.run, incl. 8 MiB in / 4 MiB out) | NN | ${fmt(r)} | ${(flop / (r.median * 1e6)).toFixed(1)} | ${(flop / (r.min * 1e6)).toFixed(1)} |`,
+  );
 }
 if (sweep.length) {
   const { parallelControl } = await import('./lib/parallel-control.mjs');
   console.log('');
-  console.log(`Control: independent scalar work on ${threads} worker_threads runs ${(await parallelControl(threads)).toFixed(2)}× faster than on 1 right now (the most any threaded code could gain on this machine at this load).`);
+  console.log(
+    `Control: independent scalar work on ${threads} worker_threads runs ${(await parallelControl(threads)).toFixed(2)}× faster than on 1 right now (the most any threaded code could gain on this machine at this load).`,
+  );
   console.log('');
   console.log(`Every size split over the threads (ct_set_threads_min_work(1)); the default threshold is gemm.rs PAR_MIN_MADDS.`);
   console.log('');
@@ -135,4 +150,9 @@ if (sweep.length) {
   for (const r of sweep) console.log(`| ${r.n} | ${r.n ** 3} | ${r[1].toFixed(3)} | ${r[threads].toFixed(3)} | ${(r[1] / r[threads]).toFixed(2)}× |`);
 }
 console.log('');
-console.log(`GFLOP/s = 2·${size}³ / time. contrastive: only the ct_gemm call is timed (operands in the module's memory). tfjs: matMul + dataSync on uploaded tensors. load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `GFLOP/s = 2·${size}³ / time. contrastive: only the ct_gemm call is timed (operands in the module's memory). tfjs: matMul + dataSync on uploaded tensors. load at end ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

@@ -50,27 +50,73 @@ if (args.child) {
     if (i === 0) memAfterFirst = pkg.runtimeInfo().memoryBytes;
   }
   const rss = process.memoryUsage().rss;
-  console.log(JSON.stringify({ variant: pkg.runtimeInfo().variant, tileCacheBytes: pkg.runtimeInfo().tileCacheBytes, grad, R, D, times, loss, memBefore, memAfterFirst, memAfter: pkg.runtimeInfo().memoryBytes, rss }));
+  console.log(
+    JSON.stringify({
+      variant: pkg.runtimeInfo().variant,
+      tileCacheBytes: pkg.runtimeInfo().tileCacheBytes,
+      grad,
+      R,
+      D,
+      times,
+      loss,
+      memBefore,
+      memAfterFirst,
+      memAfter: pkg.runtimeInfo().memoryBytes,
+      rss,
+    }),
+  );
   process.exit(0);
 }
 
 const MiB = (x) => (x / 1048576).toFixed(1);
-console.log(`# NT-Xent at 2N = ${R}, D = ${D} — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# NT-Xent at 2N = ${R}, D = ${D} — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log('');
-console.log('| variant | tile cache (MiB) | gradients | call 1 (s) | later calls (s) | memory before / after call 1 / after all (MiB) | process RSS (MiB) | loss |');
+console.log(
+  '| variant | tile cache (MiB) | gradients | call 1 (s) | later calls (s) | memory before / after call 1 / after all (MiB) | process RSS (MiB) | loss |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const grad of ['1', '0']) {
   for (const variant of args.variants.split(',')) {
     const cache = args['tile-cache'] === undefined ? [] : ['--tile-cache', args['tile-cache']];
-    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), '--rows', String(R), '--dim', String(D), '--runs', String(runs), ...cache, '--child', `${variant}:${grad}`], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--experimental-wasm-relaxed-simd',
+        fileURLToPath(import.meta.url),
+        '--rows',
+        String(R),
+        '--dim',
+        String(D),
+        '--runs',
+        String(runs),
+        ...cache,
+        '--child',
+        `${variant}:${grad}`,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) {
-      console.log(`| ${variant} | ${args['tile-cache'] ?? 'default'} | ${grad === '1' ? 'yes' : 'no'} | failed: ${(r.stderr || '').split('\n').slice(0, 3).join(' ')} | | | | |`);
+      console.log(
+        `| ${variant} | ${args['tile-cache'] ?? 'default'} | ${grad === '1' ? 'yes' : 'no'} | failed: ${(r.stderr || '').split('\n').slice(0, 3).join(' ')} | | | | |`,
+      );
       continue;
     }
     const j = JSON.parse(r.stdout.trim().split('\n').pop());
     const s = (x) => (x / 1000).toFixed(2);
-    console.log(`| ${j.variant} | ${MiB(j.tileCacheBytes)} | ${j.grad ? 'yes' : 'no (grad: false)'} | ${s(j.times[0])} | ${j.times.slice(1).map(s).join(', ')} | ${MiB(j.memBefore)} / ${MiB(j.memAfterFirst)} / ${MiB(j.memAfter)} | ${MiB(j.rss)} | ${j.loss.toFixed(6)} |`);
+    console.log(
+      `| ${j.variant} | ${MiB(j.tileCacheBytes)} | ${j.grad ? 'yes' : 'no (grad: false)'} | ${s(j.times[0])} | ${j.times.slice(1).map(s).join(', ')} | ${MiB(j.memBefore)} / ${MiB(j.memAfterFirst)} / ${MiB(j.memAfter)} | ${MiB(j.rss)} | ${j.loss.toFixed(6)} |`,
+    );
   }
 }
 console.log('');
-console.log(`Each row is a fresh process. Nominal work: ${((6 * R * R * D) / 1e9).toFixed(0)} GFLOP with gradients, ${((2 * R * R * D) / 1e9).toFixed(0)} GFLOP loss only (2·(2N)²·D forward). Load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}.`);
+console.log(
+  `Each row is a fresh process. Nominal work: ${((6 * R * R * D) / 1e9).toFixed(0)} GFLOP with gradients, ${((2 * R * R * D) / 1e9).toFixed(0)} GFLOP loss only (2·(2N)²·D forward). Load at end ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}.`,
+);

@@ -47,9 +47,7 @@ const { loadIdxImages, loadMnist, pixelRows } = await import(join(root, 'package
 const tmp = mkdtempSync(join(tmpdir(), 'ct-methods-'));
 const trainData = o.images ? ['--images', o.images, '--labels', o.labels] : ['--dataset', 'mnist'];
 await lib.init({ variant: 'simd128' });
-const sets = o.images
-  ? { train: await loadIdxImages(o.images, o.labels), test: await loadIdxImages(o['test-images'], o['test-labels']) }
-  : await loadMnist();
+const sets = o.images ? { train: await loadIdxImages(o.images, o.labels), test: await loadIdxImages(o['test-images'], o['test-labels']) } : await loadMnist();
 const rowsOf = (set) => {
   const b = lib.toImageBatch({ data: set.images, n: set.n, height: set.height, width: set.width, channels: set.channels });
   return { data: b.data, shape: [b.n, b.channels * b.height * b.width] };
@@ -64,7 +62,16 @@ const evaluate = async (file) => {
   encoder.free?.();
   return r;
 };
-const node = (args) => JSON.parse(execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', cli, ...args, '--threads', '1', '--variant', 'simd128', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').at(-1));
+const node = (args) =>
+  JSON.parse(
+    execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', cli, ...args, '--threads', '1', '--variant', 'simd128', '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    })
+      .trim()
+      .split('\n')
+      .at(-1),
+  );
 const runs = [];
 const log = (r) => {
   runs.push(r);
@@ -76,7 +83,14 @@ if (o.table) {
   // --out files, or the JSON lines a run printed on stderr
   for (const f of o.table.split(',')) {
     const text = readFileSync(f, 'utf8');
-    runs.push(...(f.endsWith('.json') ? JSON.parse(text).runs : text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))));
+    runs.push(
+      ...(f.endsWith('.json')
+        ? JSON.parse(text).runs
+        : text
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l))),
+    );
   }
 } else if (!o['no-baselines']) {
   const raw = score(pixelRows(sets.train), pixelRows(sets.test));
@@ -90,7 +104,22 @@ if (o.table) {
 for (const method of o.table || o.methods === 'none' ? [] : o.methods.split(',')) {
   for (const seed of seeds) {
     const out = join(tmp, `${method}-${seed}.safetensors`);
-    const t = node(['train', ...trainData, '--encoder', o.encoder, '--method', method, '--epochs', o.epochs, '--batch-size', o['batch-size'], '--seed', String(seed), '--out', out]);
+    const t = node([
+      'train',
+      ...trainData,
+      '--encoder',
+      o.encoder,
+      '--method',
+      method,
+      '--epochs',
+      o.epochs,
+      '--batch-size',
+      o['batch-size'],
+      '--seed',
+      String(seed),
+      '--out',
+      out,
+    ]);
     log({ method, seed, ...(await evaluate(out)), secondsPerEpoch: t.seconds / t.epochs, firstLoss: t.firstLoss, finalLoss: t.finalLoss });
   }
 }
@@ -104,10 +133,38 @@ if (o.lightly && !o.table) {
   for (const method of o.lightly.split(',')) {
     for (const seed of seeds) {
       const out = join(tmp, `lightly-${method}-${seed}.safetensors`);
-      const py = execFileSync(o.python, [join(root, 'bench/peers/lightly_methods.py'), '--method', method, '--encoder', o.encoder, '--epochs', o.epochs,
-        '--batch-size', o['batch-size'], '--seed', String(seed), '--out', out, '--images', images], { encoding: 'utf8' });
+      const py = execFileSync(
+        o.python,
+        [
+          join(root, 'bench/peers/lightly_methods.py'),
+          '--method',
+          method,
+          '--encoder',
+          o.encoder,
+          '--epochs',
+          o.epochs,
+          '--batch-size',
+          o['batch-size'],
+          '--seed',
+          String(seed),
+          '--out',
+          out,
+          '--images',
+          images,
+        ],
+        { encoding: 'utf8' },
+      );
       const t = JSON.parse(py.trim().split('\n').at(-1));
-      log({ method: `${method} (lightly)`, seed, ...(await evaluate(out)), secondsPerEpoch: t.secondsPerEpoch, firstLoss: t.firstLoss, finalLoss: t.finalLoss, torch: t.torch, lightly: t.lightly });
+      log({
+        method: `${method} (lightly)`,
+        seed,
+        ...(await evaluate(out)),
+        secondsPerEpoch: t.secondsPerEpoch,
+        firstLoss: t.firstLoss,
+        finalLoss: t.finalLoss,
+        torch: t.torch,
+        lightly: t.lightly,
+      });
     }
   }
 }

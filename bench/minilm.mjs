@@ -53,19 +53,28 @@ const ours = {
 };
 // dropout: the encoder's dropout layers are active in training mode (p = 0.1 from config.json);
 // the torch script sets p = 0, so the comparison times the same arithmetic plus our masks
-console.log(`# all-MiniLM-L6-v2, batch ${b} x seq ${s} = ${tokens} tokens, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(
+  `# all-MiniLM-L6-v2, batch ${b} x seq ${s} = ${tokens} tokens, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}`,
+);
 console.log('');
 console.log('| implementation | inference tokens/s | training step (fwd + bwd) tokens/s |');
 console.log('| --- | --- | --- |');
 console.log(`| contrastive ${pkg.runtimeInfo().variant} | ${(tokens / ours.inference).toFixed(0)} | ${(tokens / ours.train).toFixed(0)} |`);
 if (args.peers !== 'none') {
   const r = spawnSync('python3', [fileURLToPath(new URL('./peers/minilm_torch.py', import.meta.url)), args.model, String(b), String(s), String(runs)], {
-    encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, timeout: 1_800_000,
+    encoding: 'utf8',
+    env: { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    timeout: 1_800_000,
   });
   if (r.status !== 0) throw new Error(`minilm_torch.py failed: ${r.stderr}`);
   const t = JSON.parse(r.stdout.trim().split('\n').pop());
   console.log(`| sentence-transformers, PyTorch ${t.torch} (${t.threads} thread) | ${(tokens / t.inference).toFixed(0)} | ${(tokens / t.train).toFixed(0)} |`);
   console.log('');
-  console.log(`ratio (contrastive / PyTorch tokens/s): inference ${(t.inference / ours.inference).toFixed(2)}x, training step ${(t.train / ours.train).toFixed(2)}x`);
+  console.log(
+    `ratio (contrastive / PyTorch tokens/s): inference ${(t.inference / ours.inference).toFixed(2)}x, training step ${(t.train / ours.train).toFixed(2)}x`,
+  );
 }
 model.free();

@@ -31,22 +31,34 @@ const teB = imgs(test);
 
 /** randomApply as before this change: the inner ops run on all n images (identity parameters when skipped). */
 function everyImage(ra) {
-  return { ...ra, run(k, b, n, s, params, op) {
-    const inner = ra.__inner;
-    let { src, dst } = b;
-    let at = 0;
-    let swapped = false;
-    inner.forEach((o, j) => {
-      const m = o.paramBytes(n, s).length;
-      const pp = b.params.slice(at, at + m);
-      at += m;
-      if (o.run(k, { src, dst, params: pp }, n, s, params.map((p) => p.inner[j]), op)) {
-        [src, dst] = [dst, src];
-        swapped = !swapped;
-      }
-    });
-    return swapped;
-  } };
+  return {
+    ...ra,
+    run(k, b, n, s, params, op) {
+      const inner = ra.__inner;
+      let { src, dst } = b;
+      let at = 0;
+      let swapped = false;
+      inner.forEach((o, j) => {
+        const m = o.paramBytes(n, s).length;
+        const pp = b.params.slice(at, at + m);
+        at += m;
+        if (
+          o.run(
+            k,
+            { src, dst, params: pp },
+            n,
+            s,
+            params.map((p) => p.inner[j]),
+            op,
+          )
+        ) {
+          [src, dst] = [dst, src];
+          swapped = !swapped;
+        }
+      });
+      return swapped;
+    },
+  };
 }
 const affine = C.randomAffine({ degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1], interpolation: 'bilinear' });
 const jitter = C.colorJitter({ brightness: 0.4, contrast: 0.4 });
@@ -65,7 +77,7 @@ const encoder = C.mlp([784, 512, 256], { seed: 0, batchNorm: true });
 const model = new C.Sequential(encoder, C.simclrHead(256, { seed: 1 }));
 const trainer = new C.Trainer({ method: 'simclr', model, optimizer: new C.AdamW(model.namedParameters(), { lr: 1e-3, weightDecay: 0 }), temperature: 0.2 });
 const order = C.epochOrder(trB.n, 0, 0);
-const idx = (s) => order.subarray((s % 31) * 256, (s % 31 + 1) * 256);
+const idx = (s) => order.subarray((s % 31) * 256, ((s % 31) + 1) * 256);
 const fixedViews = data(current).views(idx(0), 0);
 
 const currentData = data(current);
@@ -97,10 +109,14 @@ const rows = (m) => ({ data: m.data, shape: [m.n, 784] });
 const tm = performance.now();
 C.knnAccuracy(C.embed(encoder, rows(trB)), train.labels, C.embed(encoder, rows(teB)), test.labels);
 const monitorMs = performance.now() - tm;
-console.log(`contrastive ${C.version} (${C.runtimeInfo().variant}, ${C.runtimeInfo().threads} thread(s)), Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${s} rounds\n`);
+console.log(
+  `contrastive ${C.version} (${C.runtimeInfo().variant}, ${C.runtimeInfo().threads} thread(s)), Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${s} rounds\n`,
+);
 console.log('| per training step (batch 256, two views) | median ms |\n|---|---:|');
 for (const [k, v] of Object.entries(ms)) console.log(`| ${k} | ${median(v).toFixed(1)} |`);
 console.log(`| kNN monitor, once per epoch (embed 8,000 + 2,000, k = 20) | ${monitorMs.toFixed(0)} |`);
 const stepMs = median(ms['SimCLR step (MLP + head, fixed views)']);
 const augMs = median(ms['views, randomApply on applied images only (current)']);
-console.log(`\naugmentation share of a step: ${(100 * augMs / (augMs + stepMs)).toFixed(0)}%; 10 epochs (310 steps): ~${(310 * (augMs + stepMs) / 1000).toFixed(1)} s`);
+console.log(
+  `\naugmentation share of a step: ${((100 * augMs) / (augMs + stepMs)).toFixed(0)}%; 10 epochs (310 steps): ~${((310 * (augMs + stepMs)) / 1000).toFixed(1)} s`,
+);

@@ -13,7 +13,9 @@ import { benchArgs } from './args.mjs';
 import { median } from './lib/gemm-core.mjs';
 
 const require = createRequire(import.meta.url);
-const { values: args } = benchArgs({ options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '7' }, reps: { type: 'string', default: '5' } } });
+const { values: args } = benchArgs({
+  options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '7' }, reps: { type: 'string', default: '5' } },
+});
 const B = Number(args.batch);
 const C = await import(new URL('../packages/contrastive/dist/index.node.js', import.meta.url).href);
 await C.init({ variant: 'simd128' });
@@ -24,7 +26,7 @@ ortWeb.env.wasm.wasmPaths = pathToFileURL(path.dirname(require.resolve('onnxrunt
 let ortNode = await import('onnxruntime-node');
 ortNode = ortNode.default ?? ortNode;
 
-const x = Float32Array.from({ length: B * 784 }, (_, i) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1);
+const x = Float32Array.from({ length: B * 784 }, (_, i) => (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1) % 1);
 const models = {
   'MLP 784-512-256 (BN, ReLU)': C.mlp([784, 512, 256], { batchNorm: true }),
   'lenet28 CNN (32, 64 channels, BN + ReLU head)': C.lenet28({ bnRelu: true }),
@@ -35,7 +37,9 @@ const time = async (f) => {
   for (let i = 0; i < Number(args.reps); i++) await f();
   return (performance.now() - t) / Number(args.reps);
 };
-console.log(`batch ${B}; contrastive ${C.version} simd128 1 thread; onnxruntime-web ${JSON.parse(readFileSync(path.join(path.dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')), '..', 'package.json'), 'utf8')).version} (wasm, 1 thread); onnxruntime-node ${ortNode.env?.versions?.node ?? '?'} (1 intra-op thread); Node ${process.version}`);
+console.log(
+  `batch ${B}; contrastive ${C.version} simd128 1 thread; onnxruntime-web ${JSON.parse(readFileSync(path.join(path.dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')), '..', 'package.json'), 'utf8')).version} (wasm, 1 thread); onnxruntime-node ${ortNode.env?.versions?.node ?? '?'} (1 intra-op thread); Node ${process.version}`,
+);
 for (const [name, net] of Object.entries(models)) {
   const bytes = C.exportOnnx(net);
   const web = await ortWeb.InferenceSession.create(bytes);
@@ -47,5 +51,7 @@ for (const [name, net] of Object.entries(models)) {
     ms.node.push(await time(() => native.run({ input: new ortNode.Tensor('float32', x, [B, 784]) })));
   }
   const ratio = (k) => median(ms[k].map((v, i) => v / ms.ours[i])).toFixed(2);
-  console.log(`${name}: contrastive ${median(ms.ours).toFixed(1)} ms, onnxruntime-web ${median(ms.web).toFixed(1)} ms (${ratio('web')}x ours), onnxruntime-node ${median(ms.node).toFixed(1)} ms (${ratio('node')}x ours)`);
+  console.log(
+    `${name}: contrastive ${median(ms.ours).toFixed(1)} ms, onnxruntime-web ${median(ms.web).toFixed(1)} ms (${ratio('web')}x ours), onnxruntime-node ${median(ms.node).toFixed(1)} ms (${ratio('node')}x ours)`,
+  );
 }

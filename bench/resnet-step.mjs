@@ -38,14 +38,21 @@ if (!lenet && args.model !== 'resnet18-cifar') throw new Error(`--model must be 
 const B = Number(args.batch ?? (lenet ? 256 : 128));
 const shape = lenet ? [1, 28, 28] : [3, 32, 32];
 const per = shape[0] * shape[1] * shape[2];
-const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => ((Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1 + 1) % 1);
+const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => (((Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1) + 1) % 1);
 const both = new Float32Array(2 * B * per);
 both.set(rnd(B * per, 1));
 both.set(rnd(B * per, 2), B * per);
-const views = [{ data: both.subarray(0, B * per), shape: [B, ...shape] }, { data: both.subarray(B * per), shape: [B, ...shape] }];
+const views = [
+  { data: both.subarray(0, B * per), shape: [B, ...shape] },
+  { data: both.subarray(B * per), shape: [B, ...shape] },
+];
 const threads = args.threads.split(',').map(Number);
 
-const ours = args.conv.split(',').flatMap((conv) => threads.map((t) => ({ kind: 'ours', conv, threads: t, label: `contrastive ${args.variant}${args.conv.includes(',') ? ` ${conv}` : ''}, ${t}T` })));
+const ours = args.conv
+  .split(',')
+  .flatMap((conv) =>
+    threads.map((t) => ({ kind: 'ours', conv, threads: t, label: `contrastive ${args.variant}${args.conv.includes(',') ? ` ${conv}` : ''}, ${t}T` })),
+  );
 const pythons = args['no-torch'] ? [] : args.python.split(',');
 const peers = pythons.flatMap((py) => threads.map((t) => ({ kind: 'torch', py, threads: t, label: `torch (${py}), ${t}T` })));
 const configs = [...ours, ...peers];
@@ -73,7 +80,8 @@ async function runOurs(c) {
 function runTorch(c) {
   const script = new URL('./peers/torch_step.py', import.meta.url).pathname;
   const r = spawnSync(c.py, [script, '--model', args.model, '--batch', String(B), '--threads', String(c.threads), '--steps', args.steps], {
-    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(c.threads), OPENBLAS_NUM_THREADS: String(c.threads) },
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(c.threads), OPENBLAS_NUM_THREADS: String(c.threads) },
   });
   if (r.status !== 0) throw new Error(`${c.py} torch_step.py failed: ${r.stderr.trim().split('\n').at(-1)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
@@ -86,7 +94,12 @@ const blas = (() => {
     return '?';
   }
 })();
-console.log(`# ${args.model} SimCLR step, batch ${B} (2 x ${B} images ${shape.join('x')}) - ${new Date().toISOString()}, contrastive ${C.version}, node ${process.version}, ${os.cpus()[0]?.model} (${os.cpus().length} vCPU), load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; Debian BLAS alternative: ${blas}`);
+console.log(
+  `# ${args.model} SimCLR step, batch ${B} (2 x ${B} images ${shape.join('x')}) - ${new Date().toISOString()}, contrastive ${C.version}, node ${process.version}, ${os.cpus()[0]?.model} (${os.cpus().length} vCPU), load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; Debian BLAS alternative: ${blas}`,
+);
 const times = configs.map(() => []);
 const info = new Map();
 for (let r = 0; r < Number(args.rounds); r++) {
@@ -103,15 +116,20 @@ for (let r = 0; r < Number(args.rounds); r++) {
   }
   console.log(`round ${r + 1}: ${configs.map((c, i) => `${c.label} ${row[i].toFixed(0)} ms`).join(', ')}  (load ${os.loadavg()[0].toFixed(2)})`);
 }
-console.log(`\n| configuration | median ms per step | samples/s (2 x ${B} views) | torch / ours, same threads (median of per-round ratios) |\n|---|---:|---:|---|`);
+console.log(
+  `\n| configuration | median ms per step | samples/s (2 x ${B} views) | torch / ours, same threads (median of per-round ratios) |\n|---|---:|---:|---|`,
+);
 configs.forEach((c, i) => {
   const m = median(times[i]);
   let ratio = '';
   if (c.kind === 'ours') {
-    ratio = peers.filter((p) => p.threads === c.threads).map((p) => {
-      const j = configs.indexOf(p);
-      return `${median(times[j].map((t, r) => t / times[i][r])).toFixed(2)}x vs ${p.py}`;
-    }).join(', ');
+    ratio = peers
+      .filter((p) => p.threads === c.threads)
+      .map((p) => {
+        const j = configs.indexOf(p);
+        return `${median(times[j].map((t, r) => t / times[i][r])).toFixed(2)}x vs ${p.py}`;
+      })
+      .join(', ');
   }
   console.log(`| ${c.label} | ${m.toFixed(0)} | ${((2 * B) / (m / 1000)).toFixed(0)} | ${ratio} |`);
 });

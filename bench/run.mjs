@@ -31,24 +31,27 @@ const HELP = `usage: pnpm bench [options]   (or: node bench/run.mjs [options])
 `;
 
 const argv = benchArgv();
-const { values: args } = benchArgs({
-  options: {
-    sizes: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    warmup: { type: 'string' },
-    peers: { type: 'string', default: 'plainjs,tfjs,onnx' },
-    dim: { type: 'string', default: '128' },
-    temperature: { type: 'string', default: '0.1' },
-    'tile-cache': { type: 'string' },
-    'no-relaxed': { type: 'boolean', default: false },
-    'no-gemm': { type: 'boolean', default: false },
-    markdown: { type: 'string' },
-    json: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
+const { values: args } = benchArgs(
+  {
+    options: {
+      sizes: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      peers: { type: 'string', default: 'plainjs,tfjs,onnx' },
+      dim: { type: 'string', default: '128' },
+      temperature: { type: 'string', default: '0.1' },
+      'tile-cache': { type: 'string' },
+      'no-relaxed': { type: 'boolean', default: false },
+      'no-gemm': { type: 'boolean', default: false },
+      markdown: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
   },
-  strict: true,
-}, argv);
+  argv,
+);
 
 if (args.help) {
   process.stdout.write(HELP);
@@ -62,11 +65,10 @@ if (needsFlag && !args['no-relaxed'] && !process.env[CHILD_ENV]) {
   // builds of the kernels (simd128 and relaxed) are measured. --expose-gc lets us collect
   // between implementations.
   const extra = process.execArgv.includes('--expose-gc') ? [] : ['--expose-gc'];
-  const child = spawn(
-    process.execPath,
-    [RELAXED_FLAG, ...extra, ...process.execArgv, fileURLToPath(import.meta.url), ...argv],
-    { stdio: 'inherit', env: { ...process.env, [CHILD_ENV]: '1' } },
-  );
+  const child = spawn(process.execPath, [RELAXED_FLAG, ...extra, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, [CHILD_ENV]: '1' },
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal);
@@ -165,9 +167,8 @@ async function main() {
     throw new Error(`cannot import packages/contrastive/dist (run \`pnpm build\` first): ${e.message}`);
   }
   const { init, ntXent, runtimeInfo, cosineSimilarity, relaxedSimdSupported, setTileCache, version, DEFAULT_TILE_CACHE_BYTES } = pkg;
-  const caches = args['tile-cache'] === undefined
-    ? [DEFAULT_TILE_CACHE_BYTES / 2 ** 20]
-    : args['tile-cache'].split(',').map((s) => intArg('tile-cache', s.trim()));
+  const caches =
+    args['tile-cache'] === undefined ? [DEFAULT_TILE_CACHE_BYTES / 2 ** 20] : args['tile-cache'].split(',').map((s) => intArg('tile-cache', s.trim()));
   await init({ tileCacheBytes: caches[0] * 2 ** 20 });
   const autoVariant = runtimeInfo().variant;
   const variants = relaxedSimdSupported() ? ['simd128', 'relaxed'] : ['simd128'];
@@ -222,7 +223,10 @@ async function main() {
         }
       })
       .join(', '),
-    loadavgStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavgStart: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
   log('# contrastive benchmark: NT-Xent forward + backward');
   log('');
@@ -273,16 +277,18 @@ async function main() {
 
   // --- 2. Timing -----------------------------------------------------------------------------
   const impls = [
-    ...variants.flatMap((v) => caches.map((c, i) => ({
-      key: i === 0 ? `contrastive:${v}` : `contrastive:${v}@${c}`,
-      label: i === 0 && caches.length === 1 ? `contrastive ${v}` : `contrastive ${v} (cache ${c} MiB)`,
-      variant: v,
-      fn: (a, b, o) => {
-        setTileCache(c * 2 ** 20);
-        return ntXent(a, b, o);
-      },
-      plain: false,
-    }))),
+    ...variants.flatMap((v) =>
+      caches.map((c, i) => ({
+        key: i === 0 ? `contrastive:${v}` : `contrastive:${v}@${c}`,
+        label: i === 0 && caches.length === 1 ? `contrastive ${v}` : `contrastive ${v} (cache ${c} MiB)`,
+        variant: v,
+        fn: (a, b, o) => {
+          setTileCache(c * 2 ** 20);
+          return ntXent(a, b, o);
+        },
+        plain: false,
+      })),
+    ),
     ...(tfjs ? [{ key: 'tfjs', label: 'tfjs-backend-wasm', fn: tfjs.ntXentTfjs, plain: false }] : []),
     ...(onnx ? [{ key: 'onnx', label: 'onnxruntime-web', fn: onnx.ntXentOnnx, plain: false, prepare: (n) => onnx.prepareOnnx(n, D, tau) }] : []),
     ...(peers.has('plainjs') ? [{ key: 'plainjs', label: 'plain JS', fn: ntXentPlain, plain: true }] : []),
@@ -388,8 +394,14 @@ async function main() {
       for (const [mine, other] of pairs) {
         const a = r.impls[mine].times;
         const b = r.impls[other].times;
-        const q = a.slice(0, Math.min(a.length, b.length)).map((t, i) => b[i] / t).sort((x, y) => x - y);
-        if (q.length > 0) parts.push(`${other.replace('contrastive:', '')} / ${mine.replace('contrastive:', '')} ${fmtRatio(median(q))} [${fmtRatio(q[0])}–${fmtRatio(q[q.length - 1])}]`);
+        const q = a
+          .slice(0, Math.min(a.length, b.length))
+          .map((t, i) => b[i] / t)
+          .sort((x, y) => x - y);
+        if (q.length > 0)
+          parts.push(
+            `${other.replace('contrastive:', '')} / ${mine.replace('contrastive:', '')} ${fmtRatio(median(q))} [${fmtRatio(q[0])}–${fmtRatio(q[q.length - 1])}]`,
+          );
       }
       if (parts.length > 0) log(`Per-round ratios at 2N = ${r.R} (median [min–max] of the rounds): ${parts.join('; ')}.`);
     }
@@ -397,7 +409,7 @@ async function main() {
   }
   log('[min–max] over n = timed runs (after warm-up), taken in rounds of one call per implementation. Times include');
   log('copying inputs in and gradients out as Float32Arrays.');
-  log('*Nominal 6·(2N)²·D flop (forward u·uᵀ, backward two (2N)²·D products) over ours\' median time; not a');
+  log("*Nominal 6·(2N)²·D flop (forward u·uᵀ, backward two (2N)²·D products) over ours' median time; not a");
   log(' count of what any implementation actually executes.');
   log('');
 
@@ -481,7 +493,10 @@ async function main() {
   await init({ variant: autoVariant });
   setTileCache(caches[0] * 2 ** 20);
 
-  env.loadavgEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  env.loadavgEnd = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   env.seconds = ((performance.now() - t0) / 1000).toFixed(0);
   log(`Load average at end: ${env.loadavgEnd}. Total time ${env.seconds} s.`);
 

@@ -58,7 +58,13 @@ const rows = {};
   const t0 = performance.now();
   const r = pkg.search({ data: Q, rows: nq, cols: d }, { data: C, rows: nc, cols: d }, { k, score: 'dot' });
   const s = (performance.now() - t0) / 1000;
-  rows.ours = { seconds: s, queriesPerSecond: nq / s, gflops: (2 * nq * nc * d) / s / 1e9, wasmMemoryMB: pkg.runtimeInfo().memoryBytes / 2 ** 20, top: Array.from(r.indices.subarray(0, k)) };
+  rows.ours = {
+    seconds: s,
+    queriesPerSecond: nq / s,
+    gflops: (2 * nq * nc * d) / s / 1e9,
+    wasmMemoryMB: pkg.runtimeInfo().memoryBytes / 2 ** 20,
+    top: Array.from(r.indices.subarray(0, k)),
+  };
 }
 
 // plain JS: dot products and a size-k min-heap per query
@@ -79,7 +85,8 @@ const rows = {};
         hi[0] = j;
         let p = 0; // sift down
         for (;;) {
-          const l = 2 * p + 1, r = l + 1;
+          const l = 2 * p + 1,
+            r = l + 1;
           let c = l;
           if (l >= k) break;
           if (r < k && hs[r] < hs[l]) c = r;
@@ -91,7 +98,11 @@ const rows = {};
         }
       }
     }
-    if (i === 0) first = Array.from(hi).map((j, t) => [hs[t], j]).sort((x, y) => y[0] - x[0]).map((p) => p[1]);
+    if (i === 0)
+      first = Array.from(hi)
+        .map((j, t) => [hs[t], j])
+        .sort((x, y) => y[0] - x[0])
+        .map((p) => p[1]);
   }
   const s = (performance.now() - t0) / 1000;
   rows.plainjs = { queries: m, seconds: s, queriesPerSecond: m / s, top: first };
@@ -105,10 +116,7 @@ const rows = {};
   const cn = Number(a['ort-chunk']);
   const m = Math.min(nq, Number(a['ort-queries']));
   const bytes = model({
-    nodes: [
-      node('Gemm', ['Q', 'C'], ['S'], { transB: 1 }),
-      node('TopK', ['S', 'K'], ['V', 'I'], { axis: 1, largest: 1, sorted: 1 }),
-    ],
+    nodes: [node('Gemm', ['Q', 'C'], ['S'], { transB: 1 }), node('TopK', ['S', 'K'], ['V', 'I'], { axis: 1, largest: 1, sorted: 1 })],
     initializers: [tensor('K', DataType.INT64, [1], BigInt64Array.of(BigInt(k)))],
     inputs: [valueInfo('Q', DataType.FLOAT, ['q', d]), valueInfo('C', DataType.FLOAT, ['c', d])],
     outputs: [valueInfo('V', DataType.FLOAT, ['q', k]), valueInfo('I', DataType.INT64, ['q', k])],
@@ -124,20 +132,29 @@ const rows = {};
     for (let c0 = 0; c0 < nc; c0 += cn) {
       const n = Math.min(cn, nc - c0);
       const out = await sess.run({ Q: qt, C: new ort.Tensor('float32', C.subarray(c0 * d, (c0 + n) * d), [n, d]) });
-      const v = out.V.data, ix = out.I.data;
+      const v = out.V.data,
+        ix = out.I.data;
       for (let i = 0; i < b; i++) for (let t = 0; t < k; t++) best[i].push([v[i * k + t], Number(ix[i * k + t]) + c0]);
     }
     for (let i = 0; i < b; i++) best[i] = best[i].sort((x, y) => y[0] - x[0] || x[1] - y[1]).slice(0, k);
     if (q0 === 0) first = best[0].map((p) => p[1]);
   }
   const s = (performance.now() - t0) / 1000;
-  rows.onnxruntime = { version: info.version, queries: m, seconds: s, queriesPerSecond: m / s, wasmMemoryMB: (onnxWasmMemoryBytes() ?? 0) / 2 ** 20, top: first };
+  rows.onnxruntime = {
+    version: info.version,
+    queries: m,
+    seconds: s,
+    queriesPerSecond: m / s,
+    wasmMemoryMB: (onnxWasmMemoryBytes() ?? 0) / 2 ** 20,
+    top: first,
+  };
 }
 
 const same = (x) => JSON.stringify(x) === JSON.stringify(rows.ours.top);
 const out = {
   task: `exact top-${k}, ${nq} queries x ${nc} corpus x ${d} dims, one thread`,
-  node: process.version, variant: pkg.runtimeInfo().variant,
+  node: process.version,
+  variant: pkg.runtimeInfo().variant,
   ours: rows.ours,
   onnxruntimeWeb: { ...rows.onnxruntime, speedupOfOurs: rows.ours.queriesPerSecond / rows.onnxruntime.queriesPerSecond, sameTop: same(rows.onnxruntime.top) },
   plainJs: { ...rows.plainjs, speedupOfOurs: rows.ours.queriesPerSecond / rows.plainjs.queriesPerSecond, sameTop: same(rows.plainjs.top) },

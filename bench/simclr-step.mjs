@@ -31,7 +31,7 @@ const B = Number(args.batch);
 const TAU = 0.5;
 const LR = 1e-3;
 const WD = 1e-2;
-const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => ((Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1 + 1) % 1);
+const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => (((Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1) + 1) % 1);
 const views = [rnd(2 * B * 784, 1), rnd(2 * B * 784, 2)];
 const results = {};
 
@@ -51,7 +51,11 @@ async function ours(steps, threads) {
     const ts = performance.now();
     model.zeroGrad();
     const z = model.forward({ data: views[s % 2], rows: 2 * B, cols: 784 }, { training: true });
-    const r = pkg.ntXent({ data: z.data.subarray(0, B * 128), rows: B, cols: 128 }, { data: z.data.subarray(B * 128), rows: B, cols: 128 }, { temperature: TAU });
+    const r = pkg.ntXent(
+      { data: z.data.subarray(0, B * 128), rows: B, cols: 128 },
+      { data: z.data.subarray(B * 128), rows: B, cols: 128 },
+      { temperature: TAU },
+    );
     const g = new Float32Array(2 * B * 128);
     g.set(r.grads.a.data);
     g.set(r.grads.b.data, B * 128);
@@ -65,9 +69,16 @@ async function ours(steps, threads) {
   const secs = (performance.now() - t0) / 1000;
   const info = pkg.runtimeInfo();
   return {
-    impl: `contrastive ${info.threads > 1 ? "simd128-threads" : info.variant} (${info.threads} thread${info.threads > 1 ? "s" : ""})`, batch: B, steps, samplesPerSec: Math.round(((steps - 1) * B) / secs), msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
-    medianStepMs: +median(stepTimes.slice(1)).toFixed(1), loss0: losses[0], lossLast: losses.at(-1),
-    wasmMemoryAfterStep1: memAfter1, wasmMemoryAfterLastStep: info.memoryBytes,
+    impl: `contrastive ${info.threads > 1 ? 'simd128-threads' : info.variant} (${info.threads} thread${info.threads > 1 ? 's' : ''})`,
+    batch: B,
+    steps,
+    samplesPerSec: Math.round(((steps - 1) * B) / secs),
+    msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
+    medianStepMs: +median(stepTimes.slice(1)).toFixed(1),
+    loss0: losses[0],
+    lossLast: losses.at(-1),
+    wasmMemoryAfterStep1: memAfter1,
+    wasmMemoryAfterLastStep: info.memoryBytes,
   };
 }
 
@@ -112,10 +123,7 @@ async function tfjsStep(steps) {
         value: tf.add(tf.mul(xhat, g), be),
         gradFunc: (dy, [xh, is, g_]) => {
           const dxhat = tf.mul(dy, g_);
-          const dx = tf.mul(
-            tf.mul(is, 1 / n),
-            tf.sub(tf.sub(tf.mul(dxhat, n), tf.sum(dxhat, 0)), tf.mul(xh, tf.sum(tf.mul(dxhat, xh), 0))),
-          );
+          const dx = tf.mul(tf.mul(is, 1 / n), tf.sub(tf.sub(tf.mul(dxhat, n), tf.sum(dxhat, 0)), tf.mul(xh, tf.sum(tf.mul(dxhat, xh), 0))));
           return [dx, tf.sum(tf.mul(dy, xh), 0), tf.sum(dy, 0)];
         },
       };
@@ -126,8 +134,18 @@ async function tfjsStep(steps) {
     const k = 1 / Math.sqrt(din);
     return { w: tf.variable(tf.randomUniform([din, dout], -k, k, 'float32', seed++)), b: tf.variable(tf.randomUniform([dout], -k, k, 'float32', seed++)) };
   };
-  const bnp = (c) => ({ g: tf.variable(tf.ones([c])), be: tf.variable(tf.zeros([c])), rm: tf.variable(tf.zeros([c]), false), rv: tf.variable(tf.ones([c]), false) });
-  const L1 = lin(784, 512), N1 = bnp(512), L2 = lin(512, 256), L3 = lin(256, 256), N3 = bnp(256), L4 = lin(256, 128);
+  const bnp = (c) => ({
+    g: tf.variable(tf.ones([c])),
+    be: tf.variable(tf.zeros([c])),
+    rm: tf.variable(tf.zeros([c]), false),
+    rv: tf.variable(tf.ones([c]), false),
+  });
+  const L1 = lin(784, 512),
+    N1 = bnp(512),
+    L2 = lin(512, 256),
+    L3 = lin(256, 256),
+    N3 = bnp(256),
+    L4 = lin(256, 128);
   const bn1 = bn(N1);
   const bn3 = bn(N3);
   const forward = (x) => {
@@ -159,21 +177,34 @@ async function tfjsStep(steps) {
   }
   const secs = (performance.now() - t0) / 1000;
   return {
-    impl: `tfjs-backend-wasm ${info.tfjsBackendWasm} (${info.binary}, ${info.threads} thread)`, batch: B, steps,
-    samplesPerSec: Math.round(((steps - 1) * B) / secs), msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
-    medianStepMs: +median(stepTimes.slice(1)).toFixed(1), loss0: losses[0], lossLast: losses.at(-1),
-    wasmMemoryAfterLastStep: peer.tfjsWasmMemoryBytes(), tensorsAlive: tf.memory().numTensors,
+    impl: `tfjs-backend-wasm ${info.tfjsBackendWasm} (${info.binary}, ${info.threads} thread)`,
+    batch: B,
+    steps,
+    samplesPerSec: Math.round(((steps - 1) * B) / secs),
+    msPerStep: +((secs * 1000) / (steps - 1)).toFixed(1),
+    medianStepMs: +median(stepTimes.slice(1)).toFixed(1),
+    loss0: losses[0],
+    lossLast: losses.at(-1),
+    wasmMemoryAfterLastStep: peer.tfjsWasmMemoryBytes(),
+    tensorsAlive: tf.memory().numTensors,
   };
 }
 
-console.error(`# SimCLR step, batch ${B} (2×${B} rows) — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.error(
+  `# SimCLR step, batch ${B} (2×${B} rows) — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 if (args.impl !== 'tfjs') for (const t of threadCounts) results[`ours${t}`] = await ours(Number(args.steps), t);
 if (args.impl !== 'ours') results.tfjs = await tfjsStep(Number(args['tfjs-steps']));
 for (const r of Object.values(results)) console.log(JSON.stringify(r));
 if (threadCounts.some((t) => t > 1)) {
   const { parallelControl } = await import('./lib/parallel-control.mjs');
   const t = Math.max(...threadCounts);
-  console.log(`control: independent scalar work on ${t} worker_threads runs ${(await parallelControl(t)).toFixed(2)}× faster than on 1 right now (the ceiling for any threaded speed-up at this load)`);
+  console.log(
+    `control: independent scalar work on ${t} worker_threads runs ${(await parallelControl(t)).toFixed(2)}× faster than on 1 right now (the ceiling for any threaded speed-up at this load)`,
+  );
 }
 if (results.tfjs) {
   for (const t of threadCounts) {
@@ -181,4 +212,9 @@ if (results.tfjs) {
     if (r) console.log(`ours (${t} thread${t > 1 ? 's' : ''}) / tfjs (1 thread) samples/s: ${(r.samplesPerSec / results.tfjs.samplesPerSec).toFixed(2)}×`);
   }
 }
-console.error(`load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.error(
+  `load at end ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

@@ -37,14 +37,22 @@ const rand = (len, seed) => {
 };
 const x = rand(n * h, 1);
 const dy = rand(n * h, 2);
-const mask = new Float32Array(n).map((_, i) => ((i % s) < s - (Math.floor(i / s) % 8) * 4 ? 1 : 0)); // some padding
+const mask = new Float32Array(n).map((_, i) => (i % s < s - (Math.floor(i / s) % 8) * 4 ? 1 : 0)); // some padding
 
-console.log(`# BERT-base-shaped layer fwd+bwd, b=${b} s=${s} h=${h} heads=${heads} ffn=${f}, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(
+  `# BERT-base-shaped layer fwd+bwd, b=${b} s=${s} h=${h} heads=${heads} ffn=${f}, one thread — ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, load ${os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`# ${(flop / 1e9).toFixed(1)} GFLOP per step`);
 console.log('');
 console.log('| implementation | median s [min–max] (n) | GFLOP/s (median) |');
 console.log('| --- | --- | --- |');
-const row = (name, t) => console.log(`| ${name} | ${median(t).toFixed(2)} [${Math.min(...t).toFixed(2)}–${Math.max(...t).toFixed(2)}] (${t.length}) | ${(flop / median(t) / 1e9).toFixed(1)} |`);
+const row = (name, t) =>
+  console.log(
+    `| ${name} | ${median(t).toFixed(2)} [${Math.min(...t).toFixed(2)}–${Math.max(...t).toFixed(2)}] (${t.length}) | ${(flop / median(t) / 1e9).toFixed(1)} |`,
+  );
 
 const pkg = await import('../packages/contrastive/dist/index.node.js');
 await pkg.init({ variant: args.variant });

@@ -65,7 +65,11 @@ function objective(theta, X, y, n, D, C, lambda, grad) {
 export function lbfgsLogReg(X, y, n, D, C, { lambda, maxIter = 1000, tol = 1e-6, m = 10 } = {}) {
   const P = C * D + C;
   const r = minimizeLbfgs((theta, grad) => ({ f: objective(theta, X, y, n, D, C, lambda, grad) }), new Float64Array(P), {
-    maxIterations: maxIter, tolerance: tol, memory: m, lineSearchSteps: 40, relativeChange: 1e-12,
+    maxIterations: maxIter,
+    tolerance: tol,
+    memory: m,
+    lineSearchSteps: 40,
+    relativeChange: 1e-12,
   });
   const x = r.x;
   const f = r.value.f;
@@ -78,7 +82,10 @@ export function lbfgsLogReg(X, y, n, D, C, { lambda, maxIter = 1000, tol = 1e-6,
       for (let c = 0; c < C; c++) {
         let s = x[C * D + c];
         for (let j = 0; j < D; j++) s += x[c * D + j] * Xt[i * D + j];
-        if (s > bv) { bv = s; best = c; }
+        if (s > bv) {
+          bv = s;
+          best = c;
+        }
       }
       out[i] = best;
     }

@@ -27,11 +27,29 @@ const save = args.includes('--save');
 mkdirSync(`${root}out/experiments`, { recursive: true });
 
 export const DEFAULTS = {
-  epochs: 10, batch: 256, tau: 0.2, lr: 2e-3, wd: 1e-4, warmup: 0.1, bn: 1, headBn: 1,
+  epochs: 10,
+  batch: 256,
+  tau: 0.2,
+  lr: 2e-3,
+  wd: 1e-4,
+  warmup: 0.1,
+  bn: 1,
+  headBn: 1,
   // encoder's end: 'linear' (Linear 512->256 is the output), 'relu' (+ReLU), 'bnrelu' (+BN+ReLU)
-  end: 'linear', hidden: '512',
-  crop: '0.3,1', ratio: '0.75,1.333', affineP: 0.5, deg: 10, trans: 0.1, ascale: '0.9,1.1', jitterP: 0.8, jitter: 0.4,
-  blurP: 0, noise: 0, eraseP: 0, opt: 'adamw',
+  end: 'linear',
+  hidden: '512',
+  crop: '0.3,1',
+  ratio: '0.75,1.333',
+  affineP: 0.5,
+  deg: 10,
+  trans: 0.1,
+  ascale: '0.9,1.1',
+  jitterP: 0.8,
+  jitter: 0.4,
+  blurP: 0,
+  noise: 0,
+  eraseP: 0,
+  opt: 'adamw',
 };
 const parse = (s) => {
   const c = { ...DEFAULTS };
@@ -46,7 +64,8 @@ const pair = (s) => s.split(',').map(Number);
 
 function pipeline(c) {
   const ops = [C.randomResizedCrop({ size: 28, scale: pair(c.crop), ratio: pair(c.ratio) })];
-  if (c.affineP > 0) ops.push(C.randomApply(c.affineP, C.randomAffine({ degrees: c.deg, translate: [c.trans, c.trans], scale: pair(c.ascale), interpolation: 'bilinear' })));
+  if (c.affineP > 0)
+    ops.push(C.randomApply(c.affineP, C.randomAffine({ degrees: c.deg, translate: [c.trans, c.trans], scale: pair(c.ascale), interpolation: 'bilinear' })));
   if (c.jitterP > 0) ops.push(C.randomApply(c.jitterP, C.colorJitter({ brightness: c.jitter, contrast: c.jitter })));
   if (c.blurP > 0) ops.push(C.randomApply(c.blurP, C.gaussianBlur({ kernelSize: 3, sigma: [0.1, 1.0] })));
   if (c.noise > 0) ops.push(C.gaussianNoise({ sigma: c.noise }));
@@ -77,16 +96,28 @@ for (const cs of configs) {
     const head = c.headBn ? C.simclrHead(256, { seed: seed + 1 }) : C.mlp([256, 256, 128], { seed: seed + 1 });
     const model = new C.Sequential(enc, head);
     const steps = Math.floor(train.n / c.batch) * c.epochs;
-    const optimizer = c.opt === 'adam'
-      ? new C.AdamW(model.namedParameters(), { lr: c.lr, weightDecay: 0 })
-      : new C.AdamW(model.namedParameters(), { lr: c.lr, weightDecay: c.wd });
+    const optimizer =
+      c.opt === 'adam'
+        ? new C.AdamW(model.namedParameters(), { lr: c.lr, weightDecay: 0 })
+        : new C.AdamW(model.namedParameters(), { lr: c.lr, weightDecay: c.wd });
     const trainer = new C.Trainer({
-      method: 'simclr', model, optimizer, temperature: c.tau,
+      method: 'simclr',
+      model,
+      optimizer,
+      temperature: c.tau,
       schedule: c.warmup < 0 ? () => c.lr : C.warmupCosine({ baseLr: c.lr, warmupSteps: Math.min(Math.round(steps * c.warmup), 200), totalSteps: steps }),
     });
     const data = C.imageTrainData(trB, pipeline(c), { seed });
     let augMs = 0;
-    const timed = { n: data.n, views: (idx, step) => { const t = performance.now(); const v = data.views(idx, step); augMs += performance.now() - t; return v; } };
+    const timed = {
+      n: data.n,
+      views: (idx, step) => {
+        const t = performance.now();
+        const v = data.views(idx, step);
+        augMs += performance.now() - t;
+        return v;
+      },
+    };
     const t0 = performance.now();
     const r = await C.fit(trainer, timed, { epochs: c.epochs, batchSize: c.batch, seed });
     const trainMs = performance.now() - t0;
@@ -104,13 +135,31 @@ for (const cs of configs) {
     const vknn = C.knnAccuracy(pick(ztr, val.train), pickL(train.labels, val.train), pick(ztr, val.test), pickL(train.labels, val.test));
     const name = cs || 'default';
     const rec = {
-      config: name, seed, linear: probe.accuracy, knn, valLinear: vprobe.accuracy, valKnn: vknn, probeTrainAcc: probe.trainAccuracy,
-      finalLoss: r.losses.at(-1), trainS: +(trainMs / 1000).toFixed(2), augS: +(augMs / 1000).toFixed(2), stepS: +((trainMs - augMs) / 1000).toFixed(2),
-      embedS: +(embedMs / 1000).toFixed(2), probeS: +(probeMs / 1000).toFixed(2), knnS: +(knnMs / 1000).toFixed(2), variant: C.runtimeInfo().variant,
+      config: name,
+      seed,
+      linear: probe.accuracy,
+      knn,
+      valLinear: vprobe.accuracy,
+      valKnn: vknn,
+      probeTrainAcc: probe.trainAccuracy,
+      finalLoss: r.losses.at(-1),
+      trainS: +(trainMs / 1000).toFixed(2),
+      augS: +(augMs / 1000).toFixed(2),
+      stepS: +((trainMs - augMs) / 1000).toFixed(2),
+      embedS: +(embedMs / 1000).toFixed(2),
+      probeS: +(probeMs / 1000).toFixed(2),
+      knnS: +(knnMs / 1000).toFixed(2),
+      variant: C.runtimeInfo().variant,
     };
     if (save) {
       const safe = name.replace(/[^a-z0-9=.,_-]/gi, '_');
-      writeFileSync(`${root}out/experiments/${safe}-s${seed}.f32`, Buffer.concat([Buffer.from(ztr.data.buffer, ztr.data.byteOffset, ztr.data.byteLength), Buffer.from(zte.data.buffer, zte.data.byteOffset, zte.data.byteLength)]));
+      writeFileSync(
+        `${root}out/experiments/${safe}-s${seed}.f32`,
+        Buffer.concat([
+          Buffer.from(ztr.data.buffer, ztr.data.byteOffset, ztr.data.byteLength),
+          Buffer.from(zte.data.buffer, zte.data.byteOffset, zte.data.byteLength),
+        ]),
+      );
     }
     appendFileSync(log, `${JSON.stringify(rec)}\n`);
     console.log(JSON.stringify(rec));

@@ -14,16 +14,24 @@ const folds = cvFolds(train.labels);
 for (const file of process.argv.slice(2)) {
   const { encoder, spec } = file === 'raw' ? { encoder: { free() {} }, spec: { kind: 'raw' } } : await loadEncoder(file);
   const p = pixelRows(train);
-  const tr = file === 'raw' ? { data: p.data, rows: p.rows, cols: p.cols } : C.embed(encoder, spec.kind === 'mlp' ? { data: p.data, shape: [p.rows, p.cols] } : { data: p.data, shape: [p.rows, 1, 28, 28] });
+  const tr =
+    file === 'raw'
+      ? { data: p.data, rows: p.rows, cols: p.cols }
+      : C.embed(encoder, spec.kind === 'mlp' ? { data: p.data, shape: [p.rows, p.cols] } : { data: p.data, shape: [p.rows, 1, 28, 28] });
   const res = {};
   for (const k of [1, 5]) {
-    let right = 0; const lams = [];
+    let right = 0;
+    const lams = [];
     for (let f = 0; f < 5; f++) {
-      const a = [], b = []; for (let i = 0; i < train.n; i++) (folds[i] === f ? b : a).push(i);
+      const a = [],
+        b = [];
+      for (let i = 0; i < train.n; i++) (folds[i] === f ? b : a).push(i);
       const r = C.linearProbe(pick(tr, a), pickL(train.labels, a), pick(tr, b), pickL(train.labels, b), { folds: k });
-      right += Math.round(r.accuracy * b.length); lams.push(r.weightDecay);
+      right += Math.round(r.accuracy * b.length);
+      lams.push(r.weightDecay);
     }
-    res[`k${k}`] = right / train.n; res[`lam${k}`] = lams.join(' ');
+    res[`k${k}`] = right / train.n;
+    res[`lam${k}`] = lams.join(' ');
   }
   const rec = { file: file.split('/').pop(), ...res };
   console.log(JSON.stringify(rec));

@@ -72,7 +72,7 @@ const VARIANTS = {
   'lbfgs-C0.01-std': lbfgs(0.01, true),
   'lbfgs-C1-raw': lbfgs(1, false),
   'lbfgs-C0.1-raw': lbfgs(0.1, false),
-  'knn20': knn({}),
+  knn20: knn({}),
   'knn5-T.07': knn({ k: 5 }),
   'knn200-T.1': knn({ k: 200, temperature: 0.1 }),
 };
@@ -81,7 +81,15 @@ for (const name of names) {
   const t0 = performance.now();
   const v = args.includes('--test-only') ? { acc: NaN } : VARIANTS[name](V);
   const t = VARIANTS[name](T);
-  const rec = { features: featFile ?? 'pixels', probe: name, val: v.acc, test: t.acc, testTrainLoss: t.loss, iterations: t.iterations, seconds: +((performance.now() - t0) / 1000).toFixed(1) };
+  const rec = {
+    features: featFile ?? 'pixels',
+    probe: name,
+    val: v.acc,
+    test: t.acc,
+    testTrainLoss: t.loss,
+    iterations: t.iterations,
+    seconds: +((performance.now() - t0) / 1000).toFixed(1),
+  };
   appendFileSync(log, `${JSON.stringify(rec)}\n`);
   console.log(JSON.stringify(rec));
 }

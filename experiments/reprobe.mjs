@@ -24,7 +24,15 @@ for (const f of files) {
   const adam = C.linearProbe(tr, train.labels, te, test.labels, { solver: 'adam', weightDecay: 1e-3 });
   const knn = C.knnAccuracy(tr, train.labels, te, test.labels);
   const m = /^(.*)-s(\d+)\.f32$/.exec(basename(f));
-  const rec = { config: m?.[1], seed: Number(m?.[2]), linear: lin.accuracy, probeL2: lin.weightDecay, probeSeconds: +s.toFixed(1), adamProbe: adam.accuracy, knn };
+  const rec = {
+    config: m?.[1],
+    seed: Number(m?.[2]),
+    linear: lin.accuracy,
+    probeL2: lin.weightDecay,
+    probeSeconds: +s.toFixed(1),
+    adamProbe: adam.accuracy,
+    knn,
+  };
   console.log(JSON.stringify(rec));
   if (log) appendFileSync(log, `${JSON.stringify(rec)}\n`);
 }

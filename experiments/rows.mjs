@@ -18,11 +18,17 @@ export const pickL = (l, idx) => Int32Array.from(idx, (r) => l[r]);
 export function cvFolds(labels) {
   const folds = new Int32Array(labels.length);
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   for (let c = 0; c < 10; c++) {
-    const idx = []; for (let i = 0; i < labels.length; i++) if (labels[i] === c) idx.push(i);
-    for (let i = idx.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); [idx[i], idx[j]] = [idx[j], idx[i]]; }
-    idx.forEach((r, k) => { folds[r] = k % 5; });
+    const idx = [];
+    for (let i = 0; i < labels.length; i++) if (labels[i] === c) idx.push(i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    idx.forEach((r, k) => {
+      folds[r] = k % 5;
+    });
   }
   return folds;
 }
@@ -31,9 +37,12 @@ export function cvFolds(labels) {
  * by probes fitted on the other four folds). `C`: the contrastive package. */
 export function cvProbe(C, tr, labels) {
   const folds = cvFolds(labels);
-  let lin = 0, knn = 0;
+  let lin = 0,
+    knn = 0;
   for (let f = 0; f < 5; f++) {
-    const a = [], b = []; for (let i = 0; i < labels.length; i++) (folds[i] === f ? b : a).push(i);
+    const a = [],
+      b = [];
+    for (let i = 0; i < labels.length; i++) (folds[i] === f ? b : a).push(i);
     lin += C.linearProbe(pick(tr, a), pickL(labels, a), pick(tr, b), pickL(labels, b)).accuracy * b.length;
     knn += C.knnAccuracy(pick(tr, a), pickL(labels, a), pick(tr, b), pickL(labels, b)) * b.length;
   }

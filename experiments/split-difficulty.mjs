@@ -32,4 +32,6 @@ for (let s = 1; s <= splits; s++) {
 const others = rows.slice(1);
 const mean = (k) => others.reduce((a, r) => a + r[k], 0) / others.length;
 const sd = (k) => Math.sqrt(others.reduce((a, r) => a + (r[k] - mean(k)) ** 2, 0) / (others.length - 1));
-console.log(JSON.stringify({ otherSplits: others.length, linearMean: mean('linear'), linearSd: sd('linear'), knnMean: mean('knn'), knnSd: sd('knn'), cli: rows[0] }));
+console.log(
+  JSON.stringify({ otherSplits: others.length, linearMean: mean('linear'), linearSd: sd('linear'), knnMean: mean('knn'), knnSd: sd('knn'), cli: rows[0] }),
+);

@@ -22,7 +22,10 @@ for (let i = 0; i < train.n; i++) {
   seen.set(train.labels[i], c + 1);
   (c % 5 === 4 ? val : fit).push(i);
 }
-for (const [name, rows] of [['fit', fit], ['val', val]]) {
+for (const [name, rows] of [
+  ['fit', fit],
+  ['val', val],
+]) {
   const s = subset(train, rows);
   writeFileSync(new URL(`${name}-images.idx`, out), writeIdx([s.n, s.height, s.width], s.images));
   writeFileSync(new URL(`${name}-labels.idx`, out), writeIdx([s.n], Uint8Array.from(s.labels)));

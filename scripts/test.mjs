@@ -13,7 +13,12 @@ const failures = [];
 
 function run(label, cmd, args, opts = {}) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: opts.env ?? process.env });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    env: opts.env ?? process.env,
+  });
   if (opts.capture) process.stdout.write(r.stdout ?? '');
   if (r.error) console.error(r.error.message);
   return r;
@@ -30,15 +35,18 @@ function step(label, cmd, args) {
 }
 
 // 1. builds (each counts as one check: a broken build is a failure, not a crash of this script)
-const built = step('build wasm', 'bash', ['scripts/build-wasm.sh']) && step('build package', 'pnpm', ['--filter', 'contrastive', 'build'])
-  && step('build CLI', 'pnpm', ['--filter', 'contrastive-cli', 'build']); // the CLI tests run its dist
+const built =
+  step('build wasm', 'bash', ['scripts/build-wasm.sh']) &&
+  step('build package', 'pnpm', ['--filter', 'contrastive', 'build']) &&
+  step('build CLI', 'pnpm', ['--filter', 'contrastive-cli', 'build']); // the CLI tests run its dist
 step('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
 step('cargo clippy -D warnings', 'cargo', ['clippy', '--release', '--offline', '-p', 'contrastive-kernels', '--', '-D', 'warnings']);
 step('typecheck the docs examples', 'pnpm', ['exec', 'tsc', '-p', 'examples/tsconfig.json', '--noEmit']);
 // Biome (biome.jsonc): the lint rules, then the formatting (`pnpm format` rewrites what differs)
 step('lint (biome lint)', 'pnpm', ['exec', 'biome', 'lint', '.']);
 step('formatting (biome format; `pnpm format` fixes it)', 'pnpm', ['exec', 'biome', 'format', '.']);
-step('API reference builds from the doc comments', 'pnpm', ['docs:api']) && step('API reference is a static site (docs/api/index.html)', 'test', ['-s', `${root}docs/api/index.html`]);
+step('API reference builds from the doc comments', 'pnpm', ['docs:api']) &&
+  step('API reference is a static site (docs/api/index.html)', 'test', ['-s', `${root}docs/api/index.html`]);
 
 // 2. Rust kernels, native, against the scalar and float64 oracles
 {
@@ -61,7 +69,9 @@ function vitest(label, node, args) {
   const out = `${root}.vitest-results-${label.replace(/\W+/g, '-')}.json`;
   rmSync(out, { force: true });
   const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${root}scripts/node20-polyfills.mjs`.trim() };
-  const r = run(label, node, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
+  const r = run(label, node, [`${root}node_modules/vitest/vitest.mjs`, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+    env,
+  });
   try {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     passed += j.numPassedTests;

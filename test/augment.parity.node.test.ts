@@ -10,8 +10,16 @@ const dir = new URL('./reference/augment/', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8'));
 
 interface Case {
-  name: string; op: string; dtype: string; params: Record<string, any>; input_shape: number[]; input: number[];
-  output_shape: number[]; output: number[]; output_dtype: string; derived?: Record<string, any>;
+  name: string;
+  op: string;
+  dtype: string;
+  params: Record<string, any>;
+  input_shape: number[];
+  input: number[];
+  output_shape: number[];
+  output: number[];
+  output_dtype: string;
+  derived?: Record<string, any>;
 }
 
 function load(file: string): Case[] {
@@ -37,36 +45,54 @@ function run(c: Case): Float32Array | undefined {
     case 'resized_crop':
       if (p.antialias) return undefined;
       return lib.resizedCrop(x, { top: p.top, left: p.left, height: p.height, width: p.width }, p.size).data;
-    case 'hflip': return lib.hflip(x).data;
-    case 'vflip': return lib.vflip(x).data;
+    case 'hflip':
+      return lib.hflip(x).data;
+    case 'vflip':
+      return lib.vflip(x).data;
     case 'rotate':
       if (p.expand) return undefined;
       return lib.rotate(x, p.angle, { interpolation: p.interpolation, fill: p.fill ?? null, center: p.center ?? undefined }).data;
     case 'affine':
-      return lib.affine(x, { angle: p.angle, translate: p.translate, scale: p.scale, shear: typeof p.shear === 'number' ? [p.shear, 0] : p.shear, center: p.center ?? undefined },
-        { interpolation: p.interpolation, fill: p.fill ?? null }).data;
-    case 'adjust_brightness': return lib.adjustBrightness(x, p.brightness_factor).data;
-    case 'adjust_contrast': return lib.adjustContrast(x, p.contrast_factor).data;
-    case 'adjust_saturation': return lib.adjustSaturation(x, p.saturation_factor).data;
-    case 'adjust_hue': return lib.adjustHue(x, p.hue_factor).data;
+      return lib.affine(
+        x,
+        { angle: p.angle, translate: p.translate, scale: p.scale, shear: typeof p.shear === 'number' ? [p.shear, 0] : p.shear, center: p.center ?? undefined },
+        { interpolation: p.interpolation, fill: p.fill ?? null },
+      ).data;
+    case 'adjust_brightness':
+      return lib.adjustBrightness(x, p.brightness_factor).data;
+    case 'adjust_contrast':
+      return lib.adjustContrast(x, p.contrast_factor).data;
+    case 'adjust_saturation':
+      return lib.adjustSaturation(x, p.saturation_factor).data;
+    case 'adjust_hue':
+      return lib.adjustHue(x, p.hue_factor).data;
     case 'rgb_to_grayscale':
       if (p.num_output_channels !== 3 && x.channels === 3) return undefined; // 1-channel output: not an op here
       return lib.grayscale(x).data;
     case 'color_jitter_fixed': {
       if (p.then_grayscale_3ch) return undefined;
-      return lib.adjustColor(x, { brightness: p.brightness_factor, contrast: p.contrast_factor, saturation: p.saturation_factor, hue: p.hue_factor, order: p.fn_order }).data;
+      return lib.adjustColor(x, {
+        brightness: p.brightness_factor,
+        contrast: p.contrast_factor,
+        saturation: p.saturation_factor,
+        hue: p.hue_factor,
+        order: p.fn_order,
+      }).data;
     }
     case 'gaussian_blur':
       if (p.kernel_size[0] !== p.kernel_size[1] || (p.sigma && p.sigma[0] !== p.sigma[1])) return undefined;
       return lib.blur(x, p.kernel_size[0], p.sigma ? p.sigma[0] : undefined).data;
-    case 'solarize': return lib.solarize(x, p.threshold).data;
-    case 'normalize': return lib.normalize(x, p.mean, p.std).data;
+    case 'solarize':
+      return lib.solarize(x, p.threshold).data;
+    case 'normalize':
+      return lib.normalize(x, p.mean, p.std).data;
     case 'erase': {
       const v = p.v.values.length === 1 ? p.v.values[0] : p.v.values;
       if (Array.isArray(v) && v.length !== x.channels) return undefined; // a [C, h, w] value tensor
       return lib.erase(x, { top: p.i, left: p.j, height: p.h, width: p.w }, v).data;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -104,11 +130,15 @@ for (const variant of ['simd128', 'relaxed'] as const) {
             for (let ch = 0; ch < c.output_shape[0]; ch++) for (const p of amb) mask.add(ch * hw + p);
           }
           const tol = tolerance(c.op);
-          let worst = 0, at = -1;
+          let worst = 0,
+            at = -1;
           for (let i = 0; i < got.length; i++) {
             if (mask.has(i)) continue;
             const d = Math.abs(got[i] - Math.fround(c.output[i]));
-            if (d > worst) { worst = d; at = i; }
+            if (d > worst) {
+              worst = d;
+              at = i;
+            }
           }
           if (!(worst <= tol)) failures.push(`${c.name}: max |diff| ${worst} at ${at} > ${tol}`);
         }

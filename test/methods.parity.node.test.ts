@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  barlowTwins, dcl, dclw, init, multiSimilarity, negativeCosineSimilarity, triplet, vicReg,
+  barlowTwins,
+  dcl,
+  dclw,
+  init,
+  multiSimilarity,
+  negativeCosineSimilarity,
+  triplet,
+  vicReg,
   type TripletOptions,
 } from '../packages/contrastive/src/index.node.js';
 
@@ -54,11 +61,15 @@ describe('two-view losses match lightly (float64) on the same inputs', () => {
       const b = mat(c.inputs.b, c.n!, c.d);
       const p = c.params as Record<string, number>;
       const r =
-        c.loss === 'dcl' ? dcl(a, b, { temperature: p.temperature })
-        : c.loss === 'dclw' ? dclw(a, b, { temperature: p.temperature, sigma: p.sigma })
-        : c.loss === 'negcos' ? negativeCosineSimilarity(a, b)
-        : c.loss === 'barlowtwins' ? barlowTwins(a, b, { lambda: p.lambda })
-        : vicReg(a, b, { lambda: p.lambda, mu: p.mu, nu: p.nu, eps: p.eps });
+        c.loss === 'dcl'
+          ? dcl(a, b, { temperature: p.temperature })
+          : c.loss === 'dclw'
+            ? dclw(a, b, { temperature: p.temperature, sigma: p.sigma })
+            : c.loss === 'negcos'
+              ? negativeCosineSimilarity(a, b)
+              : c.loss === 'barlowtwins'
+                ? barlowTwins(a, b, { lambda: p.lambda })
+                : vicReg(a, b, { lambda: p.lambda, mu: p.mu, nu: p.nu, eps: p.eps });
       expect(compare(c, r.loss, { a: r.grads.a.data, b: r.grads.b.data }, r.dTemperature)).toEqual([]);
     });
   }
@@ -79,7 +90,11 @@ describe('multi-similarity loss and miner match pytorch-metric-learning (float64
     it(c.name, () => {
       const p = c.params as { alpha: number; beta: number; base: number; epsilon: number | null };
       const r = multiSimilarity(mat(c.inputs.z, c.rows!, c.d), c.labels!, {
-        alpha: p.alpha, beta: p.beta, base: p.base, mine: p.epsilon !== null, epsilon: p.epsilon ?? undefined,
+        alpha: p.alpha,
+        beta: p.beta,
+        base: p.base,
+        mine: p.epsilon !== null,
+        epsilon: p.epsilon ?? undefined,
       });
       expect(compare(c, r.loss, { z: r.grads.z.data })).toEqual([]);
     });

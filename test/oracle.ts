@@ -36,17 +36,19 @@ function rowCe(x: Float64Array, y: Float64Array, d: number, tau: number, targets
   return t.reduce((s, k) => s + (z - l[k]), 0) / t.length;
 }
 
-export const ntxent64 = (d: number): F64Loss => ([a, b], tau) => {
-  const z = new Float64Array(a.length + b.length);
-  z.set(a);
-  z.set(b, a.length);
-  const u = unit(z, d);
-  const r = z.length / d;
-  const n = r / 2;
-  let s = 0;
-  for (let i = 0; i < r; i++) s += rowCe(u, u, d, tau, (i) => [i < n ? i + n : i - n], true, i);
-  return s / r;
-};
+export const ntxent64 =
+  (d: number): F64Loss =>
+  ([a, b], tau) => {
+    const z = new Float64Array(a.length + b.length);
+    z.set(a);
+    z.set(b, a.length);
+    const u = unit(z, d);
+    const r = z.length / d;
+    const n = r / 2;
+    let s = 0;
+    for (let i = 0; i < r; i++) s += rowCe(u, u, d, tau, (i) => [i < n ? i + n : i - n], true, i);
+    return s / r;
+  };
 
 const infonceDir = (q: Float64Array, k: Float64Array, d: number, tau: number) => {
   const [qu, ku] = [unit(q, d), unit(k, d)];
@@ -56,35 +58,41 @@ const infonceDir = (q: Float64Array, k: Float64Array, d: number, tau: number) =>
   return s / n;
 };
 
-export const infonce64 = (d: number, symmetric: boolean): F64Loss => ([q, k], tau) =>
-  symmetric ? 0.5 * (infonceDir(q, k, d, tau) + infonceDir(k, q, d, tau)) : infonceDir(q, k, d, tau);
+export const infonce64 =
+  (d: number, symmetric: boolean): F64Loss =>
+  ([q, k], tau) =>
+    symmetric ? 0.5 * (infonceDir(q, k, d, tau) + infonceDir(k, q, d, tau)) : infonceDir(q, k, d, tau);
 
-export const negatives64 = (d: number): F64Loss => ([q, p, neg], tau) => {
-  const [qu, pu, nu] = [unit(q, d), unit(p, d), unit(neg, d)];
-  const n = q.length / d;
-  const m = neg.length / d;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const row = [dot(qu, i, pu, i, d) / tau];
-    for (let j = 0; j < m; j++) row.push(dot(qu, i, nu, j, d) / tau);
-    s += lse(row) - row[0];
-  }
-  return s / n;
-};
+export const negatives64 =
+  (d: number): F64Loss =>
+  ([q, p, neg], tau) => {
+    const [qu, pu, nu] = [unit(q, d), unit(p, d), unit(neg, d)];
+    const n = q.length / d;
+    const m = neg.length / d;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const row = [dot(qu, i, pu, i, d) / tau];
+      for (let j = 0; j < m; j++) row.push(dot(qu, i, nu, j, d) / tau);
+      s += lse(row) - row[0];
+    }
+    return s / n;
+  };
 
-export const supcon64 = (d: number, labels: number[]): F64Loss => ([z], tau) => {
-  const u = unit(z, d);
-  const r = z.length / d;
-  let s = 0;
-  let anchors = 0;
-  for (let i = 0; i < r; i++) {
-    const pos = labels.map((l, k) => (k !== i && l === labels[i] ? k : -1)).filter((k) => k >= 0);
-    if (pos.length === 0) continue;
-    s += rowCe(u, u, d, tau, () => pos, true, i);
-    anchors++;
-  }
-  return anchors ? s / anchors : 0;
-};
+export const supcon64 =
+  (d: number, labels: number[]): F64Loss =>
+  ([z], tau) => {
+    const u = unit(z, d);
+    const r = z.length / d;
+    let s = 0;
+    let anchors = 0;
+    for (let i = 0; i < r; i++) {
+      const pos = labels.map((l, k) => (k !== i && l === labels[i] ? k : -1)).filter((k) => k >= 0);
+      if (pos.length === 0) continue;
+      s += rowCe(u, u, d, tau, () => pos, true, i);
+      anchors++;
+    }
+    return anchors ? s / anchors : 0;
+  };
 
 /** Central finite differences of `f` w.r.t. every entry of every input, and w.r.t. tau. */
 export function finiteDifferences(f: F64Loss, inputs: Float32Array[], tau: number, d: number) {

@@ -3,8 +3,28 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  AdamW, BatchNorm2d, Conv2d, init, Linear, loadModel, loadSafetensors, saveModel, ntXent, ReLU, Residual, ResNet, resnet18, resnet18Cifar, resnet34,
-  resnet50, resnetSmall, SGD, simclrHead, withoutKeys, type StateDict, type Tensor,
+  AdamW,
+  BatchNorm2d,
+  Conv2d,
+  init,
+  Linear,
+  loadModel,
+  loadSafetensors,
+  saveModel,
+  ntXent,
+  ReLU,
+  Residual,
+  ResNet,
+  resnet18,
+  resnet18Cifar,
+  resnet34,
+  resnet50,
+  resnetSmall,
+  SGD,
+  simclrHead,
+  withoutKeys,
+  type StateDict,
+  type Tensor,
 } from '../packages/contrastive/src/index.node.js';
 import { expectError } from './util/errors.js';
 
@@ -15,7 +35,11 @@ const dir = new URL('./reference/resnet/', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8'));
 const layouts = JSON.parse(readFileSync(new URL('layouts.json', dir), 'utf8'));
 
-interface Fixture { c: any; sd: StateDict; all: StateDict }
+interface Fixture {
+  c: any;
+  sd: StateDict;
+  all: StateDict;
+}
 function fixture(name: string): Fixture {
   const c = manifest.cases.find((k: any) => k.name === name);
   const all = loadSafetensors(new Uint8Array(readFileSync(new URL(`${name}.safetensors`, dir))));
@@ -23,10 +47,15 @@ function fixture(name: string): Fixture {
   for (const [k, v] of Object.entries(all)) if (!/^(input|out|grad|after)\./.test(k)) sd[k] = v;
   return { c, sd, all };
 }
-const build = (c: any) => new ResNet({
-  block: c.block === 'BasicBlock' ? 'basic' : 'bottleneck', layers: c.layers, widths: c.widths, stem: c.stem,
-  inChannels: c.input[1], numClasses: c.numClasses,
-});
+const build = (c: any) =>
+  new ResNet({
+    block: c.block === 'BasicBlock' ? 'basic' : 'bottleneck',
+    layers: c.layers,
+    widths: c.widths,
+    stem: c.stem,
+    inChannels: c.input[1],
+    numClasses: c.numClasses,
+  });
 const tensor = (t: { data: Float32Array; shape: number[] }): Tensor => ({ data: Float32Array.from(t.data), shape: t.shape.slice() });
 
 /**
@@ -46,8 +75,12 @@ function close(name: string, got: ArrayLike<number>, ref: ArrayLike<number>): st
   return [];
 }
 
-describe('ResNet layouts are torchvision\'s', () => {
-  for (const [arch, make] of [['resnet18', resnet18], ['resnet34', resnet34], ['resnet50', resnet50]] as const) {
+describe("ResNet layouts are torchvision's", () => {
+  for (const [arch, make] of [
+    ['resnet18', resnet18],
+    ['resnet34', resnet34],
+    ['resnet50', resnet50],
+  ] as const) {
     it(`${arch}: state_dict keys, order, shapes and named_parameters() match torchvision.models.${arch}()`, () => {
       const net = make();
       try {
@@ -126,7 +159,7 @@ describe('ResNet parity with torchvision (float64 truth, float32 end to end)', (
     }
   });
 
-  it('a pretrained backbone loads under a new head: strict false reports the head\'s tensors as missing and the old fc as unexpected', () => {
+  it("a pretrained backbone loads under a new head: strict false reports the head's tensors as missing and the old fc as unexpected", () => {
     const { c, sd } = fixture('basic_cifar');
     const net = new ResNet({ layers: c.layers, widths: c.widths, stem: c.stem, head: simclrHead(c.widths[3], { out: 4 }) });
     try {
@@ -135,7 +168,10 @@ describe('ResNet parity with torchvision (float64 truth, float32 end to end)', (
       // strict: false says what it skipped
       const r = net.loadStateDict(sd, { strict: false });
       r.unexpected.sort();
-      expect(r).toEqual({ missing: ['fc.0.weight', 'fc.0.bias', 'fc.1.weight', 'fc.1.bias', 'fc.1.running_mean', 'fc.1.running_var', 'fc.3.weight', 'fc.3.bias'], unexpected: ['fc.bias', 'fc.weight'] });
+      expect(r).toEqual({
+        missing: ['fc.0.weight', 'fc.0.bias', 'fc.1.weight', 'fc.1.bias', 'fc.1.running_mean', 'fc.1.running_var', 'fc.3.weight', 'fc.3.bias'],
+        unexpected: ['fc.bias', 'fc.weight'],
+      });
       expect(Array.from(net.stateDict()['layer4.0.downsample.0.weight'].data)).toEqual(Array.from(sd['layer4.0.downsample.0.weight'].data));
     } finally {
       net.free();
@@ -175,17 +211,41 @@ describe('freezing', () => {
     const net = tiny();
     try {
       const frozen = net.freeze(['conv1', 'bn1', 'layer1']);
-      expect(frozen).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias', 'layer1.0.conv1.weight', 'layer1.0.bn1.weight', 'layer1.0.bn1.bias', 'layer1.0.conv2.weight', 'layer1.0.bn2.weight', 'layer1.0.bn2.bias']);
+      expect(frozen).toEqual([
+        'conv1.weight',
+        'bn1.weight',
+        'bn1.bias',
+        'layer1.0.conv1.weight',
+        'layer1.0.bn1.weight',
+        'layer1.0.bn1.bias',
+        'layer1.0.conv2.weight',
+        'layer1.0.bn2.weight',
+        'layer1.0.bn2.bias',
+      ]);
       for (const [n, p] of net.namedParameters()) if (frozen.includes(n)) p.setGrad(new Float32Array(p.size).fill(SENTINEL));
-      const spies = net.namedModules().filter(([n]) => /^(conv1|bn1|relu|layer1)/.test(n)).map(([, m]) => vi.spyOn(m, '_backward'));
-      const trained = net.namedModules().filter(([n]) => /^layer2\.0\.conv1$/.test(n)).map(([, m]) => vi.spyOn(m, '_backward'));
+      const spies = net
+        .namedModules()
+        .filter(([n]) => /^(conv1|bn1|relu|layer1)/.test(n))
+        .map(([, m]) => vi.spyOn(m, '_backward'));
+      const trained = net
+        .namedModules()
+        .filter(([n]) => /^layer2\.0\.conv1$/.test(n))
+        .map(([, m]) => vi.spyOn(m, '_backward'));
       net.forwardTensor(batch(), { training: true });
       net.backwardTensor(dyOf(), { inputGrad: false });
       for (const s of spies) expect(s).not.toHaveBeenCalled();
       expect(trained[0]).toHaveBeenCalledTimes(1);
       for (const [n, p] of net.namedParameters()) {
-        if (frozen.includes(n)) expect(p.grad().every((v) => v === SENTINEL), n).toBe(true);
-        else expect(p.grad().some((v) => v !== 0), n).toBe(true);
+        if (frozen.includes(n))
+          expect(
+            p.grad().every((v) => v === SENTINEL),
+            n,
+          ).toBe(true);
+        else
+          expect(
+            p.grad().some((v) => v !== 0),
+            n,
+          ).toBe(true);
       }
     } finally {
       net.free();
@@ -204,7 +264,11 @@ describe('freezing', () => {
       }
       const ga = new Map(a.namedParameters());
       for (const [n, p] of b.namedParameters()) {
-        if (n.startsWith('layer1.')) expect(p.grad().every((v) => v === SENTINEL), n).toBe(true);
+        if (n.startsWith('layer1.'))
+          expect(
+            p.grad().every((v) => v === SENTINEL),
+            n,
+          ).toBe(true);
         else expect(Array.from(p.grad()), n).toEqual(Array.from(ga.get(n)!.grad()));
       }
     } finally {
@@ -233,7 +297,7 @@ describe('freezing', () => {
     }
   });
 
-  it('optimizers skip frozen parameters: AdamW\'s decoupled weight decay does not shrink them', () => {
+  it("optimizers skip frozen parameters: AdamW's decoupled weight decay does not shrink them", () => {
     const net = tiny();
     try {
       net.freeze('layer1');
@@ -317,8 +381,14 @@ describe('parameter groups', () => {
       const grouped = new AdamW([{ params: body, lr: 1e-3, weightDecay: 0 }, { params: head }], { lr: 1e-2, weightDecay: 0.1 });
       const pb = b.namedParameters();
       const solo = [
-        new AdamW(pb.filter(([n]) => !n.startsWith('fc.')), { lr: 1e-3, weightDecay: 0 }),
-        new AdamW(pb.filter(([n]) => n.startsWith('fc.')), { lr: 1e-2, weightDecay: 0.1 }),
+        new AdamW(
+          pb.filter(([n]) => !n.startsWith('fc.')),
+          { lr: 1e-3, weightDecay: 0 },
+        ),
+        new AdamW(
+          pb.filter(([n]) => n.startsWith('fc.')),
+          { lr: 1e-2, weightDecay: 0.1 },
+        ),
       ];
       for (const net of [a, b]) {
         net.forwardTensor(batch(), { training: true });
@@ -352,7 +422,10 @@ describe('parameter groups', () => {
 
 describe('Residual', () => {
   it('a branch whose shape differs from the identity shortcut is a SHAPE_MISMATCH naming the shortcut', () => {
-    const r = new Residual([['conv1', new Conv2d(2, 3, 3, { padding: 1 })], ['bn1', new BatchNorm2d(3)]]);
+    const r = new Residual([
+      ['conv1', new Conv2d(2, 3, 3, { padding: 1 })],
+      ['bn1', new BatchNorm2d(3)],
+    ]);
     try {
       expectError(() => r.forwardTensor({ data: new Float32Array(2 * 16), shape: [1, 2, 4, 4] }), 'SHAPE_MISMATCH', 'identity shortcut', 'projection');
     } finally {
@@ -361,11 +434,19 @@ describe('Residual', () => {
   });
 
   it('child names are checked: duplicates and dotted names are errors', () => {
-    expectError(() => new Residual([['a', new ReLU()], ['a', new ReLU()]]), 'INVALID_ARGUMENT', 'twice');
+    expectError(
+      () =>
+        new Residual([
+          ['a', new ReLU()],
+          ['a', new ReLU()],
+        ]),
+      'INVALID_ARGUMENT',
+      'twice',
+    );
     expectError(() => new Residual([['a.b', new ReLU()]]), 'INVALID_ARGUMENT', 'no dots');
   });
 
-  it('the identity shortcut adds the incoming gradient to the branch\'s (relu(x + relu(x)) on positive x has gradient 2 dy)', () => {
+  it("the identity shortcut adds the incoming gradient to the branch's (relu(x + relu(x)) on positive x has gradient 2 dy)", () => {
     const r = new Residual([['relu', new ReLU()]]);
     try {
       const x = { data: Float32Array.from([1, 2, 3, 4]), shape: [1, 1, 2, 2] };
@@ -436,4 +517,3 @@ describe('training', () => {
     }
   });
 });
-

@@ -42,29 +42,36 @@ describe('memory over time', () => {
     expect(runtimeInfo().memoryBytes - warm).toBeLessThan(64 * 2 ** 20);
   });
 
-  it.runIf(LONG)('soak: 10,000 loss calls, 2,000 training steps and 2,000 create/free cycles on 1 and 2 threads keep memory flat', async () => {
-    for (const threads of [1, 2]) {
-      await init({ threads, variant: 'simd128' });
-      const a = { data: rand(128 * 64, 2), rows: 128, cols: 64 };
-      const b = { data: rand(128 * 64, 3), rows: 128, cols: 64 };
-      const model = lib.mlp([64, 128, 32], { batchNorm: true });
-      const trainer = new lib.Trainer({ method: 'simclr', model, optimizer: new lib.AdamW(model.namedParameters()), temperature: 0.1 });
-      const views: lib.Views = [{ data: a.data, shape: [128, 64] }, { data: b.data, shape: [128, 64] }];
-      const round = () => {
-        for (let i = 0; i < 1000; i++) lib.ntXent(a, b, { temperature: 0.1 });
-        for (let i = 0; i < 200; i++) trainer.step(views);
-        for (let i = 0; i < 200; i++) {
-          const m = lib.mlp([64, 64]);
-          m.forward(a);
-          m.free();
-        }
-      };
-      round();
-      const warm = runtimeInfo().memoryBytes;
-      for (let r = 0; r < 9; r++) round();
-      expect(runtimeInfo().memoryBytes, `threads ${threads}`).toBe(warm);
-      model.free();
-      trainer.optimizer.free();
-    }
-  }, 1_800_000);
+  it.runIf(LONG)(
+    'soak: 10,000 loss calls, 2,000 training steps and 2,000 create/free cycles on 1 and 2 threads keep memory flat',
+    async () => {
+      for (const threads of [1, 2]) {
+        await init({ threads, variant: 'simd128' });
+        const a = { data: rand(128 * 64, 2), rows: 128, cols: 64 };
+        const b = { data: rand(128 * 64, 3), rows: 128, cols: 64 };
+        const model = lib.mlp([64, 128, 32], { batchNorm: true });
+        const trainer = new lib.Trainer({ method: 'simclr', model, optimizer: new lib.AdamW(model.namedParameters()), temperature: 0.1 });
+        const views: lib.Views = [
+          { data: a.data, shape: [128, 64] },
+          { data: b.data, shape: [128, 64] },
+        ];
+        const round = () => {
+          for (let i = 0; i < 1000; i++) lib.ntXent(a, b, { temperature: 0.1 });
+          for (let i = 0; i < 200; i++) trainer.step(views);
+          for (let i = 0; i < 200; i++) {
+            const m = lib.mlp([64, 64]);
+            m.forward(a);
+            m.free();
+          }
+        };
+        round();
+        const warm = runtimeInfo().memoryBytes;
+        for (let r = 0; r < 9; r++) round();
+        expect(runtimeInfo().memoryBytes, `threads ${threads}`).toBe(warm);
+        model.free();
+        trainer.optimizer.free();
+      }
+    },
+    1_800_000,
+  );
 });

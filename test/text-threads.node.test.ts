@@ -12,7 +12,7 @@ function bertRun(): Float32Array[] {
   const [b, s] = [8, 65];
   const bert = lib.bertEncoder({ vocab_size: 500, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128, seed: 3 });
   const ids = { data: Array.from({ length: b * s }, (_, i) => (i * 7919) % 500), rows: b, cols: s };
-  const attentionMask = { data: Array.from({ length: b * s }, (_, i) => (i % s < s - (Math.floor(i / s) * 7) ? 1 : 0)), rows: b, cols: s };
+  const attentionMask = { data: Array.from({ length: b * s }, (_, i) => (i % s < s - Math.floor(i / s) * 7 ? 1 : 0)), rows: b, cols: s };
   const h = bert.forward(ids, { attentionMask, training: true });
   bert.backward({ data: rand(h.data.length, 9), rows: h.rows, cols: h.cols }, { inputGrad: false });
   const opt = new lib.AdamW(bert.parameters(), { lr: 1e-3 });

@@ -34,7 +34,15 @@ function cnnLayersRun(): Float32Array[] {
   const out: Float32Array[] = [];
   const conv = new lib.Conv2d(16, 16, 3, { padding: 1, seed: 2 });
   const bn = new lib.BatchNorm2d(16);
-  const layers: lib.Module[] = [conv, bn, new lib.ReLU(), new lib.GELU(), new lib.MaxPool2d(2), new lib.MaxPool2d(3, { stride: 2 }), new lib.AvgPool2d(3, { stride: 2, padding: 1 })];
+  const layers: lib.Module[] = [
+    conv,
+    bn,
+    new lib.ReLU(),
+    new lib.GELU(),
+    new lib.MaxPool2d(2),
+    new lib.MaxPool2d(3, { stride: 2 }),
+    new lib.AvgPool2d(3, { stride: 2, padding: 1 }),
+  ];
   for (const layer of layers) {
     for (const training of [true, false]) {
       if (!training && layer !== bn) continue;
@@ -125,7 +133,14 @@ describe('init({ threads })', () => {
   });
 
   for (const variant of variants) {
-    for (const [name, run] of [['Linear forward/backward', linearRun], ['Conv2d forward/backward', convRun], ['CNN layers: conv, BatchNorm2d, ReLU, GELU, pools', cnnLayersRun], ['three SimCLR + AdamW steps', simclrRun], ['augmentations (per-image kernels)', augmentRun], ['NT-Xent, SupCon and CLIP (tile products)', lossRun]] as const) {
+    for (const [name, run] of [
+      ['Linear forward/backward', linearRun],
+      ['Conv2d forward/backward', convRun],
+      ['CNN layers: conv, BatchNorm2d, ReLU, GELU, pools', cnnLayersRun],
+      ['three SimCLR + AdamW steps', simclrRun],
+      ['augmentations (per-image kernels)', augmentRun],
+      ['NT-Xent, SupCon and CLIP (tile products)', lossRun],
+    ] as const) {
       it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded ${variant} build`, async () => {
         await init({ threads: 1, variant });
         const one = bits(run());
@@ -165,10 +180,15 @@ describe('init({ threads })', () => {
   it('a module passed as wasm with threads must be a threads build, of the pinned variant', async () => {
     const { readFile } = await import('node:fs/promises');
     const file = (b: string) => readFile(new URL(`../packages/contrastive/wasm/contrastive-${b}.wasm`, import.meta.url));
-    await expect(init({ threads: 2, wasm: await file('simd128') })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('threads build') });
+    await expect(init({ threads: 2, wasm: await file('simd128') })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('threads build'),
+    });
     if (variants.length === 2) {
-      await expect(init({ threads: 2, variant: 'simd128', wasm: await file('relaxed-threads') }))
-        .rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('relaxed-threads') });
+      await expect(init({ threads: 2, variant: 'simd128', wasm: await file('relaxed-threads') })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('relaxed-threads'),
+      });
       await init({ threads: 2, wasm: await file('relaxed-threads') });
       expect(runtimeInfo()).toMatchObject({ variant: 'relaxed', threads: 2 });
     }

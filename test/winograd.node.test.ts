@@ -12,7 +12,14 @@ afterAll(async () => {
 });
 
 const dir = new URL('./reference/resnet/', import.meta.url);
-const meta = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')).conv3x3 as { n: number; cin: number; cout: number; h: number; w: number; padding: number }[];
+const meta = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')).conv3x3 as {
+  n: number;
+  cin: number;
+  cout: number;
+  h: number;
+  w: number;
+  padding: number;
+}[];
 const ref = loadSafetensors(new Uint8Array(readFileSync(new URL('conv3x3.safetensors', dir))));
 
 /** The worst |got - want| / (atol max|want| + rtol |want|) (<= 1 passes). */
@@ -41,7 +48,18 @@ function run(i: number, algo: ConvAlgorithm) {
 
 describe('Winograd F(2x2, 3x3)', () => {
   it('covers the odd sizes: 1x1 (padding 1 only), 3x3 and 5x7 inputs, 1 and 3 channels, padding 0 and 1', () => {
-    expect(meta.map((c) => `${c.h}x${c.w}/${c.cin}/${c.padding}`)).toEqual(['1x1/1/1', '1x1/3/1', '3x3/1/0', '3x3/1/1', '3x3/3/0', '3x3/3/1', '5x7/1/0', '5x7/1/1', '5x7/3/0', '5x7/3/1']);
+    expect(meta.map((c) => `${c.h}x${c.w}/${c.cin}/${c.padding}`)).toEqual([
+      '1x1/1/1',
+      '1x1/3/1',
+      '3x3/1/0',
+      '3x3/1/1',
+      '3x3/3/0',
+      '3x3/3/1',
+      '5x7/1/0',
+      '5x7/1/1',
+      '5x7/3/0',
+      '5x7/3/1',
+    ]);
   });
 
   for (const algo of ['winograd', 'im2col', 'auto'] as const) {

@@ -50,13 +50,22 @@ const glue = glueFiles.map((f) => readFileSync(`${pkg}${f}`));
 const glueBytes = glue.reduce((s, b) => s + b.length, 0);
 const glueGzip = glue.reduce((s, b) => s + gzipSync(b).length, 0);
 const evalish = glue.some((b) => /\beval\(|new Function\(/.test(b.toString()));
-const ours = ['abi.js', 'init.js', 'kernel.js', 'memory.js', 'threads.js', ...readdirSync(`${root}packages/contrastive/dist/runtime/abi`).map((f) => `abi/${f}`)]
+const ours = [
+  'abi.js',
+  'init.js',
+  'kernel.js',
+  'memory.js',
+  'threads.js',
+  ...readdirSync(`${root}packages/contrastive/dist/runtime/abi`).map((f) => `abi/${f}`),
+]
   .filter((f) => f.endsWith('.js'))
   .map((f) => readFileSync(`${root}packages/contrastive/dist/runtime/${f}`));
 const oursBytes = ours.reduce((s, b) => s + b.length, 0);
 const oursGzip = ours.reduce((s, b) => s + gzipSync(b).length, 0);
 console.log(`glue: wasm-bindgen --target web ${glueBytes} B (${glueGzip} B gzip) for 1 export; eval/new Function: ${evalish ? 'yes' : 'no'}`);
-console.log(`      this package's runtime/ (loader, ABI table of every export, arena, threads host) ${oursBytes} B (${oursGzip} B gzip), unminified with comments`);
+console.log(
+  `      this package's runtime/ (loader, ABI table of every export, arena, threads host) ${oursBytes} B (${oursGzip} B gzip), unminified with comments`,
+);
 
 // 2. init from a precompiled module, one fresh process each
 for (const which of ['bindgen', 'instantiate', 'ours']) {
@@ -66,7 +75,11 @@ for (const which of ['bindgen', 'instantiate', 'ours']) {
     if (p.status !== 0) throw new Error(p.stderr);
     t.push(Number(p.stdout.trim()));
   }
-  const label = { bindgen: 'wasm-bindgen initSync, 16 KB probe', instantiate: 'WebAssembly.instantiate of the 210 KB kernels, no loader', ours: 'init({ wasm }) of the 210 KB kernels' }[which];
+  const label = {
+    bindgen: 'wasm-bindgen initSync, 16 KB probe',
+    instantiate: 'WebAssembly.instantiate of the 210 KB kernels, no loader',
+    ours: 'init({ wasm }) of the 210 KB kernels',
+  }[which];
   console.log(`init (${label}): median ${median(t).toFixed(3)} ms over ${runs} processes (${t.map((v) => v.toFixed(2)).join(', ')})`);
 }
 

@@ -25,7 +25,11 @@ export async function runAll(pkg, loadBytes, { sizes = [2048, 8192], runs = 7, g
     const k = await instantiateKernels(bytes[v]);
     checkGemm(k);
     out.gemm[v] = timeGemm(k, { size: 1024, runs: gemmRuns });
-    log(`gemm ${v}: ${Object.entries(out.gemm[v]).map(([m, x]) => `${m} ${x.gflops.toFixed(1)}`).join(' ')} GFLOP/s`);
+    log(
+      `gemm ${v}: ${Object.entries(out.gemm[v])
+        .map(([m, x]) => `${m} ${x.gflops.toFixed(1)}`)
+        .join(' ')} GFLOP/s`,
+    );
   }
   return out;
 }

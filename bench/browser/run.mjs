@@ -47,7 +47,17 @@ if (engines.has('chromium')) {
   const browser = await chromium.launch({
     executablePath: args.chromium,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -65,14 +75,22 @@ if (engines.has('chromium')) {
 
 if (engines.has('deno')) {
   const deno = path.join(root, 'node_modules', '.bin', 'deno');
-  const r = spawnSync(deno, ['run', '--allow-read', path.join(root, 'bench', 'browser', 'deno.mjs'), String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(deno, ['run', '--allow-read', path.join(root, 'bench', 'browser', 'deno.mjs'), String(runs)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`deno exited with ${r.status}`);
   const j = JSON.parse(r.stdout.trim().split('\n').pop());
   results[`Deno ${j.deno.deno} (V8 ${j.deno.v8})`] = j;
 }
 
 const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-console.log(`# simd128 vs relaxed SIMD outside Node — ${new Date().toISOString()}, ${os.cpus()[0].model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# simd128 vs relaxed SIMD outside Node — ${new Date().toISOString()}, ${os.cpus()[0].model}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log('');
 console.log('| engine | workload | simd128 | relaxed | simd128 / relaxed |');
 console.log('| --- | --- | --- | --- | --- |');

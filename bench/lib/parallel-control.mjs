@@ -10,7 +10,11 @@ parentPort.on('message', (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x 
 /** Median over `reps` of time(one worker, n) / time(two workers, n/2 each). */
 export async function parallelControl(threads = 2, { n = 4e7, reps = 3 } = {}) {
   const ws = Array.from({ length: threads }, () => new Worker(CODE, { eval: true }));
-  const run = (w, k) => new Promise((r) => { w.once('message', r); w.postMessage(k); });
+  const run = (w, k) =>
+    new Promise((r) => {
+      w.once('message', r);
+      w.postMessage(k);
+    });
   const ratios = [];
   try {
     await Promise.all(ws.map((w) => run(w, 1e6))); // warm-up (JIT)

@@ -110,7 +110,12 @@ export function node(opType, inputs, outputs, attrs = {}, name = outputs[0]) {
 /** ValueInfoProto for a tensor; dims are numbers or strings (symbolic). */
 export function valueInfo(name, elemType, dims) {
   const shape = msg((w) => {
-    for (const d of dims) fLen(w, 1, msg((x) => (typeof d === 'string' ? fStr(x, 2, d) : fInt(x, 1, d))));
+    for (const d of dims)
+      fLen(
+        w,
+        1,
+        msg((x) => (typeof d === 'string' ? fStr(x, 2, d) : fInt(x, 1, d))),
+      );
   });
   const tensorType = msg((w) => {
     fInt(w, 1, elemType);
@@ -136,9 +141,13 @@ export function model({ nodes, initializers = [], inputs, outputs, name = 'graph
     fInt(w, 1, 8); // ir_version
     fStr(w, 2, 'contrastive-bench');
     fLen(w, 7, graph);
-    fLen(w, 8, msg((x) => {
-      fStr(x, 1, '');
-      fInt(x, 2, opset);
-    }));
+    fLen(
+      w,
+      8,
+      msg((x) => {
+        fStr(x, 1, '');
+        fInt(x, 2, opset);
+      }),
+    );
   });
 }

@@ -141,10 +141,7 @@ export function ntXentModel(n, D, tau, { variant = 'gemm', grad = true } = {}) {
     nodes: N,
     initializers: inits,
     inputs: [valueInfo('A', DataType.FLOAT, [n, D]), valueInfo('B', DataType.FLOAT, [n, D])],
-    outputs: [
-      valueInfo('loss', DataType.FLOAT, []),
-      ...(grad ? [valueInfo('dA', DataType.FLOAT, [n, D]), valueInfo('dB', DataType.FLOAT, [n, D])] : []),
-    ],
+    outputs: [valueInfo('loss', DataType.FLOAT, []), ...(grad ? [valueInfo('dA', DataType.FLOAT, [n, D]), valueInfo('dB', DataType.FLOAT, [n, D])] : [])],
   });
 }
 

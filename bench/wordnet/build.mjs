@@ -37,7 +37,10 @@ for (const pos of ['noun', 'verb', 'adj', 'adv']) {
     const count = parseInt(f[3], 16);
     const lemmas = [];
     for (let i = 0; i < count; i++) {
-      const w = f[4 + 2 * i].replace(/\(.*\)$/, '').replace(/_/g, ' ').toLowerCase(); // adjective markers like (a), (p)
+      const w = f[4 + 2 * i]
+        .replace(/\(.*\)$/, '')
+        .replace(/_/g, ' ')
+        .toLowerCase(); // adjective markers like (a), (p)
       if (!lemmas.includes(w)) lemmas.push(w);
     }
     const gloss = line.slice(bar + 3).trim();
@@ -72,6 +75,14 @@ for (const s of test) {
 }
 writeFileSync(join(out, 'corpus.jsonl'), jsonl([...docOf].map(([text, id]) => ({ _id: id, text }))));
 writeFileSync(join(out, 'qrels.tsv'), 'query-id\tcorpus-id\tscore\n' + test.map((s) => `${s.id}\t${docOf.get(s.lemmas.join(', '))}\t1`).join('\n') + '\n');
-const summary = { wordnet: JSON.parse(readFileSync(join(dict, '..', 'package.json'), 'utf8')).version, synsets: synsets.length, train: train.length, test: test.length, documents: docOf.size, dropped, out };
+const summary = {
+  wordnet: JSON.parse(readFileSync(join(dict, '..', 'package.json'), 'utf8')).version,
+  synsets: synsets.length,
+  train: train.length,
+  test: test.length,
+  documents: docOf.size,
+  dropped,
+  out,
+};
 writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
 console.log(JSON.stringify(summary));

@@ -34,15 +34,33 @@ const q = { ids: q0.ids.slice(0, Number(a.queries)), texts: q0.texts.slice(0, Nu
 const c = parseBeirJsonl(read('corpus.jsonl'), 'corpus.jsonl');
 const qrels = parseQrels(read('qrels.tsv'), { name: 'qrels.tsv' });
 const f = (n) => readFileSync(join(a.model, n));
-const enc = SentenceEncoder.fromFiles({ 'config.json': f('config.json').toString('utf8'), 'tokenizer.json': f('tokenizer.json').toString('utf8'), 'model.safetensors': new Uint8Array(f('model.safetensors')) });
+const enc = SentenceEncoder.fromFiles({
+  'config.json': f('config.json').toString('utf8'),
+  'tokenizer.json': f('tokenizer.json').toString('utf8'),
+  'model.safetensors': new Uint8Array(f('model.safetensors')),
+});
 const score = () => {
   const t0 = performance.now();
-  const m = informationRetrieval({ queries: enc.encode(q.texts, { batchSize: 64 }), queryIds: q.ids, corpus: enc.encode(c.texts, { batchSize: 64 }), corpusIds: c.ids, qrels });
-  return { 'mrr@10': m['mrr@10'], 'ndcg@10': m['ndcg@10'], 'recall@1': m['recall@1'], 'recall@10': m['recall@10'], encodeSeconds: (performance.now() - t0) / 1000 };
+  const m = informationRetrieval({
+    queries: enc.encode(q.texts, { batchSize: 64 }),
+    queryIds: q.ids,
+    corpus: enc.encode(c.texts, { batchSize: 64 }),
+    corpusIds: c.ids,
+    qrels,
+  });
+  return {
+    'mrr@10': m['mrr@10'],
+    'ndcg@10': m['ndcg@10'],
+    'recall@1': m['recall@1'],
+    'recall@10': m['recall@10'],
+    encodeSeconds: (performance.now() - t0) / 1000,
+  };
 };
 const before = score();
 const t0 = performance.now();
 // fixed order (no shuffle) so both sides see the same batches: seeded NO_DUPLICATES order differs between libraries
 const r = fitSentence(enc, rows, { loss: 'mnrl', epochs: 1, batchSize: Number(a.batch), lr: Number(a.lr), warmupRatio: 0.1, shuffle: false });
 const trainSeconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ side: 'contrastive', pairs: pick.length, steps: r.steps, trainSeconds, pairsPerSecond: pick.length / trainSeconds, before, after: score() }));
+console.log(
+  JSON.stringify({ side: 'contrastive', pairs: pick.length, steps: r.steps, trainSeconds, pairsPerSecond: pick.length / trainSeconds, before, after: score() }),
+);

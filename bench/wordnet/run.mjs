@@ -42,9 +42,20 @@ const results = {};
 const pick = (m) => ({ 'mrr@10': m['mrr@10'], 'ndcg@10': m['ndcg@10'], 'recall@1': m['recall@1'], 'recall@10': m['recall@10'] });
 const log = (name, m, extra = {}) => {
   results[name] = { ...pick(m), ...extra };
-  if (!a.json) console.error(`${name.padEnd(12)} MRR@10 ${m['mrr@10'].toFixed(4)}  NDCG@10 ${m['ndcg@10'].toFixed(4)}  R@1 ${m['recall@1'].toFixed(4)}  R@10 ${m['recall@10'].toFixed(4)}`, JSON.stringify(extra));
+  if (!a.json)
+    console.error(
+      `${name.padEnd(12)} MRR@10 ${m['mrr@10'].toFixed(4)}  NDCG@10 ${m['ndcg@10'].toFixed(4)}  R@1 ${m['recall@1'].toFixed(4)}  R@10 ${m['recall@10'].toFixed(4)}`,
+      JSON.stringify(extra),
+    );
 };
-const evalEnc = (enc) => informationRetrieval({ queries: enc.encode(q.texts, { batchSize: 256 }), queryIds: q.ids, corpus: enc.encode(c.texts, { batchSize: 256 }), corpusIds: c.ids, qrels });
+const evalEnc = (enc) =>
+  informationRetrieval({
+    queries: enc.encode(q.texts, { batchSize: 256 }),
+    queryIds: q.ids,
+    corpus: enc.encode(c.texts, { batchSize: 256 }),
+    corpusIds: c.ids,
+    qrels,
+  });
 
 if (only.has('bm25')) {
   const t0 = performance.now();
@@ -60,15 +71,33 @@ if (only.has('static-init') || only.has('static')) {
   if (only.has('static')) {
     const t0 = performance.now();
     // SparseAdam updates only the rows a batch touched; AdamW (sentence-transformers' default) the whole table
-    const r = fitSentence(enc, rows, { loss: 'matryoshka', epochs: Number(a.epochs), batchSize: Number(a.batch), lr: Number(a.lr), sparse: a.optimizer === 'sparseadam' });
-    log('static', evalEnc(enc), { trainSeconds: (performance.now() - t0) / 1000, pairsPerSecond: r.rowsPerSecond, steps: r.steps, epochs: Number(a.epochs), batch: Number(a.batch), vocab: tok.vocabSize, optimizer: a.optimizer });
+    const r = fitSentence(enc, rows, {
+      loss: 'matryoshka',
+      epochs: Number(a.epochs),
+      batchSize: Number(a.batch),
+      lr: Number(a.lr),
+      sparse: a.optimizer === 'sparseadam',
+    });
+    log('static', evalEnc(enc), {
+      trainSeconds: (performance.now() - t0) / 1000,
+      pairsPerSecond: r.rowsPerSecond,
+      steps: r.steps,
+      epochs: Number(a.epochs),
+      batch: Number(a.batch),
+      vocab: tok.vocabSize,
+      optimizer: a.optimizer,
+    });
   }
 }
 if (only.has('transformer')) {
   const n = Math.min(rows.texts.length, Number(a['tf-pairs']));
   const sub = { ...rows, texts: rows.texts.slice(0, n), lines: rows.lines.slice(0, n) };
   const ttok = new WordPieceTokenizer(tok.tokens, { specialTokens: true });
-  const enc = SentenceEncoder.transformer(ttok, { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 512, hidden_dropout_prob: 0.1 }, { maxLength: 48 });
+  const enc = SentenceEncoder.transformer(
+    ttok,
+    { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 512, hidden_dropout_prob: 0.1 },
+    { maxLength: 48 },
+  );
   const t0 = performance.now();
   const r = fitSentence(enc, sub, { loss: 'mnrl', epochs: Number(a['tf-epochs']), batchSize: 64, lr: 5e-4 });
   log('transformer', evalEnc(enc), { trainSeconds: (performance.now() - t0) / 1000, pairsPerSecond: r.rowsPerSecond, pairs: n });

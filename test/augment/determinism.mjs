@@ -22,9 +22,15 @@ export function syntheticImages(n, h, w, c, seed) {
   const data = new Uint8Array(n * h * w * c);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     const p = Math.floor(i / c) % (h * w);
-    const y = Math.floor(p / w), x = p % w, ch = i % c;
+    const y = Math.floor(p / w),
+      x = p % w,
+      ch = i % c;
     data[i] = (((x * 255) / w) * (ch === 0 ? 1 : 0.5) + ((y * 255) / h) * (ch === 2 ? 1 : 0.3) + (s & 63)) % 256;
   }
   return { data, n, height: h, width: w, channels: c };
@@ -37,7 +43,8 @@ export function computeViewHashes(lib) {
   const big = lib.toImageBatch(syntheticImages(3, 72, 80, 4, 13)); // RGBA -> RGB
   const everything = lib.compose(
     lib.randomResizedCrop({ size: [30, 26], scale: [0.2, 1] }),
-    lib.randomHorizontalFlip(), lib.randomVerticalFlip({ p: 0.3 }),
+    lib.randomHorizontalFlip(),
+    lib.randomVerticalFlip({ p: 0.3 }),
     lib.randomAffine({ degrees: 20, translate: [0.1, 0.2], scale: [0.8, 1.2], shear: [-5, 5, -3, 3], interpolation: 'bilinear' }),
     lib.randomRotation({ degrees: 15 }),
     lib.colorJitter({ brightness: 0.5, contrast: 0.5, saturation: 0.5, hue: 0.2 }),
@@ -66,8 +73,11 @@ export function computeViewHashes(lib) {
     'affine bilinear fill rgb17x23': [odd, lib.randomAffine({ ...warp, interpolation: 'bilinear', fill: [0.2, 0.5, 0.9] }), { seed: 5 }],
     'affine bilinear fill=None rgb17x23': [odd, lib.randomAffine({ ...warp, interpolation: 'bilinear', fill: null }), { seed: 6 }],
     'affine nearest fill rgb17x23': [odd, lib.randomAffine({ ...warp, fill: 0.7 }), { seed: 7 }],
-    'normalize then affine rgb32': [rgb, lib.compose(lib.normalizeOp({ mean: lib.IMAGENET_MEAN, std: lib.IMAGENET_STD }),
-      lib.randomAffine({ ...warp, interpolation: 'bilinear' })), { seed: 8 }],
+    'normalize then affine rgb32': [
+      rgb,
+      lib.compose(lib.normalizeOp({ mean: lib.IMAGENET_MEAN, std: lib.IMAGENET_STD }), lib.randomAffine({ ...warp, interpolation: 'bilinear' })),
+      { seed: 8 },
+    ],
     'crop up rgb17x23 to 37x21': [odd, lib.randomResizedCrop({ size: [37, 21], scale: [0.05, 0.5] }), { seed: 9 }],
     'crop down rgba72x80 to 13': [big, lib.randomResizedCrop({ size: 13, scale: [0.5, 1] }), { seed: 10 }],
   };

@@ -44,13 +44,38 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('contrastive CLI', () => {
   it('train 2 epochs -> eval -> embed on IDX files (gzip included)', () => {
-    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--labels', 'train-labels-idx1-ubyte', '--epochs', '2', '--batch-size', '100', '--out', 'm.safetensors', '--json');
+    const t = cli(
+      'train',
+      '--images',
+      'train-images-idx3-ubyte.gz',
+      '--labels',
+      'train-labels-idx1-ubyte',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '100',
+      '--out',
+      'm.safetensors',
+      '--json',
+    );
     expect(t.code, t.err).toBe(0);
     const summary = JSON.parse(t.out);
     expect(summary.steps).toBe(12);
     expect(summary.finalLoss).toBeLessThan(summary.firstLoss);
-    const e = cli('eval', '--model', 'm.safetensors', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte',
-      '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
+    const e = cli(
+      'eval',
+      '--model',
+      'm.safetensors',
+      '--train-images',
+      'train-images-idx3-ubyte.gz',
+      '--train-labels',
+      'train-labels-idx1-ubyte',
+      '--test-images',
+      'test-images-idx3-ubyte',
+      '--test-labels',
+      'test-labels-idx1-ubyte',
+      '--json',
+    );
     expect(e.code, e.err).toBe(0);
     const r = JSON.parse(e.out);
     expect(r.linearProbeAccuracy).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
@@ -68,7 +93,21 @@ describe('contrastive CLI', () => {
     expect(mlp.code, mlp.err).toBe(0);
     expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant', cropScale: [0.3, 1] });
     expect(JSON.parse(mlp.out).epochs).toBe(10);
-    const over = cli(...base, '--lr', '0.003', '--weight-decay', '0.01', '--schedule', 'cosine', '--temperature', '0.5', '--crop-scale', '0.4,0.9', '--out', 'mlp2.safetensors');
+    const over = cli(
+      ...base,
+      '--lr',
+      '0.003',
+      '--weight-decay',
+      '0.01',
+      '--schedule',
+      'cosine',
+      '--temperature',
+      '0.5',
+      '--crop-scale',
+      '0.4,0.9',
+      '--out',
+      'mlp2.safetensors',
+    );
     expect(over.code, over.err).toBe(0);
     expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine', cropScale: [0.4, 0.9] });
     const conv = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'conv.safetensors');
@@ -103,8 +142,21 @@ describe('contrastive CLI', () => {
     expect(JSON.parse(relaxed.out)).toMatchObject({ variant: 'relaxed', threads: 2 });
     // fused multiply-adds round differently: another (equally valid) model
     expect(Buffer.compare(readFileSync(join(dir, 'v1.safetensors')), readFileSync(join(dir, 'v2.safetensors')))).not.toBe(0);
-    const e = cliWith(flag, 'eval', '--variant', 'relaxed', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte',
-      '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
+    const e = cliWith(
+      flag,
+      'eval',
+      '--variant',
+      'relaxed',
+      '--train-images',
+      'train-images-idx3-ubyte.gz',
+      '--train-labels',
+      'train-labels-idx1-ubyte',
+      '--test-images',
+      'test-images-idx3-ubyte',
+      '--test-labels',
+      'test-labels-idx1-ubyte',
+      '--json',
+    );
     expect(e.code, e.err).toBe(0);
     expect(JSON.parse(e.out).variant).toBe('relaxed');
   });
@@ -122,8 +174,20 @@ describe('contrastive CLI', () => {
     writeFileSync(join(dir, 'old.safetensors'), saveSafetensors(old.stateDict(), { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: '{}' }));
     old.free();
     for (const model of ['c.safetensors', 'old.safetensors']) {
-      const e = cli('eval', '--model', model, '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte',
-        '--test-images', 'test-images-idx3-ubyte', '--test-labels', 'test-labels-idx1-ubyte', '--json');
+      const e = cli(
+        'eval',
+        '--model',
+        model,
+        '--train-images',
+        'train-images-idx3-ubyte.gz',
+        '--train-labels',
+        'train-labels-idx1-ubyte',
+        '--test-images',
+        'test-images-idx3-ubyte',
+        '--test-labels',
+        'test-labels-idx1-ubyte',
+        '--json',
+      );
       expect(e.code, e.err).toBe(0);
       expect(JSON.parse(e.out).dims).toBe(256);
     }
@@ -160,11 +224,38 @@ describe('contrastive CLI', () => {
   });
 
   it('--max-samples uses only the first n training and test images, in train and eval', () => {
-    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '50', '--max-samples', '100', '--json', '--out', 'max.safetensors');
+    const t = cli(
+      'train',
+      '--images',
+      'train-images-idx3-ubyte.gz',
+      '--encoder',
+      'mlp',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '50',
+      '--max-samples',
+      '100',
+      '--json',
+      '--out',
+      'max.safetensors',
+    );
     expect(t.code, t.err).toBe(0);
     expect(JSON.parse(t.out).steps).toBe(2);
-    const e = cli('eval', '--train-images', 'train-images-idx3-ubyte.gz', '--train-labels', 'train-labels-idx1-ubyte', '--test-images', 'test-images-idx3-ubyte',
-      '--test-labels', 'test-labels-idx1-ubyte', '--max-samples', '150', '--json');
+    const e = cli(
+      'eval',
+      '--train-images',
+      'train-images-idx3-ubyte.gz',
+      '--train-labels',
+      'train-labels-idx1-ubyte',
+      '--test-images',
+      'test-images-idx3-ubyte',
+      '--test-labels',
+      'test-labels-idx1-ubyte',
+      '--max-samples',
+      '150',
+      '--json',
+    );
     expect(e.code, e.err).toBe(0);
     expect(JSON.parse(e.out)).toMatchObject({ train: 150, test: 150 });
     expect(cli('eval', '--max-samples', '0').err).toMatch(/--max-samples must be a positive integer/);

@@ -27,11 +27,13 @@ beforeAll(async () => {
   await writeRgbFolder(join(dir, 'rgb'), 24, [24, 20], 'jpg');
   // a table: two numeric features and a colour that tell the species apart, an id to drop
   let seed = 7;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
   const lines = ['id,color,size,weight,species'];
   for (let i = 0; i < 120; i++) {
     const s = i % 3;
-    lines.push(`${i},${['red', 'green', 'blue'][(s + (rand() < 0.2 ? 1 : 0)) % 3]},${(s * 2 + rand()).toFixed(3)},${(10 - s * 3 + rand() * 2).toFixed(3)},"kind ${s}"`);
+    lines.push(
+      `${i},${['red', 'green', 'blue'][(s + (rand() < 0.2 ? 1 : 0)) % 3]},${(s * 2 + rand()).toFixed(3)},${(10 - s * 3 + rand() * 2).toFixed(3)},"kind ${s}"`,
+    );
   }
   writeFileSync(join(dir, 'table.csv'), lines.join('\r\n') + '\r\n');
   // pairs: the positive is a fixed linear map of the anchor plus noise
@@ -42,20 +44,37 @@ beforeAll(async () => {
     pairs.push(JSON.stringify({ anchor: a, positive: p }));
   }
   writeFileSync(join(dir, 'pairs.jsonl'), pairs.join('\n') + '\n');
-  const x = Float32Array.from({ length: 60 * 5 }, (_, i) => Math.floor(i / 5) % 2 * 3 + rand());
+  const x = Float32Array.from({ length: 60 * 5 }, (_, i) => (Math.floor(i / 5) % 2) * 3 + rand());
   writeFileSync(join(dir, 'x.npy'), writeNpy([60, 5], x));
-  writeFileSync(join(dir, 'x2.npy'), writeNpy([60, 3], Float32Array.from({ length: 60 * 3 }, (_, i) => x[Math.floor(i / 3) * 5 + (i % 3)] * 2)));
+  writeFileSync(
+    join(dir, 'x2.npy'),
+    writeNpy(
+      [60, 3],
+      Float32Array.from({ length: 60 * 3 }, (_, i) => x[Math.floor(i / 3) * 5 + (i % 3)] * 2),
+    ),
+  );
   const d = mnistDigits(8);
   writeFileSync(join(dir, 'digits-idx3-ubyte'), writeIdx([80, 28, 28], d.images));
   writeFileSync(join(dir, 'digits-idx1-ubyte'), writeIdx([80], Uint8Array.from(d.labels)));
-  writeFileSync(join(dir, 'v.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ x: [i % 2, rand(), (i % 2) * 2 + rand()], y: i % 2 ? 'odd' : 'even' })).join('\n'));
-  writeFileSync(join(dir, 'y.npy'), writeNpy([60], Float32Array.from({ length: 60 }, (_, i) => i % 2)));
+  writeFileSync(
+    join(dir, 'v.jsonl'),
+    Array.from({ length: 40 }, (_, i) => JSON.stringify({ x: [i % 2, rand(), (i % 2) * 2 + rand()], y: i % 2 ? 'odd' : 'even' })).join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'y.npy'),
+    writeNpy(
+      [60],
+      Float32Array.from({ length: 60 }, (_, i) => i % 2),
+    ),
+  );
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('contrastive CLI on your own data', () => {
   it('a PNG folder of digits: train with a validation split and the kNN monitor, eval on a JPEG folder, embed with a file list', () => {
-    const t = json(cli('train', '--data', 'digits-png', '--epochs', '2', '--batch-size', '60', '--val-split', '0.2', '--monitor', '--out', 'digits.safetensors', '--json'));
+    const t = json(
+      cli('train', '--data', 'digits-png', '--epochs', '2', '--batch-size', '60', '--val-split', '0.2', '--monitor', '--out', 'digits.safetensors', '--json'),
+    );
     expect(t.encoder).toBe('conv');
     expect(t.input).toEqual([1, 28, 28]);
     expect(t.samples).toBe(240);
@@ -94,7 +113,26 @@ describe('contrastive CLI on your own data', () => {
   });
 
   it('RGB images: --image-size picks the size, the gap CNN is chosen, MoCo trains on them', () => {
-    const t = json(cli('train', '--data', 'rgb', '--image-size', '16', '--method', 'moco', '--widths', '8,16', '--epochs', '1', '--batch-size', '16', '--out', 'rgb.safetensors', '--json'));
+    const t = json(
+      cli(
+        'train',
+        '--data',
+        'rgb',
+        '--image-size',
+        '16',
+        '--method',
+        'moco',
+        '--widths',
+        '8,16',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '16',
+        '--out',
+        'rgb.safetensors',
+        '--json',
+      ),
+    );
     expect(t.encoder).toBe('gap');
     expect(t.input).toEqual([3, 16, 16]);
     expect(Number.isFinite(t.finalLoss)).toBe(true);
@@ -110,14 +148,68 @@ describe('contrastive CLI on your own data', () => {
   });
 
   it('a CSV table: label column by name, a categorical column one-hot, SupCon with the monitor, then eval and embed', () => {
-    const t = json(cli('train', '--data', 'table.csv', '--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id',
-      '--method', 'supcon', '--epochs', '10', '--batch-size', '30', '--val-split', '0.25', '--monitor', '--out', 'table.safetensors', '--json'));
+    const t = json(
+      cli(
+        'train',
+        '--data',
+        'table.csv',
+        '--label-column',
+        'species',
+        '--categorical',
+        'color',
+        '--ignore-columns',
+        'id',
+        '--method',
+        'supcon',
+        '--epochs',
+        '10',
+        '--batch-size',
+        '30',
+        '--val-split',
+        '0.25',
+        '--monitor',
+        '--out',
+        'table.safetensors',
+        '--json',
+      ),
+    );
     expect(t.encoder).toBe('mlp');
     expect(t.input).toEqual([1, 1, 5]); // 3 one-hot colours + size + weight
     expect(t.knnAccuracy).toBeGreaterThan(0.6);
-    const e = json(cli('eval', '--model', 'table.safetensors', '--data', 'table.csv', '--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id', '--val-split', '0.25', '--json'));
+    const e = json(
+      cli(
+        'eval',
+        '--model',
+        'table.safetensors',
+        '--data',
+        'table.csv',
+        '--label-column',
+        'species',
+        '--categorical',
+        'color',
+        '--ignore-columns',
+        'id',
+        '--val-split',
+        '0.25',
+        '--json',
+      ),
+    );
     expect(e.linearProbeAccuracy).toBeGreaterThan(0.6);
-    const m = cli('embed', '--model', 'table.safetensors', '--data', 'table.csv', '--categorical', 'color', '--ignore-columns', 'id', '--label-column', 'species', '--out', 't.npy');
+    const m = cli(
+      'embed',
+      '--model',
+      'table.safetensors',
+      '--data',
+      'table.csv',
+      '--categorical',
+      'color',
+      '--ignore-columns',
+      'id',
+      '--label-column',
+      'species',
+      '--out',
+      't.npy',
+    );
     expect(m.code, m.err).toBe(0);
     expect(parseNpy(new Uint8Array(readFileSync(join(dir, 't.npy')))).shape).toEqual([120, 128]);
     const bad = cli('train', '--data', 'table.csv', '--label-column', 'species', '--out', 'x.safetensors');
@@ -132,7 +224,9 @@ describe('contrastive CLI on your own data', () => {
     expect(t.finalLoss).toBeLessThan(t.firstLoss);
     expect(existsSync(join(dir, 'pairs.positive.safetensors'))).toBe(true);
     // the same pairs from two aligned NPY files
-    const two = json(cli('train', '--data', 'x.npy', '--pair-data', 'x2.npy', '--method', 'clip', '--epochs', '2', '--batch-size', '20', '--out', 'two.safetensors', '--json'));
+    const two = json(
+      cli('train', '--data', 'x.npy', '--pair-data', 'x2.npy', '--method', 'clip', '--epochs', '2', '--batch-size', '20', '--out', 'two.safetensors', '--json'),
+    );
     expect([two.data, two.samples]).toEqual(['pairs', 60]);
     const bad = cli('train', '--data', 'pairs.jsonl', '--out', 'x.safetensors');
     expect(bad.code).toBe(1);
@@ -146,7 +240,21 @@ describe('contrastive CLI on your own data', () => {
   });
 
   it('--checkpoint / --resume on --data: a run killed after its first checkpoint resumes to the uninterrupted model byte for byte', async () => {
-    const args = ['train', '--data', 'table.csv', '--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id', '--epochs', '40', '--batch-size', '30'];
+    const args = [
+      'train',
+      '--data',
+      'table.csv',
+      '--label-column',
+      'species',
+      '--categorical',
+      'color',
+      '--ignore-columns',
+      'id',
+      '--epochs',
+      '40',
+      '--batch-size',
+      '30',
+    ];
     json(cli(...args, '--out', 'ref.safetensors', '--json'));
     rmSync(join(dir, 'k.ckpt'), { force: true });
     await new Promise<void>((resolve) => {

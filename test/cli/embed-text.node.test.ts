@@ -23,8 +23,19 @@ beforeAll(async () => {
   if (!existsSync(fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url)))) throw new Error('run `pnpm build` first');
   await init();
   const config = {
-    architectures: ['BertModel'], model_type: 'bert', vocab_size: 30522, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4,
-    intermediate_size: 24, max_position_embeddings: 64, type_vocab_size: 2, hidden_act: 'gelu' as const, layer_norm_eps: 1e-12, pad_token_id: 0, seed: 7,
+    architectures: ['BertModel'],
+    model_type: 'bert',
+    vocab_size: 30522,
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    intermediate_size: 24,
+    max_position_embeddings: 64,
+    type_vocab_size: 2,
+    hidden_act: 'gelu' as const,
+    layer_norm_eps: 1e-12,
+    pad_token_id: 0,
+    seed: 7,
   };
   const enc = bertEncoder(config);
   mkdirSync(join(model, '1_Pooling'), { recursive: true });
@@ -32,11 +43,14 @@ beforeAll(async () => {
   writeFileSync(join(model, 'model.safetensors'), saveSafetensors(enc.stateDict()));
   enc.free();
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(ref, f), join(model, f));
-  writeFileSync(join(model, 'modules.json'), JSON.stringify([
-    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
-    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
-    { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
-  ]));
+  writeFileSync(
+    join(model, 'modules.json'),
+    JSON.stringify([
+      { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+      { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+      { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+    ]),
+  );
   writeFileSync(join(model, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: 16, pooling_mode_cls_token: true }));
   writeFileSync(join(model, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 12 }));
   writeFileSync(join(dir, 'texts.txt'), texts.join('\n') + '\n');
@@ -46,7 +60,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('contrastive embed --text', () => {
-  it('writes the folder\'s embeddings (CLS pooling, normalized, truncated to max_seq_length) in file order, for text and JSONL files', async () => {
+  it("writes the folder's embeddings (CLS pooling, normalized, truncated to max_seq_length) in file order, for text and JSONL files", async () => {
     const { model: st } = await loadSentenceTransformer(model);
     expect([st.pooling.mode, st.maxSeqLength, !!st.normalizer]).toEqual(['cls', 12, true]);
     const progress: number[] = [];

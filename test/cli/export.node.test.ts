@@ -28,7 +28,21 @@ beforeAll(async () => {
   }
   writeFileSync(join(dir, 'images-idx3-ubyte'), writeIdx([200, 28, 28], images));
   for (const enc of ['mlp', 'conv']) {
-    const t = cli('train', '--images', 'images-idx3-ubyte', '--encoder', enc, ...(enc === 'conv' ? ['--widths', '4,8'] : []), '--epochs', '1', '--batch-size', '50', '--out', `${enc}.safetensors`, '--json');
+    const t = cli(
+      'train',
+      '--images',
+      'images-idx3-ubyte',
+      '--encoder',
+      enc,
+      ...(enc === 'conv' ? ['--widths', '4,8'] : []),
+      '--epochs',
+      '1',
+      '--batch-size',
+      '50',
+      '--out',
+      `${enc}.safetensors`,
+      '--json',
+    );
     if (t.code !== 0) throw new Error(t.err);
     const e = cli('embed', '--model', `${enc}.safetensors`, '--images', 'images-idx3-ubyte', '--out', `${enc}.npy`);
     if (e.code !== 0) throw new Error(e.err);
@@ -71,7 +85,11 @@ describe('contrastive export', () => {
     expect(r.code, r.err).toBe(0);
     expect(readdirSync(join(dir, 'conv-torch')).sort()).toEqual(['contrastive_torch.py', 'model.safetensors', 'spec.json']);
     writeFileSync(join(dir, 'px.npy'), writeNpy([200, 784], pixels()));
-    const py = spawnSync('/usr/bin/python3', [join(dir, 'conv-torch', 'contrastive_torch.py'), 'forward', '--model', join(dir, 'conv-torch', 'model.safetensors'), '--data', join(dir, 'px.npy')], { encoding: 'utf8' });
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [join(dir, 'conv-torch', 'contrastive_torch.py'), 'forward', '--model', join(dir, 'conv-torch', 'model.safetensors'), '--data', join(dir, 'px.npy')],
+      { encoding: 'utf8' },
+    );
     expect(py.status, py.stderr).toBe(0);
     const want = parseNpy(new Uint8Array(readFileSync(join(dir, 'conv.npy'))));
     expectClose((JSON.parse(py.stdout) as number[][]).flat(), want.data, 1e-4);

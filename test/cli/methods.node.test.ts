@@ -45,14 +45,42 @@ describe('contrastive train --method', () => {
   for (const method of METHODS) {
     it(`${method}: trains the MLP encoder and the encoder evaluates above chance`, () => {
       const out = `${method}.safetensors`;
-      const t = cli('train', '--images', 'train-images', '--labels', 'train-labels', '--encoder', 'mlp', '--method', method,
-        '--epochs', '2', '--batch-size', '100', '--out', out, '--json');
+      const t = cli(
+        'train',
+        '--images',
+        'train-images',
+        '--labels',
+        'train-labels',
+        '--encoder',
+        'mlp',
+        '--method',
+        method,
+        '--epochs',
+        '2',
+        '--batch-size',
+        '100',
+        '--out',
+        out,
+        '--json',
+      );
       expect(t.code, t.err).toBe(0);
       const s = JSON.parse(t.out);
       expect(s.steps).toBe(8);
       expect(Number.isFinite(s.finalLoss)).toBe(true);
-      const e = cli('eval', '--model', out, '--train-images', 'train-images', '--train-labels', 'train-labels',
-        '--test-images', 'test-images', '--test-labels', 'test-labels', '--json');
+      const e = cli(
+        'eval',
+        '--model',
+        out,
+        '--train-images',
+        'train-images',
+        '--train-labels',
+        'train-labels',
+        '--test-images',
+        'test-images',
+        '--test-labels',
+        'test-labels',
+        '--json',
+      );
       expect(e.code, e.err).toBe(0);
       expect(JSON.parse(e.out).linearProbeAccuracy).toBeGreaterThan(0.3); // 10 classes: chance is 0.1
     });

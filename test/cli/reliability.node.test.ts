@@ -77,7 +77,11 @@ describe('model files are checked before they are trusted', () => {
     expect(r0.code, r0.err).toBe(0);
     const { tensors, metadata } = readSafetensors(new Uint8Array(readFileSync(join(dir, 'spec.safetensors'))));
     const variants: [string, unknown, RegExp][] = [
-      ['huge', { kind: 'mlp', input: [1, 28, 28], sizes: [784, 60000, 60000, 256], outDim: 256 }, /tensor 0\.weight has shape \[512, 784\].*needs \[60000, 784\]/],
+      [
+        'huge',
+        { kind: 'mlp', input: [1, 28, 28], sizes: [784, 60000, 60000, 256], outDim: 256 },
+        /tensor 0\.weight has shape \[512, 784\].*needs \[60000, 784\]/,
+      ],
       ['kind', { kind: 'resnet', input: [1, 28, 28], outDim: 256 }, /arch must be one of resnet18/],
       ['kind', { kind: 'transformer', input: [1, 28, 28], outDim: 256 }, /kind must be mlp, conv, gap/],
       ['input', { kind: 'mlp', input: [1, 28], sizes: [784, 256], outDim: 256 }, /input must be 3 integers/],
@@ -108,62 +112,79 @@ function checkFiles(d: string): void {
 }
 
 describe('kill -9 fault injection', () => {
-  it(`killed at random points ${LONG ? 40 : 4} times, --resume still gives the uninterrupted model byte for byte`, async () => {
-    const run = join(dir, 'run');
-    mkdirSync(run);
-    // the long mode trains longer, so that its 40 kills find a run still going
-    const epochs = LONG ? '40' : '4';
-    const args = [...RUN.map((a) => (a === 'img-idx3-ubyte' ? '../img-idx3-ubyte' : a)), '--epochs', epochs, '--out', 'm.safetensors', '--checkpoint', 'c.ckpt'];
-    // the uninterrupted run, with the same flags (the model file records them) in a folder of its own
-    const refDir = join(dir, 'ref');
-    mkdirSync(refDir);
-    const ref = spawnSync(process.execPath, [bin, ...args], { cwd: refDir, encoding: 'utf8', timeout: 120_000 });
-    expect(ref.status, ref.stderr).toBe(0);
-    const want = readFileSync(join(refDir, 'm.safetensors'));
-    const kills = LONG ? 40 : 4;
-    let resumed = 0;
-    let done = 0;
-    let checked = 0;
-    let s = 12345;
-    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const cwdRun = (a: string[]) => spawnSync(process.execPath, [bin, ...a], { cwd: run, encoding: 'utf8', timeout: 120_000 });
-    const stamp = () => (existsSync(join(run, 'c.ckpt')) ? readFileSync(join(run, 'c.ckpt')).subarray(-64).toString('hex') : '');
-    for (let i = 0; i < kills; i++) {
-      const resume = existsSync(join(run, 'c.ckpt')) ? ['--resume', 'c.ckpt'] : [];
-      if (resume.length) resumed++;
-      // three ways to pick the moment: a random time; just after a new checkpoint lands (plus a
-      // random delay, so kills fall inside training steps and inside the next writes); the
-      // instant a temporary file appears (a kill in the middle of writing a file)
-      const mode = i % 3;
-      const before = stamp();
-      await new Promise<void>((resolve) => {
-        const p = spawn(process.execPath, [bin, ...args, ...resume], { cwd: run, stdio: 'ignore' });
-        const t0 = Date.now();
-        const limit = 300 + rnd() * 3000;
-        const poll = setInterval(() => {
-          const due = mode === 0 ? Date.now() - t0 > limit
-            : mode === 1 ? stamp() !== before && Date.now() - t0 > rnd() * 300
-              : tmpFiles(run).length > 0 || Date.now() - t0 > 20_000;
-          if (due) p.kill('SIGKILL');
-        }, 3);
-        p.on('exit', () => {
-          clearInterval(poll);
-          resolve();
+  it(
+    `killed at random points ${LONG ? 40 : 4} times, --resume still gives the uninterrupted model byte for byte`,
+    async () => {
+      const run = join(dir, 'run');
+      mkdirSync(run);
+      // the long mode trains longer, so that its 40 kills find a run still going
+      const epochs = LONG ? '40' : '4';
+      const args = [
+        ...RUN.map((a) => (a === 'img-idx3-ubyte' ? '../img-idx3-ubyte' : a)),
+        '--epochs',
+        epochs,
+        '--out',
+        'm.safetensors',
+        '--checkpoint',
+        'c.ckpt',
+      ];
+      // the uninterrupted run, with the same flags (the model file records them) in a folder of its own
+      const refDir = join(dir, 'ref');
+      mkdirSync(refDir);
+      const ref = spawnSync(process.execPath, [bin, ...args], { cwd: refDir, encoding: 'utf8', timeout: 120_000 });
+      expect(ref.status, ref.stderr).toBe(0);
+      const want = readFileSync(join(refDir, 'm.safetensors'));
+      const kills = LONG ? 40 : 4;
+      let resumed = 0;
+      let done = 0;
+      let checked = 0;
+      let s = 12345;
+      const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      const cwdRun = (a: string[]) => spawnSync(process.execPath, [bin, ...a], { cwd: run, encoding: 'utf8', timeout: 120_000 });
+      const stamp = () => (existsSync(join(run, 'c.ckpt')) ? readFileSync(join(run, 'c.ckpt')).subarray(-64).toString('hex') : '');
+      for (let i = 0; i < kills; i++) {
+        const resume = existsSync(join(run, 'c.ckpt')) ? ['--resume', 'c.ckpt'] : [];
+        if (resume.length) resumed++;
+        // three ways to pick the moment: a random time; just after a new checkpoint lands (plus a
+        // random delay, so kills fall inside training steps and inside the next writes); the
+        // instant a temporary file appears (a kill in the middle of writing a file)
+        const mode = i % 3;
+        const before = stamp();
+        await new Promise<void>((resolve) => {
+          const p = spawn(process.execPath, [bin, ...args, ...resume], { cwd: run, stdio: 'ignore' });
+          const t0 = Date.now();
+          const limit = 300 + rnd() * 3000;
+          const poll = setInterval(() => {
+            const due =
+              mode === 0
+                ? Date.now() - t0 > limit
+                : mode === 1
+                  ? stamp() !== before && Date.now() - t0 > rnd() * 300
+                  : tmpFiles(run).length > 0 || Date.now() - t0 > 20_000;
+            if (due) p.kill('SIGKILL');
+          }, 3);
+          p.on('exit', () => {
+            clearInterval(poll);
+            resolve();
+          });
         });
-      });
-      done++;
-      checkFiles(run);
-      checked += ['c.ckpt', 'm.safetensors'].filter((f) => existsSync(join(run, f))).length;
-      if (existsSync(join(run, 'm.safetensors'))) break; // finished before the kill
-    }
-    const resume = existsSync(join(run, 'c.ckpt')) ? ['--resume', 'c.ckpt'] : [];
-    const last = cwdRun([...args, ...resume]);
-    expect(last.status, last.stderr).toBe(0);
-    expect(Buffer.compare(readFileSync(join(run, 'm.safetensors')), want)).toBe(0);
-    expect(tmpFiles(run)).toEqual([]);
-    expect(resumed + resume.length).toBeGreaterThan(0);
-    console.log(`kill -9: ${done} kills, ${resumed + resume.length} resumes, ${checked} files found complete after a kill, 0 partial; final model identical to the uninterrupted run`);
-  }, LONG ? 1_200_000 : 240_000);
+        done++;
+        checkFiles(run);
+        checked += ['c.ckpt', 'm.safetensors'].filter((f) => existsSync(join(run, f))).length;
+        if (existsSync(join(run, 'm.safetensors'))) break; // finished before the kill
+      }
+      const resume = existsSync(join(run, 'c.ckpt')) ? ['--resume', 'c.ckpt'] : [];
+      const last = cwdRun([...args, ...resume]);
+      expect(last.status, last.stderr).toBe(0);
+      expect(Buffer.compare(readFileSync(join(run, 'm.safetensors')), want)).toBe(0);
+      expect(tmpFiles(run)).toEqual([]);
+      expect(resumed + resume.length).toBeGreaterThan(0);
+      console.log(
+        `kill -9: ${done} kills, ${resumed + resume.length} resumes, ${checked} files found complete after a kill, 0 partial; final model identical to the uninterrupted run`,
+      );
+    },
+    LONG ? 1_200_000 : 240_000,
+  );
 
   it('a --resume of another run (different flags) is refused, naming what differs', () => {
     const r0 = cli(...RUN, '--epochs', '1', '--out', 'a.safetensors', '--checkpoint', 'a.ckpt');

@@ -34,8 +34,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('contrastive train with a ResNet', () => {
   it('--init loads torchvision-named weights (fc dropped), --freeze keeps those parameters and their BatchNorm statistics fixed while the rest trains', () => {
-    const t = cli('train', '--images', 'rgb-idx3-ubyte', '--encoder', 'resnet-small', '--epochs', '1', '--batch-size', '32',
-      '--init', 'init.safetensors', '--freeze', 'conv1,bn1,layer1', '--out', 'r.safetensors', '--json');
+    const t = cli(
+      'train',
+      '--images',
+      'rgb-idx3-ubyte',
+      '--encoder',
+      'resnet-small',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--init',
+      'init.safetensors',
+      '--freeze',
+      'conv1,bn1,layer1',
+      '--out',
+      'r.safetensors',
+      '--json',
+    );
     expect(t.code, t.err).toBe(0);
     const summary = JSON.parse(t.out);
     expect(summary.steps).toBe(2);
@@ -51,10 +67,38 @@ describe('contrastive train with a ResNet', () => {
   });
 
   it('a --freeze prefix that names nothing, or an --init that does not fit, fails before training with a one-line reason', () => {
-    const f = cli('train', '--images', 'rgb-idx3-ubyte', '--encoder', 'resnet-small', '--epochs', '1', '--batch-size', '32', '--freeze', 'layer7', '--out', 'x.safetensors');
+    const f = cli(
+      'train',
+      '--images',
+      'rgb-idx3-ubyte',
+      '--encoder',
+      'resnet-small',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--freeze',
+      'layer7',
+      '--out',
+      'x.safetensors',
+    );
     expect(f.code).toBe(1);
     expect(f.err).toContain('layer7');
-    const i = cli('train', '--images', 'rgb-idx3-ubyte', '--encoder', 'resnet18-cifar', '--epochs', '1', '--batch-size', '32', '--init', 'init.safetensors', '--out', 'x.safetensors');
+    const i = cli(
+      'train',
+      '--images',
+      'rgb-idx3-ubyte',
+      '--encoder',
+      'resnet18-cifar',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--init',
+      'init.safetensors',
+      '--out',
+      'x.safetensors',
+    );
     expect(i.code).toBe(1);
     expect(i.err).toMatch(/--init init.safetensors does not fit the encoder/);
   });

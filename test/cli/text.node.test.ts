@@ -62,7 +62,28 @@ describe('contrastive text commands', () => {
   }, 120_000);
 
   it('a transformer trains with cached-mnrl and matryoshka runs; bad input is a one-line error naming the file and line', () => {
-    const t = cli('train', '--text', 'pairs.jsonl', '--encoder', 'transformer', '--hidden', '16', '--layers', '1', '--heads', '2', '--loss', 'cached-mnrl', '--mini-batch-size', '8', '--batch-size', '32', '--out', 'tf', '--json');
+    const t = cli(
+      'train',
+      '--text',
+      'pairs.jsonl',
+      '--encoder',
+      'transformer',
+      '--hidden',
+      '16',
+      '--layers',
+      '1',
+      '--heads',
+      '2',
+      '--loss',
+      'cached-mnrl',
+      '--mini-batch-size',
+      '8',
+      '--batch-size',
+      '32',
+      '--out',
+      'tf',
+      '--json',
+    );
     expect(t.code, t.err).toBe(0);
     const m = cli('train', '--text', 'pairs.jsonl', '--loss', 'matryoshka', '--dim', '16', '--matryoshka-dims', '16,4', '--out', 'mat', '--json');
     expect(m.code, m.err).toBe(0);

@@ -61,7 +61,14 @@ export async function writeRgbFolder(dir: string, perClass: number, size: [numbe
         for (let x = 0; x < w; x++) {
           const o = 3 * (y * w + x);
           const inside = cls === 'warm' ? (x - cx) ** 2 + (y - cy) ** 2 < r * r : Math.abs(y - cy) < r / 2;
-          const c = cls === 'warm' ? (inside ? [230 - shade, 90 + shade, 30] : [20, 30 + shade, 120]) : inside ? [30, 200 - shade, 160 + shade] : [220 - shade, 210, 60];
+          const c =
+            cls === 'warm'
+              ? inside
+                ? [230 - shade, 90 + shade, 30]
+                : [20, 30 + shade, 120]
+              : inside
+                ? [30, 200 - shade, 160 + shade]
+                : [220 - shade, 210, 60];
           px[o] = c[0];
           px[o + 1] = c[1];
           px[o + 2] = c[2];

@@ -37,7 +37,11 @@ describe('loadImageFiles (Chromium)', () => {
   it('PNG digits picked as a folder load bit-exact, labeled by their class folder', async () => {
     const z = digitPngs(zeros, 3);
     const o = digitPngs(ones, 2);
-    const files = [...o.map((d, i) => asPicked(`digits/1/${i}.png`, d.blob)), ...z.map((d, i) => asPicked(`digits/0/${i}.png`, d.blob)), asPicked('digits/README.txt', new Blob(['x']))];
+    const files = [
+      ...o.map((d, i) => asPicked(`digits/1/${i}.png`, d.blob)),
+      ...z.map((d, i) => asPicked(`digits/0/${i}.png`, d.blob)),
+      asPicked('digits/README.txt', new Blob(['x'])),
+    ];
     const set = await loadImageFiles(files, { channels: 1 });
     expect([set.n, set.height, set.width, set.channels]).toEqual([5, 28, 28, 1]);
     expect(set.classes).toEqual(['0', '1']);
@@ -67,7 +71,10 @@ describe('loadImageFiles (Chromium)', () => {
       ['a/big.png', await halves(200, 200, '#000', '#fff', 'image/png'), { maxPixels: 10_000 }],
     ] as const) {
       const files = [...good, { path: name, blob }];
-      const e = await loadImageFiles(files, { channels: 1, size: 28, ...opts }).then(() => undefined, (err: unknown) => err);
+      const e = await loadImageFiles(files, { channels: 1, size: 28, ...opts }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(e).toBeInstanceOf(ContrastiveError);
       expect((e as Error).message).toContain(name);
       const warnings: string[] = [];
@@ -80,7 +87,9 @@ describe('loadImageFiles (Chromium)', () => {
 
   it('loaded images train: uint8ImageTrainData views match imageTrainData of the float batch', async () => {
     await init({ variant: 'simd128' });
-    const files = await Promise.all(['#f00', '#0f0', '#00f', '#ff0'].map(async (c, i) => ({ path: `c${i % 2}/${i}.png`, blob: await halves(20, 20, c, '#888', 'image/png') })));
+    const files = await Promise.all(
+      ['#f00', '#0f0', '#00f', '#ff0'].map(async (c, i) => ({ path: `c${i % 2}/${i}.png`, blob: await halves(20, 20, c, '#888', 'image/png') })),
+    );
     const set = await loadImageFiles(files, { size: 16 });
     const views = uint8ImageTrainData(set, presets['simclr-cifar10']({ size: 16 }), { seed: 2 }).views(Int32Array.of(3, 1), 0);
     expect(views[0].shape).toEqual([2, 768]);

@@ -12,7 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), 'contrastive-images-'));
 const at = (...p: string[]) => join(dir, ...p);
 
 async function rejects(p: Promise<unknown>, code: string, ...words: string[]) {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e, 'expected a rejection').toBeInstanceOf(ContrastiveError);
   expect((e as ContrastiveError).code).toBe(code);
   for (const w of words) expect((e as Error).message).toContain(w);
@@ -20,7 +23,11 @@ async function rejects(p: Promise<unknown>, code: string, ...words: string[]) {
 
 /** A valid 1x1 PNG whose IHDR then claims width x height (CRC fixed, so only the size is wrong). */
 async function pngClaiming(width: number, height: number): Promise<Uint8Array> {
-  const png = new Uint8Array(await sharp(Buffer.from([1, 2, 3]), { raw: { width: 1, height: 1, channels: 3 } }).png().toBuffer());
+  const png = new Uint8Array(
+    await sharp(Buffer.from([1, 2, 3]), { raw: { width: 1, height: 1, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
   const v = new DataView(png.buffer, png.byteOffset);
   v.setUint32(16, width);
   v.setUint32(20, height);
@@ -70,11 +77,17 @@ describe('loadImageFolder', () => {
 
   it("'crop' keeps the center of a wide image, 'exact' squeezes all of it", async () => {
     // 40x10: left quarter red, middle half green, right quarter blue
-    const w = 40, h = 10;
+    const w = 40,
+      h = 10;
     const px = Buffer.alloc(w * h * 3);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px[3 * (y * w + x) + (x < 10 ? 0 : x < 30 ? 1 : 2)] = 255;
     mkdirSync(at('wide'), { recursive: true });
-    writeFileSync(at('wide', 'a.png'), await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+    writeFileSync(
+      at('wide', 'a.png'),
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const crop = await loadImageFolder(at('wide'), { size: 8 });
     expect(crop.labels).toBeUndefined();
     // the center crop is all green
@@ -176,7 +189,11 @@ describe('uint8 images as training data', () => {
     const a = uint8ImageTrainData(set, pipe, { seed: 3 }).views(Int32Array.of(5, 0, 7, 2), 11);
     const b = imageTrainData(toImageBatch(set), pipe, { seed: 3 }).views(Int32Array.of(5, 0, 7, 2), 11);
     expect(a[0].shape).toEqual([4, 3 * 16 * 16]);
-    expect(Buffer.from(a[0].data.buffer, a[0].data.byteOffset, a[0].data.byteLength).equals(Buffer.from(b[0].data.buffer, b[0].data.byteOffset, b[0].data.byteLength))).toBe(true);
+    expect(
+      Buffer.from(a[0].data.buffer, a[0].data.byteOffset, a[0].data.byteLength).equals(
+        Buffer.from(b[0].data.buffer, b[0].data.byteOffset, b[0].data.byteLength),
+      ),
+    ).toBe(true);
     expect(Array.from(a[1].data)).toEqual(Array.from(b[1].data));
   });
 });

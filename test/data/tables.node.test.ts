@@ -4,8 +4,25 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../util/errors.js';
 import {
-  AdamW, embed, fit, fitStandardizer, init, jsonlPairs, jsonlVectors, mlp, pairTrainData, parseNpy, scarf, standardize, Trainer,
-  trainValTestSplit, vectorTrainData, convNet, lenet, lenet28, toTensor,
+  AdamW,
+  embed,
+  fit,
+  fitStandardizer,
+  init,
+  jsonlPairs,
+  jsonlVectors,
+  mlp,
+  pairTrainData,
+  parseNpy,
+  scarf,
+  standardize,
+  Trainer,
+  trainValTestSplit,
+  vectorTrainData,
+  convNet,
+  lenet,
+  lenet28,
+  toTensor,
 } from '../../packages/contrastive/src/index.node.js';
 
 const fixture = (name: string) => new URL(`../fixtures/npy/${name}`, import.meta.url);
@@ -16,8 +33,12 @@ describe('NPY files written by numpy', () => {
   const base = Array.from({ length: 12 }, (_, i) => i * 1.5 - 4);
   const ints = Array.from({ length: 12 }, (_, i) => i - 5);
   for (const [file, want, ctor] of [
-    ['m3x4-f4.npy', base, Float32Array], ['m3x4-f8.npy', base, Float64Array], ['m3x4-f4-v2.npy', base, Float32Array],
-    ['m3x4-i4.npy', ints, Int32Array], ['m3x4-i8.npy', ints, Float64Array], ['m3x4-u1.npy', ints.map((_, i) => i * 20), Uint8Array],
+    ['m3x4-f4.npy', base, Float32Array],
+    ['m3x4-f8.npy', base, Float64Array],
+    ['m3x4-f4-v2.npy', base, Float32Array],
+    ['m3x4-i4.npy', ints, Int32Array],
+    ['m3x4-i8.npy', ints, Float64Array],
+    ['m3x4-u1.npy', ints.map((_, i) => i * 20), Uint8Array],
   ] as const) {
     it(`${file} reads the same from a Node Buffer (a view into a shared pool) and from a Uint8Array`, () => {
       const buf = readFileSync(fixture(file));
@@ -88,7 +109,8 @@ describe('vectors and pairs as training data', () => {
   });
 
   it('vectorTrainData trains an MLP with SCARF views: the loss goes down, same seed same views', async () => {
-    const rows = 64, cols = 6;
+    const rows = 64,
+      cols = 6;
     const data = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.7) + (Math.floor(i / cols) % 2) * 2);
     const td = vectorTrainData({ data, rows, cols }, scarf({ rate: 0.4 }), { seed: 1 });
     expect(Array.from(td.views(Int32Array.of(3, 1), 2)[0].data)).toEqual(Array.from(td.views(Int32Array.of(3, 1), 2)[0].data));
@@ -104,7 +126,19 @@ describe('vectors and pairs as training data', () => {
     const b = Float32Array.from({ length: n * 3 }, (_, i) => a[Math.floor(i / 3) * 4 + (i % 3)] * 2 + 0.1);
     const ta = mlp([4, 16, 8], { seed: 1 });
     const tb = mlp([3, 16, 8], { seed: 2 });
-    const trainer = new Trainer({ method: 'clip', model: ta, modelB: tb, optimizer: new AdamW([...ta.namedParameters().map(([k, p]) => [`a.${k}`, p] as [string, typeof p]), ...tb.namedParameters().map(([k, p]) => [`b.${k}`, p] as [string, typeof p])], { lr: 1e-2 }), temperature: 0.1 });
+    const trainer = new Trainer({
+      method: 'clip',
+      model: ta,
+      modelB: tb,
+      optimizer: new AdamW(
+        [
+          ...ta.namedParameters().map(([k, p]) => [`a.${k}`, p] as [string, typeof p]),
+          ...tb.namedParameters().map(([k, p]) => [`b.${k}`, p] as [string, typeof p]),
+        ],
+        { lr: 1e-2 },
+      ),
+      temperature: 0.1,
+    });
     const r = await fit(trainer, pairTrainData({ data: a, rows: n, cols: 4 }, { data: b, rows: n, cols: 3 }), { epochs: 20, batchSize: 32 });
     expect(r.losses.at(-1)!).toBeLessThan(r.losses[0] * 0.7);
     expectError(() => pairTrainData({ data: a, rows: n, cols: 4 }, { data: b.subarray(0, 9), rows: 3, cols: 3 }), 'SHAPE_MISMATCH', '64 rows', '3');
@@ -140,13 +174,29 @@ describe('the input contract of fit, embed and Trainer.step', () => {
     expectError(() => trainer.step([{ data: [1, 2, 3, 4] as never, shape: [2, 2] }, rows]), 'INVALID_ARGUMENT', 'views[0]', 'Float32Array');
     expectError(() => trainer.step([rows, new Float32Array(8)] as never), 'INVALID_ARGUMENT', 'views[1]');
     await expect(fit(trainer, { n: 4 } as never, { epochs: 1, batchSize: 2 })).rejects.toThrow(/data.views must be a function/);
-    await expect(fit(trainer, { n: 4, views: () => [{ data: rows.data, shape: [2, 4] }, { data: rows.data, shape: [2, 4] }] }, undefined as never)).rejects.toThrow(/options \{ epochs, batchSize \}/);
+    await expect(
+      fit(
+        trainer,
+        {
+          n: 4,
+          views: () => [
+            { data: rows.data, shape: [2, 4] },
+            { data: rows.data, shape: [2, 4] },
+          ],
+        },
+        undefined as never,
+      ),
+    ).rejects.toThrow(/options \{ epochs, batchSize \}/);
   });
 });
 
 describe('image encoders for any size and channel count', () => {
   it('convNet takes 32x32 and 64x64 RGB rows (and grayscale); lenet any size; lenet28 is lenet at 1x28x28', () => {
-    for (const input of [[3, 32, 32], [3, 64, 64], [1, 20, 36]] as [number, number, number][]) {
+    for (const input of [
+      [3, 32, 32],
+      [3, 64, 64],
+      [1, 20, 36],
+    ] as [number, number, number][]) {
       const net = convNet({ input, widths: [4, 8], seed: 0 });
       const y = embed(net, { data: new Float32Array(2 * input[0] * input[1] * input[2]).fill(0.5), rows: 2, cols: input[0] * input[1] * input[2] });
       expect(y.cols).toBe(8);

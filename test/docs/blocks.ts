@@ -24,8 +24,9 @@ export const OUTPUT_LANGS = new Set(['text']);
 export const EXEMPT: { file: string; code: string; reason: string }[] = [
   {
     file: 'README.md',
-    code: 'bash scripts/setup.sh && pnpm demo   # main job: SimCLR on MNIST without labels, then linear-probe and kNN accuracy\n'
-      + 'bash scripts/setup.sh && pnpm test   # all tests: Rust kernels, Node, headless Chromium, workerd, Deno, Bun, packed tarball',
+    code:
+      'bash scripts/setup.sh && pnpm demo   # main job: SimCLR on MNIST without labels, then linear-probe and kNN accuracy\n' +
+      'bash scripts/setup.sh && pnpm test   # all tests: Rust kernels, Node, headless Chromium, workerd, Deno, Bun, packed tarball',
     reason: 'installs the toolchain and runs the whole demo / the whole test suite (minutes; this checker is part of that suite)',
   },
   {
@@ -45,9 +46,10 @@ export const EXEMPT: { file: string; code: string; reason: string }[] = [
   },
   {
     file: 'packages/playground/README.md',
-    code: 'pnpm build                          # the contrastive package and its .wasm\n'
-      + 'pnpm playground                     # dev server, http://localhost:5173\n'
-      + 'pnpm --filter playground build      # static site in packages/playground/dist (relative URLs)',
+    code:
+      'pnpm build                          # the contrastive package and its .wasm\n' +
+      'pnpm playground                     # dev server, http://localhost:5173\n' +
+      'pnpm --filter playground build      # static site in packages/playground/dist (relative URLs)',
     reason: 'rebuilds everything and starts a dev server that runs until stopped (test/playground builds and drives the site)',
   },
 ];

@@ -30,16 +30,17 @@ function docFiles(): string[] {
   return files;
 }
 const blocks: Block[] = docFiles().flatMap((f) => parseBlocks(f, readFileSync(join(root, f), 'utf8')));
-const examples = readdirSync(examplesDir).filter((f) => RUNNABLE.test(f)).sort();
+const examples = readdirSync(examplesDir)
+  .filter((f) => RUNNABLE.test(f))
+  .sort();
 /**
  * The order the examples run in: the order the docs show them (README.md, docs/*.md, then the
  * packages' READMEs, top to bottom), all in one scratch folder, so a block may use the files an
  * earlier block of its page wrote, as a reader following the page would; files no page shows last.
  */
-const runOrder = [...new Set([
-  ...blocks.flatMap((b) => (b.example ? [b.example.slice('examples/'.length)] : [])).filter((f) => examples.includes(f)),
-  ...examples,
-])];
+const runOrder = [
+  ...new Set([...blocks.flatMap((b) => (b.example ? [b.example.slice('examples/'.length)] : [])).filter((f) => examples.includes(f)), ...examples]),
+];
 
 describe('the docs code-block rule', () => {
   it('a ts block without its example marker is reported', () => {
@@ -113,12 +114,16 @@ describe('docs examples run', () => {
     return compiled;
   };
 
-  it('the .ts examples type-check (examples/tsconfig.json)', () => {
-    if (!existsSync(join(root, 'packages/contrastive/dist/index.node.js'))) throw new Error('run `pnpm build` first');
-    const r = compile();
-    expect(r.out).toBe('');
-    expect(r.status).toBe(0);
-  }, TIME_LIMIT_MS);
+  it(
+    'the .ts examples type-check (examples/tsconfig.json)',
+    () => {
+      if (!existsSync(join(root, 'packages/contrastive/dist/index.node.js'))) throw new Error('run `pnpm build` first');
+      const r = compile();
+      expect(r.out).toBe('');
+      expect(r.status).toBe(0);
+    },
+    TIME_LIMIT_MS,
+  );
 
   // `pnpm contrastive …` in the .sh examples: the built CLI, run in the scratch folder
   const bin = join(scratch, 'bin');
@@ -126,51 +131,69 @@ describe('docs examples run', () => {
   const shim = () => {
     if (existsSync(bin)) return;
     mkdirSync(bin);
-    writeFileSync(join(bin, 'small-cli.mjs'), [
-      '// the docs check runs each command on small data, not the whole recipe: `train --epochs 1`, and',
-      '// `train` and `eval` with --max-samples 1000 (unless the command sets it)',
-      'const args = process.argv.slice(2);',
-      "if (args[0] === 'train') { const i = args.indexOf('--epochs'); if (i >= 0) args[i + 1] = '1'; else args.push('--epochs', '1'); }",
-      "if ((args[0] === 'train' || args[0] === 'eval') && !args.includes('--max-samples')) args.push('--max-samples', '1000');",
-      `process.argv = [process.argv[0], ${JSON.stringify(cli)}, ...args];`,
-      `await import(${JSON.stringify(cli)});`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(bin, 'small-cli.mjs'),
+      [
+        '// the docs check runs each command on small data, not the whole recipe: `train --epochs 1`, and',
+        '// `train` and `eval` with --max-samples 1000 (unless the command sets it)',
+        'const args = process.argv.slice(2);',
+        "if (args[0] === 'train') { const i = args.indexOf('--epochs'); if (i >= 0) args[i + 1] = '1'; else args.push('--epochs', '1'); }",
+        "if ((args[0] === 'train' || args[0] === 'eval') && !args.includes('--max-samples')) args.push('--max-samples', '1000');",
+        `process.argv = [process.argv[0], ${JSON.stringify(cli)}, ...args];`,
+        `await import(${JSON.stringify(cli)});`,
+        '',
+      ].join('\n'),
+    );
     const realPnpm = spawnSync('sh', ['-c', 'command -v pnpm'], { encoding: 'utf8' }).stdout.trim();
-    writeFileSync(join(bin, 'pnpm'), [
-      '#!/bin/sh',
-      `if [ "$1" = contrastive ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(bin, 'small-cli.mjs'))} "$@"; fi`,
-      `exec ${JSON.stringify(realPnpm || 'pnpm')} "$@"`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(bin, 'pnpm'),
+      [
+        '#!/bin/sh',
+        `if [ "$1" = contrastive ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(bin, 'small-cli.mjs'))} "$@"; fi`,
+        `exec ${JSON.stringify(realPnpm || 'pnpm')} "$@"`,
+        '',
+      ].join('\n'),
+    );
     chmodSync(join(bin, 'pnpm'), 0o755);
     // `npx contrastive-cli …` in the packages' READMEs: the same CLI (never the registry)
-    writeFileSync(join(bin, 'npx'), [
-      '#!/bin/sh',
-      `if [ "$1" = contrastive-cli ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(bin, 'small-cli.mjs'))} "$@"; fi`,
-      'echo "the docs examples run only npx contrastive-cli, got: npx $*" >&2; exit 1',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(bin, 'npx'),
+      [
+        '#!/bin/sh',
+        `if [ "$1" = contrastive-cli ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(bin, 'small-cli.mjs'))} "$@"; fi`,
+        'echo "the docs examples run only npx contrastive-cli, got: npx $*" >&2; exit 1',
+        '',
+      ].join('\n'),
+    );
     chmodSync(join(bin, 'npx'), 0o755);
   };
 
   for (const f of runOrder) {
-    it(`examples/${f} runs`, () => {
-      let r: ReturnType<typeof spawnSync>;
-      if (f.endsWith('.sh')) {
-        shim();
-        r = spawnSync('bash', ['-e', join(examplesDir, f)], { cwd: scratch, encoding: 'utf8', timeout: TIME_LIMIT_MS, env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
-      } else {
-        let file = join(examplesDir, f);
-        if (f.endsWith('.ts')) {
-          expect(compile().status).toBe(0);
-          file = join(examplesDir, '.build', f.replace(/\.ts$/, '.js'));
+    it(
+      `examples/${f} runs`,
+      () => {
+        let r: ReturnType<typeof spawnSync>;
+        if (f.endsWith('.sh')) {
+          shim();
+          r = spawnSync('bash', ['-e', join(examplesDir, f)], {
+            cwd: scratch,
+            encoding: 'utf8',
+            timeout: TIME_LIMIT_MS,
+            env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+          });
+        } else {
+          let file = join(examplesDir, f);
+          if (f.endsWith('.ts')) {
+            expect(compile().status).toBe(0);
+            file = join(examplesDir, '.build', f.replace(/\.ts$/, '.js'));
+          }
+          r = spawnSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', timeout: TIME_LIMIT_MS, env });
         }
-        r = spawnSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', timeout: TIME_LIMIT_MS, env });
-      }
-      if (r.error) throw r.error;
-      expect(r.status, `${f} exited with ${r.status}${r.signal ? ` (${r.signal})` : ''}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-    }, TIME_LIMIT_MS + 10_000);
+        if (r.error) throw r.error;
+        expect(r.status, `${f} exited with ${r.status}${r.signal ? ` (${r.signal})` : ''}:\n${r.stdout}\n${r.stderr}`).toBe(0);
+      },
+      TIME_LIMIT_MS + 10_000,
+    );
   }
 });
 
@@ -188,8 +211,11 @@ describe('product text', () => {
   };
 
   it('README, docs and package sources name no development history (sessions, issue numbers)', () => {
-    const hits = productFiles().flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n')
-      .flatMap((l, i) => (/session [0-9]|issue #[0-9]|before this session/i.test(l) ? [`${f}:${i + 1}: ${l.trim()}`] : [])));
+    const hits = productFiles().flatMap((f) =>
+      readFileSync(join(root, f), 'utf8')
+        .split('\n')
+        .flatMap((l, i) => (/session [0-9]|issue #[0-9]|before this session/i.test(l) ? [`${f}:${i + 1}: ${l.trim()}`] : [])),
+    );
     expect(hits).toEqual([]);
   });
 

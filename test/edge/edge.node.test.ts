@@ -32,52 +32,71 @@ function report(name: string, r: { ms: number }, s: Record<string, unknown> | un
 }
 
 describe('edge runtimes run the package on the reference cases', () => {
-  it('workerd: reference smoke parity with a precompiled module', async () => {
-    const dir = mkdtempSync(join(tmp, 'workerd-'));
-    const cfg = writeWorkerdConfig(dir, { pkgDir: PKG_DIR, entry: 'dist/index.workerd.js', smokePath: SMOKE, casesPath, expectVariant: 'relaxed' });
-    const r = await run(bin('workerd'), ['test', cfg], { cwd: dir, env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
-    const s = smokeLine(r);
-    report('workerd', r, s);
-    expect(r.code, explain('workerd test', r)).toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/\[ PASS \] main/);
-    expect(s, explain('workerd test', r)).toBeDefined();
-    expect(s!.variant).toBe('relaxed'); // workerd has relaxed SIMD
-    expect(s!.codegenRefused).toBe(true); // the hazard is real here: bytes would not compile
-    expect(s!.threadsError).toMatch(/^WASM_UNSUPPORTED: init: threads: 2 asked for, but .*workerd/);
-  }, TIMEOUT);
+  it(
+    'workerd: reference smoke parity with a precompiled module',
+    async () => {
+      const dir = mkdtempSync(join(tmp, 'workerd-'));
+      const cfg = writeWorkerdConfig(dir, { pkgDir: PKG_DIR, entry: 'dist/index.workerd.js', smokePath: SMOKE, casesPath, expectVariant: 'relaxed' });
+      const r = await run(bin('workerd'), ['test', cfg], { cwd: dir, env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
+      const s = smokeLine(r);
+      report('workerd', r, s);
+      expect(r.code, explain('workerd test', r)).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/\[ PASS \] main/);
+      expect(s, explain('workerd test', r)).toBeDefined();
+      expect(s!.variant).toBe('relaxed'); // workerd has relaxed SIMD
+      expect(s!.codegenRefused).toBe(true); // the hazard is real here: bytes would not compile
+      expect(s!.threadsError).toMatch(/^WASM_UNSUPPORTED: init: threads: 2 asked for, but .*workerd/);
+    },
+    TIMEOUT,
+  );
 
-  it('workerd: a failing smoke fails the run (harness self-check)', async () => {
-    // Expecting the wrong variant makes test() throw: `workerd test` must then exit non-zero.
-    const dir = mkdtempSync(join(tmp, 'workerd-neg-'));
-    const cfg = writeWorkerdConfig(dir, { pkgDir: PKG_DIR, entry: 'dist/index.workerd.js', smokePath: SMOKE, casesPath, expectVariant: 'simd128' });
-    const r = await run(bin('workerd'), ['test', cfg], { cwd: dir, env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
-    expect(r.timedOut).toBe(false);
-    expect(r.code, explain('workerd test', r)).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/expected variant simd128/);
-  }, TIMEOUT);
+  it(
+    'workerd: a failing smoke fails the run (harness self-check)',
+    async () => {
+      // Expecting the wrong variant makes test() throw: `workerd test` must then exit non-zero.
+      const dir = mkdtempSync(join(tmp, 'workerd-neg-'));
+      const cfg = writeWorkerdConfig(dir, { pkgDir: PKG_DIR, entry: 'dist/index.workerd.js', smokePath: SMOKE, casesPath, expectVariant: 'simd128' });
+      const r = await run(bin('workerd'), ['test', cfg], { cwd: dir, env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
+      expect(r.timedOut).toBe(false);
+      expect(r.code, explain('workerd test', r)).not.toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/expected variant simd128/);
+    },
+    TIMEOUT,
+  );
 
-  it('deno: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })', async () => {
-    const args = ['run', '--no-lock', '--no-config', '--no-prompt', `--allow-read=${REPO}`, RUNNER, '--cases', casesPath, '--expect-variant', 'relaxed'];
-    const r = await run(bin('deno'), args, { env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
-    const s = smokeLine(r);
-    report('deno', r, s);
-    expect(r.code, explain('deno run', r)).toBe(0);
-    expect(s, explain('deno run', r)).toBeDefined();
-    expect(s!.runtime).toMatch(/^deno /);
-    expect(s!.variant).toBe('relaxed');
-    // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
-    expect(s!.threads).toEqual({ threads: 2, variant: 'relaxed', identical: true });
-  }, TIMEOUT);
+  it(
+    'deno: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })',
+    async () => {
+      const args = ['run', '--no-lock', '--no-config', '--no-prompt', `--allow-read=${REPO}`, RUNNER, '--cases', casesPath, '--expect-variant', 'relaxed'];
+      const r = await run(bin('deno'), args, { env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
+      const s = smokeLine(r);
+      report('deno', r, s);
+      expect(r.code, explain('deno run', r)).toBe(0);
+      expect(s, explain('deno run', r)).toBeDefined();
+      expect(s!.runtime).toMatch(/^deno /);
+      expect(s!.variant).toBe('relaxed');
+      // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
+      expect(s!.threads).toEqual({ threads: 2, variant: 'relaxed', identical: true });
+    },
+    TIMEOUT,
+  );
 
-  it('bun: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })', async () => {
-    const r = await run(bin('bun'), ['--no-install', RUNNER, '--cases', casesPath, '--expect-variant', 'relaxed'], { env: QUIET_ENV, timeoutMs: CHILD_TIMEOUT });
-    const s = smokeLine(r);
-    report('bun', r, s);
-    expect(r.code, explain('bun', r)).toBe(0);
-    expect(s, explain('bun', r)).toBeDefined();
-    expect(s!.runtime).toMatch(/^bun /);
-    expect(s!.variant).toBe('relaxed');
-    // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
-    expect(s!.threads).toEqual({ threads: 2, variant: 'relaxed', identical: true });
-  }, TIMEOUT);
+  it(
+    'bun: reference smoke parity through the node entry (packaged .wasm read with node:fs), and init({ threads: 2 })',
+    async () => {
+      const r = await run(bin('bun'), ['--no-install', RUNNER, '--cases', casesPath, '--expect-variant', 'relaxed'], {
+        env: QUIET_ENV,
+        timeoutMs: CHILD_TIMEOUT,
+      });
+      const s = smokeLine(r);
+      report('bun', r, s);
+      expect(r.code, explain('bun', r)).toBe(0);
+      expect(s, explain('bun', r)).toBeDefined();
+      expect(s!.runtime).toMatch(/^bun /);
+      expect(s!.variant).toBe('relaxed');
+      // init({ threads: 2 }) through the node entry's worker_threads, bit-identical to 1 thread
+      expect(s!.threads).toEqual({ threads: 2, variant: 'relaxed', identical: true });
+    },
+    TIMEOUT,
+  );
 });

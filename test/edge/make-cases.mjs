@@ -27,8 +27,17 @@ export function selectCases(referenceDir = REFERENCE_DIR) {
       if (!c) throw new Error(`make-cases: ${family}.json has no case ${name}`);
       if (name.startsWith('rand_') && c.D % 4 === 0) throw new Error(`make-cases: ${family}/${name} has D % 4 == 0`);
       const picked = {
-        name: c.name, loss: c.loss, tau: c.tau, N: c.N, D: c.D, shapes: c.shapes, tags: c.tags,
-        inputs: c.inputs, loss_value: c.loss_value, grads: c.grads, tol: c.tol,
+        name: c.name,
+        loss: c.loss,
+        tau: c.tau,
+        N: c.N,
+        D: c.D,
+        shapes: c.shapes,
+        tags: c.tags,
+        inputs: c.inputs,
+        loss_value: c.loss_value,
+        grads: c.grads,
+        tol: c.tol,
       };
       if (c.labels) picked.labels = c.labels;
       if (c.cos) picked.cos = c.cos;

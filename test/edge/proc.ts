@@ -55,7 +55,11 @@ function killGroup(child: ChildProcess): void {
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -72,15 +76,25 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { timedOut = true; killGroup(child); }, opts.timeoutMs);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, opts.timeoutMs);
     const done = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       killGroup(child); // grandchildren left in the group
       resolveRun({ code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
     };
-    child.on('error', (e) => { stderr += `\nspawn ${cmd}: ${e.message}`; done(null, null); });
+    child.on('error', (e) => {
+      stderr += `\nspawn ${cmd}: ${e.message}`;
+      done(null, null);
+    });
     child.on('close', done);
   });
 }
@@ -112,9 +126,15 @@ export function start(cmd: string, args: readonly string[], opts: Omit<RunOption
     detached: true,
   });
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.on('error', (e) => { out += `\nspawn ${cmd}: ${e.message}`; });
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.on('error', (e) => {
+    out += `\nspawn ${cmd}: ${e.message}`;
+  });
   const exited = new Promise<void>((r) => child.once('close', () => r()));
   return {
     child,
@@ -132,7 +152,9 @@ export async function waitForHttp(url: string, server: Background, ms = 20_000):
   for (;;) {
     try {
       if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`the server did not come up on ${url}:\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -17,9 +17,7 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 
-const runtime = typeof Deno !== 'undefined' ? `deno ${Deno.version.deno}`
-  : typeof Bun !== 'undefined' ? `bun ${Bun.version}`
-  : `node ${process.version}`;
+const runtime = typeof Deno !== 'undefined' ? `deno ${Deno.version.deno}` : typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`;
 
 try {
   const entry = resolve(opt('--entry', resolve(here, '../../packages/contrastive/dist/index.node.js')));
@@ -30,7 +28,9 @@ try {
   const summary = await smoke(lib, cases);
   console.log(`${runtime}: ${summaryLine(summary)}`);
   const threads = await threadsCheck(lib);
-  console.log(`EDGE_SMOKE ${JSON.stringify({ runtime, variant: summary.variant, version: summary.version, cases: summary.cases, checks: summary.checks, worstRatio: summary.worstRatio, threads })}`);
+  console.log(
+    `EDGE_SMOKE ${JSON.stringify({ runtime, variant: summary.variant, version: summary.version, cases: summary.cases, checks: summary.checks, worstRatio: summary.worstRatio, threads })}`,
+  );
   if (expect !== undefined && summary.variant !== expect) {
     throw new Error(`expected variant ${expect}, the package picked ${summary.variant}`);
   }

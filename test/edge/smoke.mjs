@@ -132,8 +132,11 @@ export async function smoke(lib, cases) {
   // One typed error: a NaN input is refused with code NON_FINITE before any kernel runs.
   let caught;
   try {
-    lib.ntXent({ data: new Float32Array([1, 0, 0, NaN, 2, 0]), rows: 2, cols: 3 },
-      { data: new Float32Array([1, 1, 0, 0, 1, -1]), rows: 2, cols: 3 }, { temperature: 0.5 });
+    lib.ntXent(
+      { data: new Float32Array([1, 0, 0, NaN, 2, 0]), rows: 2, cols: 3 },
+      { data: new Float32Array([1, 1, 0, 0, 1, -1]), rows: 2, cols: 3 },
+      { temperature: 0.5 },
+    );
   } catch (e) {
     caught = e;
   }

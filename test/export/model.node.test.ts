@@ -1,8 +1,25 @@
 // saveModel / loadModel: the architecture travels with the weights.
 import { describe, expect, it, beforeAll } from 'vitest';
 import {
-  ContrastiveError, convNet28, GELU, init, L2Normalize, lenet28, Linear, loadModel, mlp, moduleSpec, readModelSpec, readSafetensors,
-  registerModule, ReLU, saveModel, saveSafetensors, Sequential, SPEC_KEY, simclrHead,
+  ContrastiveError,
+  convNet28,
+  GELU,
+  init,
+  L2Normalize,
+  lenet28,
+  Linear,
+  loadModel,
+  mlp,
+  moduleSpec,
+  readModelSpec,
+  readSafetensors,
+  registerModule,
+  ReLU,
+  saveModel,
+  saveSafetensors,
+  Sequential,
+  SPEC_KEY,
+  simclrHead,
 } from '../../packages/contrastive/src/index.node.js';
 
 beforeAll(() => init());
@@ -62,7 +79,13 @@ describe('saveModel and loadModel', () => {
     const spec = JSON.parse(metadata[SPEC_KEY]);
     spec.children[0].args.inFeatures = 'four';
     const edited = saveSafetensors(tensors, { ...metadata, [SPEC_KEY]: JSON.stringify(spec) });
-    const err = (() => { try { loadModel(edited); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        loadModel(edited);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(ContrastiveError);
     expect(String(err)).toMatch(/args.inFeatures must be a number/);
   });

@@ -8,8 +8,28 @@ import { dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AvgPool2d, BatchNorm1d, BatchNorm2d, ContrastiveError, Conv2d, convNet28, Dropout, exportOnnx, Flatten, GELU, GlobalAvgPool2d, init,
-  L2Normalize, lenet28, Linear, MaxPool2d, mlp, type Module, ReLU, Sequential, simclrHead, Unflatten,
+  AvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  ContrastiveError,
+  Conv2d,
+  convNet28,
+  Dropout,
+  exportOnnx,
+  Flatten,
+  GELU,
+  GlobalAvgPool2d,
+  init,
+  L2Normalize,
+  lenet28,
+  Linear,
+  MaxPool2d,
+  mlp,
+  type Module,
+  ReLU,
+  Sequential,
+  simclrHead,
+  Unflatten,
 } from '../../packages/contrastive/src/index.node.js';
 
 const require = createRequire(import.meta.url);
@@ -62,14 +82,31 @@ function expectClose(got: Float32Array, want: Float32Array, rel = 1e-5): void {
 const cases: [string, () => Module, number][] = [
   ['an MLP with BatchNorm1d and ReLU', () => mlp([20, 32, 8], { batchNorm: true, seed: 3 }), 20],
   ['an MLP with exact GELU', () => mlp([12, 16, 4], { activation: 'gelu', seed: 4 }), 12],
-  ['tanh GELU, Dropout and L2Normalize', () => new Sequential(new Linear(10, 6, { seed: 1 }), new GELU('tanh'), new Dropout(0.3), new Linear(6, 5, { bias: false }), new L2Normalize()), 10],
+  [
+    'tanh GELU, Dropout and L2Normalize',
+    () => new Sequential(new Linear(10, 6, { seed: 1 }), new GELU('tanh'), new Dropout(0.3), new Linear(6, 5, { bias: false }), new L2Normalize()),
+    10,
+  ],
   ['lenet28 with BatchNorm1d + ReLU at the end', () => lenet28({ seed: 2, widths: [4, 6], dim: 16, bnRelu: true }), 784],
   ['convNet28 with a global average pool', () => convNet28({ seed: 5, widths: [3, 5] }), 784],
-  ['strided, padded convs, average pools and a head', () => new Sequential(
-    new Unflatten([3, 11, 9]), new Conv2d(3, 4, [3, 2], { stride: [2, 1], padding: [1, 0], seed: 7 }), new BatchNorm2d(4), new ReLU(),
-    new AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }), new Conv2d(4, 2, 1), new MaxPool2d(3, { stride: 2, padding: 1 }),
-    new AvgPool2d(2), new GlobalAvgPool2d(), new Flatten(), simclrHead(2, { hidden: 8, out: 3, seed: 9 }),
-  ), 3 * 11 * 9],
+  [
+    'strided, padded convs, average pools and a head',
+    () =>
+      new Sequential(
+        new Unflatten([3, 11, 9]),
+        new Conv2d(3, 4, [3, 2], { stride: [2, 1], padding: [1, 0], seed: 7 }),
+        new BatchNorm2d(4),
+        new ReLU(),
+        new AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }),
+        new Conv2d(4, 2, 1),
+        new MaxPool2d(3, { stride: 2, padding: 1 }),
+        new AvgPool2d(2),
+        new GlobalAvgPool2d(),
+        new Flatten(),
+        simclrHead(2, { hidden: 8, out: 3, seed: 9 }),
+      ),
+    3 * 11 * 9,
+  ],
   ['BatchNorm1d without affine parameters', () => new Sequential(new Linear(5, 7), new BatchNorm1d(7, { affine: false, eps: 1e-3 }), new ReLU()), 5],
 ];
 
@@ -100,7 +137,11 @@ describe('ONNX export', () => {
       net.free();
       return f;
     });
-    const r = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys\nfor f in sys.argv[1:]: onnx.checker.check_model(onnx.load(f), full_check=True)\nprint("ok")', ...files], { encoding: 'utf8' });
+    const r = spawnSync(
+      '/usr/bin/python3',
+      ['-c', 'import onnx, sys\nfor f in sys.argv[1:]: onnx.checker.check_model(onnx.load(f), full_check=True)\nprint("ok")', ...files],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ok');
   });

@@ -25,7 +25,10 @@ describe('contrastive/tfjs', () => {
   it("ntXentLoss: value and gradients are the library's", () => {
     const a = rows(6, 4, 1);
     const b = rows(6, 4, 2);
-    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, y as tf.Tensor2D, { temperature: 0.3 }))([tf.tensor2d(a, [6, 4]), tf.tensor2d(b, [6, 4])]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, y as tf.Tensor2D, { temperature: 0.3 }))([
+      tf.tensor2d(a, [6, 4]),
+      tf.tensor2d(b, [6, 4]),
+    ]);
     const want = ntXent(m(a, 6, 4), m(b, 6, 4), { temperature: 0.3 });
     expect(ntXentLoss(tf.tensor2d(a, [6, 4]), tf.tensor2d(b, [6, 4]), { temperature: 0.3 }).dataSync()[0]).toBeCloseTo(want.loss, 6);
     expect(Array.from(ga.dataSync())).toEqual(Array.from(want.grads.a.data));
@@ -53,13 +56,16 @@ describe('contrastive/tfjs', () => {
     const q = rows(5, 4, 5);
     const k = rows(5, 4, 6);
     const neg = rows(7, 4, 7);
-    const [gq, gk, gn] = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => infoNceLoss(x as tf.Tensor2D, y as tf.Tensor2D, { temperature: 0.2, negatives: z as tf.Tensor2D }))(
-      [tf.tensor2d(q, [5, 4]), tf.tensor2d(k, [5, 4]), tf.tensor2d(neg, [7, 4])]);
+    const [gq, gk, gn] = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+      infoNceLoss(x as tf.Tensor2D, y as tf.Tensor2D, { temperature: 0.2, negatives: z as tf.Tensor2D }),
+    )([tf.tensor2d(q, [5, 4]), tf.tensor2d(k, [5, 4]), tf.tensor2d(neg, [7, 4])]);
     const want = infoNce(m(q, 5, 4), m(k, 5, 4), { temperature: 0.2, negatives: m(neg, 7, 4) });
     expect(Array.from(gq.dataSync())).toEqual(Array.from(want.grads.query.data));
     expect(Array.from(gk.dataSync())).toEqual(Array.from(want.grads.key.data));
     expect(Array.from(gn.dataSync())).toEqual(Array.from(want.grads.negatives!.data));
-    const [cq] = tf.grads((x: tf.Tensor) => infoNceLoss(x as tf.Tensor2D, tf.tensor2d(k, [5, 4]), { temperature: 0.2, symmetric: true }))([tf.tensor2d(q, [5, 4])]);
+    const [cq] = tf.grads((x: tf.Tensor) => infoNceLoss(x as tf.Tensor2D, tf.tensor2d(k, [5, 4]), { temperature: 0.2, symmetric: true }))([
+      tf.tensor2d(q, [5, 4]),
+    ]);
     expect(Array.from(cq.dataSync())).toEqual(Array.from(infoNce(m(q, 5, 4), m(k, 5, 4), { temperature: 0.2, symmetric: true }).grads.query.data));
     const labels = [0, 1, 0, 2, 1, 2];
     const z = rows(6, 3, 8);
@@ -71,15 +77,22 @@ describe('contrastive/tfjs', () => {
     tf.engine().startScope();
     const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [8], units: 16, activation: 'relu' }), tfl.layers.dense({ units: 4 })] });
     const opt = tf.train.adam(0.01);
-    const base = tf.tensor2d(rows(32, 8, 9).map((v, i) => v + (Math.floor(i / 8) % 4)), [32, 8]);
+    const base = tf.tensor2d(
+      rows(32, 8, 9).map((v, i) => v + (Math.floor(i / 8) % 4)),
+      [32, 8],
+    );
     const losses: number[] = [];
     let counts: number[] = [];
     for (let step = 0; step < 60; step++) {
-      const l = opt.minimize(() => tf.tidy(() => {
-        const v1 = tf.add(base, tf.mul(tf.randomNormal([32, 8], 0, 1, 'float32', step * 2), 0.1));
-        const v2 = tf.add(base, tf.mul(tf.randomNormal([32, 8], 0, 1, 'float32', step * 2 + 1), 0.1));
-        return ntXentLoss(model.apply(v1) as tf.Tensor2D, model.apply(v2) as tf.Tensor2D, { temperature: 0.5 });
-      }), true) as tf.Scalar;
+      const l = opt.minimize(
+        () =>
+          tf.tidy(() => {
+            const v1 = tf.add(base, tf.mul(tf.randomNormal([32, 8], 0, 1, 'float32', step * 2), 0.1));
+            const v2 = tf.add(base, tf.mul(tf.randomNormal([32, 8], 0, 1, 'float32', step * 2 + 1), 0.1));
+            return ntXentLoss(model.apply(v1) as tf.Tensor2D, model.apply(v2) as tf.Tensor2D, { temperature: 0.5 });
+          }),
+        true,
+      ) as tf.Scalar;
       losses.push(l.dataSync()[0]);
       l.dispose();
       counts.push(tf.memory().numTensors);
@@ -93,7 +106,9 @@ describe('contrastive/tfjs', () => {
 
   it('a rank-1 or int32 input is a ContrastiveError naming the argument', () => {
     expect(() => ntXentLoss(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D, tf.tensor2d([[1, 2]]), { temperature: 0.1 })).toThrowError(ContrastiveError);
-    expect(() => ntXentLoss(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D, tf.tensor2d([[1, 2]]), { temperature: 0.1 })).toThrowError(/a must be a rank-2 tensor/);
+    expect(() => ntXentLoss(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D, tf.tensor2d([[1, 2]]), { temperature: 0.1 })).toThrowError(
+      /a must be a rank-2 tensor/,
+    );
     expect(() => supConLoss(tf.tensor2d([[1, 2]], [1, 2], 'int32'), [0], { temperature: 0.1 })).toThrowError(/z must be float32, got int32/);
   });
 });

@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  init, lenet28, loadModel, mlp, type Module, ntXent, saveModel, Sequential, simclrHead, writeNpy,
-} from '../../packages/contrastive/src/index.node.js';
+import { init, lenet28, loadModel, mlp, type Module, ntXent, saveModel, Sequential, simclrHead, writeNpy } from '../../packages/contrastive/src/index.node.js';
 
 const script = fileURLToPath(new URL('../../packages/contrastive/python/contrastive_torch.py', import.meta.url));
 const python = '/usr/bin/python3';
@@ -48,7 +46,11 @@ function expectClose(got: Float32Array, want: Float32Array, tol: number) {
 describe.skipIf(!hasTorch)('continue in PyTorch (needs python3 with torch and numpy)', () => {
   for (const [name, make, d] of [
     ['an MLP with BatchNorm', () => mlp([24, 32, 16], { batchNorm: true, seed: 1 }), 24],
-    ['lenet28 with a SimCLR head', () => new Sequential(lenet28({ widths: [4, 8], dim: 16, bnRelu: true, seed: 2 }), simclrHead(16, { hidden: 16, out: 8 })), 784],
+    [
+      'lenet28 with a SimCLR head',
+      () => new Sequential(lenet28({ widths: [4, 8], dim: 16, bnRelu: true, seed: 2 }), simclrHead(16, { hidden: 16, out: 8 })),
+      784,
+    ],
   ] as [string, () => Module, number][]) {
     it(`${name}: torch rebuilds it from the file and gives the same outputs`, () => {
       const net = make();
@@ -83,8 +85,30 @@ print(float(ct.nt_xent(a, b, 0.2)))`;
     const x = data(n, d, 5).map((v, i) => v + (Math.floor(i / d) % 2) * 3);
     const xf = join(dir, 'train.npy');
     writeFileSync(xf, writeNpy([n, d], x));
-    const out = py(['train', '--model', before, '--data', xf, '--out', after, '--world-size', '2', '--steps', '20', '--batch-size', '32',
-      '--lr', '0.01', '--temperature', '0.5', '--port', String(29500 + (process.pid % 400))], 900_000);
+    const out = py(
+      [
+        'train',
+        '--model',
+        before,
+        '--data',
+        xf,
+        '--out',
+        after,
+        '--world-size',
+        '2',
+        '--steps',
+        '20',
+        '--batch-size',
+        '32',
+        '--lr',
+        '0.01',
+        '--temperature',
+        '0.5',
+        '--port',
+        String(29500 + (process.pid % 400)),
+      ],
+      900_000,
+    );
     const losses = (JSON.parse(out.trim().split('\n').pop()!) as { losses: number[] }).losses;
     expect(losses).toHaveLength(20);
     expect(losses.every(Number.isFinite)).toBe(true);

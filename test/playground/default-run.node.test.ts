@@ -25,7 +25,9 @@ it("the playground's default run visibly learns: the kNN monitor rises over its 
   const run = createRun(config, ds);
   const knn = [monitorKnn(run)!];
   await fit(run.trainer, run.data, {
-    epochs: config.epochs, batchSize: config.batchSize, seed: config.seed,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    seed: config.seed,
     onEpoch: () => void knn.push(monitorKnn(run, embed(run.encoder, run.test))!),
   });
   // measured: 90.1, 88.9, 91.9, 92.6, 93.1, 93.1% (simd128, seed 0); ~1 minute on two idle cores

@@ -12,8 +12,15 @@ import { assertBuilt, bin, explain, freePort, REPO, run, start, waitForHttp, typ
 const PLAY = join(REPO, 'packages/playground');
 const SHOT = join(REPO, 'test-results/playground.png');
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
 ];
 
 let server: Background | undefined;
@@ -27,7 +34,10 @@ beforeAll(async () => {
   const build = await run('pnpm', ['--filter', 'playground', 'build'], { cwd: REPO, cleanEnv: true, timeoutMs: 150_000 });
   expect(build.code, explain('pnpm --filter playground build', build)).toBe(0);
   const assets = readdirSync(join(PLAY, 'dist/assets'));
-  expect(assets.some((f) => f.endsWith('.wasm')), `a .wasm among ${assets.join(', ')}`).toBe(true);
+  expect(
+    assets.some((f) => f.endsWith('.wasm')),
+    `a .wasm among ${assets.join(', ')}`,
+  ).toBe(true);
   expect(existsSync(join(PLAY, 'dist/data/mnist.bin.gz')), 'the MNIST asset is in the site').toBe(true);
   console.log(`[playground] build ${Math.round(performance.now() - t0)} ms`);
 
@@ -45,7 +55,9 @@ afterAll(async () => {
 
 async function open(): Promise<Page> {
   const page = await browser!.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`); });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (req) => errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
   await page.goto(url, { timeout: 20_000 });
@@ -55,17 +67,21 @@ async function open(): Promise<Page> {
 
 /** A cheap fingerprint of a canvas's pixels, and how many are not the background. */
 const canvasStats = (page: Page, selector: string, background: [number, number, number]) =>
-  page.$eval(selector, (c, bg) => {
-    const cv = c as HTMLCanvasElement;
-    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-    let hash = 0;
-    let ink = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      hash = (Math.imul(hash, 31) + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-      if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 30) ink++;
-    }
-    return { hash, ink, width: cv.width, height: cv.height };
-  }, background);
+  page.$eval(
+    selector,
+    (c, bg) => {
+      const cv = c as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      let hash = 0;
+      let ink = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        hash = (Math.imul(hash, 31) + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+        if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 30) ink++;
+      }
+      return { hash, ink, width: cv.width, height: cv.height };
+    },
+    background,
+  );
 
 /** A zip of 40 x 40 PNGs, dark shapes on white, in two class folders: rings/ and bars/. */
 async function shapesZip(perClass: number): Promise<Buffer> {
@@ -142,10 +158,13 @@ describe('playground in headless Chromium', () => {
       await poll(async () => (seen.at(-1)?.step ?? 0) >= 10, 60_000, '10 steps');
 
       // training runs in the worker: the page still paints frames promptly
-      const frameMs = await page.evaluate(() => new Promise<number>((r) => {
-        const t = performance.now();
-        requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - t)));
-      }));
+      const frameMs = await page.evaluate(
+        () =>
+          new Promise<number>((r) => {
+            const t = performance.now();
+            requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - t)));
+          }),
+      );
       expect(frameMs).toBeLessThan(500);
 
       // pause: the worker stops between steps, the page stays responsive, resume continues
@@ -166,7 +185,9 @@ describe('playground in headless Chromium', () => {
       const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
       const early = seen.filter((s) => s.step <= 30);
       const late = seen.slice(-3);
-      console.log(`[playground] 78 MLP steps (batch 64) in ${Math.round(ms)} ms; loss ${mean(early.map((s) => s.loss)).toFixed(3)} (${early.length} reads, steps ${early.map((s) => s.step).join(',')}) -> ${mean(late.map((s) => s.loss)).toFixed(3)} (steps ${late.map((s) => s.step).join(',')}); ${seen.length} reads; kNN ${await page.locator('#knn').textContent()}`);
+      console.log(
+        `[playground] 78 MLP steps (batch 64) in ${Math.round(ms)} ms; loss ${mean(early.map((s) => s.loss)).toFixed(3)} (${early.length} reads, steps ${early.map((s) => s.step).join(',')}) -> ${mean(late.map((s) => s.loss)).toFixed(3)} (steps ${late.map((s) => s.step).join(',')}); ${seen.length} reads; kNN ${await page.locator('#knn').textContent()}`,
+      );
       expect(early.length, `reads in the first 30 steps: ${JSON.stringify(seen)}`).toBeGreaterThan(0);
       expect(late[late.length - 1].step).toBe(78);
       expect(mean(late.map((s) => s.loss))).toBeLessThan(mean(early.map((s) => s.loss)) - 0.15);
@@ -181,10 +202,11 @@ describe('playground in headless Chromium', () => {
       const dot = await page.$eval('[data-testid="scatter"]', (c) => {
         const cv = c as HTMLCanvasElement;
         const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-        for (let i = 0; i < d.length; i += 4 * 7) if (d[i] + d[i + 1] + d[i + 2] < 600) {
-          const p = i / 4;
-          return { x: (p % cv.width) / cv.width, y: Math.floor(p / cv.width) / cv.height };
-        }
+        for (let i = 0; i < d.length; i += 4 * 7)
+          if (d[i] + d[i + 1] + d[i + 2] < 600) {
+            const p = i / 4;
+            return { x: (p % cv.width) / cv.width, y: Math.floor(p / cv.width) / cv.height };
+          }
         return undefined;
       });
       expect(dot).toBeDefined();
@@ -199,7 +221,13 @@ describe('playground in headless Chromium', () => {
         const st = await get('dl-safetensors');
         const npy = await get('dl-npy');
         const csv = new TextDecoder().decode(await get('dl-csv'));
-        return { st: st.length, stHeader: new TextDecoder().decode(st.subarray(8, 40)), npyMagic: new TextDecoder().decode(npy.subarray(1, 6)), csvLines: csv.trim().split('\n').length, csvHead: csv.slice(0, 12) };
+        return {
+          st: st.length,
+          stHeader: new TextDecoder().decode(st.subarray(8, 40)),
+          npyMagic: new TextDecoder().decode(npy.subarray(1, 6)),
+          csvLines: csv.trim().split('\n').length,
+          csvHead: csv.slice(0, 12),
+        };
       });
       expect(files.st).toBeGreaterThan(784 * 512 * 4);
       expect(files.stHeader).toContain('"0.weight"');

@@ -33,7 +33,8 @@ export async function resumeTrainer(path: string, trainer: Trainer, run: RunSett
   } catch {
     saved = {};
   }
-  if (saved === null || typeof saved !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `--resume ${path}: the checkpoint does not record its run's settings`);
+  if (saved === null || typeof saved !== 'object')
+    throw new ContrastiveError('INVALID_ARGUMENT', `--resume ${path}: the checkpoint does not record its run's settings`);
   const diff = Object.keys({ ...saved, ...run }).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(run[k]));
   if (diff.length) {
     const what = diff.map((k) => `${k}: ${JSON.stringify(saved[k])} in the checkpoint, ${JSON.stringify(run[k])} now`).join('; ');

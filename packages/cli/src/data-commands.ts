@@ -3,8 +3,29 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import {
-  AdamW, ContrastiveError, embed, fit, knnAccuracy, linearProbe, presets, runtimeInfo, scarf, Sequential, simclrHead, takeRows, toImageBatch, Trainer,
-  trainValTestSplit, uint8ImageTrainData, pairTrainData, vectorTrainData, warmupCosine, writeNpy, type Matrix, type Module, type TrainData,
+  AdamW,
+  ContrastiveError,
+  embed,
+  fit,
+  knnAccuracy,
+  linearProbe,
+  presets,
+  runtimeInfo,
+  scarf,
+  Sequential,
+  simclrHead,
+  takeRows,
+  toImageBatch,
+  Trainer,
+  trainValTestSplit,
+  uint8ImageTrainData,
+  pairTrainData,
+  vectorTrainData,
+  warmupCosine,
+  writeNpy,
+  type Matrix,
+  type Module,
+  type TrainData,
 } from 'contrastive';
 import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { prepareOutputs } from './output.js';
@@ -40,11 +61,20 @@ export interface DataFlags {
 export const dataOptions = (o: DataFlags, input?: [number, number, number]): DataOptions => {
   if (o.channels !== undefined && o.channels !== '1' && o.channels !== '3') throw fail(`--channels must be 1 or 3, got ${o.channels}`);
   // with a model, images are loaded at its input size: a flag that says otherwise is a mistake
-  if (input && o.channels !== undefined && Number(o.channels) !== input[0]) throw new ContrastiveError('SHAPE_MISMATCH', `--channels ${o.channels}: the model encodes ${input[0]}-channel images`);
-  if (input && o.imageSize !== undefined && (o.imageSize !== input[1] || o.imageSize !== input[2])) throw new ContrastiveError('SHAPE_MISMATCH', `--image-size ${o.imageSize}: the model encodes ${input[1]}x${input[2]} images`);
+  if (input && o.channels !== undefined && Number(o.channels) !== input[0])
+    throw new ContrastiveError('SHAPE_MISMATCH', `--channels ${o.channels}: the model encodes ${input[0]}-channel images`);
+  if (input && o.imageSize !== undefined && (o.imageSize !== input[1] || o.imageSize !== input[2]))
+    throw new ContrastiveError('SHAPE_MISMATCH', `--image-size ${o.imageSize}: the model encodes ${input[1]}x${input[2]} images`);
   return {
-    format: o.dataFormat, imageSize: o.imageSize, channels: o.channels === undefined ? undefined : (Number(o.channels) as 1 | 3), labels: o.labels,
-    labelColumn: o.labelColumn, categorical: o.categorical, ignoreColumns: o.ignoreColumns, skipBadImages: o.skipBadImages, input,
+    format: o.dataFormat,
+    imageSize: o.imageSize,
+    channels: o.channels === undefined ? undefined : (Number(o.channels) as 1 | 3),
+    labels: o.labels,
+    labelColumn: o.labelColumn,
+    categorical: o.categorical,
+    ignoreColumns: o.ignoreColumns,
+    skipBadImages: o.skipBadImages,
+    input,
   };
 };
 
@@ -54,7 +84,10 @@ const imageRows = (s: ImageSet) => {
 };
 
 const subsetImages = (s: ImageSet, idx: Int32Array): ImageSet => ({
-  ...s, images: takeRows(s.images, s.n, idx), n: idx.length, labels: s.labels ? Int32Array.from(idx, (i) => s.labels![i]) : undefined,
+  ...s,
+  images: takeRows(s.images, s.n, idx),
+  n: idx.length,
+  labels: s.labels ? Int32Array.from(idx, (i) => s.labels![i]) : undefined,
 });
 const subsetRows = (x: Matrix, idx: Int32Array): Matrix => ({ data: takeRows(x.data, x.rows, idx), rows: idx.length, cols: x.cols });
 
@@ -90,7 +123,10 @@ function checkInput(spec: EncoderSpec, d: LoadedData, model: string, path: strin
   const got = d.kind === 'images' ? 'images' : 'vectors';
   if (want !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${model} encodes ${want}, ${path} holds ${d.kind}`);
   if (inputOf(d).join('x') !== spec.input.join('x')) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `${model} encodes ${want === 'vectors' ? `${spec.input[2]}-dimensional vectors` : `${spec.input.join('x')} images`}, ${path} holds ${want === 'vectors' ? `${inputOf(d)[2]}-dimensional vectors` : inputOf(d).join('x')}`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${model} encodes ${want === 'vectors' ? `${spec.input[2]}-dimensional vectors` : `${spec.input.join('x')} images`}, ${path} holds ${want === 'vectors' ? `${inputOf(d)[2]}-dimensional vectors` : inputOf(d).join('x')}`,
+    );
   }
 }
 
@@ -136,8 +172,13 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   if (o.pairData !== undefined) {
     // pairs from two aligned files: row i of --data goes with row i of --pair-data
     const b = await loadData(o.pairData, dataOptions(o));
-    if (data.kind !== 'vectors' || b.kind !== 'vectors') throw fail(`--data and --pair-data must both hold vectors (CSV, NPY or JSONL rows); they hold ${data.kind} and ${b.kind}`);
-    if (data.x.rows !== b.x.rows) throw new ContrastiveError('SHAPE_MISMATCH', `--data ${o.data} has ${data.x.rows} rows, --pair-data ${o.pairData} has ${b.x.rows}; aligned pairs need the same number`);
+    if (data.kind !== 'vectors' || b.kind !== 'vectors')
+      throw fail(`--data and --pair-data must both hold vectors (CSV, NPY or JSONL rows); they hold ${data.kind} and ${b.kind}`);
+    if (data.x.rows !== b.x.rows)
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `--data ${o.data} has ${data.x.rows} rows, --pair-data ${o.pairData} has ${b.x.rows}; aligned pairs need the same number`,
+      );
     data = { kind: 'pairs', a: data.x, b: b.x, name: o.data };
   }
   let test: LoadedData | undefined;
@@ -148,14 +189,19 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     if (test.kind === 'images' && data.kind === 'images') test.set.labels = alignClasses(data, { classes: test.classes, labels: test.set.labels }, o.testData);
     if (test.kind === 'vectors' && data.kind === 'vectors') test.labels = alignClasses(data, test, o.testData);
     if (test.kind !== data.kind || inputOf(test).join() !== inputOf(data).join()) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `--test-data ${o.testData} holds ${test.kind} ${inputOf(test).join('x')}, the training data ${data.kind} ${inputOf(data).join('x')}`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `--test-data ${o.testData} holds ${test.kind} ${inputOf(test).join('x')}, the training data ${data.kind} ${inputOf(data).join('x')}`,
+      );
     }
   }
   const n = countOf(data);
   const labels = labelsOf(data);
   if (data.kind === 'pairs' && o.method !== 'clip') throw fail(`${o.data} holds pairs (anchor, positive): train them with --method clip`);
-  if (o.method === 'clip' && data.kind !== 'pairs') throw fail(`--method clip needs pairs (JSONL rows {"anchor": [...], "positive": [...]}); ${o.data} holds ${data.kind}`);
-  if (LABELED_METHODS.includes(o.method) && !labels) throw fail(`--method ${o.method} needs labels (class subfolders, --label-column or --labels); ${o.data} has none`);
+  if (o.method === 'clip' && data.kind !== 'pairs')
+    throw fail(`--method clip needs pairs (JSONL rows {"anchor": [...], "positive": [...]}); ${o.data} holds ${data.kind}`);
+  if (LABELED_METHODS.includes(o.method) && !labels)
+    throw fail(`--method ${o.method} needs labels (class subfolders, --label-column or --labels); ${o.data} has none`);
   if (o.batchSize > n) throw fail(`--batch-size ${o.batchSize} is larger than the ${n} training samples`);
   const testLabels = test ? labelsOf(test) : undefined;
   if (o.monitor && !(test && labels && testLabels)) throw fail('--monitor needs labeled data and a held-out set (--val-split F or --test-data PATH)');
@@ -164,20 +210,42 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   let spec: EncoderSpec;
   let specB: EncoderSpec | undefined;
   let td: TrainData;
-  let recipe: { epochs: number; lr: number; weightDecay: number; schedule: 'cosine' | 'constant'; temperature: number; cropScale?: [number, number]; preset?: string; scarfRate?: number };
+  let recipe: {
+    epochs: number;
+    lr: number;
+    weightDecay: number;
+    schedule: 'cosine' | 'constant';
+    temperature: number;
+    cropScale?: [number, number];
+    preset?: string;
+    scarfRate?: number;
+  };
   if (data.kind === 'images') {
     const input = inputOf(data);
     const kind = o.encoder === 'auto' ? (input[0] === 1 && Math.max(input[1], input[2]) <= 32 ? 'conv' : 'gap') : o.encoder;
     spec = defaultSpec(kind, input, o.widths);
     const r = RECIPES[spec.kind];
     const presetName = o.preset ?? (input[0] === 1 ? 'small-gray' : input[1] <= 64 ? 'simclr-cifar10' : 'simclr');
-    const make = (presets as Record<string, (x: { size?: number; scale?: [number, number] }) => ReturnType<typeof presets['small-gray']>>)[presetName];
+    const make = (presets as Record<string, (x: { size?: number; scale?: [number, number] }) => ReturnType<(typeof presets)['small-gray']>>)[presetName];
     if (!make) throw fail(`--preset must be one of ${Object.keys(presets).join(', ')}, got ${presetName}`);
-    if (input[1] !== input[2] && presetName !== 'small-gray') throw fail(`the ${presetName} preset crops square views; the images are ${input[1]}x${input[2]} (pass --image-size N)`);
+    if (input[1] !== input[2] && presetName !== 'small-gray')
+      throw fail(`the ${presetName} preset crops square views; the images are ${input[1]}x${input[2]} (pass --image-size N)`);
     const cropScale = presetName === 'small-gray' ? r.cropScale : undefined;
-    recipe = { epochs: r.epochs, lr: r.lr, weightDecay: r.weightDecay, schedule: r.schedule, temperature: r.temperature, preset: presetName, ...(cropScale ? { cropScale } : {}) };
+    recipe = {
+      epochs: r.epochs,
+      lr: r.lr,
+      weightDecay: r.weightDecay,
+      schedule: r.schedule,
+      temperature: r.temperature,
+      preset: presetName,
+      ...(cropScale ? { cropScale } : {}),
+    };
     const set = data.set;
-    td = uint8ImageTrainData({ data: set.images, n: set.n, height: set.height, width: set.width, channels: set.channels as 1 | 3 }, make({ size: input[1], scale: cropScale }), { seed: o.seed, labels });
+    td = uint8ImageTrainData(
+      { data: set.images, n: set.n, height: set.height, width: set.width, channels: set.channels as 1 | 3 },
+      make({ size: input[1], scale: cropScale }),
+      { seed: o.seed, labels },
+    );
   } else if (data.kind === 'vectors') {
     if (o.encoder !== 'auto' && o.encoder !== 'mlp') throw fail(`--encoder ${o.encoder} is an image CNN; ${o.data} holds vectors (use --encoder mlp or auto)`);
     const standardizeWith = fitScaling(data.x);
@@ -203,14 +271,26 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   if (o.init) await initFrom(encoder, o.init);
   if (o.freeze) freezePrefixes(encoder, o.freeze);
   const steps = Math.floor(n / o.batchSize) * recipe.epochs;
-  const schedule = recipe.schedule === 'constant' ? () => recipe.lr
-    : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps });
+  const schedule =
+    recipe.schedule === 'constant'
+      ? () => recipe.lr
+      : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps });
   let trainer: Trainer;
   let encoderB: Module | undefined;
   if (o.method === 'clip') {
     encoderB = buildEncoder(specB!, o.seed + 1);
-    const params = [...encoder.namedParameters().map(([k, p]) => [`a.${k}`, p] as [string, typeof p]), ...encoderB.namedParameters().map(([k, p]) => [`b.${k}`, p] as [string, typeof p])];
-    trainer = new Trainer({ method: 'clip', model: encoder, modelB: encoderB, optimizer: new AdamW(params, { lr: recipe.lr, weightDecay: recipe.weightDecay }), temperature: recipe.temperature, schedule });
+    const params = [
+      ...encoder.namedParameters().map(([k, p]) => [`a.${k}`, p] as [string, typeof p]),
+      ...encoderB.namedParameters().map(([k, p]) => [`b.${k}`, p] as [string, typeof p]),
+    ];
+    trainer = new Trainer({
+      method: 'clip',
+      model: encoder,
+      modelB: encoderB,
+      optimizer: new AdamW(params, { lr: recipe.lr, weightDecay: recipe.weightDecay }),
+      temperature: recipe.temperature,
+      schedule,
+    });
   } else {
     // the method's heads and extra networks (methods.ts), as on the built-in dataset
     const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
@@ -220,21 +300,43 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     const queue = 'queueSize' in parts.trainer ? { queueSize } : {};
     trainer = new Trainer({ method: o.method as never, model: parts.model, optimizer, temperature: recipe.temperature, schedule, ...parts.trainer, ...queue });
   }
-  const monitor = o.monitor ? { encoder, train: { x: features(data, undefined, spec), labels: labels! }, test: { x: features(test!, undefined, spec), labels: testLabels! } } : undefined;
+  const monitor = o.monitor
+    ? { encoder, train: { x: features(data, undefined, spec), labels: labels! }, test: { x: features(test!, undefined, spec), labels: testLabels! } }
+    : undefined;
   // what a --resume must match: the same data, architecture and recipe
   const run = {
-    data: o.data, n, kind: data.kind, spec, ...(specB ? { specB } : {}), method: o.method, batchSize: o.batchSize, seed: o.seed, valSplit: o.valSplit ?? null, ...recipe,
+    data: o.data,
+    n,
+    kind: data.kind,
+    spec,
+    ...(specB ? { specB } : {}),
+    method: o.method,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    valSplit: o.valSplit ?? null,
+    ...recipe,
     variant: runtimeInfo().variant,
   };
   if (o.resume) await resumeTrainer(o.resume, trainer, run);
-  const bar = o.json ? undefined : new cliProgress.SingleBar({
-    format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
-    hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000,
-  }, cliProgress.Presets.shades_classic);
+  const bar = o.json
+    ? undefined
+    : new cliProgress.SingleBar(
+        {
+          format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
+          hideCursor: true,
+          stream: process.stderr,
+          noTTYOutput: true,
+          notTTYSchedule: 5000,
+        },
+        cliProgress.Presets.shades_classic,
+      );
   bar?.start(steps, trainer.stepCount, { epoch: 1, epochs: recipe.epochs, loss: '-', rate: '-', knn: '' });
   let knnText = '';
   const result = await fit(trainer, td, {
-    epochs: recipe.epochs, batchSize: o.batchSize, seed: o.seed, monitor,
+    epochs: recipe.epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    monitor,
     onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
     onEpoch: (e) => {
       if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
@@ -242,17 +344,41 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(n / o.batchSize), write: (s) => writeTrainState(o.checkpoint!, s, run) } : undefined,
   });
   bar?.stop();
-  const info = { dataset: o.data, method: o.method, batchSize: o.batchSize, ...recipe, seed: o.seed, classes: data.kind === 'images' ? data.classes : data.kind === 'vectors' ? data.classes : undefined };
+  const info = {
+    dataset: o.data,
+    method: o.method,
+    batchSize: o.batchSize,
+    ...recipe,
+    seed: o.seed,
+    classes: data.kind === 'images' ? data.classes : data.kind === 'vectors' ? data.classes : undefined,
+  };
   await saveEncoder(o.out, encoder, spec, info);
   const outB = encoderB ? o.out.replace(/(\.safetensors)?$/, '.positive.safetensors') : undefined;
   if (encoderB) await saveEncoder(outB!, encoderB, specB!, { ...info, tower: 'positive' });
   const summary = {
-    out: o.out, ...(outB ? { outPositive: outB } : {}), encoder: spec.kind, input: spec.input, data: data.kind, dataset: o.data, samples: n, method: o.method,
-    epochs: recipe.epochs, steps: result.steps, seconds: result.seconds, recipe, firstLoss: result.losses[0], finalLoss: result.losses.at(-1),
-    knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant, threads: runtimeInfo().threads,
+    out: o.out,
+    ...(outB ? { outPositive: outB } : {}),
+    encoder: spec.kind,
+    input: spec.input,
+    data: data.kind,
+    dataset: o.data,
+    samples: n,
+    method: o.method,
+    epochs: recipe.epochs,
+    steps: result.steps,
+    seconds: result.seconds,
+    recipe,
+    firstLoss: result.losses[0],
+    finalLoss: result.losses.at(-1),
+    knnAccuracy: result.knnAccuracy,
+    variant: runtimeInfo().variant,
+    threads: runtimeInfo().threads,
   };
   if (o.json) console.log(JSON.stringify(summary));
-  else console.log(`trained ${spec.kind} encoder (${o.method}) on ${n} ${data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind} from ${o.data}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s${summary.knnAccuracy !== undefined ? `, kNN ${pct(summary.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`);
+  else
+    console.log(
+      `trained ${spec.kind} encoder (${o.method}) on ${n} ${data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind} from ${o.data}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s${summary.knnAccuracy !== undefined ? `, kNN ${pct(summary.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`,
+    );
 }
 
 export interface EvalFlags extends DataFlags {
@@ -276,7 +402,8 @@ export async function evalOnData(o: EvalFlags): Promise<void> {
   let trainName: string;
   let testName: string;
   if (o.data !== undefined) {
-    if (o.valSplit === undefined || o.trainData !== undefined || o.testData !== undefined) throw fail('eval --data P needs --val-split F (or give --train-data P --test-data P instead)');
+    if (o.valSplit === undefined || o.trainData !== undefined || o.testData !== undefined)
+      throw fail('eval --data P needs --val-split F (or give --train-data P --test-data P instead)');
     ({ train, test } = splitData(await loadData(o.data, dataOptions(o, input)), o.valSplit, o.seed ?? 0));
     [train, test] = [sample(train, o.maxSamples, o.seed ?? 0), sample(test, o.maxSamples, o.seed ?? 0)];
     trainName = testName = o.data;
@@ -284,7 +411,8 @@ export async function evalOnData(o: EvalFlags): Promise<void> {
     if (o.trainData === undefined || o.testData === undefined) throw fail('eval needs --train-data P and --test-data P (or --data P --val-split F)');
     train = sample(await loadData(o.trainData, dataOptions(o, input)), o.maxSamples, o.seed ?? 0);
     test = sample(await loadData(o.testData, dataOptions(o, input ?? (train.kind === 'images' ? inputOf(train) : undefined))), o.maxSamples, o.seed ?? 0);
-    if (test.kind === 'images' && train.kind === 'images') test.set.labels = alignClasses(train, { classes: test.classes, labels: test.set.labels }, o.testData);
+    if (test.kind === 'images' && train.kind === 'images')
+      test.set.labels = alignClasses(train, { classes: test.classes, labels: test.set.labels }, o.testData);
     if (test.kind === 'vectors' && train.kind === 'vectors') test.labels = alignClasses(train, test, o.testData);
     [trainName, testName] = [o.trainData, o.testData];
   }
@@ -305,8 +433,15 @@ export async function evalOnData(o: EvalFlags): Promise<void> {
   const knn = knnAccuracy(tr, trl, te, tel, { k: o.knnK });
   const what = loaded ? `${loaded.spec.kind} encoder ${o.model}` : train.kind === 'images' ? 'raw pixels' : 'raw features (standardized)';
   const result = {
-    features: what, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, probeWeightDecay: probe.weightDecay, dims: tr.cols, train: tr.rows, test: te.rows,
-    seconds: (performance.now() - t0) / 1000, variant: runtimeInfo().variant,
+    features: what,
+    linearProbeAccuracy: probe.accuracy,
+    knnAccuracy: knn,
+    probeWeightDecay: probe.weightDecay,
+    dims: tr.cols,
+    train: tr.rows,
+    test: te.rows,
+    seconds: (performance.now() - t0) / 1000,
+    variant: runtimeInfo().variant,
   };
   if (o.json) console.log(JSON.stringify(result));
   else console.log(`${what}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${tr.rows} train / ${te.rows} test, ${tr.cols} dims)`);

@@ -3,7 +3,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  ContrastiveError, csvTable, fitStandardizer, jsonlPairs, jsonlVectors, parseJsonl, parseNpy, readIdx, standardize, type Matrix, type Standardizer,
+  ContrastiveError,
+  csvTable,
+  fitStandardizer,
+  jsonlPairs,
+  jsonlVectors,
+  parseJsonl,
+  parseNpy,
+  readIdx,
+  standardize,
+  type Matrix,
+  type Standardizer,
 } from 'contrastive';
 import { decodeImage, listImageFiles, loadImageFolder } from 'contrastive/node-images';
 import { loadIdxImages, type ImageSet } from './data.js';
@@ -68,11 +78,14 @@ const list = (s?: string) => (s === undefined || s === '' ? undefined : s.split(
 
 /** Labels for NPY / IDX data from a second file (.npy of integers, or IDX). */
 async function labelsFile(path: string, n: number, of: string): Promise<Int32Array> {
-  const bytes = new Uint8Array(await readFile(path).catch((e) => {
-    throw fail(`cannot read labels file ${path}: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
-  }));
+  const bytes = new Uint8Array(
+    await readFile(path).catch((e) => {
+      throw fail(`cannot read labels file ${path}: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+    }),
+  );
   const arr = path.toLowerCase().endsWith('.npy') ? parseNpy(bytes, path) : await readIdx(bytes, path);
-  if (arr.shape.length !== 1 || arr.shape[0] !== n) throw new ContrastiveError('SHAPE_MISMATCH', `${path}: expected ${n} labels (one per row of ${of}), got shape [${arr.shape.join(', ')}]`);
+  if (arr.shape.length !== 1 || arr.shape[0] !== n)
+    throw new ContrastiveError('SHAPE_MISMATCH', `${path}: expected ${n} labels (one per row of ${of}), got shape [${arr.shape.join(', ')}]`);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = Number(arr.data[i]);
@@ -85,7 +98,7 @@ async function labelsFile(path: string, n: number, of: string): Promise<Int32Arr
 /** A folder of images: size and channels from the options, or from the first image. */
 async function folder(path: string, o: DataOptions, onWarning: (m: string) => void): Promise<LoadedData> {
   let size: [number, number] | undefined = o.input ? [o.input[1], o.input[2]] : o.imageSize ? [o.imageSize, o.imageSize] : undefined;
-  let channels = o.input?.[0] as 1 | 3 | undefined ?? o.channels;
+  let channels = (o.input?.[0] as 1 | 3 | undefined) ?? o.channels;
   if (!size || !channels) {
     const files = await listImageFiles(path);
     if (files.length === 0) throw fail(`${path} holds no .png, .jpg, .jpeg or .webp files`);
@@ -109,13 +122,20 @@ async function folder(path: string, o: DataOptions, onWarning: (m: string) => vo
   };
   const set = await loadImageFolder(path, { size, channels, onError: o.skipBadImages ? 'skip' : 'throw', onWarning, onProgress });
   return {
-    kind: 'images', name: path, files: set.files, classes: set.classes,
+    kind: 'images',
+    name: path,
+    files: set.files,
+    classes: set.classes,
     set: { images: set.data, n: set.n, height: set.height, width: set.width, channels: set.channels, labels: set.labels },
   };
 }
 
 /** Loads `--data PATH` as the options say. */
-export async function loadData(path: string, o: DataOptions = {}, onWarning: (m: string) => void = (m) => console.error(`contrastive: ${m}`)): Promise<LoadedData> {
+export async function loadData(
+  path: string,
+  o: DataOptions = {},
+  onWarning: (m: string) => void = (m) => console.error(`contrastive: ${m}`),
+): Promise<LoadedData> {
   const format = await detectFormat(path, o.format);
   const table = { label: o.labelColumn, categorical: list(o.categorical), ignore: list(o.ignoreColumns), name: path };
   switch (format) {
@@ -165,7 +185,10 @@ export function alignClasses(train: { classes?: string[] }, test: { classes?: st
   const id = new Map(train.classes.map((c, k) => [c, k]));
   const map = test.classes.map((c) => {
     const k = id.get(c);
-    if (k === undefined) throw fail(`${testName} has class ${JSON.stringify(c)}, which the training data does not (its classes: ${train.classes!.slice(0, 8).join(', ')}${train.classes!.length > 8 ? ', ...' : ''})`);
+    if (k === undefined)
+      throw fail(
+        `${testName} has class ${JSON.stringify(c)}, which the training data does not (its classes: ${train.classes!.slice(0, 8).join(', ')}${train.classes!.length > 8 ? ', ...' : ''})`,
+      );
     return k;
   });
   return Int32Array.from(test.labels, (l) => map[l]);

@@ -67,7 +67,10 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
 export async function loadIdxImages(imagesPath: string, labelsPath?: string): Promise<ImageSet> {
   const img = await readIdx(await readBytes(imagesPath, 'images file'), imagesPath);
   if (!(img.data instanceof Uint8Array) || (img.shape.length !== 3 && img.shape.length !== 4)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${imagesPath}: expected uint8 images of shape [N, H, W] or [N, H, W, C], got ${img.data.constructor.name} [${img.shape.join(', ')}]`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${imagesPath}: expected uint8 images of shape [N, H, W] or [N, H, W, C], got ${img.data.constructor.name} [${img.shape.join(', ')}]`,
+    );
   }
   const [n, height, width, channels = 1] = img.shape;
   const set: ImageSet = { images: img.data, n, height, width, channels };

@@ -36,14 +36,21 @@ export function addExportCommand(program: Command): void {
     .command('export')
     .description('export an encoder: onnx (one .onnx file, dynamic batch), torch (a folder: weights + architecture + the Python module that loads them)')
     .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
-    .addOption(new Option('--format <format>', 'onnx | torch | hf (hf: Hugging Face / transformers.js folders, for text encoders)').choices(['onnx', 'torch', 'hf']).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'onnx | torch | hf (hf: Hugging Face / transformers.js folders, for text encoders)')
+        .choices(['onnx', 'torch', 'hf'])
+        .makeOptionMandatory(),
+    )
     .requiredOption('--out <path>', 'output file (onnx) or folder (torch, hf)')
     .action(async (o: { model: string; format: 'onnx' | 'torch' | 'hf'; out: string }) => {
       await init();
       const { encoder, spec } = await loadEncoder(o.model);
       const inputShape = [spec.input[0] * spec.input[1] * spec.input[2]];
       if (o.format === 'hf') {
-        throw new ContrastiveError('UNSUPPORTED', `--format hf writes text encoders; ${o.model} is a ${spec.kind} encoder of ${spec.input.join('x')} inputs (use --format onnx or torch)`);
+        throw new ContrastiveError(
+          'UNSUPPORTED',
+          `--format hf writes text encoders; ${o.model} is a ${spec.kind} encoder of ${spec.input.join('x')} inputs (use --format onnx or torch)`,
+        );
       }
       if (o.format === 'onnx') {
         await atomicWrite(o.out, exportOnnx(encoder, { inputShape }));
@@ -52,10 +59,15 @@ export function addExportCommand(program: Command): void {
       }
       await writeFolder(o.out, {
         // the CLI's metadata stays, so `contrastive eval/embed` read the file PyTorch writes back
-        'model.safetensors': saveSafetensors(encoder.stateDict(), { ...readSafetensors(new Uint8Array(await readFile(o.model))).metadata, [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)) }),
+        'model.safetensors': saveSafetensors(encoder.stateDict(), {
+          ...readSafetensors(new Uint8Array(await readFile(o.model))).metadata,
+          [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)),
+        }),
         'spec.json': `${JSON.stringify(moduleSpec(encoder), null, 1)}\n`,
         'contrastive_torch.py': { copy: torchModulePath() },
       });
-      console.log(`wrote ${o.out}/ (model.safetensors, spec.json, contrastive_torch.py: python -c "import contrastive_torch as ct; m, _ = ct.load_model('model.safetensors')")`);
+      console.log(
+        `wrote ${o.out}/ (model.safetensors, spec.json, contrastive_torch.py: python -c "import contrastive_torch as ct; m, _ = ct.load_model('model.safetensors')")`,
+      );
     });
 }

@@ -2,8 +2,25 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import {
-  AdamW, ContrastiveError, augmentationGrid, embed, encodePng, fit, imageTrainData, init, knnAccuracy, linearProbe, presets,
-  recipeSchedule, runtimeInfo, Sequential, simclrHead, toImageBatch, Trainer, writeNpy, type ImageBatch,
+  AdamW,
+  ContrastiveError,
+  augmentationGrid,
+  embed,
+  encodePng,
+  fit,
+  imageTrainData,
+  init,
+  knnAccuracy,
+  linearProbe,
+  presets,
+  recipeSchedule,
+  runtimeInfo,
+  Sequential,
+  simclrHead,
+  toImageBatch,
+  Trainer,
+  writeNpy,
+  type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { addExportCommand } from './export.js';
@@ -45,8 +62,7 @@ const positive = (name: string) => (v: string) => {
   return n;
 };
 
-const asBatch = (s: ImageSet): ImageBatch =>
-  toImageBatch({ data: s.images, n: s.n, height: s.height, width: s.width, channels: s.channels as 1 | 3 | 4 });
+const asBatch = (s: ImageSet): ImageBatch => toImageBatch({ data: s.images, n: s.n, height: s.height, width: s.width, channels: s.channels as 1 | 3 | 4 });
 const asRows = (b: ImageBatch) => ({ data: b.data, shape: [b.n, b.channels * b.height * b.width] });
 
 /**
@@ -54,7 +70,7 @@ const asRows = (b: ImageBatch) => ({ data: b.data, shape: [b.n, b.channels * b.h
  * flag if given, else `recipeScale` (the encoder's recipe; small-gray only).
  */
 function preset(name: string, s: { height: number; channels: number }, cropScale?: string, recipeScale?: [number, number]) {
-  const make = (presets as Record<string, (o: { size?: number; scale?: [number, number] }) => ReturnType<typeof presets['small-gray']>>)[name];
+  const make = (presets as Record<string, (o: { size?: number; scale?: [number, number] }) => ReturnType<(typeof presets)['small-gray']>>)[name];
   if (!make) throw new ContrastiveError('INVALID_ARGUMENT', `--preset must be one of ${Object.keys(presets).join(', ')}, got ${name}`);
   let scale = name === 'small-gray' ? recipeScale : undefined;
   if (cropScale !== undefined) {
@@ -70,10 +86,22 @@ function preset(name: string, s: { height: number; channels: number }, cropScale
 const defaultPreset = (s: { channels: number; height: number }) => (s.channels === 1 ? 'small-gray' : s.height <= 64 ? 'simclr-cifar10' : 'simclr');
 
 /** --max-samples: the first `max` images of a set (all of them without the flag). */
-const firstOf = (s: ImageSet, max?: number): ImageSet => (max === undefined || max >= s.n ? s : subset(s, Array.from({ length: max }, (_, i) => i)));
-const maxSamplesHelp = 'use at most the first n training images and the first n test images (a quick run of a command; with --data: a seeded sample of n, stratified by label)';
+const firstOf = (s: ImageSet, max?: number): ImageSet =>
+  max === undefined || max >= s.n
+    ? s
+    : subset(
+        s,
+        Array.from({ length: max }, (_, i) => i),
+      );
+const maxSamplesHelp =
+  'use at most the first n training images and the first n test images (a quick run of a command; with --data: a seeded sample of n, stratified by label)';
 
-async function trainSet(o: { dataset?: string; images?: string; labels?: string; maxSamples?: number }): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
+async function trainSet(o: {
+  dataset?: string;
+  images?: string;
+  labels?: string;
+  maxSamples?: number;
+}): Promise<{ train: ImageSet; test?: ImageSet; name: string }> {
   if (o.images) return { train: firstOf(await loadIdxImages(o.images, o.labels), o.maxSamples), name: o.images };
   if ((o.dataset ?? 'mnist') !== 'mnist') throw new ContrastiveError('INVALID_ARGUMENT', `unknown dataset ${o.dataset} (built in: mnist)`);
   const m = await loadMnist();
@@ -101,8 +129,13 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const threadsArg = (v: string): number | 'auto' => (v === 'auto' ? v : int('--threads')(v));
 const threadsHelp = "kernel threads: n or 'auto' (min(cores, 4)); n > 1 runs the threads build, bit-identical results (default 1)";
 // --variant: init's `variant`; the two instruction sets round differently, so pinning one gives the same bits on every engine
-const variantOption = () => new Option('--variant <isa>', 'kernels: auto (relaxed where the engine has it: Node >= 22, or 20 with --experimental-wasm-relaxed-simd), simd128 or relaxed; pin one for the same bits on every engine')
-  .choices(['auto', 'simd128', 'relaxed']).default('auto');
+const variantOption = () =>
+  new Option(
+    '--variant <isa>',
+    'kernels: auto (relaxed where the engine has it: Node >= 22, or 20 with --experimental-wasm-relaxed-simd), simd128 or relaxed; pin one for the same bits on every engine',
+  )
+    .choices(['auto', 'simd128', 'relaxed'])
+    .default('auto');
 const start = (o: { threads?: number | 'auto'; variant: 'auto' | 'simd128' | 'relaxed' }) =>
   init({ variant: o.variant, ...(o.threads === undefined ? {} : { threads: o.threads }) });
 
@@ -112,98 +145,168 @@ program
   .option('--dataset <name>', 'built-in dataset: mnist (its 8,000-digit train split)', 'mnist')
   .option('--images <file>', 'IDX images to train on instead (uint8, N x H x W [x C], .gz ok)')
   .option('--labels <file>', 'IDX labels of --images (for the kNN monitor and --method supcon, triplet, multisimilarity)')
-  .addOption(new Option('--encoder <kind>', `auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images); ${Object.entries(RESNETS).map(([k, v]) => `${k}: ${v}`).join('; ')}`).choices(['auto', 'mlp', 'conv', 'gap', ...Object.keys(RESNETS)]).default('auto'))
+  .addOption(
+    new Option(
+      '--encoder <kind>',
+      `auto: conv for small grayscale images, gap for RGB, mlp for vectors; mlp: 784-512-256 MLP; conv: LeNet-layout CNN (2 conv blocks, Linear to 256, BN, ReLU); gap: CNN with global average pool (3 blocks up to 32x32, more for larger images); ${Object.entries(
+        RESNETS,
+      )
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ')}`,
+    )
+      .choices(['auto', 'mlp', 'conv', 'gap', ...Object.keys(RESNETS)])
+      .default('auto'),
+  )
   .option('--init <file>', 'start the encoder from this safetensors state_dict (torchvision names; fc.* ignored)')
   .option('--freeze <prefixes>', 'parameter name prefixes that stay fixed, comma-separated (e.g. conv1,bn1,layer1); their BatchNorm statistics too')
   .option('--widths <list>', 'conv/gap encoders: channels of their blocks, comma-separated (conv: 32,64; gap: 32,64,128)')
-  .addOption(new Option('--method <method>', 'method: heads, loss and extra networks (docs/methods.md); clip trains on pairs (--data)').choices([...CLI_METHODS, 'clip']).default('simclr'))
+  .addOption(
+    new Option('--method <method>', 'method: heads, loss and extra networks (docs/methods.md); clip trains on pairs (--data)')
+      .choices([...CLI_METHODS, 'clip'])
+      .default('simclr'),
+  )
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
-  .option('--crop-scale <min,max>', 'small-gray preset: area range of the random resized crop (default: the encoder\'s recipe: conv 0.5,1; mlp and gap 0.3,1)')
-  .option('--epochs <n>', 'passes over the data (default: the encoder\'s recipe: conv 20, mlp and gap 10)', int('--epochs'))
+  .option('--crop-scale <min,max>', "small-gray preset: area range of the random resized crop (default: the encoder's recipe: conv 0.5,1; mlp and gap 0.3,1)")
+  .option('--epochs <n>', "passes over the data (default: the encoder's recipe: conv 20, mlp and gap 10)", int('--epochs'))
   .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
-  .option('--temperature <t>', 'NT-Xent temperature (default: the encoder\'s recipe, docs/training.md)', positive('--temperature'))
-  .option('--lr <x>', 'peak learning rate (default: the encoder\'s recipe)', positive('--lr'))
-  .option('--weight-decay <x>', 'AdamW weight decay (default: the encoder\'s recipe)', nonNegative('--weight-decay'))
-  .addOption(new Option('--schedule <kind>', 'lr schedule: cosine (linear warmup over 10% of the steps, then cosine to 0) or constant (default: the encoder\'s recipe)').choices(['cosine', 'constant']))
+  .option('--temperature <t>', "NT-Xent temperature (default: the encoder's recipe, docs/training.md)", positive('--temperature'))
+  .option('--lr <x>', "peak learning rate (default: the encoder's recipe)", positive('--lr'))
+  .option('--weight-decay <x>', "AdamW weight decay (default: the encoder's recipe)", nonNegative('--weight-decay'))
+  .addOption(
+    new Option(
+      '--schedule <kind>',
+      "lr schedule: cosine (linear warmup over 10% of the steps, then cosine to 0) or constant (default: the encoder's recipe)",
+    ).choices(['cosine', 'constant']),
+  )
   .option('--seed <n>', 'seed of init, data order and augmentations', nonNegInt('--seed'), 0)
   .option('--out <file>', 'where to write the encoder', 'model.safetensors')
   .option('--checkpoint <file>', 'write the full training state (weights, optimizer moments, RNG, step) here at the end of every epoch, atomically')
   .option('--checkpoint-every <n>', 'steps between checkpoints (default: one epoch)', int('--checkpoint-every'))
-  .option('--resume <file>', 'continue the run saved in this --checkpoint file (pass the run\'s other flags unchanged); the result is the uninterrupted run\'s, bit for bit')
+  .option(
+    '--resume <file>',
+    "continue the run saved in this --checkpoint file (pass the run's other flags unchanged); the result is the uninterrupted run's, bit for bit",
+  )
   .option('--monitor', 'kNN accuracy on the test split after every epoch (needs labels)')
   .option('--max-samples <n>', maxSamplesHelp, int('--max-samples'))
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
   .option('--json', 'print one JSON object instead of progress');
-addDataOptions(program.commands.at(-1)!, { split: true })
-  .action(async (o) => {
-    // outputs are checked before minutes of work (and stale temporary files of killed runs removed)
-    await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
-    await start(o);
-    if (o.data) return trainOnData(o);
-    if (o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', '--method clip trains on pairs: --data PATH (or --pair-data)');
-    if (o.valSplit !== undefined || o.testData !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', '--val-split and --test-data go with --data PATH (the mnist dataset has its own test split)');
-    const data = await trainSet(o);
-    const train = data.train;
-    const spec = defaultSpec(o.encoder === 'auto' ? 'conv' : o.encoder, [train.channels, train.height, train.width], o.widths);
-    const encoder = buildEncoder(spec, o.seed);
-    if (o.init) await initFrom(encoder, o.init);
-    if (o.freeze) freezePrefixes(encoder, o.freeze);
-    const batch = asBatch(train);
-    // flags given on the command line override the encoder's recipe
-    const r = RECIPES[spec.kind];
-    // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
-    const { pipeline, scale: cropScale } = preset(o.preset ?? defaultPreset(train), train, o.cropScale, r.cropScale);
-    if (LABELED_METHODS.includes(o.method) && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} needs labels (--labels)`);
-    if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
-    const epochs = (o.epochs as number | undefined) ?? r.epochs;
-    const steps = Math.floor(train.n / o.batchSize) * epochs;
-    const recipe = {
-      temperature: (o.temperature as number | undefined) ?? r.temperature, lr: (o.lr as number | undefined) ?? r.lr,
-      weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay, schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
-      ...(cropScale === undefined ? {} : { cropScale }),
-    };
-    const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
-    const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
-    const trainer = new Trainer({
-      method: o.method, model: parts.model, optimizer, temperature: recipe.temperature, ...parts.trainer,
-      schedule: recipeSchedule(recipe, steps),
-    });
-    const monitor = o.monitor && data.test?.labels && train.labels
+addDataOptions(program.commands.at(-1)!, { split: true }).action(async (o) => {
+  // outputs are checked before minutes of work (and stale temporary files of killed runs removed)
+  await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
+  await start(o);
+  if (o.data) return trainOnData(o);
+  if (o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', '--method clip trains on pairs: --data PATH (or --pair-data)');
+  if (o.valSplit !== undefined || o.testData !== undefined)
+    throw new ContrastiveError('INVALID_ARGUMENT', '--val-split and --test-data go with --data PATH (the mnist dataset has its own test split)');
+  const data = await trainSet(o);
+  const train = data.train;
+  const spec = defaultSpec(o.encoder === 'auto' ? 'conv' : o.encoder, [train.channels, train.height, train.width], o.widths);
+  const encoder = buildEncoder(spec, o.seed);
+  if (o.init) await initFrom(encoder, o.init);
+  if (o.freeze) freezePrefixes(encoder, o.freeze);
+  const batch = asBatch(train);
+  // flags given on the command line override the encoder's recipe
+  const r = RECIPES[spec.kind];
+  // the recipe's crop range goes with the small-gray preset only (other presets keep their own)
+  const { pipeline, scale: cropScale } = preset(o.preset ?? defaultPreset(train), train, o.cropScale, r.cropScale);
+  if (LABELED_METHODS.includes(o.method) && !train.labels) throw new ContrastiveError('INVALID_ARGUMENT', `--method ${o.method} needs labels (--labels)`);
+  if (o.batchSize > train.n) throw new ContrastiveError('INVALID_ARGUMENT', `--batch-size ${o.batchSize} is larger than the ${train.n} training images`);
+  const epochs = (o.epochs as number | undefined) ?? r.epochs;
+  const steps = Math.floor(train.n / o.batchSize) * epochs;
+  const recipe = {
+    temperature: (o.temperature as number | undefined) ?? r.temperature,
+    lr: (o.lr as number | undefined) ?? r.lr,
+    weightDecay: (o.weightDecay as number | undefined) ?? r.weightDecay,
+    schedule: (o.schedule as 'cosine' | 'constant' | undefined) ?? r.schedule,
+    ...(cropScale === undefined ? {} : { cropScale }),
+  };
+  const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
+  const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
+  const trainer = new Trainer({
+    method: o.method,
+    model: parts.model,
+    optimizer,
+    temperature: recipe.temperature,
+    ...parts.trainer,
+    schedule: recipeSchedule(recipe, steps),
+  });
+  const monitor =
+    o.monitor && data.test?.labels && train.labels
       ? { encoder, train: { x: asRows(batch), labels: train.labels }, test: { x: asRows(asBatch(data.test)), labels: data.test.labels } }
       : undefined;
-    if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
-    const run = {
-      data: data.name, n: train.n, spec, method: o.method, epochs, batchSize: o.batchSize, seed: o.seed, preset: o.preset ?? defaultPreset(train), ...recipe,
-      variant: runtimeInfo().variant,
-    };
-    if (o.resume) await resumeTrainer(o.resume, trainer, run);
-    const bar = o.json ? undefined : new cliProgress.SingleBar({
-      format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
-      hideCursor: true, stream: process.stderr,
-      // in a log (no terminal) print the line every 5 s instead of redrawing it
-      noTTYOutput: true, notTTYSchedule: 5000,
-    }, cliProgress.Presets.shades_classic);
-    bar?.start(steps, trainer.stepCount, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
-    let knnText = '';
-    const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
-      epochs, batchSize: o.batchSize, seed: o.seed, monitor,
-      onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
-      onEpoch: (e) => {
-        if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
-      },
-      checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) } : undefined,
-    });
-    bar?.stop();
-    await saveEncoder(o.out, encoder, spec, { dataset: data.name, method: o.method, epochs, batchSize: o.batchSize, ...recipe, seed: o.seed, methodRecipe: parts.info });
-    const summary = {
-      out: o.out, encoder: spec.kind, dataset: data.name, epochs, steps: result.steps, seconds: result.seconds, recipe,
-      firstLoss: result.losses[0], finalLoss: result.losses.at(-1), knnAccuracy: result.knnAccuracy, variant: runtimeInfo().variant,
-      threads: runtimeInfo().threads,
-    };
-    if (o.json) console.log(JSON.stringify(summary));
-    else console.log(`trained ${spec.kind} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`);
+  if (o.monitor && !monitor) throw new ContrastiveError('INVALID_ARGUMENT', '--monitor needs a labelled test split (the mnist dataset has one)');
+  const run = {
+    data: data.name,
+    n: train.n,
+    spec,
+    method: o.method,
+    epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    preset: o.preset ?? defaultPreset(train),
+    ...recipe,
+    variant: runtimeInfo().variant,
+  };
+  if (o.resume) await resumeTrainer(o.resume, trainer, run);
+  const bar = o.json
+    ? undefined
+    : new cliProgress.SingleBar(
+        {
+          format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
+          hideCursor: true,
+          stream: process.stderr,
+          // in a log (no terminal) print the line every 5 s instead of redrawing it
+          noTTYOutput: true,
+          notTTYSchedule: 5000,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+  bar?.start(steps, trainer.stepCount, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
+  let knnText = '';
+  const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
+    epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    monitor,
+    onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
+    onEpoch: (e) => {
+      if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
+    },
+    checkpoint: o.checkpoint
+      ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) }
+      : undefined,
   });
+  bar?.stop();
+  await saveEncoder(o.out, encoder, spec, {
+    dataset: data.name,
+    method: o.method,
+    epochs,
+    batchSize: o.batchSize,
+    ...recipe,
+    seed: o.seed,
+    methodRecipe: parts.info,
+  });
+  const summary = {
+    out: o.out,
+    encoder: spec.kind,
+    dataset: data.name,
+    epochs,
+    steps: result.steps,
+    seconds: result.seconds,
+    recipe,
+    firstLoss: result.losses[0],
+    finalLoss: result.losses.at(-1),
+    knnAccuracy: result.knnAccuracy,
+    variant: runtimeInfo().variant,
+    threads: runtimeInfo().threads,
+  };
+  if (o.json) console.log(JSON.stringify(summary));
+  else
+    console.log(
+      `trained ${spec.kind} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`,
+    );
+});
 
 program
   .command('eval')
@@ -219,33 +322,39 @@ program
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption())
   .option('--json', 'print one JSON object');
-addDataOptions(program.commands.at(-1)!, { split: true, evalData: true })
-  .action(async (o) => {
-    await start(o);
-    if (o.data || o.trainData || o.testData) return evalOnData(o);
-    const sets = await evalSets(o);
-    const t0 = performance.now();
-    let features = 'raw pixels';
-    let tr = pixelRows(sets.train);
-    let te = pixelRows(sets.test);
-    if (o.model) {
-      const { encoder, spec } = await loadEncoder(o.model);
-      const want = spec.input.join('x');
-      const got = [sets.train.channels, sets.train.height, sets.train.width].join('x');
-      if (want !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${want} images, the data is ${got}`);
-      tr = embed(encoder, asRows(asBatch(sets.train)));
-      te = embed(encoder, asRows(asBatch(sets.test)));
-      features = `${spec.kind} encoder ${o.model}`;
-    }
-    const probe = linearProbe(tr, sets.train.labels!, te, sets.test.labels!);
-    const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
-    const result = {
-      features, linearProbeAccuracy: probe.accuracy, knnAccuracy: knn, probeWeightDecay: probe.weightDecay, dims: tr.cols, train: sets.train.n, test: sets.test.n,
-      seconds: (performance.now() - t0) / 1000, variant: runtimeInfo().variant,
-    };
-    if (o.json) console.log(JSON.stringify(result));
-    else console.log(`${features}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${sets.train.n} train / ${sets.test.n} test, ${tr.cols} dims)`);
-  });
+addDataOptions(program.commands.at(-1)!, { split: true, evalData: true }).action(async (o) => {
+  await start(o);
+  if (o.data || o.trainData || o.testData) return evalOnData(o);
+  const sets = await evalSets(o);
+  const t0 = performance.now();
+  let features = 'raw pixels';
+  let tr = pixelRows(sets.train);
+  let te = pixelRows(sets.test);
+  if (o.model) {
+    const { encoder, spec } = await loadEncoder(o.model);
+    const want = spec.input.join('x');
+    const got = [sets.train.channels, sets.train.height, sets.train.width].join('x');
+    if (want !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${want} images, the data is ${got}`);
+    tr = embed(encoder, asRows(asBatch(sets.train)));
+    te = embed(encoder, asRows(asBatch(sets.test)));
+    features = `${spec.kind} encoder ${o.model}`;
+  }
+  const probe = linearProbe(tr, sets.train.labels!, te, sets.test.labels!);
+  const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
+  const result = {
+    features,
+    linearProbeAccuracy: probe.accuracy,
+    knnAccuracy: knn,
+    probeWeightDecay: probe.weightDecay,
+    dims: tr.cols,
+    train: sets.train.n,
+    test: sets.test.n,
+    seconds: (performance.now() - t0) / 1000,
+    variant: runtimeInfo().variant,
+  };
+  if (o.json) console.log(JSON.stringify(result));
+  else console.log(`${features}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${sets.train.n} train / ${sets.test.n} test, ${tr.cols} dims)`);
+});
 
 program
   .command('embed')
@@ -257,20 +366,19 @@ program
   .requiredOption('--out <file>', 'output .npy')
   .option('--threads <n>', threadsHelp, threadsArg)
   .addOption(variantOption());
-addDataOptions(program.commands.at(-1)!, {})
-  .action(async (o) => {
-    await start(o);
-    if (o.text) return embedText(o);
-    if (o.data) return embedData(o);
-    if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH, --images FILE or --text FILE');
-    const { encoder, spec } = await loadEncoder(o.model);
-    const set = await loadIdxImages(o.images);
-    const got = [set.channels, set.height, set.width].join('x');
-    if (spec.input.join('x') !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${spec.input.join('x')} images, ${o.images} holds ${got}`);
-    const z = embed(encoder, asRows(asBatch(set)));
-    await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
-    console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}`);
-  });
+addDataOptions(program.commands.at(-1)!, {}).action(async (o) => {
+  await start(o);
+  if (o.text) return embedText(o);
+  if (o.data) return embedData(o);
+  if (!o.images) throw new ContrastiveError('INVALID_ARGUMENT', 'embed needs --data PATH, --images FILE or --text FILE');
+  const { encoder, spec } = await loadEncoder(o.model);
+  const set = await loadIdxImages(o.images);
+  const got = [set.channels, set.height, set.width].join('x');
+  if (spec.input.join('x') !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${spec.input.join('x')} images, ${o.images} holds ${got}`);
+  const z = embed(encoder, asRows(asBatch(set)));
+  await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
+  console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}`);
+});
 
 program
   .command('augment')
@@ -286,7 +394,10 @@ program
     if (o.count > 16) throw new ContrastiveError('INVALID_ARGUMENT', `--count must be at most 16, got ${o.count}`);
     // images spread over the file (MNIST's are grouped by digit)
     const count = Math.min(o.count, all.n);
-    const set = subset(all, Array.from({ length: count }, (_, i) => Math.floor((i * all.n) / count)));
+    const set = subset(
+      all,
+      Array.from({ length: count }, (_, i) => Math.floor((i * all.n) / count)),
+    );
     const grid = augmentationGrid(asBatch(set), preset(o.preset ?? defaultPreset(set), set).pipeline, { seed: o.seed, max: o.count });
     await atomicWrite(o.out, encodePng(grid));
     console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);

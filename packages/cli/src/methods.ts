@@ -3,7 +3,20 @@
 // serves every method, so a table of methods compares losses, not tuning.
 import { BatchNorm1d, ContrastiveError, mlp, Sequential, simclrHead, type Module, type Parameter, type TrainerOptions } from 'contrastive';
 
-export const CLI_METHODS = ['simclr', 'moco', 'supcon', 'dcl', 'dclw', 'byol', 'simsiam', 'barlowtwins', 'vicreg', 'nnclr', 'triplet', 'multisimilarity'] as const;
+export const CLI_METHODS = [
+  'simclr',
+  'moco',
+  'supcon',
+  'dcl',
+  'dclw',
+  'byol',
+  'simsiam',
+  'barlowtwins',
+  'vicreg',
+  'nnclr',
+  'triplet',
+  'multisimilarity',
+] as const;
 export type CliMethod = (typeof CLI_METHODS)[number];
 /** Methods that need class labels. */
 export const LABELED_METHODS: readonly string[] = ['supcon', 'triplet', 'multisimilarity'];
@@ -28,7 +41,14 @@ export const LABELED_METHODS: readonly string[] = ['supcon', 'triplet', 'multisi
  *   embeddings (Schroff et al. 2015).
  * - multisimilarity (Wang et al. 2019): the SimCLR head, alpha 2, beta 50, base 0.5, miner epsilon 0.1.
  */
-export function methodParts(method: string, encoder: Module, makeEncoder: () => Module, d: number, seed: number, totalSteps: number): {
+export function methodParts(
+  method: string,
+  encoder: Module,
+  makeEncoder: () => Module,
+  d: number,
+  seed: number,
+  totalSteps: number,
+): {
   model: Module;
   params: [string, Parameter][];
   trainer: Partial<TrainerOptions>;
@@ -48,22 +68,36 @@ export function methodParts(method: string, encoder: Module, makeEncoder: () => 
     case 'triplet':
     case 'multisimilarity': {
       const model = head(simclrHead(d, { seed: s }));
-      const loss = method === 'triplet' ? { mining: 'batchHard' as const, margin: 0.2 }
-        : method === 'multisimilarity' ? { alpha: 2, beta: 50, base: 0.5, mine: true, epsilon: 0.1 }
-        : method === 'dclw' ? { sigma: 0.5 } : undefined;
+      const loss =
+        method === 'triplet'
+          ? { mining: 'batchHard' as const, margin: 0.2 }
+          : method === 'multisimilarity'
+            ? { alpha: 2, beta: 50, base: 0.5, mine: true, epsilon: 0.1 }
+            : method === 'dclw'
+              ? { sigma: 0.5 }
+              : undefined;
       return { model, params: model.namedParameters(), trainer: loss ? { loss } : {}, info: { head: [d, d, 128], ...(loss ? { loss } : {}) } };
     }
     case 'moco': {
       // key (MoCo) and target (BYOL) networks: the same architecture; the Trainer copies the online weights in
       const model = head(mlp([d, d, 128], { seed: s }));
       const keyModel = new Sequential(makeEncoder(), mlp([d, d, 128], { seed: s }));
-      return { model, params: model.namedParameters(), trainer: { keyModel, momentum: 0.99, queueSize: 4096 }, info: { head: [d, d, 128], momentum: 0.99, queueSize: 4096 } };
+      return {
+        model,
+        params: model.namedParameters(),
+        trainer: { keyModel, momentum: 0.99, queueSize: 4096 },
+        info: { head: [d, d, 128], momentum: 0.99, queueSize: 4096 },
+      };
     }
     case 'byol': {
       const model = head(mlp([d, 2 * d, 128], { seed: s, batchNorm: true }));
       const predictor = mlp([128, 2 * d, 128], { seed: s + 1, batchNorm: true });
       const targetModel = new Sequential(makeEncoder(), mlp([d, 2 * d, 128], { seed: s, batchNorm: true }));
-      return { ...withPredictor(model, predictor), trainer: { predictor, targetModel, momentum: 0.996, totalSteps }, info: { projector: [d, 2 * d, 128], predictor: [128, 2 * d, 128], momentum: '0.996 -> 1 (cosine)' } };
+      return {
+        ...withPredictor(model, predictor),
+        trainer: { predictor, targetModel, momentum: 0.996, totalSteps },
+        info: { projector: [d, 2 * d, 128], predictor: [128, 2 * d, 128], momentum: '0.996 -> 1 (cosine)' },
+      };
     }
     case 'simsiam': {
       const model = head(new Sequential(mlp([d, d, d], { seed: s, batchNorm: true }), new BatchNorm1d(d)));
@@ -79,7 +113,11 @@ export function methodParts(method: string, encoder: Module, makeEncoder: () => 
     case 'nnclr': {
       const model = head(mlp([d, 2 * d, 128], { seed: s, batchNorm: true }));
       const predictor = mlp([128, 2 * d, 128], { seed: s + 1, batchNorm: true });
-      return { ...withPredictor(model, predictor), trainer: { predictor, supportSize: 4096 }, info: { projector: [d, 2 * d, 128], predictor: [128, 2 * d, 128], supportSize: 4096 } };
+      return {
+        ...withPredictor(model, predictor),
+        trainer: { predictor, supportSize: 4096 },
+        info: { projector: [d, 2 * d, 128], predictor: [128, 2 * d, 128], supportSize: 4096 },
+      };
     }
   }
   throw new ContrastiveError('INVALID_ARGUMENT', `--method must be one of ${CLI_METHODS.join(', ')}, got ${method}`);

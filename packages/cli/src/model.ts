@@ -2,7 +2,14 @@
 // same layers loads it) plus, in the safetensors metadata, the spec that rebuilds the encoder.
 import { readFile } from 'node:fs/promises';
 import {
-  ContrastiveError, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderToSafetensors, type EncoderName, type EncoderSpec, type Module,
+  ContrastiveError,
+  ENCODER_NAMES,
+  encoderFromSafetensors,
+  encoderSpec,
+  encoderToSafetensors,
+  type EncoderName,
+  type EncoderSpec,
+  type Module,
 } from 'contrastive';
 import { atomicWrite } from './output.js';
 import { isResnet, resnetSpec, RESNETS } from './resnet.js';
@@ -41,4 +48,3 @@ export async function loadEncoder(path: string): Promise<{ encoder: Module; spec
   const { encoder, spec } = encoderFromSafetensors(bytes, path);
   return { encoder, spec };
 }
-

@@ -7,7 +7,7 @@ import type { EncoderSpec } from './model.js';
 /** The --encoder names of the ResNets and what each is (for --help). */
 export const RESNETS: Record<string, string> = {
   resnet18: 'torchvision ResNet-18 (7x7 stem + max pool; for 224x224 images)',
-  'resnet18-cifar': 'ResNet-18 with a 3x3 stride-1 stem and no max pool (SimCLR\'s CIFAR variant, 32x32)',
+  'resnet18-cifar': "ResNet-18 with a 3x3 stride-1 stem and no max pool (SimCLR's CIFAR variant, 32x32)",
   resnet34: 'torchvision ResNet-34',
   'resnet-small': 'one BasicBlock per stage, widths 32-256, 3x3 stride-2 stem (64x64 images)',
 };
@@ -46,8 +46,12 @@ export async function initFrom(encoder: Module, path: string): Promise<number> {
  * Returns the number of tensors frozen.
  */
 export function freezePrefixes(encoder: Module, list: string): number {
-  const prefixes = list.split(',').map((s) => s.trim()).filter(Boolean);
-  if (prefixes.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `--freeze needs parameter name prefixes separated by commas, got ${JSON.stringify(list)}`);
+  const prefixes = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (prefixes.length === 0)
+    throw new ContrastiveError('INVALID_ARGUMENT', `--freeze needs parameter name prefixes separated by commas, got ${JSON.stringify(list)}`);
   const frozen = encoder.freeze(prefixes);
   const modules = new Map(encoder.namedModules());
   for (const p of prefixes) modules.get(p)?.eval();

@@ -4,12 +4,21 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ContrastiveError, fitSentence, informationRetrieval, init, parseBeirJsonl, parseQrels, parseTextRows, runtimeInfo, SentenceEncoder,
-  WordPieceTokenizer, writeNpy, type SentenceLoss,
+  ContrastiveError,
+  fitSentence,
+  informationRetrieval,
+  init,
+  parseBeirJsonl,
+  parseQrels,
+  parseTextRows,
+  runtimeInfo,
+  SentenceEncoder,
+  WordPieceTokenizer,
+  writeNpy,
+  type SentenceLoss,
 } from 'contrastive';
 import { atomicWrite } from './output.js';
 import { embedText } from './text.js';
-
 
 /** Whether argv is a text command (dispatched here instead of the image commands). */
 export function isTextCommand(argv: string[]): boolean {
@@ -35,7 +44,8 @@ const fraction = (name: string) => (v: string) => {
 };
 const intList = (name: string) => (v: string) => {
   const l = v.split(',').map((s) => Number(s.trim()));
-  if (l.length === 0 || l.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError(`${name} must be comma-separated positive integers, got ${JSON.stringify(v)}`);
+  if (l.length === 0 || l.some((n) => !Number.isInteger(n) || n < 1))
+    throw new InvalidArgumentError(`${name} must be comma-separated positive integers, got ${JSON.stringify(v)}`);
   return l;
 };
 
@@ -43,7 +53,10 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
 }
 
@@ -99,7 +112,11 @@ function textProgram(): Command {
     .command('train')
     .description('train a sentence-embedding model on text pairs (JSONL/CSV/TSV: anchor, positive[, negative ...][, label|score])')
     .requiredOption('--text <file>', 'training rows; column order gives the roles, a "label" or "score" column is the label')
-    .option('--encoder <kind>', "static (embedding table + mean pooling), transformer (a small BERT from scratch) or a model folder (config.json + model.safetensors + tokenizer.json, e.g. a Hugging Face BERT/MiniLM) to fine-tune", 'static')
+    .option(
+      '--encoder <kind>',
+      'static (embedding table + mean pooling), transformer (a small BERT from scratch) or a model folder (config.json + model.safetensors + tokenizer.json, e.g. a Hugging Face BERT/MiniLM) to fine-tune',
+      'static',
+    )
     .addOption(new Option('--loss <loss>', 'training loss').choices(['mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive', 'triplet']).default('mnrl'))
     .option('--epochs <n>', 'passes over the rows', int('--epochs'), 1)
     .option('--batch-size <n>', 'rows per step (in-batch negatives)', int('--batch-size'), 64)
@@ -124,7 +141,10 @@ function textProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (o) => {
       if (o.loss === 'triplet') {
-        throw new ContrastiveError('UNSUPPORTED', "--loss triplet is not available for text models yet; use mnrl (anchor, positive, negative rows train as triplets with in-batch negatives)");
+        throw new ContrastiveError(
+          'UNSUPPORTED',
+          '--loss triplet is not available for text models yet; use mnrl (anchor, positive, negative rows train as triplets with in-batch negatives)',
+        );
       }
       await start(o);
       const all = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: 2 });
@@ -134,13 +154,14 @@ function textProgram(): Command {
       if (o.encoder === 'static' || o.encoder === 'transformer') {
         const texts = rows.texts.flat();
         const tok = WordPieceTokenizer.train(texts, { vocabSize: o.vocabSize, minFrequency: 1 });
-        enc = o.encoder === 'static'
-          ? SentenceEncoder.static(tok, { dim: o.dim, maxLength: o.maxLength, seed: o.seed })
-          : SentenceEncoder.transformer(
-            new WordPieceTokenizer(tok.tokens, { specialTokens: true }), // [CLS] ... [SEP], as BERT
-            { hidden_size: o.hidden, num_hidden_layers: o.layers, num_attention_heads: o.heads, intermediate_size: 4 * o.hidden, seed: o.seed },
-            { maxLength: o.maxLength },
-          );
+        enc =
+          o.encoder === 'static'
+            ? SentenceEncoder.static(tok, { dim: o.dim, maxLength: o.maxLength, seed: o.seed })
+            : SentenceEncoder.transformer(
+                new WordPieceTokenizer(tok.tokens, { specialTokens: true }), // [CLS] ... [SEP], as BERT
+                { hidden_size: o.hidden, num_hidden_layers: o.layers, num_attention_heads: o.heads, intermediate_size: 4 * o.hidden, seed: o.seed },
+                { maxLength: o.maxLength },
+              );
       } else {
         enc = await loadSentenceModel(o.encoder);
       }
@@ -148,8 +169,18 @@ function textProgram(): Command {
       const t0 = performance.now();
       let last = -1;
       const r = fitSentence(enc, rows, {
-        loss, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, warmupRatio: o.warmupRatio, scale: o.scale, symmetric: !!o.symmetric,
-        matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined, miniBatchSize: o.miniBatchSize, margin: o.margin, seed: o.seed, sparse: !!o.sparseAdam,
+        loss,
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        warmupRatio: o.warmupRatio,
+        scale: o.scale,
+        symmetric: !!o.symmetric,
+        matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined,
+        miniBatchSize: o.miniBatchSize,
+        margin: o.margin,
+        seed: o.seed,
+        sparse: !!o.sparseAdam,
         onStep: (e) => {
           if (o.json || e.epoch === last) return;
           last = e.epoch;
@@ -158,11 +189,24 @@ function textProgram(): Command {
       });
       await saveSentenceModel(enc, o.out);
       const summary = {
-        out: o.out, encoder: o.encoder, loss, rows: rows.texts.length, columns: rows.columns, steps: r.steps, epochLosses: r.epochLosses,
-        rowsPerSecond: r.rowsPerSecond, seconds: (performance.now() - t0) / 1000, dims: enc.dim, vocab: enc.tokenizer.vocabSize, variant: runtimeInfo().variant,
+        out: o.out,
+        encoder: o.encoder,
+        loss,
+        rows: rows.texts.length,
+        columns: rows.columns,
+        steps: r.steps,
+        epochLosses: r.epochLosses,
+        rowsPerSecond: r.rowsPerSecond,
+        seconds: (performance.now() - t0) / 1000,
+        dims: enc.dim,
+        vocab: enc.tokenizer.vocabSize,
+        variant: runtimeInfo().variant,
       };
       if (o.json) console.log(JSON.stringify(summary));
-      else console.log(`trained ${o.encoder} model (${enc.dim} dims, ${enc.tokenizer.vocabSize} tokens) with ${loss} on ${rows.texts.length} rows: loss ${r.epochLosses[0]?.toFixed(4)} -> ${r.epochLosses[r.epochLosses.length - 1]?.toFixed(4)}, ${r.rowsPerSecond.toFixed(0)} rows/s; saved ${o.out}`);
+      else
+        console.log(
+          `trained ${o.encoder} model (${enc.dim} dims, ${enc.tokenizer.vocabSize} tokens) with ${loss} on ${rows.texts.length} rows: loss ${r.epochLosses[0]?.toFixed(4)} -> ${r.epochLosses[r.epochLosses.length - 1]?.toFixed(4)}, ${r.rowsPerSecond.toFixed(0)} rows/s; saved ${o.out}`,
+        );
     });
 
   program
@@ -190,7 +234,10 @@ function textProgram(): Command {
       const m = informationRetrieval({ queries: enc.encode(q.texts, opts), queryIds: q.ids, corpus: enc.encode(c.texts, opts), corpusIds: c.ids, qrels });
       const result = { model: o.model, ...m, corpus: c.ids.length, seconds: (performance.now() - t0) / 1000 };
       if (o.json) console.log(JSON.stringify(result));
-      else console.log(`${o.model}: MRR@10 ${m['mrr@10'].toFixed(4)}, NDCG@10 ${m['ndcg@10'].toFixed(4)}, recall@1 ${m['recall@1'].toFixed(4)}, recall@10 ${m['recall@10'].toFixed(4)}, MAP@100 ${m['map@100'].toFixed(4)} (${m.queries} queries, ${c.ids.length} documents)`);
+      else
+        console.log(
+          `${o.model}: MRR@10 ${m['mrr@10'].toFixed(4)}, NDCG@10 ${m['ndcg@10'].toFixed(4)}, recall@1 ${m['recall@1'].toFixed(4)}, recall@10 ${m['recall@10'].toFixed(4)}, MAP@100 ${m['map@100'].toFixed(4)} (${m.queries} queries, ${c.ids.length} documents)`,
+        );
     });
 
   program
@@ -206,7 +253,10 @@ function textProgram(): Command {
     .action(async (o) => {
       // a Hugging Face / sentence-transformers folder (not one this library trained: no "contrastive"
       // entry in its config.json) runs with its own pooling and normalization, as that library does
-      const ours = await readFile(join(o.model, 'config.json'), 'utf8').then((t) => /"contrastive"\s*:/.test(t), () => false);
+      const ours = await readFile(join(o.model, 'config.json'), 'utf8').then(
+        (t) => /"contrastive"\s*:/.test(t),
+        () => false,
+      );
       if (!ours) {
         await start(o);
         return embedText({ model: o.model, text: o.text, out: o.out, batchSize: o.batchSize });

@@ -41,13 +41,19 @@ export async function isDirectory(p: string): Promise<boolean> {
 
 export async function embedText(o: { model: string; text: string; out: string; batchSize?: number }): Promise<void> {
   if (!(await isDirectory(o.model))) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `--text needs --model to be a sentence-transformers folder (config.json, model.safetensors, tokenizer.json); ${o.model} is not a folder`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `--text needs --model to be a sentence-transformers folder (config.json, model.safetensors, tokenizer.json); ${o.model} is not a folder`,
+    );
   }
   const texts = await readTexts(o.text);
   const { model } = await loadSentenceTransformer(o.model);
   const t0 = performance.now();
   // a progress bar on a terminal (texts, texts/s, ETA); nothing when stderr is not a TTY
-  const bar = new cliProgress.SingleBar({ format: 'embed [{bar}] {value}/{total} texts | {speed} texts/s | ETA {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'embed [{bar}] {value}/{total} texts | {speed} texts/s | ETA {eta}s', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(texts.length, 0, { speed: '0' });
   let z: ReturnType<typeof model.encode>;
   try {

@@ -9,8 +9,7 @@ setDefaultLoader((build) => fetch(wasmUrl(build)));
 // init({ threads }): Web Workers from a Blob URL of inline source, so bundlers need no extra file.
 if (typeof Worker === 'function' && typeof Blob === 'function' && typeof URL.createObjectURL === 'function') {
   setWorkerFactory((body) => {
-    const prelude = 'const ctPost = (m) => postMessage(m);\n'
-      + 'const ctOnMessage = (cb) => { self.onmessage = (e) => cb(e.data); };\n';
+    const prelude = 'const ctPost = (m) => postMessage(m);\n' + 'const ctOnMessage = (cb) => { self.onmessage = (e) => cb(e.data); };\n';
     const url = URL.createObjectURL(new Blob([prelude + body], { type: 'text/javascript' }));
     const w = new Worker(url);
     let revoked = false;
@@ -21,14 +20,16 @@ if (typeof Worker === 'function' && typeof Blob === 'function' && typeof URL.cre
     return {
       postMessage: (m) => w.postMessage(m),
       unref: () => {},
-      onMessage: (l) => w.addEventListener('message', (e) => {
-        revoke();
-        l(e.data);
-      }),
-      onError: (l) => w.addEventListener('error', (e) => {
-        revoke();
-        l(e.message);
-      }),
+      onMessage: (l) =>
+        w.addEventListener('message', (e) => {
+          revoke();
+          l(e.data);
+        }),
+      onError: (l) =>
+        w.addEventListener('error', (e) => {
+          revoke();
+          l(e.message);
+        }),
       terminate: () => {
         revoke();
         w.terminate();

@@ -18,9 +18,10 @@ setCoreCount(() => (typeof os.availableParallelism === 'function' ? os.available
 // init({ threads }): worker_threads from inline source, so no extra file has to be found.
 setWorkerFactory(async (body) => {
   const { Worker } = await import('node:worker_threads');
-  const prelude = "const { parentPort } = require('node:worker_threads');\n"
-    + 'const ctPost = (m) => parentPort.postMessage(m);\n'
-    + "const ctOnMessage = (cb) => parentPort.once('message', cb);\n";
+  const prelude =
+    "const { parentPort } = require('node:worker_threads');\n" +
+    'const ctPost = (m) => parentPort.postMessage(m);\n' +
+    "const ctOnMessage = (cb) => parentPort.once('message', cb);\n";
   const w = new Worker(prelude + body, { eval: true });
   return {
     postMessage: (m) => w.postMessage(m),

@@ -65,8 +65,19 @@ export { minimizeLbfgs } from './eval/lbfgs.js';
 export type { LbfgsOptions, LbfgsResult } from './eval/lbfgs.js';
 // training recipes: one per encoder network, shared by the CLI and the playground
 export {
-  buildEncoder, checkEncoderSpec, ENCODER_FORMAT, ENCODER_NAMES, encoderFromSafetensors, encoderSpec, encoderStateShapes, encoderToSafetensors, RECIPES,
-  recipeAugmentation, recipeSchedule, RESNET_ARCHS, resnetEncoderSpec,
+  buildEncoder,
+  checkEncoderSpec,
+  ENCODER_FORMAT,
+  ENCODER_NAMES,
+  encoderFromSafetensors,
+  encoderSpec,
+  encoderStateShapes,
+  encoderToSafetensors,
+  RECIPES,
+  recipeAugmentation,
+  recipeSchedule,
+  RESNET_ARCHS,
+  resnetEncoderSpec,
 } from './train/recipes.js';
 export type { EncoderName, EncoderSpec, Recipe } from './train/recipes.js';
 // methods: self-supervised and metric-learning losses beyond InfoNCE, the momentum update
@@ -90,7 +101,14 @@ export type { HfLoadOptions, HfLoadReport } from './text/hf.js';
 export { loadTokenizer, TextTokenizer } from './text/tokenizer.js';
 export type { HfTokenizerLike, LoadTokenizerOptions, TokenBatch, TokenizeOptions } from './text/tokenizer.js';
 export { loadSentenceTransformer, SentenceTransformer } from './text/sentence.js';
-export type { EncodeOptions, FileReader, LoadedSentenceTransformer, LoadSentenceTransformerOptions, ModelSource, SentenceTransformerOptions } from './text/sentence.js';
+export type {
+  EncodeOptions,
+  FileReader,
+  LoadedSentenceTransformer,
+  LoadSentenceTransformerOptions,
+  ModelSource,
+  SentenceTransformerOptions,
+} from './text/sentence.js';
 export { smallTransformer, staticEmbedding } from './text/presets.js';
 export type { SmallTransformerOptions, StaticEmbeddingOptions } from './text/presets.js';
 // sentence embeddings: losses

@@ -14,10 +14,8 @@ const ph = (k: number[], c: number[]) => {
 describe('Rng', () => {
   it('Philox matches the Random123 known-answer vectors', () => {
     expect(ph([0, 0], [0, 0, 0, 0])).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
-    expect(ph([0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]))
-      .toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
-    expect(ph([0xa4093822, 0x299f31d0], [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344]))
-      .toEqual([0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
+    expect(ph([0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff])).toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
+    expect(ph([0xa4093822, 0x299f31d0], [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344])).toEqual([0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
   });
 
   it('TS Philox equals the wasm kernel on random keys and counters (one generator, two languages)', () => {
@@ -43,19 +41,26 @@ describe('Rng', () => {
   });
 
   it('streams are reproducible and independent; uniforms have the right moments', () => {
-    const a = new Rng(5, [1, 2, 3]), b = new Rng(5, [1, 2, 3]), c = new Rng(5, [1, 2, 4]);
+    const a = new Rng(5, [1, 2, 3]),
+      b = new Rng(5, [1, 2, 3]),
+      c = new Rng(5, [1, 2, 4]);
     const xa = Array.from({ length: 9 }, () => a.nextU32());
     expect(Array.from({ length: 9 }, () => b.nextU32())).toEqual(xa);
     expect(Array.from({ length: 9 }, () => c.nextU32())).not.toEqual(xa);
     const r = new Rng(11);
-    let s = 0, s2 = 0, z = 0, z2 = 0;
+    let s = 0,
+      s2 = 0,
+      z = 0,
+      z2 = 0;
     const N = 40000;
     for (let i = 0; i < N; i++) {
       const u = r.uniform();
       expect(u >= 0 && u < 1).toBe(true);
-      s += u; s2 += u * u;
+      s += u;
+      s2 += u * u;
       const g = r.normal();
-      z += g; z2 += g * g;
+      z += g;
+      z2 += g * g;
     }
     expect(Math.abs(s / N - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / N));
     expect(Math.abs(s2 / N - 1 / 3)).toBeLessThan(0.01);

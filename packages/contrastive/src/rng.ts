@@ -12,8 +12,14 @@ const W1 = 0xbb67ae85;
 
 /** high and low 32 bits of the 64-bit product a * b (both u32). */
 function mulhilo(a: number, b: number, out: Uint32Array, hi: number, lo: number): void {
-  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
-  const ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+  const al = a & 0xffff,
+    ah = a >>> 16,
+    bl = b & 0xffff,
+    bh = b >>> 16;
+  const ll = al * bl,
+    lh = al * bh,
+    hl = ah * bl,
+    hh = ah * bh;
   const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
   out[lo] = ((mid & 0xffff) << 16) | (ll & 0xffff);
   out[hi] = hh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536);
@@ -27,8 +33,12 @@ const tmp = new Uint32Array(4);
  * crates/contrastive-kernels/src/augment/philox.rs (checked against each other and Random123).
  */
 export function philox(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, out: Uint32Array): void {
-  let a = c0 >>> 0, b = c1 >>> 0, c = c2 >>> 0, d = c3 >>> 0;
-  let ka = k0 >>> 0, kb = k1 >>> 0;
+  let a = c0 >>> 0,
+    b = c1 >>> 0,
+    c = c2 >>> 0,
+    d = c3 >>> 0;
+  let ka = k0 >>> 0,
+    kb = k1 >>> 0;
   for (let r = 0; r < 10; r++) {
     if (r > 0) {
       ka = (ka + W0) >>> 0;
@@ -40,9 +50,15 @@ export function philox(k0: number, k1: number, c0: number, c1: number, c2: numbe
     const nb = tmp[3];
     const nc = (tmp[0] ^ d ^ kb) >>> 0;
     const nd = tmp[1];
-    a = na; b = nb; c = nc; d = nd;
+    a = na;
+    b = nb;
+    c = nc;
+    d = nd;
   }
-  out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+  out[0] = a;
+  out[1] = b;
+  out[2] = c;
+  out[3] = d;
 }
 
 /** Philox output of Rng.nextU32, copied into the generator's fields at once. */
@@ -74,8 +90,11 @@ export class Rng {
   private pos = 4;
   private spare: number | undefined;
 
-  constructor(seed: number, readonly stream: readonly [number, number, number] = [0, 0, 0]) {
-    this.k0 = seed % 4294967296 >>> 0;
+  constructor(
+    seed: number,
+    readonly stream: readonly [number, number, number] = [0, 0, 0],
+  ) {
+    this.k0 = (seed % 4294967296) >>> 0;
     this.k1 = Math.floor(seed / 4294967296) >>> 0;
   }
 
@@ -131,9 +150,18 @@ export function dlog(x: number): number {
   if (!(x > 0) || x === Infinity) return x === 0 ? -Infinity : NaN;
   let m = x;
   let e = 0;
-  while (m >= 2) { m /= 2; e++; }
-  while (m < 1) { m *= 2; e--; }
-  if (m > Math.SQRT2) { m /= 2; e++; }
+  while (m >= 2) {
+    m /= 2;
+    e++;
+  }
+  while (m < 1) {
+    m *= 2;
+    e--;
+  }
+  if (m > Math.SQRT2) {
+    m /= 2;
+    e++;
+  }
   const s = (m - 1) / (m + 1);
   const s2 = s * s;
   let p = 0;
@@ -155,16 +183,16 @@ export function dexp(x: number): number {
   for (let i = 0; i > n; i--) y /= 2;
   return y;
 }
-const LN2_HI = 6.93147180369123816490e-01;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
-const PIO2_HI = 1.57079632673412561417e+00;
+const PIO2_HI = 1.57079632673412561417;
 const PIO2_LO = 6.07710050650619224932e-11;
 
 function sinPoly(r: number): number {
   const r2 = r * r;
   let p = 0;
   // sum_{k>=0} (-1)^k r^(2k+1) / (2k+1)!, Horner in r^2
-  for (let k = 10; k >= 1; k--) p = 1 - (p * r2) / ((2 * k) * (2 * k + 1));
+  for (let k = 10; k >= 1; k--) p = 1 - (p * r2) / (2 * k * (2 * k + 1));
   return r * p;
 }
 function cosPoly(r: number): number {
@@ -184,13 +212,15 @@ function quadrant(x: number): void {
 /** sin(x) for moderate |x| (angles of augmentations). */
 export function dsin(x: number): number {
   quadrant(x);
-  const r = quadR, q = quadQ;
+  const r = quadR,
+    q = quadQ;
   return q === 0 ? sinPoly(r) : q === 1 ? cosPoly(r) : q === 2 ? -sinPoly(r) : -cosPoly(r);
 }
 /** cos(x) for moderate |x|. */
 export function dcos(x: number): number {
   quadrant(x);
-  const r = quadR, q = quadQ;
+  const r = quadR,
+    q = quadQ;
   return q === 0 ? cosPoly(r) : q === 1 ? -sinPoly(r) : q === 2 ? -cosPoly(r) : sinPoly(r);
 }
 

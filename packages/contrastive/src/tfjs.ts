@@ -18,7 +18,8 @@ const OP = 'contrastive/tfjs';
 type Grad = Parameters<typeof tf.customGrad>[0];
 
 function options<T extends { temperature: number }>(opts: T, op: string): T {
-  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: opts must be an object with a temperature, got ${String(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: opts must be an object with a temperature, got ${String(opts)}`);
   return opts;
 }
 
@@ -53,9 +54,12 @@ export function ntXentLoss(a: tf.Tensor2D, b: tf.Tensor2D, opts: { temperature: 
 export function infoNceLoss(query: tf.Tensor2D, key: tf.Tensor2D, opts: { temperature: number; symmetric?: boolean; negatives?: tf.Tensor2D }): tf.Scalar {
   const op = `${OP} infoNceLoss`;
   const o = options(opts, op);
-  const run = (q: tf.Tensor, k: tf.Tensor, n?: tf.Tensor) => infoNce(matrix(q, 'query', op), matrix(k, 'key', op), {
-    temperature: o.temperature, symmetric: o.symmetric, ...(n ? { negatives: matrix(n, 'negatives', op) } : {}),
-  });
+  const run = (q: tf.Tensor, k: tf.Tensor, n?: tf.Tensor) =>
+    infoNce(matrix(q, 'query', op), matrix(k, 'key', op), {
+      temperature: o.temperature,
+      symmetric: o.symmetric,
+      ...(n ? { negatives: matrix(n, 'negatives', op) } : {}),
+    });
   if (o.negatives) {
     const f = tf.customGrad(((q: tf.Tensor, k: tf.Tensor, n: tf.Tensor) => {
       const r = run(q, k, n);

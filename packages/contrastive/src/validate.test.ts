@@ -2,7 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/util/errors.js';
-import { AdamW, ContrastiveError, init, knnAccuracy, Linear, mlp, ntXent, parseIdx, parseNpy, readIdx, readSafetensors, runtimeInfo, saveSafetensors, Trainer, writeIdx } from './index.node.js';
+import {
+  AdamW,
+  ContrastiveError,
+  init,
+  knnAccuracy,
+  Linear,
+  mlp,
+  ntXent,
+  parseIdx,
+  parseNpy,
+  readIdx,
+  readSafetensors,
+  runtimeInfo,
+  saveSafetensors,
+  Trainer,
+  writeIdx,
+} from './index.node.js';
 
 beforeAll(() => init());
 
@@ -12,7 +28,12 @@ describe('the API boundary refuses what it would otherwise coerce', () => {
     expectError(() => ntXent({ data: new BigInt64Array(4) as never, rows: 2, cols: 2 }, ok, { temperature: 0.1 }), 'INVALID_ARGUMENT', 'BigInt');
   });
   it('arrays of null, booleans or numeric strings are refused, not read as numbers', () => {
-    for (const bad of [[null, 0, 0, 1], [true, 0, 0, 1], ['1', 0, 0, 1], [{}, 0, 0, 1]]) {
+    for (const bad of [
+      [null, 0, 0, 1],
+      [true, 0, 0, 1],
+      ['1', 0, 0, 1],
+      [{}, 0, 0, 1],
+    ]) {
       expectError(() => ntXent({ data: bad as never, rows: 2, cols: 2 }, ok, { temperature: 0.1 }), 'INVALID_ARGUMENT', 'a.data[0]', 'number');
     }
     expectError(() => mlp([2, 2]).forward({ data: [1, '2'] as never, rows: 1, cols: 2 }), 'INVALID_ARGUMENT');
@@ -45,7 +66,12 @@ describe('the API boundary refuses what it would otherwise coerce', () => {
     expectError(() => saveSafetensors({ x: { shape: [Symbol('d') as never], data: new Float32Array(1) } }), 'INVALID_ARGUMENT', 'saveSafetensors');
     expectError(() => saveSafetensors({ x: { shape: [2], data: new BigInt64Array(2) as never } }), 'INVALID_ARGUMENT', 'saveSafetensors');
     const m = mlp([2, 2]);
-    expectError(() => m.loadStateDict({ '0.weight': { shape: [Symbol('d') as never, 2], data: new Float32Array(4) }, '0.bias': { shape: [2], data: new Float32Array(2) } }), 'INVALID_ARGUMENT', 'shape');
+    expectError(
+      () =>
+        m.loadStateDict({ '0.weight': { shape: [Symbol('d') as never, 2], data: new Float32Array(4) }, '0.bias': { shape: [2], data: new Float32Array(2) } }),
+      'INVALID_ARGUMENT',
+      'shape',
+    );
     const t = new Trainer({ method: 'simclr', model: m, optimizer: new AdamW(m.namedParameters()), temperature: 0.1 });
     const v = { data: new BigInt64Array(4) as never, shape: [2, 2] };
     expectError(() => t.step([v, v]), 'INVALID_ARGUMENT', 'BigInt');
@@ -53,7 +79,10 @@ describe('the API boundary refuses what it would otherwise coerce', () => {
   it('init(null) and init with bytes that are not wasm are INVALID_ARGUMENT (no TypeError, no CompileError), and the running module stays', async () => {
     const before = runtimeInfo();
     await expect(init(null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(init({ wasm: new Uint8Array([0, 97, 115, 109, 9, 9]) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('CompileError') });
+    await expect(init({ wasm: new Uint8Array([0, 97, 115, 109, 9, 9]) })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('CompileError'),
+    });
     // a valid wasm module that is not ours
     await expect(init({ wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(runtimeInfo().variant).toBe(before.variant);

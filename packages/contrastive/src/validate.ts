@@ -97,13 +97,16 @@ export function toFloat32(data: unknown, name: string, op: string): Float32Array
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} is a ${data.constructor.name}; convert it to numbers (Float32Array) first`);
   }
   if (ArrayBuffer.isView(data)) {
-    if (data instanceof DataView) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be a Float32Array or an array of numbers, got a DataView`);
+    if (data instanceof DataView)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be a Float32Array or an array of numbers, got a DataView`);
     return Float32Array.from(data as unknown as ArrayLike<number>);
   }
   const a = data as ArrayLike<unknown>;
   const n = a.length;
-  if (!Number.isSafeInteger(n) || n < 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.length must be a non-negative integer, got ${describe(n)}`);
-  if (n * 4 > MAX_ALLOC_BYTES) throw new ContrastiveError('OUT_OF_MEMORY', `${op}: ${name} has ${n} values, more than one allocation can hold (${MAX_ALLOC_BYTES / 4} floats)`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.length must be a non-negative integer, got ${describe(n)}`);
+  if (n * 4 > MAX_ALLOC_BYTES)
+    throw new ContrastiveError('OUT_OF_MEMORY', `${op}: ${name} has ${n} values, more than one allocation can hold (${MAX_ALLOC_BYTES / 4} floats)`);
   const f = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const v = a[i];
@@ -126,7 +129,10 @@ export function toMatrix(x: MatrixLike, name: string, op: string, opts: { allowE
   }
   const { rows, cols, data } = x;
   if (!isCount(rows) || !isCount(cols)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.rows and ${name}.cols must be non-negative integers, got rows=${describe(rows)}, cols=${describe(cols)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${name}.rows and ${name}.cols must be non-negative integers, got rows=${describe(rows)}, cols=${describe(cols)}`,
+    );
   }
   if (cols === 0 || (rows === 0 && !opts.allowEmpty)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} is empty (shape ${shape(x)}); at least one row and one column are needed`);

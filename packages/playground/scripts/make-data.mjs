@@ -78,5 +78,7 @@ if (fresh() && !process.argv.includes('--force')) {
   mkdirSync(dirname(out), { recursive: true });
   const gz = gzipSync(bytes, { level: 9 });
   writeFileSync(out, gz);
-  console.log(`playground data: ${tr.length} train + ${te.length} test MNIST digits -> ${out} (${(gz.length / 1024).toFixed(0)} KiB, ${Math.round(performance.now() - t0)} ms)`);
+  console.log(
+    `playground data: ${tr.length} train + ${te.length} test MNIST digits -> ${out} (${(gz.length / 1024).toFixed(0)} KiB, ${Math.round(performance.now() - t0)} ms)`,
+  );
 }

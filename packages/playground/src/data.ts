@@ -33,7 +33,12 @@ export function parseMnist(b: Uint8Array, url = 'data'): Dataset {
   };
   const train = take(nTrain);
   const test = take(nTest);
-  return { name: `MNIST (${nTrain.toLocaleString('en')} train / ${nTest.toLocaleString('en')} test)`, train, test, classes: Array.from({ length: 10 }, (_, i) => String(i)) };
+  return {
+    name: `MNIST (${nTrain.toLocaleString('en')} train / ${nTest.toLocaleString('en')} test)`,
+    train,
+    test,
+    classes: Array.from({ length: 10 }, (_, i) => String(i)),
+  };
 }
 
 const IMAGE = /\.(png|jpe?g|webp|gif|bmp)$/i;
@@ -52,7 +57,8 @@ function labelOf(path: string): string {
 async function zipEntries(file: File): Promise<Entry[]> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const files = await new Promise<Record<string, Uint8Array>>((res, rej) =>
-    unzip(bytes, { filter: (f) => IMAGE.test(f.name) && !f.name.includes('__MACOSX/') }, (err, out) => (err ? rej(err) : res(out))));
+    unzip(bytes, { filter: (f) => IMAGE.test(f.name) && !f.name.includes('__MACOSX/') }, (err, out) => (err ? rej(err) : res(out))),
+  );
   return Object.entries(files).map(([path, data]) => ({ path, blob: new Blob([data as BlobPart]) }));
 }
 

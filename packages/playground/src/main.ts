@@ -3,7 +3,21 @@
 import { augmentationGrid, init, runtimeInfo, toImageBatch, type ImageBatch } from 'contrastive';
 import { loadMnist, loadUpload } from './data.js';
 import { colour, LinePlot, Scatter } from './plots.js';
-import { buildPipeline, DEFAULT_ENCODER, PRESETS, PX, recipeConfig, SIDE, type AugParams, type Dataset, type FromWorker, type PageEncoder, type PresetName, type ToWorker, type TrainConfig } from './shared.js';
+import {
+  buildPipeline,
+  DEFAULT_ENCODER,
+  PRESETS,
+  PX,
+  recipeConfig,
+  SIDE,
+  type AugParams,
+  type Dataset,
+  type FromWorker,
+  type PageEncoder,
+  type PresetName,
+  type ToWorker,
+  type TrainConfig,
+} from './shared.js';
 import './style.css';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -83,12 +97,14 @@ function useDataset(ds: Dataset): void {
 
 function renderLegend(classes: string[]): void {
   const el = $('legend');
-  el.replaceChildren(...classes.slice(0, 40).map((name, i) => {
-    const s = document.createElement('span');
-    s.innerHTML = `<i style="background:${colour(i)}"></i>`;
-    s.append(name);
-    return s;
-  }));
+  el.replaceChildren(
+    ...classes.slice(0, 40).map((name, i) => {
+      const s = document.createElement('span');
+      s.innerHTML = `<i style="background:${colour(i)}"></i>`;
+      s.append(name);
+      return s;
+    }),
+  );
 }
 
 async function onUpload(input: HTMLInputElement): Promise<void> {
@@ -150,8 +166,10 @@ function onMessage(m: FromWorker): void {
   switch (m.type) {
     case 'ready':
       $('total').textContent = ` / ${m.totalSteps}`;
-      $('knn-caption').textContent = `test accuracy, k = 20, per epoch${m.pixelKnn === undefined ? ' (needs 2+ classes)' : ` · raw pixels: ${(100 * m.pixelKnn).toFixed(1)}%`}`;
-      $('runtime').textContent = `wasm ${m.variant} · ${m.params.toLocaleString('en')} parameters · ${m.stepsPerEpoch} step${m.stepsPerEpoch === 1 ? '' : 's'} per epoch`;
+      $('knn-caption').textContent =
+        `test accuracy, k = 20, per epoch${m.pixelKnn === undefined ? ' (needs 2+ classes)' : ` · raw pixels: ${(100 * m.pixelKnn).toFixed(1)}%`}`;
+      $('runtime').textContent =
+        `wasm ${m.variant} · ${m.params.toLocaleString('en')} parameters · ${m.stepsPerEpoch} step${m.stepsPerEpoch === 1 ? '' : 's'} per epoch`;
       break;
     case 'step':
       $('step').textContent = String(m.step);
@@ -169,7 +187,8 @@ function onMessage(m: FromWorker): void {
       const c = $('scatter');
       c.dataset.epoch = String(m.epoch);
       c.dataset.step = String(m.step);
-      $('scatter-caption').textContent = `PCA, coloured by label · ${m.step === 0 ? 'before training' : `epoch ${Number.isInteger(m.epoch) ? m.epoch : m.epoch.toFixed(2)}, step ${m.step}`}`;
+      $('scatter-caption').textContent =
+        `PCA, coloured by label · ${m.step === 0 ? 'before training' : `epoch ${Number.isInteger(m.epoch) ? m.epoch : m.epoch.toFixed(2)}, step ${m.step}`}`;
       break;
     }
     case 'state':

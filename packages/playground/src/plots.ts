@@ -18,20 +18,25 @@ export class LinePlot {
 
   constructor(el: HTMLElement, opts: { label: string; stroke: string; xLabel: string; yRange?: [number, number]; points?: boolean }) {
     const width = Math.max(280, el.clientWidth);
-    this.plot = new uPlot({
-      width, height: 180,
-      legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
-      scales: {
-        x: { time: false },
-        // a fraction axis (yRange) zooms to the data but stays inside it
-        y: opts.yRange
-          ? { range: (_u, lo, hi) => [Math.max(opts.yRange![0], (lo ?? 0) - 0.05), Math.min(opts.yRange![1], (hi ?? 1) + 0.05)] }
-          : { auto: true },
+    this.plot = new uPlot(
+      {
+        width,
+        height: 180,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: {
+          x: { time: false },
+          // a fraction axis (yRange) zooms to the data but stays inside it
+          y: opts.yRange
+            ? { range: (_u, lo, hi) => [Math.max(opts.yRange![0], (lo ?? 0) - 0.05), Math.min(opts.yRange![1], (hi ?? 1) + 0.05)] }
+            : { auto: true },
+        },
+        axes: [{ label: opts.xLabel, size: 36, labelSize: 16 }, { size: 44 }],
+        series: [{}, { label: opts.label, stroke: opts.stroke, width: 1.5, points: { show: opts.points ?? false, size: 6 } }],
       },
-      axes: [{ label: opts.xLabel, size: 36, labelSize: 16 }, { size: 44 }],
-      series: [{}, { label: opts.label, stroke: opts.stroke, width: 1.5, points: { show: opts.points ?? false, size: 6 } }],
-    }, [[], []], el);
+      [[], []],
+      el,
+    );
     new ResizeObserver(() => this.plot.setSize({ width: Math.max(280, el.clientWidth), height: 180 })).observe(el);
   }
 
@@ -61,7 +66,10 @@ export class Scatter {
   private screen = new Float32Array(0);
   private readonly ctx: CanvasRenderingContext2D;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly tip: HTMLElement) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly tip: HTMLElement,
+  ) {
     this.ctx = canvas.getContext('2d')!;
     new ResizeObserver(() => this.draw()).observe(canvas);
     canvas.addEventListener('mousemove', (e) => this.hover(e));

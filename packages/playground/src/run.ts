@@ -2,8 +2,20 @@
 // data (two augmented views per image) and the kNN monitor, built from a TrainConfig. The worker
 // drives it; test/playground runs the page's default config in Node with it.
 import {
-  AdamW, buildEncoder, embed, encoderSpec, knnAccuracy, recipeSchedule, Sequential, simclrHead, toImageBatch, Trainer, twoViews,
-  type Module, type Tensor, type TrainData,
+  AdamW,
+  buildEncoder,
+  embed,
+  encoderSpec,
+  knnAccuracy,
+  recipeSchedule,
+  Sequential,
+  simclrHead,
+  toImageBatch,
+  Trainer,
+  twoViews,
+  type Module,
+  type Tensor,
+  type TrainData,
 } from 'contrastive';
 import { buildPipeline, PX, SIDE, type Dataset, type ImageSet, type TrainConfig } from './shared.js';
 
@@ -34,7 +46,9 @@ export function createRun(config: TrainConfig, ds: Dataset): RunParts {
   const stepsPerEpoch = Math.floor(ds.train.n / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   const trainer = new Trainer({
-    method: 'simclr', model, temperature: config.temperature,
+    method: 'simclr',
+    model,
+    temperature: config.temperature,
     optimizer: new AdamW(model.namedParameters(), { lr: config.lr, weightDecay: config.weightDecay }),
     schedule: recipeSchedule({ lr: config.lr, schedule: config.schedule }, totalSteps),
   });
@@ -47,14 +61,15 @@ export function createRun(config: TrainConfig, ds: Dataset): RunParts {
       const x = new Float32Array(b * PX);
       idx.forEach((s, i) => x.set(train.data.subarray(s * PX, (s + 1) * PX), i * PX));
       const [v1, v2] = twoViews({ data: x, n: b, channels: 1, height: SIDE, width: SIDE }, pipeline, { seed: config.seed, step });
-      return [{ data: v1.data, shape: [b, PX] }, { data: v2.data, shape: [b, PX] }];
+      return [
+        { data: v1.data, shape: [b, PX] },
+        { data: v2.data, shape: [b, PX] },
+      ];
     },
   };
   const classes = new Set(ds.train.labels).size;
   const bankN = Math.min(MONITOR_BANK, ds.train.n);
-  const bank = classes > 1
-    ? { x: { data: train.data.subarray(0, bankN * PX), shape: [bankN, PX] }, labels: ds.train.labels.subarray(0, bankN) }
-    : undefined;
+  const bank = classes > 1 ? { x: { data: train.data.subarray(0, bankN * PX), shape: [bankN, PX] }, labels: ds.train.labels.subarray(0, bankN) } : undefined;
   return { trainer, encoder, data, test: asTensor(ds.test), testLabels: ds.test.labels, bank, stepsPerEpoch, totalSteps };
 }
 

@@ -1,7 +1,16 @@
 // What the page and the training worker agree on: the dataset, the augmentation settings and
 // the messages between them.
 import {
-  colorJitter, compose, randomAffine, randomApply, randomHorizontalFlip, randomResizedCrop, RECIPES, type EncoderName, type ImageOp, type Pipeline,
+  colorJitter,
+  compose,
+  randomAffine,
+  randomApply,
+  randomHorizontalFlip,
+  randomResizedCrop,
+  RECIPES,
+  type EncoderName,
+  type ImageOp,
+  type Pipeline,
   type Recipe,
 } from 'contrastive';
 
@@ -51,7 +60,8 @@ export const PRESETS: Record<PresetName, AugParams> = {
 
 export function buildPipeline(p: AugParams): Pipeline {
   const ops: ImageOp[] = [randomResizedCrop({ size: SIDE, scale: [p.scaleMin, p.scaleMax], ratio: [3 / 4, 4 / 3] }) as ImageOp];
-  if (p.affineP > 0) ops.push(randomApply(p.affineP, randomAffine({ degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1], interpolation: 'bilinear' })) as ImageOp);
+  if (p.affineP > 0)
+    ops.push(randomApply(p.affineP, randomAffine({ degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1], interpolation: 'bilinear' })) as ImageOp);
   if (p.flipP > 0) ops.push(randomHorizontalFlip({ p: p.flipP }) as ImageOp);
   if (p.jitter > 0 && p.jitterP > 0) ops.push(randomApply(p.jitterP, colorJitter({ brightness: p.jitter, contrast: p.jitter })) as ImageOp);
   return compose(...ops);
@@ -89,17 +99,19 @@ export const DEFAULT_ENCODER: PageEncoder = 'conv';
 export function recipeConfig(encoder: PageEncoder, seed = 0): TrainConfig {
   const r = RECIPES[encoder];
   return {
-    encoder, temperature: r.temperature, batchSize: r.batchSize, lr: r.lr, weightDecay: r.weightDecay, schedule: r.schedule,
-    epochs: DEFAULT_EPOCHS, seed, aug: { ...PRESETS['small-gray'], scaleMin: r.cropScale[0], scaleMax: r.cropScale[1] },
+    encoder,
+    temperature: r.temperature,
+    batchSize: r.batchSize,
+    lr: r.lr,
+    weightDecay: r.weightDecay,
+    schedule: r.schedule,
+    epochs: DEFAULT_EPOCHS,
+    seed,
+    aug: { ...PRESETS['small-gray'], scaleMin: r.cropScale[0], scaleMax: r.cropScale[1] },
   };
 }
 
-export type ToWorker =
-  | { type: 'start'; config: TrainConfig; data: Dataset }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'stop' }
-  | { type: 'export' };
+export type ToWorker = { type: 'start'; config: TrainConfig; data: Dataset } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' } | { type: 'export' };
 
 export type FromWorker =
   | { type: 'ready'; variant: string; params: number; stepsPerEpoch: number; totalSteps: number; pixelKnn?: number }

@@ -37,7 +37,9 @@ async function start(config: TrainConfig, ds: Dataset): Promise<void> {
   const params = trainer.model.namedParameters().reduce((s, [, p]) => s + p.size, 0);
   // the baseline to beat: the same kNN on raw pixels
   const bankN = bank ? bank.labels.length : 0;
-  const pixelKnn = bank ? knnAccuracy({ data: bank.x.data, rows: bankN, cols: PX }, bank.labels, { data: run.test.data, rows: ds.test.n, cols: PX }, ds.test.labels) : undefined;
+  const pixelKnn = bank
+    ? knnAccuracy({ data: bank.x.data, rows: bankN, cols: PX }, bank.labels, { data: run.test.data, rows: ds.test.n, cols: PX }, ds.test.labels)
+    : undefined;
   post({ type: 'ready', variant: runtimeInfo().variant, params, stepsPerEpoch: parts.stepsPerEpoch, totalSteps: parts.totalSteps, pixelKnn });
   const s0 = snapshot(run);
   post({ type: 'epoch', epoch: 0, step: 0, knn: s0.knn, xy: s0.xy }, [s0.xy.buffer]);
@@ -49,7 +51,10 @@ async function loop(r: Run): Promise<void> {
   post({ type: 'state', state: 'running' });
   const c = r.config;
   const res = await fit(r.trainer, r.data, {
-    epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, signal: r.controller.signal,
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    seed: c.seed,
+    signal: r.controller.signal,
     onStep: (e) => post({ type: 'step', step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, loss: e.loss, samplesPerSecond: e.samplesPerSecond }),
     onEpoch: (e) => {
       const s = snapshot(r);

@@ -40,7 +40,7 @@ describe('affine and rotation', () => {
       expect(p.scale >= 0.9 && p.scale < 1.1 && Math.abs(p.shear[0]) <= 5 && p.shear[1] === 0).toBe(true);
       mean += p.angle;
     }
-    expect(Math.abs(mean / 5000)).toBeLessThan(5 * (10 / Math.sqrt(3)) / Math.sqrt(5000));
+    expect(Math.abs(mean / 5000)).toBeLessThan((5 * (10 / Math.sqrt(3))) / Math.sqrt(5000));
   });
 
   it('zero-degree random rotation is the identity', () => {

@@ -26,17 +26,21 @@ const rad = (deg: number) => (deg * Math.PI) / 180;
 
 /** torchvision 0.14 `_get_inverse_affine_matrix` (output -> input), with centre offsets for an h x w image. */
 export function inverseAffineMatrix(p: AffineParams, s: { height: number; width: number }): number[] {
-  const rot = rad(p.angle), sx = rad(p.shear[0]), sy = rad(p.shear[1]);
+  const rot = rad(p.angle),
+    sx = rad(p.shear[0]),
+    sy = rad(p.shear[1]);
   const [cx, cy] = p.center ? [p.center[0] - s.width * 0.5, p.center[1] - s.height * 0.5] : [0, 0];
   const [tx, ty] = p.translate;
   // each sine and cosine once (they are pure: the same bits as calling them at every use)
-  const cr = dcos(rot - sy), sr = dsin(rot - sy), csy = dcos(sy);
+  const cr = dcos(rot - sy),
+    sr = dsin(rot - sy),
+    csy = dcos(sy);
   const cs = cr / csy;
   const tanSx = dsin(sx) / dcos(sx);
   const a = cs;
-  const b = -cr * tanSx / csy - dsin(rot);
+  const b = (-cr * tanSx) / csy - dsin(rot);
   const c = sr / csy;
-  const d = -sr * tanSx / csy + dcos(rot);
+  const d = (-sr * tanSx) / csy + dcos(rot);
   const M = [d, -b, 0, -c, a, 0].map((v) => v / p.scale);
   M[2] += M[0] * (-cx - tx) + M[1] * (-cy - ty);
   M[5] += M[3] * (-cx - tx) + M[4] * (-cy - ty);
@@ -85,7 +89,8 @@ function checkAffine(p: AffineParams, op: string): AffineParams {
   num(t[1], 'translate[1]', op, -1e6, 1e6);
   num(p.scale, 'scale', op, 1e-6, 1e6);
   const sh = p.shear ?? [0, 0];
-  if (!Array.isArray(sh) || sh.length !== 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: shear must be [shear_x, shear_y] degrees, got ${String(sh)}`);
+  if (!Array.isArray(sh) || sh.length !== 2)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: shear must be [shear_x, shear_y] degrees, got ${String(sh)}`);
   num(sh[0], 'shear[0]', op, -89, 89);
   num(sh[1], 'shear[1]', op, -89, 89);
   return { ...p, translate: [t[0], t[1]], shear: [sh[0], sh[1]] };
@@ -94,7 +99,12 @@ function checkAffine(p: AffineParams, op: string): AffineParams {
 /** `F.affine(img, angle, translate, scale, shear, interpolation, fill)` (same output size). */
 export function affine(images: ImageBatch, params: AffineParams | AffineParams[], opts: WarpOptions = {}): ImageBatch {
   const list = (Array.isArray(params) ? params : [params]).map((p) => checkAffine(p, 'affine'));
-  return applyWith('affine', warpOp('affine', opts, false, () => list[0]), images, Array.isArray(params) ? list : list[0]);
+  return applyWith(
+    'affine',
+    warpOp('affine', opts, false, () => list[0]),
+    images,
+    Array.isArray(params) ? list : list[0],
+  );
 }
 
 /** `F.rotate(img, angle)`: counter-clockwise on screen by `angle` degrees, expand=False. */
@@ -106,8 +116,10 @@ export function rotate(images: ImageBatch, angle: number, opts: WarpOptions & { 
 /** RandomRotation(degrees): angle = U(-d, d) (or U(min, max)); nearest and fill 0 by default, as torchvision. */
 export function randomRotation(opts: { degrees: number | [number, number] } & WarpOptions): ImageOp<AffineParams> {
   const OP = 'randomRotation';
-  const deg = typeof opts?.degrees === 'number' ? [-num(opts.degrees, 'degrees', OP, 0, 360), opts.degrees] as [number, number]
-    : pair(opts?.degrees, 'degrees', OP, -360, 360);
+  const deg =
+    typeof opts?.degrees === 'number'
+      ? ([-num(opts.degrees, 'degrees', OP, 0, 360), opts.degrees] as [number, number])
+      : pair(opts?.degrees, 'degrees', OP, -360, 360);
   return warpOp(OP, opts, true, (rng) => ({ angle: -rng.range(deg[0], deg[1]), translate: [0, 0], scale: 1, shear: [0, 0] }));
 }
 
@@ -125,8 +137,10 @@ export interface RandomAffineOptions extends WarpOptions {
 /** RandomAffine (torchvision 0.14 `get_params` order: angle, translate, scale, shear); nearest by default as torchvision. */
 export function randomAffine(opts: RandomAffineOptions): ImageOp<AffineParams> {
   const OP = 'randomAffine';
-  const deg = typeof opts?.degrees === 'number' ? [-num(opts.degrees, 'degrees', OP, 0, 360), opts.degrees] as [number, number]
-    : pair(opts?.degrees, 'degrees', OP, -360, 360);
+  const deg =
+    typeof opts?.degrees === 'number'
+      ? ([-num(opts.degrees, 'degrees', OP, 0, 360), opts.degrees] as [number, number])
+      : pair(opts?.degrees, 'degrees', OP, -360, 360);
   const tr = opts.translate === undefined ? undefined : [num(opts.translate[0], 'translate[0]', OP, 0, 1), num(opts.translate[1], 'translate[1]', OP, 0, 1)];
   const sc = opts.scale === undefined ? undefined : pair(opts.scale, 'scale', OP, 1e-3, 1e3);
   let shx: [number, number] | undefined, shy: [number, number] | undefined;
@@ -141,7 +155,8 @@ export function randomAffine(opts: RandomAffineOptions): ImageOp<AffineParams> {
     const angle = rng.range(deg[0], deg[1]);
     let translate: [number, number] = [0, 0];
     if (tr) {
-      const mx = tr[0] * s.width, my = tr[1] * s.height;
+      const mx = tr[0] * s.width,
+        my = tr[1] * s.height;
       translate = [roundHalfEven(rng.range(-mx, mx)), roundHalfEven(rng.range(-my, my))];
     }
     const scale = sc ? rng.range(sc[0], sc[1]) : 1;
@@ -149,4 +164,3 @@ export function randomAffine(opts: RandomAffineOptions): ImageOp<AffineParams> {
     return { angle, translate, scale, shear };
   });
 }
-

@@ -24,7 +24,8 @@ describe('gaussianBlur', () => {
       const m = d.reduce((a, b) => a + b, 0) / d.length;
       return [m, d.reduce((a, b) => a + (b - m) ** 2, 0) / d.length];
     };
-    const [mx, vx] = stats(x.data), [my, vy] = stats(y.data);
+    const [mx, vx] = stats(x.data),
+      [my, vy] = stats(y.data);
     expect(Math.abs(mx - my)).toBeLessThan(0.01);
     expect(vy).toBeLessThan(vx);
   });

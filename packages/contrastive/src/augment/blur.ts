@@ -26,7 +26,10 @@ function blurOp(name: string, kernel: number | 'auto', draw: (rng: import('../rn
       const ks = ksize(s);
       if (ks === 1) return false; // a 1-tap kernel is the identity
       if (Math.floor(ks / 2) >= s.height || Math.floor(ks / 2) >= s.width) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: kernelSize ${ks} needs reflect padding ${Math.floor(ks / 2)} < the image's height and width (${s.height}x${s.width})`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${op}: kernelSize ${ks} needs reflect padding ${Math.floor(ks / 2)} < the image's height and width (${s.height}x${s.width})`,
+        );
       }
       viewF32(k, b.params[0], n).set(params);
       checkStatus(op, k.ct_aug_gaussian_blur(b.src, n, s.channels, s.height, s.width, ks, b.params[0]));
@@ -55,5 +58,10 @@ export function blur(images: ImageBatch, kernelSize: number, sigma?: number): Im
   const OP = 'blur';
   const k = kernelArg(kernelSize, OP) as number;
   const s = num(sigma, 'sigma', OP, 1e-6, 1e3, 0.15 * k + 0.35);
-  return applyWith(OP, blurOp(OP, k, () => s), images, s);
+  return applyWith(
+    OP,
+    blurOp(OP, k, () => s),
+    images,
+    s,
+  );
 }

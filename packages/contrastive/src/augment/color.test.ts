@@ -57,7 +57,7 @@ describe('colour', () => {
     const r = [ref.brightness_factor, ref.contrast_factor, ref.saturation_factor, ref.hue_factor];
     sums.forEach((v, j) => expect(Math.abs(v / N - r[j].mean)).toBeLessThan((5 * r[j].sd) / Math.sqrt(N)));
     expect(orders.size).toBe(24);
-    for (const c of orders.values()) expect(Math.abs(c / N - 1 / 24)).toBeLessThan(5 * Math.sqrt((1 / 24) * (23 / 24) / N));
+    for (const c of orders.values()) expect(Math.abs(c / N - 1 / 24)).toBeLessThan(5 * Math.sqrt(((1 / 24) * (23 / 24)) / N));
   });
 
   it('an identity range is skipped and draws nothing (torchvision: [1, 1] is None)', () => {

@@ -109,7 +109,12 @@ export function adjustColor(images: ImageBatch, p: Partial<JitterParams>): Image
     hue: num(p.hue, 'hue', OP, -0.5, 0.5, 0),
     order,
   };
-  return applyWith(OP, jitterOp(OP, () => q), images, q);
+  return applyWith(
+    OP,
+    jitterOp(OP, () => q),
+    images,
+    q,
+  );
 }
 
 export const adjustBrightness = (images: ImageBatch, factor: number) => adjustColor(images, { brightness: factor, order: [0] });

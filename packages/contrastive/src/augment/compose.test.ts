@@ -41,7 +41,9 @@ describe('compose, randomApply, twoViews, presets', () => {
 
   it('randomApply leaves the images it skips bit-for-bit untouched, and a mixed batch equals each image alone', () => {
     const x = testBatch(9, 1, 12, 12);
-    const p = compose(randomApply(0.5, randomAffine({ degrees: 20, translate: [0.2, 0.2], interpolation: 'bilinear' }), colorJitter({ brightness: 0.5, contrast: 0.5 })));
+    const p = compose(
+      randomApply(0.5, randomAffine({ degrees: 20, translate: [0.2, 0.2], interpolation: 'bilinear' }), colorJitter({ brightness: 0.5, contrast: 0.5 })),
+    );
     const params = sampleParams(p, x, 0, { seed: 4 }) as { on: boolean }[][];
     const on = params[0].map((q) => q.on);
     expect(on.some(Boolean) && !on.every(Boolean)).toBe(true); // the gathered path runs
@@ -87,7 +89,10 @@ describe('compose, randomApply, twoViews, presets', () => {
     const x = testBatch(n, 1, h, w, 5);
     const up = randomResizedCrop({ size: 2 * h, scale: [0.5, 1] });
     const down = randomResizedCrop({ size: h, scale: [0.5, 1] });
-    for (const [prob, name] of [[0.5, 'gathered'], [1, 'whole batch']] as const) {
+    for (const [prob, name] of [
+      [0.5, 'gathered'],
+      [1, 'whole batch'],
+    ] as const) {
       const p = compose(randomApply(prob, up, down), randomHorizontalFlip({ p: 0 }));
       const params = (sampleParams(p, x, 0, { seed: 8 }) as { on: boolean; inner: [CropBox, CropBox] }[][])[0];
       if (prob < 1) expect(params.some((q) => q.on) && !params.every((q) => q.on)).toBe(true);
@@ -103,10 +108,17 @@ describe('compose, randomApply, twoViews, presets', () => {
   });
 
   it('twoViewsOf (imageTrainData) equals twoViews of the gathered batch, both views in one array', () => {
-    for (const [c, h, w, pipe] of [[1, 28, 28, smallGrayscale()], [3, 17, 23, simclrCifar10({ size: 12 })]] as const) {
+    for (const [c, h, w, pipe] of [
+      [1, 28, 28, smallGrayscale()],
+      [3, 17, 23, simclrCifar10({ size: 12 })],
+    ] as const) {
       const images = testBatch(40, c, h, w, 9);
       const per = c * h * w;
-      for (const [seed, step] of [[0, 0], [3, 7], [2 ** 40, 1]]) {
+      for (const [seed, step] of [
+        [0, 0],
+        [3, 7],
+        [2 ** 40, 1],
+      ]) {
         const idx = Int32Array.from({ length: 13 }, (_, i) => (i * 17 + step) % 40);
         const data = new Float32Array(13 * per);
         idx.forEach((s, i) => data.set(images.data.subarray(s * per, (s + 1) * per), i * per));
@@ -135,7 +147,11 @@ describe('compose, randomApply, twoViews, presets', () => {
 
   it('presets produce the published output sizes and value ranges', () => {
     const rgb = testBatch(2, 3, 40, 48);
-    for (const [p, size, lo, hi] of [[simclrImageNet({ size: 32 }), 32, 0, 1], [simclrCifar10(), 32, 0, 1], [mocoV2({ size: 24 }), 24, -2.2, 2.7]] as const) {
+    for (const [p, size, lo, hi] of [
+      [simclrImageNet({ size: 32 }), 32, 0, 1],
+      [simclrCifar10(), 32, 0, 1],
+      [mocoV2({ size: 24 }), 24, -2.2, 2.7],
+    ] as const) {
       const y = augment(rgb, p, { seed: 2 });
       expect([y.height, y.width]).toEqual([size, size]);
       expect(y.data.every((v) => v >= lo && v <= hi)).toBe(true);
@@ -143,7 +159,11 @@ describe('compose, randomApply, twoViews, presets', () => {
     const y = augment(testBatch(3, 1, 28, 28), smallGrayscale(), { seed: 2 });
     expect([y.channels, y.height, y.width]).toEqual([1, 28, 28]);
     expect(simclrImageNet().ops.map((o) => o.name)).toEqual([
-      'randomResizedCrop', 'randomHorizontalFlip', 'randomApply(colorJitter)', 'randomGrayscale', 'randomApply(gaussianBlur)',
+      'randomResizedCrop',
+      'randomHorizontalFlip',
+      'randomApply(colorJitter)',
+      'randomGrayscale',
+      'randomApply(gaussianBlur)',
     ]);
   });
 

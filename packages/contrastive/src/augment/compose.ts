@@ -17,7 +17,10 @@ function flatten(items: OpOrPipeline[], op: string): ImageOp[] {
   return items.flatMap((x) => {
     if (x !== null && typeof x === 'object' && isPipeline(x)) return [...x.ops];
     if (x === null || typeof x !== 'object' || typeof (x as ImageOp).run !== 'function') {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: every item must be an augmentation (e.g. randomResizedCrop({ size: 32 })) or a pipeline, got ${String(x)}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: every item must be an augmentation (e.g. randomResizedCrop({ size: 32 })) or a pipeline, got ${String(x)}`,
+      );
     }
     return [x as ImageOp];
   });
@@ -92,7 +95,16 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
           const m = o.paramBytes(n, sh[j]).length;
           const pp = b.params.slice(at, at + m);
           at += m;
-          if (o.run(k, { src, dst, params: pp }, count, sh[j], ps.map((p) => p.inner[j]), op)) {
+          if (
+            o.run(
+              k,
+              { src, dst, params: pp },
+              count,
+              sh[j],
+              ps.map((p) => p.inner[j]),
+              op,
+            )
+          ) {
             [src, dst] = [dst, src];
             swapped = !swapped;
           }
@@ -100,7 +112,9 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
         return swapped;
       };
       const on: number[] = [];
-      params.forEach((p, i) => { if (p.on) on.push(i); });
+      params.forEach((p, i) => {
+        if (p.on) on.push(i);
+      });
       if (on.length === n || !gathers(s)) return runInner(b, n, params);
       if (on.length === 0) return false;
       // src[on[j]] -> dst[j]; the ops turn dst[0..m) into dst or scratch [0..m); back to src[on[j]].
@@ -110,7 +124,11 @@ export function randomApply(p: number, ...ops: OpOrPipeline[]): ImageOp<{ on: bo
       viewU32(k, idx, m).set(on);
       const len = imageLen(s);
       checkStatus(op, k.ct_aug_move_images(b.src, n, b.dst, n, len, idx, m, 0));
-      const inScratch = runInner({ src: b.dst, dst: scratch }, m, on.map((i) => params[i]));
+      const inScratch = runInner(
+        { src: b.dst, dst: scratch },
+        m,
+        on.map((i) => params[i]),
+      );
       checkStatus(op, k.ct_aug_move_images(inScratch ? scratch : b.dst, m, b.src, n, len, idx, m, 1));
       return false;
     },
@@ -130,7 +148,10 @@ function streamArgs(opts: ViewOptions, op: string): { seed: number; step: number
   const seed = checkSeed(opts.seed ?? 0, op);
   const step = opts.step ?? 0;
   const offset = opts.offset ?? 0;
-  for (const [name, v] of [['step', step], ['offset', offset]] as const) {
+  for (const [name, v] of [
+    ['step', step],
+    ['offset', offset],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be an integer in [0, 2^32), got ${String(v)}`);
     }
@@ -161,11 +182,14 @@ function asPipeline(p: Pipeline | ImageOp, op: string): Pipeline {
 export function augment(images: ImageBatch, pipeline: Pipeline | ImageOp, opts?: ViewOptions & { view?: number }): ImageBatch;
 export function augment(x: MatrixLike, op: VectorOp, opts?: ViewOptions & { view?: number }): Matrix;
 export function augment(
-  images: ImageBatch | MatrixLike, pipeline: Pipeline | ImageOp | VectorOp, opts: ViewOptions & { view?: number } = {},
+  images: ImageBatch | MatrixLike,
+  pipeline: Pipeline | ImageOp | VectorOp,
+  opts: ViewOptions & { view?: number } = {},
 ): ImageBatch | Matrix {
   const OP = 'augment';
   const view = opts.view ?? 0;
-  if (!Number.isInteger(view) || view < 0 || view > 0xffffffff) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: view must be an integer in [0, 2^32), got ${String(view)}`);
+  if (!Number.isInteger(view) || view < 0 || view > 0xffffffff)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: view must be an integer in [0, 2^32), got ${String(view)}`);
   if (isVectorOp(pipeline)) return augmentVectors(images as MatrixLike, pipeline, { ...streamArgs(opts, OP), view }, OP);
   checkBatchShape(images as ImageBatch, 'images', OP); // values: in runOps, in wasm memory
   const p = asPipeline(pipeline, OP);

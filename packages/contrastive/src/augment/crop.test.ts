@@ -11,7 +11,12 @@ beforeAll(() => init());
 
 describe('randomResizedCrop', () => {
   it('crop stays inside the image and its area fraction lies in the requested scale range', () => {
-    for (const [H, W] of [[28, 28], [7, 9], [200, 300], [8, 48]]) {
+    for (const [H, W] of [
+      [28, 28],
+      [7, 9],
+      [200, 300],
+      [8, 48],
+    ]) {
       const rng = new Rng(3, [H, W, 0]);
       for (let t = 0; t < 3000; t++) {
         const b = sampleResizedCrop(rng, H, W, [0.3, 0.9], [3 / 4, 4 / 3]);
@@ -33,7 +38,11 @@ describe('randomResizedCrop', () => {
     for (const ref of samplers.random_resized_crop) {
       const { height: H, width: W, scale, ratio } = ref.config;
       const rng = new Rng(42, [H, W, Math.round(scale[0] * 100)]);
-      let area = 0, hs = 0, ws = 0, lr = 0, fallback = 0;
+      let area = 0,
+        hs = 0,
+        ws = 0,
+        lr = 0,
+        fallback = 0;
       for (let t = 0; t < N; t++) {
         const b = sampleResizedCrop(rng, H, W, scale as [number, number], ratio as [number, number]);
         area += (b.height * b.width) / (H * W);

@@ -42,7 +42,15 @@ export function sampleResizedCrop(rng: Rng, H: number, W: number, scale: [number
 }
 
 /** {@link sampleResizedCrop} with lr0 = dlog(ratio[0]), lr1 = dlog(ratio[1]) computed once by the op (same bits). */
-function sampleCrop(rng: Rng, H: number, W: number, scale: [number, number], ratio: [number, number], lr0: number, lr1: number): CropBox & { attempts: number } {
+function sampleCrop(
+  rng: Rng,
+  H: number,
+  W: number,
+  scale: [number, number],
+  ratio: [number, number],
+  lr0: number,
+  lr1: number,
+): CropBox & { attempts: number } {
   const area = H * W;
   for (let attempt = 1; attempt <= 10; attempt++) {
     const target = area * rng.range(scale[0], scale[1]);
@@ -81,8 +89,15 @@ function cropOp(name: string, oh: number, ow: number, draw: (rng: Rng, s: ImageS
       const boxes = viewU32(k, b.params[0], 4 * n);
       for (let i = 0; i < n; i++) {
         const p = params[i];
-        if (p.top < 0 || p.left < 0 || p.height < 1 || p.width < 1 || p.top + p.height > s.height || p.left + p.width > s.width
-          || ![p.top, p.left, p.height, p.width].every(Number.isInteger)) {
+        if (
+          p.top < 0 ||
+          p.left < 0 ||
+          p.height < 1 ||
+          p.width < 1 ||
+          p.top + p.height > s.height ||
+          p.left + p.width > s.width ||
+          ![p.top, p.left, p.height, p.width].every(Number.isInteger)
+        ) {
           throw new ContrastiveError('INVALID_ARGUMENT', `${op}: crop box ${JSON.stringify(p)} of image ${i} is not inside the ${s.height}x${s.width} image`);
         }
         boxes.set([p.top, p.left, p.height, p.width], 4 * i);
@@ -104,7 +119,8 @@ export function randomResizedCrop(opts: RandomResizedCropOptions): ImageOp<CropB
   const scale = pair(opts.scale, 'scale', OP, 0, 1, [0.08, 1]);
   if (scale[1] <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: scale must have max > 0, got [${scale}]`);
   const ratio = pair(opts.ratio, 'ratio', OP, 1e-6, 1e6, [3 / 4, 4 / 3]);
-  const lr0 = dlog(ratio[0]), lr1 = dlog(ratio[1]);
+  const lr0 = dlog(ratio[0]),
+    lr1 = dlog(ratio[1]);
   return cropOp(OP, oh, ow, (rng, s) => {
     const { top, left, height, width } = sampleCrop(rng, s.height, s.width, scale, ratio, lr0, lr1);
     return { top, left, height, width };
@@ -114,7 +130,14 @@ export function randomResizedCrop(opts: RandomResizedCropOptions): ImageOp<CropB
 /** `F.resized_crop(img, top, left, height, width, size)`: bilinear, antialias=False; one box or one per image. */
 export function resizedCrop(images: ImageBatch, box: CropBox | CropBox[], size: number | [number, number]): ImageBatch {
   const [oh, ow] = outSize(size, 'resizedCrop');
-  return applyWith('resizedCrop', cropOp('resizedCrop', oh, ow, () => { throw new Error('unreachable'); }), images, box);
+  return applyWith(
+    'resizedCrop',
+    cropOp('resizedCrop', oh, ow, () => {
+      throw new Error('unreachable');
+    }),
+    images,
+    box,
+  );
 }
 
 /** `F.resize(img, size)`: bilinear, antialias=False. */

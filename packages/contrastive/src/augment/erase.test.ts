@@ -17,7 +17,9 @@ describe('erasing, cutout, noise, solarize', () => {
     for (const ref of samplers.random_erasing) {
       const { height: H, width: W, scale, ratio } = ref.config;
       const rng = new Rng(77, [H, W, 0]);
-      let area = 0, hs = 0, ws = 0;
+      let area = 0,
+        hs = 0,
+        ws = 0;
       for (let t = 0; t < N; t++) {
         const b = sampleErasing(rng, H, W, scale as [number, number], ratio as [number, number]);
         expect(b.top + b.height <= H && b.left + b.width <= W && b.height < H && b.width < W).toBe(true);
@@ -35,10 +37,11 @@ describe('erasing, cutout, noise, solarize', () => {
   it('erase sets exactly the box; cutout clips at the border; p = 0 is identity', () => {
     const x = testBatch(1, 1, 4, 5);
     const y = erase(x, { top: 1, left: 2, height: 2, width: 9 }, 0.5);
-    for (let r = 0; r < 4; r++) for (let c = 0; c < 5; c++) {
-      const inside = r >= 1 && r < 3 && c >= 2;
-      expect(y.data[r * 5 + c]).toBe(inside ? 0.5 : x.data[r * 5 + c]);
-    }
+    for (let r = 0; r < 4; r++)
+      for (let c = 0; c < 5; c++) {
+        const inside = r >= 1 && r < 3 && c >= 2;
+        expect(y.data[r * 5 + c]).toBe(inside ? 0.5 : x.data[r * 5 + c]);
+      }
     const big = testBatch(20, 3, 8, 8);
     expect(augment(big, randomErasing({ p: 0 }), { seed: 1 }).data).toEqual(big.data);
     const c = augment(big, cutout({ size: 4, value: -1 }), { seed: 1 });
@@ -54,14 +57,15 @@ describe('erasing, cutout, noise, solarize', () => {
     expect(augment(x, gaussianNoise({ sigma: 0 }), { seed: 1 }).data).toEqual(x.data);
     expect(augment(x, gaussianNoise({ sigma: 0.5 }), { seed: 1 }).data.every((v) => v >= 0 && v <= 1)).toBe(true);
     const y = addGaussianNoise(x, 0.1, { seed: 4, clip: false });
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (let i = 0; i < x.data.length; i++) {
       const d = y.data[i] - x.data[i];
       s += d;
       s2 += d * d;
     }
     const n = x.data.length;
-    expect(Math.abs(s / n)).toBeLessThan(5 * 0.1 / Math.sqrt(n));
+    expect(Math.abs(s / n)).toBeLessThan((5 * 0.1) / Math.sqrt(n));
     expect(Math.abs(Math.sqrt(s2 / n) - 0.1)).toBeLessThan(0.005);
   });
 

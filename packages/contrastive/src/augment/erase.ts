@@ -22,7 +22,8 @@ const NONE: CropBox = { top: 0, left: 0, height: 0, width: 0 };
  * accepted when h < H and w < W, then top = randint(0, H - h), left = randint(0, W - w); else nothing is erased.
  */
 export function sampleErasing(rng: Rng, H: number, W: number, scale: [number, number], ratio: [number, number]): CropBox {
-  const lr0 = dlog(ratio[0]), lr1 = dlog(ratio[1]);
+  const lr0 = dlog(ratio[0]),
+    lr1 = dlog(ratio[1]);
   for (let a = 0; a < 10; a++) {
     const area = H * W * rng.range(scale[0], scale[1]);
     const aspect = dexp(rng.range(lr0, lr1));
@@ -43,7 +44,8 @@ function eraseOp(name: string, value: number | number[], draw: (rng: Rng, H: num
     paramBytes: (n, s) => [16 * n, 4 * s.channels],
     run(k, b, n, s, params, op) {
       const v = typeof value === 'number' ? new Array<number>(s.channels).fill(value) : value;
-      if (v.length !== s.channels) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: value has ${v.length} entries, expected ${s.channels} (one per channel)`);
+      if (v.length !== s.channels)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: value has ${v.length} entries, expected ${s.channels} (one per channel)`);
       const bx = viewU32(k, b.params[0], 4 * n);
       for (let i = 0; i < n; i++) {
         const p = params[i];
@@ -82,13 +84,20 @@ export function cutout(opts: { size: number; p?: number; value?: number | number
   const p = prob(opts.p, OP, 1);
   return eraseOp(OP, valueArg(opts.value, OP), (rng, H, W) => {
     if (!(rng.uniform() < p)) return NONE;
-    const cy = rng.int(0, H - 1), cx = rng.int(0, W - 1);
-    const y0 = Math.max(0, cy - Math.floor(size / 2)), x0 = Math.max(0, cx - Math.floor(size / 2));
+    const cy = rng.int(0, H - 1),
+      cx = rng.int(0, W - 1);
+    const y0 = Math.max(0, cy - Math.floor(size / 2)),
+      x0 = Math.max(0, cx - Math.floor(size / 2));
     return { top: y0, left: x0, height: Math.min(H, cy - Math.floor(size / 2) + size) - y0, width: Math.min(W, cx - Math.floor(size / 2) + size) - x0 };
   });
 }
 
 /** `F.erase(img, top, left, height, width, value)` (one box, or one per image). */
 export function erase(images: ImageBatch, box: CropBox | CropBox[], value: number | number[] = 0): ImageBatch {
-  return applyWith('erase', eraseOp('erase', valueArg(value, 'erase'), () => NONE), images, box);
+  return applyWith(
+    'erase',
+    eraseOp('erase', valueArg(value, 'erase'), () => NONE),
+    images,
+    box,
+  );
 }

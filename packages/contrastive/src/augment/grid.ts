@@ -18,8 +18,10 @@ function paint(out: RgbaImage, x: ImageBatch, i: number, ox: number, oy: number)
   const { channels: c, height: h, width: w } = x;
   const img = x.data.subarray(i * c * h * w, (i + 1) * c * h * w);
   // views after Normalize leave [0, 1]: stretch those to the displayable range
-  let lo = 0, hi = 1;
-  let mn = Infinity, mx = -Infinity;
+  let lo = 0,
+    hi = 1;
+  let mn = Infinity,
+    mx = -Infinity;
   for (const v of img) {
     mn = Math.min(mn, v);
     mx = Math.max(mx, v);
@@ -43,7 +45,8 @@ export function augmentationGrid(images: ImageBatch, pipeline: Pipeline | ImageO
   const OP = 'augmentationGrid';
   checkBatch(images, 'images', OP);
   const max = opts.max ?? 16;
-  if (!Number.isInteger(max) || max < 1 || max > 16) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: max must be an integer in [1, 16], got ${String(max)}`);
+  if (!Number.isInteger(max) || max < 1 || max > 16)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: max must be an integer in [1, 16], got ${String(max)}`);
   const n = Math.min(images.n, max);
   const x: ImageBatch = { ...images, n, data: images.data.subarray(0, n * images.channels * images.height * images.width) };
   const v1 = augment(x, pipeline, { ...opts, view: 0 });

@@ -60,17 +60,26 @@ export function nonFinite(op: string, name: string, v: number, i: number): Contr
  */
 export function checkBatchShape(x: ImageBatch, name: string, op: string): ImageBatch {
   if (x === null || typeof x !== 'object' || !(x.data instanceof Float32Array)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be an ImageBatch { data: Float32Array, n, channels, height, width } (use toImageBatch for HWC or uint8 images)`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${name} must be an ImageBatch { data: Float32Array, n, channels, height, width } (use toImageBatch for HWC or uint8 images)`,
+    );
   }
   if (!isPosInt(x.n) || !isPosInt(x.height) || !isPosInt(x.width)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.n, .height and .width must be positive integers, got n=${String(x.n)}, height=${String(x.height)}, width=${String(x.width)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${name}.n, .height and .width must be positive integers, got n=${String(x.n)}, height=${String(x.height)}, width=${String(x.width)}`,
+    );
   }
   if (x.channels !== 1 && x.channels !== 3) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.channels must be 1 or 3, got ${String(x.channels)}`);
   }
   const want = x.n * x.channels * x.height * x.width;
   if (x.data.length !== want) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, expected n * channels * height * width = ${x.n} * ${x.channels} * ${x.height} * ${x.width} = ${want}`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${op}: ${name}.data has ${x.data.length} values, expected n * channels * height * width = ${x.n} * ${x.channels} * ${x.height} * ${x.width} = ${want}`,
+    );
   }
   return x;
 }
@@ -86,12 +95,18 @@ export function toImageBatch(images: HwcImages): ImageBatch {
     throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: images.data must be a Uint8Array, Uint8ClampedArray or Float32Array`);
   }
   if (!isPosInt(n) || !isPosInt(height) || !isPosInt(width)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: n, height and width must be positive integers, got n=${String(n)}, height=${String(height)}, width=${String(width)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${OP}: n, height and width must be positive integers, got n=${String(n)}, height=${String(height)}, width=${String(width)}`,
+    );
   }
   const px = n * height * width;
   const c = src.channels ?? data.length / px;
   if (c !== 1 && c !== 3 && c !== 4) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: images.data has ${data.length} values for ${n} images of ${height}x${width}: ${c} channels per pixel, expected 1, 3 or 4`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${OP}: images.data has ${data.length} values for ${n} images of ${height}x${width}: ${c} channels per pixel, expected 1, 3 or 4`,
+    );
   }
   if (data.length !== px * c) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: images.data has ${data.length} values, expected n * height * width * channels = ${px * c}`);
@@ -105,7 +120,10 @@ export function toImageBatch(images: HwcImages): ImageBatch {
   }
   const cOut = c === 4 ? 3 : c;
   const inBytes = data.length * (isU8 ? 1 : 4);
-  const { k, p: [ip, op] } = callKernel(OP, [inBytes, 4 * px * cOut]);
+  const {
+    k,
+    p: [ip, op],
+  } = callKernel(OP, [inBytes, 4 * px * cOut]);
   new Uint8Array(k.memory.buffer, ip, inBytes).set(new Uint8Array(data.buffer, data.byteOffset, inBytes));
   checkStatus(OP, k.ct_aug_from_hwc(ip, isU8 ? 1 : 0, n, height, width, c, op));
   return { data: f32(k, op, px * cOut).slice(), n, channels: cOut as 1 | 3, height, width };

@@ -9,7 +9,14 @@ export { randomHorizontalFlip, randomVerticalFlip, hflip, vflip } from './flip.j
 export { affine, rotate, randomAffine, randomRotation, inverseAffineMatrix } from './affine.js';
 export type { AffineParams, RandomAffineOptions, WarpOptions } from './affine.js';
 export {
-  colorJitter, adjustColor, adjustBrightness, adjustContrast, adjustSaturation, adjustHue, randomGrayscale, grayscale,
+  colorJitter,
+  adjustColor,
+  adjustBrightness,
+  adjustContrast,
+  adjustSaturation,
+  adjustHue,
+  randomGrayscale,
+  grayscale,
 } from './color.js';
 export type { ColorJitterOptions, JitterParams } from './color.js';
 export { gaussianBlur, blur, simclrKernelSize } from './blur.js';

@@ -39,8 +39,10 @@ function noiseOp(name: string, clip: boolean, draw: ImageOp<NoiseParams>['sample
 /** Additive Gaussian pixel noise; the normals come from Philox in the kernel, keyed by two draws of the image's Rng. */
 export function gaussianNoise(opts: GaussianNoiseOptions = {}): ImageOp<NoiseParams> {
   const OP = 'gaussianNoise';
-  const range: [number, number] = typeof opts.sigma === 'number' || opts.sigma === undefined
-    ? [num(opts.sigma, 'sigma', OP, 0, 1e3, 0.1), opts.sigma ?? 0.1] : pair(opts.sigma, 'sigma', OP, 0, 1e3);
+  const range: [number, number] =
+    typeof opts.sigma === 'number' || opts.sigma === undefined
+      ? [num(opts.sigma, 'sigma', OP, 0, 1e3, 0.1), opts.sigma ?? 0.1]
+      : pair(opts.sigma, 'sigma', OP, 0, 1e3);
   const p = prob(opts.p, OP, 1);
   return noiseOp(OP, opts.clip ?? true, (rng) => {
     if (!(rng.uniform() < p)) return { sigma: 0, key: [0, 0] };
@@ -54,5 +56,10 @@ export function addGaussianNoise(images: ImageBatch, sigma: number, opts: { seed
   const s = num(sigma, 'sigma', 'addGaussianNoise', 0, 1e3);
   const seed = (opts.seed ?? 0) >>> 0;
   const params = Array.from({ length: images?.n ?? 0 }, (_, i): NoiseParams => ({ sigma: s, key: [seed, i] }));
-  return applyWith('addGaussianNoise', noiseOp('addGaussianNoise', opts.clip ?? true, () => params[0]), images, params);
+  return applyWith(
+    'addGaussianNoise',
+    noiseOp('addGaussianNoise', opts.clip ?? true, () => params[0]),
+    images,
+    params,
+  );
 }

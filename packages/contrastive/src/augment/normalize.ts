@@ -8,8 +8,7 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 function perChannel(v: unknown, name: string, c: number, op: string, positive: boolean): number[] {
   const a = typeof v === 'number' ? [v] : v;
-  if (!Array.isArray(a) || (a.length !== 1 && a.length !== c)
-    || !a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) {
+  if (!Array.isArray(a) || (a.length !== 1 && a.length !== c) || !a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be 1 or ${c} finite numbers${positive ? ' > 0' : ''}, got ${String(v)}`);
   }
   return a.length === 1 ? new Array<number>(c).fill(a[0]) : a;

@@ -67,8 +67,14 @@ export function runOps(opName: string, ops: ImageOp[], x: ImageBatch, params: un
  * array.
  */
 export function runOpsWith(
-  opName: string, ops: ImageOp[], n: number, shape: ImageShape, load: (mem: Float32Array) => void,
-  params: unknown[][], into?: Float32Array, at = 0,
+  opName: string,
+  ops: ImageOp[],
+  n: number,
+  shape: ImageShape,
+  load: (mem: Float32Array) => void,
+  params: unknown[][],
+  into?: Float32Array,
+  at = 0,
 ): ImageBatch {
   const shapes: ImageShape[] = [shape];
   for (const o of ops) shapes.push(o.outShape(shapes[shapes.length - 1]));

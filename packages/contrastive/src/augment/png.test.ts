@@ -14,7 +14,8 @@ function decode(png: Uint8Array) {
   expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const dv = new DataView(png.buffer, png.byteOffset);
   let o = 8;
-  let width = 0, height = 0;
+  let width = 0,
+    height = 0;
   const idat: Uint8Array[] = [];
   for (;;) {
     const len = dv.getUint32(o);
@@ -42,13 +43,16 @@ describe('PNG encoder and augmentation grid', () => {
   });
 
   it("a PNG round-trips through Node's zlib with every pixel intact (multi-block IDAT)", () => {
-    const width = 150, height = 130; // 130 * 601 bytes > one 65535-byte stored block
+    const width = 150,
+      height = 130; // 130 * 601 bytes > one 65535-byte stored block
     const data = new Uint8ClampedArray(width * height * 4).map((_, i) => (i * 7 + (i >> 10)) & 255);
     const { width: w, height: h, raw } = decode(encodePng({ width, height, data }));
     expect([w, h]).toEqual([width, height]);
     for (let y = 0; y < height; y++) {
       expect(raw[y * (width * 4 + 1)]).toBe(0);
-      expect(Buffer.compare(raw.subarray(y * (width * 4 + 1) + 1, (y + 1) * (width * 4 + 1)), Buffer.from(data.subarray(y * width * 4, (y + 1) * width * 4)))).toBe(0);
+      expect(
+        Buffer.compare(raw.subarray(y * (width * 4 + 1) + 1, (y + 1) * (width * 4 + 1)), Buffer.from(data.subarray(y * width * 4, (y + 1) * width * 4))),
+      ).toBe(0);
     }
   });
 

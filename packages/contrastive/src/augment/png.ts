@@ -22,7 +22,8 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 
 /** Adler-32 (RFC 1950, the zlib checksum). */
 export function adler32(bytes: Uint8Array): number {
-  let a = 1, b = 0;
+  let a = 1,
+    b = 0;
   for (let i = 0; i < bytes.length; i += 3800) {
     const end = Math.min(bytes.length, i + 3800);
     for (let j = i; j < end; j++) {

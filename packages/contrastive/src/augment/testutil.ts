@@ -6,8 +6,13 @@ export function testBatch(n: number, channels: 1 | 3, height: number, width: num
   const data = new Float32Array(n * channels * height * width);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    const x = i % width, y = Math.floor(i / width) % height;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    const x = i % width,
+      y = Math.floor(i / width) % height;
     data[i] = Math.fround((0.4 * x) / width + (0.3 * y) / height + 0.3 * ((s & 1023) / 1023));
   }
   return { data, n, channels, height, width };

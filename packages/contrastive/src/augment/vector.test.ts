@@ -3,7 +3,12 @@ import { expectError, m } from '../../../../test/util/errors.js';
 import { augment, twoViews } from './compose.js';
 import { composeVectors, featureDropout, scarf, vectorNoise } from './vector.js';
 
-const table = (rows: number, cols: number) => m(Array.from({ length: rows * cols }, (_, i) => (i % cols) * 100 + Math.floor(i / cols)), rows, cols);
+const table = (rows: number, cols: number) =>
+  m(
+    Array.from({ length: rows * cols }, (_, i) => (i % cols) * 100 + Math.floor(i / cols)),
+    rows,
+    cols,
+  );
 
 describe('vector augmentations', () => {
   it('SCARF replaces exactly floor(rate * cols) features per row, each with a value of the same column', () => {

@@ -19,10 +19,13 @@ const copy = (x: Matrix): Matrix => ({ data: x.data.slice(), rows: x.rows, cols:
 /** x + sigma N(0, 1) per element (sigma fixed, or drawn per row from [min, max]). */
 export function vectorNoise(opts: { sigma?: number | [number, number] } = {}): VectorOp {
   const OP = 'vectorNoise';
-  const r: [number, number] = typeof opts.sigma === 'number' || opts.sigma === undefined
-    ? [num(opts.sigma, 'sigma', OP, 0, 1e6, 0.1), opts.sigma ?? 0.1] : pair(opts.sigma, 'sigma', OP, 0, 1e6);
+  const r: [number, number] =
+    typeof opts.sigma === 'number' || opts.sigma === undefined
+      ? [num(opts.sigma, 'sigma', OP, 0, 1e6, 0.1), opts.sigma ?? 0.1]
+      : pair(opts.sigma, 'sigma', OP, 0, 1e6);
   return {
-    name: OP, vector: true,
+    name: OP,
+    vector: true,
     apply(x, rngs) {
       const y = copy(x);
       for (let i = 0; i < x.rows; i++) {
@@ -45,7 +48,8 @@ export function featureDropout(opts: { p?: number; value?: number; scale?: boole
   const value = num(opts.value, 'value', OP, -3.4e38, 3.4e38, 0);
   const keep = opts.scale && p < 1 ? 1 / (1 - p) : 1;
   return {
-    name: OP, vector: true,
+    name: OP,
+    vector: true,
     apply(x, rngs) {
       const y = copy(x);
       for (let i = 0; i < x.rows; i++) {
@@ -69,7 +73,8 @@ export function scarf(opts: { rate?: number } = {}): VectorOp {
   const OP = 'scarf';
   const rate = num(opts.rate, 'rate', OP, 0, 1, 0.6);
   return {
-    name: OP, vector: true,
+    name: OP,
+    vector: true,
     apply(x, rngs) {
       const y = copy(x);
       const m = Math.floor(rate * x.cols);

@@ -18,7 +18,8 @@ export function parseBeirJsonl(text: string, name = 'file'): BeirDocs {
   const seen = new Map<string, number>();
   j.values.forEach((v, i) => {
     const line = j.lines[i];
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${line}: expected an object {"_id", "text"}`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${line}: expected an object {"_id", "text"}`);
     const o = v as Record<string, unknown>;
     const id = typeof o._id === 'number' ? String(o._id) : o._id;
     if (typeof id !== 'string' || id === '') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${line}: missing "_id"`);
@@ -52,10 +53,15 @@ export function parseQrels(text: string, opts: { name?: string; queryIds?: Itera
     if (l.trim() === '') return;
     const f = l.split('\t').map((s) => s.trim());
     if (rows === 0 && i === 0 && /query/i.test(f[0]) && !Number.isFinite(Number(f[f.length - 1]))) return; // header
-    if (f.length !== 3) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${i + 1} has ${f.length} tab-separated fields, expected 3 (query-id, corpus-id, score)`);
+    if (f.length !== 3)
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: ${name} line ${i + 1} has ${f.length} tab-separated fields, expected 3 (query-id, corpus-id, score)`,
+      );
     const [q, c, s] = f;
     const g = Number(s);
-    if (s === '' || !Number.isFinite(g)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${i + 1}: score ${JSON.stringify(s)} is not a number`);
+    if (s === '' || !Number.isFinite(g))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${i + 1}: score ${JSON.stringify(s)} is not a number`);
     if (qs && !qs.has(q)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${i + 1}: query id "${q}" is not in the queries`);
     if (cs && !cs.has(c)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} line ${i + 1}: corpus id "${c}" is not in the corpus`);
     let m = qrels.get(q);

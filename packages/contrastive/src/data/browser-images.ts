@@ -6,7 +6,7 @@ import { cropBox, isImageFile, loadAll, resolveLoadOptions, type DecodedImage, t
 /** A file as a browser has it: a File from `<input type="file" webkitdirectory>` or a drop, or a Blob with a path. */
 export type ImageFileLike = File | { path: string; blob: Blob };
 
-const pathOf = (f: ImageFileLike): string => ('blob' in f ? f.path : (f.webkitRelativePath || f.name));
+const pathOf = (f: ImageFileLike): string => ('blob' in f ? f.path : f.webkitRelativePath || f.name);
 const blobOf = (f: ImageFileLike): Blob => ('blob' in f ? f.blob : f);
 
 async function decodeBlob(blob: Blob, name: string, o: ReturnType<typeof resolveLoadOptions>, op: string): Promise<DecodedImage> {
@@ -69,15 +69,27 @@ export async function decodeImage(input: Blob | Uint8Array, opts: ImageLoadOptio
 export async function loadImageFiles(files: Iterable<ImageFileLike> | ArrayLike<ImageFileLike>, opts: ImageLoadOptions = {}): Promise<ImageSet> {
   const OP = 'loadImageFiles';
   const o = resolveLoadOptions(opts, OP);
-  const list = Array.from(files as ArrayLike<ImageFileLike>).filter((f) => isImageFile(pathOf(f)) && !pathOf(f).split('/').some((p) => p.startsWith('.')));
+  const list = Array.from(files as ArrayLike<ImageFileLike>).filter(
+    (f) =>
+      isImageFile(pathOf(f)) &&
+      !pathOf(f)
+        .split('/')
+        .some((p) => p.startsWith('.')),
+  );
   // a picked folder's paths all start with its own name: strip it, so classes are the next level
   let paths = list.map(pathOf);
   const first = paths[0]?.split('/')[0];
   const picked = list.every((f) => !('blob' in f) && f.webkitRelativePath);
-  if (picked && first !== undefined && paths.every((p) => p.split('/').length > 1 && p.split('/')[0] === first)) paths = paths.map((p) => p.slice(first.length + 1));
+  if (picked && first !== undefined && paths.every((p) => p.split('/').length > 1 && p.split('/')[0] === first))
+    paths = paths.map((p) => p.slice(first.length + 1));
   const order = paths.map((p, i) => [p, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const byPath = new Map(order.map(([p, i]) => [p, list[i]]));
-  return loadAll(order.map(([p]) => p), (p) => decodeBlob(blobOf(byPath.get(p)!), p, o, OP), o, OP);
+  return loadAll(
+    order.map(([p]) => p),
+    (p) => decodeBlob(blobOf(byPath.get(p)!), p, o, OP),
+    o,
+    OP,
+  );
 }
 
 export type { DecodedImage, ImageLoadOptions, ImageSet } from './images.js';

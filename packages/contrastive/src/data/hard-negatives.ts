@@ -28,25 +28,33 @@ export function mineHardNegatives(anchors: MatrixLike, corpus: MatrixLike, posit
   const op = 'mineHardNegatives';
   const A = toMatrix(anchors, 'anchors', op);
   const C = toMatrix(corpus, 'corpus', op);
-  if (positives.length !== A.rows) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: positives has ${positives.length} lists, expected ${A.rows} (one per anchor)`);
+  if (positives.length !== A.rows)
+    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: positives has ${positives.length} lists, expected ${A.rows} (one per anchor)`);
   const num = opts.numNegatives ?? 1;
   const rangeMin = opts.rangeMin ?? 0;
   const rangeMax = opts.rangeMax ?? 100;
-  for (const [n, v, lo] of [['numNegatives', num, 1], ['rangeMin', rangeMin, 0], ['rangeMax', rangeMax, 1]] as const) {
+  for (const [n, v, lo] of [
+    ['numNegatives', num, 1],
+    ['rangeMin', rangeMin, 0],
+    ['rangeMax', rangeMax, 1],
+  ] as const) {
     if (!Number.isInteger(v) || v < lo) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${n} must be an integer >= ${lo}, got ${String(v)}`);
   }
   if (rangeMin >= rangeMax) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: rangeMin (${rangeMin}) must be below rangeMax (${rangeMax})`);
   let maxPos = 0;
   positives.forEach((p, i) => {
     for (let t = 0; t < p.length; t++) {
-      if (!Number.isInteger(p[t]) || p[t] < 0 || p[t] >= C.rows) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: positives[${i}][${t}] = ${p[t]} is not a corpus row (0..${C.rows - 1})`);
+      if (!Number.isInteger(p[t]) || p[t] < 0 || p[t] >= C.rows)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: positives[${i}][${t}] = ${p[t]} is not a corpus row (0..${C.rows - 1})`);
     }
     maxPos = Math.max(maxPos, p.length);
   });
   const r = search(A, C, { k: Math.min(C.rows, rangeMax + maxPos) });
   const d = A.cols;
   const cos = (i: number, j: number) => {
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (let t = 0; t < d; t++) {
       const x = A.data[i * d + t];
       const y = C.data[j * d + t];

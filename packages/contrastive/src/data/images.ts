@@ -77,12 +77,14 @@ export function resolveLoadOptions(opts: ImageLoadOptions, op: string): Resolved
   const channels = opts.channels ?? 3;
   if (channels !== 1 && channels !== 3) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: channels must be 1 or 3, got ${String(channels)}`);
   const onError = opts.onError ?? 'throw';
-  if (onError !== 'throw' && onError !== 'skip') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: onError must be 'throw' or 'skip', got ${String(onError)}`);
+  if (onError !== 'throw' && onError !== 'skip')
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: onError must be 'throw' or 'skip', got ${String(onError)}`);
   const maxPixels = opts.maxPixels ?? 16384 * 16384;
   if (!isPosInt(maxPixels)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: maxPixels must be a positive integer, got ${String(maxPixels)}`);
   const concurrency = opts.concurrency ?? 4;
   if (!isPosInt(concurrency)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: concurrency must be a positive integer, got ${String(concurrency)}`);
-  if (opts.labels !== undefined && typeof opts.labels !== 'boolean') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: labels must be a boolean, got ${String(opts.labels)}`);
+  if (opts.labels !== undefined && typeof opts.labels !== 'boolean')
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: labels must be a boolean, got ${String(opts.labels)}`);
   // eslint-disable-next-line no-console
   const onWarning = opts.onWarning ?? ((m: string) => console.warn(m));
   return { height, width, resize, channels, labels: opts.labels, onError, onWarning, onProgress: opts.onProgress, maxPixels, concurrency };
@@ -99,11 +101,15 @@ export function labelsFromPaths(paths: string[], want: boolean | undefined, op: 
   const top = parts.findIndex((p) => p.length < 2);
   const sub = parts.findIndex((p) => p.length >= 2);
   if (sub < 0) {
-    if (want) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: labels were asked for, but no image is in a class subfolder (expected dir/<class>/<image>)`);
+    if (want)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: labels were asked for, but no image is in a class subfolder (expected dir/<class>/<image>)`);
     return undefined;
   }
   if (top >= 0) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${paths[top]} is at the top of the folder but ${paths[sub]} is in a class subfolder; put every image in a class folder, or pass labels: false`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${paths[top]} is at the top of the folder but ${paths[sub]} is in a class subfolder; put every image in a class folder, or pass labels: false`,
+    );
   }
   const names = parts.map((p) => p[0]);
   const classes = [...new Set(names)].sort();
@@ -139,7 +145,10 @@ export async function loadAll(files: string[], decode: (file: string) => Promise
       img = await decode(file);
       if (height === undefined || width === undefined) [height, width] = [img.height, img.width];
       if (img.height !== height || img.width !== width) {
-        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${file} is ${img.width}x${img.height}, the images before it ${width}x${height}; pass size to resize them all`);
+        throw new ContrastiveError(
+          'SHAPE_MISMATCH',
+          `${op}: ${file} is ${img.width}x${img.height}, the images before it ${width}x${height}; pass size to resize them all`,
+        );
       }
     } catch (e) {
       const msg = e instanceof ContrastiveError ? e.message : `${op}: cannot decode ${file}: ${(e as Error)?.message ?? String(e)}`;

@@ -20,9 +20,12 @@ export function loadSharp(specifier = 'sharp'): Promise<SharpFn> {
   const load = async () => {
     try {
       const m = (await import(/* @vite-ignore */ specifier)) as { default?: SharpFn };
-      return (m.default ?? (m as unknown as SharpFn));
+      return m.default ?? (m as unknown as SharpFn);
     } catch (e) {
-      throw new ContrastiveError('MISSING_DEPENDENCY', `decoding images in Node needs the optional peer dependency sharp (npm install sharp); importing it failed: ${(e as Error).message.split('\n')[0]}`);
+      throw new ContrastiveError(
+        'MISSING_DEPENDENCY',
+        `decoding images in Node needs the optional peer dependency sharp (npm install sharp); importing it failed: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
   };
   if (specifier !== 'sharp') return load();
@@ -33,10 +36,19 @@ export function loadSharp(specifier = 'sharp'): Promise<SharpFn> {
   return sharpPromise;
 }
 
-async function decodeWith(sharp: SharpFn, input: string | Uint8Array, name: string, o: ReturnType<typeof resolveLoadOptions>, op: string): Promise<DecodedImage> {
+async function decodeWith(
+  sharp: SharpFn,
+  input: string | Uint8Array,
+  name: string,
+  o: ReturnType<typeof resolveLoadOptions>,
+  op: string,
+): Promise<DecodedImage> {
   try {
-    let p = sharp(input, { limitInputPixels: o.maxPixels, failOn: 'warning' }).removeAlpha().toColourspace(o.channels === 1 ? 'b-w' : 'srgb');
-    if (o.height !== undefined && o.width !== undefined) p = p.resize({ width: o.width, height: o.height, fit: o.resize === 'crop' ? 'cover' : 'fill', position: 'centre' });
+    let p = sharp(input, { limitInputPixels: o.maxPixels, failOn: 'warning' })
+      .removeAlpha()
+      .toColourspace(o.channels === 1 ? 'b-w' : 'srgb');
+    if (o.height !== undefined && o.width !== undefined)
+      p = p.resize({ width: o.width, height: o.height, fit: o.resize === 'crop' ? 'cover' : 'fill', position: 'centre' });
     const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== o.channels) throw new Error(`decoded to ${info.channels} channels, expected ${o.channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), height: info.height, width: info.width, channels: o.channels };
@@ -51,8 +63,10 @@ async function decodeWith(sharp: SharpFn, input: string | Uint8Array, name: stri
 export async function decodeImage(input: string | Uint8Array, opts: ImageLoadOptions & { name?: string } = {}): Promise<DecodedImage> {
   const OP = 'decodeImage';
   const o = resolveLoadOptions(opts, OP);
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: input must be a file path or a Uint8Array of the file's bytes`);
-  if (input instanceof Uint8Array && input.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${opts.name ?? 'the image'} is empty (0 bytes)`);
+  if (typeof input !== 'string' && !(input instanceof Uint8Array))
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: input must be a file path or a Uint8Array of the file's bytes`);
+  if (input instanceof Uint8Array && input.length === 0)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${opts.name ?? 'the image'} is empty (0 bytes)`);
   return decodeWith(await loadSharp(), input, opts.name ?? (typeof input === 'string' ? input : 'the image'), o, OP);
 }
 
@@ -95,11 +109,16 @@ export async function loadImageFolder(dir: string, opts: ImageLoadOptions = {}):
   if (files.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${dir} holds no .png, .jpg, .jpeg or .webp files`);
   const { join } = await import('node:path');
   const { readFile } = await import('node:fs/promises');
-  return loadAll(files, async (f) => {
-    const bytes = await readFile(join(dir, f));
-    if (bytes.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${f} is empty (0 bytes)`);
-    return decodeWith(sharp, bytes, f, o, OP);
-  }, o, OP);
+  return loadAll(
+    files,
+    async (f) => {
+      const bytes = await readFile(join(dir, f));
+      if (bytes.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${f} is empty (0 bytes)`);
+      return decodeWith(sharp, bytes, f, o, OP);
+    },
+    o,
+    OP,
+  );
 }
 
 export type { DecodedImage, ImageLoadOptions, ImageSet } from './images.js';

@@ -28,15 +28,20 @@ export function trainValTestSplit(labelsOrCount: ArrayLike<number> | number, opt
   const OP = 'trainValTestSplit';
   const val = opts.val ?? 0;
   const test = opts.test ?? 0;
-  for (const [name, f] of [['val', val], ['test', test]] as const) {
-    if (typeof f !== 'number' || !(f >= 0 && f < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} must be a fraction in [0, 1), got ${String(f)}`);
+  for (const [name, f] of [
+    ['val', val],
+    ['test', test],
+  ] as const) {
+    if (typeof f !== 'number' || !(f >= 0 && f < 1))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} must be a fraction in [0, 1), got ${String(f)}`);
   }
   if (val + test >= 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: val + test must be below 1 (some samples must train), got ${val} + ${test}`);
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: seed must be a non-negative integer, got ${String(seed)}`);
   let groups: number[][];
   if (typeof labelsOrCount === 'number') {
-    if (!Number.isInteger(labelsOrCount) || labelsOrCount < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: the sample count must be a positive integer, got ${labelsOrCount}`);
+    if (!Number.isInteger(labelsOrCount) || labelsOrCount < 1)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: the sample count must be a positive integer, got ${labelsOrCount}`);
     groups = [Array.from({ length: labelsOrCount }, (_, i) => i)];
   } else {
     if (labelsOrCount === null || typeof labelsOrCount !== 'object' || typeof labelsOrCount.length !== 'number' || labelsOrCount.length < 1) {

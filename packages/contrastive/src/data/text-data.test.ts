@@ -11,7 +11,10 @@ describe('parseTextRows', () => {
     const tsv = 'label\tq\tdoc\tneg\n1\ta cat\ta feline\ta car\n0\ta dog\ta canine\ta log\n';
     const j = parseTextRows(jsonl, { name: 'p.jsonl' });
     expect(j.columns).toEqual(['q', 'doc']);
-    expect(j.texts).toEqual([['a cat', 'a feline'], ['a dog', 'a canine']]);
+    expect(j.texts).toEqual([
+      ['a cat', 'a feline'],
+      ['a dog', 'a canine'],
+    ]);
     expect(Array.from(j.labels!)).toEqual([Math.fround(0.9), Math.fround(0.8)]);
     expect(j.lines).toEqual([1, 3]);
     const c = parseTextRows(csv, { name: 'p.csv' });
@@ -23,7 +26,12 @@ describe('parseTextRows', () => {
   });
 
   it('missing columns, empty texts and bad labels name the file, the line and the column', () => {
-    expectError(() => parseTextRows('{"a": "x", "p": "y"}\n{"a": "x2"}\n', { name: 'pairs.jsonl' }), 'INVALID_ARGUMENT', 'pairs.jsonl line 2', 'missing column "p"');
+    expectError(
+      () => parseTextRows('{"a": "x", "p": "y"}\n{"a": "x2"}\n', { name: 'pairs.jsonl' }),
+      'INVALID_ARGUMENT',
+      'pairs.jsonl line 2',
+      'missing column "p"',
+    );
     expectError(() => parseTextRows('{"a": "x", "p": "  "}\n', { name: 'pairs.jsonl' }), 'INVALID_ARGUMENT', 'pairs.jsonl line 1', '"p"', 'empty');
     expectError(() => parseTextRows('a,p\nx,y\nz\n', { name: 'pairs.csv' }), 'SHAPE_MISMATCH', 'pairs.csv line 3');
     expectError(() => parseTextRows('a,p,label\nx,y,high\n', { name: 'pairs.csv' }), 'INVALID_ARGUMENT', 'line 2', '"label"', 'not a finite number');
@@ -50,9 +58,27 @@ describe('noDuplicatesBatches', () => {
   });
 
   it('shuffle: false keeps the file order and still defers a duplicate to a later batch', () => {
-    const t = [['a', 'x'], ['b', 'y'], ['a', 'z'], ['c', 'w']];
-    expect(noDuplicatesBatches(t, 2, { shuffle: false })).toEqual([[0, 1], [2, 3]]);
-    expect(noDuplicatesBatches([['a', 'x'], ['a', 'y'], ['b', 'z']], 2, { shuffle: false })).toEqual([[0, 2], [1]]);
+    const t = [
+      ['a', 'x'],
+      ['b', 'y'],
+      ['a', 'z'],
+      ['c', 'w'],
+    ];
+    expect(noDuplicatesBatches(t, 2, { shuffle: false })).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(
+      noDuplicatesBatches(
+        [
+          ['a', 'x'],
+          ['a', 'y'],
+          ['b', 'z'],
+        ],
+        2,
+        { shuffle: false },
+      ),
+    ).toEqual([[0, 2], [1]]);
   });
 });
 
@@ -77,7 +103,11 @@ describe('BEIR files', () => {
 describe('mineHardNegatives', () => {
   // anchor along x; corpus at angles 0 (the positive), 10, 20, 30, 40 degrees and 90
   const deg = [0, 10, 20, 30, 40, 90];
-  const corpus = m(deg.flatMap((a) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)]), deg.length, 2);
+  const corpus = m(
+    deg.flatMap((a) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)]),
+    deg.length,
+    2,
+  );
   const anchors = m([1, 0], 1, 2);
   it('skips the positives and takes the hardest in the rank window', () => {
     expect(mineHardNegatives(anchors, corpus, [[0]], { numNegatives: 2 })).toEqual([[1, 2]]);

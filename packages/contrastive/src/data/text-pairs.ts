@@ -73,10 +73,18 @@ export function parseTextRows(text: string, opts: TextRowsOptions = {}): TextRow
       }
       const o = v as Record<string, unknown>;
       for (const c of header) {
-        if (!(c in o)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} line ${j.lines[i]}: missing column "${c}" (the first row has ${header.map((h) => `"${h}"`).join(', ')})`);
+        if (!(c in o))
+          throw new ContrastiveError(
+            'INVALID_ARGUMENT',
+            `${OP}: ${name} line ${j.lines[i]}: missing column "${c}" (the first row has ${header.map((h) => `"${h}"`).join(', ')})`,
+          );
       }
       const extra = Object.keys(o).find((c) => !header.includes(c));
-      if (extra !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} line ${j.lines[i]}: unexpected column "${extra}" (the first row has ${header.map((h) => `"${h}"`).join(', ')})`);
+      if (extra !== undefined)
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${OP}: ${name} line ${j.lines[i]}: unexpected column "${extra}" (the first row has ${header.map((h) => `"${h}"`).join(', ')})`,
+        );
       return header.map((c) => o[c]);
     });
     lines = j.lines;
@@ -87,7 +95,10 @@ export function parseTextRows(text: string, opts: TextRowsOptions = {}): TextRow
     lines = r.lines;
     records.forEach((rec, i) => {
       if (rec.length !== header.length) {
-        throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: ${name} line ${lines[i]} has ${rec.length} fields, expected ${header.length} (${header.join(', ')})`);
+        throw new ContrastiveError(
+          'SHAPE_MISMATCH',
+          `${OP}: ${name} line ${lines[i]} has ${rec.length} fields, expected ${header.length} (${header.join(', ')})`,
+        );
       }
     });
   }
@@ -96,13 +107,19 @@ export function parseTextRows(text: string, opts: TextRowsOptions = {}): TextRow
   const textIdx = header.map((_, i) => i).filter((i) => i !== labelIdx);
   const minColumns = opts.minColumns ?? 1;
   if (textIdx.length < minColumns) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} has ${textIdx.length} text column(s) (${textIdx.map((i) => header[i]).join(', ') || 'none'}), at least ${minColumns} needed (anchor, positive[, negative ...])`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${OP}: ${name} has ${textIdx.length} text column(s) (${textIdx.map((i) => header[i]).join(', ') || 'none'}), at least ${minColumns} needed (anchor, positive[, negative ...])`,
+    );
   }
   const texts = records.map((rec, i) =>
     textIdx.map((c) => {
       const v = rec[c];
       if (typeof v !== 'string') {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} line ${lines[i]}, column "${header[c]}": expected a string, got ${v === null ? 'null' : typeof v}`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${OP}: ${name} line ${lines[i]}, column "${header[c]}": expected a string, got ${v === null ? 'null' : typeof v}`,
+        );
       }
       if (v.trim() === '') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} line ${lines[i]}, column "${header[c]}": the text is empty`);
       return v;
@@ -116,7 +133,10 @@ export function parseTextRows(text: string, opts: TextRowsOptions = {}): TextRow
       const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (!Number.isFinite(x)) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} line ${lines[i]}, column "${header[labelIdx]}": ${JSON.stringify(v)} is not a finite number`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${OP}: ${name} line ${lines[i]}, column "${header[labelIdx]}": ${JSON.stringify(v)} is not a finite number`,
+        );
       }
       return x;
     });
@@ -132,7 +152,8 @@ export function parseTextRows(text: string, opts: TextRowsOptions = {}): TextRow
  */
 export function noDuplicatesBatches(texts: string[][], batchSize: number, opts: { seed?: number; dropLast?: boolean; shuffle?: boolean } = {}): number[][] {
   const op = 'noDuplicatesBatches';
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
   const order = opts.shuffle === false ? Array.from({ length: texts.length }, (_, i) => i) : shuffled(texts.length, opts.seed ?? 0);
   const batches: number[][] = [];
   let remaining = order;

@@ -67,7 +67,8 @@ const checkLabels = (labels: ArrayLike<number> | undefined, n: number, op: strin
 export function vectorTrainData(x: MatrixLike, augmentation: VectorOp, opts: { seed?: number; labels?: ArrayLike<number> } = {}): TrainData {
   const OP = 'vectorTrainData';
   const m = toMatrix(x, 'x', OP);
-  if (!isVectorOp(augmentation)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: augmentation must be a vector op (scarf(), featureDropout(), vectorNoise(), composeVectors(...))`);
+  if (!isVectorOp(augmentation))
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: augmentation must be a vector op (scarf(), featureDropout(), vectorNoise(), composeVectors(...))`);
   checkLabels(opts.labels, m.rows, OP);
   const seed = opts.seed ?? 0;
   return {
@@ -101,7 +102,10 @@ export function pairTrainData(a: MatrixLike, b: MatrixLike, opts: { labels?: Arr
     views(indices) {
       const ga = gather(A, indices, OP);
       const gb = gather(B, indices, OP);
-      return [{ data: ga.data, shape: [ga.rows, ga.cols] }, { data: gb.data, shape: [gb.rows, gb.cols] }];
+      return [
+        { data: ga.data, shape: [ga.rows, ga.cols] },
+        { data: gb.data, shape: [gb.rows, gb.cols] },
+      ];
     },
   };
 }
@@ -127,9 +131,10 @@ export function jsonlPairs(text: string, opts: { name?: string; keys?: { anchor?
   const parts: Record<string, number[][]> = { anchor: [], positive: [], negative: [] };
   values.forEach((v, r) => {
     const where = `${name} line ${lines[r]}`;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} must be an object with "${k.anchor}" and "${k.positive}" arrays`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} must be an object with "${k.anchor}" and "${k.positive}" arrays`);
     const o = v as Record<string, unknown>;
-    for (const part of hasNeg ? ['anchor', 'positive', 'negative'] as const : ['anchor', 'positive'] as const) {
+    for (const part of hasNeg ? (['anchor', 'positive', 'negative'] as const) : (['anchor', 'positive'] as const)) {
       if (!(k[part] in o)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} has no "${k[part]}"`);
       parts[part].push(numberRow(o[k[part]], `${where} "${k[part]}"`, OP));
     }
@@ -138,7 +143,8 @@ export function jsonlPairs(text: string, opts: { name?: string; keys?: { anchor?
     const cols = rows[0].length;
     const data = new Float32Array(rows.length * cols);
     rows.forEach((row, r) => {
-      if (row.length !== cols) throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: ${name} line ${lines[r]} "${part}" has ${row.length} values, expected ${cols}`);
+      if (row.length !== cols)
+        throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: ${name} line ${lines[r]} "${part}" has ${row.length} values, expected ${cols}`);
       data.set(row, r * cols);
     });
     return { data, rows: rows.length, cols };

@@ -6,7 +6,9 @@ describe('Bm25', () => {
   const docs = ['the cat sat on the mat', 'the dog sat', 'cats and dogs and a cat', 'a bird'];
   it('scores equal the published formula computed by hand', () => {
     const bm = new Bm25(docs);
-    const k1 = 1.2, b = 0.75, N = 4;
+    const k1 = 1.2,
+      b = 0.75,
+      N = 4;
     const lens = [6, 3, 6, 2];
     const avg = (6 + 3 + 6 + 2) / 4;
     const idf = (n: number) => Math.log(1 + (N - n + 0.5) / (n + 0.5));

@@ -12,7 +12,13 @@ export interface Bm25Options {
 
 /** Lowercase, strip accents, split into runs of letters/digits. */
 export function bm25Terms(text: string): string[] {
-  return text.normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize('NFD')
+      .replace(/\p{Mn}/gu, '')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /**
@@ -38,7 +44,8 @@ export class Bm25 {
     const op = 'Bm25';
     this.k1 = opts.k1 ?? 1.2;
     this.b = opts.b ?? 0.75;
-    if (!(this.k1 >= 0) || !(this.b >= 0 && this.b <= 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: k1 must be >= 0 and b in [0, 1], got k1=${this.k1}, b=${this.b}`);
+    if (!(this.k1 >= 0) || !(this.b >= 0 && this.b <= 1))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: k1 must be >= 0 and b in [0, 1], got k1=${this.k1}, b=${this.b}`);
     if (!Array.isArray(docs) || docs.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: docs must be a non-empty array of strings`);
     this.tokenize = opts.tokenize ?? bm25Terms;
     this.size = docs.length;

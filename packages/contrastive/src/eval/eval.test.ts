@@ -19,7 +19,7 @@ function blobs(n: number, d: number, classes: number, spread: number, seed: numb
   for (let i = 0; i < n; i++) {
     const c = centres.subarray(labels[i] * d, labels[i] * d + d);
     const cn = Math.hypot(...c);
-    for (let j = 0; j < d; j++) x[i * d + j] = c[j] / cn + spread * noise[i * d + j] / Math.hypot(...noise.subarray(i * d, i * d + d));
+    for (let j = 0; j < d; j++) x[i * d + j] = c[j] / cn + (spread * noise[i * d + j]) / Math.hypot(...noise.subarray(i * d, i * d + d));
   }
   return { x: m(x, n, d), labels };
 }
@@ -33,7 +33,9 @@ describe('knn', () => {
       let best = -2;
       let lab = -1;
       for (let j = 0; j < 60; j++) {
-        let dot = 0, na = 0, nq = 0;
+        let dot = 0,
+          na = 0,
+          nq = 0;
         for (let t = 0; t < 5; t++) {
           dot += a.x.data[j * 5 + t] * q.x.data[i * 5 + t];
           na += a.x.data[j * 5 + t] ** 2;
@@ -174,12 +176,20 @@ describe('linearProbe', () => {
     const f = stratifiedFolds(y, 4, 0);
     const rows = (k: number, inFold: boolean) => Array.from(f).flatMap((v, i) => ((v === k) === inFold ? [i] : []));
     const take = (idx: number[]) => m(Float32Array.from(idx.flatMap((i) => Array.from(a.x.data.subarray(i * 12, i * 12 + 12)))), idx.length, 12);
-    const right = AUTO_WEIGHT_DECAYS.map((l) => [0, 1, 2, 3].reduce((acc, k) => {
-      const fit = rows(k, false);
-      const val = rows(k, true);
-      const p = linearProbe(take(fit), fit.map((i) => y[i]), take(val), val.map((i) => y[i]), { ...opts, weightDecay: l });
-      return acc + Math.round(p.accuracy * val.length);
-    }, 0));
+    const right = AUTO_WEIGHT_DECAYS.map((l) =>
+      [0, 1, 2, 3].reduce((acc, k) => {
+        const fit = rows(k, false);
+        const val = rows(k, true);
+        const p = linearProbe(
+          take(fit),
+          fit.map((i) => y[i]),
+          take(val),
+          val.map((i) => y[i]),
+          { ...opts, weightDecay: l },
+        );
+        return acc + Math.round(p.accuracy * val.length);
+      }, 0),
+    );
     const best = right.indexOf(Math.max(...right)); // ties keep the stronger (earlier) lambda
     expect(new Set(right).size, 'the lambdas must not all tie, or the check proves nothing').toBeGreaterThan(1);
     expect(r.weightDecay).toBe(AUTO_WEIGHT_DECAYS[best]);
@@ -193,7 +203,11 @@ describe('linearProbe', () => {
   it('bad probe options raise ContrastiveError naming them', () => {
     expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 0 }), 'INVALID_ARGUMENT', 'folds');
     expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 21 }), 'INVALID_ARGUMENT', 'folds');
-    expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 3 }), 'INVALID_ARGUMENT', 'folds 3 needs at least 3 training rows');
+    expectError(
+      () => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 3 }),
+      'INVALID_ARGUMENT',
+      'folds 3 needs at least 3 training rows',
+    );
     expectError(() => linearProbe(m([1, 2, 3, 4], 2, 2), [0, 1], m([1, 2], 1, 2), [0], { folds: 2.5 }), 'INVALID_ARGUMENT', 'folds');
     const x = m([1, 2, 3, 4], 2, 2);
     expectError(() => linearProbe(x, [0, 1], x, [0, 1], { solver: 'sgd' as never }), 'INVALID_ARGUMENT', 'solver');

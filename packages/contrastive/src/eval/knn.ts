@@ -27,7 +27,8 @@ export function knnPredict(train: MatrixLike, trainLabels: ArrayLike<number>, qu
   checkLabels(trainLabels, T.rows, 'trainLabels', OP);
   const k0 = opts.k ?? 20;
   const temp = opts.temperature ?? 0.07;
-  if (typeof k0 !== 'number' || !Number.isInteger(k0) || k0 < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${describe(opts.k)}`);
+  if (typeof k0 !== 'number' || !Number.isInteger(k0) || k0 < 1)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${describe(opts.k)}`);
   if (typeof temp !== 'number') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: temperature must be > 0, got ${describe(temp)}`);
   const k = Math.min(k0, T.rows);
   if (!Number.isInteger(k) || k < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: k must be a positive integer, got ${describe(opts.k)}`);
@@ -57,7 +58,11 @@ export function knnPredict(train: MatrixLike, trainLabels: ArrayLike<number>, qu
 
 /** Fraction of `queryLabels` that weighted kNN predicts right. */
 export function knnAccuracy(
-  train: MatrixLike, trainLabels: ArrayLike<number>, query: MatrixLike, queryLabels: ArrayLike<number>, opts: KnnOptions = {},
+  train: MatrixLike,
+  trainLabels: ArrayLike<number>,
+  query: MatrixLike,
+  queryLabels: ArrayLike<number>,
+  opts: KnnOptions = {},
 ): number {
   const Q = toMatrix(query, 'query', 'knnAccuracy', { finite: false });
   checkLabels(queryLabels, Q.rows, 'queryLabels', 'knnAccuracy');

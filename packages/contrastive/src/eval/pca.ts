@@ -42,11 +42,12 @@ export function pca(x: MatrixLike, components = 2): PcaResult {
   orthonormalize(V, d, q);
   for (let it = 0; it < 300; it++) {
     const W = new Float64Array(d * q);
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
-      const cab = cov[a * d + b];
-      if (cab === 0) continue;
-      for (let c = 0; c < q; c++) W[a * q + c] += cab * V[b * q + c];
-    }
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) {
+        const cab = cov[a * d + b];
+        if (cab === 0) continue;
+        for (let c = 0; c < q; c++) W[a * q + c] += cab * V[b * q + c];
+      }
     orthonormalize(W, d, q);
     let change = 0;
     for (let i = 0; i < W.length; i++) change = Math.max(change, Math.abs(Math.abs(W[i]) - Math.abs(V[i])));
@@ -65,11 +66,12 @@ export function pca(x: MatrixLike, components = 2): PcaResult {
   let total = 0;
   for (let j = 0; j < d; j++) total += cov[j * d + j];
   const projected = new Float32Array(n * q);
-  for (let i = 0; i < n; i++) for (let c = 0; c < q; c++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += (X.data[i * d + j] - mean[j]) * V[j * q + c];
-    projected[i * q + c] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < q; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (X.data[i * d + j] - mean[j]) * V[j * q + c];
+      projected[i * q + c] = s;
+    }
   const comps = new Float32Array(q * d);
   for (let c = 0; c < q; c++) for (let j = 0; j < d; j++) comps[c * d + j] = V[j * q + c];
   return {

@@ -92,7 +92,10 @@ function standardizer(X: Float32Array, n: number, D: number): (src: Float32Array
  */
 function objective(p: Problem, D: number, C: number, lambda: number) {
   const n = p.n;
-  const { k, p: [xp, wp, ztp, zp, gp, dwp, lp, out] } = callKernel(OP, [4 * n * D, 4 * D * C, 4 * n * C, 4 * n * C, 4 * n * C, 4 * D * C, 4 * n, 16]);
+  const {
+    k,
+    p: [xp, wp, ztp, zp, gp, dwp, lp, out],
+  } = callKernel(OP, [4 * n * D, 4 * D * C, 4 * n * C, 4 * n * C, 4 * n * C, 4 * D * C, 4 * n, 16]);
   f32(k, xp, n * D).set(p.x);
   u32(k, lp, n).set(p.y);
   const WD = C * D;
@@ -150,7 +153,10 @@ function fitAdam(p: Problem, D: number, C: number, lambda: number, steps: number
 
 /** Fraction of rows whose arg-max logit is their class (`y`: class indices). */
 function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<number>, D: number, C: number): number {
-  const { k, p: [xp, wp, ztp] } = callKernel(OP, [4 * rows * D, 4 * D * C, 4 * rows * C]);
+  const {
+    k,
+    p: [xp, wp, ztp],
+  } = callKernel(OP, [4 * rows * D, 4 * D * C, 4 * rows * C]);
   f32(k, xp, rows * D).set(x);
   f32(k, wp, D * C).set(theta.subarray(0, D * C));
   checkStatus(OP, k.ct_gemm(C, rows, D, wp, 0, xp, 1, ztp, 0));
@@ -179,7 +185,11 @@ function score(theta: Float64Array, x: Float32Array, rows: number, y: ArrayLike<
  * ```
  */
 export function linearProbe(
-  train: MatrixLike, trainLabels: ArrayLike<number>, test: MatrixLike, testLabels: ArrayLike<number>, opts: LinearProbeOptions = {},
+  train: MatrixLike,
+  trainLabels: ArrayLike<number>,
+  test: MatrixLike,
+  testLabels: ArrayLike<number>,
+  opts: LinearProbeOptions = {},
 ): LinearProbeResult {
   const X = toMatrix(train, 'train', OP);
   const Y = toMatrix(test, 'test', OP);
@@ -196,11 +206,16 @@ export function linearProbe(
   const folds = opts.folds ?? 5;
   if (!Number.isInteger(steps) || steps < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: steps must be a positive integer, got ${steps}`);
   if (!(lr > 0)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: lr must be > 0, got ${lr}`);
-  if (!Number.isInteger(maxIter) || maxIter < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: maxIterations must be a positive integer, got ${maxIter}`);
+  if (!Number.isInteger(maxIter) || maxIter < 1)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: maxIterations must be a positive integer, got ${maxIter}`);
   if (!(tol > 0)) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: tolerance must be > 0, got ${tol}`);
-  if (!Number.isInteger(folds) || folds < 1 || folds > 20) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: folds must be an integer from 1 to 20, got ${folds}`);
+  if (!Number.isInteger(folds) || folds < 1 || folds > 20)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: folds must be an integer from 1 to 20, got ${folds}`);
   if (wdOpt === 'auto' && folds > X.rows) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: weightDecay 'auto' with folds ${folds} needs at least ${folds} training rows, got ${X.rows}; pass a number or fewer folds`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${OP}: weightDecay 'auto' with folds ${folds} needs at least ${folds} training rows, got ${X.rows}; pass a number or fewer folds`,
+    );
   }
   if (wdOpt !== 'auto' && !(typeof wdOpt === 'number' && wdOpt >= 0 && Number.isFinite(wdOpt))) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: weightDecay must be a number >= 0 or 'auto', got ${String(wdOpt)}`);
@@ -225,7 +240,11 @@ export function linearProbe(
     const splits: { train: Int32Array; test: Int32Array }[] = [];
     if (folds === 1) {
       const split = stratifiedSplit(yAll, 0.2, 0);
-      if (split.test.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: weightDecay 'auto' needs at least one validation row (20% of a class); pass a number for ${X.rows} training rows`);
+      if (split.test.length === 0)
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${OP}: weightDecay 'auto' needs at least one validation row (20% of a class); pass a number for ${X.rows} training rows`,
+        );
       splits.push(split);
     } else {
       const f = stratifiedFolds(yAll, folds, 0);

@@ -38,8 +38,11 @@ function ks(v: number[] | undefined, dflt: number[], name: string): number[] {
 /** The largest cutoff the options ask for: how many hits per query the metrics need. */
 export function maxCutoff(opts: RetrievalOptions = {}): number {
   return Math.max(
-    ...ks(opts.accuracyAtK, DEFAULTS.accuracyAtK, 'accuracyAtK'), ...ks(opts.precisionRecallAtK, DEFAULTS.precisionRecallAtK, 'precisionRecallAtK'),
-    ...ks(opts.mrrAtK, DEFAULTS.mrrAtK, 'mrrAtK'), ...ks(opts.ndcgAtK, DEFAULTS.ndcgAtK, 'ndcgAtK'), ...ks(opts.mapAtK, DEFAULTS.mapAtK, 'mapAtK'),
+    ...ks(opts.accuracyAtK, DEFAULTS.accuracyAtK, 'accuracyAtK'),
+    ...ks(opts.precisionRecallAtK, DEFAULTS.precisionRecallAtK, 'precisionRecallAtK'),
+    ...ks(opts.mrrAtK, DEFAULTS.mrrAtK, 'mrrAtK'),
+    ...ks(opts.ndcgAtK, DEFAULTS.ndcgAtK, 'ndcgAtK'),
+    ...ks(opts.mapAtK, DEFAULTS.mapAtK, 'mapAtK'),
   );
 }
 
@@ -56,7 +59,10 @@ export function maxCutoff(opts: RetrievalOptions = {}): number {
  */
 export function retrievalMetrics(queryIds: string[], ranked: string[][], qrels: Qrels, opts: RetrievalOptions = {}): RetrievalMetrics {
   if (!Array.isArray(queryIds) || !Array.isArray(ranked) || queryIds.length !== ranked.length) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: ranked has ${Array.isArray(ranked) ? ranked.length : 'no'} lists, expected ${Array.isArray(queryIds) ? queryIds.length : '?'} (one per query id)`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${OP}: ranked has ${Array.isArray(ranked) ? ranked.length : 'no'} lists, expected ${Array.isArray(queryIds) ? queryIds.length : '?'} (one per query id)`,
+    );
   }
   const acc = ks(opts.accuracyAtK, DEFAULTS.accuracyAtK, 'accuracyAtK');
   const pr = ks(opts.precisionRecallAtK, DEFAULTS.precisionRecallAtK, 'precisionRecallAtK');

@@ -61,7 +61,10 @@ export function search(queries: MatrixLike, corpus: MatrixLike | Iterable<Matrix
   for (const c of parts) {
     const C = toMatrix(c, part === 0 && isMatrixLike(corpus) ? 'corpus' : `corpus chunk ${part}`, OP, { finite: false, allowEmpty: true });
     if (C.cols !== d) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: corpus${isMatrixLike(corpus) ? '' : ` chunk ${part}`} has ${C.cols} columns, expected ${d} (the columns of queries)`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${OP}: corpus${isMatrixLike(corpus) ? '' : ` chunk ${part}`} has ${C.cols} columns, expected ${d} (the columns of queries)`,
+      );
     }
     for (let r0 = 0; r0 < C.rows; r0 += chunkSize) {
       const cn = Math.min(chunkSize, C.rows - r0);

@@ -76,16 +76,24 @@ describe('search', () => {
 describe('retrievalMetrics', () => {
   it('a hand-computed case: MRR with no relevant document in the top 10, MAP, recall, binary and graded NDCG', () => {
     const qrels: Qrels = new Map([
-      ['a', new Map([['d2', 1], ['d5', 2]])],
+      [
+        'a',
+        new Map([
+          ['d2', 1],
+          ['d5', 2],
+        ]),
+      ],
       ['b', new Map([['d9', 1]])], // retrieved at rank 11: outside every cutoff
       ['c', new Map([['x', 0]])], // only a 0 grade: not relevant, left out
     ]);
-    const ranked = [
-      ['d1', 'd2', 'd3', 'd5', 'd4'],
-      ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd10', 'd9'],
-      ['x'],
-    ];
-    const r = retrievalMetrics(['a', 'b', 'c'], ranked, qrels, { mrrAtK: [10], ndcgAtK: [3, 10], mapAtK: [10], precisionRecallAtK: [1, 5], accuracyAtK: [1, 5] });
+    const ranked = [['d1', 'd2', 'd3', 'd5', 'd4'], ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd10', 'd9'], ['x']];
+    const r = retrievalMetrics(['a', 'b', 'c'], ranked, qrels, {
+      mrrAtK: [10],
+      ndcgAtK: [3, 10],
+      mapAtK: [10],
+      precisionRecallAtK: [1, 5],
+      accuracyAtK: [1, 5],
+    });
     expect(r.queries).toBe(2);
     expect(r['mrr@10']).toBeCloseTo((1 / 2 + 0) / 2, 12);
     // query a: relevant at ranks 2 and 4
@@ -107,13 +115,24 @@ describe('retrievalMetrics', () => {
   it('matches sentence-transformers InformationRetrievalEvaluator on the same embeddings', () => {
     const ir = ref.ir;
     const r = informationRetrieval({
-      queries: m(ir.queries, ir.nq, ir.d), queryIds: ir.queryIds, corpus: m(ir.corpus, ir.nc, ir.d), corpusIds: ir.corpusIds, qrels: qrelsOf(ir.qrels),
+      queries: m(ir.queries, ir.nq, ir.d),
+      queryIds: ir.queryIds,
+      corpus: m(ir.corpus, ir.nc, ir.d),
+      corpusIds: ir.corpusIds,
+      qrels: qrelsOf(ir.qrels),
     });
     expect(r.queries).toBe(ir.evaluated);
     for (const [name, v] of Object.entries(ir.metrics as Record<string, number>)) expect(r[name], name).toBeCloseTo(v, 10);
-    const g = informationRetrieval({
-      queries: m(ir.queries, ir.nq, ir.d), queryIds: ir.queryIds, corpus: m(ir.corpus, ir.nc, ir.d), corpusIds: ir.corpusIds, qrels: qrelsOf(ir.qrels),
-    }, { graded: true, ndcgAtK: [10] });
+    const g = informationRetrieval(
+      {
+        queries: m(ir.queries, ir.nq, ir.d),
+        queryIds: ir.queryIds,
+        corpus: m(ir.corpus, ir.nc, ir.d),
+        corpusIds: ir.corpusIds,
+        qrels: qrelsOf(ir.qrels),
+      },
+      { graded: true, ndcgAtK: [10] },
+    );
     expect(g['ndcg@10']).toBeCloseTo(ir['gradedNdcg@10'], 10);
     // and the hits themselves equal sentence-transformers' util.semantic_search
     const s = search(m(ir.queries, ir.nq, ir.d), m(ir.corpus, ir.nc, ir.d), { k: 10 });

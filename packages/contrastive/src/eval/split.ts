@@ -10,14 +10,16 @@ function shuffledByLabel(labels: ArrayLike<number>, seed: number): number[][] {
     byLabel.get(l)!.push(i);
   }
   const rand = mulberry32(seed);
-  return [...byLabel.keys()].sort((a, b) => a - b).map((l) => {
-    const idx = byLabel.get(l)!;
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    return idx;
-  });
+  return [...byLabel.keys()]
+    .sort((a, b) => a - b)
+    .map((l) => {
+      const idx = byLabel.get(l)!;
+      for (let i = idx.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [idx[i], idx[j]] = [idx[j], idx[i]];
+      }
+      return idx;
+    });
 }
 
 /**

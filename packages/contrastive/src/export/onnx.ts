@@ -56,7 +56,10 @@ export class OnnxGraph {
   /** Adds a float32 (or int64) constant and returns its name. */
   constant(prefix: string, dims: number[], data: Float32Array | readonly number[], type: 'float' | 'int64' = 'float'): string {
     const name = this.fresh(prefix);
-    const t = new ProtoWriter().packedInts(1, dims).int(2, type === 'float' ? FLOAT : INT64).string(8, name);
+    const t = new ProtoWriter()
+      .packedInts(1, dims)
+      .int(2, type === 'float' ? FLOAT : INT64)
+      .string(8, name);
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new ContrastiveError('SHAPE_MISMATCH', `exportOnnx: constant ${prefix} has ${data.length} values, dims [${dims}] need ${n}`);
     const raw = new Uint8Array(n * (type === 'float' ? 4 : 8));
@@ -99,7 +102,8 @@ const CONVERTERS = new Map<string, OnnxConverter>();
 
 /** Teaches `exportOnnx` a module type (built-in layers are registered already). */
 export function registerOnnx<M extends Module>(type: string, convert: OnnxConverter<M>): void {
-  if (typeof type !== 'string' || typeof convert !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', 'registerOnnx: expected (type: string, convert: function)');
+  if (typeof type !== 'string' || typeof convert !== 'function')
+    throw new ContrastiveError('INVALID_ARGUMENT', 'registerOnnx: expected (type: string, convert: function)');
   CONVERTERS.set(type, convert as unknown as OnnxConverter);
 }
 
@@ -136,7 +140,11 @@ function firstInputShape(m: Module): number[] | undefined {
  */
 export function exportOnnx(model: Module, opts: OnnxExportOptions = {}): Uint8Array {
   const inShape = opts.inputShape ?? firstInputShape(model);
-  if (!inShape) throw new ContrastiveError('INVALID_ARGUMENT', 'exportOnnx: cannot tell the input shape from the first layer; pass opts.inputShape (one sample, without the batch dimension)');
+  if (!inShape)
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      'exportOnnx: cannot tell the input shape from the first layer; pass opts.inputShape (one sample, without the batch dimension)',
+    );
   if (!Array.isArray(inShape) || inShape.length === 0 || inShape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `exportOnnx: inputShape must be positive integers, got ${JSON.stringify(inShape)}`);
   }
@@ -185,7 +193,13 @@ registerOnnx<Linear>('Linear', (g, m, x, path) => {
 for (const type of ['BatchNorm1d', 'BatchNorm2d']) {
   registerOnnx<BatchNorm1d | BatchNorm2d>(type, (g, m, x, path) => {
     const c = m.numFeatures;
-    need(x.shape[0] === c && (type === 'BatchNorm2d' ? x.shape.length === 3 : x.shape.length <= 2), path, m, type === 'BatchNorm2d' ? `[${c}, H, W]` : `[${c}] or [${c}, L]`, x);
+    need(
+      x.shape[0] === c && (type === 'BatchNorm2d' ? x.shape.length === 3 : x.shape.length <= 2),
+      path,
+      m,
+      type === 'BatchNorm2d' ? `[${c}, H, W]` : `[${c}] or [${c}, L]`,
+      x,
+    );
     const scale = g.constant(`${path}.weight`, [c], value(m, 'weight') ?? new Float32Array(c).fill(1));
     const bias = g.constant(`${path}.bias`, [c], value(m, 'bias') ?? new Float32Array(c));
     const mean = g.constant(`${path}.running_mean`, [c], m.runningMean.value());

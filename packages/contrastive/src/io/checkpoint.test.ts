@@ -2,7 +2,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../../test/util/errors.js';
 import {
-  AdamW, checkpointBytes, ContrastiveError, Dropout, init, Linear, mlp, readSafetensors, restoreCheckpoint, saveSafetensors, Sequential,
+  AdamW,
+  checkpointBytes,
+  ContrastiveError,
+  Dropout,
+  init,
+  Linear,
+  mlp,
+  readSafetensors,
+  restoreCheckpoint,
+  saveSafetensors,
+  Sequential,
 } from '../index.node.js';
 import type { Module, StateDict } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -17,7 +27,8 @@ function snapshot(model: Module, opt: Optimizer): string {
   const parts = [
     ...Object.entries(model.stateDict()).map(([k, t]) => `${k}=${Array.from(t.data).join(',')}`),
     ...Object.entries(o.tensors).map(([k, t]) => `${k}=${Array.from(t.data).join(',')}`),
-    JSON.stringify(o.meta), JSON.stringify(model.rngState()),
+    JSON.stringify(o.meta),
+    JSON.stringify(model.rngState()),
   ];
   return parts.join('|');
 }
@@ -51,11 +62,15 @@ describe('restoreCheckpoint is validated and atomic', () => {
     ['negative second moment', (t) => (t['optimizer.2.weight.exp_avg_sq'].data[0] = -1), 'INVALID_ARGUMENT'],
     ['string learning rate', (_, m) => (m.optimizer = JSON.stringify({ ...JSON.parse(m.optimizer), lr: '0.01' })), 'INVALID_ARGUMENT'],
     ['negative learning rate', (_, m) => (m.optimizer = JSON.stringify({ ...JSON.parse(m.optimizer), lr: -1 })), 'INVALID_ARGUMENT'],
-    ['non-integer step count', (_, m) => {
-      const o = JSON.parse(m.optimizer);
-      o.steps['0.weight'] = 2.5;
-      m.optimizer = JSON.stringify(o);
-    }, 'INVALID_ARGUMENT'],
+    [
+      'non-integer step count',
+      (_, m) => {
+        const o = JSON.parse(m.optimizer);
+        o.steps['0.weight'] = 2.5;
+        m.optimizer = JSON.stringify(o);
+      },
+      'INVALID_ARGUMENT',
+    ],
     ['optimizer metadata that is not an object', (_, m) => (m.optimizer = '7'), 'INVALID_ARGUMENT'],
     ['a model weight of the wrong shape (after valid ones)', (t) => (t['2.weight'] = { shape: [2, 6], data: new Float32Array(12) }), 'SHAPE_MISMATCH'],
     ['a NaN weight in the last layer', (t) => (t['2.bias'].data[2] = NaN), 'NON_FINITE'],
@@ -140,7 +155,11 @@ describe('training-state checkpoints', () => {
     bad.optimizer.tensors[key] = { shape: bad.optimizer.tensors[key].shape, data: bad.optimizer.tensors[key].data.map(() => NaN) };
     expectError(() => b.restore(bad), 'NON_FINITE', 'Trainer.restore');
     expectError(() => b.restore({ ...state, step: -1 }), 'INVALID_ARGUMENT', 'state.step');
-    expectError(() => b.restore({ ...state, tensors: { ...state.tensors, 'other.x': { shape: [1], data: new Float32Array(1) } } }), 'SHAPE_MISMATCH', 'other.x');
+    expectError(
+      () => b.restore({ ...state, tensors: { ...state.tensors, 'other.x': { shape: [1], data: new Float32Array(1) } } }),
+      'SHAPE_MISMATCH',
+      'other.x',
+    );
     expectError(() => b.restore(null as never), 'INVALID_ARGUMENT');
     const after = JSON.stringify({ sd: Object.values(b.model.stateDict()).map((t) => Array.from(t.data)), o: b.optimizer.stateDict().meta, s: b.stepCount });
     expect(after).toBe(before);
@@ -150,7 +169,10 @@ describe('training-state checkpoints', () => {
     const a = make();
     const good = trainerStateBytes(a.state());
     const withMeta = (m: Record<string, string>) => edited(good, (_, meta) => Object.assign(meta, m));
-    for (const m of [{ format: 'other' }, { step: '1.5' }, { step: '-1' }, { rng: '{' }, { optimizer: 'null' }, { rng: '{"model": 3}' }] as Record<string, string>[]) {
+    for (const m of [{ format: 'other' }, { step: '1.5' }, { step: '-1' }, { rng: '{' }, { optimizer: 'null' }, { rng: '{"model": 3}' }] as Record<
+      string,
+      string
+    >[]) {
       expect(() => parseTrainerState(withMeta(m))).toThrow(ContrastiveError);
     }
     expect(() => parseTrainerState(checkpointBytes({ model: a.model }))).toThrow(/not a training-state checkpoint/);

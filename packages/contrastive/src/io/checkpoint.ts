@@ -121,7 +121,8 @@ export function trainerStateBytes(state: TrainerState, info: Record<string, stri
   checkObject(info, 'info', op);
   const sd: StateDict = {};
   for (const [k, t] of Object.entries(state.tensors)) {
-    if (k.startsWith(OPT)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a state tensor may not be named ${JSON.stringify(k)} (the "optimizer." prefix is reserved)`);
+    if (k.startsWith(OPT))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a state tensor may not be named ${JSON.stringify(k)} (the "optimizer." prefix is reserved)`);
     sd[k] = t;
   }
   for (const [k, t] of Object.entries(state.optimizer.tensors)) sd[OPT + k] = t;
@@ -145,7 +146,10 @@ export function parseTrainerState(bytes: Uint8Array): { state: TrainerState; inf
   const op = 'parseTrainerState';
   const { tensors, metadata } = readSafetensors(bytes);
   if (metadata.format !== TRAIN_STATE_FORMAT) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: not a training-state checkpoint (format ${describe(metadata.format)}, expected ${TRAIN_STATE_FORMAT})`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: not a training-state checkpoint (format ${describe(metadata.format)}, expected ${TRAIN_STATE_FORMAT})`,
+    );
   }
   if (metadata.step === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(metadata.step) || !Number.isSafeInteger(Number(metadata.step))) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: step must be a non-negative integer, got ${describe(metadata.step)}`);

@@ -6,12 +6,18 @@ describe('CSV records (RFC 4180 and the line ends real files have)', () => {
   it('quoted fields keep delimiters, line breaks and doubled quotes', () => {
     const r = parseCsvRecords('name,note\r\n"a, b","say ""hi""\r\nthere"\r\nc,\r\n');
     expect(r.header).toEqual(['name', 'note']);
-    expect(r.records).toEqual([['a, b', 'say "hi"\r\nthere'], ['c', '']]);
+    expect(r.records).toEqual([
+      ['a, b', 'say "hi"\r\nthere'],
+      ['c', ''],
+    ]);
     expect(r.lines).toEqual([2, 4]);
   });
 
   it('LF, CRLF and CR-only line ends and a byte-order mark give the same records', () => {
-    const want = [['1', '2'], ['3', '4']];
+    const want = [
+      ['1', '2'],
+      ['3', '4'],
+    ];
     for (const t of ['x,y\n1,2\n3,4\n', 'x,y\r\n1,2\r\n3,4\r\n', 'x,y\r1,2\r3,4\r', '\ufeffx,y\n1,2\n3,4', 'x,y\n\n1,2\n\n3,4\n\n']) {
       const r = parseCsvRecords(t);
       expect(r.header).toEqual(['x', 'y']);

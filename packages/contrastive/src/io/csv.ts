@@ -116,7 +116,10 @@ export function parseCsvRecords(text: string, opts?: string | CsvOptions): CsvRe
       break;
     }
     if (records.length > 0 && fields.length !== records[0].length) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: ${name} line ${startLine} has ${fields.length} fields, expected ${records[0].length} (as line ${lines[0]})`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${OP}: ${name} line ${startLine} has ${fields.length} fields, expected ${records[0].length} (as line ${lines[0]})`,
+      );
     }
     records.push(fields);
     lines.push(startLine);
@@ -153,7 +156,10 @@ export function parseCsv(text: string, opts?: string | CsvOptions): Matrix & { h
   const o = options(opts, 'parseCsv');
   const { header, records, lines } = parseCsvRecords(text, o);
   if (header && header.every((h) => NUMBER.test(h))) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `parseCsv: ${o.name} line 1 (${header.slice(0, 4).join(',')}${header.length > 4 ? ',...' : ''}) is all numbers: if the file has no header, pass header: false`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `parseCsv: ${o.name} line 1 (${header.slice(0, 4).join(',')}${header.length > 4 ? ',...' : ''}) is all numbers: if the file has no header, pass header: false`,
+    );
   }
   const cols = (header ?? records[0]).length;
   if (records.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `parseCsv: ${o.name} has a header but no rows`);
@@ -206,7 +212,11 @@ export function csvTable(text: string, opts: CsvTableOptions = {}): CsvTable {
   const cols = header!;
   const index = (col: string, what: string) => {
     const j = cols.indexOf(col);
-    if (j < 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${what} ${JSON.stringify(col)} is not a column of ${name} (columns: ${cols.map((c) => JSON.stringify(c)).join(', ')})`);
+    if (j < 0)
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${OP}: ${what} ${JSON.stringify(col)} is not a column of ${name} (columns: ${cols.map((c) => JSON.stringify(c)).join(', ')})`,
+      );
     return j;
   };
   const dup = cols.find((c, j) => cols.indexOf(c) !== j);
@@ -234,7 +244,10 @@ export function csvTable(text: string, opts: CsvTableOptions = {}): CsvTable {
     encoders.push((rec, r, out, o) => {
       const cell = rec[j];
       if (!NUMBER.test(cell) && cell.trim() !== '' && !/^\s*[+-]?(nan|inf(inity)?)\s*$/i.test(cell)) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} line ${lines[r]}, column ${JSON.stringify(col)}: ${JSON.stringify(cell)} is not a number; list the column in categorical to one-hot encode it, or in ignore to drop it`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${OP}: ${name} line ${lines[r]}, column ${JSON.stringify(col)}: ${JSON.stringify(cell)} is not a number; list the column in categorical to one-hot encode it, or in ignore to drop it`,
+        );
       }
       out[o + at] = csvNumber(cell, () => `${name} line ${lines[r]}, column ${JSON.stringify(col)}`, OP);
     });

@@ -55,7 +55,10 @@ export async function gunzip(bytes: Uint8Array, name: string, opts: GunzipOption
         expected = opts.expectedBytes(head);
       }
       if (expected !== undefined && total > expected) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${name}: decompresses to more than the ${expected} bytes its header announces (corrupt or crafted file)`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${name}: decompresses to more than the ${expected} bytes its header announces (corrupt or crafted file)`,
+        );
       }
       chunks.push(value);
     }

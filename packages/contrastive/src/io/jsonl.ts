@@ -23,11 +23,18 @@ export function parseJsonl(text: string, name = 'file'): { values: unknown[]; li
 
 /** A JSON array of finite float32 numbers as a row, or an error naming where it came from. */
 export function numberRow(v: unknown, where: string, op: string): number[] {
-  if (!Array.isArray(v) || v.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${where} must be a non-empty array of numbers, got ${Array.isArray(v) ? '[]' : JSON.stringify(v)?.slice(0, 40)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${where} must be a non-empty array of numbers, got ${Array.isArray(v) ? '[]' : JSON.stringify(v)?.slice(0, 40)}`,
+    );
   for (let j = 0; j < v.length; j++) {
     const x = v[j];
     if (typeof x !== 'number' || !Number.isFinite(Math.fround(x))) {
-      throw new ContrastiveError(typeof x === 'number' ? 'NON_FINITE' : 'INVALID_ARGUMENT', `${op}: ${where}[${j}] is ${JSON.stringify(x)}, expected a finite float32 number`);
+      throw new ContrastiveError(
+        typeof x === 'number' ? 'NON_FINITE' : 'INVALID_ARGUMENT',
+        `${op}: ${where}[${j}] is ${JSON.stringify(x)}, expected a finite float32 number`,
+      );
     }
   }
   return v as number[];
@@ -54,18 +61,24 @@ export function jsonlVectors(text: string, opts: { field?: string; label?: strin
     const where = `${name} line ${lines[r]}`;
     let row: unknown = v;
     if (!Array.isArray(v)) {
-      if (v === null || typeof v !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} must be an array of numbers or an object, got ${JSON.stringify(v)}`);
+      if (v === null || typeof v !== 'object')
+        throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} must be an array of numbers or an object, got ${JSON.stringify(v)}`);
       const o = v as Record<string, unknown>;
       let key = opts.field;
       if (key === undefined) {
         const keys = Object.keys(o).filter((k) => Array.isArray(o[k]));
-        if (keys.length !== 1) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} has ${keys.length} array fields (${keys.join(', ') || 'none'}); name the vector's with field`);
+        if (keys.length !== 1)
+          throw new ContrastiveError(
+            'INVALID_ARGUMENT',
+            `${OP}: ${where} has ${keys.length} array fields (${keys.join(', ') || 'none'}); name the vector's with field`,
+          );
         key = keys[0];
       }
       row = o[key];
       if (opts.label !== undefined) {
         const l = o[opts.label];
-        if (typeof l !== 'string' && typeof l !== 'number') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} has no label ${JSON.stringify(opts.label)} (a string or number)`);
+        if (typeof l !== 'string' && typeof l !== 'number')
+          throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${where} has no label ${JSON.stringify(opts.label)} (a string or number)`);
         raw.push(String(l));
       }
     } else if (opts.label !== undefined) {

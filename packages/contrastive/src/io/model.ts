@@ -31,7 +31,10 @@ export function readModelSpec(bytes: Uint8Array): { spec: ModuleSpec; metadata: 
 function parseSpec(metadata: Record<string, string>): ModuleSpec {
   const raw = metadata[SPEC_KEY];
   if (raw === undefined) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `loadModel: the file has no architecture (no "${SPEC_KEY}" metadata); it is a plain state_dict: build the model yourself and call loadStateDict(loadSafetensors(bytes))`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `loadModel: the file has no architecture (no "${SPEC_KEY}" metadata); it is a plain state_dict: build the model yourself and call loadStateDict(loadSafetensors(bytes))`,
+    );
   }
   try {
     return JSON.parse(raw) as ModuleSpec;
@@ -52,7 +55,10 @@ export function loadModel(bytes: Uint8Array): Module {
   for (const t of Object.values(tensors)) held += t.data.length;
   const needs = specStateSize(spec);
   if (needs > held) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `loadModel: the architecture needs at least ${needs} floats of weights, the file holds ${held} (an edited or mismatched file)`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `loadModel: the architecture needs at least ${needs} floats of weights, the file holds ${held} (an edited or mismatched file)`,
+    );
   }
   const model = buildModule(spec);
   try {

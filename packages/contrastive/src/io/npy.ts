@@ -31,7 +31,8 @@ function parseHeader(text: string, fail: (why: string) => ContrastiveError): Map
   };
   const expect = (c: string) => {
     ws();
-    if (text[i] !== c) throw fail(`header: expected ${JSON.stringify(c)} at character ${i}, found ${text[i] === undefined ? 'the end' : JSON.stringify(text[i])}`);
+    if (text[i] !== c)
+      throw fail(`header: expected ${JSON.stringify(c)} at character ${i}, found ${text[i] === undefined ? 'the end' : JSON.stringify(text[i])}`);
     i++;
   };
   const value = (): PyValue => {
@@ -94,7 +95,9 @@ function parseHeader(text: string, fail: (why: string) => ContrastiveError): Map
       i += word.length;
       return Number(word);
     }
-    throw fail(`header: unsupported value ${word === undefined ? JSON.stringify(text.slice(i, i + 10)) : JSON.stringify(word)} at character ${i} (dimensions must be non-negative decimal integers)`);
+    throw fail(
+      `header: unsupported value ${word === undefined ? JSON.stringify(text.slice(i, i + 10)) : JSON.stringify(word)} at character ${i} (dimensions must be non-negative decimal integers)`,
+    );
   };
   const v = value();
   ws();
@@ -135,7 +138,7 @@ export function parseNpy(bytes: Uint8Array, name = 'file'): NpyArray {
   const descr = d.get('descr');
   const fortran = d.get('fortran_order');
   const shapeV = d.get('shape');
-  if (typeof descr !== 'string') throw fail('descr must be a dtype string such as \'<f4\'');
+  if (typeof descr !== 'string') throw fail("descr must be a dtype string such as '<f4'");
   if (typeof fortran !== 'boolean') throw fail('fortran_order must be True or False');
   if (shapeV === null || typeof shapeV !== 'object' || !('tuple' in shapeV) || !shapeV.tuple.every((x) => typeof x === 'number')) {
     throw fail('shape must be a tuple of integers');
@@ -153,7 +156,9 @@ export function parseNpy(bytes: Uint8Array, name = 'file'): NpyArray {
     if (count > Number.MAX_SAFE_INTEGER) break;
   }
   if (count * size !== avail) {
-    throw fail(`shape (${shape.join(', ')}) of ${descr} needs ${count > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : count * size} data bytes, the file has ${avail}`);
+    throw fail(
+      `shape (${shape.join(', ')}) of ${descr} needs ${count > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : count * size} data bytes, the file has ${avail}`,
+    );
   }
   // a copy of just the body: a Node Buffer's .buffer (and Buffer#slice, a view) is the whole shared pool
   const body = new Uint8Array(bytes.subarray(off)).buffer;
@@ -167,7 +172,12 @@ export function parseNpy(bytes: Uint8Array, name = 'file'): NpyArray {
 }
 
 /** The .npy dtype of each array type writeNpy takes. */
-const DESCR = new Map<unknown, string>([[Float32Array, '<f4'], [Float64Array, '<f8'], [Uint8Array, '|u1'], [Int32Array, '<i4']]);
+const DESCR = new Map<unknown, string>([
+  [Float32Array, '<f4'],
+  [Float64Array, '<f8'],
+  [Uint8Array, '|u1'],
+  [Int32Array, '<i4'],
+]);
 
 /**
  * A C-order .npy file (NPY format 1.0; 2.0 when the header needs it) of float32, float64,
@@ -180,7 +190,8 @@ export function writeNpy(shape: number[], data: Float32Array | Float64Array | Ui
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: shape must be an array of non-negative integers, got ${describe(shape)}`);
   }
   const descr = data === null || typeof data !== 'object' ? undefined : DESCR.get(data.constructor);
-  if (!descr) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data must be a Float32Array, Float64Array, Uint8Array or Int32Array, got ${describe(data)}`);
+  if (!descr)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data must be a Float32Array, Float64Array, Uint8Array or Int32Array, got ${describe(data)}`);
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: data has ${data.length} values, shape [${shape.join(', ')}] needs ${count}`);

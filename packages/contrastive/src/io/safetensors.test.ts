@@ -47,11 +47,13 @@ describe('safetensors', () => {
   });
 
   it('accepts files with __metadata__ and F64 / I32 tensors (converted to float32)', () => {
-    const json = new TextEncoder().encode(JSON.stringify({
-      __metadata__: { format: 'pt' },
-      x: { dtype: 'F64', shape: [1], data_offsets: [0, 8] },
-      y: { dtype: 'I32', shape: [1], data_offsets: [8, 12] },
-    }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({
+        __metadata__: { format: 'pt' },
+        x: { dtype: 'F64', shape: [1], data_offsets: [0, 8] },
+        y: { dtype: 'I32', shape: [1], data_offsets: [8, 12] },
+      }),
+    );
     const out = new Uint8Array(8 + json.length + 12);
     const dv = new DataView(out.buffer);
     dv.setBigUint64(0, BigInt(json.length), true);

@@ -48,14 +48,23 @@ export function saveSafetensors(sd: StateDict, metadata?: Record<string, string>
   const entries = Object.entries(sd) as [string, StateTensor & { dtype?: string }][];
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: "__metadata__" is not a tensor name`);
-    if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data) || t.data instanceof BigInt64Array || t.data instanceof BigUint64Array || t.data instanceof DataView) {
+    if (
+      t === null ||
+      typeof t !== 'object' ||
+      !Array.isArray(t.shape) ||
+      !ArrayBuffer.isView(t.data) ||
+      t.data instanceof BigInt64Array ||
+      t.data instanceof BigUint64Array ||
+      t.data instanceof DataView
+    ) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be { shape, data: Float32Array }, got ${describe(t)}`);
     }
     if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} has shape ${shapeText(t.shape)}; dimensions must be non-negative integers`);
     }
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has ${t.data.length} values, shape [${t.shape.join(', ')}] needs ${n}`);
+    if (n !== t.data.length)
+      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name} has ${t.data.length} values, shape [${t.shape.join(', ')}] needs ${n}`);
     const dtype = (t.dtype ?? 'F32') as Dtype;
     if (!WRITABLE.includes(dtype)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} has dtype ${describe(t.dtype)}; writable dtypes are ${WRITABLE.join(', ')}`);
@@ -192,7 +201,8 @@ export function readSafetensors(bytes: Uint8Array): { tensors: StateDict; metada
     const { dtype, shape, data_offsets: off } = e;
     if (typeof dtype !== 'string' || !own(SIZES, dtype)) throw bad(`tensor ${name}: unknown dtype ${describe(dtype)}`);
     if (!READABLE.includes(dtype)) throw bad(`tensor ${name}: dtype ${dtype} is not supported (${READABLE.join(', ')})`);
-    if (!Array.isArray(shape) || shape.some((d: unknown) => !Number.isSafeInteger(d) || (d as number) < 0)) throw bad(`tensor ${name}: shape must be non-negative integers`);
+    if (!Array.isArray(shape) || shape.some((d: unknown) => !Number.isSafeInteger(d) || (d as number) < 0))
+      throw bad(`tensor ${name}: shape must be non-negative integers`);
     if (!Array.isArray(off) || off.length !== 2 || off.some((d: unknown) => !Number.isSafeInteger(d)) || off[0] < 0 || off[1] < off[0]) {
       throw bad(`tensor ${name}: data_offsets must be [begin, end] with 0 <= begin <= end`);
     }
@@ -204,19 +214,32 @@ export function readSafetensors(bytes: Uint8Array): { tensors: StateDict; metada
       if (count > Number.MAX_SAFE_INTEGER) break;
     }
     if (span !== count * SIZES[dtype]) {
-      throw bad(`tensor ${name}: data_offsets span ${span} bytes, shape [${shape.join(', ')}] of ${dtype} needs ${count > Number.MAX_SAFE_INTEGER ? `more than ${span}` : count * SIZES[dtype]}`);
+      throw bad(
+        `tensor ${name}: data_offsets span ${span} bytes, shape [${shape.join(', ')}] of ${dtype} needs ${count > Number.MAX_SAFE_INTEGER ? `more than ${span}` : count * SIZES[dtype]}`,
+      );
     }
     spans.push([off[0], off[1], name]);
     const at = dataStart + off[0];
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       switch (dtype) {
-        case 'F32': data[i] = dv.getFloat32(at + 4 * i, true); break;
-        case 'F64': data[i] = dv.getFloat64(at + 8 * i, true); break;
-        case 'I64': data[i] = Number(dv.getBigInt64(at + 8 * i, true)); break;
-        case 'I32': data[i] = dv.getInt32(at + 4 * i, true); break;
-        case 'BF16': data[i] = bf16(dv.getUint16(at + 2 * i, true)); break;
-        default: data[i] = f16(dv.getUint16(at + 2 * i, true));
+        case 'F32':
+          data[i] = dv.getFloat32(at + 4 * i, true);
+          break;
+        case 'F64':
+          data[i] = dv.getFloat64(at + 8 * i, true);
+          break;
+        case 'I64':
+          data[i] = Number(dv.getBigInt64(at + 8 * i, true));
+          break;
+        case 'I32':
+          data[i] = dv.getInt32(at + 4 * i, true);
+          break;
+        case 'BF16':
+          data[i] = bf16(dv.getUint16(at + 2 * i, true));
+          break;
+        default:
+          data[i] = f16(dv.getUint16(at + 2 * i, true));
       }
     }
     define<StateTensor>(tensors, name, dtype === 'I64' ? { shape, data, dtype: 'I64' } : { shape, data });
@@ -273,11 +296,11 @@ function toF16(v: number): number {
     const half = 1 << (shift - 1);
     const rest = m & ((1 << shift) - 1);
     let r = m >>> shift;
-    if (rest > half || (rest === half && (r & 1))) r++;
+    if (rest > half || (rest === half && r & 1)) r++;
     return sign | r;
   }
   let r = (he << 10) | (m >>> 13);
   const rest = m & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (r & 1))) r++;
+  if (rest > 0x1000 || (rest === 0x1000 && r & 1)) r++;
   return sign | r;
 }

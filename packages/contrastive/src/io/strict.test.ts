@@ -111,8 +111,10 @@ describe('safetensors follows the specification', () => {
   it('writes F64, I32, F16 and BF16 as their own bytes (read back exactly) and refuses unknown dtypes', () => {
     const vals = Float32Array.of(1.5, -2, 0.333251953125, 65504);
     const bytes = saveSafetensors({
-      f64: { shape: [4], data: vals, dtype: 'F64' }, i32: { shape: [2], data: Float32Array.of(-7, 123456), dtype: 'I32' },
-      f16: { shape: [4], data: vals, dtype: 'F16' }, bf16: { shape: [2], data: Float32Array.of(1.5, -3), dtype: 'BF16' },
+      f64: { shape: [4], data: vals, dtype: 'F64' },
+      i32: { shape: [2], data: Float32Array.of(-7, 123456), dtype: 'I32' },
+      f16: { shape: [4], data: vals, dtype: 'F16' },
+      bf16: { shape: [2], data: Float32Array.of(1.5, -3), dtype: 'BF16' },
     });
     const r = readSafetensors(bytes);
     const hdr = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))));

@@ -7,14 +7,20 @@ beforeAll(() => init());
 
 describe('cosineSimilarity', () => {
   it('matches the float64 definition on odd sizes, with and without b', () => {
-    for (const [ra, rb, d] of [[1, 1, 1], [5, 3, 17], [9, 33, 129]]) {
+    for (const [ra, rb, d] of [
+      [1, 1, 1],
+      [5, 3, 17],
+      [9, 33, 129],
+    ]) {
       const a = randn(ra, d, ra + d);
       const b = randn(rb, d, rb + d + 1);
       const c = cosineSimilarity(m(a, ra, d), m(b, rb, d));
       expect([c.rows, c.cols]).toEqual([ra, rb]);
       for (let i = 0; i < ra; i++) {
         for (let j = 0; j < rb; j++) {
-          let ab = 0, aa = 0, bb = 0;
+          let ab = 0,
+            aa = 0,
+            bb = 0;
           for (let t = 0; t < d; t++) {
             ab += a[i * d + t] * b[j * d + t];
             aa += a[i * d + t] ** 2;

@@ -16,7 +16,10 @@ export function cosineSimilarity(a: MatrixLike, b?: MatrixLike): Matrix {
   const B = b === undefined ? undefined : toMatrix(b, 'b', OP);
   if (B) sameCols(B, A, 'b', 'a', OP);
   const rb = B ? B.rows : A.rows;
-  const { k, p: [ap, bp, out] } = callKernel(OP, [4 * A.data.length, B ? 4 * B.data.length : 0, 4 * A.rows * rb]);
+  const {
+    k,
+    p: [ap, bp, out],
+  } = callKernel(OP, [4 * A.data.length, B ? 4 * B.data.length : 0, 4 * A.rows * rb]);
   f32(k, ap, A.data.length).set(A.data);
   if (B) f32(k, bp, B.data.length).set(B.data);
   checkStatus(OP, k.ct_cosine(ap, A.rows, B ? bp : 0, rb, A.cols, out));

@@ -14,7 +14,9 @@ describe('infoNce', () => {
           const k = randn(n, d, d + n * 3 + 1);
           const r = infoNce(m(q, n, d), m(k, n, d), { temperature: 0.1, symmetric });
           const problems = checkAgainstOracle(infonce64(d, symmetric), [q, k], 0.1, d, {
-            loss: r.loss, dTemperature: r.dTemperature, grads: [r.grads.query.data, r.grads.key.data],
+            loss: r.loss,
+            dTemperature: r.dTemperature,
+            grads: [r.grads.query.data, r.grads.key.data],
           });
           expect(problems, `n=${n} d=${d} symmetric=${symmetric}`).toEqual([]);
         }
@@ -23,14 +25,20 @@ describe('infoNce', () => {
   });
 
   it('explicit negatives (MoCo queue) give gradients to queries, keys and negatives', () => {
-    for (const [n, mm, d] of [[1, 1, 3], [4, 9, 17], [3, 40, 129]]) {
+    for (const [n, mm, d] of [
+      [1, 1, 3],
+      [4, 9, 17],
+      [3, 40, 129],
+    ]) {
       const q = randn(n, d, 11 * n);
       const p = randn(n, d, 13 * n);
       const neg = randn(mm, d, 17 * mm);
       const r = infoNce(m(q, n, d), m(p, n, d), { temperature: 0.07, negatives: m(neg, mm, d) });
       expect(r.grads.negatives!.rows).toBe(mm);
       const problems = checkAgainstOracle(negatives64(d), [q, p, neg], 0.07, d, {
-        loss: r.loss, dTemperature: r.dTemperature, grads: [r.grads.query.data, r.grads.key.data, r.grads.negatives!.data],
+        loss: r.loss,
+        dTemperature: r.dTemperature,
+        grads: [r.grads.query.data, r.grads.key.data, r.grads.negatives!.data],
       });
       expect(problems, `n=${n} m=${mm} d=${d}`).toEqual([]);
     }
@@ -45,7 +53,15 @@ describe('infoNce', () => {
 
   it('tau = 0.01 with aligned positives does not overflow', () => {
     const q = randn(6, 8, 5);
-    const r = infoNce(m(q, 6, 8), m(q.map((v) => v * 3), 6, 8), { temperature: 0.01, symmetric: true });
+    const r = infoNce(
+      m(q, 6, 8),
+      m(
+        q.map((v) => v * 3),
+        6,
+        8,
+      ),
+      { temperature: 0.01, symmetric: true },
+    );
     expect(Number.isFinite(r.loss) && Number.isFinite(r.dTemperature)).toBe(true);
     const want = infonce64(8, true)([Float64Array.from(q), Float64Array.from(q.map((v) => v * 3))], 0.01);
     expect(Math.abs(r.loss - want)).toBeLessThan(1e-3 * (1 + want));

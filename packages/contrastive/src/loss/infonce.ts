@@ -57,7 +57,10 @@ export function infoNce(query: MatrixLike, key: MatrixLike, opts: InfoNceOptions
   const n = Q.rows * Q.cols;
   const m = N ? N.rows * N.cols : 0;
   const g = grad ? 1 : 0;
-  const { k, p: [q, kk, neg, gq, gk, gneg, out] } = callKernel(OP, [4 * n, 4 * n, 4 * m, 4 * n * g, 4 * n * g, 4 * m * g, 16]);
+  const {
+    k,
+    p: [q, kk, neg, gq, gk, gneg, out],
+  } = callKernel(OP, [4 * n, 4 * n, 4 * m, 4 * n * g, 4 * n * g, 4 * m * g, 16]);
   f32(k, q, n).set(Q.data);
   f32(k, kk, n).set(K.data);
   if (N) {

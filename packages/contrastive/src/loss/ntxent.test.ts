@@ -13,7 +13,9 @@ describe('ntXent', () => {
         const b = randn(n, d, d * 100 + n + 50);
         const r = ntXent(m(a, n, d), m(b, n, d), { temperature: 0.2 });
         const problems = checkAgainstOracle(ntxent64(d), [a, b], 0.2, d, {
-          loss: r.loss, dTemperature: r.dTemperature, grads: [r.grads.a.data, r.grads.b.data],
+          loss: r.loss,
+          dTemperature: r.dTemperature,
+          grads: [r.grads.a.data, r.grads.b.data],
         });
         expect(problems, `n=${n} d=${d}`).toEqual([]);
       }
@@ -99,7 +101,13 @@ describe('ntXent', () => {
 
   it('mismatched shapes throw SHAPE_MISMATCH with both shapes', () => {
     expectError(() => ntXent(m(randn(2, 3, 1), 2, 3), m(randn(2, 4, 1), 2, 4), { temperature: 0.1 }), 'SHAPE_MISMATCH', 'b', '[2, 4]', '[2, 3]');
-    expectError(() => ntXent({ data: new Float32Array(5), rows: 2, cols: 3 }, m(randn(2, 3, 1), 2, 3), { temperature: 0.1 }), 'SHAPE_MISMATCH', 'a.data', '5', '6');
+    expectError(
+      () => ntXent({ data: new Float32Array(5), rows: 2, cols: 3 }, m(randn(2, 3, 1), 2, 3), { temperature: 0.1 }),
+      'SHAPE_MISMATCH',
+      'a.data',
+      '5',
+      '6',
+    );
   });
 
   it('temperature <= 0, NaN, Infinity or missing is INVALID_ARGUMENT', () => {

@@ -44,7 +44,10 @@ export function ntXent(a: MatrixLike, b: MatrixLike, opts: NtXentOptions): NtXen
   const tau = temperature(opts, OP);
   const grad = flag(opts.grad, 'grad', OP, true);
   const n = A.rows * A.cols;
-  const { k, p: [z, gz, out] } = callKernel(OP, [8 * n, grad ? 8 * n : 0, 16]);
+  const {
+    k,
+    p: [z, gz, out],
+  } = callKernel(OP, [8 * n, grad ? 8 * n : 0, 16]);
   const zv = f32(k, z, 2 * n);
   zv.set(A.data, 0);
   zv.set(B.data, n);

@@ -41,7 +41,10 @@ export function matryoshkaDims(m: MatryoshkaOptions | undefined, d: number, op: 
   });
   const weights = m.weights ?? m.dims.map(() => 1);
   if (!Array.isArray(weights) || weights.length !== m.dims.length) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: matryoshka.weights has ${Array.isArray(weights) ? weights.length : 'no'} entries, expected ${m.dims.length} (one per dim)`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${op}: matryoshka.weights has ${Array.isArray(weights) ? weights.length : 'no'} entries, expected ${m.dims.length} (one per dim)`,
+    );
   }
   weights.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) {

@@ -45,21 +45,26 @@ function run(c: Case): { loss: number; dScale?: number; grads: G[] } {
   if (c.loss === 'mnrl') {
     const negs = (c.inputs.negatives as number[][]).map(M);
     const r = mnrl(M(c.inputs.anchor as number[]), M(c.inputs.positive as number[]), {
-      scale: c.scale, symmetric: c.symmetric, negatives: negs, matryoshka: c.matryoshka,
+      scale: c.scale,
+      symmetric: c.symmetric,
+      negatives: negs,
+      matryoshka: c.matryoshka,
     });
     const g: G[] = [
       ['anchor', r.grads.anchor.data, c.grads.anchor as number[], c.inputs.anchor as number[]],
       ['positive', r.grads.positive.data, c.grads.positive as number[], c.inputs.positive as number[]],
     ];
     r.grads.negatives.forEach((x: Matrix, j: number) =>
-      g.push([`negatives[${j}]`, x.data, (c.grads.negatives as number[][])[j], (c.inputs.negatives as number[][])[j]]));
+      g.push([`negatives[${j}]`, x.data, (c.grads.negatives as number[][])[j], (c.inputs.negatives as number[][])[j]]),
+    );
     return { loss: r.loss, dScale: r.dScale, grads: g };
   }
   const a = M(c.inputs.a as number[]);
   const b = M(c.inputs.b as number[]);
-  const r = c.loss === 'cosent'
-    ? cosent(a, b, c.labels!, { scale: c.scale, matryoshka: c.matryoshka })
-    : contrastiveLoss(a, b, c.labels!, { margin: c.margin, matryoshka: c.matryoshka });
+  const r =
+    c.loss === 'cosent'
+      ? cosent(a, b, c.labels!, { scale: c.scale, matryoshka: c.matryoshka })
+      : contrastiveLoss(a, b, c.labels!, { margin: c.margin, matryoshka: c.matryoshka });
   return {
     loss: r.loss,
     dScale: 'dScale' in r ? (r as { dScale: number }).dScale : undefined,

@@ -7,12 +7,19 @@ beforeAll(() => init());
 
 describe('supCon', () => {
   it('multi-positive labels with singletons match float64 finite differences', () => {
-    const cases: [number[], number][] = [[[7, 7, -3, -3], 5], [[0, 1, 0, 2, 1, 9, 0], 17], [[4, 4, 4, 4, 4], 129], [[1, 2, 3, 1], 1]];
+    const cases: [number[], number][] = [
+      [[7, 7, -3, -3], 5],
+      [[0, 1, 0, 2, 1, 9, 0], 17],
+      [[4, 4, 4, 4, 4], 129],
+      [[1, 2, 3, 1], 1],
+    ];
     for (const [labels, d] of cases) {
       const z = randn(labels.length, d, labels.length * 7 + d);
       const r = supCon(m(z, labels.length, d), labels, { temperature: 0.1 });
       const problems = checkAgainstOracle(supcon64(d, labels), [z], 0.1, d, {
-        loss: r.loss, dTemperature: r.dTemperature, grads: [r.grads.z.data],
+        loss: r.loss,
+        dTemperature: r.dTemperature,
+        grads: [r.grads.z.data],
       });
       expect(problems, `labels ${labels}`).toEqual([]);
     }

@@ -38,7 +38,10 @@ export function supCon(z: MatrixLike, labels: ArrayLike<number>, opts: SupConOpt
   const tau = temperature(opts, OP);
   const grad = flag(opts.grad, 'grad', OP, true);
   const n = Z.rows * Z.cols;
-  const { k, p: [zp, lp, gz, out] } = callKernel(OP, [4 * n, 4 * Z.rows, grad ? 4 * n : 0, 16]);
+  const {
+    k,
+    p: [zp, lp, gz, out],
+  } = callKernel(OP, [4 * n, 4 * Z.rows, grad ? 4 * n : 0, 16]);
   f32(k, zp, n).set(Z.data);
   u32(k, lp, Z.rows).set(ids);
   checkStatus(OP, k.ct_supcon(zp, lp, Z.rows, Z.cols, tau, grad ? gz : 0, out));

@@ -82,13 +82,18 @@ export function triplet(z: MatrixLike, labels: ArrayLike<number>, opts: TripletO
   checkStatus(
     op,
     k.ct_triplet(
-      zp, lp, Z.rows, Z.cols, margin,
+      zp,
+      lp,
+      Z.rows,
+      Z.cols,
+      margin,
       distance === 'cosine' ? 1 : 0,
       normalize ? 1 : 0,
       MINING.indexOf(mining),
       minerMargin,
       reduction === 'mean' ? 1 : 0,
-      grad ? gz : 0, out,
+      grad ? gz : 0,
+      out,
     ),
   );
   const value = lossValue(k, out, op);

@@ -2,7 +2,10 @@ import { ContrastiveError } from '../errors.js';
 import { checkStatus, numel, Stateless, type WTensor } from './module.js';
 
 abstract class Elementwise extends Stateless {
-  constructor(type: string, private readonly kind: number) {
+  constructor(
+    type: string,
+    private readonly kind: number,
+  ) {
     super(type);
   }
   _forward(x: WTensor, training: boolean): WTensor {

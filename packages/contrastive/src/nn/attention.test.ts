@@ -113,7 +113,11 @@ describe('TransformerEncoderLayer', () => {
   it('dropout is seeded: two training passes from the same seed agree, and differ from eval', () => {
     const mk = () => new TransformerEncoderLayer({ hidden: 8, heads: 2, intermediate: 16, seed: 5, dropout: 0.3 });
     const [a, b] = [mk(), mk()];
-    const x = m(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), 3, 8);
+    const x = m(
+      Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      3,
+      8,
+    );
     const ya = a.forward(x, { training: true });
     expect(Array.from(b.forward(x, { training: true }).data)).toEqual(Array.from(ya.data));
     expect(Array.from(a.forward(x).data)).not.toEqual(Array.from(ya.data));

@@ -48,16 +48,22 @@ export class MultiHeadSelfAttention extends Module {
   /** Training forward passes with dropout so far: the RNG stream of the next one (saved in checkpoints). */
   counter = 0;
   private stream = -1;
-  constructor(readonly hidden: number, readonly heads: number, opts: SelfAttentionOptions = {}) {
+  constructor(
+    readonly hidden: number,
+    readonly heads: number,
+    opts: SelfAttentionOptions = {},
+  ) {
     super('MultiHeadSelfAttention');
-    if (!Number.isInteger(hidden) || hidden <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: hidden must be a positive integer, got ${String(hidden)}`);
+    if (!Number.isInteger(hidden) || hidden <= 0)
+      throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: hidden must be a positive integer, got ${String(hidden)}`);
     if (!Number.isInteger(heads) || heads <= 0 || hidden % heads !== 0) {
       throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: heads must be a positive divisor of hidden (${hidden}), got ${String(heads)}`);
     }
     this.headDim = hidden / heads;
     const seed = opts.seed ?? 0;
     const p = opts.dropout ?? 0;
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: dropout must be in [0, 1), got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1))
+      throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: dropout must be in [0, 1), got ${String(p)}`);
     this.dropout = p;
     this.dropSeed = forkSeed(seed, 3);
     const bias = opts.bias !== false;
@@ -66,7 +72,11 @@ export class MultiHeadSelfAttention extends Module {
     this.value = new Linear(hidden, hidden, { bias, seed: forkSeed(seed, 2) });
   }
   _children(): [string, Module][] {
-    return [['query', this.query], ['key', this.key], ['value', this.value]];
+    return [
+      ['query', this.query],
+      ['key', this.key],
+      ['value', this.value],
+    ];
   }
   _rng(): [string, { get: () => number; set: (v: number) => void }][] {
     return [['dropout_counter', { get: () => this.counter, set: (v) => (this.counter = v) }]];
@@ -95,7 +105,10 @@ export class MultiHeadSelfAttention extends Module {
       s = t.rows / b;
     }
     if (t.rows !== b * s) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: tokens has ${t.rows} rows, expected sequences * positions = ${b} * ${s} (the attention mask's shape)`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${op}: tokens has ${t.rows} rows, expected sequences * positions = ${b} * ${s} (the attention mask's shape)`,
+      );
     }
     this.mask = placeMask(this.k, this.maskBuf, opts.attentionMask, b, s, 'opts.attentionMask', op);
     return super.forward(t, opts);
@@ -129,13 +142,31 @@ export class MultiHeadSelfAttention extends Module {
     const [b, s] = this.geom;
     const n = b * s;
     const dqkv = this.dqkv.ensure(3 * n * h, op);
-    checkStatus(op, this.k.ct_attention_backward(b, s, this.heads, this.headDim, this.qkv.ptr, this.mask!.ptr, ...this.dropArgs(), this.ctx.ptr, this.lse.ptr, dy.ptr, dqkv));
+    checkStatus(
+      op,
+      this.k.ct_attention_backward(b, s, this.heads, this.headDim, this.qkv.ptr, this.mask!.ptr, ...this.dropArgs(), this.ctx.ptr, this.lse.ptr, dy.ptr, dqkv),
+    );
     const dx = needInput ? this.dx.ensure(n * h, op) : 0;
     const [q, k, v] = [this.query, this.key, this.value];
-    checkStatus(op, this.k.ct_qkv_backward(
-      this.lastIn!.ptr, n, h, q.weight.ptr, k.weight.ptr, v.weight.ptr, dqkv, dx,
-      q.weight.gradPtr, q.bias?.gradPtr ?? 0, k.weight.gradPtr, k.bias?.gradPtr ?? 0, v.weight.gradPtr, v.bias?.gradPtr ?? 0,
-    ));
+    checkStatus(
+      op,
+      this.k.ct_qkv_backward(
+        this.lastIn!.ptr,
+        n,
+        h,
+        q.weight.ptr,
+        k.weight.ptr,
+        v.weight.ptr,
+        dqkv,
+        dx,
+        q.weight.gradPtr,
+        q.bias?.gradPtr ?? 0,
+        k.weight.gradPtr,
+        k.bias?.gradPtr ?? 0,
+        v.weight.gradPtr,
+        v.bias?.gradPtr ?? 0,
+      ),
+    );
     return needInput ? { ptr: dx, shape: this.lastIn!.shape } : undefined;
   }
   outShape(): number[] | undefined {

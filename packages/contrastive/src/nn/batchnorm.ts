@@ -26,7 +26,11 @@ abstract class BatchNorm extends Module {
   private dx = this.buf();
   private saved = this.buf();
   private geo = { n: 0, l: 0 };
-  constructor(type: string, readonly numFeatures: number, opts: BatchNormOptions) {
+  constructor(
+    type: string,
+    readonly numFeatures: number,
+    opts: BatchNormOptions,
+  ) {
     super(type);
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${type}: numFeatures must be a positive integer, got ${String(numFeatures)}`);
@@ -34,7 +38,8 @@ abstract class BatchNorm extends Module {
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
     if (!(this.eps > 0)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: eps must be > 0, got ${this.eps}`);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${type}: momentum must be in [0, 1], got ${this.momentum}`);
     const affine = opts.affine ?? true;
     const c = numFeatures;
     this.weight = affine ? new Parameter('weight', [c], 'norm', new Float32Array(c).fill(1)) : undefined;
@@ -43,10 +48,18 @@ abstract class BatchNorm extends Module {
     this.runningVar = new StateBuffer('running_var', [c], 1);
   }
   _params(): [string, Parameter][] {
-    return this.weight && this.bias ? [['weight', this.weight], ['bias', this.bias]] : [];
+    return this.weight && this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [];
   }
   _buffers(): [string, StateBuffer][] {
-    return [['running_mean', this.runningMean], ['running_var', this.runningVar]];
+    return [
+      ['running_mean', this.runningMean],
+      ['running_var', this.runningVar],
+    ];
   }
   _scalars(): [string, { get: () => number; set: (v: number) => void }][] {
     return [['num_batches_tracked', { get: () => this.numBatchesTracked, set: (v) => (this.numBatchesTracked = v) }]];
@@ -64,10 +77,25 @@ abstract class BatchNorm extends Module {
     }
     const y = this.y.ensure(n * c * l, op);
     const s = this.saved.ensure(2 * c, op);
-    checkStatus(op, this.k.ct_batchnorm_forward(
-      x.ptr, n, c, l, this.weight?.ptr ?? 0, this.bias?.ptr ?? 0, this.runningMean.ptr, this.runningVar.ptr,
-      this.momentum, this.eps, training ? 1 : 0, y, s, s + 4 * c,
-    ));
+    checkStatus(
+      op,
+      this.k.ct_batchnorm_forward(
+        x.ptr,
+        n,
+        c,
+        l,
+        this.weight?.ptr ?? 0,
+        this.bias?.ptr ?? 0,
+        this.runningMean.ptr,
+        this.runningVar.ptr,
+        this.momentum,
+        this.eps,
+        training ? 1 : 0,
+        y,
+        s,
+        s + 4 * c,
+      ),
+    );
     if (training) this.numBatchesTracked++;
     this.geo = { n, l };
     this.lastIn = x;
@@ -85,9 +113,7 @@ abstract class BatchNorm extends Module {
     if (!needInput && dg === 0 && dbeta === 0) return undefined;
     const dx = this.dx.ensure(n * c * l, op);
     const s = this.saved.ptr;
-    checkStatus(op, this.k.ct_batchnorm_backward(
-      x.ptr, dy.ptr, n, c, l, this.weight?.ptr ?? 0, s, s + 4 * c, this.lastTraining ? 1 : 0, dx, dg, dbeta,
-    ));
+    checkStatus(op, this.k.ct_batchnorm_backward(x.ptr, dy.ptr, n, c, l, this.weight?.ptr ?? 0, s, s + 4 * c, this.lastTraining ? 1 : 0, dx, dg, dbeta));
     return needInput ? { ptr: dx, shape: x.shape } : undefined;
   }
   outShape(): number[] | undefined {

@@ -29,9 +29,17 @@ export class Conv2d extends Module {
   private geom = this.buf();
   private readonly win: Window2d;
   private out: number[] | undefined;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    opts: Conv2dOptions = {},
+  ) {
     super('Conv2d');
-    for (const [v, name] of [[inChannels, 'inChannels'], [outChannels, 'outChannels']] as const) {
+    for (const [v, name] of [
+      [inChannels, 'inChannels'],
+      [outChannels, 'outChannels'],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `Conv2d: ${name} must be an integer >= 1, got ${String(v)}`);
     }
     this.win = new Window2d('Conv2d', kernelSize, opts.stride ?? 1, opts.padding ?? 0);
@@ -44,7 +52,12 @@ export class Conv2d extends Module {
     this.bias = opts.bias === false ? undefined : new Parameter('bias', [outChannels], 'bias', uniformInit(outChannels, bound, rng));
   }
   _params(): [string, Parameter][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+    return this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [['weight', this.weight]];
   }
   _forward(x: WTensor, training: boolean): WTensor {
     const op = 'Conv2d.forward';
@@ -68,7 +81,12 @@ export class Conv2d extends Module {
     const op = 'Conv2d.backward';
     const x = this.lastIn!;
     // 0 tells the kernel to skip: dx = 0 skips W^T dY and col2im, dw = 0 (frozen) the dY cols^T product
-    const dx = needInput ? this.dx.ensure(x.shape.reduce((a, b) => a * b, 1), op) : 0;
+    const dx = needInput
+      ? this.dx.ensure(
+          x.shape.reduce((a, b) => a * b, 1),
+          op,
+        )
+      : 0;
     const dw = this.weight.requiresGrad ? this.weight.gradPtr : 0;
     const db = this.bias?.requiresGrad ? this.bias.gradPtr : 0;
     if (dx === 0 && dw === 0 && db === 0) return undefined;

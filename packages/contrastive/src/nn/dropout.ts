@@ -12,10 +12,14 @@ export class Dropout extends Stateless {
   counter = 0;
   private mask = this.buf();
   private active = false;
-  constructor(readonly p = 0.5, readonly seed = 0) {
+  constructor(
+    readonly p = 0.5,
+    readonly seed = 0,
+  ) {
     super('Dropout');
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ContrastiveError('INVALID_ARGUMENT', `Dropout: p must be in [0, 1), got ${String(p)}`);
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new ContrastiveError('INVALID_ARGUMENT', `Dropout: seed must be a non-negative integer, got ${String(seed)}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new ContrastiveError('INVALID_ARGUMENT', `Dropout: seed must be a non-negative integer, got ${String(seed)}`);
   }
   _rng(): [string, { get: () => number; set: (v: number) => void }][] {
     return [['dropout_counter', { get: () => this.counter, set: (v) => (this.counter = v) }]];

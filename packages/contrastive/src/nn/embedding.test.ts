@@ -107,7 +107,11 @@ describe('Embedding', () => {
     const e = new Embedding(250_000, 256, { seed: 1 });
     const opt = new SGD(e.parameters(), { lr: 0.5 });
     const mem = () => (e.k.memory.buffer as ArrayBuffer).byteLength;
-    const batch = ids(Array.from({ length: 32 * 64 }, (_, i) => (i * 7919) % 250_000), 32, 64);
+    const batch = ids(
+      Array.from({ length: 32 * 64 }, (_, i) => (i * 7919) % 250_000),
+      32,
+      64,
+    );
     e.forward(batch);
     e.backward(m(new Float32Array(32 * 64 * 256).fill(1), 32 * 64, 256), { inputGrad: false });
     opt.step();

@@ -21,7 +21,12 @@ export class SparseRowParameter extends Parameter {
   markPtr: number;
   /** @internal vocab u32 (the touched rows) and one u32 more: the list's length. */
   listPtr: number;
-  constructor(name: string, readonly rows: number, readonly dim: number, init?: ArrayLike<number>) {
+  constructor(
+    name: string,
+    readonly rows: number,
+    readonly dim: number,
+    init?: ArrayLike<number>,
+  ) {
     super(name, [rows, dim], 'weight', init);
     this.markPtr = this.k.ct_alloc(Math.max(4, rows));
     this.listPtr = this.k.ct_alloc(4 * (rows + 1));
@@ -94,9 +99,16 @@ export class Embedding extends Module {
   private n = 0;
   /** @internal Positions to leave out of the next backward (mask 0), set by composite modules. */
   _skipMask = 0;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: EmbeddingOptions = {},
+  ) {
     super('Embedding');
-    for (const [v, name] of [[numEmbeddings, 'numEmbeddings'], [embeddingDim, 'embeddingDim']] as const) {
+    for (const [v, name] of [
+      [numEmbeddings, 'numEmbeddings'],
+      [embeddingDim, 'embeddingDim'],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `Embedding: ${name} must be a positive integer, got ${String(v)}`);
     }
     const pad = opts.paddingIdx;
@@ -132,10 +144,22 @@ export class Embedding extends Module {
   _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
     const op = 'Embedding.backward';
     const w = this.weight;
-    checkStatus(op, this.k.ct_embedding_backward(
-      this.lastIn!.ptr, this.n, dy.ptr, this.embeddingDim, this.numEmbeddings, this.paddingIdx ?? -1, this._skipMask,
-      w.gradPtr, w.markPtr, w.listPtr, w.lenPtr,
-    ));
+    checkStatus(
+      op,
+      this.k.ct_embedding_backward(
+        this.lastIn!.ptr,
+        this.n,
+        dy.ptr,
+        this.embeddingDim,
+        this.numEmbeddings,
+        this.paddingIdx ?? -1,
+        this._skipMask,
+        w.gradPtr,
+        w.markPtr,
+        w.listPtr,
+        w.lenPtr,
+      ),
+    );
     if (!needInput) return undefined;
     const dx = this.dx.ensure(this.n, op);
     f32(this.k, dx, this.n).fill(0);
@@ -181,7 +205,10 @@ export class TokenPooling extends Module {
     const sh = tokenShape(opts.attentionMask, 'opts.attentionMask', op);
     const t = toMatrix(tokens, 'tokens', op);
     if (t.rows !== sh.rows * sh.cols) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: tokens has ${t.rows} rows, expected sequences * positions = ${sh.rows} * ${sh.cols} (the attention mask's shape)`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${op}: tokens has ${t.rows} rows, expected sequences * positions = ${sh.rows} * ${sh.cols} (the attention mask's shape)`,
+      );
     }
     this.mask = placeMask(this.k, this.maskBuf, opts.attentionMask, sh.rows, sh.cols, 'opts.attentionMask', op);
     return super.forward(t, opts);
@@ -231,7 +258,11 @@ export class EmbeddingBag extends Module {
   readonly pool: TokenPooling;
   private idsBuf = this.buf();
   private maskBuf = this.buf();
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagOptions = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: EmbeddingBagOptions = {},
+  ) {
     super('EmbeddingBag');
     this.embedding = new Embedding(numEmbeddings, embeddingDim, opts);
     const mode = opts.mode ?? 'mean';

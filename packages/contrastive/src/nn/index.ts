@@ -14,7 +14,20 @@ export { Dropout } from './dropout.js';
 export { L2Normalize } from './normalize.js';
 export { convNet28, convNet32, lenet28, mlp, mocoV2Head, simclrHead, simclrV2Head } from './presets.js';
 export type { MlpOptions } from './presets.js';
-export { basicBlock, bottleneck, Identity, NamedSequential, Residual, ResNet, resnet18, resnet18Cifar, resnet34, resnet50, resnetSmall, withoutKeys } from './resnet.js';
+export {
+  basicBlock,
+  bottleneck,
+  Identity,
+  NamedSequential,
+  Residual,
+  ResNet,
+  resnet18,
+  resnet18Cifar,
+  resnet34,
+  resnet50,
+  resnetSmall,
+  withoutKeys,
+} from './resnet.js';
 export type { BlockOptions, Named, ResidualOptions, ResNetOptions } from './resnet.js';
 export { runChild } from './module.js';
 export { setConvAlgorithm } from './conv-algorithm.js';

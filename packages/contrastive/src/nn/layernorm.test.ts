@@ -47,7 +47,17 @@ describe('LayerNorm', () => {
 
 describe('LayerNorm inside a residual block', () => {
   it('y = x + LN(Wx), and its gradient is dy plus the inner gradient (central differences)', () => {
-    const r = new Sequential(new Residual([['lin', new Linear(3, 3, { seed: 1 })], ['norm', new LayerNorm(3)]], undefined, { relu: false }), new Linear(3, 2, { seed: 2 }));
+    const r = new Sequential(
+      new Residual(
+        [
+          ['lin', new Linear(3, 3, { seed: 1 })],
+          ['norm', new LayerNorm(3)],
+        ],
+        undefined,
+        { relu: false },
+      ),
+      new Linear(3, 2, { seed: 2 }),
+    );
     const x = [0.3, -1.2, 0.8, 1.5, 0.1, -0.4];
     const dy = [0.7, -0.2, 0.4, 1.1];
     const f = (v: number[]) => {

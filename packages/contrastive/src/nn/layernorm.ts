@@ -21,13 +21,17 @@ export class LayerNorm extends Module {
   private dx = this.buf();
   private save = this.buf();
   private n = 0;
-  constructor(readonly normalizedShape: number, opts: LayerNormOptions = {}) {
+  constructor(
+    readonly normalizedShape: number,
+    opts: LayerNormOptions = {},
+  ) {
     super('LayerNorm');
     if (!Number.isInteger(normalizedShape) || normalizedShape <= 0) {
       throw new ContrastiveError('INVALID_ARGUMENT', `LayerNorm: normalizedShape must be a positive integer, got ${String(normalizedShape)}`);
     }
     const eps = opts.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new ContrastiveError('INVALID_ARGUMENT', `LayerNorm: eps must be a finite number > 0, got ${String(eps)}`);
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps))
+      throw new ContrastiveError('INVALID_ARGUMENT', `LayerNorm: eps must be a finite number > 0, got ${String(eps)}`);
     this.eps = eps;
     if (opts.elementwiseAffine !== false) {
       this.weight = new Parameter('weight', [normalizedShape], 'norm', new Float32Array(normalizedShape).fill(1));
@@ -35,7 +39,12 @@ export class LayerNorm extends Module {
     }
   }
   _params(): [string, Parameter][] {
-    return this.weight && this.bias ? [['weight', this.weight], ['bias', this.bias]] : [];
+    return this.weight && this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [];
   }
   _forward(x: WTensor, training: boolean): WTensor {
     const op = 'LayerNorm.forward';
@@ -53,9 +62,20 @@ export class LayerNorm extends Module {
     const op = 'LayerNorm.backward';
     const d = this.normalizedShape;
     const dx = needInput ? this.dx.ensure(this.n * d, op) : 0;
-    checkStatus(op, this.k.ct_layernorm_backward(
-      this.lastIn!.ptr, dy.ptr, this.n, d, this.weight?.ptr ?? 0, this.save.ptr, dx, this.weight?.gradPtr ?? 0, this.bias?.gradPtr ?? 0,
-    ));
+    checkStatus(
+      op,
+      this.k.ct_layernorm_backward(
+        this.lastIn!.ptr,
+        dy.ptr,
+        this.n,
+        d,
+        this.weight?.ptr ?? 0,
+        this.save.ptr,
+        dx,
+        this.weight?.gradPtr ?? 0,
+        this.bias?.gradPtr ?? 0,
+      ),
+    );
     return needInput ? { ptr: dx, shape: this.lastIn!.shape } : undefined;
   }
   outShape(): number[] | undefined {

@@ -21,9 +21,16 @@ export class Linear extends Module {
   private y = this.buf();
   private dx = this.buf();
   private n = 0;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super('Linear');
-    for (const [v, name] of [[inFeatures, 'inFeatures'], [outFeatures, 'outFeatures']] as const) {
+    for (const [v, name] of [
+      [inFeatures, 'inFeatures'],
+      [outFeatures, 'outFeatures'],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `Linear: ${name} must be a positive integer, got ${String(v)}`);
     }
     const rng = new SplitMix32(forkSeed(opts.seed ?? 0, 0));
@@ -32,7 +39,12 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? undefined : new Parameter('bias', [outFeatures], 'bias', uniformInit(outFeatures, bound, rng));
   }
   _params(): [string, Parameter][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+    return this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [['weight', this.weight]];
   }
   _forward(x: WTensor, training: boolean): WTensor {
     const op = 'Linear.forward';
@@ -50,9 +62,10 @@ export class Linear extends Module {
     // dx = 0 tells the kernel to skip the dy W product (n x in x out flops)
     const dx = needInput ? this.dx.ensure(this.n * this.inFeatures, op) : 0;
     if (!this.weight.requiresGrad) return this.frozenBackward(dy, dx, op);
-    checkStatus(op, this.k.ct_linear_backward(
-      x.ptr, this.n, this.inFeatures, this.weight.ptr, this.outFeatures, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0,
-    ));
+    checkStatus(
+      op,
+      this.k.ct_linear_backward(x.ptr, this.n, this.inFeatures, this.weight.ptr, this.outFeatures, dy.ptr, dx, this.weight.gradPtr, this.bias?.gradPtr ?? 0),
+    );
     return needInput ? { ptr: dx, shape: x.shape } : undefined;
   }
   /** A frozen weight: dx = dy W by the GEMM alone (no dW product); a trainable bias still gets sum dy. */

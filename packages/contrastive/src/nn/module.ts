@@ -185,7 +185,11 @@ export class StateBuffer {
   readonly k: KernelExports;
   readonly size: number;
   ptr: number;
-  constructor(readonly name: string, readonly shape: number[], fill: number) {
+  constructor(
+    readonly name: string,
+    readonly shape: number[],
+    fill: number,
+  ) {
     this.k = getRuntime('StateBuffer').k;
     this.size = numel(shape);
     this.ptr = alloc(this.k, checkedBytes('StateBuffer', 4, this.size), 'StateBuffer');
@@ -398,7 +402,9 @@ export abstract class Module {
   submodule(path: string): Module {
     const found = this.namedModules().find(([n]) => n === path);
     if (!found) {
-      const names = this.namedModules().map(([n]) => n).filter((n) => n && !n.includes('.'));
+      const names = this.namedModules()
+        .map(([n]) => n)
+        .filter((n) => n && !n.includes('.'));
       throw new ContrastiveError('INVALID_ARGUMENT', `submodule: no module at ${JSON.stringify(path)} (top-level children: ${names.join(', ') || 'none'})`);
     }
     return found[1];
@@ -429,7 +435,13 @@ export abstract class Module {
     const hit = (name: string, pre: string) => name === pre || name.startsWith(`${pre}.`);
     for (const pre of list ?? []) {
       if (!params.some(([n]) => hit(n, pre))) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: no parameter is named ${JSON.stringify(pre)} or starts with "${pre}." (parameters: ${params.slice(0, 6).map(([n]) => n).join(', ')}${params.length > 6 ? ', ...' : ''})`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${op}: no parameter is named ${JSON.stringify(pre)} or starts with "${pre}." (parameters: ${params
+            .slice(0, 6)
+            .map(([n]) => n)
+            .join(', ')}${params.length > 6 ? ', ...' : ''})`,
+        );
       }
     }
     const names: string[] = [];

@@ -11,11 +11,12 @@ describe('MaxPool2d, AvgPool2d, GlobalAvgPool2d', () => {
     const problems: string[] = [];
     for (const c of loadCases('pool.json')) {
       const p = c.params;
-      const layer = c.op === 'max_pool2d'
-        ? new MaxPool2d(p.kernel_size, { stride: p.stride, padding: p.padding })
-        : c.op === 'avg_pool2d'
-          ? new AvgPool2d(p.kernel_size, { stride: p.stride, padding: p.padding, countIncludePad: p.count_include_pad })
-          : new GlobalAvgPool2d();
+      const layer =
+        c.op === 'max_pool2d'
+          ? new MaxPool2d(p.kernel_size, { stride: p.stride, padding: p.padding })
+          : c.op === 'avg_pool2d'
+            ? new AvgPool2d(p.kernel_size, { stride: p.stride, padding: p.padding, countIncludePad: p.count_include_pad })
+            : new GlobalAvgPool2d();
       const y = layer.forwardTensor({ data: f32a(c.inputs.x), shape: c.shapes.x });
       expect(y.shape, c.name).toEqual(c.shapes.y);
       problems.push(...within(c, 'outputs.y', y.data, c.outputs.y));
@@ -34,7 +35,12 @@ describe('MaxPool2d, AvgPool2d, GlobalAvgPool2d', () => {
     for (const variant of ['simd128', 'relaxed'] as const) {
       await init({ variant });
       expect(runtimeInfo().variant).toBe(variant);
-      for (const [h, w] of [[28, 28], [14, 14], [7, 9], [6, 17]]) {
+      for (const [h, w] of [
+        [28, 28],
+        [14, 14],
+        [7, 9],
+        [6, 17],
+      ]) {
         const planes = 3;
         const n = planes * h * w;
         const x = Float32Array.from({ length: n }, (_, i) => (i % 23 === 7 ? NaN : ((i * 7) % 5) - 2));
@@ -51,7 +57,12 @@ describe('MaxPool2d, AvgPool2d, GlobalAvgPool2d', () => {
           for (let i = 0; i < ho; i++) {
             for (let j = 0; j < wo; j++) {
               let at = -1;
-              for (const [u, v] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+              for (const [u, v] of [
+                [0, 0],
+                [0, 1],
+                [1, 0],
+                [1, 1],
+              ]) {
                 const a = p * h * w + (2 * i + u) * w + 2 * j + v;
                 if (at < 0 || x[a] > x[at] || Number.isNaN(x[a])) at = a;
               }

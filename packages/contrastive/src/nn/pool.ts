@@ -15,12 +15,20 @@ abstract class Pool2d extends Stateless {
   private geom = this.buf();
   private idx = this.buf();
   private readonly win: Window2d;
-  constructor(type: string, kernelSize: Pair, opts: PoolOptions, private readonly kind: () => number) {
+  constructor(
+    type: string,
+    kernelSize: Pair,
+    opts: PoolOptions,
+    private readonly kind: () => number,
+  ) {
     super(type);
     this.win = new Window2d(type, kernelSize, opts.stride ?? kernelSize, opts.padding ?? 0);
     ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = this.win);
     if (2 * this.padding[0] > this.kernelSize[0] || 2 * this.padding[1] > this.kernelSize[1]) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${type}: padding should be at most half the kernel size, got padding ${this.padding} for kernel ${this.kernelSize}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${type}: padding should be at most half the kernel size, got padding ${this.padding} for kernel ${this.kernelSize}`,
+      );
     }
   }
   _forward(x: WTensor, training: boolean): WTensor {

@@ -110,7 +110,8 @@ const checkInput = (input: unknown, op: string, minSide: number): [number, numbe
   const ok = Array.isArray(input) && input.length === 3 && input.every((v) => Number.isInteger(v) && v > 0);
   if (!ok) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: input must be [channels, height, width] of positive integers, got ${JSON.stringify(input)}`);
   const [, h, w] = input as [number, number, number];
-  if (h < minSide || w < minSide) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: images of ${h}x${w} are too small for this network (at least ${minSide}x${minSide})`);
+  if (h < minSide || w < minSide)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: images of ${h}x${w} are too small for this network (at least ${minSide}x${minSide})`);
   return input as [number, number, number];
 };
 
@@ -119,21 +120,38 @@ const checkInput = (input: unknown, op: string, minSide: number): [number, numbe
  * Conv3x3-BN-ReLU-MaxPool2 (`widths`), flatten the (H/4)x(W/4) maps, Linear to `dim`,
  * optionally BatchNorm1d + ReLU. Rows are C*H*W values in CHW order.
  */
-export function lenet(opts: { input: [number, number, number]; seed?: number; widths?: [number, number]; dim?: number; bnRelu?: boolean; op?: string }): Sequential {
+export function lenet(opts: {
+  input: [number, number, number];
+  seed?: number;
+  widths?: [number, number];
+  dim?: number;
+  bnRelu?: boolean;
+  op?: string;
+}): Sequential {
   const op = opts.op ?? 'lenet';
   const [c, h, w] = checkInput(opts?.input, op, 4);
   const [c1, c2] = opts.widths ?? [32, 64];
   const dim = opts.dim ?? 256;
   const seed = opts.seed ?? 0;
-  for (const [name, v] of [['widths[0]', c1], ['widths[1]', c2], ['dim', dim]] as const) {
+  for (const [name, v] of [
+    ['widths[0]', c1],
+    ['widths[1]', c2],
+    ['dim', dim],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} must be a positive integer, got ${String(v)}`);
   }
   const fh = Math.floor(Math.floor(h / 2) / 2);
   const fw = Math.floor(Math.floor(w / 2) / 2);
   return new Sequential(
     new Unflatten([c, h, w]),
-    new Conv2d(c, c1, 3, { padding: 1, bias: false, seed: forkSeed(seed, 0) }), new BatchNorm2d(c1), new ReLU(), new MaxPool2d(2),
-    new Conv2d(c1, c2, 3, { padding: 1, bias: false, seed: forkSeed(seed, 1) }), new BatchNorm2d(c2), new ReLU(), new MaxPool2d(2),
+    new Conv2d(c, c1, 3, { padding: 1, bias: false, seed: forkSeed(seed, 0) }),
+    new BatchNorm2d(c1),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(c1, c2, 3, { padding: 1, bias: false, seed: forkSeed(seed, 1) }),
+    new BatchNorm2d(c2),
+    new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
     new Linear(c2 * fh * fw, dim, { seed: forkSeed(seed, 2) }),
     ...(opts.bnRelu ? [new BatchNorm1d(dim), new ReLU()] : []),
@@ -156,7 +174,10 @@ export function convNet(opts: { input: [number, number, number]; widths?: number
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: widths must be positive integers, got ${JSON.stringify(widths)}`);
   }
   if (Math.min(input[1], input[2]) < 2 ** (widths.length - 1)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`,
+    );
   }
   return convNetOf(input, widths, opts.seed ?? 0);
 }

@@ -11,9 +11,7 @@ import { Conv2d } from './conv2d.js';
 import { SplitMix32 } from '../rng.js';
 import { forkSeed } from './init.js';
 import { Linear } from './linear.js';
-import {
-  checkStatus, fmt, Module, numel, runChild, Sequential, Stateless, type StateDict, type WTensor,
-} from './module.js';
+import { checkStatus, fmt, Module, numel, runChild, Sequential, Stateless, type StateDict, type WTensor } from './module.js';
 import { GlobalAvgPool2d, MaxPool2d } from './pool.js';
 import { Flatten } from './reshape.js';
 import { registerModule } from './spec.js';
@@ -29,7 +27,8 @@ function checkNames(entries: Named[], op: string): void {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: every entry must be [name, module], got ${String(e)}`);
     }
     const [name] = e;
-    if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: child name ${JSON.stringify(name)} must be letters, digits or _ (no dots)`);
+    if (!/^[A-Za-z0-9_]+$/.test(name))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: child name ${JSON.stringify(name)} must be letters, digits or _ (no dots)`);
     if (seen.has(name)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: child name ${JSON.stringify(name)} appears twice`);
     seen.add(name);
   }
@@ -126,7 +125,10 @@ export class Residual extends Module {
     for (const [, m] of this.branch) t = runChild(m, t, training);
     const s = this.shortcut ? runChild(this.shortcut[1], x, training) : x;
     if (fmt(t.shape) !== fmt(s.shape)) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: the branch gives ${fmt(t.shape)} but the ${this.shortcut ? `shortcut ${this.shortcut[0]}` : 'identity shortcut'} gives ${fmt(s.shape)}; add a projection shortcut`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${op}: the branch gives ${fmt(t.shape)} but the ${this.shortcut ? `shortcut ${this.shortcut[0]}` : 'identity shortcut'} gives ${fmt(s.shape)}; add a projection shortcut`,
+      );
     }
     const len = numel(t.shape);
     const y = this.y.ensure(len, op);
@@ -214,10 +216,16 @@ export function basicBlock(inPlanes: number, planes: number, opts: BlockOptions 
   const seed = opts.seed ?? 0;
   const bn2 = new BatchNorm2d(planes);
   if (opts.zeroInitResidual) bn2.weight!.set(new Float32Array(planes));
-  return new Residual([
-    ['conv1', conv(inPlanes, planes, 3, s, forkSeed(seed, 0))], ['bn1', new BatchNorm2d(planes)], ['relu', new ReLU()],
-    ['conv2', conv(planes, planes, 3, 1, forkSeed(seed, 1))], ['bn2', bn2],
-  ], projection(inPlanes, planes, s, forkSeed(seed, 2)));
+  return new Residual(
+    [
+      ['conv1', conv(inPlanes, planes, 3, s, forkSeed(seed, 0))],
+      ['bn1', new BatchNorm2d(planes)],
+      ['relu', new ReLU()],
+      ['conv2', conv(planes, planes, 3, 1, forkSeed(seed, 1))],
+      ['bn2', bn2],
+    ],
+    projection(inPlanes, planes, s, forkSeed(seed, 2)),
+  );
 }
 
 /**
@@ -231,11 +239,19 @@ export function bottleneck(inPlanes: number, planes: number, opts: BlockOptions 
   const out = planes * 4;
   const bn3 = new BatchNorm2d(out);
   if (opts.zeroInitResidual) bn3.weight!.set(new Float32Array(out));
-  return new Residual([
-    ['conv1', conv(inPlanes, planes, 1, 1, forkSeed(seed, 0))], ['bn1', new BatchNorm2d(planes)], ['relu', new ReLU()],
-    ['conv2', conv(planes, planes, 3, s, forkSeed(seed, 1))], ['bn2', new BatchNorm2d(planes)], ['relu2', new ReLU()],
-    ['conv3', conv(planes, out, 1, 1, forkSeed(seed, 2))], ['bn3', bn3],
-  ], projection(inPlanes, out, s, forkSeed(seed, 3)));
+  return new Residual(
+    [
+      ['conv1', conv(inPlanes, planes, 1, 1, forkSeed(seed, 0))],
+      ['bn1', new BatchNorm2d(planes)],
+      ['relu', new ReLU()],
+      ['conv2', conv(planes, planes, 3, s, forkSeed(seed, 1))],
+      ['bn2', new BatchNorm2d(planes)],
+      ['relu2', new ReLU()],
+      ['conv3', conv(planes, out, 1, 1, forkSeed(seed, 2))],
+      ['bn3', bn3],
+    ],
+    projection(inPlanes, out, s, forkSeed(seed, 3)),
+  );
 }
 
 export interface ResNetOptions {
@@ -284,37 +300,61 @@ export class ResNet extends NamedSequential {
     }
     const op = 'ResNet';
     const kind = opts.block ?? 'basic';
-    if (kind !== 'basic' && kind !== 'bottleneck') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: block must be 'basic' or 'bottleneck', got ${String(kind)}`);
+    if (kind !== 'basic' && kind !== 'bottleneck')
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: block must be 'basic' or 'bottleneck', got ${String(kind)}`);
     const layers = opts.layers ?? [2, 2, 2, 2];
     const widths = opts.widths ?? [64, 128, 256, 512].slice(0, layers.length);
     const posInts = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isInteger(d) && d > 0);
     if (!posInts(layers)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: layers must be positive integers, got ${JSON.stringify(opts.layers)}`);
     if (!posInts(widths) || widths.length !== layers.length) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: widths must be ${layers.length} positive integers (one per stage), got ${JSON.stringify(opts.widths)}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: widths must be ${layers.length} positive integers (one per stage), got ${JSON.stringify(opts.widths)}`,
+      );
     }
     const stem = opts.stem ?? 'imagenet';
-    if (!['imagenet', 'cifar', 'small'].includes(stem)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: stem must be 'imagenet', 'cifar' or 'small', got ${String(stem)}`);
+    if (!['imagenet', 'cifar', 'small'].includes(stem))
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: stem must be 'imagenet', 'cifar' or 'small', got ${String(stem)}`);
     const inC = opts.inChannels ?? opts.inputShape?.[0] ?? 3;
     if (!Number.isInteger(inC) || inC < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: inChannels must be a positive integer, got ${String(inC)}`);
     if (opts.inputShape !== undefined && (!posInts(opts.inputShape) || opts.inputShape.length !== 3 || opts.inputShape[0] !== inC)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: inputShape must be [C, H, W] with C = inChannels (${inC}), got ${JSON.stringify(opts.inputShape)}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: inputShape must be [C, H, W] with C = inChannels (${inC}), got ${JSON.stringify(opts.inputShape)}`,
+      );
     }
     const numClasses = opts.numClasses ?? (stem === 'imagenet' ? 1000 : 0);
-    if (!Number.isInteger(numClasses) || numClasses < 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: numClasses must be an integer >= 0, got ${String(numClasses)}`);
+    if (!Number.isInteger(numClasses) || numClasses < 0)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: numClasses must be an integer >= 0, got ${String(numClasses)}`);
     const seed = opts.seed ?? 0;
     const make = kind === 'basic' ? basicBlock : bottleneck;
     const expansion = kind === 'basic' ? 1 : 4;
     const w0 = widths[0];
-    const entries: Named[] = stem === 'imagenet'
-      ? [['conv1', conv(inC, w0, 7, 2, forkSeed(seed, 0))], ['bn1', new BatchNorm2d(w0)], ['relu', new ReLU()], ['maxpool', new MaxPool2d(3, { stride: 2, padding: 1 })]]
-      : [['conv1', conv(inC, w0, 3, stem === 'cifar' ? 1 : 2, forkSeed(seed, 0))], ['bn1', new BatchNorm2d(w0)], ['relu', new ReLU()], ['maxpool', new Identity()]];
+    const entries: Named[] =
+      stem === 'imagenet'
+        ? [
+            ['conv1', conv(inC, w0, 7, 2, forkSeed(seed, 0))],
+            ['bn1', new BatchNorm2d(w0)],
+            ['relu', new ReLU()],
+            ['maxpool', new MaxPool2d(3, { stride: 2, padding: 1 })],
+          ]
+        : [
+            ['conv1', conv(inC, w0, 3, stem === 'cifar' ? 1 : 2, forkSeed(seed, 0))],
+            ['bn1', new BatchNorm2d(w0)],
+            ['relu', new ReLU()],
+            ['maxpool', new Identity()],
+          ];
     let inPlanes = w0;
     layers.forEach((count, stage) => {
       const blocks: Module[] = [];
       for (let b = 0; b < count; b++) {
-        blocks.push(make(inPlanes, widths[stage], {
-          stride: b === 0 && stage > 0 ? 2 : 1, seed: forkSeed(seed, 1000 * (stage + 1) + b), zeroInitResidual: opts.zeroInitResidual,
-        }));
+        blocks.push(
+          make(inPlanes, widths[stage], {
+            stride: b === 0 && stage > 0 ? 2 : 1,
+            seed: forkSeed(seed, 1000 * (stage + 1) + b),
+            zeroInitResidual: opts.zeroInitResidual,
+          }),
+        );
         inPlanes = widths[stage] * expansion;
       }
       entries.push([`layer${stage + 1}`, new Sequential(...blocks)]);
@@ -338,7 +378,10 @@ export class ResNet extends NamedSequential {
       return y;
     }
     if (x.shape.length !== 4 || x.shape[1] !== (this.get('conv1') as Conv2d).inChannels) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `ResNet.forward: input has shape ${fmt(x.shape)}, expected [N, ${(this.get('conv1') as Conv2d).inChannels}, H, W]${s ? ` or [N, ${s[0] * s[1] * s[2]}]` : ''}`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `ResNet.forward: input has shape ${fmt(x.shape)}, expected [N, ${(this.get('conv1') as Conv2d).inChannels}, H, W]${s ? ` or [N, ${s[0] * s[1] * s[2]}]` : ''}`,
+      );
     }
     return super._forward(x, training);
   }

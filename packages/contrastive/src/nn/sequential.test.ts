@@ -5,9 +5,31 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { f32a, loadCases, within } from '../../../../test/layers.js';
 import { expectError, m } from '../../../../test/util/errors.js';
 import {
-  AdamW, BatchNorm2d, Conv2d, convNet28, lenet28, Dropout, GELU, GlobalAvgPool2d, init, loadCheckpoint, loadSafetensors, MaxPool2d,
-  mlp, mocoV2Head, ntXent, ReLU, runtimeInfo, saveCheckpoint, saveSafetensors, Sequential, simclrHead, simclrV2Head, Flatten,
-  type Module, type Tensor,
+  AdamW,
+  BatchNorm2d,
+  Conv2d,
+  convNet28,
+  lenet28,
+  Dropout,
+  GELU,
+  GlobalAvgPool2d,
+  init,
+  loadCheckpoint,
+  loadSafetensors,
+  MaxPool2d,
+  mlp,
+  mocoV2Head,
+  ntXent,
+  ReLU,
+  runtimeInfo,
+  saveCheckpoint,
+  saveSafetensors,
+  Sequential,
+  simclrHead,
+  simclrV2Head,
+  Flatten,
+  type Module,
+  type Tensor,
 } from '../index.node.js';
 
 beforeAll(() => init());
@@ -83,21 +105,44 @@ describe('Sequential and presets', () => {
   it('presets: SimCLR / SimCLRv2 / MoCo v2 heads and the CNNs have the documented shapes', () => {
     const h = simclrHead(256);
     expect(Object.entries(h.stateDict()).map(([k, v]) => `${k}:${v.shape}`)).toEqual([
-      '0.weight:256,256', '0.bias:256', '1.weight:256', '1.bias:256', '1.running_mean:256', '1.running_var:256',
-      '1.num_batches_tracked:', '3.weight:128,256', '3.bias:128',
+      '0.weight:256,256',
+      '0.bias:256',
+      '1.weight:256',
+      '1.bias:256',
+      '1.running_mean:256',
+      '1.running_var:256',
+      '1.num_batches_tracked:',
+      '3.weight:128,256',
+      '3.bias:128',
     ]);
     expect(simclrV2Head(64).layers.length).toBe(7);
     const moco = mocoV2Head();
     expect(moco.stateDict()['2.weight'].shape).toEqual([128, 2048]);
     const cnn = convNet28();
-    const y = cnn.forward(m(new Float32Array(2 * 784).map((_, i) => Math.sin(i)), 2, 784), { training: true });
+    const y = cnn.forward(
+      m(
+        new Float32Array(2 * 784).map((_, i) => Math.sin(i)),
+        2,
+        784,
+      ),
+      { training: true },
+    );
     expect([y.rows, y.cols]).toEqual([2, 128]);
     expect(cnn.backward(m(new Float32Array(256).fill(0.01), 2, 128)).cols).toBe(784);
     const lenet = lenet28({ seed: 2 });
-    expect(Object.entries(lenet.stateDict()).filter(([k]) => k.endsWith('weight')).map(([k, v]) => `${k}:${v.shape}`)).toEqual([
-      '1.weight:32,1,3,3', '2.weight:32', '5.weight:64,32,3,3', '6.weight:64', '10.weight:256,3136',
-    ]);
-    const z = lenet.forward(m(new Float32Array(3 * 784).map((_, i) => Math.cos(i)), 3, 784), { training: true });
+    expect(
+      Object.entries(lenet.stateDict())
+        .filter(([k]) => k.endsWith('weight'))
+        .map(([k, v]) => `${k}:${v.shape}`),
+    ).toEqual(['1.weight:32,1,3,3', '2.weight:32', '5.weight:64,32,3,3', '6.weight:64', '10.weight:256,3136']);
+    const z = lenet.forward(
+      m(
+        new Float32Array(3 * 784).map((_, i) => Math.cos(i)),
+        3,
+        784,
+      ),
+      { training: true },
+    );
     expect([z.rows, z.cols]).toEqual([3, 256]);
     expect(lenet.backward(m(new Float32Array(3 * 256).fill(0.01), 3, 256)).cols).toBe(784);
     expect(() => lenet28({ widths: [0, 4] })).toThrow(/widths\[0\]/);
@@ -106,7 +151,14 @@ describe('Sequential and presets', () => {
     expect(lenetBn.layers.map((l) => l.type).slice(10)).toEqual(['Linear', 'BatchNorm1d', 'ReLU']);
     expect(lenetBn.stateDict()['11.running_var'].shape).toEqual([256]);
     expect(Array.from(lenetBn.stateDict()['10.weight'].data)).toEqual(Array.from(lenet.stateDict()['10.weight'].data));
-    const zb = lenetBn.forward(m(new Float32Array(3 * 784).map((_, i) => Math.cos(i)), 3, 784), { training: true });
+    const zb = lenetBn.forward(
+      m(
+        new Float32Array(3 * 784).map((_, i) => Math.cos(i)),
+        3,
+        784,
+      ),
+      { training: true },
+    );
     expect([zb.rows, zb.cols]).toEqual([3, 256]);
     expect(Math.min(...zb.data)).toBe(0);
     expect(lenetBn.backward(m(new Float32Array(3 * 256).fill(0.01), 3, 256)).cols).toBe(784);
@@ -139,8 +191,16 @@ describe('Sequential and presets', () => {
   });
 
   it('inputGrad: false still passes input gradients between layers that need them (encoder Sequential feeding a head Sequential)', () => {
-    const x = m(new Float32Array(6 * 10).map((_, i) => Math.sin(i * 0.7)), 6, 10);
-    const dy = m(new Float32Array(6 * 4).map((_, i) => Math.cos(i * 1.3)), 6, 4);
+    const x = m(
+      new Float32Array(6 * 10).map((_, i) => Math.sin(i * 0.7)),
+      6,
+      10,
+    );
+    const dy = m(
+      new Float32Array(6 * 4).map((_, i) => Math.cos(i * 1.3)),
+      6,
+      4,
+    );
     const run = (skip: boolean) => {
       // ReLU in front of the first parameter: with skip it has nothing to feed and is not run backward
       const enc = new Sequential(new ReLU(), ...mlp([10, 8, 6], { batchNorm: true, seed: 3 }).layers);
@@ -168,7 +228,15 @@ describe('Sequential and presets', () => {
     const x: Tensor = { data: new Float32Array(2 * 2 * 6 * 6).map((_, i) => Math.sin(i * 1.7)), shape: [2, 2, 6, 6] };
     const dy = { data: new Float32Array(4).map((_, i) => [0.7, -1.1, 0.4, 0.9][i]), shape: [2, 2] };
     const run = (skip: boolean) => {
-      const net = new Sequential(new Conv2d(2, 3, 3, { padding: 1, seed: 3 }), new BatchNorm2d(3), new GELU(), new MaxPool2d(2), new Conv2d(3, 2, 2, { seed: 4 }), new GlobalAvgPool2d(), new Flatten());
+      const net = new Sequential(
+        new Conv2d(2, 3, 3, { padding: 1, seed: 3 }),
+        new BatchNorm2d(3),
+        new GELU(),
+        new MaxPool2d(2),
+        new Conv2d(3, 2, 2, { seed: 4 }),
+        new GlobalAvgPool2d(),
+        new Flatten(),
+      );
       net.forwardTensor(x, { training: true });
       const dx = skip ? net.backwardTensor(dy, { inputGrad: false }) : net.backwardTensor(dy);
       const grads = net.parameters().map((p) => Array.from(p.grad()));
@@ -209,8 +277,16 @@ describe('Sequential and presets', () => {
   });
 
   it('module backward matches central finite differences (Conv-BN-GELU-MaxPool-GlobalAvgPool, train mode)', () => {
-    const net = new Sequential(new Conv2d(2, 3, 3, { padding: 1, seed: 3 }), new BatchNorm2d(3), new GELU(), new MaxPool2d(2), new Conv2d(3, 2, 2, { seed: 4 }), new GlobalAvgPool2d(), new Flatten());
-    const x: Tensor = { data: new Float32Array(2 * 2 * 6 * 6).map((_, i) => Math.sin(i * 1.7) + 0.1 * i / 72), shape: [2, 2, 6, 6] };
+    const net = new Sequential(
+      new Conv2d(2, 3, 3, { padding: 1, seed: 3 }),
+      new BatchNorm2d(3),
+      new GELU(),
+      new MaxPool2d(2),
+      new Conv2d(3, 2, 2, { seed: 4 }),
+      new GlobalAvgPool2d(),
+      new Flatten(),
+    );
+    const x: Tensor = { data: new Float32Array(2 * 2 * 6 * 6).map((_, i) => Math.sin(i * 1.7) + (0.1 * i) / 72), shape: [2, 2, 6, 6] };
     const dy = new Float32Array(4).map((_, i) => [0.7, -1.1, 0.4, 0.9][i]);
     const f = (t: Tensor) => {
       const y = net.forwardTensor(t, { training: true });
@@ -225,16 +301,24 @@ describe('Sequential and presets', () => {
     let worst = 0;
     const log: string[] = [];
     for (const i of [0, 5, 17, 40, 71, 100, 143]) {
-      const xp = x.data.slice(); xp[i] += h;
-      const xm = x.data.slice(); xm[i] -= h;
+      const xp = x.data.slice();
+      xp[i] += h;
+      const xm = x.data.slice();
+      xm[i] -= h;
       const fd = (f({ data: xp, shape: x.shape }) - f({ data: xm, shape: x.shape })) / (2 * h);
       worst = Math.max(worst, Math.abs(fd - dx[i]));
       log.push(`x${i}: fd ${fd} vs ${dx[i]}`);
     }
     const w0 = w.value();
     for (const i of [0, 7, 20, 53]) {
-      const wp = w0.slice(); wp[i] += h; w.set(wp); const up = f(x);
-      const wm = w0.slice(); wm[i] -= h; w.set(wm); const down = f(x);
+      const wp = w0.slice();
+      wp[i] += h;
+      w.set(wp);
+      const up = f(x);
+      const wm = w0.slice();
+      wm[i] -= h;
+      w.set(wm);
+      const down = f(x);
       w.set(w0);
       worst = Math.max(worst, Math.abs((up - down) / (2 * h) - dw[i]));
       log.push(`w${i}: fd ${(up - down) / (2 * h)} vs ${dw[i]}`);
@@ -246,8 +330,16 @@ describe('Sequential and presets', () => {
   it('memory does not grow across 1,000 training steps after the first (MLP + BN + dropout + AdamW + NT-Xent)', () => {
     const net = new Sequential(...mlp([32, 64, 16], { batchNorm: true, seed: 5 }).layers, new Dropout(0.1, 9));
     const opt = new AdamW(net.namedParameters(), { lr: 1e-3 });
-    const a = m(new Float32Array(16 * 32).map((_, i) => Math.cos(i)), 16, 32);
-    const b = m(new Float32Array(16 * 32).map((_, i) => Math.cos(i + 0.3)), 16, 32);
+    const a = m(
+      new Float32Array(16 * 32).map((_, i) => Math.cos(i)),
+      16,
+      32,
+    );
+    const b = m(
+      new Float32Array(16 * 32).map((_, i) => Math.cos(i + 0.3)),
+      16,
+      32,
+    );
     let after1 = 0;
     let first = 0;
     let last = 0;
@@ -257,7 +349,10 @@ describe('Sequential and presets', () => {
       const ga = ntXent(za, za, { temperature: 0.5 }); // a cheap stand-in loss with a gradient
       net.backward(ga.grads.a);
       opt.step();
-      if (s === 0) { after1 = runtimeInfo().memoryBytes; first = ga.loss; }
+      if (s === 0) {
+        after1 = runtimeInfo().memoryBytes;
+        first = ga.loss;
+      }
       last = ga.loss;
       void b;
     }
@@ -269,7 +364,12 @@ describe('Sequential and presets', () => {
 
   it('checkpoint resume equals the uninterrupted run bit for bit (AdamW state, BN buffers, dropout RNG); written atomically', async () => {
     const make = () => new Sequential(...mlp([12, 24, 8], { batchNorm: true, seed: 11 }).layers, new Dropout(0.25, 3));
-    const data = (s: number) => m(new Float32Array(6 * 12).map((_, i) => Math.sin(i * 0.37 + s)), 6, 12);
+    const data = (s: number) =>
+      m(
+        new Float32Array(6 * 12).map((_, i) => Math.sin(i * 0.37 + s)),
+        6,
+        12,
+      );
     const train = (net: Sequential, opt: AdamW, from: number, to: number) => {
       for (let s = from; s < to; s++) {
         net.zeroGrad();

@@ -47,7 +47,8 @@ const CODECS = new Map<string, ModuleCodec>();
  * registerModule('Scale', { args: (m) => ({ s: m.s }), build: (a) => new Scale(a.s as number) });
  */
 export function registerModule<M extends Module>(type: string, codec: ModuleCodec<M>): void {
-  if (typeof type !== 'string' || type === '') throw new ContrastiveError('INVALID_ARGUMENT', `registerModule: type must be a non-empty string, got ${String(type)}`);
+  if (typeof type !== 'string' || type === '')
+    throw new ContrastiveError('INVALID_ARGUMENT', `registerModule: type must be a non-empty string, got ${String(type)}`);
   if (!codec || typeof codec.args !== 'function' || typeof codec.build !== 'function') {
     throw new ContrastiveError('INVALID_ARGUMENT', `registerModule: ${type}: codec must have args(m) and build(args, children) functions`);
   }
@@ -59,7 +60,10 @@ export function moduleSpec(m: Module, path = ''): ModuleSpec {
   if (!(m instanceof Module)) throw new ContrastiveError('INVALID_ARGUMENT', `moduleSpec: expected a Module, got ${m === null ? 'null' : typeof m}`);
   const codec = CODECS.get(m.type);
   if (!codec) {
-    throw new ContrastiveError('UNSUPPORTED', `moduleSpec: the module ${path || '(root)'} of type ${m.type} has no registered architecture; call registerModule('${m.type}', ...) to save it`);
+    throw new ContrastiveError(
+      'UNSUPPORTED',
+      `moduleSpec: the module ${path || '(root)'} of type ${m.type} has no registered architecture; call registerModule('${m.type}', ...) to save it`,
+    );
   }
   const spec: ModuleSpec = { type: m.type, args: codec.args(m) };
   if (codec.children) spec.children = codec.children(m).map((c, i) => moduleSpec(c, path ? `${path}.${i}` : String(i)));
@@ -72,13 +76,18 @@ export function moduleSpec(m: Module, path = ''): ModuleSpec {
  */
 export function specStateSize(spec: ModuleSpec, path = 'spec'): number {
   if (!spec || typeof spec !== 'object' || typeof spec.type !== 'string') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path} must be { type: string, args?, children? }, got ${JSON.stringify(spec)?.slice(0, 80)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `buildModule: ${path} must be { type: string, args?, children? }, got ${JSON.stringify(spec)?.slice(0, 80)}`,
+    );
   }
   const codec = CODECS.get(spec.type);
   if (!codec) throw new ContrastiveError('UNSUPPORTED', `buildModule: ${path} has type ${spec.type}, which is not registered (registerModule)`);
   let n = codec.stateSize ? codec.stateSize(spec.args ?? {}) : 0;
-  if (!(n >= 0)) throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path} (${spec.type}) has arguments that give no valid size: ${JSON.stringify(spec.args)}`);
-  if (spec.children !== undefined && !Array.isArray(spec.children)) throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path}.children must be an array`);
+  if (!(n >= 0))
+    throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path} (${spec.type}) has arguments that give no valid size: ${JSON.stringify(spec.args)}`);
+  if (spec.children !== undefined && !Array.isArray(spec.children))
+    throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path}.children must be an array`);
   (spec.children ?? []).forEach((c, i) => {
     n += specStateSize(c, `${path}.children[${i}]`);
   });
@@ -88,13 +97,17 @@ export function specStateSize(spec: ModuleSpec, path = 'spec'): number {
 /** Builds a fresh module (initial weights) from a spec; a bad spec gets a ContrastiveError naming where it is. */
 export function buildModule(spec: ModuleSpec, path = 'spec'): Module {
   if (!spec || typeof spec !== 'object' || typeof spec.type !== 'string') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path} must be { type: string, args?, children? }, got ${JSON.stringify(spec)?.slice(0, 80)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `buildModule: ${path} must be { type: string, args?, children? }, got ${JSON.stringify(spec)?.slice(0, 80)}`,
+    );
   }
   const codec = CODECS.get(spec.type);
   if (!codec) throw new ContrastiveError('UNSUPPORTED', `buildModule: ${path} has type ${spec.type}, which is not registered (registerModule)`);
   const args = spec.args ?? {};
   if (typeof args !== 'object' || Array.isArray(args)) throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path}.args must be an object`);
-  if (spec.children !== undefined && !Array.isArray(spec.children)) throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path}.children must be an array`);
+  if (spec.children !== undefined && !Array.isArray(spec.children))
+    throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: ${path}.children must be an array`);
   const built: Module[] = [];
   try {
     (spec.children ?? []).forEach((c, i) => built.push(buildModule(c, `${path}.children[${i}]`)));
@@ -131,11 +144,26 @@ registerModule<Linear>('Linear', {
   stateSize: (a) => num(a, 'inFeatures') * num(a, 'outFeatures') + num(a, 'outFeatures'),
 });
 registerModule<Conv2d>('Conv2d', {
-  args: (m) => ({ inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: m.kernelSize, stride: m.stride, padding: m.padding, bias: m.bias !== undefined }),
-  build: (a) => new Conv2d(num(a, 'inChannels'), num(a, 'outChannels'), pair(a, 'kernelSize'), { stride: pair(a, 'stride'), padding: pair(a, 'padding'), bias: bool(a, 'bias', true) }),
+  args: (m) => ({
+    inChannels: m.inChannels,
+    outChannels: m.outChannels,
+    kernelSize: m.kernelSize,
+    stride: m.stride,
+    padding: m.padding,
+    bias: m.bias !== undefined,
+  }),
+  build: (a) =>
+    new Conv2d(num(a, 'inChannels'), num(a, 'outChannels'), pair(a, 'kernelSize'), {
+      stride: pair(a, 'stride'),
+      padding: pair(a, 'padding'),
+      bias: bool(a, 'bias', true),
+    }),
   stateSize: (a) => num(a, 'outChannels') * (num(a, 'inChannels') * pair(a, 'kernelSize')[0] * pair(a, 'kernelSize')[1] + 1),
 });
-for (const [type, Ctor] of [['BatchNorm1d', BatchNorm1d], ['BatchNorm2d', BatchNorm2d]] as const) {
+for (const [type, Ctor] of [
+  ['BatchNorm1d', BatchNorm1d],
+  ['BatchNorm2d', BatchNorm2d],
+] as const) {
   registerModule<BatchNorm1d | BatchNorm2d>(type, {
     args: (m) => ({ numFeatures: m.numFeatures, eps: m.eps, momentum: m.momentum, affine: m.weight !== undefined }),
     build: (a) => new Ctor(num(a, 'numFeatures'), { eps: num(a, 'eps', 1e-5), momentum: num(a, 'momentum', 0.1), affine: bool(a, 'affine', true) }),
@@ -147,7 +175,8 @@ registerModule<GELU>('GELU', {
   args: (m) => ({ approximate: m.approximate }),
   build: (a) => {
     const v = a.approximate ?? 'none';
-    if (v !== 'none' && v !== 'tanh') throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: GELU args.approximate must be 'none' or 'tanh', got ${JSON.stringify(v)}`);
+    if (v !== 'none' && v !== 'tanh')
+      throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: GELU args.approximate must be 'none' or 'tanh', got ${JSON.stringify(v)}`);
     return new GELU(v);
   },
 });
@@ -157,14 +186,16 @@ registerModule<MaxPool2d>('MaxPool2d', {
 });
 registerModule<AvgPool2d>('AvgPool2d', {
   args: (m) => ({ kernelSize: m.kernelSize, stride: m.stride, padding: m.padding, countIncludePad: m.countIncludePad }),
-  build: (a) => new AvgPool2d(pair(a, 'kernelSize'), { stride: pair(a, 'stride'), padding: pair(a, 'padding'), countIncludePad: bool(a, 'countIncludePad', true) }),
+  build: (a) =>
+    new AvgPool2d(pair(a, 'kernelSize'), { stride: pair(a, 'stride'), padding: pair(a, 'padding'), countIncludePad: bool(a, 'countIncludePad', true) }),
 });
 registerModule<GlobalAvgPool2d>('GlobalAvgPool2d', { args: () => ({}), build: () => new GlobalAvgPool2d() });
 registerModule<Flatten>('Flatten', { args: () => ({}), build: () => new Flatten() });
 registerModule<Unflatten>('Unflatten', {
   args: (m) => ({ shape: m.shape.slice() }),
   build: (a) => {
-    if (!Array.isArray(a.shape)) throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: Unflatten args.shape must be an array, got ${JSON.stringify(a.shape)}`);
+    if (!Array.isArray(a.shape))
+      throw new ContrastiveError('INVALID_ARGUMENT', `buildModule: Unflatten args.shape must be an array, got ${JSON.stringify(a.shape)}`);
     return new Unflatten(a.shape as number[]);
   },
 });

@@ -21,7 +21,10 @@ export function tokenShape(x: MatrixLike, name: string, op: string): { rows: num
   }
   const { rows, cols } = x;
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.rows and ${name}.cols must be positive integers, got rows=${String(rows)}, cols=${String(cols)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${name}.rows and ${name}.cols must be positive integers, got rows=${String(rows)}, cols=${String(cols)}`,
+    );
   }
   if (x.data.length !== rows * cols) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: ${name}.data has ${x.data.length} values, expected rows * cols = ${rows} * ${cols} = ${rows * cols}`);
@@ -66,7 +69,10 @@ export function placeMask(k: KernelExports, buf: Buf, mask: MatrixLike | undefin
   for (let i = 0; i < rows * cols; i++) {
     const v = mask.data[i];
     if (typeof v !== 'number' || v - v !== 0) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} has ${String(v)} at sequence ${Math.floor(i / cols)}, position ${i % cols}; expected 0 or 1`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: ${name} has ${String(v)} at sequence ${Math.floor(i / cols)}, position ${i % cols}; expected 0 or 1`,
+      );
     }
     view[i] = v !== 0 ? 1 : 0;
   }

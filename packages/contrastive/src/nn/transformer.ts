@@ -79,14 +79,20 @@ export class TransformerEncoderLayer extends Module {
   constructor(readonly options: EncoderLayerOptions) {
     super('TransformerEncoderLayer');
     const { hidden, heads, intermediate } = options;
-    for (const [v, name] of [[hidden, 'hidden'], [heads, 'heads'], [intermediate, 'intermediate']] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `TransformerEncoderLayer: ${name} must be a positive integer, got ${String(v)}`);
+    for (const [v, name] of [
+      [hidden, 'hidden'],
+      [heads, 'heads'],
+      [intermediate, 'intermediate'],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ContrastiveError('INVALID_ARGUMENT', `TransformerEncoderLayer: ${name} must be a positive integer, got ${String(v)}`);
     }
     const seed = options.seed ?? 0;
     const eps = options.eps ?? 1e-12;
     const p = options.dropout ?? 0.1;
     this.norm = options.norm ?? 'post';
-    if (this.norm !== 'post' && this.norm !== 'pre') throw new ContrastiveError('INVALID_ARGUMENT', `TransformerEncoderLayer: norm must be 'post' or 'pre', got ${String(options.norm)}`);
+    if (this.norm !== 'post' && this.norm !== 'pre')
+      throw new ContrastiveError('INVALID_ARGUMENT', `TransformerEncoderLayer: norm must be 'post' or 'pre', got ${String(options.norm)}`);
     this.attention = new MultiHeadSelfAttention(hidden, heads, { seed: forkSeed(seed, 0), dropout: options.attentionDropout ?? 0 });
     this.attnOut = new Linear(hidden, hidden, { seed: forkSeed(seed, 1) });
     this.ln1 = new LayerNorm(hidden, { eps });
@@ -97,9 +103,29 @@ export class TransformerEncoderLayer extends Module {
     this.drop1 = new Dropout(p, forkSeed(seed, 4));
     this.drop2 = new Dropout(p, forkSeed(seed, 5));
     this.tree = [
-      ['attention', new ModuleDict([['self', this.attention], ['output', new ModuleDict([['dense', this.attnOut], ['LayerNorm', this.ln1], ['dropout', this.drop1]])]])],
+      [
+        'attention',
+        new ModuleDict([
+          ['self', this.attention],
+          [
+            'output',
+            new ModuleDict([
+              ['dense', this.attnOut],
+              ['LayerNorm', this.ln1],
+              ['dropout', this.drop1],
+            ]),
+          ],
+        ]),
+      ],
       ['intermediate', new ModuleDict([['dense', this.inter]])],
-      ['output', new ModuleDict([['dense', this.out], ['LayerNorm', this.ln2], ['dropout', this.drop2]])],
+      [
+        'output',
+        new ModuleDict([
+          ['dense', this.out],
+          ['LayerNorm', this.ln2],
+          ['dropout', this.drop2],
+        ]),
+      ],
     ];
   }
   _children(): [string, Module][] {
@@ -140,7 +166,10 @@ export class TransformerEncoderLayer extends Module {
     let a = this.attention._forward(this.ln1._forward(x, training), training);
     a = this.drop1._forward(this.attnOut._forward(a, training), training);
     const h = this.add(this.s1, x, a, op);
-    const o = this.drop2._forward(this.out._forward(this.act._forward(this.inter._forward(this.ln2._forward(h, training), training), training), training), training);
+    const o = this.drop2._forward(
+      this.out._forward(this.act._forward(this.inter._forward(this.ln2._forward(h, training), training), training), training),
+      training,
+    );
     return this.add(this.s2, h, o, op);
   }
   _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
@@ -168,7 +197,10 @@ function activationModule(a: HiddenAct): Module {
   if (a === 'gelu') return new GELU('none');
   if (a === 'gelu_new' || a === 'gelu_pytorch_tanh') return new GELU('tanh');
   if (a === 'relu') return new ReLU();
-  throw new ContrastiveError('INVALID_ARGUMENT', `TransformerEncoderLayer: activation must be 'gelu', 'gelu_new', 'gelu_pytorch_tanh' or 'relu', got ${String(a)}`);
+  throw new ContrastiveError(
+    'INVALID_ARGUMENT',
+    `TransformerEncoderLayer: activation must be 'gelu', 'gelu_new', 'gelu_pytorch_tanh' or 'relu', got ${String(a)}`,
+  );
 }
 
 /** The fields of a Hugging Face BERT `config.json` that the encoder uses (snake_case, as in the file). */
@@ -233,14 +265,23 @@ export class BertEmbeddings extends Module {
     this.drop = new Dropout(cfg.dropout, forkSeed(cfg.seed, 3));
   }
   _children(): [string, Module][] {
-    return [['word_embeddings', this.word], ['position_embeddings', this.position], ['token_type_embeddings', this.tokenType], ['LayerNorm', this.norm], ['dropout', this.drop]];
+    return [
+      ['word_embeddings', this.word],
+      ['position_embeddings', this.position],
+      ['token_type_embeddings', this.tokenType],
+      ['LayerNorm', this.norm],
+      ['dropout', this.drop],
+    ];
   }
   /** @internal x: u32 ids [b, s]. */
   _forward(x: WTensor, training: boolean): WTensor {
     const op = 'BertEmbeddings.forward';
     const [b, s] = x.shape;
     if (s > this.position.numEmbeddings) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: sequences of ${s} positions are longer than max_position_embeddings = ${this.position.numEmbeddings}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: sequences of ${s} positions are longer than max_position_embeddings = ${this.position.numEmbeddings}`,
+      );
     }
     const n = b * s;
     const pos = this.posIds.ensure(n, op);
@@ -299,30 +340,51 @@ export class BertModel extends Module {
     const need = ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'] as const;
     for (const k of need) {
       const v = config?.[k];
-      if (!Number.isInteger(v) || (v as number) <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `bertEncoder: config.${k} must be a positive integer, got ${String(v)}`);
+      if (!Number.isInteger(v) || (v as number) <= 0)
+        throw new ContrastiveError('INVALID_ARGUMENT', `bertEncoder: config.${k} must be a positive integer, got ${String(v)}`);
     }
     if (config.hidden_size % config.num_attention_heads !== 0) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `bertEncoder: config.hidden_size (${config.hidden_size}) must be a multiple of num_attention_heads (${config.num_attention_heads})`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `bertEncoder: config.hidden_size (${config.hidden_size}) must be a multiple of num_attention_heads (${config.num_attention_heads})`,
+      );
     }
     const act = config.hidden_act ?? 'gelu';
     if (!['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu'].includes(act)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `bertEncoder: config.hidden_act ${String(act)} is not supported ('gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu')`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `bertEncoder: config.hidden_act ${String(act)} is not supported ('gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu')`,
+      );
     }
     this.config = config as BertModel['config'];
     const seed = config.seed ?? 0;
     const eps = config.layer_norm_eps ?? 1e-12;
     const dropout = config.hidden_dropout_prob ?? 0.1;
     this.embeddings = new BertEmbeddings({
-      vocab: config.vocab_size, hidden: config.hidden_size, maxPositions: config.max_position_embeddings ?? 512,
-      typeVocab: config.type_vocab_size ?? 2, eps, dropout, padding: config.pad_token_id ?? undefined, seed: forkSeed(seed, 0),
+      vocab: config.vocab_size,
+      hidden: config.hidden_size,
+      maxPositions: config.max_position_embeddings ?? 512,
+      typeVocab: config.type_vocab_size ?? 2,
+      eps,
+      dropout,
+      padding: config.pad_token_id ?? undefined,
+      seed: forkSeed(seed, 0),
     });
     this.layers = [];
     for (let i = 0; i < config.num_hidden_layers; i++) {
-      this.layers.push(new TransformerEncoderLayer({
-        hidden: config.hidden_size, heads: config.num_attention_heads, intermediate: config.intermediate_size, eps, dropout,
-        attentionDropout: config.attention_probs_dropout_prob ?? dropout,
-        activation: act, norm: config.norm ?? 'post', seed: forkSeed(seed, i + 1),
-      }));
+      this.layers.push(
+        new TransformerEncoderLayer({
+          hidden: config.hidden_size,
+          heads: config.num_attention_heads,
+          intermediate: config.intermediate_size,
+          eps,
+          dropout,
+          attentionDropout: config.attention_probs_dropout_prob ?? dropout,
+          activation: act,
+          norm: config.norm ?? 'post',
+          seed: forkSeed(seed, i + 1),
+        }),
+      );
     }
     this.pooler = config.add_pooling_layer ? new Linear(config.hidden_size, config.hidden_size, { seed: forkSeed(seed, 999) }) : undefined;
     this.tree = [
@@ -349,7 +411,10 @@ export class BertModel extends Module {
     if (opts.tokenTypeIds) {
       const sh = tokenShape(opts.tokenTypeIds, 'opts.tokenTypeIds', op);
       if (sh.rows !== ids.rows || sh.cols !== ids.cols) {
-        throw new ContrastiveError('SHAPE_MISMATCH', `${op}: opts.tokenTypeIds has shape [${sh.rows}, ${sh.cols}], expected [${ids.rows}, ${ids.cols}] (the shape of the ids)`);
+        throw new ContrastiveError(
+          'SHAPE_MISMATCH',
+          `${op}: opts.tokenTypeIds has shape [${sh.rows}, ${sh.cols}], expected [${ids.rows}, ${ids.cols}] (the shape of the ids)`,
+        );
       }
       this.embeddings._typesPtr = placeIds(this.k, this.typesBuf, opts.tokenTypeIds, this.embeddings.tokenType.numEmbeddings, 'opts.tokenTypeIds', op);
     } else {

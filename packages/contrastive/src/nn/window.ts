@@ -26,8 +26,12 @@ export class Window2d {
     this.stride = pair(stride);
     this.padding = pair(padding);
     const ints: [number, string, number][] = [
-      [this.kernelSize[0], 'kernelSize', 1], [this.kernelSize[1], 'kernelSize', 1], [this.stride[0], 'stride', 1],
-      [this.stride[1], 'stride', 1], [this.padding[0], 'padding', 0], [this.padding[1], 'padding', 0],
+      [this.kernelSize[0], 'kernelSize', 1],
+      [this.kernelSize[1], 'kernelSize', 1],
+      [this.stride[0], 'stride', 1],
+      [this.stride[1], 'stride', 1],
+      [this.padding[0], 'padding', 0],
+      [this.padding[1], 'padding', 0],
     ];
     for (const [v, name, min] of ints) {
       if (!Number.isInteger(v) || v < min) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: ${name} must be an integer >= ${min}, got ${String(v)}`);

@@ -13,7 +13,13 @@ class AdamBase extends Optimizer {
   readonly betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  constructor(type: string, params: ParamList | ParamGroup[], opts: AdamOptions, dfltWd: number, private readonly decoupled: boolean) {
+  constructor(
+    type: string,
+    params: ParamList | ParamGroup[],
+    opts: AdamOptions,
+    dfltWd: number,
+    private readonly decoupled: boolean,
+  ) {
     super(type, params, opts.lr ?? 1e-3, ['exp_avg', 'exp_avg_sq']);
     const [b1, b2] = opts.betas ?? [0.9, 0.999];
     this.betas = [checkRange(b1, 'betas[0]', type, 0, 0.9999999), checkRange(b2, 'betas[1]', type, 0, 0.9999999)];
@@ -23,10 +29,23 @@ class AdamBase extends Optimizer {
     this.nonNegativeSlots = ['exp_avg_sq'];
   }
   protected update(name: string, p: Parameter, lr: number, t: number): void {
-    checkStatus(`${this.type}.step`, this.k.ct_adam_step(
-      p.ptr, p.gradPtr, this.slot(name, p, 'exp_avg'), this.slot(name, p, 'exp_avg_sq'), p.size, lr,
-      this.betas[0], this.betas[1], this.eps, this.decayOf(name, this.weightDecay), this.decoupled ? 1 : 0, t,
-    ));
+    checkStatus(
+      `${this.type}.step`,
+      this.k.ct_adam_step(
+        p.ptr,
+        p.gradPtr,
+        this.slot(name, p, 'exp_avg'),
+        this.slot(name, p, 'exp_avg_sq'),
+        p.size,
+        lr,
+        this.betas[0],
+        this.betas[1],
+        this.eps,
+        this.decayOf(name, this.weightDecay),
+        this.decoupled ? 1 : 0,
+        t,
+      ),
+    );
   }
 }
 

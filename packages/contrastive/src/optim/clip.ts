@@ -10,7 +10,10 @@ import { f64 } from '../runtime/memory.js';
 export function clipGradNorm(params: Parameter[], maxNorm: number): number {
   const op = 'clipGradNorm';
   if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: maxNorm must be > 0, got ${String(maxNorm)}`);
-  const { k, p: [out] } = callKernel(op, [8]);
+  const {
+    k,
+    p: [out],
+  } = callKernel(op, [8]);
   let ss = 0;
   for (const p of params) {
     checkStatus(op, k.ct_sumsq(p.gradPtr, p.size, out));

@@ -14,7 +14,10 @@ describe('momentumUpdate', () => {
       for (const [name, p] of target.namedParameters()) {
         const t = p.value();
         const o = on.get(name)!.value();
-        expected.set(name, t.map((v, i) => mom * v + (1 - mom) * o[i]));
+        expected.set(
+          name,
+          t.map((v, i) => mom * v + (1 - mom) * o[i]),
+        );
       }
       momentumUpdate(target, online, mom);
       for (const [name, p] of target.namedParameters()) expect(p.value(), `${name} m=${mom}`).toEqual(expected.get(name));

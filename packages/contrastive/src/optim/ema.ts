@@ -19,7 +19,10 @@ export function momentumUpdate(target: Module, online: Module, m: number): void 
   for (const [name, p] of online.namedParameters()) {
     const t = tp.get(name);
     if (!t || t.size !== p.size) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${op}: the target has ${t ? `${t.size} values` : 'no parameter'} for ${name}, the online network ${p.size}`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${op}: the target has ${t ? `${t.size} values` : 'no parameter'} for ${name}, the online network ${p.size}`,
+      );
     }
     checkStatus(op, p.k.ct_ema(t.ptr, p.ptr, p.size, m));
   }
@@ -33,7 +36,10 @@ export function momentumUpdate(target: Module, online: Module, m: number): void 
  */
 export function cosineMomentum(step: number, totalSteps: number, base = 0.996): number {
   if (!(Number.isFinite(step) && step >= 0) || !Number.isFinite(totalSteps) || !(base >= 0 && base <= 1)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `cosineMomentum: needs step >= 0, finite totalSteps and base in [0, 1], got ${step}, ${totalSteps}, ${base}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `cosineMomentum: needs step >= 0, finite totalSteps and base in [0, 1], got ${step}, ${totalSteps}, ${base}`,
+    );
   }
   if (totalSteps <= 1 || step >= totalSteps - 1) return 1;
   return 1 - ((1 - base) * (Math.cos((Math.PI * step) / (totalSteps - 1)) + 1)) / 2;

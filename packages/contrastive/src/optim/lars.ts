@@ -42,10 +42,22 @@ export class LARS extends Optimizer {
   protected update(name: string, p: Parameter, lr: number): void {
     if (this.out === 0) this.out = this.k.ct_alloc(8);
     const ex = this.exclude(name, p);
-    checkStatus('LARS.step', this.k.ct_lars_step(
-      p.ptr, p.gradPtr, this.slot(name, p, 'momentum'), p.size, lr, this.momentum, ex ? 0 : this.decayOf(name, this.weightDecay), this.eta,
-      ex ? 0 : 1, this.nesterov ? 1 : 0, this.out,
-    ));
+    checkStatus(
+      'LARS.step',
+      this.k.ct_lars_step(
+        p.ptr,
+        p.gradPtr,
+        this.slot(name, p, 'momentum'),
+        p.size,
+        lr,
+        this.momentum,
+        ex ? 0 : this.decayOf(name, this.weightDecay),
+        this.eta,
+        ex ? 0 : 1,
+        this.nesterov ? 1 : 0,
+        this.out,
+      ),
+    );
     this.lastTrustRatio.set(name, f64(this.k, this.out, 1)[0]);
   }
   free(): void {

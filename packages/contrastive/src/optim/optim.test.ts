@@ -16,13 +16,14 @@ describe('optimizers', () => {
         return [n, new Parameter(n, c.shapes[n], adapt ? 'weight' : 'bias', f32a(c.inputs.params[n]))];
       });
       const p = c.params;
-      const opt = c.op === 'sgd'
-        ? new SGD(named, { lr: p.lr, momentum: p.momentum, dampening: p.dampening, nesterov: p.nesterov, weightDecay: p.weight_decay })
-        : c.op === 'adam'
-          ? new Adam(named, { lr: p.lr, betas: p.betas, eps: p.eps, weightDecay: p.weight_decay })
-          : c.op === 'adamw'
-            ? new AdamW(named, { lr: p.lr, betas: p.betas, eps: p.eps, weightDecay: p.weight_decay })
-            : new LARS(named, { lr: 0, momentum: p.momentum, weightDecay: p.weight_decay, eta: p.eta, nesterov: p.nesterov });
+      const opt =
+        c.op === 'sgd'
+          ? new SGD(named, { lr: p.lr, momentum: p.momentum, dampening: p.dampening, nesterov: p.nesterov, weightDecay: p.weight_decay })
+          : c.op === 'adam'
+            ? new Adam(named, { lr: p.lr, betas: p.betas, eps: p.eps, weightDecay: p.weight_decay })
+            : c.op === 'adamw'
+              ? new AdamW(named, { lr: p.lr, betas: p.betas, eps: p.eps, weightDecay: p.weight_decay })
+              : new LARS(named, { lr: 0, momentum: p.momentum, weightDecay: p.weight_decay, eta: p.eta, nesterov: p.nesterov });
       c.steps.forEach((s: any, t: number) => {
         for (const [n, par] of named) par.setGrad(f32a(c.inputs.grads[t][n]));
         opt.step(c.op === 'lars' ? p.lr_per_step[t] : undefined);
@@ -35,7 +36,8 @@ describe('optimizers', () => {
           }
           if (c.op === 'lars') {
             const r = (opt as LARS).lastTrustRatio.get(n)!;
-            if (Math.abs(r - s.state[n].trust_ratio) > 1e-5 * Math.abs(s.state[n].trust_ratio)) problems.push(`${c.name} ${n} trust ratio ${r} vs ${s.state[n].trust_ratio}`);
+            if (Math.abs(r - s.state[n].trust_ratio) > 1e-5 * Math.abs(s.state[n].trust_ratio))
+              problems.push(`${c.name} ${n} trust ratio ${r} vs ${s.state[n].trust_ratio}`);
           }
         }
       });

@@ -44,13 +44,23 @@ export abstract class Optimizer {
   /** Each parameter's group settings (absent: the optimizer's own). */
   private readonly groupOf = new Map<string, { lr?: number; weightDecay?: number }>();
 
-  constructor(readonly type: string, params: ParamList | ParamGroup[], lr: number, private readonly slotNames: string[]) {
+  constructor(
+    readonly type: string,
+    params: ParamList | ParamGroup[],
+    lr: number,
+    private readonly slotNames: string[],
+  ) {
     this.k = getRuntime(type).k;
-    if (!Array.isArray(params) || params.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be a non-empty list of Parameters or parameter groups`);
+    if (!Array.isArray(params) || params.length === 0)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be a non-empty list of Parameters or parameter groups`);
     const named = (list: ParamList, offset: number): [string, Parameter][] =>
       list.map((p, i) => (Array.isArray(p) ? [p[0], p[1]] : [p.name ? `${offset + i}.${p.name}` : String(offset + i), p]));
     if (params.some(isGroup)) {
-      if (!params.every(isGroup)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be all Parameters or all parameter groups ({ params, lr?, weightDecay? }), not a mix`);
+      if (!params.every(isGroup))
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${type}: params must be all Parameters or all parameter groups ({ params, lr?, weightDecay? }), not a mix`,
+        );
       this.params = [];
       (params as ParamGroup[]).forEach((g, gi) => {
         if (!Array.isArray(g.params)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: group ${gi}: params must be a list of Parameters`);

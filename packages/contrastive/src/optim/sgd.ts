@@ -36,8 +36,20 @@ export class SGD extends Optimizer {
       return;
     }
     const buf = this.momentum !== 0 ? this.slot(name, p, 'momentum_buffer') : 0;
-    checkStatus('SGD.step', this.k.ct_sgd_step(
-      p.ptr, p.gradPtr, buf, p.size, lr, this.momentum, this.dampening, this.decayOf(name, this.weightDecay), this.nesterov ? 1 : 0, t === 1 ? 1 : 0,
-    ));
+    checkStatus(
+      'SGD.step',
+      this.k.ct_sgd_step(
+        p.ptr,
+        p.gradPtr,
+        buf,
+        p.size,
+        lr,
+        this.momentum,
+        this.dampening,
+        this.decayOf(name, this.weightDecay),
+        this.nesterov ? 1 : 0,
+        t === 1 ? 1 : 0,
+      ),
+    );
   }
 }

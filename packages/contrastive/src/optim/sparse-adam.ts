@@ -24,7 +24,10 @@ export class SparseAdam extends Optimizer {
     super('SparseAdam', params, opts.lr ?? 1e-3, ['exp_avg', 'exp_avg_sq']);
     for (const [name, p] of this.params) {
       if (!(p instanceof SparseRowParameter)) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `SparseAdam: ${name} is not an Embedding weight; SparseAdam updates embedding tables only (use Adam or AdamW for the others)`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `SparseAdam: ${name} is not an Embedding weight; SparseAdam updates embedding tables only (use Adam or AdamW for the others)`,
+        );
       }
     }
     const [b1, b2] = opts.betas ?? [0.9, 0.999];
@@ -34,9 +37,23 @@ export class SparseAdam extends Optimizer {
   }
   protected update(name: string, p: Parameter, lr: number, t: number): void {
     const s = p as SparseRowParameter;
-    checkStatus('SparseAdam.step', this.k.ct_sparse_adam_rows(
-      s.ptr, s.gradPtr, this.slot(name, s, 'exp_avg'), this.slot(name, s, 'exp_avg_sq'), s.dim, s.rows, s.listPtr, s.touchedCount,
-      lr, this.betas[0], this.betas[1], this.eps, t,
-    ));
+    checkStatus(
+      'SparseAdam.step',
+      this.k.ct_sparse_adam_rows(
+        s.ptr,
+        s.gradPtr,
+        this.slot(name, s, 'exp_avg'),
+        this.slot(name, s, 'exp_avg_sq'),
+        s.dim,
+        s.rows,
+        s.listPtr,
+        s.touchedCount,
+        lr,
+        this.betas[0],
+        this.betas[1],
+        this.eps,
+        t,
+      ),
+    );
   }
 }

@@ -12,7 +12,10 @@ export class LearnableTemperature {
   static readonly MAX_LOGIT_SCALE = Math.log(100);
   constructor(initialTemperature = 0.07) {
     if (!(initialTemperature > 0.01 - 1e-12)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `LearnableTemperature: initial temperature must be >= 0.01 (logit scale <= 100), got ${initialTemperature}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `LearnableTemperature: initial temperature must be >= 0.01 (logit scale <= 100), got ${initialTemperature}`,
+      );
     }
     this.logitScale = new Parameter('logit_scale', [], 'norm', [Math.log(1 / initialTemperature)]);
   }

@@ -133,7 +133,14 @@ describe('the TS export table matches the built modules', () => {
     const str = (t: string) => [t.length, ...[...t].map((c) => c.charCodeAt(0))];
     const section = (id: number, body: number[]) => [id, body.length, ...body];
     const mod = new Uint8Array([
-      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      0,
+      0x61,
+      0x73,
+      0x6d,
+      1,
+      0,
+      0,
+      0,
       ...section(1, [2, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 0x60, 1, 0x7f, 0]), // types: (i32 i32) -> i32, (i32) -> ()
       ...section(3, [2, 0, 1]), // functions
       ...section(5, [1, 0, 1]), // one memory of 1 page
@@ -152,7 +159,11 @@ describe('the TS export table matches the built modules', () => {
   });
 
   it('the loader refuses a module lacking an export of the table, naming it', () => {
-    const fake = Object.fromEntries(Object.keys(KERNEL_EXPORTS).filter((k) => k !== 'ct_supcon').map((k) => [k, () => 0]));
+    const fake = Object.fromEntries(
+      Object.keys(KERNEL_EXPORTS)
+        .filter((k) => k !== 'ct_supcon')
+        .map((k) => [k, () => 0]),
+    );
     expect(missingExports(fake)).toEqual(['ct_supcon']);
     expect(missingExports(fake, THREAD_EXPORTS)).toEqual(Object.keys(THREAD_EXPORTS));
   });

@@ -2,9 +2,7 @@ import { ContrastiveError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ABI_VERSION, ISA_NAMES, missingExports, THREAD_EXPORTS, type KernelExports, type ThreadExports } from './abi.js';
 import { Arena } from './memory.js';
-import {
-  isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason,
-} from './threads.js';
+import { isThreadsBuild, MAX_THREADS, sharedMemory, ThreadPool, threadsUnsupportedReason } from './threads.js';
 
 /** The two instruction sets of the kernels: SIMD128 everywhere, relaxed SIMD (fused multiply-add) where the engine has it. */
 export type Variant = 'simd128' | 'relaxed';
@@ -101,13 +99,66 @@ export function setDefaultLoader(loader: DefaultLoader): void {
 
 // (module (func (result v128) v128.const 0)) : validates iff the engine has SIMD128.
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
-  ...new Array<number>(16).fill(0), 11,
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  22,
+  1,
+  20,
+  0,
+  253,
+  12,
+  ...new Array<number>(16).fill(0),
+  11,
 ]);
 // (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
 const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
-  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]), 253, 133, 2, 11,
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  61,
+  1,
+  59,
+  0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
+  253,
+  133,
+  2,
+  11,
 ]);
 
 /** Whether this engine runs the relaxed-SIMD build (Chromium, Deno, Bun, workerd, Node >= 22). */
@@ -133,9 +184,7 @@ export function init(options: InitOptions = {}): Promise<void> {
   }
   const want = options.variant ?? 'auto';
   if (want !== 'auto' && want !== 'simd128' && want !== 'relaxed') {
-    return Promise.reject(
-      new ContrastiveError('INVALID_ARGUMENT', `init: variant must be 'auto', 'simd128' or 'relaxed', got ${String(want)}`),
-    );
+    return Promise.reject(new ContrastiveError('INVALID_ARGUMENT', `init: variant must be 'auto', 'simd128' or 'relaxed', got ${String(want)}`));
   }
   let threads: number | undefined;
   try {
@@ -314,8 +363,8 @@ async function instantiateRaw(source: WasmSource): Promise<WebAssembly.Instance>
     if (!response.ok) {
       throw new ContrastiveError('INVALID_ARGUMENT', `init: fetching the module failed with HTTP ${response.status} (${response.url})`);
     }
-    const streaming = typeof WebAssembly.instantiateStreaming === 'function'
-      && response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm';
+    const streaming =
+      typeof WebAssembly.instantiateStreaming === 'function' && response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm';
     if (streaming) return (await WebAssembly.instantiateStreaming(response, {})).instance;
     return (await WebAssembly.instantiate(await response.arrayBuffer(), {})).instance;
   }
@@ -389,8 +438,12 @@ export function runtimeInfo(): RuntimeInfo {
   const rt = runtime;
   const threadError = rt.pool?.failure;
   const info: RuntimeInfo = {
-    variant: rt.variant, threads: threadError === undefined ? rt.threads : 1, threadsRequested: rt.threads,
-    memoryBytes: rt.k.memory.buffer.byteLength, tileCacheBytes, version: VERSION,
+    variant: rt.variant,
+    threads: threadError === undefined ? rt.threads : 1,
+    threadsRequested: rt.threads,
+    memoryBytes: rt.k.memory.buffer.byteLength,
+    tileCacheBytes,
+    version: VERSION,
   };
   if (threadError !== undefined) info.threadError = threadError;
   return info;

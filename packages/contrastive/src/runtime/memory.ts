@@ -143,18 +143,19 @@ export interface Blocks {
   live: Map<number, number>;
 }
 
-const dropped = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Blocks>((b) => {
-    for (const [p, bytes] of b.live) {
-      try {
-        b.k.ct_free(p, bytes);
-      } catch {
-        // the instance is gone (trapped or replaced): nothing to return
-      }
-    }
-    b.live.clear();
-  })
-  : undefined;
+const dropped =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Blocks>((b) => {
+        for (const [p, bytes] of b.live) {
+          try {
+            b.k.ct_free(p, bytes);
+          } catch {
+            // the instance is gone (trapped or replaced): nothing to return
+          }
+        }
+        b.live.clear();
+      })
+    : undefined;
 
 /** Registers `owner`'s blocks for release when it is collected; add and delete entries as it allocates and frees. */
 export function trackBlocks(owner: object, k: KernelExports): Blocks {

@@ -74,7 +74,10 @@ describe('a trap never leaves the module unusable', () => {
     expect(err).toBeInstanceOf(ContrastiveError);
     expect((err as Error).message).toContain('trapped');
     expectError(() => model.forward({ data: new Float32Array(8), rows: 2, cols: 4 }), 'NOT_INITIALIZED', 'init()');
-    expectError(() => ntXent({ data: new Float32Array(4), rows: 2, cols: 2 }, { data: new Float32Array(4), rows: 2, cols: 2 }, { temperature: 0.1 }), 'NOT_INITIALIZED');
+    expectError(
+      () => ntXent({ data: new Float32Array(4), rows: 2, cols: 2 }, { data: new Float32Array(4), rows: 2, cols: 2 }, { temperature: 0.1 }),
+      'NOT_INITIALIZED',
+    );
     model.free(); // still safe
     const before = runtimeInfo().variant;
     await init();

@@ -71,8 +71,10 @@ export function threadsUnsupportedReason(): string | undefined {
   }
   const g = globalThis as { crossOriginIsolated?: boolean };
   if (typeof SharedArrayBuffer === 'undefined' || g.crossOriginIsolated === false) {
-    return 'SharedArrayBuffer is unavailable: in a browser the page must be cross-origin isolated, i.e. served with the headers '
-      + '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (or credentialless)';
+    return (
+      'SharedArrayBuffer is unavailable: in a browser the page must be cross-origin isolated, i.e. served with the headers ' +
+      '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (or credentialless)'
+    );
   }
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
@@ -140,34 +142,36 @@ export class ThreadPool {
         const w = await workerFactory(WORKER_BODY);
         workers.push(w);
         let up = false;
-        started.push(new Promise<void>((resolve, reject) => {
-          w.onMessage((msg) => {
-            const m = msg as { type: string; message?: string };
-            if (m.type === 'ready') {
-              up = true;
-              resolve();
-            } else if (up) pool.fail(k, `thread pool worker ${id} failed: ${m.message ?? ''}`);
-            else {
+        started.push(
+          new Promise<void>((resolve, reject) => {
+            w.onMessage((msg) => {
+              const m = msg as { type: string; message?: string };
+              if (m.type === 'ready') {
+                up = true;
+                resolve();
+              } else if (up) pool.fail(k, `thread pool worker ${id} failed: ${m.message ?? ''}`);
+              else {
+                k.ct_thread_poison();
+                reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${m.message ?? ''}`));
+              }
+            });
+            w.onError((e) => {
+              if (up) return pool.fail(k, `thread pool worker ${id} failed: ${String(e)}`);
               k.ct_thread_poison();
-              reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${m.message ?? ''}`));
-            }
-          });
-          w.onError((e) => {
-            if (up) return pool.fail(k, `thread pool worker ${id} failed: ${String(e)}`);
-            k.ct_thread_poison();
-            reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${String(e)}`));
-          });
-          w.onExit?.((code) => {
-            if (up) return pool.fail(k, `thread pool worker ${id} exited (code ${code})`);
-            reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} exited (code ${code}) before it started`));
-          });
-        }));
+              reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} failed: ${String(e)}`));
+            });
+            w.onExit?.((code) => {
+              if (up) return pool.fail(k, `thread pool worker ${id} exited (code ${code})`);
+              reject(new ContrastiveError('WASM_UNSUPPORTED', `init: worker ${id} exited (code ${code}) before it started`));
+            });
+          }),
+        );
         const stackTop = base + WORKER_STACK_BYTES;
         w.postMessage({ module, memory, id, stackTop, tls: stackTop });
       }
       await Promise.all(started);
       // 'ready' is posted just before ct_thread_run; jobs go parallel once every worker is inside.
-      const all = threads >= 2 ? ((2 ** threads) - 2) : 0;
+      const all = threads >= 2 ? 2 ** threads - 2 : 0;
       const t0 = Date.now();
       while ((k.ct_threads_ready() & all) !== all) {
         if (Date.now() - t0 > 10_000) throw new ContrastiveError('WASM_UNSUPPORTED', 'init: workers did not start within 10 s');

@@ -49,7 +49,10 @@ export function loadHuggingFace(model: Module, sd: StateDict, opts: HfLoadOption
   const unexpected = names.filter((k) => !used.has(k) && !DERIVED.test(k));
   if (missing.length && opts.strict !== false) {
     const more = missing.length > 8 ? ` and ${missing.length - 8} more` : '';
-    throw new ContrastiveError('SHAPE_MISMATCH', `${op}: missing tensor ${missing.slice(0, 8).join(', ')}${more}${prefix ? ` (looked under the prefix '${prefix}')` : ''}`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${op}: missing tensor ${missing.slice(0, 8).join(', ')}${more}${prefix ? ` (looked under the prefix '${prefix}')` : ''}`,
+    );
   }
   const sub: StateDict = {};
   for (const k of want) sub[k] = sd[prefix + k] ?? own[k];

@@ -9,7 +9,10 @@ import { init, loadSentenceTransformer, loadTokenizer, parseNpy } from '../index
 beforeAll(() => init());
 
 const ref = new URL('../../../../test/reference/text/minilm/', import.meta.url);
-const texts: string[] = readFileSync(new URL('texts.jsonl', ref), 'utf8').trim().split('\n').map((l) => JSON.parse(l).text);
+const texts: string[] = readFileSync(new URL('texts.jsonl', ref), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l).text);
 const ids: number[][] = JSON.parse(readFileSync(new URL('ids.json', ref), 'utf8'));
 const modelDir = process.env.CONTRASTIVE_MINILM_DIR ?? fileURLToPath(new URL('../../../../.cache/models/all-MiniLM-L6-v2/', import.meta.url));
 const haveModel = existsSync(`${modelDir}/model.safetensors`);
@@ -31,7 +34,7 @@ describe('all-MiniLM-L6-v2 tokenizer', () => {
 });
 
 describe.skipIf(!haveModel)('all-MiniLM-L6-v2 model folder (needs .cache/models/all-MiniLM-L6-v2: scripts/setup.sh)', () => {
-  it('encode() gives sentence-transformers\' embeddings within 1e-4, cosine >= 0.99999, for every text', async () => {
+  it("encode() gives sentence-transformers' embeddings within 1e-4, cosine >= 0.99999, for every text", async () => {
     const { model, report } = await loadSentenceTransformer(modelDir);
     expect(report.missing).toEqual([]);
     expect(model.pooling.mode).toBe('mean');

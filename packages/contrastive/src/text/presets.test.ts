@@ -13,7 +13,11 @@ const view2 = base.map((v, i) => (i % s === 2 ? 1 + ((v + 7) % 50) : v));
 const ids = { data: [...base, ...view2], rows: 2 * n, cols: s };
 const mask = { data: new Array(2 * n * s).fill(1).map((v, i) => (i % s === 5 && i >= n * s ? 0 : v)), rows: 2 * n, cols: s };
 
-function train(model: Module & { forward: (x: typeof ids, o: object) => { data: Float32Array; rows: number; cols: number } }, opt: { step(): void; zeroGrad(): void }, steps: number): number[] {
+function train(
+  model: Module & { forward: (x: typeof ids, o: object) => { data: Float32Array; rows: number; cols: number } },
+  opt: { step(): void; zeroGrad(): void },
+  steps: number,
+): number[] {
   const losses: number[] = [];
   for (let t = 0; t < steps; t++) {
     opt.zeroGrad();

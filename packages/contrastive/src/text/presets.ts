@@ -58,10 +58,17 @@ export function smallTransformer(opts: SmallTransformerOptions): SentenceTransfo
   }
   const hidden = opts.hidden ?? 256;
   const enc = bertEncoder({
-    vocab_size: opts.vocabSize, hidden_size: hidden, num_hidden_layers: opts.layers ?? 4, num_attention_heads: opts.heads ?? 4,
-    intermediate_size: opts.intermediate ?? 4 * hidden, max_position_embeddings: opts.maxPositions ?? 256, hidden_dropout_prob: opts.dropout ?? 0.1,
+    vocab_size: opts.vocabSize,
+    hidden_size: hidden,
+    num_hidden_layers: opts.layers ?? 4,
+    num_attention_heads: opts.heads ?? 4,
+    intermediate_size: opts.intermediate ?? 4 * hidden,
+    max_position_embeddings: opts.maxPositions ?? 256,
+    hidden_dropout_prob: opts.dropout ?? 0.1,
     attention_probs_dropout_prob: opts.dropout ?? 0.1,
-    norm: opts.norm ?? 'pre', pad_token_id: 0, seed: opts.seed ?? 0,
+    norm: opts.norm ?? 'pre',
+    pad_token_id: 0,
+    seed: opts.seed ?? 0,
   });
   return new SentenceTransformer(enc, opts.tokenizer, { pooling: 'mean', maxSeqLength: opts.maxPositions ?? 256 });
 }

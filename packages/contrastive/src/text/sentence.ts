@@ -30,7 +30,8 @@ export function setFolderReader(f: (dir: string) => FileReader): void {
 function readerOf(src: ModelSource, op: string): FileReader {
   if (typeof src === 'function') return src;
   if (typeof src === 'string') {
-    if (!folderReader) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a folder path needs the Node entry (or pass the files as { 'config.json': bytes, ... })`);
+    if (!folderReader)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a folder path needs the Node entry (or pass the files as { 'config.json': bytes, ... })`);
     return folderReader(src);
   }
   if (src && typeof src === 'object') {
@@ -68,14 +69,21 @@ export class SentenceTransformer extends Module {
   readonly pooling: TokenPooling;
   readonly normalizer: L2Normalize | undefined;
   readonly maxSeqLength: number;
-  constructor(readonly encoder: BertModel, readonly tokenizer: TextTokenizer | undefined, opts: SentenceTransformerOptions = {}) {
+  constructor(
+    readonly encoder: BertModel,
+    readonly tokenizer: TextTokenizer | undefined,
+    opts: SentenceTransformerOptions = {},
+  ) {
     super('SentenceTransformer');
     this.pooling = new TokenPooling(opts.pooling ?? 'mean');
     this.normalizer = opts.normalize ? new L2Normalize() : undefined;
     const maxPos = encoder.config.max_position_embeddings ?? 512;
     const m = opts.maxSeqLength ?? Math.min(256, maxPos);
     if (!Number.isInteger(m) || m < 2 || m > maxPos) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `SentenceTransformer: maxSeqLength must be an integer in [2, ${maxPos}] (max_position_embeddings), got ${String(m)}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `SentenceTransformer: maxSeqLength must be an integer in [2, ${maxPos}] (max_position_embeddings), got ${String(m)}`,
+      );
     }
     this.maxSeqLength = m;
   }
@@ -121,7 +129,8 @@ export class SentenceTransformer extends Module {
     this.check(op);
     if (!Array.isArray(texts)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts must be an array of strings`);
     const bs = opts.batchSize ?? 32;
-    if (!Number.isInteger(bs) || bs <= 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(opts.batchSize)}`);
+    if (!Number.isInteger(bs) || bs <= 0)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(opts.batchSize)}`);
     if (!this.tokenizer) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: this model has no tokenizer; use forward(ids, { attentionMask })`);
     const d = this.dimension;
     const out = new Float32Array(texts.length * d);
@@ -189,7 +198,8 @@ export async function loadSentenceTransformer(source: ModelSource, opts: LoadSen
   const read = readerOf(source, op);
   const config = (await json(read, 'config.json', op, true)) as BertConfig;
   const type = String(config.model_type ?? 'bert');
-  if (!['bert'].includes(type)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: config.json has model_type '${type}'; BERT-family encoders (model_type 'bert') are supported`);
+  if (!['bert'].includes(type))
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: config.json has model_type '${type}'; BERT-family encoders (model_type 'bert') are supported`);
   let pooling: PoolingMode = 'mean';
   let normalize = false;
   const modules = (await json(read, 'modules.json', op, false)) as { type: string; path: string }[] | undefined;

@@ -17,9 +17,14 @@ describe('loadTokenizer without @huggingface/tokenizers', () => {
     } catch (e) {
       err = e;
     }
-    expectError(() => {
-      throw err;
-    }, 'MISSING_DEPENDENCY', '@huggingface/tokenizers', 'npm i @huggingface/tokenizers');
+    expectError(
+      () => {
+        throw err;
+      },
+      'MISSING_DEPENDENCY',
+      '@huggingface/tokenizers',
+      'npm i @huggingface/tokenizers',
+    );
   });
 
   it('takes the module from the caller instead (bundles that cannot import it by name)', async () => {

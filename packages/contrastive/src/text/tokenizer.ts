@@ -48,7 +48,11 @@ export class TextTokenizer {
     for (let i = 0; i + bare.length <= full.length && at < 0; i++) {
       if (bare.every((v, j) => full[i + j] === v)) at = i;
     }
-    if (at < 0) throw new ContrastiveError('INVALID_ARGUMENT', 'TextTokenizer: the post-processor does not wrap a text in fixed special tokens; this tokenizer.json is not supported');
+    if (at < 0)
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        'TextTokenizer: the post-processor does not wrap a text in fixed special tokens; this tokenizer.json is not supported',
+      );
     this.prefix = full.slice(0, at);
     this.suffix = full.slice(at + bare.length);
     this.padId = inner.token_to_id('[PAD]') ?? inner.token_to_id('<pad>') ?? 0;
@@ -62,7 +66,10 @@ export class TextTokenizer {
     if (max !== undefined) {
       const room = max - this.prefix.length - this.suffix.length;
       if (!Number.isInteger(max) || room < 0) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `TextTokenizer.encode: maxLength must be an integer >= ${this.prefix.length + this.suffix.length} (the special tokens), got ${String(max)}`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `TextTokenizer.encode: maxLength must be an integer >= ${this.prefix.length + this.suffix.length} (the special tokens), got ${String(max)}`,
+        );
       }
       if (ids.length > room) ids = ids.slice(0, room);
     }
@@ -71,7 +78,8 @@ export class TextTokenizer {
 
   /** A batch padded to its longest text (attention mask 0 on the padding). */
   batch(texts: string[], opts: TokenizeOptions = {}): TokenBatch {
-    if (!Array.isArray(texts) || texts.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', 'TextTokenizer.batch: texts must be a non-empty array of strings');
+    if (!Array.isArray(texts) || texts.length === 0)
+      throw new ContrastiveError('INVALID_ARGUMENT', 'TextTokenizer.batch: texts must be a non-empty array of strings');
     const enc = texts.map((t, i) => {
       if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `TextTokenizer.batch: texts[${i}] must be a string, got ${typeof t}`);
       return this.encode(t, opts);
@@ -94,7 +102,8 @@ export class TextTokenizer {
  * ContrastiveError with code MISSING_DEPENDENCY names it.
  */
 export async function loadTokenizer(tokenizerJson: unknown, opts: LoadTokenizerOptions = {}): Promise<TextTokenizer> {
-  if (!tokenizerJson || typeof tokenizerJson !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', 'loadTokenizer: tokenizerJson must be the parsed tokenizer.json object');
+  if (!tokenizerJson || typeof tokenizerJson !== 'object')
+    throw new ContrastiveError('INVALID_ARGUMENT', 'loadTokenizer: tokenizerJson must be the parsed tokenizer.json object');
   let mod = opts.module;
   if (!mod) {
     try {

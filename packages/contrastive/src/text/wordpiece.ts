@@ -39,8 +39,14 @@ const isPunct = (c: string) => {
   return /\p{P}/u.test(c);
 };
 const isCjk = (cp: number) =>
-  (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df) || (cp >= 0x2a700 && cp <= 0x2b73f) ||
-  (cp >= 0x2b740 && cp <= 0x2b81f) || (cp >= 0x2b820 && cp <= 0x2ceaf) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+  (cp >= 0x4e00 && cp <= 0x9fff) ||
+  (cp >= 0x3400 && cp <= 0x4dbf) ||
+  (cp >= 0x20000 && cp <= 0x2a6df) ||
+  (cp >= 0x2a700 && cp <= 0x2b73f) ||
+  (cp >= 0x2b740 && cp <= 0x2b81f) ||
+  (cp >= 0x2b820 && cp <= 0x2ceaf) ||
+  (cp >= 0xf900 && cp <= 0xfaff) ||
+  (cp >= 0x2f800 && cp <= 0x2fa1f);
 
 /**
  * WordPiece (Schuster & Nakajima 2012; BERT) with Hugging Face's BertNormalizer (clean text,
@@ -86,7 +92,11 @@ export class WordPieceTokenizer {
       else if (isCjk(cp)) out += ` ${c} `;
       else out += c;
     }
-    if (this.lowercase) out = out.normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase();
+    if (this.lowercase)
+      out = out
+        .normalize('NFD')
+        .replace(/\p{Mn}/gu, '')
+        .toLowerCase();
     return out;
   }
 
@@ -181,8 +191,10 @@ export class WordPieceTokenizer {
     const op = 'WordPieceTokenizer.train';
     const vocabSize = opts.vocabSize ?? 30000;
     const minFrequency = opts.minFrequency ?? 2;
-    if (!Number.isInteger(vocabSize) || vocabSize < SPECIALS.length + 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: vocabSize must be an integer > ${SPECIALS.length}, got ${String(vocabSize)}`);
-    if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: minFrequency must be a positive integer, got ${String(minFrequency)}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < SPECIALS.length + 1)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: vocabSize must be an integer > ${SPECIALS.length}, got ${String(vocabSize)}`);
+    if (!Number.isInteger(minFrequency) || minFrequency < 1)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: minFrequency must be a positive integer, got ${String(minFrequency)}`);
     const tmp = new WordPieceTokenizer(SPECIALS, { lowercase: opts.lowercase ?? true });
     const words = new Map<string, number>();
     for (const t of texts) for (const w of tmp.preTokenize(tmp.normalize(t))) words.set(w, (words.get(w) ?? 0) + 1);
@@ -233,15 +245,24 @@ export class WordPieceTokenizer {
   toJSON(): string {
     const id = (t: string) => this.vocab.get(t)!;
     const added = SPECIALS.filter((t) => this.vocab.has(t)).map((t) => ({
-      id: id(t), content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id: id(t),
+      content: t,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     }));
     const post = this.specialTokens
       ? {
           type: 'TemplateProcessing',
           single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
           pair: [
-            { SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
-            { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } },
+            { SpecialToken: { id: '[CLS]', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '[SEP]', type_id: 0 } },
+            { Sequence: { id: 'B', type_id: 1 } },
+            { SpecialToken: { id: '[SEP]', type_id: 1 } },
           ],
           special_tokens: {
             '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] },
@@ -258,7 +279,13 @@ export class WordPieceTokenizer {
       pre_tokenizer: { type: 'BertPreTokenizer' },
       post_processor: post,
       decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: this.unkToken, continuing_subword_prefix: '##', max_input_chars_per_word: MAX_CHARS_PER_WORD, vocab: Object.fromEntries(this.vocab) },
+      model: {
+        type: 'WordPiece',
+        unk_token: this.unkToken,
+        continuing_subword_prefix: '##',
+        max_input_chars_per_word: MAX_CHARS_PER_WORD,
+        vocab: Object.fromEntries(this.vocab),
+      },
     });
   }
 
@@ -275,11 +302,13 @@ export class WordPieceTokenizer {
     if (!model || model.type !== 'WordPiece' || typeof model.vocab !== 'object') {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: expected a WordPiece model, got ${String(model?.type)}`);
     }
-    if ((model.continuing_subword_prefix ?? '##') !== '##') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: only the '##' continuation prefix is supported`);
+    if ((model.continuing_subword_prefix ?? '##') !== '##')
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: only the '##' continuation prefix is supported`);
     const entries = Object.entries(model.vocab as Record<string, number>);
     const tokens: string[] = new Array(entries.length);
     for (const [t, i] of entries) {
-      if (!Number.isInteger(i) || i < 0 || i >= entries.length || tokens[i] !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: vocabulary ids must be 0..${entries.length - 1}, each once`);
+      if (!Number.isInteger(i) || i < 0 || i >= entries.length || tokens[i] !== undefined)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: vocabulary ids must be 0..${entries.length - 1}, each once`);
       tokens[i] = t;
     }
     const norm = j.normalizer;

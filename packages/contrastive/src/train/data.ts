@@ -7,10 +7,7 @@ import type { Tensor } from '../nn/module.js';
 import type { TrainData } from './fit.js';
 
 /** What the training and embedding functions accept as a batch of samples. */
-export type TensorLike =
-  | Tensor
-  | { data: Float32Array | ArrayLike<number>; rows: number; cols: number }
-  | ImageBatch;
+export type TensorLike = Tensor | { data: Float32Array | ArrayLike<number>; rows: number; cols: number } | ImageBatch;
 
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 const EXPECTED = 'a Tensor { data: Float32Array, shape: [n, ...] }, a Matrix { data, rows, cols } or an ImageBatch { data, n, channels, height, width }';
@@ -37,7 +34,10 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
   const o = x as Record<string, unknown>;
   const data = o.data as ArrayLike<number> | undefined;
   if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array (or an array of numbers); ${name} must be ${EXPECTED}, got ${describeInput(x)}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${name}.data must be a Float32Array (or an array of numbers); ${name} must be ${EXPECTED}, got ${describeInput(x)}`,
+    );
   }
   let shape: number[];
   if (Array.isArray(o.shape)) {
@@ -47,19 +47,31 @@ export function toTensor(x: unknown, name: string, op: string): Tensor {
     }
     // as every layer takes it: a Tensor's data is a Float32Array (a Matrix may hold plain numbers)
     if (!(data instanceof Float32Array)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.data must be a Float32Array in a Tensor { data, shape }, got ${Array.isArray(data) ? 'an array' : data.constructor.name} (a Matrix { data, rows, cols } may hold plain numbers)`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: ${name}.data must be a Float32Array in a Tensor { data, shape }, got ${Array.isArray(data) ? 'an array' : data.constructor.name} (a Matrix { data, rows, cols } may hold plain numbers)`,
+      );
     }
   } else if ('rows' in o || 'cols' in o) {
     if (!isPosInt(o.rows) || !isPosInt(o.cols)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name}.rows and ${name}.cols must be positive integers, got rows=${String(o.rows)}, cols=${String(o.cols)}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: ${name}.rows and ${name}.cols must be positive integers, got rows=${String(o.rows)}, cols=${String(o.cols)}`,
+      );
     }
     shape = [o.rows, o.cols];
   } else if ('n' in o && 'height' in o) {
     if (!isPosInt(o.n) || !isPosInt(o.height) || !isPosInt(o.width) || (o.channels !== 1 && o.channels !== 3)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} as an ImageBatch needs positive integers n, height, width and channels 1 or 3, got n=${String(o.n)}, channels=${String(o.channels)}, height=${String(o.height)}, width=${String(o.width)}`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: ${name} as an ImageBatch needs positive integers n, height, width and channels 1 or 3, got n=${String(o.n)}, channels=${String(o.channels)}, height=${String(o.height)}, width=${String(o.width)}`,
+      );
     }
     if (!(data instanceof Float32Array)) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} is an ImageBatch with ${data.constructor.name} data; ImageBatch data is float32 NCHW in [0, 1] (convert uint8 HWC images with toImageBatch)`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: ${name} is an ImageBatch with ${data.constructor.name} data; ImageBatch data is float32 NCHW in [0, 1] (convert uint8 HWC images with toImageBatch)`,
+      );
     }
     // rows of C*H*W values (CHW order), what mlp, lenet and convNet take (they unflatten themselves)
     shape = [o.n, (o.channels as number) * o.height * o.width];
@@ -114,7 +126,10 @@ export function uint8ImageTrainData(images: Uint8Images, pipeline: Pipeline | Im
   }
   const per = images.height * images.width * images.channels;
   if (!isPosInt(images.n) || !isPosInt(per) || images.data.length !== images.n * per) {
-    throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: images.data has ${images.data.length} bytes, expected n * height * width * channels = ${images.n} * ${images.height} * ${images.width} * ${images.channels}`);
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${OP}: images.data has ${images.data.length} bytes, expected n * height * width * channels = ${images.n} * ${images.height} * ${images.width} * ${images.channels}`,
+    );
   }
   if (opts.labels !== undefined && opts.labels.length !== images.n) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: labels has ${opts.labels.length} entries, expected ${images.n} (one per image)`);
@@ -146,7 +161,10 @@ export function uint8ImageTrainData(images: Uint8Images, pipeline: Pipeline | Im
 /** The two views of a step, each checked by {@link toTensor}. */
 export function toViews(views: unknown, op: string): [Tensor, Tensor] {
   if (!Array.isArray(views) || views.length !== 2) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: views must be a pair [view1, view2] of tensors with one row per sample, got ${Array.isArray(views) ? `an array of ${views.length}` : views === null ? 'null' : typeof views}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: views must be a pair [view1, view2] of tensors with one row per sample, got ${Array.isArray(views) ? `an array of ${views.length}` : views === null ? 'null' : typeof views}`,
+    );
   }
   return [toTensor(views[0], 'views[0]', op), toTensor(views[1], 'views[1]', op)];
 }

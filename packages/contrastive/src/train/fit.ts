@@ -91,7 +91,10 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
 /** Embeds a tensor with `encoder` in eval mode, in batches of 512 rows. */
 export function embed(encoder: Module, input: TensorLike, batch = 512): Matrix {
   if (encoder === null || typeof encoder !== 'object' || typeof (encoder as Module).forwardTensor !== 'function') {
-    throw new ContrastiveError('INVALID_ARGUMENT', `embed: encoder must be a Module (mlp(...), convNet32(...), a Sequential), got ${encoder === null ? 'null' : typeof encoder}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `embed: encoder must be a Module (mlp(...), convNet32(...), a Sequential), got ${encoder === null ? 'null' : typeof encoder}`,
+    );
   }
   if (!Number.isInteger(batch) || batch < 1) throw new ContrastiveError('INVALID_ARGUMENT', `embed: batch must be a positive integer, got ${String(batch)}`);
   const x = toTensor(input, 'x', 'embed');
@@ -128,15 +131,22 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
   const op = 'fit';
   checkObject(trainer, 'trainer', op);
   checkObject(data, 'data', op);
-  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required (options must be an object), got ${describe(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: options { epochs, batchSize } are required (options must be an object), got ${describe(opts)}`);
   const { epochs, batchSize } = opts;
   checkInt(data.n, 'data.n', op, 1);
-  if (typeof data.views !== 'function') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}: data must be a TrainData { n, views, labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`);
+  if (typeof data.views !== 'function')
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: data.views must be a function (indices, step) => [view1, view2], got ${describe(data.views)}: data must be a TrainData { n, views, labels? } (imageTrainData, uint8ImageTrainData, vectorTrainData, pairTrainData build one)`,
+    );
   if (data.labels !== undefined && (data.labels === null || typeof data.labels.length !== 'number' || data.labels.length !== data.n)) {
     throw new ContrastiveError('SHAPE_MISMATCH', `${op}: data.labels must have data.n = ${data.n} entries, got ${describe(data.labels)}`);
   }
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${describe(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${describe(batchSize)}`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: epochs must be a positive integer, got ${describe(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 2)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an integer >= 2, got ${describe(batchSize)}`);
   if (batchSize > data.n) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize ${batchSize} is larger than the ${data.n} samples`);
   if (opts.seed !== undefined) checkInt(opts.seed, 'seed', op, 0);
   if (opts.checkpoint && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every > 0)) {
@@ -154,7 +164,15 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
   let knn: number | undefined;
   let order = epochOrder(data.n, seed, Math.floor(startStep / perEpoch));
   while (trainer.stepCount < total) {
-    if (opts.signal?.aborted) return { steps: trainer.stepCount, epochs: trainer.stepCount / perEpoch, losses, seconds: (performance.now() - t0) / 1000, aborted: true, knnAccuracy: knn };
+    if (opts.signal?.aborted)
+      return {
+        steps: trainer.stepCount,
+        epochs: trainer.stepCount / perEpoch,
+        losses,
+        seconds: (performance.now() - t0) / 1000,
+        aborted: true,
+        knnAccuracy: knn,
+      };
     const step = trainer.stepCount;
     const epoch = Math.floor(step / perEpoch);
     const pos = step % perEpoch;
@@ -162,15 +180,22 @@ export async function fit(trainer: Trainer, data: TrainData, opts: FitOptions): 
     const idx = order.subarray(pos * batchSize, (pos + 1) * batchSize);
     const labels = data.labels ? Int32Array.from(idx, (i) => data.labels![i]) : undefined;
     const r = trainer.step(data.views(idx, step), labels);
-    if (!Number.isFinite(r.loss)) throw new ContrastiveError('NON_FINITE', `${op}: loss diverged at step ${step + 1} (the loss is ${r.loss}); lower the learning rate`);
+    if (!Number.isFinite(r.loss))
+      throw new ContrastiveError('NON_FINITE', `${op}: loss diverged at step ${step + 1} (the loss is ${r.loss}); lower the learning rate`);
     losses.push(r.loss);
     epochLoss += r.loss;
     epochSteps++;
     const done = trainer.stepCount - startStep;
     const elapsed = (performance.now() - t0) / 1000;
     opts.onStep?.({
-      epoch: epoch + 1, step: trainer.stepCount, totalSteps: total, loss: r.loss, lr: r.lr, temperature: r.temperature,
-      samplesPerSecond: (done * batchSize) / elapsed, etaSeconds: (elapsed / done) * (total - trainer.stepCount),
+      epoch: epoch + 1,
+      step: trainer.stepCount,
+      totalSteps: total,
+      loss: r.loss,
+      lr: r.lr,
+      temperature: r.temperature,
+      samplesPerSecond: (done * batchSize) / elapsed,
+      etaSeconds: (elapsed / done) * (total - trainer.stepCount),
     });
     if (opts.checkpoint && (trainer.stepCount % opts.checkpoint.every === 0 || trainer.stepCount === total)) await opts.checkpoint.write(trainer.state());
     if (trainer.stepCount % perEpoch === 0) {

@@ -34,10 +34,18 @@ function setup(method: ExtraMethod, seed = 3, extra: Partial<TrainerOptions> = {
   const encoder = mlp([D, 32, 16], { seed, batchNorm: true });
   const model = new Sequential(encoder, mlp([16, 16, 8], { seed: seed + 1, batchNorm: true }));
   const predictor = ['byol', 'simsiam', 'nnclr'].includes(method) ? mlp([8, 16, 8], { seed: seed + 2, batchNorm: true }) : undefined;
-  const targetModel = method === 'byol' ? new Sequential(mlp([D, 32, 16], { seed: 99, batchNorm: true }), mlp([16, 16, 8], { seed: 98, batchNorm: true })) : undefined;
+  const targetModel =
+    method === 'byol' ? new Sequential(mlp([D, 32, 16], { seed: 99, batchNorm: true }), mlp([16, 16, 8], { seed: 98, batchNorm: true })) : undefined;
   const params = [...model.namedParameters(), ...(predictor ? predictor.namedParameters().map(([n, p]) => [`predictor.${n}`, p] as [string, typeof p]) : [])];
   const trainer = new Trainer({
-    method, model, predictor, targetModel, optimizer: new AdamW(params, { lr: 3e-3 }), temperature: 0.2, supportSize: 64, totalSteps: 32,
+    method,
+    model,
+    predictor,
+    targetModel,
+    optimizer: new AdamW(params, { lr: 3e-3 }),
+    temperature: 0.2,
+    supportSize: 64,
+    totalSteps: 32,
     ...extra,
   });
   return { trainer, encoder, model };
@@ -97,7 +105,13 @@ describe('Trainer methods beyond InfoNCE', () => {
       const idx = Int32Array.from({ length: 32 }, (_, i) => (i * 5) % 64);
       const steps = (t: Trainer, from: number, to: number) => {
         const out: number[] = [];
-        for (let s = from; s < to; s++) out.push(t.step(data.views(idx, s), Array.from(idx, (i) => data.labels![i])).loss);
+        for (let s = from; s < to; s++)
+          out.push(
+            t.step(
+              data.views(idx, s),
+              Array.from(idx, (i) => data.labels![i]),
+            ).loss,
+          );
         return out;
       };
       const a = setup(method, 7);

@@ -94,7 +94,8 @@ export class MethodStep {
     switch (this.method) {
       case 'dcl':
       case 'dclw': {
-        const r = this.method === 'dcl' ? dcl(half(Z, 0), half(Z, 1), { temperature: tau }) : dclw(half(Z, 0), half(Z, 1), { temperature: tau, sigma: lo.sigma });
+        const r =
+          this.method === 'dcl' ? dcl(half(Z, 0), half(Z, 1), { temperature: tau }) : dclw(half(Z, 0), half(Z, 1), { temperature: tau, sigma: lo.sigma });
         back(join(r.grads.a.data, r.grads.b.data));
         return [r.loss, r.dTemperature];
       }
@@ -115,9 +116,17 @@ export class MethodStep {
           throw new ContrastiveError('SHAPE_MISMATCH', `Trainer.step: ${this.method} needs ${b} labels (one per sample), got ${labels?.length ?? 'none'}`);
         }
         const both = [...Array.from(labels), ...Array.from(labels)];
-        const r = this.method === 'triplet'
-          ? triplet(Z, both, { margin: lo.margin, distance: lo.distance, normalize: lo.normalize, mining: lo.mining, minerMargin: lo.minerMargin, reduction: lo.reduction })
-          : multiSimilarity(Z, both, { alpha: lo.alpha, beta: lo.beta, base: lo.base, mine: lo.mine, epsilon: lo.epsilon });
+        const r =
+          this.method === 'triplet'
+            ? triplet(Z, both, {
+                margin: lo.margin,
+                distance: lo.distance,
+                normalize: lo.normalize,
+                mining: lo.mining,
+                minerMargin: lo.minerMargin,
+                reduction: lo.reduction,
+              })
+            : multiSimilarity(Z, both, { alpha: lo.alpha, beta: lo.beta, base: lo.base, mine: lo.mine, epsilon: lo.epsilon });
         back(r.grads.z.data);
         return [r.loss, 0];
       }
@@ -229,7 +238,10 @@ export class MethodStep {
       return sd;
     };
     const applies: (() => void)[] = [];
-    const nets: [string, Module | undefined][] = [['predictor', this.opts.predictor], ['targetModel', this.method === 'byol' ? this.opts.targetModel : undefined]];
+    const nets: [string, Module | undefined][] = [
+      ['predictor', this.opts.predictor],
+      ['targetModel', this.method === 'byol' ? this.opts.targetModel : undefined],
+    ];
     for (const [name, m] of nets) {
       if (!m) continue;
       applies.push(m.checkStateDict(pick(`${name}.`), `${op}: ${name}`));
@@ -253,7 +265,10 @@ export class MethodStep {
       const ptr = tensors['nnclr.pointer'];
       const pv = ptr ? finiteData(ptr.data, 'nnclr.pointer', op, { length: 2 }) : undefined;
       if (!pv || !pv.every((v) => Number.isInteger(v) && v >= 0) || pv[0] > size || pv[1] >= size) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: nnclr.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${op}: nnclr.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`,
+        );
       }
       const copy = Float32Array.from(data);
       applies.push(() => {
@@ -267,7 +282,8 @@ export class MethodStep {
   /** What a step refuses before its first forward (no side effects): labels, batch size. */
   check(b: number, labels: ArrayLike<number> | undefined, op: string): void {
     if (this.method === 'triplet' || this.method === 'multisimilarity') {
-      if (labels === undefined || labels === null) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${this.method} needs labels (one per sample), got none`);
+      if (labels === undefined || labels === null)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${this.method} needs labels (one per sample), got none`);
       denseLabels(labels, b, op);
     }
     if (['dcl', 'dclw', 'barlowtwins', 'vicreg', 'nnclr'].includes(this.method) && b < 2) {

@@ -122,7 +122,8 @@ function buildResnet(spec: EncoderSpec, seed: number): Module {
   const a = (RESNET_ARCHS as Record<string, (typeof RESNET_ARCHS)[keyof typeof RESNET_ARCHS]>)[spec.arch ?? ''];
   if (!a) throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: unknown ResNet ${String(spec.arch)} (known: ${Object.keys(RESNET_ARCHS).join(', ')})`);
   const [c, h, w] = spec.input;
-  if (h < a.minSide || w < a.minSide) throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: ${spec.arch} needs images of at least ${a.minSide}x${a.minSide}, the data is ${h}x${w}`);
+  if (h < a.minSide || w < a.minSide)
+    throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: ${spec.arch} needs images of at least ${a.minSide}x${a.minSide}, the data is ${h}x${w}`);
   // no classifier ('fc' is an Identity); flattened rows are read as [c, h, w] images
   return a.make({ numClasses: 0, inChannels: c, inputShape: [c, h, w], seed });
 }
@@ -131,7 +132,8 @@ function buildResnet(spec: EncoderSpec, seed: number): Module {
 export function buildEncoder(spec: EncoderSpec, seed: number): Module {
   if (spec.kind === 'resnet') return buildResnet(spec, seed);
   if (spec.kind === 'mlp') return mlp(spec.sizes!, { seed, batchNorm: true });
-  if (spec.data === 'vectors') throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is an image CNN; the data are vectors (use mlp)`);
+  if (spec.data === 'vectors')
+    throw new ContrastiveError('INVALID_ARGUMENT', `buildEncoder: encoder ${spec.kind} is an image CNN; the data are vectors (use mlp)`);
   if (spec.input.join() === '1,28,28') {
     if (spec.kind === 'conv') return lenet28({ seed, widths: spec.widths as [number, number], dim: spec.outDim, bnRelu: spec.bnRelu === true });
     return convNet28({ seed, widths: spec.widths });
@@ -151,7 +153,10 @@ export const ENCODER_FORMAT = 'contrastive-encoder-1';
 export function encoderToSafetensors(encoder: Module, spec: EncoderSpec, info: Record<string, unknown> = {}): Uint8Array {
   // SPEC_KEY: the layer-level architecture too, so loadModel() and other tools rebuild it without this spec
   return saveSafetensors(encoder.stateDict(), {
-    format: ENCODER_FORMAT, spec: JSON.stringify(spec), info: JSON.stringify(info), [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)),
+    format: ENCODER_FORMAT,
+    spec: JSON.stringify(spec),
+    info: JSON.stringify(info),
+    [SPEC_KEY]: JSON.stringify(moduleSpec(encoder)),
   });
 }
 
@@ -159,7 +164,10 @@ export function encoderToSafetensors(encoder: Module, spec: EncoderSpec, info: R
 export function encoderFromSafetensors(bytes: Uint8Array, name = 'file'): { encoder: Module; spec: EncoderSpec; info: Record<string, unknown> } {
   const { tensors, metadata } = readSafetensors(bytes);
   if (metadata.format !== ENCODER_FORMAT || !metadata.spec) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${name} is a safetensors file but not an encoder from \`contrastive train\` (no encoder spec in its metadata)`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${name} is a safetensors file but not an encoder from \`contrastive train\` (no encoder spec in its metadata)`,
+    );
   }
   let raw: unknown;
   try {
@@ -176,7 +184,10 @@ export function encoderFromSafetensors(bytes: Uint8Array, name = 'file'): { enco
     if (!t && tensor.endsWith('num_batches_tracked')) continue; // may be absent, as loadStateDict allows
     if (!t) throw new ContrastiveError('SHAPE_MISMATCH', `${name}: the spec's ${spec.kind} encoder has a tensor ${tensor}, the file does not`);
     if (t.shape.join() !== shape.join()) {
-      throw new ContrastiveError('SHAPE_MISMATCH', `${name}: tensor ${tensor} has shape [${t.shape.join(', ')}], the spec's ${spec.kind} encoder needs [${shape.join(', ')}]`);
+      throw new ContrastiveError(
+        'SHAPE_MISMATCH',
+        `${name}: tensor ${tensor} has shape [${t.shape.join(', ')}], the spec's ${spec.kind} encoder needs [${shape.join(', ')}]`,
+      );
     }
   }
   const extra = want.size ? Object.keys(tensors).find((k) => !want.has(k)) : undefined;
@@ -208,31 +219,39 @@ export function checkEncoderSpec(raw: unknown, path: string): EncoderSpec {
   const r = raw as Record<string, unknown>;
   const ints = (v: unknown, name: string, min: number, max: number, len?: [number, number]): number[] => {
     if (!Array.isArray(v) || (len && (v.length < len[0] || v.length > len[1])) || v.some((x) => !Number.isInteger(x) || x < 1 || x > max)) {
-      throw fail(`${name} must be ${len ? `${len[0] === len[1] ? len[0] : `${len[0]} to ${len[1]}`} ` : ''}integers from ${min} to ${max}, got ${JSON.stringify(v)}`);
+      throw fail(
+        `${name} must be ${len ? `${len[0] === len[1] ? len[0] : `${len[0]} to ${len[1]}`} ` : ''}integers from ${min} to ${max}, got ${JSON.stringify(v)}`,
+      );
     }
     return v as number[];
   };
-  if (r.kind !== 'mlp' && r.kind !== 'conv' && r.kind !== 'gap' && r.kind !== 'resnet') throw fail(`kind must be mlp, conv, gap or resnet, got ${JSON.stringify(r.kind)}`);
+  if (r.kind !== 'mlp' && r.kind !== 'conv' && r.kind !== 'gap' && r.kind !== 'resnet')
+    throw fail(`kind must be mlp, conv, gap or resnet, got ${JSON.stringify(r.kind)}`);
   const input = ints(r.input, 'input', 1, 4096, [3, 3]) as [number, number, number];
   if (input[0] * input[1] * input[2] > MAX_INPUT) throw fail(`input ${input.join('x')} is larger than ${MAX_INPUT} values`);
   if (r.kind === 'resnet') {
     // a ResNet's size is set by its arch, not by the spec's numbers; loadStateDict then checks every tensor
-    if (typeof r.arch !== 'string' || !Object.hasOwn(RESNET_ARCHS, r.arch)) throw fail(`arch must be one of ${Object.keys(RESNET_ARCHS).join(', ')}, got ${JSON.stringify(r.arch)}`);
+    if (typeof r.arch !== 'string' || !Object.hasOwn(RESNET_ARCHS, r.arch))
+      throw fail(`arch must be one of ${Object.keys(RESNET_ARCHS).join(', ')}, got ${JSON.stringify(r.arch)}`);
     return resnetEncoderSpec(r.arch, input);
   }
-  if (!Number.isInteger(r.outDim) || (r.outDim as number) < 1 || (r.outDim as number) > MAX_WIDTH) throw fail(`outDim must be an integer from 1 to ${MAX_WIDTH}, got ${JSON.stringify(r.outDim)}`);
+  if (!Number.isInteger(r.outDim) || (r.outDim as number) < 1 || (r.outDim as number) > MAX_WIDTH)
+    throw fail(`outDim must be an integer from 1 to ${MAX_WIDTH}, got ${JSON.stringify(r.outDim)}`);
   const outDim = r.outDim as number;
   if (r.kind === 'mlp') {
     const sizes = ints(r.sizes, 'sizes', 1, MAX_INPUT, [2, 64]);
-    if (sizes[0] !== input[0] * input[1] * input[2]) throw fail(`sizes[0] = ${sizes[0]} must equal the input size ${input.join('x')} = ${input[0] * input[1] * input[2]}`);
+    if (sizes[0] !== input[0] * input[1] * input[2])
+      throw fail(`sizes[0] = ${sizes[0]} must equal the input size ${input.join('x')} = ${input[0] * input[1] * input[2]}`);
     if (sizes.slice(1).some((x) => x > MAX_WIDTH)) throw fail(`hidden and output sizes must be at most ${MAX_WIDTH}`);
     if (sizes[sizes.length - 1] !== outDim) throw fail(`outDim ${outDim} must equal the last size ${sizes[sizes.length - 1]}`);
     if (r.data !== undefined && r.data !== 'vectors') throw fail(`data must be "vectors" or absent, got ${JSON.stringify(r.data)}`);
     let standardize: EncoderSpec['standardize'];
     if (r.standardize !== undefined) {
       const st = r.standardize as { mean?: unknown; std?: unknown };
-      const ok = (v: unknown, pos: boolean) => Array.isArray(v) && v.length === sizes[0] && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!pos || x > 0));
-      if (st === null || typeof st !== 'object' || !ok(st.mean, false) || !ok(st.std, true)) throw fail(`standardize must hold mean and std (std > 0), ${sizes[0]} finite numbers each`);
+      const ok = (v: unknown, pos: boolean) =>
+        Array.isArray(v) && v.length === sizes[0] && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!pos || x > 0));
+      if (st === null || typeof st !== 'object' || !ok(st.mean, false) || !ok(st.std, true))
+        throw fail(`standardize must hold mean and std (std > 0), ${sizes[0]} finite numbers each`);
       standardize = { mean: st.mean as number[], std: st.std as number[] };
     }
     return { kind: 'mlp', input, sizes, outDim, ...(r.data === 'vectors' ? { data: 'vectors' as const } : {}), ...(standardize ? { standardize } : {}) };
@@ -245,7 +264,8 @@ export function checkEncoderSpec(raw: unknown, path: string): EncoderSpec {
     return { kind: 'conv', input, widths, outDim, ...(r.bnRelu === undefined ? {} : { bnRelu: r.bnRelu as boolean }) };
   }
   const widths = ints(r.widths, 'widths', 1, 4096, [1, 8]);
-  if (Math.min(input[1], input[2]) < 2 ** (widths.length - 1)) throw fail(`${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`);
+  if (Math.min(input[1], input[2]) < 2 ** (widths.length - 1))
+    throw fail(`${widths.length} blocks halve the image ${widths.length - 1} times; ${input[1]}x${input[2]} is too small`);
   if (widths[widths.length - 1] !== outDim) throw fail(`outDim ${outDim} must equal the last width ${widths[widths.length - 1]}`);
   return { kind: 'gap', input, widths, outDim };
 }

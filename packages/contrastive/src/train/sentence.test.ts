@@ -16,7 +16,10 @@ const tok = () => WordPieceTokenizer.train(pairs.flat(), { vocabSize: 400, minFr
 function mrr(enc: SentenceEncoder): number {
   const ids = pairs.map((_, i) => String(i));
   return informationRetrieval({
-    queries: enc.encode(pairs.map((p) => p[0])), queryIds: ids, corpus: enc.encode(pairs.map((p) => p[1])), corpusIds: ids,
+    queries: enc.encode(pairs.map((p) => p[0])),
+    queryIds: ids,
+    corpus: enc.encode(pairs.map((p) => p[1])),
+    corpusIds: ids,
     qrels: new Map(ids.map((i) => [i, new Map([[i, 1]])])),
   })['mrr@10'];
 }
@@ -36,7 +39,8 @@ describe('fitSentence', () => {
   it('cached-mnrl (GradCache) gives the same update as mnrl on the whole batch', () => {
     for (const make of [
       () => SentenceEncoder.static(tok(), { dim: 16 }),
-      () => SentenceEncoder.transformer(tok(), { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, hidden_dropout_prob: 0 }),
+      () =>
+        SentenceEncoder.transformer(tok(), { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, hidden_dropout_prob: 0 }),
     ]) {
       const a = make();
       const b = make();
@@ -48,10 +52,12 @@ describe('fitSentence', () => {
       let diff = 0;
       let moved = 0;
       const w0 = weights(make());
-      wa.forEach((w, i) => w.forEach((v, j) => {
-        diff = Math.max(diff, Math.abs(v - wb[i][j]));
-        moved = Math.max(moved, Math.abs(v - w0[i][j]));
-      }));
+      wa.forEach((w, i) =>
+        w.forEach((v, j) => {
+          diff = Math.max(diff, Math.abs(v - wb[i][j]));
+          moved = Math.max(moved, Math.abs(v - w0[i][j]));
+        }),
+      );
       expect(moved).toBeGreaterThan(1e-4); // the step did something
       expect(diff, a.config.architecture).toBeLessThan(moved * 1e-3);
     }
@@ -59,10 +65,20 @@ describe('fitSentence', () => {
 
   it('matryoshka trains the prefixes: its 4-dim truncation retrieves better than plain MNRL does', () => {
     const ids = pairs.map((_, i) => String(i));
-    const mrr4 = (enc: SentenceEncoder) => informationRetrieval({
-      queries: enc.encode(pairs.map((p) => p[0]), { dims: 4 }), queryIds: ids, corpus: enc.encode(pairs.map((p) => p[1]), { dims: 4 }), corpusIds: ids,
-      qrels: new Map(ids.map((i) => [i, new Map([[i, 1]])])),
-    })['mrr@10'];
+    const mrr4 = (enc: SentenceEncoder) =>
+      informationRetrieval({
+        queries: enc.encode(
+          pairs.map((p) => p[0]),
+          { dims: 4 },
+        ),
+        queryIds: ids,
+        corpus: enc.encode(
+          pairs.map((p) => p[1]),
+          { dims: 4 },
+        ),
+        corpusIds: ids,
+        qrels: new Map(ids.map((i) => [i, new Map([[i, 1]])])),
+      })['mrr@10'];
     const plain = SentenceEncoder.static(tok(), { dim: 32 });
     fitSentence(plain, rows, { epochs: 8, batchSize: 16, lr: 0.1 });
     const nested = SentenceEncoder.static(tok(), { dim: 32 });
@@ -82,7 +98,10 @@ describe('fitSentence', () => {
   });
 
   it('a saved model loads back to the same embeddings and its tokenizer.json', () => {
-    for (const enc of [SentenceEncoder.static(tok(), { dim: 8 }), SentenceEncoder.transformer(tok(), { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 })]) {
+    for (const enc of [
+      SentenceEncoder.static(tok(), { dim: 8 }),
+      SentenceEncoder.transformer(tok(), { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 }),
+    ]) {
       fitSentence(enc, rows, { epochs: 1, batchSize: 16 });
       const f = enc.files();
       const back = SentenceEncoder.fromFiles(f as never);

@@ -65,7 +65,8 @@ export class SentenceEncoder {
   /** A static embedding model (Embedding + mean pooling) of `dim` columns over the tokenizer's vocabulary. */
   static static(tokenizer: WordPieceTokenizer, opts: { dim?: number; maxLength?: number; seed?: number } = {}): SentenceEncoder {
     const dim = opts.dim ?? 256;
-    if (!Number.isInteger(dim) || dim < 1) throw new ContrastiveError('INVALID_ARGUMENT', `SentenceEncoder.static: dim must be a positive integer, got ${String(dim)}`);
+    if (!Number.isInteger(dim) || dim < 1)
+      throw new ContrastiveError('INVALID_ARGUMENT', `SentenceEncoder.static: dim must be a positive integer, got ${String(dim)}`);
     // the table starts N(0, 1), as nn.EmbeddingBag (and sentence-transformers' StaticEmbedding) does
     return new SentenceEncoder(tokenizer, { architecture: 'static', dim, maxLength: opts.maxLength ?? 128, seed: opts.seed ?? 0 });
   }
@@ -73,11 +74,20 @@ export class SentenceEncoder {
   /** A BERT-layout transformer (from scratch, or with `weights` in Hugging Face names) over the tokenizer. */
   static transformer(tokenizer: WordPieceTokenizer, bert: Partial<BertConfig> = {}, opts: { maxLength?: number } = {}): SentenceEncoder {
     const config: BertConfig = {
-      vocab_size: tokenizer.vocabSize, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024,
-      max_position_embeddings: 512, pad_token_id: tokenizer.padId, ...bert,
+      vocab_size: tokenizer.vocabSize,
+      hidden_size: 256,
+      num_hidden_layers: 4,
+      num_attention_heads: 4,
+      intermediate_size: 1024,
+      max_position_embeddings: 512,
+      pad_token_id: tokenizer.padId,
+      ...bert,
     };
     if (config.vocab_size < tokenizer.vocabSize) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `SentenceEncoder.transformer: vocab_size ${config.vocab_size} is smaller than the tokenizer's ${tokenizer.vocabSize} tokens`);
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `SentenceEncoder.transformer: vocab_size ${config.vocab_size} is smaller than the tokenizer's ${tokenizer.vocabSize} tokens`,
+      );
     }
     const maxLength = Math.min(opts.maxLength ?? 128, config.max_position_embeddings ?? 512);
     return new SentenceEncoder(tokenizer, { architecture: 'bert', bert: config, maxLength });
@@ -122,7 +132,8 @@ export class SentenceEncoder {
     const bs = opts.batchSize ?? 64;
     if (!Number.isInteger(bs) || bs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(bs)}`);
     const dims = opts.dims ?? this.dim;
-    if (!Number.isInteger(dims) || dims < 1 || dims > this.dim) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: dims must be an integer in 1..${this.dim}, got ${String(dims)}`);
+    if (!Number.isInteger(dims) || dims < 1 || dims > this.dim)
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: dims must be an integer in 1..${this.dim}, got ${String(dims)}`);
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts[${i}] must be a string, got ${typeof t}`);
     });
@@ -168,10 +179,14 @@ export class SentenceEncoder {
       enc = new SentenceEncoder(tok, ours);
     } else {
       const { contrastive: _c, ...bert } = cfg;
-      enc = new SentenceEncoder(tok, ours ?? {
-        architecture: 'bert', bert: bert as unknown as BertConfig,
-        maxLength: Math.min(256, (bert as { max_position_embeddings?: number }).max_position_embeddings ?? 512),
-      });
+      enc = new SentenceEncoder(
+        tok,
+        ours ?? {
+          architecture: 'bert',
+          bert: bert as unknown as BertConfig,
+          maxLength: Math.min(256, (bert as { max_position_embeddings?: number }).max_position_embeddings ?? 512),
+        },
+      );
     }
     const sd = parseSafetensorsFile(files['model.safetensors']);
     if (enc.bag) {
@@ -185,7 +200,8 @@ export class SentenceEncoder {
         if (mine.has(name)) fixed[name] = v;
       }
       const missing = [...mine].filter((k) => !(k in fixed));
-      if (missing.length) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: model.safetensors lacks ${missing.length} tensor(s), e.g. ${missing.slice(0, 3).join(', ')}`);
+      if (missing.length)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: model.safetensors lacks ${missing.length} tensor(s), e.g. ${missing.slice(0, 3).join(', ')}`);
       enc.bert!.loadStateDict(fixed);
     }
     return enc;
@@ -266,11 +282,17 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   const cols = rows.columns.length;
   if (cols < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs at least two text columns (anchor, positive), got ${cols}`);
   if (pairLoss && (!rows.labels || cols !== 2)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs exactly two text columns and a label/score column, got ${cols} text column(s)${rows.labels ? '' : ' and no label'}`);
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: ${loss} needs exactly two text columns and a label/score column, got ${cols} text column(s)${rows.labels ? '' : ' and no label'}`,
+    );
   }
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
-  for (const [n, v] of [['epochs', epochs], ['batchSize', batchSize]] as const) {
+  for (const [n, v] of [
+    ['epochs', epochs],
+    ['batchSize', batchSize],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${n} must be a positive integer, got ${String(v)}`);
   }
   const isStatic = encoder.config.architecture === 'static';
@@ -283,10 +305,11 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   const steps = plan.reduce((s, p) => s + p.length, 0);
   const warm = Math.round((opts.warmupRatio ?? 0.1) * steps);
   const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * Math.max(0, (steps - t) / Math.max(1, steps - warm)));
-  const dims = loss === 'matryoshka'
-    ? opts.matryoshka ?? { dims: [encoder.dim, encoder.dim >> 1, encoder.dim >> 2, encoder.dim >> 3].filter((d) => d >= 1) }
-    : opts.matryoshka;
-  const chunk = loss === 'cached-mnrl' ? opts.miniBatchSize ?? 32 : Infinity;
+  const dims =
+    loss === 'matryoshka'
+      ? (opts.matryoshka ?? { dims: [encoder.dim, encoder.dim >> 1, encoder.dim >> 2, encoder.dim >> 3].filter((d) => d >= 1) })
+      : opts.matryoshka;
+  const chunk = loss === 'cached-mnrl' ? (opts.miniBatchSize ?? 32) : Infinity;
   let step = 0;
   let rowsDone = 0;
   const t0 = Date.now();
@@ -333,9 +356,10 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
       let value: number;
       if (pairLoss) {
         const labels = batch.map((i) => rows.labels![i]);
-        const r = loss === 'cosent'
-          ? cosent(col(0), col(1), labels, { scale: opts.scale, matryoshka: dims })
-          : contrastiveLoss(col(0), col(1), labels, { margin: opts.margin, matryoshka: dims });
+        const r =
+          loss === 'cosent'
+            ? cosent(col(0), col(1), labels, { scale: opts.scale, matryoshka: dims })
+            : contrastiveLoss(col(0), col(1), labels, { margin: opts.margin, matryoshka: dims });
         value = r.loss;
         g.set(r.grads.a.data, 0);
         g.set(r.grads.b.data, n * d);

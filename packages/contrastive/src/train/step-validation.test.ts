@@ -75,7 +75,10 @@ describe('Trainer.step validates before the forward pass', () => {
   it('fit with n = NaN or a missing views function is a typed error, not 0 steps', async () => {
     const model = mlp([6, 4]);
     const t = new Trainer({ method: 'simclr', model, optimizer: new AdamW(model.namedParameters()), temperature: 0.1 });
-    await expect(fit(t, { n: NaN, views: () => views(2, 6) }, { epochs: 1, batchSize: 2 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('data.n') });
+    await expect(fit(t, { n: NaN, views: () => views(2, 6) }, { epochs: 1, batchSize: 2 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('data.n'),
+    });
     await expect(fit(t, { n: 8 } as never, { epochs: 1, batchSize: 2 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(fit(t, { n: 8, views: () => views(2, 6) }, null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });

@@ -44,7 +44,10 @@ describe('Trainer', () => {
         const both = new Float32Array(a.data.length + b.data.length);
         both.set(a.data);
         both.set(b.data, a.data.length);
-        const views: Views = [{ data: both.subarray(0, a.data.length), shape: a.shape }, { data: both.subarray(a.data.length), shape: b.shape }];
+        const views: Views = [
+          { data: both.subarray(0, a.data.length), shape: a.shape },
+          { data: both.subarray(a.data.length), shape: b.shape },
+        ];
         const r = t.step(views).loss;
         expect(views[1].data).toEqual(b.data); // the views are read, not written
         return r;
@@ -105,7 +108,15 @@ describe('Trainer', () => {
   it('MoCo: the queue supplies negatives, the key encoder trails the query encoder', async () => {
     const m = model(11);
     const key = model(12);
-    const t = new Trainer({ method: 'moco', model: m, keyModel: key, optimizer: new AdamW(m.namedParameters(), { lr: 3e-3 }), temperature: 0.2, queueSize: 64, momentum: 0.9 });
+    const t = new Trainer({
+      method: 'moco',
+      model: m,
+      keyModel: key,
+      optimizer: new AdamW(m.namedParameters(), { lr: 3e-3 }),
+      temperature: 0.2,
+      queueSize: 64,
+      momentum: 0.9,
+    });
     expect(key.stateDict()).toEqual(m.stateDict()); // starts as a copy
     const r = await fit(t, synthetic(256), { epochs: 3, batchSize: 32 });
     expect(r.losses[0]).toBe(0); // first step: empty queue, the positive is the only candidate
@@ -121,7 +132,11 @@ describe('Trainer', () => {
     const a = model(13);
     const b = model(14);
     const temp = new LearnableTemperature(0.1);
-    const params = [...a.namedParameters().map(([n, p]) => [`a.${n}`, p] as [string, typeof p]), ...b.namedParameters().map(([n, p]) => [`b.${n}`, p] as [string, typeof p]), ['t', temp.logitScale] as [string, typeof temp.logitScale]];
+    const params = [
+      ...a.namedParameters().map(([n, p]) => [`a.${n}`, p] as [string, typeof p]),
+      ...b.namedParameters().map(([n, p]) => [`b.${n}`, p] as [string, typeof p]),
+      ['t', temp.logitScale] as [string, typeof temp.logitScale],
+    ];
     const t = new Trainer({ method: 'clip', model: a, modelB: b, optimizer: new AdamW(params, { lr: 3e-3, weightDecay: 0 }), temperature: temp });
     const r = await fit(t, synthetic(256), { epochs: 2, batchSize: 32 });
     expect(temp.tau).not.toBeCloseTo(0.1, 4);
@@ -134,7 +149,11 @@ describe('Trainer', () => {
     const t = new Trainer({ method: 'supcon', model: m, optimizer: new AdamW(m.namedParameters(), { lr: 3e-3 }), temperature: 0.2 });
     const enc = m.layers[0];
     const x = { data: data.x, shape: [256, D] };
-    const r = await fit(t, data, { epochs: 3, batchSize: 32, monitor: { encoder: enc, train: { x, labels: data.labels! }, test: { x, labels: data.labels! } } });
+    const r = await fit(t, data, {
+      epochs: 3,
+      batchSize: 32,
+      monitor: { encoder: enc, train: { x, labels: data.labels! }, test: { x, labels: data.labels! } },
+    });
     expect(r.knnAccuracy).toBeGreaterThan(0.9);
   });
 

@@ -219,7 +219,11 @@ export class Trainer {
         [loss, dTau] = this.extra!.run(concat(views[0], views[1]), tau, labels);
     }
     if (this.temperature instanceof LearnableTemperature) this.temperature.accumulate(dTau);
-    if (this.opts.clipGradNorm !== undefined) clipGradNorm(this.optimizer.params.map(([, p]) => p), this.opts.clipGradNorm);
+    if (this.opts.clipGradNorm !== undefined)
+      clipGradNorm(
+        this.optimizer.params.map(([, p]) => p),
+        this.opts.clipGradNorm,
+      );
     this.optimizer.step(lr);
     if (this.temperature instanceof LearnableTemperature) this.temperature.clamp();
     if (this.method === 'moco') this.momentumUpdate();
@@ -234,7 +238,10 @@ export class Trainer {
     for (let i = 0; i < d.length; i++) {
       const v = d[i];
       if (v - v !== 0) {
-        throw new ContrastiveError('NON_FINITE', `Trainer.step: loss diverged at step ${this.stepCount + 1} (the model's output has ${v}); lower the learning rate`);
+        throw new ContrastiveError(
+          'NON_FINITE',
+          `Trainer.step: loss diverged at step ${this.stepCount + 1} (the model's output has ${v}); lower the learning rate`,
+        );
       }
     }
   }
@@ -387,7 +394,11 @@ export class Trainer {
       return sd;
     };
     const applies: (() => void)[] = [];
-    const models: [string, Module | undefined][] = [['model', this.model], ['modelB', this.modelB], ['keyModel', this.keyModel]];
+    const models: [string, Module | undefined][] = [
+      ['model', this.model],
+      ['modelB', this.modelB],
+      ['keyModel', this.keyModel],
+    ];
     for (const [name, m] of models) {
       if (!m) continue;
       applies.push(m.checkStateDict(pick(`${name}.`), `${op}: ${name}`));
@@ -410,7 +421,10 @@ export class Trainer {
       const ptr = tensors['moco.pointer'];
       const pv = ptr ? finiteData(ptr.data, 'moco.pointer', op, { length: 2 }) : undefined;
       if (!pv || !pv.every((v) => Number.isInteger(v) && v >= 0) || pv[0] > size || pv[1] >= size) {
-        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: moco.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`);
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${op}: moco.pointer must be [fill <= ${size}, head < ${size}], got ${pv ? `[${Array.from(pv)}]` : 'none'}`,
+        );
       }
       const copy = Float32Array.from(data);
       applies.push(() => {

@@ -4,9 +4,7 @@ import { table } from './table.js';
 export interface AugmentExports {
   ct_aug_philox(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, out: number): number;
   ct_aug_from_hwc(src: number, isU8: number, n: number, h: number, w: number, cIn: number, out: number): number;
-  ct_aug_resized_crop(
-    src: number, n: number, c: number, h: number, w: number, boxes: number, flags: number, oh: number, ow: number, out: number,
-  ): number;
+  ct_aug_resized_crop(src: number, n: number, c: number, h: number, w: number, boxes: number, flags: number, oh: number, ow: number, out: number): number;
   ct_aug_flip(x: number, n: number, c: number, h: number, w: number, flags: number): number;
   ct_aug_affine(src: number, n: number, c: number, h: number, w: number, mats: number, nearest: number, fill: number, out: number): number;
   ct_aug_color_jitter(x: number, n: number, c: number, h: number, w: number, factors: number, orders: number): number;

@@ -5,8 +5,17 @@ export interface LossExports {
   ct_ntxent(z: number, rows: number, d: number, tau: number, gz: number, out: number): number;
   ct_infonce(q: number, k: number, n: number, d: number, tau: number, symmetric: number, gq: number, gk: number, out: number): number;
   ct_infonce_negatives(
-    q: number, p: number, n: number, neg: number, m: number, d: number, tau: number,
-    gq: number, gp: number, gneg: number, out: number,
+    q: number,
+    p: number,
+    n: number,
+    neg: number,
+    m: number,
+    d: number,
+    tau: number,
+    gq: number,
+    gp: number,
+    gneg: number,
+    out: number,
   ): number;
   ct_supcon(z: number, labels: number, rows: number, d: number, tau: number, gz: number, out: number): number;
   ct_cosine(a: number, ra: number, b: number, rb: number, d: number, out: number): number;

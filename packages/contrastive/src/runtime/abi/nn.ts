@@ -9,16 +9,36 @@ export interface NnExports {
   ct_activation_forward(kind: number, x: number, len: number, y: number): number;
   ct_activation_backward(kind: number, x: number, dy: number, len: number, dx: number): number;
   ct_mul(a: number, b: number, len: number, out: number): number;
-  ct_dropout_forward(
-    x: number, len: number, p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, y: number, mask: number,
-  ): number;
+  ct_dropout_forward(x: number, len: number, p: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number, y: number, mask: number): number;
   ct_batchnorm_forward(
-    x: number, n: number, c: number, l: number, gamma: number, beta: number, runningMean: number, runningVar: number,
-    momentum: number, eps: number, training: number, y: number, saveMean: number, saveInvstd: number,
+    x: number,
+    n: number,
+    c: number,
+    l: number,
+    gamma: number,
+    beta: number,
+    runningMean: number,
+    runningVar: number,
+    momentum: number,
+    eps: number,
+    training: number,
+    y: number,
+    saveMean: number,
+    saveInvstd: number,
   ): number;
   ct_batchnorm_backward(
-    x: number, dy: number, n: number, c: number, l: number, gamma: number, saveMean: number, saveInvstd: number,
-    training: number, dx: number, dgamma: number, dbeta: number,
+    x: number,
+    dy: number,
+    n: number,
+    c: number,
+    l: number,
+    gamma: number,
+    saveMean: number,
+    saveInvstd: number,
+    training: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
   ): number;
   ct_conv2d_forward(geom: number, x: number, w: number, b: number, y: number): number;
   ct_conv2d_backward(geom: number, x: number, w: number, dy: number, dx: number, dw: number, db: number): number;

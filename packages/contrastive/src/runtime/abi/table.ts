@@ -12,9 +12,12 @@ export type ExportShape = number | 'memory' | 'global';
 
 /** For each member of T: its parameter count (a literal, so a wrong count does not compile) or its kind. */
 export type Arities<T> = {
-  readonly [K in keyof T]-?: T[K] extends (...args: infer P) => unknown ? P['length']
-    : T[K] extends WebAssembly.Memory ? 'memory'
-      : T[K] extends WebAssembly.Global ? 'global'
+  readonly [K in keyof T]-?: T[K] extends (...args: infer P) => unknown
+    ? P['length']
+    : T[K] extends WebAssembly.Memory
+      ? 'memory'
+      : T[K] extends WebAssembly.Global
+        ? 'global'
         : never;
 };
 
