@@ -193,11 +193,20 @@ const pct = (v) => {
   const { m, sd } = stat(v.map((x) => 100 * x));
   return v.length > 1 ? `${m.toFixed(2)} ± ${sd.toFixed(2)}` : m.toFixed(2);
 };
-console.log(`| method | kNN (%) | linear probe (%) | s / epoch (1 thread) | seeds |\n| --- | --- | --- | --- | --- |`);
-for (const name of [...new Set(runs.map((r) => r.method))]) {
+// lightly's benchmark layout (Model, Backbone, Batch Size, Epochs, Linear Top1, kNN Top1), plus the
+// cost of an epoch and the number of seeds; with --table, pass the runs' --encoder/--epochs/--batch-size
+const backbone = { mlp: 'MLP 784-512-256', conv: 'demo CNN (lenet-BN)', gap: 'CNN + GAP' }[o.encoder] ?? o.encoder;
+const order = (name) => (name === 'raw pixels' ? 0 : name === 'random init' ? 1 : 2);
+console.log(
+  `| Model | Backbone | Batch Size | Epochs | Linear Top1 (%) | kNN Top1 (%) | s / epoch (1 thread) | seeds |\n| --- | --- | --- | --- | --- | --- | --- | --- |`,
+);
+for (const name of [...new Set(runs.map((r) => r.method))].sort((a, b) => order(a) - order(b))) {
   const rs = runs.filter((r) => r.method === name);
   const sec = rs.filter((r) => r.secondsPerEpoch !== undefined).map((r) => r.secondsPerEpoch);
-  console.log(`| ${name} | ${pct(rs.map((r) => r.knn))} | ${pct(rs.map((r) => r.linear))} | ${sec.length ? stat(sec).m.toFixed(1) : '-'} | ${rs.length} |`);
+  const trained = order(name) === 2;
+  console.log(
+    `| ${name} | ${name === 'raw pixels' ? '-' : backbone} | ${trained ? o['batch-size'] : '-'} | ${trained ? o.epochs : '-'} | ${pct(rs.map((r) => r.linear))} | ${pct(rs.map((r) => r.knn))} | ${sec.length ? stat(sec).m.toFixed(1) : '-'} | ${rs.length} |`,
+  );
 }
 if (o.out)
   writeFileSync(
