@@ -191,6 +191,16 @@ export function defaultBatchSize(n: number): number {
   return Math.min(b, n);
 }
 
+/** The fewest optimizer steps the default image recipe takes (a SimCLR run of fewer is far from trained). */
+export const MIN_IMAGE_STEPS = 300;
+/** ... and the most epochs it runs to get them (a tiny set would otherwise loop for hours over a few images). */
+export const MAX_IMAGE_EPOCHS = 100;
+
+/** The default recipe's epochs on images: the encoder recipe's, or more (up to MAX_IMAGE_EPOCHS) for MIN_IMAGE_STEPS steps. */
+export function imageEpochs(recipeEpochs: number, stepsPerEpoch: number): number {
+  return Math.max(recipeEpochs, Math.min(MAX_IMAGE_EPOCHS, Math.ceil(MIN_IMAGE_STEPS / Math.max(1, stepsPerEpoch))));
+}
+
 /** `contrastive train --data PATH ...` */
 export async function trainOnData(o: TrainFlags): Promise<void> {
   let data = await loadData(o.data, dataOptions(o));
@@ -278,7 +288,8 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     // hard negatives go through the positive's tower: standardized as the positives are
     td = pairTrainData(applyScaling(data.a, sa), applyScaling(data.b, sb), data.neg ? { negatives: applyScaling(data.neg, sb) } : {});
   }
-  // flags given on the command line override the recipe
+  // a small image set gets epochs enough for MIN_IMAGE_STEPS updates; flags given on the command line override the recipe
+  if (data.kind === 'images') recipe.epochs = imageEpochs(recipe.epochs, Math.floor(n / batchSize));
   recipe.epochs = o.epochs ?? recipe.epochs;
   recipe.lr = o.lr ?? recipe.lr;
   recipe.weightDecay = o.weightDecay ?? recipe.weightDecay;

@@ -158,7 +158,11 @@ program
   )
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', "small-gray preset: area range of the random resized crop (default: the encoder's recipe: conv 0.5,1; mlp and gap 0.3,1)")
-  .option('--epochs <n>', "passes over the data (default: the encoder's recipe: conv 20, mlp and gap 10)", int('--epochs'))
+  .option(
+    '--epochs <n>',
+    "passes over the data (default: the encoder's recipe: conv 20, mlp and gap 10; --data images: more on a small set, for at least 300 steps in at most 100 epochs)",
+    int('--epochs'),
+  )
   .option(
     '--batch-size <n>',
     'samples per step (each gives two views) (default 256; with --data, halved down to 32 until an epoch has 16 steps or more)',
