@@ -298,6 +298,9 @@ describe('contrastive CLI on your own data', () => {
     expect(ragged.code).toBe(1);
     expect(ragged.err).toContain('triplets.csv');
     expect(ragged.err).toContain('2 negative columns and 4 positive');
+    const npy = cli('train', '--data', 'x.npy', '--anchor-columns', 'a_*', '--positive-columns', 'p_*', '--method', 'clip', '--out', 'bad.safetensors');
+    expect(npy.code).toBe(1);
+    expect(npy.err).toContain('CSV or TSV');
     const half = t('--anchor-columns', 'a_*');
     expect(half.code).toBe(1);
     expect(half.err).toContain('--positive-columns');

@@ -142,6 +142,8 @@ export async function loadData(
   onWarning: (m: string) => void = (m) => console.error(`contrastive: ${m}`),
 ): Promise<LoadedData> {
   const format = await detectFormat(path, o.format);
+  if ((o.anchorColumns ?? o.positiveColumns ?? o.negativeColumns) !== undefined && format !== 'csv' && format !== 'tsv')
+    throw fail(`--anchor-columns, --positive-columns and --negative-columns pick columns of a CSV or TSV file; ${path} is read as ${format}`);
   const table = { label: o.labelColumn, categorical: list(o.categorical), ignore: list(o.ignoreColumns), name: path };
   switch (format) {
     case 'folder':
