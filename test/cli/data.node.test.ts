@@ -241,6 +241,10 @@ describe('contrastive CLI on your own data', () => {
   });
 
   it('triplets (anchor, positive, hard negative) from JSONL, CSV column groups or three aligned files train two towers with the negatives', () => {
+    const rows = readFileSync(join(dir, 'pairs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { anchor: number[]; positive: number[] });
     const base = ['--method', 'clip', '--epochs', '6', '--batch-size', '32', '--json'];
     const pairs = json(cli('train', '--data', 'pairs.jsonl', ...base, '--out', 'p.safetensors'));
     const tj = json(cli('train', '--data', 'triplets.jsonl', ...base, '--out', 't.safetensors'));
@@ -286,6 +290,11 @@ describe('contrastive CLI on your own data', () => {
       ),
     );
     expect([three.hardNegatives, three.samples]).toEqual([true, 60]);
+    // two aligned CSV files (header rows): the anchors' and the positives' columns
+    writeFileSync(join(dir, 'qa.csv'), ['q0,q1,q2', ...rows.map((r) => r.anchor.slice(0, 3).join(','))].join('\n') + '\n');
+    writeFileSync(join(dir, 'qb.csv'), ['d0,d1', ...rows.map((r) => r.positive.slice(0, 2).join(','))].join('\n') + '\n');
+    const csv2 = json(cli('train', '--data', 'qa.csv', '--pair-data', 'qb.csv', ...base, '--out', 'csv2.safetensors'));
+    expect([csv2.data, csv2.samples, csv2.input]).toEqual(['pairs', 96, [1, 1, 3]]);
   });
 
   it('CSV column groups that are missing or ragged fail in one line naming the file and column', () => {
