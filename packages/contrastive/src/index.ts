@@ -46,6 +46,8 @@ export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from '
 export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
 export { exportTextOnnx } from './export/onnx-text.js';
 export type { TextOnnxOptions } from './export/onnx-text.js';
+export { exportHuggingFace } from './export/hf.js';
+export type { HfExportOptions, ModelFiles } from './export/hf.js';
 // bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
 export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
 export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';

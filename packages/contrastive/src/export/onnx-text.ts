@@ -15,7 +15,7 @@ import type { SentenceTransformer } from '../text/sentence.js';
 import { convertModule, type OnnxExportOptions, OnnxGraph, type OnnxIo, onnxModel, registerOnnxRoot } from './onnx.js';
 
 /** The options of a text encoder's export (a subset of exportOnnx's). */
-export type TextOnnxOptions = Pick<OnnxExportOptions, 'output' | 'tokenTypeIds' | 'batchName' | 'sequenceName'>;
+export type TextOnnxOptions = Pick<OnnxExportOptions, 'output' | 'tokenTypeIds' | 'batchName' | 'sequenceName' | 'normalize'>;
 
 const NEG = -1e9;
 
@@ -118,8 +118,10 @@ function pool(g: OnnxGraph, mode: TokenPooling['mode'], x: string, maskF: string
   return g.node('ReduceMax', [pushed], { axes: [1], keepdims: 0 });
 }
 
-function normalize(g: OnnxGraph, m: Module, x: string, d: number): string {
-  return convertModule(g, m, { name: x, shape: [d] }, 'normalize').name;
+/** x / max(||x||_2, 1e-12) over the last axis of [B, D], as F.normalize (and L2Normalize). */
+function normalize(g: OnnxGraph, x: string): string {
+  const norm = g.node('ReduceL2', [x], { axes: [-1], keepdims: 1 });
+  return g.node('Div', [x, g.node('Max', [norm, g.constant('norm_eps', [], [1e-12])])]);
 }
 
 /**
@@ -147,7 +149,8 @@ export function exportTextOnnx(model: Module, opts: TextOnnxOptions = {}): Uint8
       const notPad = g.node('Cast', [g.node('Not', [g.node('Equal', ['input_ids', g.constant('pad_id', [], [pad], 'int64')])])], { to: 1 });
       m = g.node('Mul', [maskF, notPad]);
     }
-    const y = pool(g, bag.pool.mode, x, m);
+    let y = pool(g, bag.pool.mode, x, m);
+    if (opts.normalize) y = normalize(g, y);
     return onnxModel(g, inputs, [{ name: 'sentence_embedding', from: y, dims: [B, d] }]);
   }
   if (model.type !== 'BertModel' && model.type !== 'SentenceTransformer') {
@@ -165,7 +168,7 @@ export function exportTextOnnx(model: Module, opts: TextOnnxOptions = {}): Uint8
   const hidden: OnnxIo = { name: 'last_hidden_state', from: tokens, dims: [B, S, h] };
   if (!st || opts.output === 'tokens') return onnxModel(g, inputs, [hidden]);
   let y = pool(g, st.pooling.mode, tokens, maskF);
-  if (st.normalizer) y = normalize(g, st.normalizer, y, h);
+  if (st.normalizer) y = normalize(g, y);
   return onnxModel(g, inputs, [{ name: 'sentence_embedding', from: y, dims: [B, h] }, hidden]);
 }
 

@@ -41,6 +41,8 @@ export interface OnnxExportOptions {
   tokenTypeIds?: boolean;
   /** Text encoders: name of the dynamic sequence dimension (default 'sequence'). */
   sequenceName?: string;
+  /** The static embedding model (EmbeddingBag): L2-normalize its `sentence_embedding` (default false). */
+  normalize?: boolean;
 }
 
 const ROOTS = new Map<string, (m: Module, opts: OnnxExportOptions) => Uint8Array>();
