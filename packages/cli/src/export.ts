@@ -1,11 +1,23 @@
 // `contrastive export`: a trained encoder out to other runtimes.
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { ContrastiveError, exportOnnx, init, moduleSpec, readSafetensors, saveSafetensors, SPEC_KEY } from 'contrastive';
+import {
+  ContrastiveError,
+  exportHuggingFace,
+  exportOnnx,
+  init,
+  loadSentenceTransformer,
+  moduleSpec,
+  readSafetensors,
+  SentenceEncoder,
+  SentenceTransformer,
+  saveSafetensors,
+  SPEC_KEY,
+} from 'contrastive';
 import { atomicWrite, loadEncoder } from './model.js';
+import { loadSentenceModel } from './sentence.js';
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +32,7 @@ async function writeFolder(out: string, files: Record<string, Uint8Array | strin
   try {
     await mkdir(tmp, { recursive: true });
     for (const [name, v] of Object.entries(files)) {
+      await mkdir(dirname(join(tmp, name)), { recursive: true });
       if (typeof v === 'object' && 'copy' in v) await copyFile(v.copy, join(tmp, name));
       else await writeFile(join(tmp, name), v);
     }
@@ -31,19 +44,74 @@ async function writeFolder(out: string, files: Record<string, Uint8Array | strin
   }
 }
 
+interface TextExport {
+  model: string;
+  format: 'onnx' | 'torch' | 'hf';
+  out: string;
+  normalize?: boolean;
+}
+
+const isFolder = (p: string) =>
+  stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
+/** A text model folder out: hf (sentence-transformers / transformers.js folder) or onnx (sentence embeddings). */
+async function exportText(o: TextExport): Promise<void> {
+  // a folder this library trained has a "contrastive" entry in its config.json; others are Hugging Face folders
+  const ours = await readFile(join(o.model, 'config.json'), 'utf8').then(
+    (t) => /"contrastive"\s*:/.test(t),
+    () => false,
+  );
+  const model: SentenceEncoder | SentenceTransformer = ours ? await loadSentenceModel(o.model) : (await loadSentenceTransformer(o.model)).model;
+  const kind = model instanceof SentenceEncoder && model.bag ? 'static embedding' : 'BERT-family';
+  if (o.format === 'torch') {
+    throw new ContrastiveError(
+      'UNSUPPORTED',
+      `--format torch writes image and vector encoders; ${o.model} is a ${kind} text model (use --format hf: sentence-transformers and transformers load it, or --format onnx)`,
+    );
+  }
+  if (o.format === 'hf') {
+    const files = exportHuggingFace(model, o.normalize ? { normalize: true } : {});
+    await writeFolder(o.out, files);
+    const where = kind === 'static embedding' ? "sentence-transformers' StaticEmbedding" : 'sentence-transformers, transformers.AutoModel and transformers.js';
+    console.log(`wrote ${o.out}/ (${Object.keys(files).length} files: a ${kind} model for ${where})`);
+    return;
+  }
+  let bytes: Uint8Array;
+  if (model instanceof SentenceEncoder && model.bag) {
+    bytes = exportOnnx(model.bag, { normalize: !!o.normalize });
+  } else if (model instanceof SentenceEncoder) {
+    // the encoder with the folder's mean pooling, as `contrastive embed --text` computes it
+    const st = new SentenceTransformer(model.bert!, undefined, { pooling: 'mean', normalize: !!o.normalize, maxSeqLength: model.config.maxLength });
+    bytes = exportOnnx(st);
+  } else if (o.normalize && !model.normalizer) {
+    bytes = exportOnnx(new SentenceTransformer(model.encoder, undefined, { pooling: model.pooling.mode, normalize: true, maxSeqLength: model.maxSeqLength }));
+  } else {
+    bytes = exportOnnx(model);
+  }
+  await atomicWrite(o.out, bytes);
+  console.log(`wrote ${o.out} (ONNX opset 17: input_ids, attention_mask [batch, sequence] -> sentence_embedding [batch, dim])`);
+}
+
 export function addExportCommand(program: Command): void {
   program
     .command('export')
-    .description('export an encoder: onnx (one .onnx file, dynamic batch), torch (a folder: weights + architecture + the Python module that loads them)')
-    .requiredOption('--model <file>', 'encoder (.safetensors) from `contrastive train`')
+    .description(
+      'export an encoder: onnx (one .onnx file, dynamic batch), torch (a folder: weights + architecture + the Python module that loads them), hf (text models: a sentence-transformers / transformers.js folder)',
+    )
+    .requiredOption('--model <path>', 'encoder (.safetensors) from `contrastive train`, or a text model folder (`train --text`, sentence-transformers)')
     .addOption(
       new Option('--format <format>', 'onnx | torch | hf (hf: Hugging Face / transformers.js folders, for text encoders)')
         .choices(['onnx', 'torch', 'hf'])
         .makeOptionMandatory(),
     )
     .requiredOption('--out <path>', 'output file (onnx) or folder (torch, hf)')
-    .action(async (o: { model: string; format: 'onnx' | 'torch' | 'hf'; out: string }) => {
+    .option('--normalize', "text models: L2-normalize the sentence embeddings (sentence-transformers' Normalize)")
+    .action(async (o: TextExport) => {
       await init();
+      if (await isFolder(o.model)) return exportText(o);
       const { encoder, spec } = await loadEncoder(o.model);
       const inputShape = [spec.input[0] * spec.input[1] * spec.input[2]];
       if (o.format === 'hf') {
