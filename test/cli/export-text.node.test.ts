@@ -1,16 +1,17 @@
 // `contrastive export` of text models trained by `contrastive train --text`: the hf folder loads in
-// transformers.js and the ONNX file runs in onnxruntime, both with the embeddings of
-// `contrastive embed --text`; formats a text model cannot take are one-line errors.
+// transformers.js, the ONNX file runs in onnxruntime and the torch folder rebuilds in PyTorch, all
+// with the embeddings of `contrastive embed --text`; what a format cannot take is a one-line error.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, parseNpy, SentenceEncoder } from '../../packages/contrastive/src/index.node.js';
+import { init, parseNpy, SentenceEncoder, writeNpy } from '../../packages/contrastive/src/index.node.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-export-text-'));
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
 const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -46,8 +47,8 @@ const worst = (got: ArrayLike<number>, want: ArrayLike<number>) => {
   return w;
 };
 
-/** onnxruntime-node on the model folder's own tokenization of the texts. */
-async function onnxEmbeddings(model: string, onnx: string, types: boolean): Promise<Float32Array> {
+/** The texts as the model folder tokenizes them (ids and attention mask, padded). */
+function tokenized(model: string) {
   const enc = SentenceEncoder.fromFiles({
     'config.json': readFileSync(join(dir, model, 'config.json'), 'utf8'),
     'tokenizer.json': readFileSync(join(dir, model, 'tokenizer.json'), 'utf8'),
@@ -55,6 +56,12 @@ async function onnxEmbeddings(model: string, onnx: string, types: boolean): Prom
   });
   const b = enc.tokenizer.encodeBatch(texts, { maxLength: enc.config.maxLength });
   enc.free();
+  return b;
+}
+
+/** onnxruntime-node on the model folder's own tokenization of the texts. */
+async function onnxEmbeddings(model: string, onnx: string, types: boolean): Promise<Float32Array> {
+  const b = tokenized(model);
   let ort = await import('onnxruntime-node');
   ort = (ort as unknown as { default?: typeof ort }).default ?? ort;
   const s = await ort.InferenceSession.create(join(dir, onnx));
@@ -103,11 +110,41 @@ describe('contrastive export of text models', () => {
     expect(readdirSync(join(dir, 'hf', 'static', '0_StaticEmbedding')).sort()).toEqual(['model.safetensors', 'tokenizer.json']);
   });
 
-  it('--format torch of a text model is a one-line error naming the formats that work', () => {
-    const r = cli('export', '--model', 'static', '--format', 'torch', '--out', 'x');
+  it.skipIf(!hasTorch)(
+    '--format torch --normalize (transformer): contrastive_torch.py rebuilds it and gives the embeddings of `contrastive embed --text --normalize`',
+    () => {
+      const r = cli('export', '--model', 'bert', '--format', 'torch', '--normalize', '--out', 'bert-torch');
+      expect(r.code, r.err).toBe(0);
+      expect(readdirSync(join(dir, 'bert-torch')).sort()).toEqual(['contrastive_torch.py', 'model.safetensors', 'spec.json', 'tokenizer.json']);
+      const b = tokenized('bert');
+      const save = (name: string, m: { data: ArrayLike<number>; rows: number; cols: number }) => {
+        writeFileSync(join(dir, name), writeNpy([m.rows, m.cols], Float32Array.from(Array.from(m.data))));
+        return join(dir, name);
+      };
+      const py = spawnSync(
+        '/usr/bin/python3',
+        [
+          join(dir, 'bert-torch', 'contrastive_torch.py'),
+          'forward',
+          '--model',
+          join(dir, 'bert-torch', 'model.safetensors'),
+          '--data',
+          save('ids.npy', b.ids),
+          '--mask',
+          save('mask.npy', b.attentionMask),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(py.status, py.stderr).toBe(0);
+      expect(worst((JSON.parse(py.stdout) as number[][]).flat(), embedded('bert'))).toBeLessThanOrEqual(1e-5);
+    },
+  );
+
+  it('--format torch --normalize of a static model is a one-line error saying what to do instead', () => {
+    const r = cli('export', '--model', 'static', '--format', 'torch', '--normalize', '--out', 'x');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/static embedding text model \(use --format hf.*or --format onnx\)/);
+    expect(r.err).toMatch(/normalize its outputs in torch \(F.normalize\), or use --format onnx\|hf --normalize/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 });

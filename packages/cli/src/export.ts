@@ -9,8 +9,10 @@ import {
   exportOnnx,
   init,
   loadSentenceTransformer,
+  type Module,
   moduleSpec,
   readSafetensors,
+  saveModel,
   SentenceEncoder,
   SentenceTransformer,
   saveSafetensors,
@@ -57,6 +59,20 @@ const isFolder = (p: string) =>
     () => false,
   );
 
+/** The module that computes a text model's sentence embeddings (what `contrastive embed --text` returns; normalized when asked, except the static table). */
+function textModule(model: SentenceEncoder | SentenceTransformer, normalize: boolean): Module {
+  // the static model is its table: exportOnnx adds the normalization (opts.normalize)
+  if (model instanceof SentenceEncoder && model.bag) return model.bag;
+  if (model instanceof SentenceEncoder) {
+    // the encoder with the folder's mean pooling
+    return new SentenceTransformer(model.bert!, undefined, { pooling: 'mean', normalize, maxSeqLength: model.config.maxLength });
+  }
+  if (normalize && !model.normalizer) {
+    return new SentenceTransformer(model.encoder, undefined, { pooling: model.pooling.mode, normalize: true, maxSeqLength: model.maxSeqLength });
+  }
+  return model;
+}
+
 /** A text model folder out: hf (sentence-transformers / transformers.js folder) or onnx (sentence embeddings). */
 async function exportText(o: TextExport): Promise<void> {
   // a folder this library trained has a "contrastive" entry in its config.json; others are Hugging Face folders
@@ -67,10 +83,24 @@ async function exportText(o: TextExport): Promise<void> {
   const model: SentenceEncoder | SentenceTransformer = ours ? await loadSentenceModel(o.model) : (await loadSentenceTransformer(o.model)).model;
   const kind = model instanceof SentenceEncoder && model.bag ? 'static embedding' : 'BERT-family';
   if (o.format === 'torch') {
-    throw new ContrastiveError(
-      'UNSUPPORTED',
-      `--format torch writes image and vector encoders; ${o.model} is a ${kind} text model (use --format hf: sentence-transformers and transformers load it, or --format onnx)`,
+    // the model as one file with its architecture (contrastive_torch.py rebuilds text encoders too), beside its tokenizer
+    if (o.normalize && model instanceof SentenceEncoder && model.bag) {
+      throw new ContrastiveError(
+        'UNSUPPORTED',
+        `--normalize: the torch folder of a static model holds its EmbeddingBag; normalize its outputs in torch (F.normalize), or use --format onnx|hf --normalize`,
+      );
+    }
+    const module = textModule(model, !!o.normalize);
+    await writeFolder(o.out, {
+      'model.safetensors': saveModel(module),
+      'spec.json': `${JSON.stringify(moduleSpec(module), null, 1)}\n`,
+      'tokenizer.json': model instanceof SentenceEncoder ? model.tokenizer.toJSON() : JSON.stringify(model.tokenizer?.source?.tokenizer ?? null),
+      'contrastive_torch.py': { copy: torchModulePath() },
+    });
+    console.log(
+      `wrote ${o.out}/ (model.safetensors, spec.json, tokenizer.json, contrastive_torch.py: model(input_ids, attention_mask) in torch after ct.load_model('model.safetensors'))`,
     );
+    return;
   }
   if (o.format === 'hf') {
     const files = exportHuggingFace(model, o.normalize ? { normalize: true } : {});
@@ -79,20 +109,10 @@ async function exportText(o: TextExport): Promise<void> {
     console.log(`wrote ${o.out}/ (${Object.keys(files).length} files: a ${kind} model for ${where})`);
     return;
   }
-  let bytes: Uint8Array;
-  if (model instanceof SentenceEncoder && model.bag) {
-    bytes = exportOnnx(model.bag, { normalize: !!o.normalize });
-  } else if (model instanceof SentenceEncoder) {
-    // the encoder with the folder's mean pooling, as `contrastive embed --text` computes it
-    const st = new SentenceTransformer(model.bert!, undefined, { pooling: 'mean', normalize: !!o.normalize, maxSeqLength: model.config.maxLength });
-    bytes = exportOnnx(st);
-  } else if (o.normalize && !model.normalizer) {
-    bytes = exportOnnx(new SentenceTransformer(model.encoder, undefined, { pooling: model.pooling.mode, normalize: true, maxSeqLength: model.maxSeqLength }));
-  } else {
-    bytes = exportOnnx(model);
-  }
+  const bytes = exportOnnx(textModule(model, !!o.normalize), { normalize: !!o.normalize });
   await atomicWrite(o.out, bytes);
-  console.log(`wrote ${o.out} (ONNX opset 17: input_ids, attention_mask [batch, sequence] -> sentence_embedding [batch, dim])`);
+  const inputs = kind === 'static embedding' ? 'input_ids, attention_mask' : 'input_ids, attention_mask, token_type_ids';
+  console.log(`wrote ${o.out} (ONNX opset 17: ${inputs} [batch, sequence] -> sentence_embedding [batch, dim])`);
 }
 
 export function addExportCommand(program: Command): void {
