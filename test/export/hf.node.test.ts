@@ -132,6 +132,7 @@ describe('exportHuggingFace folder layout', () => {
     const net = mlp([4, 2]);
     expect(() => exportHuggingFace(net)).toThrowError(ContrastiveError);
     expect(() => exportHuggingFace(net)).toThrowError(/the model is a Sequential; Hugging Face folders hold text encoders/);
+    expect(() => exportHuggingFace(null as never)).toThrowError(/the model is a null/);
     const bare = bertEncoder({ vocab_size: 10, hidden_size: 4, num_hidden_layers: 1, num_attention_heads: 1, intermediate_size: 4 });
     expect(() => exportHuggingFace(bare)).toThrowError(/carries no tokenizer; pass opts.tokenizer/);
     pre.free();

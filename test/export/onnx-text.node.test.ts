@@ -205,6 +205,8 @@ describe('ONNX export of text encoders', () => {
     const m = mlp([4, 2]);
     expect(() => exportTextOnnx(m)).toThrowError(ContrastiveError);
     expect(() => exportTextOnnx(m)).toThrowError(/the model is a Sequential; text export takes a BertModel/);
+    expect(() => exportTextOnnx(null as never)).toThrowError(/expected a Module, got null/);
+    expect(() => exportTextOnnx(bert(), null as never)).toThrowError(/opts must be an object/);
     m.free();
   });
 });

@@ -116,7 +116,7 @@ function resolve(model: Module | SentenceEncoder, opts: HfExportOptions, op: str
       specialTokens: tok.post_processor != null,
     };
   } else {
-    const type = (model as Module | undefined)?.type ?? typeof model;
+    const type = model === null ? 'null' : ((model as Module | undefined)?.type ?? typeof model);
     throw new ContrastiveError(
       'UNSUPPORTED',
       `${op}: the model is a ${type}; Hugging Face folders hold text encoders (SentenceEncoder, SentenceTransformer, BertModel, EmbeddingBag): export it with exportOnnx or saveModel`,
@@ -177,6 +177,7 @@ function stConfig(): Record<string, unknown> {
  */
 export function exportHuggingFace(model: Module | SentenceEncoder, opts: HfExportOptions = {}): ModelFiles {
   const op = 'exportHuggingFace';
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: opts must be an object, got ${String(opts)}`);
   const r = resolve(model, opts, op);
   const files: ModelFiles = {};
   const modules: Record<string, unknown>[] = [];

@@ -9,7 +9,7 @@ import type { MultiHeadSelfAttention } from '../nn/attention.js';
 import type { EmbeddingBag, TokenPooling } from '../nn/embedding.js';
 import type { LayerNorm } from '../nn/layernorm.js';
 import type { Linear } from '../nn/linear.js';
-import type { Module } from '../nn/module.js';
+import { Module } from '../nn/module.js';
 import type { BertModel, TransformerEncoderLayer } from '../nn/transformer.js';
 import type { SentenceTransformer } from '../text/sentence.js';
 import { convertModule, type OnnxExportOptions, OnnxGraph, type OnnxIo, onnxModel, registerOnnxRoot } from './onnx.js';
@@ -132,6 +132,9 @@ function normalize(g: OnnxGraph, x: string): string {
  * calls this for these models.
  */
 export function exportTextOnnx(model: Module, opts: TextOnnxOptions = {}): Uint8Array {
+  if (!(model instanceof Module))
+    throw new ContrastiveError('INVALID_ARGUMENT', `exportTextOnnx: expected a Module, got ${model === null ? 'null' : typeof model}`);
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `exportTextOnnx: opts must be an object, got ${String(opts)}`);
   const B = opts.batchName ?? 'batch';
   const S = opts.sequenceName ?? 'sequence';
   const io = (name: string): OnnxIo => ({ name, dims: [B, S], type: 'int64' });
