@@ -44,6 +44,10 @@ export type { ModuleCodec, ModuleSpec } from './nn/spec.js';
 export { FORMAT_KEY, loadModel, readModelSpec, saveModel, SPEC_KEY } from './io/model.js';
 export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from './export/onnx.js';
 export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
+export { exportTextOnnx } from './export/onnx-text.js';
+export type { TextOnnxOptions } from './export/onnx-text.js';
+export { exportHuggingFace } from './export/hf.js';
+export type { HfExportOptions, ModelFiles } from './export/hf.js';
 // bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
 export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
 export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
