@@ -110,7 +110,7 @@ function textProgram(): Command {
   const program = new Command().name('contrastive').exitOverride().showHelpAfterError('(add --help for usage)');
   program
     .command('train')
-    .description('train a sentence-embedding model on text pairs (JSONL/CSV/TSV: anchor, positive[, negative ...][, label|score])')
+    .description('train a sentence-embedding model on text pairs (JSONL/CSV/TSV: anchor, positive[, negative ...][, label|score]; --loss triplet: text, label)')
     .requiredOption('--text <file>', 'training rows; column order gives the roles, a "label" or "score" column is the label')
     .option(
       '--encoder <kind>',
@@ -126,7 +126,12 @@ function textProgram(): Command {
     .option('--symmetric', 'mnrl in both directions (anchor->positive and positive->anchor)')
     .option('--matryoshka-dims <list>', 'prefix dims for --loss matryoshka (default D, D/2, D/4, D/8)', intList('--matryoshka-dims'))
     .option('--mini-batch-size <n>', 'cached-mnrl: texts per forward chunk', int('--mini-batch-size'), 32)
-    .option('--margin <m>', 'contrastive: cosine-distance margin', positive('--margin'), 0.5)
+    .option('--margin <m>', 'contrastive: cosine-distance margin (default 0.5); triplet: Euclidean-distance margin (default 5)', positive('--margin'))
+    .addOption(
+      new Option('--triplet-mining <m>', 'triplet: the triplets of a batch (sentence-transformers BatchHard/BatchSemiHard/BatchAllTripletLoss)')
+        .choices(['batch-hard', 'batch-semi-hard', 'batch-all'])
+        .default('batch-hard'),
+    )
     .option('--dim <n>', 'static: embedding width', int('--dim'), 256)
     .option('--sparse-adam', 'static: SparseAdam on the touched rows only (faster) instead of AdamW over the whole table')
     .option('--hidden <n>', 'transformer: hidden size', int('--hidden'), 256)
@@ -140,14 +145,8 @@ function textProgram(): Command {
     .option('--max-samples <n>', 'train on the first n rows only', int('--max-samples'))
     .option('--json', 'print one JSON object')
     .action(async (o) => {
-      if (o.loss === 'triplet') {
-        throw new ContrastiveError(
-          'UNSUPPORTED',
-          '--loss triplet is not available for text models yet; use mnrl (anchor, positive, negative rows train as triplets with in-batch negatives)',
-        );
-      }
       await start(o);
-      const all = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: 2 });
+      const all = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: o.loss === 'triplet' ? 1 : 2 });
       const n = Math.min(all.texts.length, o.maxSamples ?? Infinity);
       const rows = n === all.texts.length ? all : { ...all, texts: all.texts.slice(0, n), lines: all.lines.slice(0, n), labels: all.labels?.slice(0, n) };
       let enc: SentenceEncoder;
@@ -179,6 +178,7 @@ function textProgram(): Command {
         matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined,
         miniBatchSize: o.miniBatchSize,
         margin: o.margin,
+        tripletMining: ({ 'batch-hard': 'batchHard', 'batch-semi-hard': 'batchSemiHard', 'batch-all': 'batchAll' } as const)[o.tripletMining as 'batch-hard'],
         seed: o.seed,
         sparse: !!o.sparseAdam,
         onStep: (e) => {

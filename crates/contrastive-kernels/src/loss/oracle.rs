@@ -1,6 +1,7 @@
 //! Test oracle: every loss written again from its definition, densely, in f64, and gradients by
 //! central finite differences of that f64 loss (independent of the analytic backward pass).
 
+use super::sentence_oracle::{lse, unit};
 use super::LossOut;
 use crate::testutil::Rng;
 
@@ -25,22 +26,8 @@ pub fn rand_rows(rows: usize, d: usize, seed: u64) -> Vec<f32> {
     v
 }
 
-fn unit(x: &[f64], d: usize) -> Vec<f64> {
-    let mut u = x.to_vec();
-    for row in u.chunks_mut(d) {
-        let n = row.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
-        row.iter_mut().for_each(|v| *v /= n);
-    }
-    u
-}
-
 fn dotd(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn lse(v: &[f64]) -> f64 {
-    let m = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
 fn infonce64(q: &[f64], k: &[f64], d: usize, tau: f64) -> f64 {

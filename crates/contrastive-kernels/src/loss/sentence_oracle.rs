@@ -1,4 +1,5 @@
-//! Test oracle for the sentence-embedding losses: f64 definitions and central finite differences
+//! Test oracle for the sentence-embedding losses (and the f64 helpers every oracle shares: `unit`,
+//! `lse`): f64 definitions and central finite differences
 //! of those definitions (independent of the kernels' analytic backward passes).
 
 use super::LossOut;

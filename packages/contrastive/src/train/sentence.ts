@@ -1,10 +1,12 @@
 // Sentence embeddings: a tokenizer + text encoder + pooling as one model, its training loop with the
-// sentence-transformers losses (MNRL, cached MNRL, Matryoshka, CoSENT, ContrastiveLoss), and encode().
+// sentence-transformers losses (MNRL, cached MNRL, Matryoshka, CoSENT, ContrastiveLoss, the batch
+// triplet losses), and encode().
 import { ContrastiveError } from '../errors.js';
 import { parseSafetensorsFile, saveSafetensorsFile } from './sentence-files.js';
 import { cosent } from '../loss/cosent.js';
 import { mnrl } from '../loss/mnrl.js';
 import { contrastiveLoss } from '../loss/pair-margin.js';
+import { triplet } from '../loss/triplet.js';
 import type { MatryoshkaOptions } from '../loss/sentence-common.js';
 import { EmbeddingBag, TokenPooling } from '../nn/embedding.js';
 import type { Module, Parameter } from '../nn/module.js';
@@ -12,7 +14,7 @@ import { BertModel, type BertConfig } from '../nn/transformer.js';
 import { AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SparseAdam } from '../optim/sparse-adam.js';
-import { noDuplicatesBatches, type TextRows } from '../data/text-pairs.js';
+import { groupByLabelBatches, noDuplicatesBatches, type TextRows } from '../data/text-pairs.js';
 import { WordPieceTokenizer } from '../text/wordpiece.js';
 import type { Matrix } from '../types.js';
 
@@ -214,10 +216,18 @@ export class SentenceEncoder {
   }
 }
 
-export type SentenceLoss = 'mnrl' | 'cached-mnrl' | 'matryoshka' | 'cosent' | 'contrastive';
+export type SentenceLoss = 'mnrl' | 'cached-mnrl' | 'matryoshka' | 'cosent' | 'contrastive' | 'triplet';
+
+/** The batch triplet losses of sentence-transformers: BatchHardTripletLoss, BatchSemiHardTripletLoss, BatchAllTripletLoss. */
+export type SentenceTripletMining = 'batchHard' | 'batchSemiHard' | 'batchAll';
+
+const TRIPLET_MINING: SentenceTripletMining[] = ['batchHard', 'batchSemiHard', 'batchAll'];
 
 export interface FitSentenceOptions {
-  /** Default 'mnrl' (needs anchor, positive[, negatives...]); 'cosent' / 'contrastive' need a label column. */
+  /**
+   * Default 'mnrl' (needs anchor, positive[, negatives...]); 'cosent' / 'contrastive' need a label
+   * column; 'triplet' needs one text column and an integer class label (batches grouped by label).
+   */
   loss?: SentenceLoss;
   epochs?: number;
   batchSize?: number;
@@ -239,8 +249,15 @@ export interface FitSentenceOptions {
   matryoshka?: MatryoshkaOptions;
   /** 'cached-mnrl': texts per forward chunk (default 32); the loss still sees the whole batch. */
   miniBatchSize?: number;
-  /** ContrastiveLoss margin (default 0.5). */
+  /** ContrastiveLoss margin (default 0.5); triplet margin on Euclidean distances (default 5, sentence-transformers'). */
   margin?: number;
+  /**
+   * 'triplet': which triplets of the batch count (default 'batchHard': each anchor's farthest
+   * positive and nearest negative; 'batchSemiHard': per positive pair the nearest negative farther
+   * than the positive; 'batchAll': every valid triplet, averaged over those with a positive loss),
+   * on Euclidean distances of the raw embeddings, as sentence-transformers' batch triplet losses.
+   */
+  tripletMining?: SentenceTripletMining;
   seed?: number;
   /** Shuffle the rows each epoch (default true); false keeps the file order (batches still skip duplicates). */
   shuffle?: boolean;
@@ -275,12 +292,30 @@ export interface FitSentenceResult {
 export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitSentenceOptions = {}): FitSentenceResult {
   const op = 'fitSentence';
   const loss = opts.loss ?? 'mnrl';
-  if (!['mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive'].includes(loss)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: loss must be 'mnrl', 'cached-mnrl', 'matryoshka', 'cosent' or 'contrastive', got ${String(loss)}`);
+  if (!['mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive', 'triplet'].includes(loss)) {
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: loss must be 'mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive' or 'triplet', got ${String(loss)}`,
+    );
   }
   const pairLoss = loss === 'cosent' || loss === 'contrastive';
   const cols = rows.columns.length;
-  if (cols < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs at least two text columns (anchor, positive), got ${cols}`);
+  const mining = opts.tripletMining ?? 'batchHard';
+  if (loss === 'triplet') {
+    if (!TRIPLET_MINING.includes(mining)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: tripletMining must be 'batchHard', 'batchSemiHard' or 'batchAll', got ${String(mining)}`);
+    }
+    if (cols !== 1 || !rows.labels) {
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: triplet needs exactly one text column and a label column (the class), got ${cols} text column(s)${rows.labels ? '' : ' and no label'}`,
+      );
+    }
+    const bad = rows.labels.findIndex((v) => !Number.isSafeInteger(v));
+    if (bad >= 0) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: triplet labels are classes (integers); line ${rows.lines[bad]} has ${rows.labels[bad]}`);
+    }
+  } else if (cols < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs at least two text columns (anchor, positive), got ${cols}`);
   if (pairLoss && (!rows.labels || cols !== 2)) {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
@@ -301,7 +336,15 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   const optimizer: Optimizer = opts.optimizer ?? (isStatic && opts.sparse ? new SparseAdam(params, { lr }) : new AdamW(params, { lr, weightDecay: 0.01 }));
   const seed = opts.seed ?? 0;
   const plan: number[][][] = [];
-  for (let e = 0; e < epochs; e++) plan.push(noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }));
+  for (let e = 0; e < epochs; e++) {
+    plan.push(
+      loss === 'triplet'
+        ? groupByLabelBatches(rows.labels!, batchSize, { seed: seed + e })
+        : noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }),
+    );
+  }
+  if (loss === 'triplet' && plan[0].length === 0)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: triplet needs a label that occurs at least twice (a positive pair); every label occurs once`);
   const steps = plan.reduce((s, p) => s + p.length, 0);
   const warm = Math.round((opts.warmupRatio ?? 0.1) * steps);
   const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * Math.max(0, (steps - t) / Math.max(1, steps - warm)));
@@ -354,7 +397,21 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
       const col = (c: number) => ({ data: z.data.subarray(c * n * d, (c + 1) * n * d), rows: n, cols: d });
       const g = new Float32Array(z.data.length);
       let value: number;
-      if (pairLoss) {
+      if (loss === 'triplet') {
+        const r = triplet(
+          z,
+          Float64Array.from(batch, (i) => rows.labels![i]),
+          {
+            mining: mining === 'batchAll' ? 'all' : mining,
+            margin: opts.margin ?? 5,
+            distance: 'euclidean',
+            normalize: false,
+            reduction: mining === 'batchAll' ? 'meanNonZero' : 'mean',
+          },
+        );
+        value = r.loss;
+        g.set(r.grads.z.data);
+      } else if (pairLoss) {
         const labels = batch.map((i) => rows.labels![i]);
         const r =
           loss === 'cosent'
