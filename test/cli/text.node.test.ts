@@ -83,7 +83,7 @@ describe('contrastive text commands', () => {
     const em = cli('embed', '--model', 'model', '--text', 'texts.txt', '--out', 'emb.npy', '--normalize', '--dims', '16');
     expect(em.code, em.err).toBe(0);
     const npy = parseNpy(new Uint8Array(readFileSync(join(dir, 'emb.npy'))));
-    expect(npy.shape).toEqual([3, 16]);
+    expect(npy.shape).toEqual([4, 16]); // rows in file order: the empty line embeds too
   }, 120_000);
 
   it('--loss triplet (batch-hard, batch-semi-hard) trains on text + class rows: neighbours come to share the class', () => {

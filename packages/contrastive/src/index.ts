@@ -137,7 +137,7 @@ export type { MineOptions } from './data/hard-negatives.js';
 // sentence embeddings: tokenizers trained here, the training workflow, BM25
 export { WordPieceTokenizer } from './text/wordpiece.js';
 export type { EncodedBatch, EncodeOptions as WordPieceEncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
-export { fitSentence, SentenceEncoder } from './train/sentence.js';
+export { fitSentence, loadSentenceModel, SentenceEncoder } from './train/sentence.js';
 export type {
   EncodeTextOptions,
   FitSentenceOptions,
@@ -145,6 +145,7 @@ export type {
   SentenceArchitecture,
   SentenceConfig,
   SentenceLoss,
+  SentenceModel,
   SentenceTripletMining,
 } from './train/sentence.js';
 export { Bm25, bm25Terms } from './eval/bm25.js';

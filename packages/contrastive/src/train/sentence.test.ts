@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../../test/util/errors.js';
-import { fitSentence, informationRetrieval, init, SentenceEncoder, SGD, WordPieceTokenizer, type TextRows } from '../index.node.js';
+import { fitSentence, informationRetrieval, init, loadSentenceModel, SentenceEncoder, SGD, WordPieceTokenizer, type TextRows } from '../index.node.js';
 
 beforeAll(() => init());
 
@@ -108,6 +108,19 @@ describe('fitSentence', () => {
       expect(back.encode(['a red car', 'zoracka'])).toEqual(enc.encode(['a red car', 'zoracka']));
       expect(back.tokenizer.toJSON()).toBe(f['tokenizer.json']);
     }
+  });
+
+  it('loadSentenceModel: a folder this library wrote loads as a SentenceEncoder with the same embeddings; no config.json is a named error', async () => {
+    const enc = SentenceEncoder.static(tok(), { dim: 8 });
+    fitSentence(enc, rows, { epochs: 1, batchSize: 16 });
+    const back = await loadSentenceModel(enc.files());
+    expect(back).toBeInstanceOf(SentenceEncoder);
+    const opts = { normalize: true, dims: 4 };
+    expect(back.encode(['a red car', 'zoracka'], opts)).toEqual(enc.encode(['a red car', 'zoracka'], opts));
+    const { 'config.json': _c, ...rest } = enc.files();
+    await expect(loadSentenceModel(rest)).rejects.toThrow(/loadSentenceModel: the model has no config.json/);
+    const { 'model.safetensors': _m, ...noWeights } = enc.files();
+    await expect(loadSentenceModel(noWeights)).rejects.toThrow(/no model.safetensors/);
   });
 
   it('encode: dims truncates, normalize gives unit rows, bad dims is a named error', () => {

@@ -15,6 +15,15 @@ import { AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SparseAdam } from '../optim/sparse-adam.js';
 import { groupByLabelBatches, noDuplicatesBatches, type TextRows } from '../data/text-pairs.js';
+import {
+  encodeDims,
+  loadSentenceTransformer,
+  putRow,
+  readerOf,
+  type LoadSentenceTransformerOptions,
+  type ModelSource,
+  type SentenceTransformer,
+} from '../text/sentence.js';
 import { WordPieceTokenizer } from '../text/wordpiece.js';
 import type { Matrix } from '../types.js';
 
@@ -40,6 +49,8 @@ export interface EncodeTextOptions {
   normalize?: boolean;
   /** Keep the first `dims` columns (Matryoshka models; default all). */
   dims?: number;
+  /** Called after each batch with the texts done so far and the total (a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -133,25 +144,15 @@ export class SentenceEncoder {
     if (!Array.isArray(texts)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts must be an array of strings`);
     const bs = opts.batchSize ?? 64;
     if (!Number.isInteger(bs) || bs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(bs)}`);
-    const dims = opts.dims ?? this.dim;
-    if (!Number.isInteger(dims) || dims < 1 || dims > this.dim)
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: dims must be an integer in 1..${this.dim}, got ${String(dims)}`);
+    const dims = encodeDims(opts.dims, this.dim, op);
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts[${i}] must be a string, got ${typeof t}`);
     });
     const out = new Float32Array(texts.length * dims);
     for (let r0 = 0; r0 < texts.length; r0 += bs) {
       const e = this.embed(texts.slice(r0, r0 + bs));
-      for (let i = 0; i < e.rows; i++) {
-        const row = e.data.subarray(i * e.cols, i * e.cols + dims);
-        let s = 1;
-        if (opts.normalize) {
-          let ss = 0;
-          for (const v of row) ss += v * v;
-          s = 1 / Math.max(Math.sqrt(ss), 1e-12);
-        }
-        for (let j = 0; j < dims; j++) out[(r0 + i) * dims + j] = row[j] * s;
-      }
+      for (let i = 0; i < e.rows; i++) putRow(e.data.subarray(i * e.cols, (i + 1) * e.cols), dims, !!opts.normalize, out, (r0 + i) * dims);
+      opts.onProgress?.(r0 + e.rows, texts.length);
     }
     return { data: out, rows: texts.length, cols: dims };
   }
@@ -207,6 +208,27 @@ export class SentenceEncoder {
       enc.bert!.loadStateDict(fixed);
     }
     return enc;
+  }
+
+  /**
+   * Loads a folder this library wrote (`files()`), or a Hugging Face BERT folder with a WordPiece
+   * tokenizer.json, as a trainable SentenceEncoder: a folder path (Node), a map of files or a reader.
+   */
+  static async load(source: ModelSource): Promise<SentenceEncoder> {
+    const op = 'SentenceEncoder.load';
+    const read = readerOf(source, op);
+    const need = async (f: string) => {
+      const b = await read(f);
+      if (!b)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the model has no ${f} (a model folder has config.json, tokenizer.json, model.safetensors)`);
+      return b;
+    };
+    const text = new TextDecoder();
+    return SentenceEncoder.fromFiles({
+      'config.json': text.decode(await need('config.json')),
+      'tokenizer.json': text.decode(await need('tokenizer.json')),
+      'model.safetensors': await need('model.safetensors'),
+    });
   }
 
   free(): void {
@@ -441,4 +463,28 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   }
   const secs = Math.max(1e-3, (Date.now() - t0) / 1000);
   return { steps: step, epochLosses, rowsPerSecond: rowsDone / secs, aborted: !!opts.signal?.aborted };
+}
+
+/** A model that embeds texts: one this library trained, or a sentence-transformers folder. */
+export type SentenceModel = SentenceEncoder | SentenceTransformer;
+
+/**
+ * The one loader of a sentence-embedding model folder (a path in Node, a map of files, or a
+ * reader): a folder this library trained (its config.json has a `contrastive` entry) becomes a
+ * SentenceEncoder; any other (a sentence-transformers or Hugging Face BERT folder) becomes a
+ * SentenceTransformer with the folder's pooling and normalization (its tokenizer needs the optional
+ * peer @huggingface/tokenizers). Both `encode(texts, { batchSize, normalize, dims, onProgress })`.
+ */
+export async function loadSentenceModel(source: ModelSource, opts: LoadSentenceTransformerOptions = {}): Promise<SentenceModel> {
+  const op = 'loadSentenceModel';
+  const read = readerOf(source, op);
+  const cfg = await read('config.json');
+  if (!cfg) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the model has no config.json`);
+  let ours = false;
+  try {
+    ours = typeof JSON.parse(new TextDecoder().decode(cfg))?.contrastive === 'object';
+  } catch (e) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: config.json is not valid JSON (${(e as Error).message})`);
+  }
+  return ours ? SentenceEncoder.load(read) : (await loadSentenceTransformer(read, opts)).model;
 }
