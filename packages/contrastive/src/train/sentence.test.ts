@@ -123,6 +123,28 @@ describe('fitSentence', () => {
     await expect(loadSentenceModel(noWeights)).rejects.toThrow(/no model.safetensors/);
   });
 
+  it("schedule 'constant' holds the peak rate after the warmup; 'linear' decays to the last step; anything else is a named error", () => {
+    const lrs = (schedule: 'linear' | 'constant') => {
+      const got: number[] = [];
+      fitSentence(SentenceEncoder.static(tok(), { dim: 8 }), rows, {
+        epochs: 2,
+        batchSize: 16,
+        lr: 0.1,
+        warmupRatio: 0.25,
+        schedule,
+        onStep: (e) => got.push(e.lr),
+      });
+      return got;
+    };
+    const c = lrs('constant');
+    expect(c).toHaveLength(8);
+    expect(c[0]).toBeLessThan(0.1);
+    expect(c.slice(2)).toEqual(Array(6).fill(0.1));
+    const l = lrs('linear');
+    expect(l[7]).toBeLessThan(l[2]);
+    expectError(() => fitSentence(SentenceEncoder.static(tok(), { dim: 8 }), rows, { schedule: 'cosine' as never }), 'INVALID_ARGUMENT', 'schedule');
+  });
+
   it('encode: dims truncates, normalize gives unit rows, bad dims is a named error', () => {
     const enc = SentenceEncoder.static(tok(), { dim: 16 });
     const e = enc.encode(['a red car', 'a blue cup'], { dims: 4, normalize: true });

@@ -263,6 +263,11 @@ export interface FitSentenceOptions {
   sparse?: boolean;
   /** Fraction of the steps spent warming up linearly from 0 (default 0.1); then linear decay to 0. */
   warmupRatio?: number;
+  /**
+   * After the warmup: 'linear' (default) decays to 0 at the last step; 'constant' keeps the peak,
+   * for training in several calls (one epoch at a time, e.g. to yield to a UI between them).
+   */
+  schedule?: 'linear' | 'constant';
   /** Similarity scale of MNRL/CoSENT (default 20). */
   scale?: number;
   /** MNRL's symmetric (both directions) form. */
@@ -369,7 +374,11 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: triplet needs a label that occurs at least twice (a positive pair); every label occurs once`);
   const steps = plan.reduce((s, p) => s + p.length, 0);
   const warm = Math.round((opts.warmupRatio ?? 0.1) * steps);
-  const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * Math.max(0, (steps - t) / Math.max(1, steps - warm)));
+  const schedule = opts.schedule ?? 'linear';
+  if (schedule !== 'linear' && schedule !== 'constant')
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: schedule must be 'linear' or 'constant', got ${String(schedule)}`);
+  const decay = (t: number) => (schedule === 'constant' ? 1 : Math.max(0, (steps - t) / Math.max(1, steps - warm)));
+  const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * decay(t));
   const dims =
     loss === 'matryoshka'
       ? (opts.matryoshka ?? { dims: [encoder.dim, encoder.dim >> 1, encoder.dim >> 2, encoder.dim >> 3].filter((d) => d >= 1) })
