@@ -8,7 +8,7 @@ import {
   exportHuggingFace,
   exportOnnx,
   init,
-  loadSentenceTransformer,
+  loadSentenceModel,
   type Module,
   moduleSpec,
   readSafetensors,
@@ -19,7 +19,6 @@ import {
   SPEC_KEY,
 } from 'contrastive';
 import { atomicWrite, loadEncoder } from './model.js';
-import { loadSentenceModel } from './sentence.js';
 
 const require = createRequire(import.meta.url);
 
@@ -75,12 +74,8 @@ function textModule(model: SentenceEncoder | SentenceTransformer, normalize: boo
 
 /** A text model folder out: hf (sentence-transformers / transformers.js folder) or onnx (sentence embeddings). */
 async function exportText(o: TextExport): Promise<void> {
-  // a folder this library trained has a "contrastive" entry in its config.json; others are Hugging Face folders
-  const ours = await readFile(join(o.model, 'config.json'), 'utf8').then(
-    (t) => /"contrastive"\s*:/.test(t),
-    () => false,
-  );
-  const model: SentenceEncoder | SentenceTransformer = ours ? await loadSentenceModel(o.model) : (await loadSentenceTransformer(o.model)).model;
+  // a folder this library trained becomes a SentenceEncoder, any other a SentenceTransformer
+  const model: SentenceEncoder | SentenceTransformer = await loadSentenceModel(o.model);
   const kind = model instanceof SentenceEncoder && model.bag ? 'static embedding' : 'BERT-family';
   if (o.format === 'torch') {
     // the model as one file with its architecture (contrastive_torch.py rebuilds text encoders too), beside its tokenizer
