@@ -92,6 +92,28 @@ describe('contrastive export of text models', () => {
     expect(worst(out.data as Float32Array, embedded('bert'))).toBeLessThanOrEqual(1e-4);
   });
 
+  const minilm = fileURLToPath(new URL('../../.cache/models/all-MiniLM-L6-v2/', import.meta.url));
+  it.skipIf(!existsSync(join(minilm, 'model.safetensors')))(
+    'all-MiniLM-L6-v2 fine-tuned by `train --text --encoder DIR`, then --format hf: transformers.js gives the embeddings of `embed --text`',
+    async () => {
+      for (const args of [
+        ['train', '--text', 'pairs.jsonl', '--encoder', minilm, '--epochs', '1', '--batch-size', '4', '--max-samples', '4', '--out', 'minilm-tuned'],
+        ['embed', '--model', 'minilm-tuned', '--text', 'texts.txt', '--out', 'minilm-tuned.npy', '--normalize'],
+        ['export', '--model', 'minilm-tuned', '--format', 'hf', '--normalize', '--out', 'hf/minilm-tuned'],
+      ]) {
+        const r = cli(...args);
+        expect(r.code, r.err).toBe(0);
+      }
+      const hf = await import('@huggingface/transformers');
+      hf.env.allowRemoteModels = false;
+      hf.env.localModelPath = `${join(dir, 'hf')}/`;
+      const extractor = await hf.pipeline('feature-extraction', 'minilm-tuned', { dtype: 'fp32', device: 'cpu', local_files_only: true });
+      const out = await extractor(texts, { pooling: 'mean', normalize: true });
+      await extractor.dispose();
+      expect(worst(out.data as Float32Array, embedded('minilm-tuned'))).toBeLessThanOrEqual(1e-4);
+    },
+  );
+
   it('--format onnx --normalize: onnxruntime returns the embeddings of `contrastive embed --text --normalize` (transformer and static)', async () => {
     for (const [name, types] of [
       ['bert', true],

@@ -12,7 +12,7 @@ import type { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import type { BertModel, TransformerEncoderLayer } from '../nn/transformer.js';
 import type { SentenceTransformer } from '../text/sentence.js';
-import { convertModule, type OnnxExportOptions, OnnxGraph, type OnnxIo, onnxModel, registerOnnxRoot } from './onnx.js';
+import { convertModule, type OnnxExportOptions, OnnxGraph, type OnnxIo, onnxModel, registerOnnx, registerOnnxRoot } from './onnx.js';
 
 /** The options of a text encoder's export (a subset of exportOnnx's). */
 export type TextOnnxOptions = Pick<OnnxExportOptions, 'output' | 'tokenTypeIds' | 'batchName' | 'sequenceName' | 'normalize'>;
@@ -176,3 +176,14 @@ export function exportTextOnnx(model: Module, opts: TextOnnxOptions = {}): Uint8
 }
 
 for (const type of ['BertModel', 'SentenceTransformer', 'EmbeddingBag']) registerOnnxRoot(type, exportTextOnnx);
+
+// a LayerNorm inside a float model (e.g. an MLP block): over the last dimension of each sample
+registerOnnx<LayerNorm>('LayerNorm', (g, m, x, path) => {
+  if (x.shape[x.shape.length - 1] !== m.normalizedShape) {
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `exportOnnx: ${path || '(root)'} (LayerNorm) expects [..., ${m.normalizedShape}] per sample, got [${x.shape.join(', ')}]`,
+    );
+  }
+  return { name: layerNorm(g, m, x.name, path), shape: x.shape };
+});
