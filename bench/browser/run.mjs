@@ -9,13 +9,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/chromium.mjs';
 import { benchArgs } from '../args.mjs';
 
 const { values: args } = benchArgs({
   options: {
     runs: { type: 'string', default: '7' },
     engines: { type: 'string', default: 'chromium,deno' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
   },
 });
 const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -47,17 +48,7 @@ if (engines.has('chromium')) {
   const browser = await chromium.launch({
     executablePath: args.chromium,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage();

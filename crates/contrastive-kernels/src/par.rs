@@ -243,7 +243,9 @@ mod imp {
         if stack_bytes % 16 != 0 || !tls_align.is_power_of_two() {
             return core::ptr::null_mut();
         }
-        match std::alloc::Layout::from_size_align(stack_bytes + tls_size.max(1), tls_align.max(16)) {
+        // the sum is checked: a wrapped size would give a block smaller than the stack
+        let Some(bytes) = stack_bytes.checked_add(tls_size.max(1)) else { return core::ptr::null_mut() };
+        match std::alloc::Layout::from_size_align(bytes, tls_align.max(16)) {
             // SAFETY: non-zero size.
             Ok(layout) => unsafe { std::alloc::alloc(layout) },
             Err(_) => core::ptr::null_mut(),

@@ -27,13 +27,14 @@ pub extern "C" fn ct_set_tile_cache(bytes: usize) -> usize {
 }
 
 /// Index of the first NaN or +-inf among the len values at x, -1 when all are finite, -2 when x
-/// is null and len > 0. The TS side validates inputs here after copying them in.
+/// is null and len > 0 or len floats cannot be a buffer. The TS side validates inputs here after
+/// copying them in.
 ///
 /// # Safety
 /// As [`super::loss::ct_ntxent`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_first_nonfinite(x: *const f32, len: usize) -> i32 {
-    if x.is_null() && len > 0 {
+    if (x.is_null() && len > 0) || super::elems(&[len]).is_none() {
         return -2;
     }
     match crate::check::first_nonfinite::<Best>(slice(x, len)) {
