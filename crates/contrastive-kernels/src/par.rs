@@ -106,7 +106,7 @@ mod imp {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-pub use imp::{poison, ready, run_worker, set_min_work, set_threads, thread_alloc, worker_parts, MAX_THREADS};
+pub use imp::{poison, poisoned, ready, run_worker, set_min_work, set_threads, thread_alloc, worker_parts, MAX_THREADS};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 mod imp {
@@ -311,5 +311,10 @@ mod imp {
     /// with a trap instead of waiting forever for the dead worker.
     pub fn poison() {
         POISONED.store(1, Release);
+    }
+
+    /// Whether [`poison`] was called: a job waiting on a dead worker traps instead of hanging.
+    pub fn poisoned() -> bool {
+        POISONED.load(Acquire) != 0
     }
 }

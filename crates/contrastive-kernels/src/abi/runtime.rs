@@ -103,4 +103,11 @@ mod threads {
     pub extern "C" fn ct_thread_poison() {
         par::poison()
     }
+
+    /// 1 once [`ct_thread_poison`] was called (by a worker that trapped, or by the host's watcher
+    /// when a worker's thread ended): lets the host name a trap of the waiting caller.
+    #[no_mangle]
+    pub extern "C" fn ct_threads_poisoned() -> u32 {
+        par::poisoned() as u32
+    }
 }

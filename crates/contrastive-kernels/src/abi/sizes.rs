@@ -79,6 +79,7 @@ const NO_DIMENSIONS: &[&str] = &[
     "ct_thread_alloc",
     "ct_thread_run",
     "ct_thread_poison",
+    "ct_threads_poisoned",
 ];
 
 struct Bufs {
