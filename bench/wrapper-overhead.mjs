@@ -4,9 +4,9 @@
 // the status check, the copy out) and as the raw export on inputs already placed in wasm memory
 // (the same machine code, nothing around it). The difference is the wrapper's overhead.
 // Usage: node bench/wrapper-overhead.mjs [--calls 20000] [--runs 9] [--variant simd128|relaxed]
-import os from 'node:os';
 import { benchArgs } from './args.mjs';
 import { median } from './lib/gemm-core.mjs';
+import { machine } from './lib/machine.mjs';
 
 const { values: args } = benchArgs({
   options: {
@@ -68,12 +68,7 @@ function time(f) {
   return { med: median(per), min: Math.min(...per) };
 }
 
-console.log(
-  `# kernel-call wrapper overhead — ${new Date().toISOString()}, node ${process.version}, ${lib.runtimeInfo().variant}, 1 thread, ${os.cpus()[0].model}, load ${os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`,
-);
+console.log(`# kernel-call wrapper overhead — ${new Date().toISOString()}, node ${process.version}, ${lib.runtimeInfo().variant}, 1 thread, ${machine()}`);
 console.log('');
 console.log('| kernel | public API ns/call (median, min) | raw export ns/call (median, min) | wrapper overhead ns/call (median) | ratio |');
 console.log('|---|---|---|---|---|');

@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/chromium.mjs';
 import { benchArgs } from '../args.mjs';
+import { machine } from '../lib/machine.mjs';
 
 const { values: args } = benchArgs({
   options: {
@@ -76,12 +76,7 @@ if (engines.has('deno')) {
 }
 
 const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-console.log(
-  `# simd128 vs relaxed SIMD outside Node — ${new Date().toISOString()}, ${os.cpus()[0].model}, load ${os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`,
-);
+console.log(`# simd128 vs relaxed SIMD outside Node — ${new Date().toISOString()}, ${machine()}`);
 console.log('');
 console.log('| engine | workload | simd128 | relaxed | simd128 / relaxed |');
 console.log('| --- | --- | --- | --- | --- |');

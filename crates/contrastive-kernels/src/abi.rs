@@ -25,6 +25,16 @@
 use crate::Oom;
 use std::alloc::{alloc, dealloc, Layout};
 
+/// The value of a `Result<T, i32>` whose error is a status: returns the status from the export.
+macro_rules! or_status {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(status) => return status,
+        }
+    };
+}
+
 pub mod augment;
 pub mod loss;
 pub mod nn;

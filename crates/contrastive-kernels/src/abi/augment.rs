@@ -51,10 +51,7 @@ pub unsafe extern "C" fn ct_aug_from_hwc(
     if !matches!(c_in, 1 | 3 | 4) || src.is_null() {
         return INVALID_ARGUMENT;
     }
-    let total = match image_ok(n, 1, h, w).and_then(|p| elems(&[p, c_in]).ok_or(OUT_OF_MEMORY)) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
+    let total = or_status!(image_ok(n, 1, h, w).and_then(|p| elems(&[p, c_in]).ok_or(OUT_OF_MEMORY)));
     let c_out = crate::augment::convert::planes(c_in);
     let Some(o) = slice_mut(out, total / c_in * c_out) else { return INVALID_ARGUMENT };
     if is_u8 != 0 {
@@ -107,10 +104,7 @@ pub unsafe extern "C" fn ct_aug_resized_crop(
 /// As [`super::loss::ct_ntxent`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_aug_flip(x: *mut f32, n: usize, c: usize, h: usize, w: usize, flags: *const u32) -> i32 {
-    let len = match image_ok(n, c, h, w) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, h, w));
     let (Some(x), f) = (slice_mut(x, len), slice(flags, n)) else { return INVALID_ARGUMENT };
     if f.len() != n {
         return INVALID_ARGUMENT;
@@ -136,14 +130,8 @@ pub unsafe extern "C" fn ct_aug_affine(
     fill: *const f32,
     out: *mut f32,
 ) -> i32 {
-    let len = match image_ok(n, c, h, w) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
-    let nm = match per_image(6, n) {
-        Ok(k) => k,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, h, w));
+    let nm = or_status!(per_image(6, n));
     let m = slice(mats, nm);
     let Some(o) = slice_mut(out, len) else { return INVALID_ARGUMENT };
     if m.len() != nm || src.is_null() {
@@ -209,14 +197,8 @@ pub unsafe extern "C" fn ct_aug_color_jitter(
     factors: *const f32,
     orders: *const u32,
 ) -> i32 {
-    let len = match image_ok(n, c, h, w) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
-    let nf = match per_image(4, n) {
-        Ok(k) => k,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, h, w));
+    let nf = or_status!(per_image(4, n));
     let (f, o) = (slice(factors, nf), slice(orders, n));
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };
     if f.len() != nf || o.len() != n || f.iter().any(|v| !v.is_finite()) {
@@ -239,10 +221,7 @@ pub unsafe extern "C" fn ct_aug_grayscale(
     w: usize,
     flags: *const u32,
 ) -> i32 {
-    let len = match image_ok(n, c, h, w) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, h, w));
     let (Some(x), f) = (slice_mut(x, len), slice(flags, n)) else { return INVALID_ARGUMENT };
     if f.len() != n {
         return INVALID_ARGUMENT;
@@ -265,10 +244,7 @@ pub unsafe extern "C" fn ct_aug_gaussian_blur(
     k: usize,
     sigmas: *const f32,
 ) -> i32 {
-    let len = match image_ok(n, c, h, w) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, h, w));
     let s = slice(sigmas, n);
     if k.is_multiple_of(2) || k / 2 >= h || k / 2 >= w || s.len() != n || s.iter().any(|v| !v.is_finite()) {
         return INVALID_ARGUMENT;
@@ -309,10 +285,7 @@ pub unsafe extern "C" fn ct_aug_normalize(
     mean: *const f32,
     std: *const f32,
 ) -> i32 {
-    let len = match image_ok(n, c, hw, 1) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, hw, 1));
     let (m, s) = (slice(mean, c), slice(std, c));
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };
     if m.len() != c || s.len() != c || s.iter().any(|v| !(v.is_finite() && *v != 0.0)) {
@@ -336,14 +309,8 @@ pub unsafe extern "C" fn ct_aug_erase(
     boxes: *const u32,
     values: *const f32,
 ) -> i32 {
-    let len = match image_ok(n, c, h, w) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
-    let nb = match per_image(4, n) {
-        Ok(k) => k,
-        Err(e) => return e,
-    };
+    let len = or_status!(image_ok(n, c, h, w));
+    let nb = or_status!(per_image(4, n));
     let (b, v) = (slice(boxes, nb), slice(values, c));
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };
     if b.len() != nb || v.len() != c {

@@ -61,10 +61,7 @@ pub unsafe extern "C" fn ct_triplet(
     gz: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let n = match size(rows, d, 1, false) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
+    let n = or_status!(size(rows, d, 1, false));
     let Some(mining) = Mining::from_code(mining) else { return INVALID_ARGUMENT };
     let metric = match metric {
         0 => Metric::Euclidean,
@@ -103,10 +100,7 @@ pub unsafe extern "C" fn ct_multisim(
     gz: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let n = match size(rows, d, 1, false) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
+    let n = or_status!(size(rows, d, 1, false));
     if !finite(&[alpha, beta, base, epsilon]) || alpha <= 0.0 || beta <= 0.0 {
         return INVALID_ARGUMENT;
     }
@@ -125,10 +119,7 @@ pub unsafe extern "C" fn ct_multisim(
 /// As [`ct_triplet`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_dcl(a: *const f32, b: *const f32, n: usize, d: usize, tau: f32, sigma: f32, ga: *mut f32, gb: *mut f32, out: *mut f64) -> i32 {
-    let len = match size(n, d, 2, false) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(size(n, d, 2, false));
     if !(tau.is_finite() && tau > 0.0 && sigma.is_finite() && sigma >= 0.0) {
         return INVALID_ARGUMENT;
     }
@@ -146,10 +137,7 @@ pub unsafe extern "C" fn ct_dcl(a: *const f32, b: *const f32, n: usize, d: usize
 /// As [`ct_triplet`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_negcos(a: *const f32, b: *const f32, n: usize, d: usize, ga: *mut f32, gb: *mut f32, out: *mut f64) -> i32 {
-    let len = match size(n, d, 1, false) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(size(n, d, 1, false));
     let grads = match pair(ga, gb, len) {
         Ok(g) => g,
         Err(()) => return INVALID_ARGUMENT,
@@ -163,10 +151,7 @@ pub unsafe extern "C" fn ct_negcos(a: *const f32, b: *const f32, n: usize, d: us
 /// As [`ct_triplet`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_barlow(a: *const f32, b: *const f32, n: usize, d: usize, lambda: f32, ga: *mut f32, gb: *mut f32, out: *mut f64) -> i32 {
-    let len = match size(n, d, 2, true) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(size(n, d, 2, true));
     if !(lambda.is_finite() && lambda >= 0.0) {
         return INVALID_ARGUMENT;
     }
@@ -195,10 +180,7 @@ pub unsafe extern "C" fn ct_vicreg(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let len = match size(n, d, 2, true) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let len = or_status!(size(n, d, 2, true));
     if !finite(&[lambda, mu, nu, eps]) || eps < 0.0 {
         return INVALID_ARGUMENT;
     }

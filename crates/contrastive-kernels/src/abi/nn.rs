@@ -343,10 +343,7 @@ pub unsafe extern "C" fn ct_conv2d_forward(
     b: *const f32,
     y: *mut f32,
 ) -> i32 {
-    let (c, [xl, wl, yl]) = match conv_geom(geom) {
-        Ok(g) => g,
-        Err(e) => return e,
-    };
+    let (c, [xl, wl, yl]) = or_status!(conv_geom(geom));
     if x.is_null() || w.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
     }
@@ -405,10 +402,7 @@ pub unsafe extern "C" fn ct_pool2d_forward(
     y: *mut f32,
     idx: *mut u32,
 ) -> i32 {
-    let (p, [xlen, ylen]) = match pool_call(kind, geom, !x.is_null() && !y.is_null(), idx.is_null()) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+    let (p, [xlen, ylen]) = or_status!(pool_call(kind, geom, !x.is_null() && !y.is_null(), idx.is_null()));
     let x = slice(x, xlen);
     let y = core::slice::from_raw_parts_mut(y, ylen);
     match kind {
@@ -430,10 +424,7 @@ pub unsafe extern "C" fn ct_pool2d_backward(
     idx: *const u32,
     dx: *mut f32,
 ) -> i32 {
-    let (p, [xlen, ylen]) = match pool_call(kind, geom, !dy.is_null() && !dx.is_null(), idx.is_null()) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+    let (p, [xlen, ylen]) = or_status!(pool_call(kind, geom, !dy.is_null() && !dx.is_null(), idx.is_null()));
     let dx = core::slice::from_raw_parts_mut(dx, xlen);
     match kind {
         0 => pool::max_backward(&p, slice(dy, ylen), slice(idx, ylen), dx),

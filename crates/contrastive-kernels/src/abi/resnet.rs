@@ -49,10 +49,7 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
     dw: *mut f32,
     db: *mut f32,
 ) -> i32 {
-    let (c, [xl, wl, yl]) = match super::nn::conv_geom(geom) {
-        Ok(g) => g,
-        Err(e) => return e,
-    };
+    let (c, [xl, wl, yl]) = or_status!(super::nn::conv_geom(geom));
     if x.is_null() || w.is_null() || dy.is_null() {
         return INVALID_ARGUMENT;
     }

@@ -164,16 +164,6 @@ pub unsafe extern "C" fn ct_pair_margin(
     finish(r, out)
 }
 
-unsafe fn slice_mut_u32<'a>(p: *mut u32, len: usize) -> Option<&'a mut [u32]> {
-    if p.is_null() {
-        None
-    } else if len == 0 {
-        Some(&mut [])
-    } else {
-        Some(core::slice::from_raw_parts_mut(p, len))
-    }
-}
-
 /// Exact top-k, one corpus chunk: `q` (nq x d), `chunk` (cn x d, corpus rows seen..seen + cn),
 /// `hs`/`hi` the per-query heaps (nq x k scores and u32 corpus indices). `cosine` != 0 scores
 /// with unit rows, else dot products. Inputs must be finite (the TS side checks).
@@ -199,7 +189,7 @@ pub unsafe extern "C" fn ct_topk_update(
     if d == 0 || seen.checked_add(cn).is_none_or(|t| t > u32::MAX as usize) {
         return INVALID_ARGUMENT;
     }
-    let (hs, hi) = match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+    let (hs, hi) = match (slice_mut(hs, lh), slice_mut(hi, lh)) {
         (Some(a), Some(b)) => (a, b),
         _ => return INVALID_ARGUMENT,
     };
@@ -216,7 +206,7 @@ pub unsafe extern "C" fn ct_topk_finish(nq: usize, k: usize, filled: usize, hs: 
     if filled > k {
         return INVALID_ARGUMENT;
     }
-    match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+    match (slice_mut(hs, lh), slice_mut(hi, lh)) {
         (Some(a), Some(b)) => {
             search::finish(nq, k, filled, a, b);
             super::OK

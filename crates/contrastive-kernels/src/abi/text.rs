@@ -385,10 +385,7 @@ pub unsafe extern "C" fn ct_attention_forward(
     ctx: *mut f32,
     lse: *mut f32,
 ) -> i32 {
-    let (g, [ql, cl, ll, ml]) = match geom(b, s, heads, dh) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+    let (g, [ql, cl, ll, ml]) = or_status!(geom(b, s, heads, dh));
     let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
     if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() {
         return INVALID_ARGUMENT;
@@ -418,10 +415,7 @@ pub unsafe extern "C" fn ct_attention_backward(
     dctx: *const f32,
     dqkv: *mut f32,
 ) -> i32 {
-    let (g, [ql, cl, ll, ml]) = match geom(b, s, heads, dh) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+    let (g, [ql, cl, ll, ml]) = or_status!(geom(b, s, heads, dh));
     let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
     if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() || dctx.is_null() || dqkv.is_null() {
         return INVALID_ARGUMENT;
