@@ -11,6 +11,7 @@ use crate::eval::search;
 use crate::loss::cosent::cosent;
 use crate::loss::matryoshka::matryoshka;
 use crate::loss::mnrl::mnrl;
+use crate::loss::normalize;
 use crate::loss::pair_margin::pair_margin;
 use crate::loss::LossOut;
 use crate::simd::Best;
@@ -25,6 +26,29 @@ unsafe fn prefixes<'a>(dims: *const u32, weights: *const f32, ndims: usize, d: u
         return None;
     }
     Some((dm, w))
+}
+
+/// The arguments the pair losses share: n finite labels, the Matryoshka prefixes, and n * d
+/// (the length of each input) without wrap. Err: INVALID_ARGUMENT, or OUT_OF_MEMORY when n * d
+/// cannot be a buffer.
+#[allow(clippy::type_complexity)]
+unsafe fn pair_args<'a>(
+    labels: *const f32,
+    n: usize,
+    d: usize,
+    dims: *const u32,
+    weights: *const f32,
+    ndims: usize,
+) -> Result<(&'a [f32], (&'a [u32], &'a [f32]), usize), i32> {
+    let len = elems(&[n, d]).ok_or(OUT_OF_MEMORY)?;
+    if labels.is_null() {
+        return Err(INVALID_ARGUMENT);
+    }
+    let y = slice(labels, n);
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err(INVALID_ARGUMENT);
+    }
+    Ok((y, prefixes(dims, weights, ndims, d).ok_or(INVALID_ARGUMENT)?, len))
 }
 
 /// Two same-shaped inputs (a, b), both gradients or none: the pair losses' shared driver.
@@ -83,9 +107,8 @@ pub unsafe extern "C" fn ct_mnrl(
     if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gdocs.is_null() {
         return INVALID_ARGUMENT;
     }
-    let pre = match prefixes(dims, weights, ndims, d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
+    let Some(pre) = prefixes(dims, weights, ndims, d) else {
+        return INVALID_ARGUMENT;
     };
     let (Some(la), Some(ld)) = (elems(&[n, d]), h.checked_add(1).and_then(|c| elems(&[c, n, d]))) else {
         return OUT_OF_MEMORY;
@@ -113,18 +136,10 @@ pub unsafe extern "C" fn ct_cosent(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gb.is_null() || labels.is_null() {
+    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gb.is_null() {
         return INVALID_ARGUMENT;
     }
-    let y = slice(labels, n);
-    if y.iter().any(|v| !v.is_finite()) {
-        return INVALID_ARGUMENT;
-    }
-    let pre = match prefixes(dims, weights, ndims, d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
-    };
-    let Some(len) = elems(&[n, d]) else { return OUT_OF_MEMORY };
+    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
     let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g));
     finish(r, out)
 }
@@ -148,25 +163,18 @@ pub unsafe extern "C" fn ct_pair_margin(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0 || d == 0 || !margin.is_finite() || ga.is_null() != gb.is_null() || labels.is_null() {
+    if n == 0 || d == 0 || !margin.is_finite() || ga.is_null() != gb.is_null() {
         return INVALID_ARGUMENT;
     }
-    let y = slice(labels, n);
-    if y.iter().any(|v| !v.is_finite()) {
-        return INVALID_ARGUMENT;
-    }
-    let pre = match prefixes(dims, weights, ndims, d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
-    };
-    let Some(len) = elems(&[n, d]) else { return OUT_OF_MEMORY };
+    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
     let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| pair_margin::<Best>(x, z, y, n, dm, margin, g));
     finish(r, out)
 }
 
 /// Exact top-k, one corpus chunk: `q` (nq x d), `chunk` (cn x d, corpus rows seen..seen + cn),
 /// `hs`/`hi` the per-query heaps (nq x k scores and u32 corpus indices). `cosine` != 0 scores
-/// with unit rows, else dot products. Inputs must be finite (the TS side checks).
+/// with unit rows: the chunk is normalized here, the queries once beforehand by
+/// [`ct_topk_unit_rows`]; else dot products. Inputs must be finite (the TS side checks).
 ///
 /// # Safety
 /// As [`ct_mnrl`].
@@ -194,6 +202,25 @@ pub unsafe extern "C" fn ct_topk_update(
         _ => return INVALID_ARGUMENT,
     };
     super::status(search::update::<Best>(slice(q, lq), nq, slice(chunk, lc), cn, d, k, seen, cosine != 0, hs, hi))
+}
+
+/// Normalizes the rows of `x` (rows x d) in place, as F.normalize: the queries of a cosine search.
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_topk_unit_rows(x: *mut f32, rows: usize, d: usize) -> i32 {
+    match (elems(&[rows, d]), d) {
+        (_, 0) => INVALID_ARGUMENT,
+        (None, _) => OUT_OF_MEMORY,
+        (Some(n), _) => match slice_mut(x, n) {
+            Some(v) => {
+                normalize::unit_rows::<Best>(v, rows, d);
+                super::OK
+            }
+            None => INVALID_ARGUMENT,
+        },
+    }
 }
 
 /// Sorts the heaps of [`ct_topk_update`] best first; `filled` = min(k, corpus rows seen).
@@ -254,6 +281,10 @@ mod tests {
             assert_eq!(ct_topk_finish(2, 1, 2, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
             assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
             assert_eq!(ct_topk_finish(2, 1, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
+            assert_eq!(ct_topk_unit_rows(null_mut(), 2, 4), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_unit_rows(hs.as_mut_ptr(), usize::MAX, 2), OUT_OF_MEMORY);
+            assert_eq!(ct_topk_unit_rows(hs.as_mut_ptr(), 1, 0), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_unit_rows(hs.as_mut_ptr(), 1, 2), 0);
         }
     }
 }

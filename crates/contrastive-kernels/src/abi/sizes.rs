@@ -192,6 +192,7 @@ fn cases() -> Vec<Case> {
             ct_pair_margin(b.f.as_ptr(), b.f.as_ptr(), b.f.as_ptr(), 1, HUGE, 0.5, null(), null(), 0, b.g.as_mut_ptr(), b.h.as_mut_ptr(), b.o.as_mut_ptr())
         }),
         case("ct_topk_update", |b| unsafe { ct_topk_update(b.f.as_ptr(), BIG, b.f.as_ptr(), 1, 1, BIG, 0, 1, b.g.as_mut_ptr(), b.u.as_mut_ptr()) }),
+        case("ct_topk_unit_rows", |b| unsafe { ct_topk_unit_rows(b.g.as_mut_ptr(), BIG, BIG) }),
         case("ct_topk_finish", |b| unsafe { ct_topk_finish(BIG, BIG, 1, b.g.as_mut_ptr(), b.u.as_mut_ptr()) }),
         // text
         case("ct_embedding_forward", |b| unsafe { ct_embedding_forward(b.f.as_ptr(), 1, BIG, b.u.as_ptr(), BIG, b.g.as_mut_ptr()) }),
