@@ -7,21 +7,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from '../../packages/contrastive/src/index.node.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { assertBuilt, bin, explain, freePort, REPO, run, start, waitForHttp, type Background } from '../edge/proc.js';
 
 const PLAY = join(REPO, 'packages/playground');
 const SHOT = join(REPO, 'test-results/playground.png');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
 let server: Background | undefined;
 let browser: Browser | undefined;
@@ -45,7 +35,7 @@ beforeAll(async () => {
   server = start(bin('vite'), ['preview', PLAY, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: PLAY, cleanEnv: true });
   url = `http://127.0.0.1:${port}/`;
   await waitForHttp(url, server);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
 }, 200_000);
 
 afterAll(async () => {
