@@ -49,8 +49,8 @@ export type { TextOnnxOptions } from './export/onnx-text.js';
 export { exportHuggingFace } from './export/hf.js';
 export type { HfExportOptions, ModelFiles } from './export/hf.js';
 // bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
-export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
-export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
+export { csvNumber, csvPairs, csvTable, parseCsvRecords } from './io/csv.js';
+export type { CsvOptions, CsvPairs, CsvPairsOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
 export { jsonlVectors, parseJsonl } from './io/jsonl.js';
 export type { JsonlVectors } from './io/jsonl.js';
 export { fitStandardizer, jsonlPairs, pairTrainData, standardize, vectorTrainData } from './data/vectors.js';
