@@ -42,8 +42,28 @@ describe('memory over time', () => {
     expect(runtimeInfo().memoryBytes - warm).toBeLessThan(64 * 2 ** 20);
   });
 
+  it('optimizers dropped without free() give their state back once collected (FinalizationRegistry)', async () => {
+    await init({ threads: 1, variant: 'simd128' });
+    // one parameter of 2M floats (8 MiB): AdamW keeps two moments of it, LARS one plus its 8-byte out
+    const model = new lib.Linear(2048, 1024, { bias: false });
+    const make = (i: number) => {
+      const opt = i % 2 ? new lib.AdamW(model.namedParameters()) : new lib.LARS(model.namedParameters(), { lr: 0.1 });
+      opt.step();
+    };
+    for (let i = 0; i < 6; i++) make(i);
+    await collect();
+    const warm = runtimeInfo().memoryBytes;
+    // 40 leaked optimizers would hold about 480 MiB of moments
+    for (let r = 0; r < 8; r++) {
+      for (let i = 0; i < 5; i++) make(i);
+      await collect();
+    }
+    expect(runtimeInfo().memoryBytes - warm).toBeLessThan(64 * 2 ** 20);
+    model.free();
+  });
+
   it.runIf(LONG)(
-    'soak: 10,000 loss calls, 2,000 training steps and 2,000 create/free cycles on 1 and 2 threads keep memory flat',
+    'soak: 10,000 loss calls, 2,000 training steps, 2,000 create/free cycles and 200 dropped optimizers on 1 and 2 threads keep memory flat',
     async () => {
       for (const threads of [1, 2]) {
         await init({ threads, variant: 'simd128' });
@@ -55,7 +75,7 @@ describe('memory over time', () => {
           { data: a.data, shape: [128, 64] },
           { data: b.data, shape: [128, 64] },
         ];
-        const round = () => {
+        const round = async () => {
           for (let i = 0; i < 1000; i++) lib.ntXent(a, b, { temperature: 0.1 });
           for (let i = 0; i < 200; i++) trainer.step(views);
           for (let i = 0; i < 200; i++) {
@@ -63,10 +83,13 @@ describe('memory over time', () => {
             m.forward(a);
             m.free();
           }
+          // optimizers dropped without free(): their moments come back through the registry
+          for (let i = 0; i < 20; i++) new lib.AdamW(model.namedParameters()).step();
+          await collect();
         };
-        round();
+        await round();
         const warm = runtimeInfo().memoryBytes;
-        for (let r = 0; r < 9; r++) round();
+        for (let r = 0; r < 9; r++) await round();
         expect(runtimeInfo().memoryBytes, `threads ${threads}`).toBe(warm);
         model.free();
         trainer.optimizer.free();

@@ -6,16 +6,17 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/chromium.mjs';
 import { benchArgs } from '../args.mjs';
+import { machine } from '../lib/machine.mjs';
 
 const { values: args } = benchArgs({
   options: {
     runs: { type: 'string', default: '7' },
     engines: { type: 'string', default: 'chromium,deno' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
   },
 });
 const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -47,17 +48,7 @@ if (engines.has('chromium')) {
   const browser = await chromium.launch({
     executablePath: args.chromium,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage();
@@ -85,12 +76,7 @@ if (engines.has('deno')) {
 }
 
 const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-console.log(
-  `# simd128 vs relaxed SIMD outside Node — ${new Date().toISOString()}, ${os.cpus()[0].model}, load ${os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`,
-);
+console.log(`# simd128 vs relaxed SIMD outside Node — ${new Date().toISOString()}, ${machine()}`);
 console.log('');
 console.log('| engine | workload | simd128 | relaxed | simd128 / relaxed |');
 console.log('| --- | --- | --- | --- | --- |');

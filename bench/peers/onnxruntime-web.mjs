@@ -25,7 +25,7 @@ const require = createRequire(import.meta.url);
 let ort;
 let info;
 
-let memories = [];
+const memories = [];
 
 /** Finds the WebAssembly.Memory objects of instances created while `fn` runs (ORT's heap). */
 async function captureMemories(fn) {
@@ -143,6 +143,14 @@ export function ntXentModel(n, D, tau, { variant = 'gemm', grad = true } = {}) {
     inputs: [valueInfo('A', DataType.FLOAT, [n, D]), valueInfo('B', DataType.FLOAT, [n, D])],
     outputs: [valueInfo('loss', DataType.FLOAT, []), ...(grad ? [valueInfo('dA', DataType.FLOAT, [n, D]), valueInfo('dB', DataType.FLOAT, [n, D])] : [])],
   });
+}
+
+/** An InferenceSession on one thread for model bytes, with the runtime's heap captured for onnxWasmMemoryBytes(). */
+export async function createOnnxSession(bytes) {
+  await setupOnnxruntimeWeb();
+  return captureMemories(() =>
+    ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 }),
+  );
 }
 
 const sessions = new Map();

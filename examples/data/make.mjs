@@ -35,3 +35,15 @@ for (let i = 0; i < 128; i++) {
   pairs.push(JSON.stringify({ anchor: a, positive: p }));
 }
 writeFileSync(join(here, 'pairs.jsonl'), pairs.join('\n') + '\n');
+// triplets as column groups of one CSV: a query (q_0..q_5), its document (d_0..d_3) and a hard
+// negative (n_0..n_3): the document of the query with one feature's sign flipped, so it agrees
+// with the true document on three of its four values
+const doc = (a) => [a[0] + a[1], a[2] - a[3], 2 * a[4], a[5]];
+const trip = [['id', ...[0, 1, 2, 3, 4, 5].map((k) => `q_${k}`), ...[0, 1, 2, 3].map((k) => `d_${k}`), ...[0, 1, 2, 3].map((k) => `n_${k}`)].join(',')];
+for (let i = 0; i < 128; i++) {
+  const a = Array.from({ length: 6 }, () => +(rand() * 2 - 1).toFixed(4));
+  const flip = a.map((v, k) => (k === 4 ? -v : v));
+  const noisy = (v) => +(v + 0.05 * (rand() - 0.5)).toFixed(4);
+  trip.push([`t${i}`, ...a, ...doc(a).map(noisy), ...doc(flip).map(noisy)].join(','));
+}
+writeFileSync(join(here, 'triplets.csv'), trip.join('\n') + '\n');

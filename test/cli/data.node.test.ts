@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy, readSafetensors, writeIdx, writeNpy } from '../../packages/contrastive/src/index.node.js';
-import { mnistDigits, writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
+import { mnistDigits, sharp, writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-data-'));
@@ -44,6 +44,13 @@ beforeAll(async () => {
     pairs.push(JSON.stringify({ anchor: a, positive: p }));
   }
   writeFileSync(join(dir, 'pairs.jsonl'), pairs.join('\n') + '\n');
+  // triplets: the same pairs with a hard negative, the positive of another anchor sharing its first feature's sign
+  const rows = pairs.map((l) => JSON.parse(l) as { anchor: number[]; positive: number[] });
+  const neg = rows.map((r, i) => rows[(i + 1 + rows.slice(i + 1).findIndex((o) => Math.sign(o.anchor[0]) === Math.sign(r.anchor[0]))) % rows.length].positive);
+  writeFileSync(join(dir, 'triplets.jsonl'), rows.map((r, i) => JSON.stringify({ ...r, negative: neg[i] })).join('\n') + '\n');
+  // the same triplets as column groups of one CSV (and an id column, ignored)
+  const head = ['id', ...[0, 1, 2, 3, 4, 5].map((k) => `a_${k}`), ...[0, 1, 2, 3].map((k) => `p_${k}`), ...[0, 1, 2, 3].map((k) => `n_${k}`)];
+  writeFileSync(join(dir, 'triplets.csv'), [head.join(','), ...rows.map((r, i) => [i, ...r.anchor, ...r.positive, ...neg[i]].join(','))].join('\n') + '\n');
   const x = Float32Array.from({ length: 60 * 5 }, (_, i) => (Math.floor(i / 5) % 2) * 3 + rand());
   writeFileSync(join(dir, 'x.npy'), writeNpy([60, 5], x));
   writeFileSync(
@@ -231,6 +238,117 @@ describe('contrastive CLI on your own data', () => {
     const bad = cli('train', '--data', 'pairs.jsonl', '--out', 'x.safetensors');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--method clip');
+  });
+
+  it('triplets (anchor, positive, hard negative) from JSONL, CSV column groups or three aligned files train two towers with the negatives', () => {
+    const rows = readFileSync(join(dir, 'pairs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { anchor: number[]; positive: number[] });
+    const base = ['--method', 'clip', '--epochs', '6', '--batch-size', '32', '--json'];
+    const pairs = json(cli('train', '--data', 'pairs.jsonl', ...base, '--out', 'p.safetensors'));
+    const tj = json(cli('train', '--data', 'triplets.jsonl', ...base, '--out', 't.safetensors'));
+    expect([tj.data, tj.hardNegatives, tj.samples]).toEqual(['pairs', true, 96]);
+    expect(pairs.hardNegatives).toBe(false);
+    // the same rows and seed: only the negatives differ, so the losses do
+    expect(tj.firstLoss).not.toBeCloseTo(pairs.firstLoss, 4);
+    expect(tj.finalLoss).toBeLessThan(tj.firstLoss);
+    const cols = ['--anchor-columns', 'a_*', '--positive-columns', 'p_0,p_1,p_2,p_3'];
+    const tc = json(cli('train', '--data', 'triplets.csv', ...cols, '--negative-columns', 'n_*', ...base, '--out', 'tc.safetensors'));
+    // CSV cells hold the JSON's numbers: the same triplets, the same run
+    expect([tc.hardNegatives, tc.samples, tc.input]).toEqual([true, 96, [1, 1, 6]]);
+    expect(tc.firstLoss).toBeCloseTo(tj.firstLoss, 4);
+    const pc = json(cli('train', '--data', 'triplets.csv', ...cols, ...base, '--out', 'pc.safetensors'));
+    expect(pc.hardNegatives).toBe(false);
+    expect(pc.firstLoss).toBeCloseTo(pairs.firstLoss, 4);
+    // three aligned files: anchors, positives, negatives
+    writeFileSync(
+      join(dir, 'x3.npy'),
+      writeNpy(
+        [60, 3],
+        Float32Array.from({ length: 180 }, (_, i) => Math.sin(i)),
+      ),
+    );
+    const three = json(
+      cli(
+        'train',
+        '--data',
+        'x.npy',
+        '--pair-data',
+        'x2.npy',
+        '--negative-data',
+        'x3.npy',
+        '--method',
+        'clip',
+        '--epochs',
+        '2',
+        '--batch-size',
+        '20',
+        '--out',
+        'three.safetensors',
+        '--json',
+      ),
+    );
+    expect([three.hardNegatives, three.samples]).toEqual([true, 60]);
+    // two aligned CSV files (header rows): the anchors' and the positives' columns
+    writeFileSync(join(dir, 'qa.csv'), ['q0,q1,q2', ...rows.map((r) => r.anchor.slice(0, 3).join(','))].join('\n') + '\n');
+    writeFileSync(join(dir, 'qb.csv'), ['d0,d1', ...rows.map((r) => r.positive.slice(0, 2).join(','))].join('\n') + '\n');
+    const csv2 = json(cli('train', '--data', 'qa.csv', '--pair-data', 'qb.csv', ...base, '--out', 'csv2.safetensors'));
+    expect([csv2.data, csv2.samples, csv2.input]).toEqual(['pairs', 96, [1, 1, 3]]);
+  });
+
+  it('CSV column groups that are missing or ragged fail in one line naming the file and column', () => {
+    const t = (...extra: string[]) => cli('train', '--data', 'triplets.csv', '--method', 'clip', '--out', 'bad.safetensors', ...extra);
+    const missing = t('--anchor-columns', 'a_*', '--positive-columns', 'p_0,p_9');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('triplets.csv');
+    expect(missing.err).toContain('"p_9"');
+    const ragged = t('--anchor-columns', 'a_*', '--positive-columns', 'p_*', '--negative-columns', 'n_0,n_1');
+    expect(ragged.code).toBe(1);
+    expect(ragged.err).toContain('triplets.csv');
+    expect(ragged.err).toContain('2 negative columns and 4 positive');
+    const npy = cli('train', '--data', 'x.npy', '--anchor-columns', 'a_*', '--positive-columns', 'p_*', '--method', 'clip', '--out', 'bad.safetensors');
+    expect(npy.code).toBe(1);
+    expect(npy.err).toContain('CSV or TSV');
+    const half = t('--anchor-columns', 'a_*');
+    expect(half.code).toBe(1);
+    expect(half.err).toContain('--positive-columns');
+    writeFileSync(join(dir, 'short.npy'), writeNpy([59, 3], new Float32Array(177)));
+    const rows = cli('train', '--data', 'x.npy', '--pair-data', 'x2.npy', '--negative-data', 'short.npy', '--method', 'clip', '--out', 'bad.safetensors');
+    expect(rows.code).toBe(1);
+    expect(rows.err).toContain('short.npy has 59');
+    const alone = cli('train', '--data', 'x.npy', '--negative-data', 'x3.npy', '--method', 'clip', '--out', 'bad.safetensors');
+    expect(alone.code).toBe(1);
+    expect(alone.err).toContain('--pair-data');
+  });
+
+  it('without --batch-size a small set trains in batches small enough for 16 steps an epoch (down to 32)', () => {
+    const t = json(cli('train', '--data', 'digits-png', '--epochs', '1', '--out', 'small-batch.safetensors', '--json'));
+    // 300 images: 256, 128 and 64 give fewer than 16 steps; 32 gives 9, the floor
+    expect([t.batchSize, t.steps]).toEqual([32, 9]);
+    const table = ['--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id'];
+    const v = json(cli('train', '--data', 'table.csv', ...table, '--epochs', '1', '--out', 'small-v.safetensors', '--json'));
+    expect([v.batchSize, v.steps]).toEqual([32, 3]);
+  });
+
+  it('augment --data draws the views of a folder at the size train loads it, spread over its classes', async () => {
+    const r = cli('augment', '--data', 'rgb', '--image-size', '16', '--count', '4', '--out', 'rgb-grid.png');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('simclr-cifar10');
+    const { data, info } = await sharp(join(dir, 'rgb-grid.png')).raw().toBuffer({ resolveWithObject: true });
+    // 3 cells of 16 px per row (original, view 1, view 2) and 4 rows, 2 px apart
+    expect([info.width, info.height]).toEqual([2 + 3 * (16 + 2), 2 + 4 * (16 + 2)]);
+    const px = (x: number, y: number): number[] =>
+      Array.from((data as Uint8Array).subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    // the originals' corners: the first rows are 'cool' images (a yellow ground), the last 'warm' ones (dark blue)
+    const [r0, g0, b0] = px(2, 2);
+    const [r3, g3, b3] = px(2, 2 + 3 * 18);
+    expect(r0 > 150 && g0 > 150 && b0 < 110, `top-left ${[r0, g0, b0]}`).toBe(true);
+    expect(b3 > 80 && r3 < 60 && g3 < 90, `bottom-left ${[r3, g3, b3]}`).toBe(true);
+    const vectors = cli('augment', '--data', 'x.npy', '--out', 'v-grid.png');
+    expect(vectors.code).toBe(1);
+    expect(vectors.err).toContain('holds vectors');
+    expect(cli('augment', '--data', 'rgb', '--out', 'x-grid.png').err).toContain('--image-size');
   });
 
   it('NPY vectors with NPY labels evaluate as raw features and train with SimCLR', () => {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { makeCases } from '../edge/make-cases.mjs';
 import { assertBuilt, bin, explain, freePort, PKG_DIR, REPO, run, smokeLine, start, waitForHttp, type Background } from '../edge/proc.js';
 import { resolveExport, WORKERD_CONDITIONS, writeWorkerdConfig } from '../edge/workerd.js';
@@ -19,17 +20,6 @@ const CHILD_TIMEOUT = 50_000;
 // The worked example: a = [[1,0,0],[0,2,0]], b = [[1,1,0],[0,1,-1]], tau = 0.5.
 const LOSS = 0.706676;
 const DTAU = 0.521588;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
 let tmp: string;
 let scratch: string;
@@ -283,7 +273,7 @@ describe('consumer of the packed tarball (npm install into a scratch project)', 
         const url = `http://127.0.0.1:${port}/`;
         await waitForHttp(url, server);
 
-        browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
         const page = await browser.newPage();
         const errors: string[] = [];
         const wasmResponses: string[] = [];

@@ -96,4 +96,20 @@ describe('loadImageFiles (Chromium)', () => {
     const batch = toImageBatch(set);
     expect(batch.n).toBe(4);
   });
+  it('JPEGs stored rotated with an EXIF orientation (3, 6, 8) load upright, as the browser shows them', async () => {
+    const files: { path: string; blob: Blob }[] = [];
+    for (const o of [1, 3, 6, 8]) {
+      const res = await fetch(new URL(`../fixtures/exif/o${o}.jpg`, import.meta.url));
+      expect(res.ok, `fixture o${o}.jpg`).toBe(true);
+      files.push({ path: `o${o}.jpg`, blob: await res.blob() });
+    }
+    // the fixtures are 24 wide and 16 high upright, red top-left, blue bottom-right (test/fixtures/exif/generate.mjs)
+    const set = await loadImageFiles(files, { channels: 3 });
+    expect([set.n, set.height, set.width]).toEqual([4, 16, 24]);
+    for (let i = 0; i < set.n; i++) {
+      const img = set.data.subarray(i * 16 * 24 * 3, (i + 1) * 16 * 24 * 3);
+      const last = (16 * 24 - 1) * 3;
+      expect([img[0] > 200, img[2] < 60, img[last + 2] > 200, img[last] < 60], set.files[i]).toEqual([true, true, true, true]);
+    }
+  });
 });

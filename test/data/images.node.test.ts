@@ -7,6 +7,7 @@ import { crc32 } from '../../packages/contrastive/src/augment/png.js';
 import { decodeImage, listImageFiles, loadImageFolder, loadSharp } from '../../packages/contrastive/src/data/node-images.js';
 import { ContrastiveError, imageTrainData, init, toImageBatch, uint8ImageTrainData, presets } from '../../packages/contrastive/src/index.node.js';
 import { mnistDigits, sharp, writeDigitFolder, writeRgbFolder } from './fixtures.js';
+import { HEIGHT, orientedJpeg, WIDTH } from '../fixtures/exif/generate.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-images-'));
 const at = (...p: string[]) => join(dir, ...p);
@@ -118,6 +119,40 @@ describe('loadImageFolder', () => {
     copyFileSync(at('rgb', 'cool', 'cool-0.jpg'), at('mixed', 'top.jpg'));
     await rejects(loadImageFolder(at('mixed'), { size: 12 }), 'INVALID_ARGUMENT', 'top.jpg', 'labels: false');
     expect((await loadImageFolder(at('mixed'), { size: 12, labels: false })).labels).toBeUndefined();
+  });
+});
+
+describe('EXIF orientation', () => {
+  /** The red corner is top-left and the blue one bottom-right, as the upright image has them. */
+  const upright = (img: { data: Uint8Array; width: number; height: number }) => {
+    const px = (x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+    const [r, , b] = px(0, 0);
+    const [r2, , b2] = px(img.width - 1, img.height - 1);
+    return r > 200 && b < 60 && b2 > 200 && r2 < 60;
+  };
+
+  it('JPEGs stored rotated (orientation 3, 6, 8) load upright, as a viewer shows them', async () => {
+    mkdirSync(at('exif'), { recursive: true });
+    for (const o of [1, 3, 6, 8] as const) {
+      const bytes = await orientedJpeg(o);
+      expect((await sharp(bytes).metadata()).orientation).toBe(o);
+      writeFileSync(at('exif', `o${o}.jpg`), bytes);
+      const img = await decodeImage(bytes);
+      expect([img.width, img.height], `orientation ${o}`).toEqual([WIDTH, HEIGHT]);
+      expect(upright(img), `orientation ${o}`).toBe(true);
+    }
+    // the folder loader and resizing see the upright image too (the turn comes before the resize)
+    const set = await loadImageFolder(at('exif'), { size: [8, 12], resize: 'exact' });
+    expect(set.files).toEqual(['o1.jpg', 'o3.jpg', 'o6.jpg', 'o8.jpg']);
+    for (let i = 0; i < set.n; i++)
+      expect(upright({ data: set.data.subarray(i * 8 * 12 * 3, (i + 1) * 8 * 12 * 3), width: 12, height: 8 }), set.files[i]).toBe(true);
+  });
+
+  it('the committed orientation fixtures (what the Chromium test reads) load upright', async () => {
+    for (const o of [3, 6, 8]) {
+      const img = await decodeImage(new URL(`../fixtures/exif/o${o}.jpg`, import.meta.url).pathname);
+      expect([img.width, img.height, upright(img)]).toEqual([WIDTH, HEIGHT, true]);
+    }
   });
 });
 

@@ -21,6 +21,7 @@ import {
   GlobalAvgPool2d,
   init,
   L2Normalize,
+  LayerNorm,
   lenet28,
   Linear,
   MaxPool2d,
@@ -106,6 +107,17 @@ const cases: [string, () => Module, number][] = [
         simclrHead(2, { hidden: 8, out: 3, seed: 9 }),
       ),
     3 * 11 * 9,
+  ],
+  [
+    'LayerNorm (with and without affine parameters) between Linear layers',
+    () => {
+      const ln = new LayerNorm(10, { eps: 1e-3 });
+      // a gain and shift away from 1 and 0, so the exported ones are really used
+      ln.weight!.set(Float32Array.from({ length: 10 }, (_, i) => 0.5 + i * 0.1));
+      ln.bias!.set(Float32Array.from({ length: 10 }, (_, i) => 0.3 - i * 0.05));
+      return new Sequential(new Linear(6, 10, { seed: 2 }), ln, new GELU(), new Linear(10, 4), new LayerNorm(4, { elementwiseAffine: false }));
+    },
+    6,
   ],
   ['BatchNorm1d without affine parameters', () => new Sequential(new Linear(5, 7), new BatchNorm1d(7, { affine: false, eps: 1e-3 }), new ReLU()), 5],
 ];

@@ -4,8 +4,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContrastiveError, infoNce, init, ntXent, supCon } from '../../packages/contrastive/src/index.node.js';
-import { infoNceLoss, ntXentLoss, supConLoss } from '../../packages/contrastive/src/tfjs.js';
+import { ContrastiveError, infoNce, init, mnrl, ntXent, supCon } from '../../packages/contrastive/src/index.node.js';
+import { infoNceLoss, mnrlLoss, ntXentLoss, supConLoss } from '../../packages/contrastive/src/tfjs.js';
 
 beforeAll(async () => {
   await init();
@@ -110,5 +110,84 @@ describe('contrastive/tfjs', () => {
       /a must be a rank-2 tensor/,
     );
     expect(() => supConLoss(tf.tensor2d([[1, 2]], [1, 2], 'int32'), [0], { temperature: 0.1 })).toThrowError(/z must be float32, got int32/);
+  });
+});
+
+describe('contrastive/tfjs mnrlLoss', () => {
+  const t = (data: Float32Array, r: number, c: number) => tf.tensor2d(data, [r, c]);
+  const [a, p, n1, n2] = [rows(5, 4, 11), rows(5, 4, 12), rows(5, 4, 13), rows(5, 4, 14)];
+
+  for (const symmetric of [false, true]) {
+    it(`with two hard-negative columns, scale 10${symmetric ? ', symmetric' : ''}: value and gradients are the library's mnrl`, () => {
+      const opts = { scale: 10, symmetric };
+      const [ga, gp, g1, g2] = tf.grads((x: tf.Tensor, y: tf.Tensor, u: tf.Tensor, v: tf.Tensor) =>
+        mnrlLoss(x as tf.Tensor2D, y as tf.Tensor2D, { ...opts, negatives: [u as tf.Tensor2D, v as tf.Tensor2D] }),
+      )([t(a, 5, 4), t(p, 5, 4), t(n1, 5, 4), t(n2, 5, 4)]);
+      const want = mnrl(m(a, 5, 4), m(p, 5, 4), { ...opts, negatives: [m(n1, 5, 4), m(n2, 5, 4)] });
+      expect(mnrlLoss(t(a, 5, 4), t(p, 5, 4), { ...opts, negatives: [t(n1, 5, 4), t(n2, 5, 4)] }).dataSync()[0]).toBeCloseTo(want.loss, 6);
+      expect(Array.from(ga.dataSync())).toEqual(Array.from(want.grads.anchor.data));
+      expect(Array.from(gp.dataSync())).toEqual(Array.from(want.grads.positive.data));
+      expect(Array.from(g1.dataSync())).toEqual(Array.from(want.grads.negatives[0].data));
+      expect(Array.from(g2.dataSync())).toEqual(Array.from(want.grads.negatives[1].data));
+    });
+  }
+
+  it('gradients of the anchor and of a hard negative match central finite differences (and scale with dy)', () => {
+    const loss = (x: Float32Array, neg: Float32Array) => mnrl(m(x, 5, 4), m(p, 5, 4), { scale: 5, negatives: [m(neg, 5, 4)], grad: false }).loss;
+    const [ga, gn] = tf.grads((x: tf.Tensor, u: tf.Tensor) => tf.mul(mnrlLoss(x as tf.Tensor2D, t(p, 5, 4), { scale: 5, negatives: [u as tf.Tensor2D] }), 2))([
+      t(a, 5, 4),
+      t(n1, 5, 4),
+    ]);
+    // a smaller step than NT-Xent's test: scale 5 curves the loss more (float32 forward: ~1e-7 / h rounding)
+    const h = 3e-3;
+    const fd = (which: 0 | 1, i: number) => {
+      const plus = [a.slice(), n1.slice()];
+      const minus = [a.slice(), n1.slice()];
+      plus[which][i] += h;
+      minus[which][i] -= h;
+      return (loss(plus[0], plus[1]) - loss(minus[0], minus[1])) / (2 * h);
+    };
+    for (let i = 0; i < 20; i++) {
+      expect(ga.dataSync()[i] / 2).toBeCloseTo(fd(0, i), 3);
+      expect(gn.dataSync()[i] / 2).toBeCloseTo(fd(1, i), 3);
+    }
+  });
+
+  it('a tfjs-layers two-tower model trained with mnrlLoss (hard negatives, symmetric) lowers its loss, and no tensor leaks', () => {
+    tf.engine().startScope();
+    const tower = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [8], units: 16, activation: 'relu' }), tfl.layers.dense({ units: 8 })] });
+    const opt = tf.train.adam(0.01);
+    const base = rows(16, 8, 21);
+    const anchors = t(base, 16, 8);
+    const losses: number[] = [];
+    const counts: number[] = [];
+    for (let step = 0; step < 60; step++) {
+      const l = opt.minimize(
+        () =>
+          tf.tidy(() => {
+            const pos = tf.add(anchors, tf.mul(tf.randomNormal([16, 8], 0, 1, 'float32', step), 0.1));
+            // a hard negative: another row's anchor, lightly perturbed
+            const neg = tf.add(tf.reverse(anchors, 0), tf.mul(tf.randomNormal([16, 8], 0, 1, 'float32', 1000 + step), 0.1));
+            const e = (x: tf.Tensor) => tower.apply(x) as tf.Tensor2D;
+            return mnrlLoss(e(anchors), e(pos), { negatives: [e(neg)], symmetric: true });
+          }),
+        true,
+      ) as tf.Scalar;
+      losses.push(l.dataSync()[0]);
+      l.dispose();
+      counts.push(tf.memory().numTensors);
+    }
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) - 0.1);
+    const steady = counts.slice(5);
+    expect(Math.max(...steady)).toBe(Math.min(...steady));
+    tf.engine().endScope();
+  });
+
+  it('a hard negative of the wrong shape or type is a ContrastiveError naming it', () => {
+    expect(() => mnrlLoss(t(a, 5, 4), t(p, 5, 4), { negatives: [t(n1, 5, 4), tf.tensor2d([[1, 2]], [1, 2], 'int32')] })).toThrowError(
+      /negatives\[1\] must be float32, got int32/,
+    );
+    expect(() => mnrlLoss(t(a, 5, 4), t(p, 5, 4), { negatives: [t(rows(3, 4, 1), 3, 4)] })).toThrowError(ContrastiveError);
   });
 });

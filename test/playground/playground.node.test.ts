@@ -7,21 +7,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from '../../packages/contrastive/src/index.node.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { assertBuilt, bin, explain, freePort, REPO, run, start, waitForHttp, type Background } from '../edge/proc.js';
 
 const PLAY = join(REPO, 'packages/playground');
 const SHOT = join(REPO, 'test-results/playground.png');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
 let server: Background | undefined;
 let browser: Browser | undefined;
@@ -45,7 +35,7 @@ beforeAll(async () => {
   server = start(bin('vite'), ['preview', PLAY, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: PLAY, cleanEnv: true });
   url = `http://127.0.0.1:${port}/`;
   await waitForHttp(url, server);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
 }, 200_000);
 
 afterAll(async () => {
@@ -266,4 +256,40 @@ describe('playground in headless Chromium', () => {
       await page.close();
     }
   }, 90_000);
+
+  it("text tab: pairs train a static model in the worker while the query's nearest neighbours change, ending on its translation", async () => {
+    const page = await open();
+    try {
+      await page.locator('[data-testid="tab-text"]').click();
+      expect(await page.locator('#images-tab').isHidden()).toBe(true);
+      expect(await page.locator('[data-testid="pairs"]').inputValue()).toContain('a red car\tvoiture rouge');
+      // record every neighbour list the page shows, with the step it belongs to
+      await page.evaluate(() => {
+        const w = window as unknown as { seen: { step: string; top: string[] }[] };
+        w.seen = [];
+        const ol = document.querySelector('[data-testid="neighbours"]')!;
+        new MutationObserver(() =>
+          w.seen.push({ step: (ol as HTMLElement).dataset.step!, top: [...ol.querySelectorAll('li')].map((li) => li.firstChild!.textContent!) }),
+        ).observe(ol, { childList: true });
+      });
+      await page.locator('[data-testid="text-train"]').click();
+      await page.locator('[data-testid="text-state"]', { hasText: 'done' }).waitFor({ timeout: 60_000 });
+      expect(await num(page, 'text-step')).toBe(48); // 12 epochs of ceil(64 / 16)
+      expect(Number.isFinite(await num(page, 'text-loss'))).toBe(true);
+      const seen = (await page.evaluate(() => (window as unknown as { seen: { step: string; top: string[] }[] }).seen)) as { step: string; top: string[] }[];
+      expect(seen[0].step).toBe('0'); // the untrained model's answer first
+      expect(new Set(seen.map((s) => s.step)).size).toBeGreaterThan(10); // redrawn as training ran
+      expect(new Set(seen.map((s) => s.top.join('|'))).size).toBeGreaterThan(1); // and the neighbours changed
+      const last = seen[seen.length - 1];
+      expect(last.step).toBe('48');
+      expect(last.top).toHaveLength(5);
+      expect(last.top[0]).toBe('voiture rouge');
+      // a new query is answered by the trained model
+      await page.locator('[data-testid="query"]').fill('a blue bird');
+      await page.locator('[data-testid="neighbours"] li').first().filter({ hasText: 'oiseau bleu' }).waitFor({ timeout: 10_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });

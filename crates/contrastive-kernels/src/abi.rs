@@ -15,12 +15,25 @@
 //!   buffer, a non-null one holds exactly `len` elements (`len` 0: empty, never read). A null
 //!   gradient pointer means "loss only": the backward work is skipped;
 //! * a loss writes two f64 at `out`: [loss, d loss / d tau];
+//! * every length computed from dimensions (a product such as rows x d, or a geometry's
+//!   n x c x h x w) goes through [`elems`]: a product that wraps `usize`, or a buffer whose bytes
+//!   would pass `isize::MAX`, is [`OUT_OF_MEMORY`] (no such buffer can exist), never a wrap;
 //! * return [`OK`], [`OUT_OF_MEMORY`] or [`INVALID_ARGUMENT`]. The TS side validates first, so
 //!   INVALID_ARGUMENT only guards against a caller that skipped validation: nothing here traps
 //!   on bad input.
 
 use crate::Oom;
 use std::alloc::{alloc, dealloc, Layout};
+
+/// The value of a `Result<T, i32>` whose error is a status: returns the status from the export.
+macro_rules! or_status {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(status) => return status,
+        }
+    };
+}
 
 pub mod augment;
 pub mod loss;
@@ -57,6 +70,13 @@ pub unsafe extern "C" fn ct_free(ptr: *mut u8, bytes: usize) {
     if !ptr.is_null() {
         dealloc(ptr, Layout::from_size_align_unchecked(bytes.max(1), ALIGN));
     }
+}
+
+/// The element count of a buffer of dimensions `dims` (their product): `None` when the
+/// product wraps `usize` or the buffer's bytes (4 per element: f32 and u32) would pass
+/// `isize::MAX`, the most one slice may span. The exports return [`OUT_OF_MEMORY`] then.
+pub(crate) fn elems(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|&n| n <= isize::MAX as usize / 4)
 }
 
 /// An input buffer: the `len` elements at `p`, empty when `p` is null or `len` is 0. For
@@ -138,3 +158,5 @@ pub mod resnet;
 pub mod methods;
 pub mod sentence;
 pub mod text;
+#[cfg(test)]
+mod sizes;

@@ -440,13 +440,13 @@ fn loop_nest<I: Isa>(
 }
 
 /// Packs B[pc.., jc..] (kc x nc) as NR-wide panels, k-major inside each panel, zero-padded.
-fn pack_b<I: Isa>(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
+pub(crate) fn pack_b<I: Isa>(b: &Strided, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
     pack_panels::<I, NR>(b, pc, kc, jc, nc, out);
 }
 
 /// Packs A[ic.., pc..] (mc x kc) as MR-tall panels, k-major inside each panel, zero-padded:
 /// the B packing of A^T with MR-wide panels.
-fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+pub(crate) fn pack_a<I: Isa>(a: &Strided, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
     let at = Strided { data: a.data, rs: a.cs, cs: a.rs };
     pack_panels::<I, MR>(&at, pc, kc, ic, mc, out);
 }
@@ -555,7 +555,7 @@ fn macro_kernel<I: Isa>(
 /// `ap` holds 4*kc and `bp` 8*kc floats; c points at a 4 x 8 tile with leading dimension ldc.
 /// `set`: store the product instead of adding it to C.
 #[inline(always)]
-unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize, set: bool) {
+pub(crate) unsafe fn kernel_4x8<I: Isa>(kc: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize, set: bool) {
     let z = I::splat(0.0);
     let (mut c00, mut c01, mut c10, mut c11) = (z, z, z, z);
     let (mut c20, mut c21, mut c30, mut c31) = (z, z, z, z);

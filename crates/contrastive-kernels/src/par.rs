@@ -106,7 +106,7 @@ mod imp {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-pub use imp::{poison, ready, run_worker, set_min_work, set_threads, thread_alloc, worker_parts, MAX_THREADS};
+pub use imp::{poison, poisoned, ready, run_worker, set_min_work, set_threads, thread_alloc, worker_parts, MAX_THREADS};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 mod imp {
@@ -243,7 +243,9 @@ mod imp {
         if stack_bytes % 16 != 0 || !tls_align.is_power_of_two() {
             return core::ptr::null_mut();
         }
-        match std::alloc::Layout::from_size_align(stack_bytes + tls_size.max(1), tls_align.max(16)) {
+        // the sum is checked: a wrapped size would give a block smaller than the stack
+        let Some(bytes) = stack_bytes.checked_add(tls_size.max(1)) else { return core::ptr::null_mut() };
+        match std::alloc::Layout::from_size_align(bytes, tls_align.max(16)) {
             // SAFETY: non-zero size.
             Ok(layout) => unsafe { std::alloc::alloc(layout) },
             Err(_) => core::ptr::null_mut(),
@@ -309,5 +311,10 @@ mod imp {
     /// with a trap instead of waiting forever for the dead worker.
     pub fn poison() {
         POISONED.store(1, Release);
+    }
+
+    /// Whether [`poison`] was called: a job waiting on a dead worker traps instead of hanging.
+    pub fn poisoned() -> bool {
+        POISONED.load(Acquire) != 0
     }
 }

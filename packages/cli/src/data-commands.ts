@@ -1,19 +1,14 @@
 // train / eval / embed on the user's own data (`--data`, `--train-data`, `--test-data`): image
 // folders, tables and pairs, with the encoder and recipe picked from what the data is.
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import {
   AdamW,
   ContrastiveError,
   embed,
-  fit,
-  knnAccuracy,
-  linearProbe,
   presets,
+  recipeSchedule,
   runtimeInfo,
   scarf,
-  Sequential,
-  simclrHead,
   takeRows,
   toImageBatch,
   Trainer,
@@ -21,22 +16,19 @@ import {
   uint8ImageTrainData,
   pairTrainData,
   vectorTrainData,
-  warmupCosine,
-  writeNpy,
   type Matrix,
   type Module,
   type TrainData,
 } from 'contrastive';
-import { resumeTrainer, writeTrainState } from './checkpoint.js';
+import { evaluate, lossText, pct, report, runTraining, trainSummary, writeEmbeddings } from './training.js';
 import { prepareOutputs } from './output.js';
 import { alignClasses, applyScaling, fitScaling, loadData, type DataOptions, type LoadedData } from './data-input.js';
 import type { ImageSet } from './data.js';
-import { atomicWrite, buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder, type EncoderSpec } from './model.js';
+import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder, type EncoderSpec } from './model.js';
 import { LABELED_METHODS, methodParts } from './methods.js';
 import { freezePrefixes, initFrom } from './resnet.js';
 
 const fail = (msg: string) => new ContrastiveError('INVALID_ARGUMENT', msg);
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /**
  * The recipe for vectors (tables): an MLP D-256-128 on standardized columns, SCARF corruption at
@@ -46,16 +38,11 @@ export const VECTOR_RECIPE = { epochs: 20, lr: 1e-3, weightDecay: 1e-5, schedule
 /** Pairs (two towers, CLIP's symmetric InfoNCE): one MLP D-256-128 per side. */
 export const PAIR_RECIPE = { epochs: 20, lr: 1e-3, weightDecay: 1e-5, schedule: 'cosine' as const, temperature: 0.1 };
 
-export interface DataFlags {
+/** The data flags as commander gives them: DataOptions' fields, with --data-format and --channels as typed. */
+export interface DataFlags extends Omit<DataOptions, 'format' | 'channels' | 'input'> {
   data?: string;
   dataFormat?: string;
-  imageSize?: number;
   channels?: string;
-  labels?: string;
-  labelColumn?: string;
-  categorical?: string;
-  ignoreColumns?: string;
-  skipBadImages?: boolean;
 }
 
 export const dataOptions = (o: DataFlags, input?: [number, number, number]): DataOptions => {
@@ -74,6 +61,9 @@ export const dataOptions = (o: DataFlags, input?: [number, number, number]): Dat
     categorical: o.categorical,
     ignoreColumns: o.ignoreColumns,
     skipBadImages: o.skipBadImages,
+    anchorColumns: o.anchorColumns,
+    positiveColumns: o.positiveColumns,
+    negativeColumns: o.negativeColumns,
     input,
   };
 };
@@ -102,7 +92,7 @@ function splitData(d: LoadedData, val: number, seed: number, requireVal = true):
   const part = (idx: Int32Array): LoadedData => {
     if (d.kind === 'images') return { ...d, set: subsetImages(d.set, idx), files: d.files ? Array.from(idx, (i) => d.files![i]) : undefined };
     if (d.kind === 'vectors') return { ...d, x: subsetRows(d.x, idx), labels: d.labels ? Int32Array.from(idx, (i) => d.labels![i]) : undefined };
-    return { ...d, a: subsetRows(d.a, idx), b: subsetRows(d.b, idx) };
+    return { ...d, a: subsetRows(d.a, idx), b: subsetRows(d.b, idx), ...(d.neg ? { neg: subsetRows(d.neg, idx) } : {}) };
   };
   return { train: part(s.train), test: part(s.val) };
 }
@@ -148,7 +138,8 @@ export interface TrainFlags extends DataFlags {
   freeze?: string;
   preset?: string;
   epochs?: number;
-  batchSize: number;
+  /** default: defaultBatchSize(samples) */
+  batchSize?: number;
   temperature?: number;
   lr?: number;
   weightDecay?: number;
@@ -159,6 +150,7 @@ export interface TrainFlags extends DataFlags {
   valSplit?: number;
   testData?: string;
   pairData?: string;
+  negativeData?: string;
   maxSamples?: number;
   json?: boolean;
   checkpoint?: string;
@@ -166,21 +158,55 @@ export interface TrainFlags extends DataFlags {
   resume?: string;
 }
 
-/** `contrastive train --data PATH ...` */
-export async function trainOnData(o: TrainFlags): Promise<void> {
-  let data = sample(await loadData(o.data, dataOptions(o)), o.maxSamples, o.seed);
-  if (o.pairData !== undefined) {
-    // pairs from two aligned files: row i of --data goes with row i of --pair-data
-    const b = await loadData(o.pairData, dataOptions(o));
-    if (data.kind !== 'vectors' || b.kind !== 'vectors')
-      throw fail(`--data and --pair-data must both hold vectors (CSV, NPY or JSONL rows); they hold ${data.kind} and ${b.kind}`);
-    if (data.x.rows !== b.x.rows)
+/** Pairs (triplets) from aligned files: row i of --data, of --pair-data (and of --negative-data) go together. */
+async function alignedPairs(data: LoadedData, o: TrainFlags): Promise<LoadedData> {
+  const vectors = async (path: string, flag: string): Promise<Matrix> => {
+    const d = await loadData(path, dataOptions(o));
+    if (d.kind !== 'vectors') throw fail(`${flag} ${path} must hold vectors (CSV, NPY or JSONL rows); it holds ${d.kind}`);
+    if (d.x.rows !== countOf(data))
       throw new ContrastiveError(
         'SHAPE_MISMATCH',
-        `--data ${o.data} has ${data.x.rows} rows, --pair-data ${o.pairData} has ${b.x.rows}; aligned pairs need the same number`,
+        `--data ${o.data} has ${countOf(data)} rows, ${flag} ${path} has ${d.x.rows}; aligned files need the same number`,
       );
-    data = { kind: 'pairs', a: data.x, b: b.x, name: o.data };
-  }
+    return d.x;
+  };
+  if (data.kind !== 'vectors') throw fail(`--data and --pair-data must both hold vectors (CSV, NPY or JSONL rows); --data ${o.data} holds ${data.kind}`);
+  const b = await vectors(o.pairData!, '--pair-data');
+  const neg = o.negativeData === undefined ? undefined : await vectors(o.negativeData, '--negative-data');
+  if (neg && neg.cols !== b.cols)
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `--negative-data ${o.negativeData} has ${neg.cols} columns, --pair-data ${o.pairData} ${b.cols}; the positive's tower encodes both`,
+    );
+  return { kind: 'pairs', a: data.x, b, ...(neg ? { neg } : {}), name: o.data };
+}
+
+/**
+ * The default batch size for `n` training samples: 256, halved (down to 32, or n itself below
+ * that) until an epoch has at least 16 steps, so a small data set still gets enough updates.
+ */
+export function defaultBatchSize(n: number): number {
+  let b = 256;
+  while (b > 32 && n / b < 16) b /= 2;
+  return Math.min(b, n);
+}
+
+/** The fewest optimizer steps the default image recipe takes (a SimCLR run of fewer is far from trained). */
+export const MIN_IMAGE_STEPS = 300;
+/** ... and the most epochs it runs to get them (a tiny set would otherwise loop for hours over a few images). */
+export const MAX_IMAGE_EPOCHS = 100;
+
+/** The default recipe's epochs on images: the encoder recipe's, or more (up to MAX_IMAGE_EPOCHS) for MIN_IMAGE_STEPS steps. */
+export function imageEpochs(recipeEpochs: number, stepsPerEpoch: number): number {
+  return Math.max(recipeEpochs, Math.min(MAX_IMAGE_EPOCHS, Math.ceil(MIN_IMAGE_STEPS / Math.max(1, stepsPerEpoch))));
+}
+
+/** `contrastive train --data PATH ...` */
+export async function trainOnData(o: TrainFlags): Promise<void> {
+  let data = await loadData(o.data, dataOptions(o));
+  if (o.pairData !== undefined) data = await alignedPairs(data, o);
+  else if (o.negativeData !== undefined) throw fail('--negative-data goes with --pair-data (three aligned files: anchors, positives, negatives)');
+  data = sample(data, o.maxSamples, o.seed);
   let test: LoadedData | undefined;
   if (o.valSplit !== undefined && o.testData !== undefined) throw fail('--val-split and --test-data are two ways to get a held-out set; give one');
   if (o.valSplit !== undefined) ({ train: data, test } = splitData(data, o.valSplit, o.seed));
@@ -202,7 +228,8 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     throw fail(`--method clip needs pairs (JSONL rows {"anchor": [...], "positive": [...]}); ${o.data} holds ${data.kind}`);
   if (LABELED_METHODS.includes(o.method) && !labels)
     throw fail(`--method ${o.method} needs labels (class subfolders, --label-column or --labels); ${o.data} has none`);
-  if (o.batchSize > n) throw fail(`--batch-size ${o.batchSize} is larger than the ${n} training samples`);
+  const batchSize = o.batchSize ?? defaultBatchSize(n);
+  if (batchSize > n) throw fail(`--batch-size ${batchSize} is larger than the ${n} training samples`);
   const testLabels = test ? labelsOf(test) : undefined;
   if (o.monitor && !(test && labels && testLabels)) throw fail('--monitor needs labeled data and a held-out set (--val-split F or --test-data PATH)');
 
@@ -258,9 +285,11 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     spec = { kind: 'mlp', input: [1, 1, data.a.cols], sizes: [data.a.cols, 256, 128], outDim: 128, data: 'vectors', standardize: sa };
     specB = { kind: 'mlp', input: [1, 1, data.b.cols], sizes: [data.b.cols, 256, 128], outDim: 128, data: 'vectors', standardize: sb };
     recipe = { ...PAIR_RECIPE };
-    td = pairTrainData(applyScaling(data.a, sa), applyScaling(data.b, sb));
+    // hard negatives go through the positive's tower: standardized as the positives are
+    td = pairTrainData(applyScaling(data.a, sa), applyScaling(data.b, sb), data.neg ? { negatives: applyScaling(data.neg, sb) } : {});
   }
-  // flags given on the command line override the recipe
+  // a small image set gets epochs enough for MIN_IMAGE_STEPS updates; flags given on the command line override the recipe
+  if (data.kind === 'images') recipe.epochs = imageEpochs(recipe.epochs, Math.floor(n / batchSize));
   recipe.epochs = o.epochs ?? recipe.epochs;
   recipe.lr = o.lr ?? recipe.lr;
   recipe.weightDecay = o.weightDecay ?? recipe.weightDecay;
@@ -270,11 +299,8 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   const encoder = buildEncoder(spec, o.seed);
   if (o.init) await initFrom(encoder, o.init);
   if (o.freeze) freezePrefixes(encoder, o.freeze);
-  const steps = Math.floor(n / o.batchSize) * recipe.epochs;
-  const schedule =
-    recipe.schedule === 'constant'
-      ? () => recipe.lr
-      : warmupCosine({ baseLr: recipe.lr, warmupSteps: Math.min(Math.round(steps / 10), 200), totalSteps: steps });
+  const steps = Math.floor(n / batchSize) * recipe.epochs;
+  const schedule = recipeSchedule(recipe, steps);
   let trainer: Trainer;
   let encoderB: Module | undefined;
   if (o.method === 'clip') {
@@ -296,7 +322,7 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     const parts = methodParts(o.method, encoder, () => buildEncoder(spec, o.seed), spec.outDim, o.seed, steps);
     const optimizer = new AdamW(parts.params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
     // MoCo's and NNCLR's queues: at most half the data, so they are not mostly the batch's own samples
-    const queueSize = Math.max(o.batchSize, Math.min(4096, Math.floor(n / 2)));
+    const queueSize = Math.max(batchSize, Math.min(4096, Math.floor(n / 2)));
     const queue = 'queueSize' in parts.trainer ? { queueSize } : {};
     trainer = new Trainer({ method: o.method as never, model: parts.model, optimizer, temperature: recipe.temperature, schedule, ...parts.trainer, ...queue });
   }
@@ -311,43 +337,17 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
     spec,
     ...(specB ? { specB } : {}),
     method: o.method,
-    batchSize: o.batchSize,
+    batchSize,
     seed: o.seed,
     valSplit: o.valSplit ?? null,
     ...recipe,
     variant: runtimeInfo().variant,
   };
-  if (o.resume) await resumeTrainer(o.resume, trainer, run);
-  const bar = o.json
-    ? undefined
-    : new cliProgress.SingleBar(
-        {
-          format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
-          hideCursor: true,
-          stream: process.stderr,
-          noTTYOutput: true,
-          notTTYSchedule: 5000,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-  bar?.start(steps, trainer.stepCount, { epoch: 1, epochs: recipe.epochs, loss: '-', rate: '-', knn: '' });
-  let knnText = '';
-  const result = await fit(trainer, td, {
-    epochs: recipe.epochs,
-    batchSize: o.batchSize,
-    seed: o.seed,
-    monitor,
-    onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
-    onEpoch: (e) => {
-      if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
-    },
-    checkpoint: o.checkpoint ? { every: o.checkpointEvery ?? Math.floor(n / o.batchSize), write: (s) => writeTrainState(o.checkpoint!, s, run) } : undefined,
-  });
-  bar?.stop();
+  const result = await runTraining({ ...o, batchSize }, { trainer, data: td, epochs: recipe.epochs, steps, monitor, run });
   const info = {
     dataset: o.data,
     method: o.method,
-    batchSize: o.batchSize,
+    batchSize,
     ...recipe,
     seed: o.seed,
     classes: data.kind === 'images' ? data.classes : data.kind === 'vectors' ? data.classes : undefined,
@@ -355,30 +355,25 @@ export async function trainOnData(o: TrainFlags): Promise<void> {
   await saveEncoder(o.out, encoder, spec, info);
   const outB = encoderB ? o.out.replace(/(\.safetensors)?$/, '.positive.safetensors') : undefined;
   if (encoderB) await saveEncoder(outB!, encoderB, specB!, { ...info, tower: 'positive' });
-  const summary = {
-    out: o.out,
-    ...(outB ? { outPositive: outB } : {}),
-    encoder: spec.kind,
-    input: spec.input,
-    data: data.kind,
-    dataset: o.data,
-    samples: n,
-    method: o.method,
-    epochs: recipe.epochs,
-    steps: result.steps,
-    seconds: result.seconds,
-    recipe,
-    firstLoss: result.losses[0],
-    finalLoss: result.losses.at(-1),
-    knnAccuracy: result.knnAccuracy,
-    variant: runtimeInfo().variant,
-    threads: runtimeInfo().threads,
-  };
-  if (o.json) console.log(JSON.stringify(summary));
-  else
-    console.log(
-      `trained ${spec.kind} encoder (${o.method}) on ${n} ${data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind} from ${o.data}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s${summary.knnAccuracy !== undefined ? `, kNN ${pct(summary.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`,
-    );
+  const what = data.kind === 'images' ? `${spec.input.join('x')} images` : data.kind === 'pairs' && data.neg ? 'triplets' : data.kind;
+  report(
+    {
+      out: o.out,
+      ...(outB ? { outPositive: outB } : {}),
+      encoder: spec.kind,
+      input: spec.input,
+      data: data.kind,
+      ...(data.kind === 'pairs' ? { hardNegatives: data.neg !== undefined } : {}),
+      dataset: o.data,
+      samples: n,
+      method: o.method,
+      batchSize,
+      ...trainSummary(result, recipe.epochs, recipe),
+    },
+    o.json,
+    (s) =>
+      `trained ${s.encoder} encoder (${s.method}) on ${n} ${what} from ${o.data}: ${lossText(s)}${s.knnAccuracy !== undefined ? `, kNN ${pct(s.knnAccuracy)}` : ''}; saved ${o.out}${outB ? ` and ${outB}` : ''}`,
+  );
 }
 
 export interface EvalFlags extends DataFlags {
@@ -429,22 +424,15 @@ export async function evalOnData(o: EvalFlags): Promise<void> {
   const scaling = !loaded && train.kind === 'vectors' ? fitScaling(train.x) : undefined;
   const tr = features(train, loaded?.encoder, loaded?.spec, scaling);
   const te = features(test, loaded?.encoder, loaded?.spec, scaling);
-  const probe = linearProbe(tr, trl, te, tel);
-  const knn = knnAccuracy(tr, trl, te, tel, { k: o.knnK });
   const what = loaded ? `${loaded.spec.kind} encoder ${o.model}` : train.kind === 'images' ? 'raw pixels' : 'raw features (standardized)';
-  const result = {
-    features: what,
-    linearProbeAccuracy: probe.accuracy,
-    knnAccuracy: knn,
-    probeWeightDecay: probe.weightDecay,
-    dims: tr.cols,
-    train: tr.rows,
-    test: te.rows,
-    seconds: (performance.now() - t0) / 1000,
-    variant: runtimeInfo().variant,
-  };
-  if (o.json) console.log(JSON.stringify(result));
-  else console.log(`${what}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${tr.rows} train / ${te.rows} test, ${tr.cols} dims)`);
+  evaluate({ features: what, train: tr, trainLabels: trl, test: te, testLabels: tel, knnK: o.knnK, json: o.json }, t0);
+}
+
+/** `contrastive augment --data P`: the images of an image folder (or image file) as train loads them. */
+export async function imagesForAugment(o: DataFlags & { data: string }): Promise<ImageSet> {
+  const d = await loadData(o.data, dataOptions(o));
+  if (d.kind !== 'images') throw fail(`augment shows image augmentations; ${o.data} holds ${d.kind}`);
+  return d.set;
 }
 
 /** `contrastive embed --model M --data P --out emb.npy` (and `emb.npy.files.txt` for folders). */
@@ -453,9 +441,6 @@ export async function embedData(o: DataFlags & { model: string; data: string; ou
   const { encoder, spec } = await loadEncoder(o.model);
   const d = await loadData(o.data, dataOptions(o, spec.data !== 'vectors' ? spec.input : undefined));
   checkInput(spec, d, o.model, o.data);
-  const z = features(d, encoder, spec);
-  await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
-  const files = d.kind === 'images' ? d.files : undefined;
-  if (files) await atomicWrite(`${o.out}.files.txt`, files.map((f) => join(o.data, f)).join('\n') + '\n');
-  console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}${files ? ` (rows in the order of ${o.out}.files.txt)` : ''}`);
+  const files = d.kind === 'images' ? d.files?.map((f) => join(o.data, f)) : undefined;
+  await writeEmbeddings(o.out, features(d, encoder, spec), files);
 }

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   ContrastiveError,
+  csvPairs,
   csvTable,
   fitStandardizer,
   jsonlPairs,
@@ -25,7 +26,7 @@ export type DataFormat = (typeof DATA_FORMATS)[number];
 export type LoadedData =
   | { kind: 'images'; set: ImageSet; files?: string[]; classes?: string[]; name: string }
   | { kind: 'vectors'; x: Matrix; labels?: Int32Array; classes?: string[]; files?: string[]; name: string }
-  | { kind: 'pairs'; a: Matrix; b: Matrix; name: string };
+  | { kind: 'pairs'; a: Matrix; b: Matrix /** hard negatives (triplets), with b's columns */; neg?: Matrix; name: string };
 
 export interface DataOptions {
   format?: string;
@@ -38,6 +39,10 @@ export interface DataOptions {
   categorical?: string;
   ignoreColumns?: string;
   skipBadImages?: boolean;
+  /** CSV: pairs (triplets) from column groups, comma-separated names or prefix* patterns */
+  anchorColumns?: string;
+  positiveColumns?: string;
+  negativeColumns?: string;
   /** images: force this [channels, height, width] (a trained model's input) */
   input?: [number, number, number];
 }
@@ -137,12 +142,26 @@ export async function loadData(
   onWarning: (m: string) => void = (m) => console.error(`contrastive: ${m}`),
 ): Promise<LoadedData> {
   const format = await detectFormat(path, o.format);
+  if ((o.anchorColumns ?? o.positiveColumns ?? o.negativeColumns) !== undefined && format !== 'csv' && format !== 'tsv')
+    throw fail(`--anchor-columns, --positive-columns and --negative-columns pick columns of a CSV or TSV file; ${path} is read as ${format}`);
   const table = { label: o.labelColumn, categorical: list(o.categorical), ignore: list(o.ignoreColumns), name: path };
   switch (format) {
     case 'folder':
       return folder(path, o, onWarning);
     case 'csv':
     case 'tsv': {
+      if (o.anchorColumns !== undefined || o.positiveColumns !== undefined || o.negativeColumns !== undefined) {
+        if (o.anchorColumns === undefined || o.positiveColumns === undefined)
+          throw fail('pairs from CSV columns need both --anchor-columns and --positive-columns (--negative-columns is optional)');
+        const p = csvPairs(await text(path), {
+          anchor: list(o.anchorColumns)!,
+          positive: list(o.positiveColumns)!,
+          negative: list(o.negativeColumns),
+          name: path,
+          delimiter: format === 'tsv' ? '\t' : ',',
+        });
+        return { kind: 'pairs', a: p.anchor, b: p.positive, ...(p.negative ? { neg: p.negative } : {}), name: path };
+      }
       const t = csvTable(await text(path), { ...table, delimiter: format === 'tsv' ? '\t' : ',' });
       return { kind: 'vectors', x: t.x, labels: t.labels, classes: t.classes, name: path };
     }
@@ -151,7 +170,7 @@ export async function loadData(
       const first = parseJsonl(body.split(/\r?\n/).find((l) => l.trim() !== '') ?? '', path).values[0];
       if (first !== null && typeof first === 'object' && !Array.isArray(first) && 'anchor' in first && 'positive' in first) {
         const p = jsonlPairs(body, { name: path });
-        return { kind: 'pairs', a: p.anchor, b: p.positive, name: path };
+        return { kind: 'pairs', a: p.anchor, b: p.positive, ...(p.negative ? { neg: p.negative } : {}), name: path };
       }
       const v = jsonlVectors(body, { name: path, label: o.labelColumn });
       return { kind: 'vectors', x: v.x, labels: v.labels, classes: v.classes, name: path };

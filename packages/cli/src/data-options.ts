@@ -38,11 +38,16 @@ export function addDataOptions(cmd: Command, o: { split?: boolean; evalData?: bo
     );
     cmd.option('--test-data <path>', 'a held-out set in the same format as --data (for --monitor, or eval)');
   }
-  if (o.split && !o.evalData)
+  if (o.split && !o.evalData) {
     cmd.option(
       '--pair-data <path>',
       'pairs from two aligned files (with --method clip): row i of --data goes with row i of this file (CSV, NPY or JSONL vectors)',
     );
+    cmd.option('--negative-data <path>', "triplets from three aligned files (with --pair-data): row i is a hard negative of --data's row i");
+    cmd.option('--anchor-columns <cols>', "CSV pairs (with --method clip): the anchor vector's columns, comma-separated names or prefix* patterns");
+    cmd.option('--positive-columns <cols>', "CSV pairs: the positive vector's columns, likewise");
+    cmd.option('--negative-columns <cols>', "CSV triplets: a hard negative's columns, as many as --positive-columns");
+  }
   if (o.evalData) {
     cmd.option('--train-data <path>', 'labeled data to fit the probes on (a class-folder tree, or a CSV with --label-column)');
     cmd.option('--labels <file>', 'NPY/IDX data: its labels (.npy or IDX)');

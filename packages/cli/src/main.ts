@@ -1,37 +1,30 @@
 // The `contrastive` command. Every error ends the process with exit code 1 and one line on stderr.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import {
   AdamW,
   ContrastiveError,
   augmentationGrid,
   embed,
   encodePng,
-  fit,
   imageTrainData,
   init,
-  knnAccuracy,
-  linearProbe,
   presets,
   recipeSchedule,
   runtimeInfo,
-  Sequential,
-  simclrHead,
   toImageBatch,
   Trainer,
-  writeNpy,
   type ImageBatch,
 } from 'contrastive';
 import { loadIdxImages, loadMnist, pixelRows, subset, type ImageSet } from './data.js';
 import { addExportCommand } from './export.js';
 import { buildEncoder, defaultSpec, loadEncoder, RECIPES, saveEncoder } from './model.js';
-import { resumeTrainer, writeTrainState } from './checkpoint.js';
 import { atomicWrite, prepareOutputs } from './output.js';
-import { embedData, evalOnData, trainOnData } from './data-commands.js';
+import { embedData, evalOnData, imagesForAugment, trainOnData } from './data-commands.js';
 import { addDataOptions } from './data-options.js';
 import { freezePrefixes, initFrom, RESNETS } from './resnet.js';
 import { CLI_METHODS, LABELED_METHODS, methodParts } from './methods.js';
 import { embedText } from './text.js';
+import { evaluate, lossText, report, runTraining, trainSummary, writeEmbeddings } from './training.js';
 import { isTextCommand, runTextCommand } from './sentence.js';
 
 const program = new Command()
@@ -123,8 +116,6 @@ async function allEvalSets(o: { dataset?: string; trainImages?: string; trainLab
   return loadMnist();
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-
 // --threads: kernel threads (init's `threads`): a positive integer or 'auto'
 const threadsArg = (v: string): number | 'auto' => (v === 'auto' ? v : int('--threads')(v));
 const threadsHelp = "kernel threads: n or 'auto' (min(cores, 4)); n > 1 runs the threads build, bit-identical results (default 1)";
@@ -167,8 +158,16 @@ program
   )
   .option('--preset <name>', 'augmentation preset (default: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--crop-scale <min,max>', "small-gray preset: area range of the random resized crop (default: the encoder's recipe: conv 0.5,1; mlp and gap 0.3,1)")
-  .option('--epochs <n>', "passes over the data (default: the encoder's recipe: conv 20, mlp and gap 10)", int('--epochs'))
-  .option('--batch-size <n>', 'samples per step (each gives two views)', int('--batch-size'), 256)
+  .option(
+    '--epochs <n>',
+    "passes over the data (default: the encoder's recipe: conv 20, mlp and gap 10; --data images: more on a small set, for at least 300 steps in at most 100 epochs)",
+    int('--epochs'),
+  )
+  .option(
+    '--batch-size <n>',
+    'samples per step (each gives two views) (default 256; with --data, halved down to 32 until an epoch has 16 steps or more)',
+    int('--batch-size'),
+  )
   .option('--temperature <t>', "NT-Xent temperature (default: the encoder's recipe, docs/training.md)", positive('--temperature'))
   .option('--lr <x>', "peak learning rate (default: the encoder's recipe)", positive('--lr'))
   .option('--weight-decay <x>', "AdamW weight decay (default: the encoder's recipe)", nonNegative('--weight-decay'))
@@ -196,6 +195,7 @@ addDataOptions(program.commands.at(-1)!, { split: true }).action(async (o) => {
   await prepareOutputs([o.out, ...(o.checkpoint ? [o.checkpoint] : [])]);
   await start(o);
   if (o.data) return trainOnData(o);
+  o.batchSize ??= 256;
   if (o.method === 'clip') throw new ContrastiveError('INVALID_ARGUMENT', '--method clip trains on pairs: --data PATH (or --pair-data)');
   if (o.valSplit !== undefined || o.testData !== undefined)
     throw new ContrastiveError('INVALID_ARGUMENT', '--val-split and --test-data go with --data PATH (the mnist dataset has its own test split)');
@@ -248,36 +248,7 @@ addDataOptions(program.commands.at(-1)!, { split: true }).action(async (o) => {
     ...recipe,
     variant: runtimeInfo().variant,
   };
-  if (o.resume) await resumeTrainer(o.resume, trainer, run);
-  const bar = o.json
-    ? undefined
-    : new cliProgress.SingleBar(
-        {
-          format: 'epoch {epoch}/{epochs} |{bar}| step {value}/{total}  loss {loss}  {rate} samples/s  ETA {eta_formatted}{knn}',
-          hideCursor: true,
-          stream: process.stderr,
-          // in a log (no terminal) print the line every 5 s instead of redrawing it
-          noTTYOutput: true,
-          notTTYSchedule: 5000,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-  bar?.start(steps, trainer.stepCount, { epoch: 1, epochs, loss: '-', rate: '-', knn: '' });
-  let knnText = '';
-  const result = await fit(trainer, imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), {
-    epochs,
-    batchSize: o.batchSize,
-    seed: o.seed,
-    monitor,
-    onStep: (e) => bar?.update(e.step, { epoch: e.epoch, loss: e.loss.toFixed(4), rate: e.samplesPerSecond.toFixed(0), knn: knnText }),
-    onEpoch: (e) => {
-      if (e.knnAccuracy !== undefined) knnText = `  kNN ${pct(e.knnAccuracy)}`;
-    },
-    checkpoint: o.checkpoint
-      ? { every: o.checkpointEvery ?? Math.floor(train.n / o.batchSize), write: (s) => writeTrainState(o.checkpoint, s, run) }
-      : undefined,
-  });
-  bar?.stop();
+  const result = await runTraining(o, { trainer, data: imageTrainData(batch, pipeline, { seed: o.seed, labels: train.labels }), epochs, steps, monitor, run });
   await saveEncoder(o.out, encoder, spec, {
     dataset: data.name,
     method: o.method,
@@ -287,25 +258,11 @@ addDataOptions(program.commands.at(-1)!, { split: true }).action(async (o) => {
     seed: o.seed,
     methodRecipe: parts.info,
   });
-  const summary = {
-    out: o.out,
-    encoder: spec.kind,
-    dataset: data.name,
-    epochs,
-    steps: result.steps,
-    seconds: result.seconds,
-    recipe,
-    firstLoss: result.losses[0],
-    finalLoss: result.losses.at(-1),
-    knnAccuracy: result.knnAccuracy,
-    variant: runtimeInfo().variant,
-    threads: runtimeInfo().threads,
-  };
-  if (o.json) console.log(JSON.stringify(summary));
-  else
-    console.log(
-      `trained ${spec.kind} encoder on ${data.name}: loss ${summary.firstLoss?.toFixed(3) ?? '-'} -> ${summary.finalLoss?.toFixed(3) ?? '-'} in ${result.seconds.toFixed(1)} s (${summary.variant}, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}); saved ${o.out}`,
-    );
+  report(
+    { out: o.out, encoder: spec.kind, dataset: data.name, ...trainSummary(result, epochs, recipe) },
+    o.json,
+    (s) => `trained ${s.encoder} encoder on ${s.dataset}: ${lossText(s)} (${s.variant}, ${s.threads} thread${s.threads > 1 ? 's' : ''}); saved ${s.out}`,
+  );
 });
 
 program
@@ -339,21 +296,7 @@ addDataOptions(program.commands.at(-1)!, { split: true, evalData: true }).action
     te = embed(encoder, asRows(asBatch(sets.test)));
     features = `${spec.kind} encoder ${o.model}`;
   }
-  const probe = linearProbe(tr, sets.train.labels!, te, sets.test.labels!);
-  const knn = knnAccuracy(tr, sets.train.labels!, te, sets.test.labels!, { k: o.knnK });
-  const result = {
-    features,
-    linearProbeAccuracy: probe.accuracy,
-    knnAccuracy: knn,
-    probeWeightDecay: probe.weightDecay,
-    dims: tr.cols,
-    train: sets.train.n,
-    test: sets.test.n,
-    seconds: (performance.now() - t0) / 1000,
-    variant: runtimeInfo().variant,
-  };
-  if (o.json) console.log(JSON.stringify(result));
-  else console.log(`${features}: linear probe ${pct(probe.accuracy)}, kNN ${pct(knn)} (${sets.train.n} train / ${sets.test.n} test, ${tr.cols} dims)`);
+  evaluate({ features, train: tr, trainLabels: sets.train.labels!, test: te, testLabels: sets.test.labels!, knnK: o.knnK, json: o.json }, t0);
 });
 
 program
@@ -375,33 +318,36 @@ addDataOptions(program.commands.at(-1)!, {}).action(async (o) => {
   const set = await loadIdxImages(o.images);
   const got = [set.channels, set.height, set.width].join('x');
   if (spec.input.join('x') !== got) throw new ContrastiveError('SHAPE_MISMATCH', `${o.model} encodes ${spec.input.join('x')} images, ${o.images} holds ${got}`);
-  const z = embed(encoder, asRows(asBatch(set)));
-  await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
-  console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}`);
+  await writeEmbeddings(o.out, embed(encoder, asRows(asBatch(set))));
 });
 
 program
   .command('augment')
   .description('write a PNG grid of augmentations: original | view 1 | view 2 for up to 16 images')
   .option('--images <file>', 'IDX images (default: the built-in MNIST digits)')
-  .option('--preset <name>', 'augmentation preset')
+  .option('--preset <name>', 'augmentation preset (default: as train picks it: small-gray for grayscale, simclr-cifar10 for small RGB)')
   .option('--seed <n>', 'seed of the views', nonNegInt('--seed'), 0)
   .option('--count <n>', 'images in the grid (at most 16)', int('--count'), 16)
-  .requiredOption('--out <file>', 'output .png')
-  .action(async (o) => {
-    await init();
-    const all = o.images ? await loadIdxImages(o.images) : (await loadMnist()).train;
-    if (o.count > 16) throw new ContrastiveError('INVALID_ARGUMENT', `--count must be at most 16, got ${o.count}`);
-    // images spread over the file (MNIST's are grouped by digit)
-    const count = Math.min(o.count, all.n);
-    const set = subset(
-      all,
-      Array.from({ length: count }, (_, i) => Math.floor((i * all.n) / count)),
-    );
-    const grid = augmentationGrid(asBatch(set), preset(o.preset ?? defaultPreset(set), set).pipeline, { seed: o.seed, max: o.count });
-    await atomicWrite(o.out, encodePng(grid));
-    console.log(`wrote ${grid.width} x ${grid.height} grid to ${o.out}`);
-  });
+  .requiredOption('--out <file>', 'output .png');
+addDataOptions(program.commands.at(-1)!, {}).action(async (o) => {
+  await init();
+  if (o.count > 16) throw new ContrastiveError('INVALID_ARGUMENT', `--count must be at most 16, got ${o.count}`);
+  await prepareOutputs([o.out]);
+  // --data: the images train would see (same size, channels and preset)
+  const all = o.data ? await imagesForAugment(o) : o.images ? await loadIdxImages(o.images) : (await loadMnist()).train;
+  const name = o.preset ?? defaultPreset(all);
+  if (all.height !== all.width && name !== 'small-gray')
+    throw new ContrastiveError('INVALID_ARGUMENT', `the ${name} preset crops square views; the images are ${all.height}x${all.width} (pass --image-size N)`);
+  // images spread over the set (MNIST's and class folders are grouped by class)
+  const count = Math.min(o.count, all.n);
+  const set = subset(
+    all,
+    Array.from({ length: count }, (_, i) => Math.floor((i * all.n) / count)),
+  );
+  const grid = augmentationGrid(asBatch(set), preset(name, set).pipeline, { seed: o.seed, max: o.count });
+  await atomicWrite(o.out, encodePng(grid));
+  console.log(`wrote ${grid.width} x ${grid.height} grid of ${count} images (${name}) to ${o.out}`);
+});
 
 addExportCommand(program);
 

@@ -8,14 +8,15 @@ import {
   fitSentence,
   informationRetrieval,
   init,
+  loadSentenceModel,
   parseBeirJsonl,
   parseQrels,
   parseTextRows,
   runtimeInfo,
   SentenceEncoder,
   WordPieceTokenizer,
-  writeNpy,
   type SentenceLoss,
+  type SentenceModel,
 } from 'contrastive';
 import { atomicWrite } from './output.js';
 import { embedText } from './text.js';
@@ -60,48 +61,32 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-/** Loads a model folder (ours, or a Hugging Face BERT folder with a WordPiece tokenizer.json). */
-export async function loadSentenceModel(dir: string): Promise<SentenceEncoder> {
+/** A trainable model folder (ours, or a Hugging Face BERT folder with a WordPiece tokenizer.json) for `--encoder DIR`. */
+async function loadTrainable(dir: string): Promise<SentenceEncoder> {
   const need = ['config.json', 'tokenizer.json', 'model.safetensors'];
   for (const f of need) {
     try {
       await stat(join(dir, f));
     } catch {
-      throw new ContrastiveError('INVALID_ARGUMENT', `--model ${dir}: no ${f} (a model folder has ${need.join(', ')})`);
+      throw new ContrastiveError('INVALID_ARGUMENT', `--encoder ${dir}: no ${f} (a model folder has ${need.join(', ')})`);
     }
   }
-  return SentenceEncoder.fromFiles({
-    'config.json': await readFile(join(dir, 'config.json'), 'utf8'),
-    'tokenizer.json': await readFile(join(dir, 'tokenizer.json'), 'utf8'),
-    'model.safetensors': new Uint8Array(await readFile(join(dir, 'model.safetensors'))),
-  });
+  return SentenceEncoder.load(dir);
+}
+
+/** Any model folder for eval (ours or a sentence-transformers one). */
+async function loadModel(dir: string): Promise<SentenceModel> {
+  try {
+    await stat(join(dir, 'config.json'));
+  } catch {
+    throw new ContrastiveError('INVALID_ARGUMENT', `--model ${dir}: no config.json (a model folder has config.json, tokenizer.json, model.safetensors)`);
+  }
+  return loadSentenceModel(dir);
 }
 
 async function saveSentenceModel(enc: SentenceEncoder, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const [name, bytes] of Object.entries(enc.files())) await atomicWrite(join(dir, name), bytes);
-}
-
-/** One text per line, or JSONL objects with a "text" field. */
-function textsOf(body: string, name: string): string[] {
-  const lines = body.split(/\r\n|\n|\r/);
-  const jsonl = body.trimStart().startsWith('{');
-  const out: string[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim() === '') return;
-    if (!jsonl) return void out.push(l);
-    let v: unknown;
-    try {
-      v = JSON.parse(l);
-    } catch (e) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${name} line ${i + 1} is not JSON (${(e as Error).message})`);
-    }
-    const t = (v as { text?: unknown })?.text;
-    if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${name} line ${i + 1}: no "text" string field`);
-    out.push(t);
-  });
-  if (out.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${name} has no texts`);
-  return out;
 }
 
 const start = (o: { threads?: string }) => init(o.threads === undefined ? {} : { threads: o.threads === 'auto' ? 'auto' : int('--threads')(o.threads) });
@@ -110,7 +95,7 @@ function textProgram(): Command {
   const program = new Command().name('contrastive').exitOverride().showHelpAfterError('(add --help for usage)');
   program
     .command('train')
-    .description('train a sentence-embedding model on text pairs (JSONL/CSV/TSV: anchor, positive[, negative ...][, label|score])')
+    .description('train a sentence-embedding model on text pairs (JSONL/CSV/TSV: anchor, positive[, negative ...][, label|score]; --loss triplet: text, label)')
     .requiredOption('--text <file>', 'training rows; column order gives the roles, a "label" or "score" column is the label')
     .option(
       '--encoder <kind>',
@@ -126,7 +111,12 @@ function textProgram(): Command {
     .option('--symmetric', 'mnrl in both directions (anchor->positive and positive->anchor)')
     .option('--matryoshka-dims <list>', 'prefix dims for --loss matryoshka (default D, D/2, D/4, D/8)', intList('--matryoshka-dims'))
     .option('--mini-batch-size <n>', 'cached-mnrl: texts per forward chunk', int('--mini-batch-size'), 32)
-    .option('--margin <m>', 'contrastive: cosine-distance margin', positive('--margin'), 0.5)
+    .option('--margin <m>', 'contrastive: cosine-distance margin (default 0.5); triplet: Euclidean-distance margin (default 5)', positive('--margin'))
+    .addOption(
+      new Option('--triplet-mining <m>', 'triplet: the triplets of a batch (sentence-transformers BatchHard/BatchSemiHard/BatchAllTripletLoss)')
+        .choices(['batch-hard', 'batch-semi-hard', 'batch-all'])
+        .default('batch-hard'),
+    )
     .option('--dim <n>', 'static: embedding width', int('--dim'), 256)
     .option('--sparse-adam', 'static: SparseAdam on the touched rows only (faster) instead of AdamW over the whole table')
     .option('--hidden <n>', 'transformer: hidden size', int('--hidden'), 256)
@@ -140,14 +130,8 @@ function textProgram(): Command {
     .option('--max-samples <n>', 'train on the first n rows only', int('--max-samples'))
     .option('--json', 'print one JSON object')
     .action(async (o) => {
-      if (o.loss === 'triplet') {
-        throw new ContrastiveError(
-          'UNSUPPORTED',
-          '--loss triplet is not available for text models yet; use mnrl (anchor, positive, negative rows train as triplets with in-batch negatives)',
-        );
-      }
       await start(o);
-      const all = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: 2 });
+      const all = parseTextRows(await readText(o.text, '--text'), { name: o.text, minColumns: o.loss === 'triplet' ? 1 : 2 });
       const n = Math.min(all.texts.length, o.maxSamples ?? Infinity);
       const rows = n === all.texts.length ? all : { ...all, texts: all.texts.slice(0, n), lines: all.lines.slice(0, n), labels: all.labels?.slice(0, n) };
       let enc: SentenceEncoder;
@@ -163,7 +147,7 @@ function textProgram(): Command {
                 { maxLength: o.maxLength },
               );
       } else {
-        enc = await loadSentenceModel(o.encoder);
+        enc = await loadTrainable(o.encoder);
       }
       const loss = o.loss as SentenceLoss;
       const t0 = performance.now();
@@ -179,6 +163,7 @@ function textProgram(): Command {
         matryoshka: o.matryoshkaDims ? { dims: o.matryoshkaDims } : undefined,
         miniBatchSize: o.miniBatchSize,
         margin: o.margin,
+        tripletMining: ({ 'batch-hard': 'batchHard', 'batch-semi-hard': 'batchSemiHard', 'batch-all': 'batchAll' } as const)[o.tripletMining as 'batch-hard'],
         seed: o.seed,
         sparse: !!o.sparseAdam,
         onStep: (e) => {
@@ -228,7 +213,7 @@ function textProgram(): Command {
       const c = parseBeirJsonl(await readText(o.corpus, '--corpus'), o.corpus);
       const qrels = parseQrels(await readText(o.qrels, '--qrels'), { name: o.qrels, queryIds: q0.ids, corpusIds: c.ids });
       await start(o);
-      const enc = await loadSentenceModel(o.model);
+      const enc = await loadModel(o.model);
       const t0 = performance.now();
       const opts = { batchSize: o.batchSize, dims: o.dims };
       const m = informationRetrieval({ queries: enc.encode(q.texts, opts), queryIds: q.ids, corpus: enc.encode(c.texts, opts), corpusIds: c.ids, qrels });
@@ -242,31 +227,17 @@ function textProgram(): Command {
 
   program
     .command('embed')
-    .description('embed texts with a sentence-embedding model and write them as .npy (float32, N x D)')
+    .description('embed texts with a sentence-embedding model (ours or a sentence-transformers folder) and write them as .npy (float32, N x D)')
     .requiredOption('--model <dir>', 'model folder')
-    .requiredOption('--text <file>', 'one text per line, or JSONL with a "text" field')
+    .requiredOption('--text <file>', 'one text per line, or JSONL with a "text" field (rows in file order)')
     .requiredOption('--out <file>', 'output .npy')
     .option('--batch-size <n>', 'texts per forward pass', int('--batch-size'), 128)
     .option('--normalize', 'L2-normalize every embedding')
     .option('--dims <n>', 'keep the first n dims (Matryoshka)', int('--dims'))
     .option('--threads <n>', "kernel threads: n or 'auto'")
     .action(async (o) => {
-      // a Hugging Face / sentence-transformers folder (not one this library trained: no "contrastive"
-      // entry in its config.json) runs with its own pooling and normalization, as that library does
-      const ours = await readFile(join(o.model, 'config.json'), 'utf8').then(
-        (t) => /"contrastive"\s*:/.test(t),
-        () => false,
-      );
-      if (!ours) {
-        await start(o);
-        return embedText({ model: o.model, text: o.text, out: o.out, batchSize: o.batchSize });
-      }
-      const texts = textsOf(await readText(o.text, '--text'), o.text);
       await start(o);
-      const enc = await loadSentenceModel(o.model);
-      const z = enc.encode(texts, { batchSize: o.batchSize, normalize: !!o.normalize, dims: o.dims });
-      await atomicWrite(o.out, writeNpy([z.rows, z.cols], z.data));
-      console.log(`wrote ${z.rows} x ${z.cols} embeddings to ${o.out}`);
+      await embedText({ model: o.model, text: o.text, out: o.out, batchSize: o.batchSize, normalize: !!o.normalize, dims: o.dims });
     });
   return program;
 }

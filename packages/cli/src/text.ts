@@ -1,7 +1,8 @@
-// `contrastive embed --model DIR --text FILE`: sentence embeddings from a sentence-transformers folder.
+// `contrastive embed --model DIR --text FILE`: sentence embeddings from a model folder (one this library
+// trained, or a sentence-transformers / Hugging Face folder), loaded by the library's loadSentenceModel.
 import { readFile, stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
-import { ContrastiveError, loadSentenceTransformer, writeNpy } from 'contrastive';
+import { ContrastiveError, loadSentenceModel, writeNpy } from 'contrastive';
 import { atomicWrite } from './model.js';
 
 /**
@@ -39,15 +40,15 @@ export async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-export async function embedText(o: { model: string; text: string; out: string; batchSize?: number }): Promise<void> {
+export async function embedText(o: { model: string; text: string; out: string; batchSize?: number; normalize?: boolean; dims?: number }): Promise<void> {
   if (!(await isDirectory(o.model))) {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
-      `--text needs --model to be a sentence-transformers folder (config.json, model.safetensors, tokenizer.json); ${o.model} is not a folder`,
+      `--text needs --model to be a model folder (config.json, model.safetensors, tokenizer.json); ${o.model} is not a folder`,
     );
   }
   const texts = await readTexts(o.text);
-  const { model } = await loadSentenceTransformer(o.model);
+  const model = await loadSentenceModel(o.model);
   const t0 = performance.now();
   // a progress bar on a terminal (texts, texts/s, ETA); nothing when stderr is not a TTY
   const bar = new cliProgress.SingleBar(
@@ -59,6 +60,8 @@ export async function embedText(o: { model: string; text: string; out: string; b
   try {
     z = model.encode(texts, {
       batchSize: o.batchSize ?? 32,
+      normalize: !!o.normalize,
+      dims: o.dims,
       onProgress: (done) => bar.update(done, { speed: (done / ((performance.now() - t0) / 1000)).toFixed(1) }),
     });
   } finally {

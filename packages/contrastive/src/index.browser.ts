@@ -18,7 +18,7 @@ if (typeof Worker === 'function' && typeof Blob === 'function' && typeof URL.cre
       revoked = true;
     };
     return {
-      postMessage: (m) => w.postMessage(m),
+      postMessage: (m, transfer) => w.postMessage(m, transfer ?? []),
       unref: () => {},
       onMessage: (l) =>
         w.addEventListener('message', (e) => {

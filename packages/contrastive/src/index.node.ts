@@ -24,7 +24,7 @@ setWorkerFactory(async (body) => {
     "const ctOnMessage = (cb) => parentPort.once('message', cb);\n";
   const w = new Worker(prelude + body, { eval: true });
   return {
-    postMessage: (m) => w.postMessage(m),
+    postMessage: (m, transfer) => w.postMessage(m, transfer as never),
     onMessage: (l) => void w.on('message', l),
     onError: (l) => void w.on('error', l),
     onExit: (l) => void w.on('exit', l),

@@ -44,9 +44,13 @@ export type { ModuleCodec, ModuleSpec } from './nn/spec.js';
 export { FORMAT_KEY, loadModel, readModelSpec, saveModel, SPEC_KEY } from './io/model.js';
 export { convertModule, exportOnnx, ONNX_OPSET, OnnxGraph, registerOnnx } from './export/onnx.js';
 export type { OnnxConverter, OnnxExportOptions, OnnxValue } from './export/onnx.js';
+export { exportTextOnnx } from './export/onnx-text.js';
+export type { TextOnnxOptions } from './export/onnx-text.js';
+export { exportHuggingFace } from './export/hf.js';
+export type { HfExportOptions, ModelFiles } from './export/hf.js';
 // bring your own data: tables, vectors, pairs, splits, the input contract (image decoding: 'contrastive/node-images' with sharp, 'contrastive/browser-images')
-export { csvNumber, csvTable, parseCsvRecords } from './io/csv.js';
-export type { CsvOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
+export { csvNumber, csvPairs, csvTable, parseCsvRecords } from './io/csv.js';
+export type { CsvOptions, CsvPairs, CsvPairsOptions, CsvRecords, CsvTable, CsvTableOptions } from './io/csv.js';
 export { jsonlVectors, parseJsonl } from './io/jsonl.js';
 export type { JsonlVectors } from './io/jsonl.js';
 export { fitStandardizer, jsonlPairs, pairTrainData, standardize, vectorTrainData } from './data/vectors.js';
@@ -128,7 +132,7 @@ export type { InformationRetrievalInput, Qrels, RetrievalMetrics, RetrievalOptio
 export { stsCorrelation } from './eval/sts.js';
 export type { StsResult } from './eval/sts.js';
 // sentence embeddings: text data
-export { LABEL_COLUMNS, noDuplicatesBatches, parseTextRows } from './data/text-pairs.js';
+export { groupByLabelBatches, LABEL_COLUMNS, noDuplicatesBatches, parseTextRows } from './data/text-pairs.js';
 export type { TextRows, TextRowsOptions } from './data/text-pairs.js';
 export { parseBeirJsonl, parseQrels } from './data/beir.js';
 export type { BeirDocs } from './data/beir.js';
@@ -137,8 +141,17 @@ export type { MineOptions } from './data/hard-negatives.js';
 // sentence embeddings: tokenizers trained here, the training workflow, BM25
 export { WordPieceTokenizer } from './text/wordpiece.js';
 export type { EncodedBatch, EncodeOptions as WordPieceEncodeOptions, WordPieceTrainOptions } from './text/wordpiece.js';
-export { fitSentence, SentenceEncoder } from './train/sentence.js';
-export type { EncodeTextOptions, FitSentenceOptions, FitSentenceResult, SentenceArchitecture, SentenceConfig, SentenceLoss } from './train/sentence.js';
+export { fitSentence, loadSentenceModel, SentenceEncoder } from './train/sentence.js';
+export type {
+  EncodeTextOptions,
+  FitSentenceOptions,
+  FitSentenceResult,
+  SentenceArchitecture,
+  SentenceConfig,
+  SentenceLoss,
+  SentenceModel,
+  SentenceTripletMining,
+} from './train/sentence.js';
 export { Bm25, bm25Terms } from './eval/bm25.js';
 export type { Bm25Options } from './eval/bm25.js';
 // seeded generators (one module, src/rng.ts; Rng and philox are exported with the augmentations)

@@ -1,6 +1,6 @@
 // contrastive/tfjs: the losses as TensorFlow.js ops with exact gradients (tf.customGrad), so a
 // tf.LayersModel or any TF.js graph trains with NT-Xent, InfoNCE (in-batch, with hard negatives,
-// symmetric) or SupCon. `@tensorflow/tfjs-core` is a peer dependency; call `init()` from
+// symmetric), SupCon or MNRL (sentence-transformers' MultipleNegativesRankingLoss). `@tensorflow/tfjs-core` is a peer dependency; call `init()` from
 // 'contrastive' first.
 //
 // Cost: each call reads its inputs back to the CPU (dataSync) and uploads the gradients, one
@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ContrastiveError } from './errors.js';
 import { infoNce } from './loss/infonce.js';
+import { mnrl } from './loss/mnrl.js';
 import { ntXent } from './loss/ntxent.js';
 import { supCon } from './loss/supcon.js';
 import type { Matrix } from './types.js';
@@ -84,4 +85,39 @@ export function supConLoss(z: tf.Tensor2D, labels: ArrayLike<number> | tf.Tensor
     return { value: tf.scalar(r.loss), gradFunc: (dy: tf.Tensor) => [scaled(dy, r.grads.z)] };
   }) as unknown as Grad);
   return f(z) as tf.Scalar;
+}
+
+export interface MnrlLossOptions {
+  /** Cosine similarities are multiplied by this (default 20, sentence-transformers' value). */
+  scale?: number;
+  /** Hard negatives: any number of [rows, dims] tensors, row i a negative of anchor i (and an in-batch negative of every other). */
+  negatives?: tf.Tensor2D[];
+  /** Add the positive -> anchor direction (MultipleNegativesSymmetricRankingLoss); the loss is the mean of both. */
+  symmetric?: boolean;
+}
+
+/**
+ * MultipleNegativesRankingLoss of anchors against positives as a TF.js scalar: cross-entropy of
+ * scale * cos(anchor_i, c_j) over the documents c = [positives; negatives...], the positive the
+ * target; with `symmetric`, the mean with the positive -> anchor direction. d loss / d anchor,
+ * positive and each negative flow back to the graph.
+ */
+export function mnrlLoss(anchor: tf.Tensor2D, positive: tf.Tensor2D, opts: MnrlLossOptions = {}): tf.Scalar {
+  const op = `${OP} mnrlLoss`;
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: opts must be an object, got ${String(opts)}`);
+  const negs = opts.negatives ?? [];
+  if (!Array.isArray(negs)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: opts.negatives must be an array of tf.Tensor2D`);
+  // customGrad calls f(...inputs, save): the inputs are the first 2 + negatives
+  const f = tf.customGrad(((...xs: tf.Tensor[]) => {
+    const r = mnrl(matrix(xs[0], 'anchor', op), matrix(xs[1], 'positive', op), {
+      scale: opts.scale,
+      symmetric: opts.symmetric,
+      negatives: xs.slice(2, 2 + negs.length).map((n, i) => matrix(n, `negatives[${i}]`, op)),
+    });
+    return {
+      value: tf.scalar(r.loss),
+      gradFunc: (dy: tf.Tensor) => [scaled(dy, r.grads.anchor), scaled(dy, r.grads.positive), ...r.grads.negatives.map((g) => scaled(dy, g))],
+    };
+  }) as unknown as Grad);
+  return f(anchor, positive, ...negs) as tf.Scalar;
 }

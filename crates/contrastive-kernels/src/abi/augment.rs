@@ -1,15 +1,21 @@
 //! Augmentation exports (src/augment, packages/contrastive/src/augment): float32 NCHW batches in
 //! [0, 1], most of them transformed in place.
 
-use super::{slice, slice_mut, status, INVALID_ARGUMENT, OK};
+use super::{elems, slice, slice_mut, status, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::simd::Best;
 
-/// Image sizes a kernel accepts: every dimension non-zero, channels 1 or 3, no overflow.
-fn image_ok(n: usize, c: usize, h: usize, w: usize) -> Option<usize> {
+/// Image sizes a kernel accepts: every dimension non-zero and channels 1 or 3
+/// (INVALID_ARGUMENT), a batch that can exist (OUT_OF_MEMORY). Returns n c h w.
+fn image_ok(n: usize, c: usize, h: usize, w: usize) -> Result<usize, i32> {
     if n == 0 || h == 0 || w == 0 || (c != 1 && c != 3) {
-        return None;
+        return Err(INVALID_ARGUMENT);
     }
-    n.checked_mul(c)?.checked_mul(h)?.checked_mul(w)
+    elems(&[n, c, h, w]).ok_or(OUT_OF_MEMORY)
+}
+
+/// The per-image parameters of n images, `k` each (boxes, matrices, keys), checked.
+fn per_image(k: usize, n: usize) -> Result<usize, i32> {
+    elems(&[k, n]).ok_or(OUT_OF_MEMORY)
 }
 
 /// Philox4x32-10 of (key, counter) into `out` (4 u32): lets the TS generator be checked against this one.
@@ -42,12 +48,12 @@ pub unsafe extern "C" fn ct_aug_from_hwc(
     c_in: usize,
     out: *mut f32,
 ) -> i32 {
-    let Some(total) = image_ok(n, 1, h, w).and_then(|p| p.checked_mul(c_in)) else { return INVALID_ARGUMENT };
     if !matches!(c_in, 1 | 3 | 4) || src.is_null() {
         return INVALID_ARGUMENT;
     }
+    let total = or_status!(image_ok(n, 1, h, w).and_then(|p| elems(&[p, c_in]).ok_or(OUT_OF_MEMORY)));
     let c_out = crate::augment::convert::planes(c_in);
-    let Some(o) = slice_mut(out, n * h * w * c_out) else { return INVALID_ARGUMENT };
+    let Some(o) = slice_mut(out, total / c_in * c_out) else { return INVALID_ARGUMENT };
     if is_u8 != 0 {
         crate::augment::convert::hwc_to_nchw(slice(src, total), n, h * w, c_in, 255.0, o);
     } else {
@@ -74,14 +80,17 @@ pub unsafe extern "C" fn ct_aug_resized_crop(
     ow: usize,
     out: *mut f32,
 ) -> i32 {
-    let (Some(len), Some(olen)) = (image_ok(n, c, h, w), image_ok(n, c, oh, ow)) else { return INVALID_ARGUMENT };
-    let (b, f) = (slice(boxes, 4 * n), slice(flags, n));
-    if b.len() != 4 * n || f.len() != n {
+    let (len, olen, nb) = match (image_ok(n, c, h, w), image_ok(n, c, oh, ow), per_image(4, n)) {
+        (Ok(a), Ok(b), Ok(k)) => (a, b, k),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
+    };
+    let (b, f) = (slice(boxes, nb), slice(flags, n));
+    if b.len() != nb || f.len() != n {
         return INVALID_ARGUMENT;
     }
     for bx in b.chunks_exact(4) {
         let (t, l, bh, bw) = (bx[0] as usize, bx[1] as usize, bx[2] as usize, bx[3] as usize);
-        if bh == 0 || bw == 0 || t + bh > h || l + bw > w {
+        if bh == 0 || bw == 0 || bh > h || bw > w || t > h - bh || l > w - bw {
             return INVALID_ARGUMENT;
         }
     }
@@ -95,7 +104,7 @@ pub unsafe extern "C" fn ct_aug_resized_crop(
 /// As [`super::loss::ct_ntxent`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_aug_flip(x: *mut f32, n: usize, c: usize, h: usize, w: usize, flags: *const u32) -> i32 {
-    let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
+    let len = or_status!(image_ok(n, c, h, w));
     let (Some(x), f) = (slice_mut(x, len), slice(flags, n)) else { return INVALID_ARGUMENT };
     if f.len() != n {
         return INVALID_ARGUMENT;
@@ -121,10 +130,11 @@ pub unsafe extern "C" fn ct_aug_affine(
     fill: *const f32,
     out: *mut f32,
 ) -> i32 {
-    let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
-    let m = slice(mats, 6 * n);
+    let len = or_status!(image_ok(n, c, h, w));
+    let nm = or_status!(per_image(6, n));
+    let m = slice(mats, nm);
     let Some(o) = slice_mut(out, len) else { return INVALID_ARGUMENT };
-    if m.len() != 6 * n || src.is_null() {
+    if m.len() != nm || src.is_null() {
         return INVALID_ARGUMENT;
     }
     let fill = if fill.is_null() { None } else { Some(slice(fill, c)) };
@@ -152,7 +162,7 @@ pub unsafe extern "C" fn ct_aug_move_images(
     m: usize,
     scatter: u32,
 ) -> i32 {
-    let (Some(ls), Some(ld)) = (n_src.checked_mul(len), n_dst.checked_mul(len)) else { return INVALID_ARGUMENT };
+    let (Some(ls), Some(ld)) = (elems(&[n_src, len]), elems(&[n_dst, len])) else { return OUT_OF_MEMORY };
     if src.is_null() || dst.is_null() || ld == 0 || (m > 0 && idx.is_null()) {
         return INVALID_ARGUMENT;
     }
@@ -160,7 +170,7 @@ pub unsafe extern "C" fn ct_aug_move_images(
     // idx indexes dst when scattering, src when gathering; j runs over the other batch
     let (idx_bound, m_bound) = if scatter != 0 { (n_dst, n_src) } else { (n_src, n_dst) };
     let (sa, da) = (src as usize, dst as usize);
-    let overlap = sa < da + 4 * ld && da < sa + 4 * ls;
+    let overlap = sa < da.saturating_add(4 * ld) && da < sa.saturating_add(4 * ls);
     if overlap || m > m_bound || ix.iter().any(|&i| i as usize >= idx_bound) {
         return INVALID_ARGUMENT;
     }
@@ -187,10 +197,11 @@ pub unsafe extern "C" fn ct_aug_color_jitter(
     factors: *const f32,
     orders: *const u32,
 ) -> i32 {
-    let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
-    let (f, o) = (slice(factors, 4 * n), slice(orders, n));
+    let len = or_status!(image_ok(n, c, h, w));
+    let nf = or_status!(per_image(4, n));
+    let (f, o) = (slice(factors, nf), slice(orders, n));
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };
-    if f.len() != 4 * n || o.len() != n || f.iter().any(|v| !v.is_finite()) {
+    if f.len() != nf || o.len() != n || f.iter().any(|v| !v.is_finite()) {
         return INVALID_ARGUMENT;
     }
     crate::augment::color::color_jitter::<Best>(x, n, c, h * w, f, o);
@@ -210,7 +221,7 @@ pub unsafe extern "C" fn ct_aug_grayscale(
     w: usize,
     flags: *const u32,
 ) -> i32 {
-    let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
+    let len = or_status!(image_ok(n, c, h, w));
     let (Some(x), f) = (slice_mut(x, len), slice(flags, n)) else { return INVALID_ARGUMENT };
     if f.len() != n {
         return INVALID_ARGUMENT;
@@ -233,7 +244,7 @@ pub unsafe extern "C" fn ct_aug_gaussian_blur(
     k: usize,
     sigmas: *const f32,
 ) -> i32 {
-    let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
+    let len = or_status!(image_ok(n, c, h, w));
     let s = slice(sigmas, n);
     if k.is_multiple_of(2) || k / 2 >= h || k / 2 >= w || s.len() != n || s.iter().any(|v| !v.is_finite()) {
         return INVALID_ARGUMENT;
@@ -248,8 +259,11 @@ pub unsafe extern "C" fn ct_aug_gaussian_blur(
 /// As [`super::loss::ct_ntxent`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_aug_solarize(x: *mut f32, n: usize, len: usize, thresholds: *const f32) -> i32 {
+    let Some(total) = elems(&[n, len]) else { return OUT_OF_MEMORY };
+    if total == 0 {
+        return INVALID_ARGUMENT;
+    }
     let t = slice(thresholds, n);
-    let Some(total) = n.checked_mul(len).filter(|&t| t > 0) else { return INVALID_ARGUMENT };
     let Some(x) = slice_mut(x, total) else { return INVALID_ARGUMENT };
     if t.len() != n {
         return INVALID_ARGUMENT;
@@ -271,7 +285,7 @@ pub unsafe extern "C" fn ct_aug_normalize(
     mean: *const f32,
     std: *const f32,
 ) -> i32 {
-    let Some(len) = image_ok(n, c, hw, 1) else { return INVALID_ARGUMENT };
+    let len = or_status!(image_ok(n, c, hw, 1));
     let (m, s) = (slice(mean, c), slice(std, c));
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };
     if m.len() != c || s.len() != c || s.iter().any(|v| !(v.is_finite() && *v != 0.0)) {
@@ -295,10 +309,11 @@ pub unsafe extern "C" fn ct_aug_erase(
     boxes: *const u32,
     values: *const f32,
 ) -> i32 {
-    let Some(len) = image_ok(n, c, h, w) else { return INVALID_ARGUMENT };
-    let (b, v) = (slice(boxes, 4 * n), slice(values, c));
+    let len = or_status!(image_ok(n, c, h, w));
+    let nb = or_status!(per_image(4, n));
+    let (b, v) = (slice(boxes, nb), slice(values, c));
     let Some(x) = slice_mut(x, len) else { return INVALID_ARGUMENT };
-    if b.len() != 4 * n || v.len() != c {
+    if b.len() != nb || v.len() != c {
         return INVALID_ARGUMENT;
     }
     crate::augment::point::erase(x, n, c, h, w, b, v);
@@ -318,10 +333,13 @@ pub unsafe extern "C" fn ct_aug_noise(
     sigmas: *const f32,
     clip: u32,
 ) -> i32 {
-    let (k, s) = (slice(keys, 2 * n), slice(sigmas, n));
-    let Some(total) = n.checked_mul(len).filter(|&t| t > 0) else { return INVALID_ARGUMENT };
+    let (Some(total), Some(nk)) = (elems(&[n, len]), elems(&[2, n])) else { return OUT_OF_MEMORY };
+    if total == 0 {
+        return INVALID_ARGUMENT;
+    }
+    let (k, s) = (slice(keys, nk), slice(sigmas, n));
     let Some(x) = slice_mut(x, total) else { return INVALID_ARGUMENT };
-    if k.len() != 2 * n || s.len() != n || s.iter().any(|v| !v.is_finite()) {
+    if k.len() != nk || s.len() != n || s.iter().any(|v| !v.is_finite()) {
         return INVALID_ARGUMENT;
     }
     crate::augment::point::gaussian_noise(x, n, len, k, s, clip != 0);

@@ -1,7 +1,7 @@
 //! Loss exports (src/loss): contrastive losses, the cosine-similarity matrix and the probes'
 //! softmax cross-entropy. Each writes [loss, d loss / d tau] as two f64 at `out`.
 
-use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use super::{elems, slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::loss::{cosine::cosine, infonce, ntxent::ntxent, supcon::supcon, LossOut};
 use crate::simd::Best;
 use crate::Oom;
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn ct_ntxent(z: *const f32, rows: usize, d: usize, tau: f3
     if rows == 0 || !rows.is_multiple_of(2) || d == 0 || !tau_ok(tau) {
         return INVALID_ARGUMENT;
     }
-    let n = rows * d;
+    let Some(n) = elems(&[rows, d]) else { return OUT_OF_MEMORY };
     finish(ntxent::<Best>(slice(z, n), rows, d, tau, slice_mut(gz, n)), out)
 }
 
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn ct_infonce(
     if n == 0 || d == 0 || !tau_ok(tau) || gq.is_null() != gk.is_null() {
         return INVALID_ARGUMENT;
     }
-    let len = n * d;
+    let Some(len) = elems(&[n, d]) else { return OUT_OF_MEMORY };
     let grads = match (slice_mut(gq, len), slice_mut(gk, len)) {
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn ct_infonce_negatives(
     if n == 0 || d == 0 || !tau_ok(tau) || gq.is_null() != gp.is_null() || gq.is_null() != gneg.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (len, mlen) = (n * d, m * d);
+    let (Some(len), Some(mlen)) = (elems(&[n, d]), elems(&[m, d])) else { return OUT_OF_MEMORY };
     let grads = match (slice_mut(gq, len), slice_mut(gp, len), slice_mut(gneg, mlen)) {
         (Some(a), Some(b), Some(c)) => Some((a, b, c)),
         _ => None,
@@ -111,11 +111,11 @@ pub unsafe extern "C" fn ct_supcon(
     if rows == 0 || d == 0 || !tau_ok(tau) {
         return INVALID_ARGUMENT;
     }
+    let Some(n) = elems(&[rows, d]) else { return OUT_OF_MEMORY };
     let labels = slice(labels, rows);
     if labels.iter().any(|&l| l as usize >= rows) {
         return INVALID_ARGUMENT;
     }
-    let n = rows * d;
     finish(supcon::<Best>(slice(z, n), labels, rows, d, tau, slice_mut(gz, n)), out)
 }
 
@@ -128,10 +128,13 @@ pub unsafe extern "C" fn ct_cosine(a: *const f32, ra: usize, b: *const f32, rb: 
     if ra == 0 || d == 0 || out.is_null() || (!b.is_null() && rb == 0) {
         return INVALID_ARGUMENT;
     }
-    let other = if b.is_null() { None } else { Some((slice(b, rb * d), rb)) };
     let cols = if b.is_null() { ra } else { rb };
-    let out = core::slice::from_raw_parts_mut(out, ra * cols);
-    match cosine::<Best>(slice(a, ra * d), ra, other, d, out) {
+    let (Some(la), Some(lb), Some(lo)) = (elems(&[ra, d]), elems(&[cols, d]), elems(&[ra, cols])) else {
+        return OUT_OF_MEMORY;
+    };
+    let other = if b.is_null() { None } else { Some((slice(b, lb), rb)) };
+    let out = core::slice::from_raw_parts_mut(out, lo);
+    match cosine::<Best>(slice(a, la), ra, other, d, out) {
         Ok(()) => OK,
         Err(Oom) => OUT_OF_MEMORY,
     }
@@ -154,11 +157,12 @@ pub unsafe extern "C" fn ct_softmax_xent(
     if n == 0 || c == 0 {
         return INVALID_ARGUMENT;
     }
+    let Some(len) = elems(&[n, c]) else { return OUT_OF_MEMORY };
     let labels = slice(labels, n);
     if labels.iter().any(|&l| l as usize >= c) {
         return INVALID_ARGUMENT;
     }
-    let loss = crate::loss::softmax::softmax_xent(slice(logits, n * c), n, c, labels, slice_mut(grad, n * c));
+    let loss = crate::loss::softmax::softmax_xent(slice(logits, len), n, c, labels, slice_mut(grad, len));
     finish(Ok(LossOut { loss, dtau: 0.0 }), out)
 }
 

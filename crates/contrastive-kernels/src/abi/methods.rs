@@ -3,21 +3,25 @@
 //! (optim/ema.rs). Same contract as the parent module: lengths are element counts, a null
 //! gradient pointer means "loss only", `out` points at [loss, d loss / d tau], status codes.
 
-use super::{finish, slice, slice_mut, INVALID_ARGUMENT, OK};
+use super::{elems, finish, slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::loss::multisim::{multisim, MultiSimOpts};
 use crate::loss::pairdist::Metric;
 use crate::loss::triplet::{triplet, Mining, TripletOpts};
 use crate::loss::vicreg::{vicreg, VicRegOpts};
 use crate::loss::{barlow::barlow, dcl::dcl, negcos::negcos};
-use crate::simd::Best;
 use crate::optim::ema::ema;
+use crate::simd::Best;
 
-
-fn size(rows: usize, d: usize) -> Option<usize> {
-    if rows == 0 || d == 0 {
-        return None;
+/// rows x d, both at least `min_rows` and 1: INVALID_ARGUMENT below, OUT_OF_MEMORY when the
+/// buffer cannot exist; `square` also checks the d x d matrix (Barlow Twins, VICReg).
+fn size(rows: usize, d: usize, min_rows: usize, square: bool) -> Result<usize, i32> {
+    if rows < min_rows.max(1) || d == 0 {
+        return Err(INVALID_ARGUMENT);
     }
-    rows.checked_mul(d).filter(|n| n.checked_mul(8).is_some())
+    if square && elems(&[d, d]).is_none() {
+        return Err(OUT_OF_MEMORY);
+    }
+    elems(&[rows, d]).ok_or(OUT_OF_MEMORY)
 }
 
 fn finite(v: &[f32]) -> bool {
@@ -57,10 +61,8 @@ pub unsafe extern "C" fn ct_triplet(
     gz: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let (n, mining) = match (size(rows, d), Mining::from_code(mining)) {
-        (Some(n), Some(m)) => (n, m),
-        _ => return INVALID_ARGUMENT,
-    };
+    let n = or_status!(size(rows, d, 1, false));
+    let Some(mining) = Mining::from_code(mining) else { return INVALID_ARGUMENT };
     let metric = match metric {
         0 => Metric::Euclidean,
         1 => Metric::Cosine,
@@ -98,10 +100,7 @@ pub unsafe extern "C" fn ct_multisim(
     gz: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let n = match size(rows, d) {
-        Some(n) => n,
-        None => return INVALID_ARGUMENT,
-    };
+    let n = or_status!(size(rows, d, 1, false));
     if !finite(&[alpha, beta, base, epsilon]) || alpha <= 0.0 || beta <= 0.0 {
         return INVALID_ARGUMENT;
     }
@@ -120,10 +119,7 @@ pub unsafe extern "C" fn ct_multisim(
 /// As [`ct_triplet`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_dcl(a: *const f32, b: *const f32, n: usize, d: usize, tau: f32, sigma: f32, ga: *mut f32, gb: *mut f32, out: *mut f64) -> i32 {
-    let len = match size(n, d) {
-        Some(l) if n >= 2 => l,
-        _ => return INVALID_ARGUMENT,
-    };
+    let len = or_status!(size(n, d, 2, false));
     if !(tau.is_finite() && tau > 0.0 && sigma.is_finite() && sigma >= 0.0) {
         return INVALID_ARGUMENT;
     }
@@ -141,10 +137,7 @@ pub unsafe extern "C" fn ct_dcl(a: *const f32, b: *const f32, n: usize, d: usize
 /// As [`ct_triplet`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_negcos(a: *const f32, b: *const f32, n: usize, d: usize, ga: *mut f32, gb: *mut f32, out: *mut f64) -> i32 {
-    let len = match size(n, d) {
-        Some(l) => l,
-        None => return INVALID_ARGUMENT,
-    };
+    let len = or_status!(size(n, d, 1, false));
     let grads = match pair(ga, gb, len) {
         Ok(g) => g,
         Err(()) => return INVALID_ARGUMENT,
@@ -158,10 +151,7 @@ pub unsafe extern "C" fn ct_negcos(a: *const f32, b: *const f32, n: usize, d: us
 /// As [`ct_triplet`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_barlow(a: *const f32, b: *const f32, n: usize, d: usize, lambda: f32, ga: *mut f32, gb: *mut f32, out: *mut f64) -> i32 {
-    let len = match size(n, d) {
-        Some(l) if n >= 2 && d.checked_mul(d).is_some() => l,
-        _ => return INVALID_ARGUMENT,
-    };
+    let len = or_status!(size(n, d, 2, true));
     if !(lambda.is_finite() && lambda >= 0.0) {
         return INVALID_ARGUMENT;
     }
@@ -190,10 +180,7 @@ pub unsafe extern "C" fn ct_vicreg(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let len = match size(n, d) {
-        Some(l) if n >= 2 && d.checked_mul(d).is_some() => l,
-        _ => return INVALID_ARGUMENT,
-    };
+    let len = or_status!(size(n, d, 2, true));
     if !finite(&[lambda, mu, nu, eps]) || eps < 0.0 {
         return INVALID_ARGUMENT;
     }
@@ -214,6 +201,9 @@ pub unsafe extern "C" fn ct_ema(target: *mut f32, online: *const f32, len: usize
     if !(0.0..=1.0).contains(&m) || (len > 0 && (target.is_null() || online.is_null())) {
         return INVALID_ARGUMENT;
     }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
+    }
     if let Some(t) = slice_mut(target, len) {
         ema(t, slice(online, len), m);
     }
@@ -233,7 +223,7 @@ mod tests {
             let null = core::ptr::null_mut();
             assert_eq!(ct_triplet(z.as_ptr(), l.as_ptr(), 2, 2, 0.1, 0, 1, 9, 0.2, 0, null, out.as_mut_ptr()), INVALID_ARGUMENT);
             assert_eq!(ct_triplet(z.as_ptr(), l.as_ptr(), 0, 2, 0.1, 0, 1, 0, 0.2, 0, null, out.as_mut_ptr()), INVALID_ARGUMENT);
-            assert_eq!(ct_triplet(z.as_ptr(), l.as_ptr(), usize::MAX, 2, 0.1, 0, 1, 0, 0.2, 0, null, out.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_triplet(z.as_ptr(), l.as_ptr(), usize::MAX, 2, 0.1, 0, 1, 0, 0.2, 0, null, out.as_mut_ptr()), OUT_OF_MEMORY);
             assert_eq!(ct_dcl(z.as_ptr(), z.as_ptr(), 1, 4, 0.1, 0.0, null, null, out.as_mut_ptr()), INVALID_ARGUMENT);
             let mut g = [0.0f32; 4];
             assert_eq!(ct_negcos(z.as_ptr(), z.as_ptr(), 2, 2, g.as_mut_ptr(), null, out.as_mut_ptr()), INVALID_ARGUMENT);

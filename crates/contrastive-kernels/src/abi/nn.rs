@@ -1,7 +1,7 @@
 //! Layer exports (src/nn) and the general matrix product. Shapes are element counts; a backward
 //! pass overwrites dx (skipped when null) and accumulates into parameter gradients.
 
-use super::{opt, slice, slice_mut, status, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use super::{elems, opt, slice, slice_mut, status, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::gemm::{gemm, Packs, Strided};
 use crate::loss::normalize;
 use crate::nn::conv2d::Conv;
@@ -31,10 +31,13 @@ pub unsafe extern "C" fn ct_gemm(
     if m == 0 || n == 0 || c.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (sa, sb) = (slice(a, m * k), slice(b, k * n));
+    let (Some(la), Some(lb), Some(lc)) = (elems(&[m, k]), elems(&[k, n]), elems(&[m, n])) else {
+        return OUT_OF_MEMORY;
+    };
+    let (sa, sb) = (slice(a, la), slice(b, lb));
     let av = if trans_a != 0 { Strided::transposed(sa, m) } else { Strided::rows(sa, k) };
     let bv = if trans_b != 0 { Strided::transposed(sb, k) } else { Strided::rows(sb, n) };
-    let c = core::slice::from_raw_parts_mut(c, m * n);
+    let c = core::slice::from_raw_parts_mut(c, lc);
     if accumulate == 0 {
         c.fill(0.0);
     }
@@ -44,6 +47,11 @@ pub unsafe extern "C" fn ct_gemm(
     };
     gemm::<Best>(m, n, k, av, bv, c, n, &mut packs);
     OK
+}
+
+/// The lengths of a Linear's x (n x din), W (dout x din) and y (n x dout), checked.
+fn linear_lens(n: usize, din: usize, dout: usize) -> Option<[usize; 3]> {
+    Some([elems(&[n, din])?, elems(&[dout, din])?, elems(&[n, dout])?])
 }
 
 /// Linear: y (n x dout) = x (n x din) W^T + b; W is dout x din, b (dout) may be null.
@@ -63,8 +71,9 @@ pub unsafe extern "C" fn ct_linear_forward(
     if n == 0 || din == 0 || dout == 0 || x.is_null() || w.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
     }
-    let y = core::slice::from_raw_parts_mut(y, n * dout);
-    status(linear::forward::<Best>(slice(x, n * din), n, din, slice(w, dout * din), dout, opt(b, dout), y))
+    let Some([xl, wl, yl]) = linear_lens(n, din, dout) else { return OUT_OF_MEMORY };
+    let y = core::slice::from_raw_parts_mut(y, yl);
+    status(linear::forward::<Best>(slice(x, xl), n, din, slice(w, wl), dout, opt(b, dout), y))
 }
 
 /// Linear backward: dx = dy W (dx may be null), dW += dy^T x, db += colsum dy (db may be null).
@@ -86,15 +95,16 @@ pub unsafe extern "C" fn ct_linear_backward(
     if n == 0 || din == 0 || dout == 0 || x.is_null() || w.is_null() || dy.is_null() || dw.is_null() {
         return INVALID_ARGUMENT;
     }
+    let Some([xl, wl, yl]) = linear_lens(n, din, dout) else { return OUT_OF_MEMORY };
     status(linear::backward::<Best>(
-        slice(x, n * din),
+        slice(x, xl),
         n,
         din,
-        slice(w, dout * din),
+        slice(w, wl),
         dout,
-        slice(dy, n * dout),
-        slice_mut(dx, n * din),
-        core::slice::from_raw_parts_mut(dw, dout * din),
+        slice(dy, yl),
+        slice_mut(dx, xl),
+        core::slice::from_raw_parts_mut(dw, wl),
         slice_mut(db, dout),
     ))
 }
@@ -107,6 +117,9 @@ pub unsafe extern "C" fn ct_linear_backward(
 pub unsafe extern "C" fn ct_activation_forward(kind: u32, x: *const f32, len: usize, y: *mut f32) -> i32 {
     if kind > 2 || x.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
+    }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
     }
     let (x, y) = (
         slice(x, len),
@@ -137,6 +150,9 @@ pub unsafe extern "C" fn ct_activation_backward(
     if kind > 2 || x.is_null() || dy.is_null() || dx.is_null() {
         return INVALID_ARGUMENT;
     }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
+    }
     let dx = core::slice::from_raw_parts_mut(dx, len);
     match kind {
         0 => activation::relu_backward::<Best>(slice(x, len), slice(dy, len), dx),
@@ -153,6 +169,9 @@ pub unsafe extern "C" fn ct_activation_backward(
 pub unsafe extern "C" fn ct_mul(a: *const f32, b: *const f32, len: usize, out: *mut f32) -> i32 {
     if a.is_null() || b.is_null() || out.is_null() {
         return INVALID_ARGUMENT;
+    }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
     }
     activation::mul(slice(a, len), slice(b, len), core::slice::from_raw_parts_mut(out, len));
     OK
@@ -176,6 +195,9 @@ pub unsafe extern "C" fn ct_dropout_forward(
 ) -> i32 {
     if !(0.0..1.0).contains(&p) || x.is_null() || y.is_null() || mask.is_null() {
         return INVALID_ARGUMENT;
+    }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
     }
     let seed = (seed_hi as u64) << 32 | seed_lo as u64;
     let stream = (stream_hi as u64) << 32 | stream_lo as u64;
@@ -212,8 +234,8 @@ pub unsafe extern "C" fn ct_batchnorm_forward(
     save_mean: *mut f32,
     save_invstd: *mut f32,
 ) -> i32 {
-    let len = n * c * l;
-    if len == 0 || (training != 0 && n * l < 2) || eps.is_nan() || eps <= 0.0 || !momentum.is_finite() {
+    let Some(len) = elems(&[n, c, l]) else { return OUT_OF_MEMORY };
+    if len == 0 || (training != 0 && n * l < 2) || !batchnorm::params_ok(momentum, eps) {
         return INVALID_ARGUMENT;
     }
     if x.is_null()
@@ -261,7 +283,7 @@ pub unsafe extern "C" fn ct_batchnorm_backward(
     dgamma: *mut f32,
     dbeta: *mut f32,
 ) -> i32 {
-    let len = n * c * l;
+    let Some(len) = elems(&[n, c, l]) else { return OUT_OF_MEMORY };
     if len == 0 || x.is_null() || dy.is_null() || dx.is_null() || save_mean.is_null() || save_invstd.is_null() {
         return INVALID_ARGUMENT;
     }
@@ -293,13 +315,20 @@ unsafe fn geometry(geom: *const u32) -> Option<(usize, usize, usize, Window)> {
     Some((u(0), u(1), u(4), win))
 }
 
-pub(super) unsafe fn conv_geom(geom: *const u32) -> Option<Conv> {
-    let (n, cin, cout, win) = geometry(geom)?;
+/// A convolution's geometry and the lengths of its x, w and y, checked: `Err(INVALID_ARGUMENT)`
+/// for a geometry without output, `Err(OUT_OF_MEMORY)` when a length does not fit.
+pub(super) unsafe fn conv_geom(geom: *const u32) -> Result<(Conv, [usize; 3]), i32> {
+    let (n, cin, cout, win) = geometry(geom).ok_or(INVALID_ARGUMENT)?;
     let c = Conv { n, cin, cout, win };
     if c.n == 0 || c.cin == 0 || c.cout == 0 {
-        return None;
+        return Err(INVALID_ARGUMENT);
     }
-    c.out_hw().map(|_| c)
+    let (ho, wo) = c.out_hw().ok_or(INVALID_ARGUMENT)?;
+    let w = &c.win;
+    match (elems(&[n, cin, w.h, w.w]), elems(&[cout, cin, w.kh, w.kw]), elems(&[n, cout, ho, wo])) {
+        (Some(xl), Some(wl), Some(yl)) => Ok((c, [xl, wl, yl])),
+        _ => Err(OUT_OF_MEMORY),
+    }
 }
 
 /// Conv2d forward (NCHW, weight [cout, cin, kh, kw], bias null or [cout]); geometry at `geom`.
@@ -314,20 +343,16 @@ pub unsafe extern "C" fn ct_conv2d_forward(
     b: *const f32,
     y: *mut f32,
 ) -> i32 {
-    let c = match conv_geom(geom) {
-        Some(c) => c,
-        None => return INVALID_ARGUMENT,
-    };
+    let (c, [xl, wl, yl]) = or_status!(conv_geom(geom));
     if x.is_null() || w.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (ho, wo) = c.out_hw().unwrap_or((0, 0));
-    let y = core::slice::from_raw_parts_mut(y, c.n * c.cout * ho * wo);
-    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
-    status(conv2d::forward::<Best>(&c, slice(x, c.n * c.cin * c.win.h * c.win.w), slice(w, wl), opt(b, c.cout), y))
+    let y = core::slice::from_raw_parts_mut(y, yl);
+    status(conv2d::forward::<Best>(&c, slice(x, xl), slice(w, wl), opt(b, c.cout), y))
 }
 
-/// Conv2d backward: dx (null = skip) overwritten, dw and db (null = no bias) accumulated.
+/// Conv2d backward: dx (null = skip) overwritten, dw (required) and db (null = no bias)
+/// accumulated: [`super::resnet::ct_conv2d_backward_some`] with a weight gradient.
 ///
 /// # Safety
 /// As [`ct_conv2d_forward`].
@@ -341,45 +366,27 @@ pub unsafe extern "C" fn ct_conv2d_backward(
     dw: *mut f32,
     db: *mut f32,
 ) -> i32 {
-    let c = match conv_geom(geom) {
-        Some(c) => c,
-        None => return INVALID_ARGUMENT,
-    };
-    if x.is_null() || w.is_null() || dy.is_null() || dw.is_null() {
+    if dw.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (ho, wo) = c.out_hw().unwrap_or((0, 0));
-    let xl = c.n * c.cin * c.win.h * c.win.w;
-    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
-    status(conv2d::backward::<Best>(
-        &c,
-        slice(x, xl),
-        slice(w, wl),
-        slice(dy, c.n * c.cout * ho * wo),
-        slice_mut(dx, xl),
-        core::slice::from_raw_parts_mut(dw, wl),
-        slice_mut(db, c.cout),
-    ))
-}
-
-unsafe fn pool_geom(geom: *const u32) -> Option<Pool> {
-    let (n, c, _, win) = geometry(geom)?;
-    let p = Pool { planes: n * c, win };
-    if p.planes == 0 {
-        return None;
-    }
-    p.out_hw().map(|_| p)
+    super::resnet::ct_conv2d_backward_some(geom, x, w, dy, dx, dw, db)
 }
 
 /// What both pool calls check: the geometry, the kind (0 max, 1 and 2 avg), the data pointers,
-/// and max pooling's index buffer. Returns the pool and its output length.
-unsafe fn pool_call(kind: u32, geom: *const u32, data_ok: bool, idx_null: bool) -> Option<(pool::Pool, usize)> {
-    let p = pool_geom(geom)?;
-    if kind > 2 || !data_ok || (kind == 0 && idx_null) {
-        return None;
+/// and max pooling's index buffer. Returns the pool and its input and output lengths, or the
+/// status: INVALID_ARGUMENT, or OUT_OF_MEMORY when a length does not fit.
+unsafe fn pool_call(kind: u32, geom: *const u32, data_ok: bool, idx_null: bool) -> Result<(pool::Pool, [usize; 2]), i32> {
+    let (n, c, _, win) = geometry(geom).ok_or(INVALID_ARGUMENT)?;
+    let planes = n.checked_mul(c).ok_or(OUT_OF_MEMORY)?;
+    let p = Pool { planes, win };
+    let (ho, wo) = p.out_hw().ok_or(INVALID_ARGUMENT)?;
+    if planes == 0 || kind > 2 || !data_ok || (kind == 0 && idx_null) {
+        return Err(INVALID_ARGUMENT);
     }
-    let (ho, wo) = p.out_hw().unwrap_or((0, 0));
-    Some((p, p.planes * ho * wo))
+    match (elems(&[planes, win.h, win.w]), elems(&[planes, ho, wo])) {
+        (Some(xl), Some(yl)) => Ok((p, [xl, yl])),
+        _ => Err(OUT_OF_MEMORY),
+    }
 }
 
 /// Pool forward. kind 0 = max (idx receives argmax indices), 1 = avg counting padding,
@@ -395,10 +402,8 @@ pub unsafe extern "C" fn ct_pool2d_forward(
     y: *mut f32,
     idx: *mut u32,
 ) -> i32 {
-    let Some((p, ylen)) = pool_call(kind, geom, !x.is_null() && !y.is_null(), idx.is_null()) else {
-        return INVALID_ARGUMENT;
-    };
-    let x = slice(x, p.planes * p.win.h * p.win.w);
+    let (p, [xlen, ylen]) = or_status!(pool_call(kind, geom, !x.is_null() && !y.is_null(), idx.is_null()));
+    let x = slice(x, xlen);
     let y = core::slice::from_raw_parts_mut(y, ylen);
     match kind {
         0 => pool::max_forward(&p, x, y, core::slice::from_raw_parts_mut(idx, ylen)),
@@ -419,10 +424,8 @@ pub unsafe extern "C" fn ct_pool2d_backward(
     idx: *const u32,
     dx: *mut f32,
 ) -> i32 {
-    let Some((p, ylen)) = pool_call(kind, geom, !dy.is_null() && !dx.is_null(), idx.is_null()) else {
-        return INVALID_ARGUMENT;
-    };
-    let dx = core::slice::from_raw_parts_mut(dx, p.planes * p.win.h * p.win.w);
+    let (p, [xlen, ylen]) = or_status!(pool_call(kind, geom, !dy.is_null() && !dx.is_null(), idx.is_null()));
+    let dx = core::slice::from_raw_parts_mut(dx, xlen);
     match kind {
         0 => pool::max_backward(&p, slice(dy, ylen), slice(idx, ylen), dx),
         k => pool::avg_backward(&p, k == 1, slice(dy, ylen), dx),
@@ -439,7 +442,8 @@ pub unsafe extern "C" fn ct_global_avgpool_forward(x: *const f32, planes: usize,
     if planes == 0 || hw == 0 || x.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
     }
-    pool::global_avg_forward(slice(x, planes * hw), planes, hw, core::slice::from_raw_parts_mut(y, planes));
+    let Some(xl) = elems(&[planes, hw]) else { return OUT_OF_MEMORY };
+    pool::global_avg_forward(slice(x, xl), planes, hw, core::slice::from_raw_parts_mut(y, planes));
     OK
 }
 
@@ -452,7 +456,8 @@ pub unsafe extern "C" fn ct_global_avgpool_backward(dy: *const f32, planes: usiz
     if planes == 0 || hw == 0 || dy.is_null() || dx.is_null() {
         return INVALID_ARGUMENT;
     }
-    pool::global_avg_backward(slice(dy, planes), planes, hw, core::slice::from_raw_parts_mut(dx, planes * hw));
+    let Some(xl) = elems(&[planes, hw]) else { return OUT_OF_MEMORY };
+    pool::global_avg_backward(slice(dy, planes), planes, hw, core::slice::from_raw_parts_mut(dx, xl));
     OK
 }
 
@@ -465,6 +470,7 @@ pub unsafe extern "C" fn ct_l2normalize_forward(x: *const f32, rows: usize, d: u
     if rows == 0 || d == 0 || x.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
     }
+    let Some(len) = elems(&[rows, d]) else { return OUT_OF_MEMORY };
     let (mut inv, mut clamped) = (Vec::new(), Vec::new());
     if inv.try_reserve_exact(rows).is_err() || clamped.try_reserve_exact(rows).is_err() {
         return OUT_OF_MEMORY;
@@ -472,10 +478,10 @@ pub unsafe extern "C" fn ct_l2normalize_forward(x: *const f32, rows: usize, d: u
     inv.resize(rows, 0.0f32);
     clamped.resize(rows, false);
     normalize::forward::<Best>(
-        slice(x, rows * d),
+        slice(x, len),
         rows,
         d,
-        core::slice::from_raw_parts_mut(y, rows * d),
+        core::slice::from_raw_parts_mut(y, len),
         &mut inv,
         &mut clamped,
     );
@@ -497,7 +503,7 @@ pub unsafe extern "C" fn ct_l2normalize_backward(
     if rows == 0 || d == 0 || x.is_null() || dy.is_null() || dx.is_null() {
         return INVALID_ARGUMENT;
     }
-    let len = rows * d;
+    let Some(len) = elems(&[rows, d]) else { return OUT_OF_MEMORY };
     let mut u = match crate::try_vec(len) {
         Ok(u) => u,
         Err(Oom) => return OUT_OF_MEMORY,

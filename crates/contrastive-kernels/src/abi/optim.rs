@@ -1,6 +1,6 @@
 //! Optimizer exports (src/optim): one step on one tensor, and global-norm clipping's pieces.
 
-use super::{slice, INVALID_ARGUMENT, OK};
+use super::{elems, slice, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::optim::{adam, lars, sgd};
 
 /// SGD step on one tensor (torch.optim.SGD). `buf` may be null when momentum is 0; `first` != 0
@@ -23,6 +23,9 @@ pub unsafe extern "C" fn ct_sgd_step(
 ) -> i32 {
     if p.is_null() || g.is_null() || (momentum != 0.0 && buf.is_null()) {
         return INVALID_ARGUMENT;
+    }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
     }
     let mut none: [f32; 0] = [];
     let buf = if momentum != 0.0 { core::slice::from_raw_parts_mut(buf, len) } else { &mut none[..] };
@@ -62,6 +65,9 @@ pub unsafe extern "C" fn ct_adam_step(
     if p.is_null() || g.is_null() || m.is_null() || v.is_null() || t == 0 {
         return INVALID_ARGUMENT;
     }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
+    }
     adam::step(
         core::slice::from_raw_parts_mut(p, len),
         slice(g, len),
@@ -99,6 +105,9 @@ pub unsafe extern "C" fn ct_lars_step(
     if w.is_null() || g.is_null() || v.is_null() {
         return INVALID_ARGUMENT;
     }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
+    }
     let r = lars::step(
         core::slice::from_raw_parts_mut(w, len),
         slice(g, len),
@@ -125,6 +134,9 @@ pub unsafe extern "C" fn ct_sumsq(x: *const f32, len: usize, out: *mut f64) -> i
     if x.is_null() || out.is_null() {
         return INVALID_ARGUMENT;
     }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
+    }
     *out = crate::optim::sumsq(slice(x, len));
     OK
 }
@@ -137,6 +149,9 @@ pub unsafe extern "C" fn ct_sumsq(x: *const f32, len: usize, out: *mut f64) -> i
 pub unsafe extern "C" fn ct_scale(x: *mut f32, len: usize, s: f32) -> i32 {
     if x.is_null() {
         return INVALID_ARGUMENT;
+    }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
     }
     crate::optim::scale(core::slice::from_raw_parts_mut(x, len), s);
     OK

@@ -1,7 +1,7 @@
 //! Residual networks: the residual join and a Conv2d backward whose weight gradient is
 //! optional (frozen layers of a fine-tuned model skip the dW product).
 
-use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use super::{elems, slice, slice_mut, status, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::nn::conv2d;
 use crate::nn::residual;
 use crate::simd::Best;
@@ -14,6 +14,9 @@ use crate::simd::Best;
 pub unsafe extern "C" fn ct_residual_add(a: *const f32, b: *const f32, len: usize, relu: u32, y: *mut f32) -> i32 {
     if a.is_null() || b.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
+    }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
     }
     if len == 0 {
         return OK;
@@ -35,7 +38,7 @@ pub unsafe extern "C" fn ct_residual_add(a: *const f32, b: *const f32, len: usiz
 /// frozen or absent) accumulated. Nothing asked for = nothing computed.
 ///
 /// # Safety
-/// As `ct_conv2d_backward`.
+/// As [`super::nn::ct_conv2d_forward`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_conv2d_backward_some(
     geom: *const u32,
@@ -46,28 +49,19 @@ pub unsafe extern "C" fn ct_conv2d_backward_some(
     dw: *mut f32,
     db: *mut f32,
 ) -> i32 {
-    let c = match super::nn::conv_geom(geom) {
-        Some(c) => c,
-        None => return INVALID_ARGUMENT,
-    };
+    let (c, [xl, wl, yl]) = or_status!(super::nn::conv_geom(geom));
     if x.is_null() || w.is_null() || dy.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (ho, wo) = c.out_hw().unwrap_or((0, 0));
-    let xl = c.n * c.cin * c.win.h * c.win.w;
-    let wl = c.cout * c.cin * c.win.kh * c.win.kw;
-    match conv2d::backward_some::<Best>(
+    status(conv2d::backward_some::<Best>(
         &c,
         slice(x, xl),
         slice(w, wl),
-        slice(dy, c.n * c.cout * ho * wo),
+        slice(dy, yl),
         slice_mut(dx, xl),
         slice_mut(dw, wl),
         slice_mut(db, c.cout),
-    ) {
-        Ok(()) => OK,
-        Err(_) => OUT_OF_MEMORY,
-    }
+    ))
 }
 
 /// How 3x3 stride-1 convolutions run: 0 = by shape, 1 = im2col, 2 = Winograd F(2x2, 3x3)

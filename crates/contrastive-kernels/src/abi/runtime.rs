@@ -27,13 +27,14 @@ pub extern "C" fn ct_set_tile_cache(bytes: usize) -> usize {
 }
 
 /// Index of the first NaN or +-inf among the len values at x, -1 when all are finite, -2 when x
-/// is null and len > 0. The TS side validates inputs here after copying them in.
+/// is null and len > 0 or len floats cannot be a buffer. The TS side validates inputs here after
+/// copying them in.
 ///
 /// # Safety
 /// As [`super::loss::ct_ntxent`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_first_nonfinite(x: *const f32, len: usize) -> i32 {
-    if x.is_null() && len > 0 {
+    if (x.is_null() && len > 0) || super::elems(&[len]).is_none() {
         return -2;
     }
     match crate::check::first_nonfinite::<Best>(slice(x, len)) {
@@ -101,5 +102,12 @@ mod threads {
     #[no_mangle]
     pub extern "C" fn ct_thread_poison() {
         par::poison()
+    }
+
+    /// 1 once [`ct_thread_poison`] was called (by a worker that trapped, or by the host's watcher
+    /// when a worker's thread ended): lets the host name a trap of the waiting caller.
+    #[no_mangle]
+    pub extern "C" fn ct_threads_poisoned() -> u32 {
+        par::poisoned() as u32
     }
 }

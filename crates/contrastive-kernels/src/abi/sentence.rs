@@ -6,18 +6,19 @@
 //! Every loss takes `dims`/`weights`/`ndims`: the Matryoshka prefixes (u32, each 1..=d) and
 //! their weights; ndims = 0 means the loss on the full embedding.
 
-use super::{finish, slice, slice_mut, tau_ok, INVALID_ARGUMENT};
+use super::{elems, finish, slice, slice_mut, tau_ok, INVALID_ARGUMENT, OUT_OF_MEMORY};
 use crate::eval::search;
 use crate::loss::cosent::cosent;
 use crate::loss::matryoshka::matryoshka;
 use crate::loss::mnrl::mnrl;
+use crate::loss::normalize;
 use crate::loss::pair_margin::pair_margin;
 use crate::loss::LossOut;
 use crate::simd::Best;
 use crate::Oom;
 
 unsafe fn prefixes<'a>(dims: *const u32, weights: *const f32, ndims: usize, d: usize) -> Option<(&'a [u32], &'a [f32])> {
-    if ndims > 0 && (dims.is_null() || weights.is_null()) {
+    if (ndims > 0 && (dims.is_null() || weights.is_null())) || elems(&[ndims]).is_none() {
         return None;
     }
     let (dm, w) = (slice(dims, ndims), slice(weights, ndims));
@@ -25,6 +26,29 @@ unsafe fn prefixes<'a>(dims: *const u32, weights: *const f32, ndims: usize, d: u
         return None;
     }
     Some((dm, w))
+}
+
+/// The arguments the pair losses share: n finite labels, the Matryoshka prefixes, and n * d
+/// (the length of each input) without wrap. Err: INVALID_ARGUMENT, or OUT_OF_MEMORY when n * d
+/// cannot be a buffer.
+#[allow(clippy::type_complexity)]
+unsafe fn pair_args<'a>(
+    labels: *const f32,
+    n: usize,
+    d: usize,
+    dims: *const u32,
+    weights: *const f32,
+    ndims: usize,
+) -> Result<(&'a [f32], (&'a [u32], &'a [f32]), usize), i32> {
+    let len = elems(&[n, d]).ok_or(OUT_OF_MEMORY)?;
+    if labels.is_null() {
+        return Err(INVALID_ARGUMENT);
+    }
+    let y = slice(labels, n);
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err(INVALID_ARGUMENT);
+    }
+    Ok((y, prefixes(dims, weights, ndims, d).ok_or(INVALID_ARGUMENT)?, len))
 }
 
 /// Two same-shaped inputs (a, b), both gradients or none: the pair losses' shared driver.
@@ -83,13 +107,11 @@ pub unsafe extern "C" fn ct_mnrl(
     if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gdocs.is_null() {
         return INVALID_ARGUMENT;
     }
-    let pre = match prefixes(dims, weights, ndims, d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
+    let Some(pre) = prefixes(dims, weights, ndims, d) else {
+        return INVALID_ARGUMENT;
     };
-    let (la, ld) = match (n.checked_mul(d), h.checked_add(1).and_then(|c| c.checked_mul(n)).and_then(|c| c.checked_mul(d))) {
-        (Some(la), Some(ld)) => (la, ld),
-        _ => return INVALID_ARGUMENT,
+    let (Some(la), Some(ld)) = (elems(&[n, d]), h.checked_add(1).and_then(|c| elems(&[c, n, d]))) else {
+        return OUT_OF_MEMORY;
     };
     let r = pair_call(a, docs, la, ld, d, pre, ga, gdocs, |x, y, dm, g| mnrl::<Best>(x, y, n, h, dm, tau, symmetric != 0, g));
     finish(r, out)
@@ -114,21 +136,10 @@ pub unsafe extern "C" fn ct_cosent(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gb.is_null() || labels.is_null() {
+    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gb.is_null() {
         return INVALID_ARGUMENT;
     }
-    let y = slice(labels, n);
-    if y.iter().any(|v| !v.is_finite()) {
-        return INVALID_ARGUMENT;
-    }
-    let pre = match prefixes(dims, weights, ndims, d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
-    };
-    let len = match n.checked_mul(d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
-    };
+    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
     let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g));
     finish(r, out)
 }
@@ -152,38 +163,18 @@ pub unsafe extern "C" fn ct_pair_margin(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0 || d == 0 || !margin.is_finite() || ga.is_null() != gb.is_null() || labels.is_null() {
+    if n == 0 || d == 0 || !margin.is_finite() || ga.is_null() != gb.is_null() {
         return INVALID_ARGUMENT;
     }
-    let y = slice(labels, n);
-    if y.iter().any(|v| !v.is_finite()) {
-        return INVALID_ARGUMENT;
-    }
-    let pre = match prefixes(dims, weights, ndims, d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
-    };
-    let len = match n.checked_mul(d) {
-        Some(v) => v,
-        None => return INVALID_ARGUMENT,
-    };
+    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
     let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| pair_margin::<Best>(x, z, y, n, dm, margin, g));
     finish(r, out)
 }
 
-unsafe fn slice_mut_u32<'a>(p: *mut u32, len: usize) -> Option<&'a mut [u32]> {
-    if p.is_null() {
-        None
-    } else if len == 0 {
-        Some(&mut [])
-    } else {
-        Some(core::slice::from_raw_parts_mut(p, len))
-    }
-}
-
 /// Exact top-k, one corpus chunk: `q` (nq x d), `chunk` (cn x d, corpus rows seen..seen + cn),
 /// `hs`/`hi` the per-query heaps (nq x k scores and u32 corpus indices). `cosine` != 0 scores
-/// with unit rows, else dot products. Inputs must be finite (the TS side checks).
+/// with unit rows: the chunk is normalized here, the queries once beforehand by
+/// [`ct_topk_unit_rows`]; else dot products. Inputs must be finite (the TS side checks).
 ///
 /// # Safety
 /// As [`ct_mnrl`].
@@ -200,18 +191,36 @@ pub unsafe extern "C" fn ct_topk_update(
     hs: *mut f32,
     hi: *mut u32,
 ) -> i32 {
-    let (lq, lc, lh) = match (nq.checked_mul(d), cn.checked_mul(d), nq.checked_mul(k)) {
-        (Some(a), Some(b), Some(c)) => (a, b, c),
-        _ => return INVALID_ARGUMENT,
+    let (Some(lq), Some(lc), Some(lh)) = (elems(&[nq, d]), elems(&[cn, d]), elems(&[nq, k])) else {
+        return OUT_OF_MEMORY;
     };
     if d == 0 || seen.checked_add(cn).is_none_or(|t| t > u32::MAX as usize) {
         return INVALID_ARGUMENT;
     }
-    let (hs, hi) = match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+    let (hs, hi) = match (slice_mut(hs, lh), slice_mut(hi, lh)) {
         (Some(a), Some(b)) => (a, b),
         _ => return INVALID_ARGUMENT,
     };
     super::status(search::update::<Best>(slice(q, lq), nq, slice(chunk, lc), cn, d, k, seen, cosine != 0, hs, hi))
+}
+
+/// Normalizes the rows of `x` (rows x d) in place, as F.normalize: the queries of a cosine search.
+///
+/// # Safety
+/// As [`ct_mnrl`].
+#[no_mangle]
+pub unsafe extern "C" fn ct_topk_unit_rows(x: *mut f32, rows: usize, d: usize) -> i32 {
+    match (elems(&[rows, d]), d) {
+        (_, 0) => INVALID_ARGUMENT,
+        (None, _) => OUT_OF_MEMORY,
+        (Some(n), _) => match slice_mut(x, n) {
+            Some(v) => {
+                normalize::unit_rows::<Best>(v, rows, d);
+                super::OK
+            }
+            None => INVALID_ARGUMENT,
+        },
+    }
 }
 
 /// Sorts the heaps of [`ct_topk_update`] best first; `filled` = min(k, corpus rows seen).
@@ -220,11 +229,11 @@ pub unsafe extern "C" fn ct_topk_update(
 /// As [`ct_mnrl`].
 #[no_mangle]
 pub unsafe extern "C" fn ct_topk_finish(nq: usize, k: usize, filled: usize, hs: *mut f32, hi: *mut u32) -> i32 {
-    let lh = match nq.checked_mul(k) {
-        Some(v) if filled <= k => v,
-        _ => return INVALID_ARGUMENT,
-    };
-    match (slice_mut(hs, lh), slice_mut_u32(hi, lh)) {
+    let Some(lh) = elems(&[nq, k]) else { return OUT_OF_MEMORY };
+    if filled > k {
+        return INVALID_ARGUMENT;
+    }
+    match (slice_mut(hs, lh), slice_mut(hi, lh)) {
         (Some(a), Some(b)) => {
             search::finish(nq, k, filled, a, b);
             super::OK
@@ -256,7 +265,7 @@ mod tests {
             let dims = [0u32];
             assert_eq!(ct_cosent(x.as_ptr(), x.as_ptr(), y.as_ptr(), 2, 4, 0.05, dims.as_ptr(), w.as_ptr(), 1, null_mut(), null_mut(), o), INVALID_ARGUMENT);
             // h so large that (1 + h) n d wraps
-            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, usize::MAX, 4, 0.05, 0, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
+            assert_eq!(ct_mnrl(x.as_ptr(), x.as_ptr(), 2, usize::MAX, 4, 0.05, 0, null(), null(), 0, null_mut(), null_mut(), o), OUT_OF_MEMORY);
             let bad = [f32::NAN, 0.0];
             assert_eq!(ct_cosent(x.as_ptr(), x.as_ptr(), bad.as_ptr(), 2, 4, 0.05, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
             assert_eq!(ct_pair_margin(x.as_ptr(), x.as_ptr(), null(), 2, 4, 0.5, null(), null(), 0, null_mut(), null_mut(), o), INVALID_ARGUMENT);
@@ -268,10 +277,14 @@ mod tests {
             assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, null_mut(), null_mut()), INVALID_ARGUMENT);
             let (mut hs, mut hi) = ([0.0f32; 2], [0u32; 2]);
             assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 0, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
-            assert_eq!(ct_topk_update(x.as_ptr(), usize::MAX, x.as_ptr(), 2, 4, 2, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_update(x.as_ptr(), usize::MAX, x.as_ptr(), 2, 4, 2, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), OUT_OF_MEMORY);
             assert_eq!(ct_topk_finish(2, 1, 2, hs.as_mut_ptr(), hi.as_mut_ptr()), INVALID_ARGUMENT);
             assert_eq!(ct_topk_update(x.as_ptr(), 2, x.as_ptr(), 2, 4, 1, 0, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
             assert_eq!(ct_topk_finish(2, 1, 1, hs.as_mut_ptr(), hi.as_mut_ptr()), 0);
+            assert_eq!(ct_topk_unit_rows(null_mut(), 2, 4), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_unit_rows(hs.as_mut_ptr(), usize::MAX, 2), OUT_OF_MEMORY);
+            assert_eq!(ct_topk_unit_rows(hs.as_mut_ptr(), 1, 0), INVALID_ARGUMENT);
+            assert_eq!(ct_topk_unit_rows(hs.as_mut_ptr(), 1, 2), 0);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! optimizer steps), token pooling, LayerNorm, the residual add and multi-head self-attention.
 //! Conventions as in the parent module: element counts, null = skip, status codes, no traps.
 
-use super::{slice, slice_mut, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
+use super::{elems, slice, slice_mut, status, INVALID_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::nn::{attention, embedding, layernorm, token_pool};
 use crate::simd::Best;
 
@@ -28,10 +28,11 @@ unsafe fn mut_of<'a, T>(p: *mut T, len: usize) -> &'a mut [T] {
 /// Pointers must reference buffers of the stated sizes inside this module's memory.
 #[no_mangle]
 pub unsafe extern "C" fn ct_embedding_forward(w: *const f32, vocab: usize, dim: usize, ids: *const u32, n: usize, y: *mut f32) -> i32 {
-    if vocab == 0 || dim == 0 || w.is_null() || ids.is_null() || y.is_null() || vocab.checked_mul(dim).is_none() {
+    if vocab == 0 || dim == 0 || w.is_null() || ids.is_null() || y.is_null() {
         return INVALID_ARGUMENT;
     }
-    match embedding::forward(slice(w, vocab * dim), vocab, dim, slice(ids, n), mut_of(y, n * dim)) {
+    let (Some(wl), Some(yl)) = (elems(&[vocab, dim]), elems(&[n, dim])) else { return OUT_OF_MEMORY };
+    match embedding::forward(slice(w, wl), vocab, dim, slice(ids, n), mut_of(y, yl)) {
         Ok(()) => OK,
         Err(_) => INVALID_ARGUMENT,
     }
@@ -61,13 +62,14 @@ pub unsafe extern "C" fn ct_embedding_backward(
     if vocab == 0 || dim == 0 || ids.is_null() || dy.is_null() || dw.is_null() || mark.is_null() || list.is_null() || len.is_null() {
         return INVALID_ARGUMENT;
     }
+    let (Some(wl), Some(yl)) = (elems(&[vocab, dim]), elems(&[n, dim])) else { return OUT_OF_MEMORY };
     let ids = slice(ids, n);
     if *len as usize > vocab || ids.iter().any(|&i| i as usize >= vocab) {
         return INVALID_ARGUMENT;
     }
     let padding = if padding >= 0 { Some(padding as u32) } else { None };
     let mut rows = embedding::Rows { mark: mut_of(mark, vocab), list: mut_of(list, vocab), len: *len as usize };
-    embedding::backward::<Best>(ids, slice(dy, n * dim), dim, padding, opt_f32(mask, n), mut_of(dw, vocab * dim), &mut rows);
+    embedding::backward::<Best>(ids, slice(dy, yl), dim, padding, opt_f32(mask, n), mut_of(dw, wl), &mut rows);
     *len = rows.len as u32;
     OK
 }
@@ -81,11 +83,12 @@ pub unsafe extern "C" fn ct_embedding_zero_rows(dw: *mut f32, dim: usize, vocab:
     if dw.is_null() || mark.is_null() || (list.is_null() && len > 0) || len > vocab {
         return INVALID_ARGUMENT;
     }
+    let Some(wl) = elems(&[vocab, dim]) else { return OUT_OF_MEMORY };
     let list = slice(list, len);
     if list.iter().any(|&r| r as usize >= vocab) {
         return INVALID_ARGUMENT;
     }
-    embedding::zero_rows(mut_of(dw, vocab * dim), dim, mut_of(mark, vocab), list);
+    embedding::zero_rows(mut_of(dw, wl), dim, mut_of(mark, vocab), list);
     OK
 }
 
@@ -98,11 +101,12 @@ pub unsafe extern "C" fn ct_sgd_rows(p: *mut f32, g: *const f32, dim: usize, voc
     if p.is_null() || g.is_null() || (list.is_null() && len > 0) || len > vocab || !lr.is_finite() {
         return INVALID_ARGUMENT;
     }
+    let Some(wl) = elems(&[vocab, dim]) else { return OUT_OF_MEMORY };
     let list = slice(list, len);
     if list.iter().any(|&r| r as usize >= vocab) {
         return INVALID_ARGUMENT;
     }
-    embedding::sgd_rows::<Best>(mut_of(p, vocab * dim), slice(g, vocab * dim), dim, list, lr);
+    embedding::sgd_rows::<Best>(mut_of(p, wl), slice(g, wl), dim, list, lr);
     OK
 }
 
@@ -129,13 +133,18 @@ pub unsafe extern "C" fn ct_sparse_adam_rows(
     if p.is_null() || g.is_null() || m.is_null() || v.is_null() || (list.is_null() && len > 0) || len > vocab || t == 0 {
         return INVALID_ARGUMENT;
     }
+    let Some(n) = elems(&[vocab, dim]) else { return OUT_OF_MEMORY };
     let list = slice(list, len);
     if list.iter().any(|&r| r as usize >= vocab) {
         return INVALID_ARGUMENT;
     }
-    let n = vocab * dim;
     embedding::sparse_adam_rows(mut_of(p, n), slice(g, n), mut_of(m, n), mut_of(v, n), dim, list, lr, b1, b2, eps, t);
     OK
+}
+
+/// The lengths of token pooling's x (b x s x d), y (b x d) and mask (b x s), checked.
+fn pool_lens(b: usize, s: usize, d: usize) -> Option<[usize; 3]> {
+    Some([elems(&[b, s, d])?, elems(&[b, d])?, elems(&[b, s])?])
 }
 
 /// Token pooling of x (b x s x d) under mask (b x s floats): kind 0 = CLS, 1 = mean, 2 = max.
@@ -157,8 +166,9 @@ pub unsafe extern "C" fn ct_token_pool_forward(
     if kind > 2 || b == 0 || s == 0 || d == 0 || x.is_null() || mask.is_null() || y.is_null() || (kind == 2 && arg.is_null()) {
         return INVALID_ARGUMENT;
     }
-    let arg = if kind == 2 { mut_of(arg, b * d) } else { &mut [] };
-    token_pool::forward::<Best>(kind, slice(x, b * s * d), b, s, d, slice(mask, b * s), mut_of(y, b * d), arg);
+    let Some([xl, yl, ml]) = pool_lens(b, s, d) else { return OUT_OF_MEMORY };
+    let arg = if kind == 2 { mut_of(arg, yl) } else { &mut [] };
+    token_pool::forward::<Best>(kind, slice(x, xl), b, s, d, slice(mask, ml), mut_of(y, yl), arg);
     OK
 }
 
@@ -180,8 +190,9 @@ pub unsafe extern "C" fn ct_token_pool_backward(
     if kind > 2 || b == 0 || s == 0 || d == 0 || dy.is_null() || mask.is_null() || dx.is_null() || (kind == 2 && arg.is_null()) {
         return INVALID_ARGUMENT;
     }
-    let arg = if kind == 2 { slice(arg, b * d) } else { &[] };
-    token_pool::backward::<Best>(kind, slice(dy, b * d), b, s, d, slice(mask, b * s), arg, mut_of(dx, b * s * d));
+    let Some([xl, yl, ml]) = pool_lens(b, s, d) else { return OUT_OF_MEMORY };
+    let arg = if kind == 2 { slice(arg, yl) } else { &[] };
+    token_pool::backward::<Best>(kind, slice(dy, yl), b, s, d, slice(mask, ml), arg, mut_of(dx, xl));
     OK
 }
 
@@ -204,7 +215,8 @@ pub unsafe extern "C" fn ct_layernorm_forward(
     if n == 0 || d == 0 || x.is_null() || y.is_null() || save.is_null() || eps.is_nan() || eps <= 0.0 || !eps.is_finite() {
         return INVALID_ARGUMENT;
     }
-    layernorm::forward(slice(x, n * d), n, d, opt_f32(gamma, d), opt_f32(beta, d), eps, mut_of(y, n * d), mut_of(save, 2 * n));
+    let (Some(len), Some(sl)) = (elems(&[n, d]), elems(&[2, n])) else { return OUT_OF_MEMORY };
+    layernorm::forward(slice(x, len), n, d, opt_f32(gamma, d), opt_f32(beta, d), eps, mut_of(y, len), mut_of(save, sl));
     OK
 }
 
@@ -227,14 +239,15 @@ pub unsafe extern "C" fn ct_layernorm_backward(
     if n == 0 || d == 0 || x.is_null() || dy.is_null() || save.is_null() {
         return INVALID_ARGUMENT;
     }
+    let (Some(len), Some(sl)) = (elems(&[n, d]), elems(&[2, n])) else { return OUT_OF_MEMORY };
     layernorm::backward(
-        slice(x, n * d),
-        slice(dy, n * d),
+        slice(x, len),
+        slice(dy, len),
         n,
         d,
         opt_f32(gamma, d),
-        slice(save, 2 * n),
-        slice_mut(dx, n * d),
+        slice(save, sl),
+        slice_mut(dx, len),
         slice_mut(dgamma, d),
         slice_mut(dbeta, d),
     );
@@ -250,6 +263,9 @@ pub unsafe extern "C" fn ct_add(a: *const f32, b: *const f32, len: usize, out: *
     if a.is_null() || b.is_null() || out.is_null() {
         return INVALID_ARGUMENT;
     }
+    if elems(&[len]).is_none() {
+        return OUT_OF_MEMORY;
+    }
     let (a, b, o) = (a, b, out);
     for i in 0..len {
         *o.add(i) = *a.add(i) + *b.add(i);
@@ -257,11 +273,9 @@ pub unsafe extern "C" fn ct_add(a: *const f32, b: *const f32, len: usize, out: *
     OK
 }
 
-fn status(r: Result<(), crate::Oom>) -> i32 {
-    match r {
-        Ok(()) => OK,
-        Err(crate::Oom) => OUT_OF_MEMORY,
-    }
+/// The lengths of a Q/K/V projection's weights (hd x hd), x (n x hd) and qkv (n x 3hd), checked.
+fn qkv_lens(n: usize, hd: usize) -> Option<[usize; 3]> {
+    Some([elems(&[hd, hd])?, elems(&[n, hd])?, elems(&[n, 3, hd])?])
 }
 
 /// The fused Q/K/V projection: qkv (n x 3hd) = [x Wq^T + bq | x Wk^T + bk | x Wv^T + bv];
@@ -285,9 +299,10 @@ pub unsafe extern "C" fn ct_qkv_forward(
     if n == 0 || hd == 0 || x.is_null() || wq.is_null() || wk.is_null() || wv.is_null() || qkv.is_null() {
         return INVALID_ARGUMENT;
     }
-    let w = [slice(wq, hd * hd), slice(wk, hd * hd), slice(wv, hd * hd)];
+    let Some([hh, xl, ql]) = qkv_lens(n, hd) else { return OUT_OF_MEMORY };
+    let w = [slice(wq, hh), slice(wk, hh), slice(wv, hh)];
     let b = [opt_f32(bq, hd), opt_f32(bk, hd), opt_f32(bv, hd)];
-    status(attention::qkv_forward::<Best>(slice(x, n * hd), n, hd, w, b, mut_of(qkv, n * 3 * hd)))
+    status(attention::qkv_forward::<Best>(slice(x, xl), n, hd, w, b, mut_of(qkv, ql)))
 }
 
 /// The fused projection's backward: dx = sum dqkv_p W_p (overwritten; null = skip),
@@ -318,11 +333,11 @@ pub unsafe extern "C" fn ct_qkv_backward(
     if dwq.is_null() || dwk.is_null() || dwv.is_null() {
         return INVALID_ARGUMENT;
     }
-    let hh = hd * hd;
+    let Some([hh, xl, ql]) = qkv_lens(n, hd) else { return OUT_OF_MEMORY };
     let w = [slice(wq, hh), slice(wk, hh), slice(wv, hh)];
     let dw = [mut_of(dwq, hh), mut_of(dwk, hh), mut_of(dwv, hh)];
     let db = [slice_mut(dbq, hd), slice_mut(dbk, hd), slice_mut(dbv, hd)];
-    status(attention::qkv_backward::<Best>(slice(x, n * hd), n, hd, w, slice(dqkv, n * 3 * hd), slice_mut(dx, n * hd), dw, db))
+    status(attention::qkv_backward::<Best>(slice(x, xl), n, hd, w, slice(dqkv, ql), slice_mut(dx, xl), dw, db))
 }
 
 fn drop_of(p: f32, seed_lo: u32, seed_hi: u32, stream_lo: u32, stream_hi: u32) -> Option<Option<attention::Drop>> {
@@ -334,12 +349,18 @@ fn drop_of(p: f32, seed_lo: u32, seed_hi: u32, stream_lo: u32, stream_hi: u32) -
     Some(if p > 0.0 { Some(attention::Drop { p, seed, stream }) } else { None })
 }
 
-fn geom(b: usize, s: usize, heads: usize, dh: usize) -> Option<attention::Geom> {
+/// The attention geometry and the lengths of qkv (b s x 3 heads dh), ctx (b s x heads dh), L
+/// (b x heads x s) and the mask (b s): INVALID_ARGUMENT for a zero dimension, OUT_OF_MEMORY when
+/// a length, or a thread's scratch ([`attention::scratch_floats`]), does not fit.
+fn geom(b: usize, s: usize, heads: usize, dh: usize) -> Result<(attention::Geom, [usize; 4]), i32> {
     if b == 0 || s == 0 || heads == 0 || dh == 0 {
-        return None;
+        return Err(INVALID_ARGUMENT);
     }
-    b.checked_mul(s)?.checked_mul(heads)?.checked_mul(dh)?.checked_mul(3)?;
-    Some(attention::Geom { b, s, heads, dh })
+    let lens = (|| Some([elems(&[b, s, 3, heads, dh])?, elems(&[b, s, heads, dh])?, elems(&[b, heads, s])?, elems(&[b, s])?]))();
+    match lens {
+        Some(l) if elems(&[attention::scratch_floats(s)]).is_some() => Ok((attention::Geom { b, s, heads, dh }, l)),
+        _ => Err(OUT_OF_MEMORY),
+    }
 }
 
 /// Self-attention core: ctx (b s x heads dh) and L (b x heads x s) from qkv (b s x 3 heads dh)
@@ -364,13 +385,12 @@ pub unsafe extern "C" fn ct_attention_forward(
     ctx: *mut f32,
     lse: *mut f32,
 ) -> i32 {
-    let Some(g) = geom(b, s, heads, dh) else { return INVALID_ARGUMENT };
+    let (g, [ql, cl, ll, ml]) = or_status!(geom(b, s, heads, dh));
     let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
     if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (n, hd) = (b * s, heads * dh);
-    status(attention::forward::<Best>(&g, slice(qkv, n * 3 * hd), slice(mask, n), drop, mut_of(ctx, n * hd), mut_of(lse, b * heads * s)))
+    status(attention::forward::<Best>(&g, slice(qkv, ql), slice(mask, ml), drop, mut_of(ctx, cl), mut_of(lse, ll)))
 }
 
 /// Self-attention backward: dqkv (overwritten) from dctx and the forward's qkv, mask, ctx, L.
@@ -395,25 +415,16 @@ pub unsafe extern "C" fn ct_attention_backward(
     dctx: *const f32,
     dqkv: *mut f32,
 ) -> i32 {
-    let Some(g) = geom(b, s, heads, dh) else { return INVALID_ARGUMENT };
+    let (g, [ql, cl, ll, ml]) = or_status!(geom(b, s, heads, dh));
     let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
     if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() || dctx.is_null() || dqkv.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (n, hd) = (b * s, heads * dh);
-    status(attention::backward::<Best>(
-        &g,
-        slice(qkv, n * 3 * hd),
-        slice(mask, n),
-        drop,
-        slice(ctx, n * hd),
-        slice(lse, b * heads * s),
-        slice(dctx, n * hd),
-        mut_of(dqkv, n * 3 * hd),
-    ))
+    status(attention::backward::<Best>(&g, slice(qkv, ql), slice(mask, ml), drop, slice(ctx, cl), slice(lse, ll), slice(dctx, cl), mut_of(dqkv, ql)))
 }
 
-/// Floats of scratch one thread of the attention kernels takes for sequences of s tokens.
+/// Floats of scratch one thread of the attention kernels takes for sequences of s tokens
+/// (`usize::MAX` when that count does not fit a usize).
 #[no_mangle]
 pub extern "C" fn ct_attention_scratch_floats(s: usize) -> usize {
     attention::scratch_floats(s)

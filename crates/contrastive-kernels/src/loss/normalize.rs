@@ -73,6 +73,18 @@ pub fn axpy<I: Isa>(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
+/// x = normalize(x) row by row, in place: the values [`forward`] writes into `u`.
+pub fn unit_rows<I: Isa>(x: &mut [f32], rows: usize, d: usize) {
+    for i in 0..rows {
+        let xi = &mut x[i * d..(i + 1) * d];
+        let n = row_norm::<I>(xi);
+        let s = if n >= EPS { 1.0 / n } else { 1.0 / EPS };
+        for v in xi.iter_mut() {
+            *v *= s;
+        }
+    }
+}
+
 /// u = normalize(z) row by row; `inv[i]` = 1 / max(||z_i||, EPS) and `clamped[i]` records
 /// whether the clamp was active (the backward pass differs there).
 pub fn forward<I: Isa>(z: &[f32], rows: usize, d: usize, u: &mut [f32], inv: &mut [f32], clamped: &mut [bool]) {

@@ -1,6 +1,7 @@
 //! Test oracle: every loss written again from its definition, densely, in f64, and gradients by
 //! central finite differences of that f64 loss (independent of the analytic backward pass).
 
+use super::sentence_oracle::{check, lse, unit};
 use super::LossOut;
 use crate::testutil::Rng;
 
@@ -25,22 +26,8 @@ pub fn rand_rows(rows: usize, d: usize, seed: u64) -> Vec<f32> {
     v
 }
 
-fn unit(x: &[f64], d: usize) -> Vec<f64> {
-    let mut u = x.to_vec();
-    for row in u.chunks_mut(d) {
-        let n = row.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
-        row.iter_mut().for_each(|v| *v /= n);
-    }
-    u
-}
-
 fn dotd(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn lse(v: &[f64]) -> f64 {
-    let m = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
 fn infonce64(q: &[f64], k: &[f64], d: usize, tau: f64) -> f64 {
@@ -97,42 +84,8 @@ pub fn loss64(f: &Family, x: &[Vec<f64>], d: usize, tau: f64) -> f64 {
     }
 }
 
-/// Asserts the f32 kernel's loss, d loss/d tau and input gradients against the f64 oracle.
+/// Asserts the f32 kernel's loss, d loss/d tau and input gradients against the f64 oracle
+/// (the shared check of [`super::sentence_oracle::check`]).
 pub fn check_grads(f: &Family, inputs: &[&[f32]], d: usize, tau: f32, out: LossOut, grads: &[&[f32]]) {
-    let x: Vec<Vec<f64>> = inputs.iter().map(|v| v.iter().map(|&a| a as f64).collect()).collect();
-    let t = tau as f64;
-    let l = loss64(f, &x, d, t);
-    assert!((out.loss - l).abs() <= 2e-4 * (1.0 + l.abs()), "loss {} vs oracle {}", out.loss, l);
-    let h = 1e-6 * t;
-    let fd_tau = (loss64(f, &x, d, t + h) - loss64(f, &x, d, t - h)) / (2.0 * h);
-    assert!((out.dtau - fd_tau).abs() <= 1e-3 * (1.0 + fd_tau.abs()), "dtau {} vs fd {}", out.dtau, fd_tau);
-    for (which, g) in grads.iter().enumerate() {
-        let mut fd = vec![0.0f64; g.len()];
-        let mut xs = x.clone();
-        for e in 0..g.len() {
-            let row = &x[which][(e / d) * d..(e / d + 1) * d];
-            let scale = row.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-3);
-            let h = 1e-6 * scale;
-            let orig = xs[which][e];
-            xs[which][e] = orig + h;
-            let lp = loss64(f, &xs, d, t);
-            xs[which][e] = orig - h;
-            let lm = loss64(f, &xs, d, t);
-            xs[which][e] = orig;
-            fd[e] = (lp - lm) / (2.0 * h);
-        }
-        let gmax = fd.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        // Where the true gradient is ~0 (D = 1, identical rows) f32 rounding leaves about
-        // eps / (tau * ||x||); the reference tolerances use the same floor.
-        let min_norm = x[which].chunks(d).map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(f64::MAX, f64::min);
-        let floor = 1e-5 / (t * min_norm.max(1e-12));
-        for e in 0..g.len() {
-            assert!(
-                (g[e] as f64 - fd[e]).abs() <= 2e-3 * gmax + floor,
-                "input {which} entry {e}: kernel {} vs finite difference {} (max {gmax})",
-                g[e],
-                fd[e]
-            );
-        }
-    }
+    check(&|x: &[Vec<f64>], t: f64| loss64(f, x, d, t), inputs, d, tau, out, grads)
 }

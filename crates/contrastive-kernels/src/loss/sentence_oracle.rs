@@ -1,4 +1,5 @@
-//! Test oracle for the sentence-embedding losses: f64 definitions and central finite differences
+//! Test oracle for the sentence-embedding losses (and the f64 helpers every oracle shares: `unit`,
+//! `lse`): f64 definitions and central finite differences
 //! of those definitions (independent of the kernels' analytic backward passes).
 
 use super::LossOut;
@@ -54,6 +55,8 @@ pub fn check_opt(f: Loss64, inputs: &[&[f32]], d: usize, tau: f32, out: LossOut,
             fd[e] = (lp - lm) / (2.0 * h);
         }
         let gmax = fd.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        // Where the true gradient is ~0 (D = 1, identical rows) f32 rounding leaves about
+        // eps / (tau * ||x||); the reference tolerances use the same floor.
         let min_norm = x[which].chunks(d).map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(f64::MAX, f64::min);
         let floor = 1e-5 / (t * min_norm.max(1e-12));
         for e in 0..g.len() {

@@ -67,7 +67,7 @@ impl Drop {
 
 /// Floats of scratch one thread uses (for the memory bound's test).
 pub fn scratch_floats(s: usize) -> usize {
-    3 * QB.min(s) * s + 2 * s
+    (3 * QB.min(s)).saturating_mul(s).saturating_add(s.saturating_mul(2))
 }
 
 /// qkv (n x 3hd) = the three projections of x (n x hd). Biases may be absent.

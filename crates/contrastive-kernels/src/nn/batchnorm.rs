@@ -106,6 +106,13 @@ fn affine2<I: Isa>(x: &[f32], a: f32, y: Option<&[f32]>, b: f32, c: f32, out: &m
     }
 }
 
+/// The one rule for BatchNorm's hyperparameters, the same as the TypeScript layer's
+/// (packages/contrastive/src/nn/batchnorm.ts): `momentum` in [0, 1] (the weight of the new
+/// batch), `eps` finite and > 0 (as the f32 the kernel computes with).
+pub fn params_ok(momentum: f32, eps: f32) -> bool {
+    (0.0..=1.0).contains(&momentum) && eps.is_finite() && eps > 0.0
+}
+
 /// Training: mean and biased variance over (N, L) per channel normalize x; the running
 /// statistics move by `momentum` toward the mean and the unbiased variance. Reductions are
 /// centred on a first-pass mean and summed per segment in f32, across segments in f64.
@@ -471,6 +478,29 @@ fn backward_rows<I: Isa>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn momentum_in_0_1_and_finite_positive_eps_is_the_one_rule() {
+        // the same table as packages/contrastive/src/nn/batchnorm.test.ts (as f32)
+        for (m, e, ok) in [
+            (0.1, 1e-5, true),
+            (0.0, 1e-5, true),
+            (1.0, 1e-5, true),
+            (0.1, 1e-38, true),
+            (0.1, 3e38, true),
+            (-0.01, 1e-5, false),
+            (1.01, 1e-5, false),
+            (5.0, 1e-5, false),
+            (f32::NAN, 1e-5, false),
+            (f32::INFINITY, 1e-5, false),
+            (0.1, 0.0, false),
+            (0.1, -1e-5, false),
+            (0.1, f32::INFINITY, false),
+            (0.1, f32::NAN, false),
+        ] {
+            assert_eq!(params_ok(m, e), ok, "momentum {m}, eps {e}");
+        }
+    }
     use crate::nn::fd::{check_grad, randv};
     use crate::simd::scalar::Scalar4;
 

@@ -23,7 +23,7 @@ impl Pool {
     /// As [`Window::out_hw`], and None when a padding exceeds half its kernel (PyTorch's rule).
     pub fn out_hw(&self) -> Option<(usize, usize)> {
         let w = &self.win;
-        if 2 * w.ph > w.kh || 2 * w.pw > w.kw {
+        if w.ph > w.kh / 2 || w.pw > w.kw / 2 {
             return None;
         }
         w.out_hw()

@@ -45,6 +45,70 @@ impl Tiles {
     }
 }
 
+/// The 16 runs of `tt` tiles at `at` in the 16 transform-point matrices of `v` (xi_stride apart),
+/// which one plane's tiles write.
+///
+/// # Safety
+/// No other live piece of `v` may overlap these runs (each plane has its own `at`).
+#[allow(clippy::mut_from_ref)]
+unsafe fn runs16(v: &SharedMut<f32>, xi_stride: usize, at: usize, tt: usize) -> [&mut [f32]; 16] {
+    let mut out: [&mut [f32]; 16] = Default::default();
+    for (xi, o) in out.iter_mut().enumerate() {
+        *o = v.part(xi * xi_stride + at, tt);
+    }
+    out
+}
+
+/// Tile j's 16 transform-point values, read from matrices `xi_stride` apart.
+fn gather16(m: &[f32], xi_stride: usize, j: usize) -> [f32; 16] {
+    core::array::from_fn(|xi| m[xi * xi_stride + j])
+}
+
+/// `f(4 r + k, y w + x)` for the pixels of input tile (ty, tx) inside the plane (the 4x4 tile at
+/// (2 ty - ph, 2 tx - pw); pixels in the padding are skipped).
+fn tile_pixels(c: &Conv, ty: usize, tx: usize, mut f: impl FnMut(usize, usize)) {
+    let (h, w) = (c.win.h as isize, c.win.w as isize);
+    let (y0, x0) = ((2 * ty) as isize - c.win.ph as isize, (2 * tx) as isize - c.win.pw as isize);
+    for r in 0..4 {
+        let y = y0 + r as isize;
+        if y < 0 || y >= h {
+            continue;
+        }
+        for k in 0..4 {
+            let x = x0 + k as isize;
+            if x >= 0 && x < w {
+                f(4 * r + k, y as usize * c.win.w + x as usize);
+            }
+        }
+    }
+}
+
+/// V = B^T d B for every (sample, channel) plane of samples s0..s0 + gn of x, over the pool:
+/// V[xi] is Cin x cols, the plane's tiles at ch * cols + s * tt.
+#[allow(clippy::too_many_arguments)]
+fn transform_inputs(c: &Conv, t: &Tiles, x: &[f32], s0: usize, gn: usize, cols: usize, v: &mut [f32], vl: usize) {
+    let (tt, hw) = (t.per_sample(), c.win.h * c.win.w);
+    let xs = c.cin * hw;
+    let vs = SharedMut::new(&mut v[..16 * vl]);
+    par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
+        let (s, ch) = (q / c.cin, q % c.cin);
+        let plane = &x[(s0 + s) * xs + ch * hw..(s0 + s) * xs + (ch + 1) * hw];
+        transform_plane(c, t, plane, &vs, vl, ch * cols + s * tt);
+    });
+}
+
+/// The 16 products of the transform points: C[xi] (m x n) = A[xi] B[xi], where A[xi], B[xi]
+/// and C[xi] are the xi-th of 16 equal blocks of `a`, `b` (each block viewed with the strides
+/// of `a` and `b`) and `c`.
+fn point_products<I: Isa>(m: usize, n: usize, k: usize, a: Strided, b: Strided, c: &mut [f32], packs: &mut Packs) {
+    let (la, lb, lc) = (a.data.len() / 16, b.data.len() / 16, c.len() / 16);
+    for xi in 0..16 {
+        let ax = Strided { data: &a.data[xi * la..(xi + 1) * la], ..a };
+        let bx = Strided { data: &b.data[xi * lb..(xi + 1) * lb], ..b };
+        gemm::<I>(m, n, k, ax, bx, &mut c[xi * lc..(xi + 1) * lc], n, packs);
+    }
+}
+
 /// Samples per group: V and M (and dV / dM) near 2M floats together.
 fn group(c: &Conv, t: &Tiles) -> usize {
     ((1 << 21) / (16 * (c.cin + c.cout) * t.per_sample()).max(1)).clamp(1, c.n.max(1))
@@ -81,10 +145,7 @@ fn untransform_weight_grads(c: &Conv, du: &[f32], dw: &mut [f32]) {
     let oi = c.cout * c.cin;
     for o in 0..c.cout {
         for i in 0..c.cin {
-            let mut m = [0.0f32; 16];
-            for (xi, v) in m.iter_mut().enumerate() {
-                *v = du[xi * oi + o * c.cin + i];
-            }
+            let m = gather16(du, oi, o * c.cin + i);
             // G^T m: 3x4 (rows), then (.) G: 3x3
             let mut t = [0.0f32; 12];
             for col in 0..4 {
@@ -106,30 +167,12 @@ fn untransform_weight_grads(c: &Conv, du: &[f32], dw: &mut [f32]) {
 
 /// V[xi][ch][col0 + tile] = (B^T d B)[xi] for the tiles of one input plane.
 fn transform_plane(c: &Conv, t: &Tiles, plane: &[f32], v: &SharedMut<f32>, xi_stride: usize, at: usize) {
-    let tt = t.per_sample();
-    let mut out: [&mut [f32]; 16] = Default::default();
-    for (xi, o) in out.iter_mut().enumerate() {
-        // SAFETY: this plane's run of tiles in each of the 16 matrices.
-        *o = unsafe { v.part(xi * xi_stride + at, tt) };
-    }
-    let (h, w) = (c.win.h as isize, c.win.w as isize);
+    // SAFETY: this plane's run of tiles; planes' runs are disjoint.
+    let out = unsafe { runs16(v, xi_stride, at, t.per_sample()) };
     for ty in 0..t.th {
         for tx in 0..t.tw {
-            let (y0, x0) = ((2 * ty) as isize - c.win.ph as isize, (2 * tx) as isize - c.win.pw as isize);
             let mut d = [0.0f32; 16];
-            for r in 0..4 {
-                let y = y0 + r as isize;
-                if y < 0 || y >= h {
-                    continue;
-                }
-                let row = &plane[y as usize * c.win.w..(y as usize + 1) * c.win.w];
-                for k in 0..4 {
-                    let x = x0 + k as isize;
-                    if x >= 0 && x < w {
-                        d[4 * r + k] = row[x as usize];
-                    }
-                }
-            }
+            tile_pixels(c, ty, tx, |e, px| d[e] = plane[px]);
             // rows: B^T d
             let mut s = [0.0f32; 16];
             for k in 0..4 {
@@ -154,14 +197,9 @@ fn transform_plane(c: &Conv, t: &Tiles, plane: &[f32], v: &SharedMut<f32>, xi_st
 
 /// dx plane += sum over its tiles of B dV B^T, the transpose of [`transform_plane`].
 fn untransform_plane(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usize, dx: &mut [f32]) {
-    let (h, w) = (c.win.h as isize, c.win.w as isize);
     for ty in 0..t.th {
         for tx in 0..t.tw {
-            let j = at + ty * t.tw + tx;
-            let mut m = [0.0f32; 16];
-            for (xi, v) in m.iter_mut().enumerate() {
-                *v = dv[xi * xi_stride + j];
-            }
+            let m = gather16(dv, xi_stride, at + ty * t.tw + tx);
             // (.) B^T on columns: column k of the result from columns of m
             let mut s = [0.0f32; 16];
             for r in 0..4 {
@@ -180,19 +218,7 @@ fn untransform_plane(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usiz
                 d[8 + k] = e + b - a;
                 d[12 + k] = -f;
             }
-            let (y0, x0) = ((2 * ty) as isize - c.win.ph as isize, (2 * tx) as isize - c.win.pw as isize);
-            for r in 0..4 {
-                let y = y0 + r as isize;
-                if y < 0 || y >= h {
-                    continue;
-                }
-                for k in 0..4 {
-                    let x = x0 + k as isize;
-                    if x >= 0 && x < w {
-                        dx[y as usize * c.win.w + x as usize] += d[4 * r + k];
-                    }
-                }
-            }
+            tile_pixels(c, ty, tx, |e, px| dx[px] += d[e]);
         }
     }
 }
@@ -201,11 +227,7 @@ fn untransform_plane(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usiz
 fn output_plane(t: &Tiles, m: &[f32], xi_stride: usize, at: usize, bias: f32, y: &mut [f32]) {
     for ty in 0..t.th {
         for tx in 0..t.tw {
-            let j = at + ty * t.tw + tx;
-            let mut v = [0.0f32; 16];
-            for (xi, e) in v.iter_mut().enumerate() {
-                *e = m[xi * xi_stride + j];
-            }
+            let v = gather16(m, xi_stride, at + ty * t.tw + tx);
             // rows: A^T v (2x4), then (.) A (2x2)
             let mut s = [0.0f32; 8];
             for k in 0..4 {
@@ -233,12 +255,8 @@ fn output_plane(t: &Tiles, m: &[f32], xi_stride: usize, at: usize, bias: f32, y:
 
 /// dM[xi][ch][at + tile] = (A dY A^T)[xi] from a dY plane (zero past Ho x Wo).
 fn grad_tiles_plane(t: &Tiles, dy: &[f32], dm: &SharedMut<f32>, xi_stride: usize, at: usize) {
-    let tt = t.per_sample();
-    let mut out: [&mut [f32]; 16] = Default::default();
-    for (xi, o) in out.iter_mut().enumerate() {
-        // SAFETY: this plane's run of tiles in each of the 16 matrices.
-        *o = unsafe { dm.part(xi * xi_stride + at, tt) };
-    }
+    // SAFETY: this plane's run of tiles; planes' runs are disjoint.
+    let out = unsafe { runs16(dm, xi_stride, at, t.per_sample()) };
     for ty in 0..t.th {
         for tx in 0..t.tw {
             let mut g = [0.0f32; 4];
@@ -284,26 +302,15 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
     let mut v = try_vec(16 * c.cin * g * tt)?;
     let mut m = try_vec(16 * c.cout * g * tt)?;
     let mut packs = Packs::new()?;
-    let (xs, ys) = (c.cin * c.win.h * c.win.w, c.cout * p);
+    let ys = c.cout * p;
     for s0 in (0..c.n).step_by(g) {
         let gn = g.min(c.n - s0);
         let cols = gn * tt;
         let (vl, ml) = (c.cin * cols, c.cout * cols);
-        {
-            let vs = SharedMut::new(&mut v[..16 * vl]);
-            par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
-                let (s, ch) = (q / c.cin, q % c.cin);
-                let plane = &x[(s0 + s) * xs + ch * c.win.h * c.win.w..(s0 + s) * xs + (ch + 1) * c.win.h * c.win.w];
-                transform_plane(c, &t, plane, &vs, vl, ch * cols + s * tt);
-            });
-        }
+        transform_inputs(c, &t, x, s0, gn, cols, &mut v, vl);
         let mo = &mut m[..16 * ml];
         mo.fill(0.0);
-        for xi in 0..16 {
-            let a = Strided::rows(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-            let bm = Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
-            gemm::<I>(c.cout, cols, c.cin, a, bm, &mut mo[xi * ml..(xi + 1) * ml], cols, &mut packs);
-        }
+        point_products::<I>(c.cout, cols, c.cin, Strided::rows(&u, c.cin), Strided::rows(&v[..16 * vl], cols), mo, &mut packs);
         let (mo, yo) = (&*mo, SharedMut::new(&mut y[s0 * ys..(s0 + gn) * ys]));
         par::items(gn * c.cout, 32 * ml / c.cout.max(1), &|q| {
             let (s, oc) = (q / c.cout, q % c.cout);
@@ -371,26 +378,14 @@ pub fn backward<I: Isa>(
             });
         }
         if want_dw {
-            let vs = SharedMut::new(&mut v[..16 * vl]);
-            par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
-                let (s, ch) = (q / c.cin, q % c.cin);
-                let plane = &x[(s0 + s) * xs + ch * c.win.h * c.win.w..(s0 + s) * xs + (ch + 1) * c.win.h * c.win.w];
-                transform_plane(c, &t, plane, &vs, vl, ch * cols + s * tt);
-            });
-            for xi in 0..16 {
-                let a = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                let bm = Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
-                gemm::<I>(c.cout, c.cin, cols, a, bm, &mut du[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin, &mut packs);
-            }
+            transform_inputs(c, &t, x, s0, gn, cols, &mut v, vl);
+            let (a, b) = (Strided::rows(&dm[..16 * ml], cols), Strided::transposed(&v[..16 * vl], cols));
+            point_products::<I>(c.cout, c.cin, cols, a, b, &mut du, &mut packs);
         }
         if let Some(d) = dx.as_deref_mut() {
             let dvo = &mut dv[..16 * vl];
             dvo.fill(0.0);
-            for xi in 0..16 {
-                let a = Strided::transposed(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-                let bm = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                gemm::<I>(c.cin, cols, c.cout, a, bm, &mut dvo[xi * vl..(xi + 1) * vl], cols, &mut packs);
-            }
+            point_products::<I>(c.cin, cols, c.cout, Strided::transposed(&u, c.cin), Strided::rows(&dm[..16 * ml], cols), dvo, &mut packs);
             let (dvo, dxo) = (&*dvo, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
             par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
                 let (s, ch) = (q / c.cin, q % c.cin);

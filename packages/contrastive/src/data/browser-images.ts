@@ -16,7 +16,8 @@ async function decodeBlob(blob: Blob, name: string, o: ReturnType<typeof resolve
   if (blob.size === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${name} is empty (0 bytes)`);
   let bmp: ImageBitmap;
   try {
-    bmp = await createImageBitmap(blob);
+    // upright as the browser shows it: a JPEG's EXIF orientation applied
+    bmp = await createImageBitmap(blob, { imageOrientation: 'from-image' });
   } catch (e) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${op}: cannot decode ${name}: ${(e as Error).message ?? String(e)}`);
   }

@@ -5,6 +5,9 @@ import { isImageFile, loadAll, resolveLoadOptions, type DecodedImage, type Image
 
 /** The part of sharp's API used here (so its types are not needed to build against this package). */
 interface SharpPipeline {
+  /** sharp >= 0.34; older versions auto-orient with rotate() */
+  autoOrient?: () => SharpPipeline;
+  rotate(): SharpPipeline;
   removeAlpha(): SharpPipeline;
   toColourspace(space: string): SharpPipeline;
   resize(o: { width: number; height: number; fit: 'cover' | 'fill'; position?: string }): SharpPipeline;
@@ -44,9 +47,9 @@ async function decodeWith(
   op: string,
 ): Promise<DecodedImage> {
   try {
-    let p = sharp(input, { limitInputPixels: o.maxPixels, failOn: 'warning' })
-      .removeAlpha()
-      .toColourspace(o.channels === 1 ? 'b-w' : 'srgb');
+    const raw = sharp(input, { limitInputPixels: o.maxPixels, failOn: 'warning' });
+    // upright as a viewer shows it: a JPEG's EXIF orientation (a phone's rotated shot) is applied first
+    let p = (typeof raw.autoOrient === 'function' ? raw.autoOrient() : raw.rotate()).removeAlpha().toColourspace(o.channels === 1 ? 'b-w' : 'srgb');
     if (o.height !== undefined && o.width !== undefined)
       p = p.resize({ width: o.width, height: o.height, fit: o.resize === 'crop' ? 'cover' : 'fill', position: 'centre' });
     const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError, m } from '../../../../test/util/errors.js';
-import { init, mineHardNegatives, noDuplicatesBatches, parseBeirJsonl, parseQrels, parseTextRows } from '../index.node.js';
+import { groupByLabelBatches, init, mineHardNegatives, noDuplicatesBatches, parseBeirJsonl, parseQrels, parseTextRows } from '../index.node.js';
 
 beforeAll(() => init());
 
@@ -37,6 +37,26 @@ describe('parseTextRows', () => {
     expectError(() => parseTextRows('a,p,label\nx,y,high\n', { name: 'pairs.csv' }), 'INVALID_ARGUMENT', 'line 2', '"label"', 'not a finite number');
     expectError(() => parseTextRows('{"a": "x", "p": 3}\n', { name: 'f.jsonl' }), 'INVALID_ARGUMENT', 'line 1', 'expected a string');
     expectError(() => parseTextRows('{"a": "x", "score": 1}\n', { name: 'f.jsonl', minColumns: 2 }), 'INVALID_ARGUMENT', 'at least 2');
+  });
+});
+
+describe('groupByLabelBatches', () => {
+  it('batches hold whole pairs of labels: singletons dropped, odd counts lose one row, seeded', () => {
+    // label 0: 5 rows, 1: 2 rows, 2: 1 row (dropped), 3: 4 rows
+    const labels = [0, 0, 1, 0, 3, 2, 0, 3, 1, 3, 0, 3];
+    const batches = groupByLabelBatches(labels, 4, { seed: 1 });
+    const rows = batches.flat();
+    expect(new Set(rows).size).toBe(rows.length);
+    expect(rows.length).toBe(4 + 2 + 4);
+    expect(rows.some((i) => labels[i] === 2)).toBe(false);
+    expect(batches.every((b) => b.length <= 4)).toBe(true);
+    // labels come as contiguous runs of even length, so every row of a batch of whole runs has a positive
+    const runs: number[] = [];
+    for (const i of rows) if (runs.length === 0 || runs[runs.length - 1] !== labels[i]) runs.push(labels[i]);
+    expect(new Set(runs).size).toBe(runs.length);
+    expect(groupByLabelBatches(labels, 4, { seed: 1 })).toEqual(batches);
+    expect(groupByLabelBatches(labels, 4, { seed: 2 })).not.toEqual(batches);
+    expectError(() => groupByLabelBatches(labels, 3), 'INVALID_ARGUMENT', 'even');
   });
 });
 

@@ -176,6 +176,36 @@ export function noDuplicatesBatches(texts: string[][], batchSize: number, opts: 
   return batches;
 }
 
+/**
+ * Batches for the batch triplet losses, as sentence-transformers' GroupByLabelBatchSampler: every
+ * label with at least two rows keeps an even number of them (one left out when odd; labels seen
+ * once are dropped, as they can form no positive pair), the labels are taken in a seeded random
+ * order with their rows shuffled, and the sequence is cut into batches of `batchSize` (even), so a
+ * batch holds whole pairs of a few labels and every anchor has a positive. Returns row indices.
+ */
+export function groupByLabelBatches(labels: ArrayLike<number>, batchSize: number, opts: { seed?: number } = {}): number[][] {
+  const op = 'groupByLabelBatches';
+  if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize % 2 !== 0)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be an even integer >= 2 (whole pairs per batch), got ${String(batchSize)}`);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const g = groups.get(labels[i]);
+    if (g) g.push(i);
+    else groups.set(labels[i], [i]);
+  }
+  const kept = [...groups.values()].filter((g) => g.length >= 2);
+  const seed = opts.seed ?? 0;
+  const order: number[] = [];
+  for (const gi of shuffled(kept.length, seed)) {
+    const g = kept[gi];
+    const p = shuffled(g.length, seed + 1 + gi);
+    for (let j = 0; j < g.length - (g.length % 2); j++) order.push(g[p[j]]);
+  }
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  return batches;
+}
+
 /** A seeded Fisher-Yates permutation of 0..n-1 (mulberry32). */
 export function shuffled(n: number, seed: number): number[] {
   const rand = mulberry32(seed);

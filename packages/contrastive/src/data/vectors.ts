@@ -88,25 +88,31 @@ export function vectorTrainData(x: MatrixLike, augmentation: VectorOp, opts: { s
 /**
  * Aligned pairs (row i of `a` goes with row i of `b`) for two-tower, CLIP-style training
  * (method 'clip'): each step's views are the rows of a and of b. The other rows of the batch
- * are each anchor's negatives.
+ * are each anchor's negatives. With `negatives` (triplets: row i is a hard negative of anchor
+ * i, with `b`'s columns), each step has a third view of those rows, which the second tower
+ * encodes beside the positives: every anchor is then scored against all positives and all
+ * negatives of the batch.
  */
-export function pairTrainData(a: MatrixLike, b: MatrixLike, opts: { labels?: ArrayLike<number> } = {}): TrainData {
+export function pairTrainData(a: MatrixLike, b: MatrixLike, opts: { labels?: ArrayLike<number>; negatives?: MatrixLike } = {}): TrainData {
   const OP = 'pairTrainData';
   const A = toMatrix(a, 'a', OP);
   const B = toMatrix(b, 'b', OP);
   if (A.rows !== B.rows) throw new ContrastiveError('SHAPE_MISMATCH', `${OP}: a has ${A.rows} rows, b has ${B.rows}; pairs need the same number`);
+  const N = opts.negatives === undefined ? undefined : toMatrix(opts.negatives, 'negatives', OP);
+  if (N && (N.rows !== B.rows || N.cols !== B.cols))
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${OP}: negatives is ${N.rows} x ${N.cols}, expected ${B.rows} x ${B.cols} (one row per pair, the columns of b: the same tower encodes both)`,
+    );
   checkLabels(opts.labels, A.rows, OP);
+  const rows = (x: Matrix, indices: Int32Array) => {
+    const g = gather(x, indices, OP);
+    return { data: g.data, shape: [g.rows, g.cols] };
+  };
   return {
     n: A.rows,
     labels: opts.labels,
-    views(indices) {
-      const ga = gather(A, indices, OP);
-      const gb = gather(B, indices, OP);
-      return [
-        { data: ga.data, shape: [ga.rows, ga.cols] },
-        { data: gb.data, shape: [gb.rows, gb.cols] },
-      ];
-    },
+    views: (indices) => (N ? [rows(A, indices), rows(B, indices), rows(N, indices)] : [rows(A, indices), rows(B, indices)]),
   };
 }
 

@@ -11,7 +11,7 @@ export interface SearchOptions {
   k?: number;
   /** 'cosine' (default; rows are L2-normalized) or 'dot' (raw dot products, for normalized embeddings or MIPS). */
   score?: 'cosine' | 'dot';
-  /** Corpus rows per kernel call (default 4096): scratch memory is about 64 x chunkSize floats plus the chunk. */
+  /** Corpus rows per kernel call (default 4096): scratch memory is about two copies of a chunk (packed, and normalized for cosine) plus 64 x dims floats per thread. */
   chunkSize?: number;
 }
 
@@ -33,7 +33,9 @@ const OP = 'search';
  * sentence-transformers' `util.semantic_search`. `corpus` is one matrix or any iterable of
  * matrices (chunks of the same width, e.g. embedded on the fly): it is streamed through the
  * kernel in chunks, so memory holds the queries, one chunk and the k best per query; the
- * queries x corpus score matrix never exists.
+ * queries x corpus score matrix never exists: each 4 x 8 tile of scores is tested against the
+ * queries' k-th best as the GEMM micro-kernel produces it. On a threads build the query blocks
+ * are spread over the pool, with the same results bit for bit.
  */
 export function search(queries: MatrixLike, corpus: MatrixLike | Iterable<MatrixLike>, opts: SearchOptions = {}): SearchResult {
   const Q = toMatrix(queries, 'queries', OP, { finite: false });
@@ -56,6 +58,7 @@ export function search(queries: MatrixLike, corpus: MatrixLike | Iterable<Matrix
   f32(K, pq, nq * d).set(Q.data);
   const bad = K.ct_first_nonfinite(pq, nq * d);
   if (bad >= 0) throw nonFiniteAt(OP, 'queries', Q.data[bad], bad, d);
+  if (score === 'cosine') checkStatus(OP, K.ct_topk_unit_rows(pq, nq, d)); // once; each chunk is normalized in the kernel
   let seen = 0;
   let part = 0;
   for (const c of parts) {

@@ -56,6 +56,28 @@ describe('search', () => {
     expect(streamed.scores).toEqual(whole.scores);
   });
 
+  it('the blocked kernel equals brute force on awkward sizes: ragged chunks and query blocks, k above the corpus, ties and duplicate rows', () => {
+    const d = 9;
+    const base = randn(11, d, 5);
+    // 11 distinct rows repeated (exact ties), 203 rows: not a multiple of the chunk or of the 8-row panels
+    const nc = 203;
+    const c = Float32Array.from({ length: nc * d }, (_, i) => base[(Math.floor(i / d) % 11) * d + (i % d)]);
+    const nq = 70; // a full 64-query block plus a partial one, not a multiple of 4
+    const q = randn(nq, d, 6);
+    for (const score of ['cosine', 'dot'] as const) {
+      for (const k of [1, 12, 250]) {
+        const want = brute(q, c, d, k, score === 'cosine');
+        for (const chunkSize of [7, 64, 4096]) {
+          const r = search(m(q, nq, d), m(c, nc, d), { k, score, chunkSize });
+          expect(r.k).toBe(Math.min(k, nc));
+          for (let i = 0; i < nq; i++) {
+            expect(Array.from(r.indices.subarray(i * r.k, (i + 1) * r.k)), `${score} k ${k} chunk ${chunkSize} q${i}`).toEqual(want[i]);
+          }
+        }
+      }
+    }
+  });
+
   it('k larger than the corpus returns every row, sorted', () => {
     const r = search(m([1, 0], 1, 2), m([0, 1, 1, 0, -1, 0], 3, 2), { k: 10 });
     expect(r.k).toBe(3);

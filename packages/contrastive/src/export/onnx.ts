@@ -30,6 +30,26 @@ export interface OnnxExportOptions {
   outputName?: string;
   /** Name of the dynamic batch dimension (default 'batch'). */
   batchName?: string;
+  /**
+   * Text encoders: what a SentenceTransformer's graph returns: 'sentence' (default:
+   * `sentence_embedding` [batch, hidden], pooled and normalized as the model is, plus
+   * `last_hidden_state`) or 'tokens' (`last_hidden_state` [batch, sequence, hidden] only, the
+   * layout transformers.js loads and pools itself). A BertModel always returns `last_hidden_state`.
+   */
+  output?: 'sentence' | 'tokens';
+  /** Text encoders: give a BERT graph the `token_type_ids` input (default true, as Hugging Face's BERT exports); without it every token has type 0. */
+  tokenTypeIds?: boolean;
+  /** Text encoders: name of the dynamic sequence dimension (default 'sequence'). */
+  sequenceName?: string;
+  /** The static embedding model (EmbeddingBag): L2-normalize its `sentence_embedding` (default false). */
+  normalize?: boolean;
+}
+
+const ROOTS = new Map<string, (m: Module, opts: OnnxExportOptions) => Uint8Array>();
+
+/** @internal Models exported by their own graph builder (the text encoders: export/onnx-text.ts). */
+export function registerOnnxRoot(type: string, exportModel: (m: Module, opts: OnnxExportOptions) => Uint8Array): void {
+  ROOTS.set(type, exportModel);
 }
 
 /** A value in the graph: its name and its shape without the batch dimension. */
@@ -137,8 +157,13 @@ function firstInputShape(m: Module): number[] | undefined {
  * Exports a model to ONNX bytes (opset 17). The graph takes `input` of shape [batch, ...inputShape]
  * (float32, the same rows `model.forward` takes) and returns `output`; the batch dimension is
  * dynamic. A module type without a converter is a ContrastiveError naming it (see registerOnnx).
+ * Text encoders (BertModel, SentenceTransformer, the static EmbeddingBag) take int64
+ * `input_ids`, `attention_mask` (and `token_type_ids`) of shape [batch, sequence], both dynamic:
+ * see {@link exportTextOnnx}.
  */
 export function exportOnnx(model: Module, opts: OnnxExportOptions = {}): Uint8Array {
+  const root = model ? ROOTS.get(model.type) : undefined;
+  if (root) return root(model, opts);
   const inShape = opts.inputShape ?? firstInputShape(model);
   if (!inShape)
     throw new ContrastiveError(
@@ -153,19 +178,34 @@ export function exportOnnx(model: Module, opts: OnnxExportOptions = {}): Uint8Ar
   const batch = opts.batchName ?? 'batch';
   const g = new OnnxGraph();
   const y = convertModule(g, model, { name: inputName, shape: inShape.slice() }, '');
-  // the graph's output gets its public name through an Identity (the last value may be the input)
-  g.nodes.push(new ProtoWriter().string(1, y.name).string(2, outputName).string(3, 'output').string(4, 'Identity'));
-  const valueInfo = (name: string, shape: number[]) => {
-    const dims = new ProtoWriter().message(1, new ProtoWriter().string(2, batch));
-    for (const d of shape) dims.message(1, new ProtoWriter().int(1, d));
-    const tensor = new ProtoWriter().int(1, FLOAT).message(2, dims);
-    return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensor));
+  return onnxModel(g, [{ name: inputName, dims: [batch, ...inShape] }], [{ from: y.name, name: outputName, dims: [batch, ...y.shape] }]);
+}
+
+/** @internal A graph input or output: its name, element type and dims (a string is a dynamic dimension). */
+export interface OnnxIo {
+  name: string;
+  dims: (number | string)[];
+  type?: 'float' | 'int64';
+  /** Outputs: the value the output is an Identity of. */
+  from?: string;
+}
+
+/** @internal Wraps a finished graph into the model bytes (IR 8, opset 17); each output is an Identity of its value. */
+export function onnxModel(g: OnnxGraph, inputs: OnnxIo[], outputs: OnnxIo[]): Uint8Array {
+  // the graph's outputs get their public names through an Identity (the last value may be an input)
+  for (const o of outputs) g.nodes.push(new ProtoWriter().string(1, o.from!).string(2, o.name).string(3, `output_${o.name}`).string(4, 'Identity'));
+  const valueInfo = (v: OnnxIo) => {
+    const dims = new ProtoWriter();
+    for (const d of v.dims) dims.message(1, typeof d === 'string' ? new ProtoWriter().string(2, d) : new ProtoWriter().int(1, d));
+    const tensor = new ProtoWriter().int(1, v.type === 'int64' ? INT64 : FLOAT).message(2, dims);
+    return new ProtoWriter().string(1, v.name).message(2, new ProtoWriter().message(1, tensor));
   };
   const graph = new ProtoWriter();
   for (const n of g.nodes) graph.message(1, n);
   graph.string(2, 'contrastive');
   for (const t of g.inits) graph.message(5, t);
-  graph.message(11, valueInfo(inputName, inShape)).message(12, valueInfo(outputName, y.shape));
+  for (const i of inputs) graph.message(11, valueInfo(i));
+  for (const o of outputs) graph.message(12, valueInfo(o));
   return new ProtoWriter()
     .int(1, IR_VERSION)
     .string(2, 'contrastive')

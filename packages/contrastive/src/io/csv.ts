@@ -269,6 +269,93 @@ export function csvTable(text: string, opts: CsvTableOptions = {}): CsvTable {
   return out;
 }
 
+export interface CsvPairsOptions extends CsvOptions {
+  /** The anchor's columns: names, or `prefix*` for every column whose name starts with prefix (in file order). */
+  anchor: string[];
+  /** The positive's columns, likewise (any number: each side has its own tower). */
+  positive: string[];
+  /** Optional hard negatives: as many columns as `positive` (the positive's tower encodes them). */
+  negative?: string[];
+}
+
+/** The rows of a CSV file as (anchor, positive[, negative]) vectors, each side a group of numeric columns. */
+export interface CsvPairs {
+  anchor: Matrix;
+  positive: Matrix;
+  negative?: Matrix;
+  /** The column names of each side, in the order of the vectors' values. */
+  columns: { anchor: string[]; positive: string[]; negative?: string[] };
+}
+
+/**
+ * Vector pairs (or triplets) from column groups of one CSV table with a header: row i gives
+ * anchor i, its positive and, with `negative`, its hard negative. Other columns are ignored. A
+ * column that is not in the file, a pattern that matches none, a column in two groups, a
+ * negative group whose size is not the positive's, or a cell that is not a finite number is a
+ * ContrastiveError naming the file (and line and column).
+ */
+export function csvPairs(text: string, opts: CsvPairsOptions): CsvPairs {
+  const OP = 'csvPairs';
+  if (opts === null || typeof opts !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: options { anchor, positive, negative? } are required`);
+  if (opts.header === false) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: needs a header (columns are chosen by name)`);
+  const name = opts.name ?? 'file';
+  const { header, records, lines } = parseCsvRecords(text, { ...opts, header: true });
+  const cols = header!;
+  if (records.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: ${name} has a header but no rows`);
+  const owner = new Map<number, string>();
+  const group = (what: 'anchor' | 'positive' | 'negative', list: string[] | undefined): number[] => {
+    if (!Array.isArray(list) || list.length === 0 || list.some((c) => typeof c !== 'string' || c === ''))
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${OP}: ${what} must be a non-empty array of column names (or prefix* patterns), got ${JSON.stringify(list)}`,
+      );
+    const out: number[] = [];
+    for (const c of list) {
+      const hits = c.endsWith('*') ? cols.flatMap((h, j) => (h.startsWith(c.slice(0, -1)) ? [j] : [])) : cols.indexOf(c) >= 0 ? [cols.indexOf(c)] : [];
+      if (hits.length === 0)
+        throw new ContrastiveError(
+          'INVALID_ARGUMENT',
+          `${OP}: ${what} column ${JSON.stringify(c)} ${c.endsWith('*') ? 'matches no column' : 'is not a column'} of ${name} (columns: ${cols
+            .slice(0, 12)
+            .map((h) => JSON.stringify(h))
+            .join(', ')}${cols.length > 12 ? ', ...' : ''})`,
+        );
+      for (const j of hits) {
+        const prev = owner.get(j);
+        if (prev !== undefined)
+          throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: column ${JSON.stringify(cols[j])} of ${name} is in both the ${prev} and the ${what} columns`);
+        owner.set(j, what);
+        out.push(j);
+      }
+    }
+    return out;
+  };
+  const ja = group('anchor', opts.anchor);
+  const jp = group('positive', opts.positive);
+  const jn = opts.negative === undefined ? undefined : group('negative', opts.negative);
+  if (jn && jn.length !== jp.length)
+    throw new ContrastiveError(
+      'SHAPE_MISMATCH',
+      `${OP}: ${name} has ${jn.length} negative columns and ${jp.length} positive ones; they must be as many (the positive's tower encodes the negatives)`,
+    );
+  const matrix = (js: number[]): Matrix => {
+    const data = new Float32Array(records.length * js.length);
+    records.forEach((rec, r) =>
+      js.forEach((j, k) => {
+        data[r * js.length + k] = csvNumber(rec[j], () => `${name} line ${lines[r]}, column ${JSON.stringify(cols[j])}`, OP);
+      }),
+    );
+    return { data, rows: records.length, cols: js.length };
+  };
+  const names = (js: number[]) => js.map((j) => cols[j]);
+  const out: CsvPairs = { anchor: matrix(ja), positive: matrix(jp), columns: { anchor: names(ja), positive: names(jp) } };
+  if (jn) {
+    out.negative = matrix(jn);
+    out.columns.negative = names(jn);
+  }
+  return out;
+}
+
 /** A float32 matrix as CSV text (a header line first when given); numbers round-trip exactly. */
 export function writeCsv(m: Matrix, header?: string[]): string {
   const quote = (s: string) => (/[",;\t\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

@@ -3,6 +3,8 @@
 import { ContrastiveError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { buildModule, moduleSpec, type ModuleSpec, specStateSize } from '../nn/spec.js';
+// the text modules' architectures register themselves with the codecs
+import '../text/spec.js';
 import { readSafetensors, saveSafetensors } from './safetensors.js';
 
 /** The metadata key under which a model file keeps its architecture (JSON of a ModuleSpec). */

@@ -1,9 +1,6 @@
-import { getRuntime } from '../runtime/init.js';
-import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { flag, sameShape, toMatrix } from '../validate.js';
-import { checkStatus, copyOut, lossValue, type LossValue } from './kernel.js';
-import { matryoshkaDims, pairLabels, placeDims, scaleTemperature, type MatryoshkaOptions } from './sentence-common.js';
+import type { LossValue } from './kernel.js';
+import { pairLoss, scaleTemperature, type MatryoshkaOptions } from './sentence-common.js';
 
 export interface CosentOptions {
   /** Cosine similarities are multiplied by this (default 20, sentence-transformers' value). */
@@ -38,25 +35,17 @@ const OP = 'cosent';
 export function cosent(a: MatrixLike, b: MatrixLike, scores: ArrayLike<number>, opts: CosentOptions & { grad: false }): CosentValue;
 export function cosent(a: MatrixLike, b: MatrixLike, scores: ArrayLike<number>, opts?: CosentOptions): CosentResult;
 export function cosent(a: MatrixLike, b: MatrixLike, scores: ArrayLike<number>, opts: CosentOptions = {}): CosentResult | CosentValue {
-  const A = toMatrix(a, 'a', OP);
-  const B = toMatrix(b, 'b', OP);
-  sameShape(B, A, 'b', 'a', OP);
-  const y = pairLabels(scores, A.rows, 'scores', OP);
-  const tau = scaleTemperature(opts, OP);
-  const grad = flag(opts.grad, 'grad', OP, true);
-  const md = matryoshkaDims(opts.matryoshka, A.cols, OP);
-  const { k, arena } = getRuntime(OP);
-  const n = A.rows * A.cols;
-  const g = grad ? 1 : 0;
-  const nd = md.dims.length;
-  const [pa, pb, py, pdims, pw, ga, gb, out] = arena.reserve(OP, [4 * n, 4 * n, 4 * A.rows, 4 * nd, 4 * nd, 4 * n * g, 4 * n * g, 16]);
-  f32(k, pa, n).set(A.data);
-  f32(k, pb, n).set(B.data);
-  f32(k, py, A.rows).set(y);
-  placeDims(k, pdims, pw, md);
-  checkStatus(OP, k.ct_cosent(pa, pb, py, A.rows, A.cols, tau, pdims, pw, nd, g && ga, g && gb, out));
-  const v = lossValue(k, out, OP);
-  const value = { ...v, dScale: -tau * tau * v.dTemperature };
-  if (!grad) return value;
-  return { ...value, grads: { a: copyOut(k, ga, A.rows, A.cols), b: copyOut(k, gb, A.rows, A.cols) } };
+  const r = pairLoss(
+    OP,
+    a,
+    b,
+    scores,
+    'scores',
+    opts,
+    () => scaleTemperature(opts, OP),
+    (k, s, tau) => k.ct_cosent(s.a, s.b, s.labels, s.rows, s.cols, tau, s.dims, s.weights, s.ndims, s.ga, s.gb, s.out),
+  );
+  const tau = r.param;
+  const value = { ...r.value, dScale: -tau * tau * r.value.dTemperature };
+  return r.grads ? { ...value, grads: r.grads } : value;
 }

@@ -1,10 +1,7 @@
 import { ContrastiveError } from '../errors.js';
-import { getRuntime } from '../runtime/init.js';
-import { f32 } from '../runtime/memory.js';
 import type { Matrix, MatrixLike } from '../types.js';
-import { flag, sameShape, toMatrix } from '../validate.js';
-import { checkStatus, copyOut, lossValue, type LossValue } from './kernel.js';
-import { matryoshkaDims, pairLabels, placeDims, type MatryoshkaOptions } from './sentence-common.js';
+import type { LossValue } from './kernel.js';
+import { pairLoss, type MatryoshkaOptions } from './sentence-common.js';
 
 export interface ContrastiveLossOptions {
   /** Dissimilar pairs are pushed to a cosine distance of at least this (default 0.5, sentence-transformers' value). */
@@ -32,27 +29,21 @@ const OP = 'contrastiveLoss';
 export function contrastiveLoss(a: MatrixLike, b: MatrixLike, labels: ArrayLike<number>, opts: ContrastiveLossOptions & { grad: false }): LossValue;
 export function contrastiveLoss(a: MatrixLike, b: MatrixLike, labels: ArrayLike<number>, opts?: ContrastiveLossOptions): ContrastiveLossResult;
 export function contrastiveLoss(a: MatrixLike, b: MatrixLike, labels: ArrayLike<number>, opts: ContrastiveLossOptions = {}): ContrastiveLossResult | LossValue {
-  const A = toMatrix(a, 'a', OP);
-  const B = toMatrix(b, 'b', OP);
-  sameShape(B, A, 'b', 'a', OP);
-  const y = pairLabels(labels, A.rows, 'labels', OP);
-  const margin = opts.margin ?? 0.5;
-  if (typeof margin !== 'number' || !Number.isFinite(margin)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: margin must be a finite number, got ${String(margin)}`);
-  }
-  const grad = flag(opts.grad, 'grad', OP, true);
-  const md = matryoshkaDims(opts.matryoshka, A.cols, OP);
-  const { k, arena } = getRuntime(OP);
-  const n = A.rows * A.cols;
-  const g = grad ? 1 : 0;
-  const nd = md.dims.length;
-  const [pa, pb, py, pdims, pw, ga, gb, out] = arena.reserve(OP, [4 * n, 4 * n, 4 * A.rows, 4 * nd, 4 * nd, 4 * n * g, 4 * n * g, 16]);
-  f32(k, pa, n).set(A.data);
-  f32(k, pb, n).set(B.data);
-  f32(k, py, A.rows).set(y);
-  placeDims(k, pdims, pw, md);
-  checkStatus(OP, k.ct_pair_margin(pa, pb, py, A.rows, A.cols, margin, pdims, pw, nd, g && ga, g && gb, out));
-  const value = lossValue(k, out, OP);
-  if (!grad) return value;
-  return { ...value, grads: { a: copyOut(k, ga, A.rows, A.cols), b: copyOut(k, gb, A.rows, A.cols) } };
+  const r = pairLoss(
+    OP,
+    a,
+    b,
+    labels,
+    'labels',
+    opts,
+    () => {
+      const margin = opts.margin ?? 0.5;
+      if (typeof margin !== 'number' || !Number.isFinite(margin)) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${OP}: margin must be a finite number, got ${String(margin)}`);
+      }
+      return margin;
+    },
+    (k, s, margin) => k.ct_pair_margin(s.a, s.b, s.labels, s.rows, s.cols, margin, s.dims, s.weights, s.ndims, s.ga, s.gb, s.out),
+  );
+  return r.grads ? { ...r.value, grads: r.grads } : r.value;
 }

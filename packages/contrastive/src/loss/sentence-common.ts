@@ -1,8 +1,12 @@
-// What the sentence-embedding losses share: the scale / temperature option and Matryoshka prefixes.
+// What the sentence-embedding losses share: the scale / temperature option, Matryoshka prefixes and the
+// path of the pair losses (CoSENT, ContrastiveLoss) from their inputs to the kernel and back.
 import { ContrastiveError } from '../errors.js';
 import type { KernelExports } from '../runtime/abi.js';
+import { getRuntime } from '../runtime/init.js';
 import { f32, u32 } from '../runtime/memory.js';
-import { temperature } from '../validate.js';
+import type { Matrix, MatrixLike } from '../types.js';
+import { flag, sameShape, temperature, toMatrix } from '../validate.js';
+import { checkStatus, copyOut, lossValue, type LossValue } from './kernel.js';
 
 /** MatryoshkaLoss (Kusupati et al. 2022): the loss summed over nested prefixes of the embedding. */
 export interface MatryoshkaOptions {
@@ -78,4 +82,59 @@ export function pairLabels(labels: ArrayLike<number>, n: number, name: string, o
     out[i] = v;
   }
   return out;
+}
+
+/** Where a pair loss's inputs sit in the module's memory, for its kernel call. */
+export interface PairSlots {
+  a: number;
+  b: number;
+  labels: number;
+  rows: number;
+  cols: number;
+  dims: number;
+  weights: number;
+  ndims: number;
+  /** 0 when no gradients are asked for. */
+  ga: number;
+  gb: number;
+  out: number;
+}
+
+/**
+ * A pair loss from its inputs: a and b (same shape), one finite label per pair, the loss's own
+ * scalar (`param`, checked after the labels), `grad` and the Matryoshka prefixes, checked in that
+ * order; then placed in the module, `call` runs the kernel on them, and the loss and gradients are
+ * read back.
+ */
+export function pairLoss<P>(
+  op: string,
+  a: MatrixLike,
+  b: MatrixLike,
+  labels: ArrayLike<number>,
+  labelName: string,
+  opts: { matryoshka?: MatryoshkaOptions; grad?: boolean },
+  param: () => P,
+  call: (k: KernelExports, s: PairSlots, p: P) => number,
+): { value: LossValue; param: P; grads?: { a: Matrix; b: Matrix } } {
+  const A = toMatrix(a, 'a', op);
+  const B = toMatrix(b, 'b', op);
+  sameShape(B, A, 'b', 'a', op);
+  const y = pairLabels(labels, A.rows, labelName, op);
+  const p = param();
+  const grad = flag(opts.grad, 'grad', op, true);
+  const md = matryoshkaDims(opts.matryoshka, A.cols, op);
+  const { k, arena } = getRuntime(op);
+  const n = A.rows * A.cols;
+  const g = grad ? 1 : 0;
+  const nd = md.dims.length;
+  const [pa, pb, py, pdims, pw, ga, gb, out] = arena.reserve(op, [4 * n, 4 * n, 4 * A.rows, 4 * nd, 4 * nd, 4 * n * g, 4 * n * g, 16]);
+  f32(k, pa, n).set(A.data);
+  f32(k, pb, n).set(B.data);
+  f32(k, py, A.rows).set(y);
+  placeDims(k, pdims, pw, md);
+  const slots = { a: pa, b: pb, labels: py, rows: A.rows, cols: A.cols, dims: pdims, weights: pw, ndims: nd, ga: g && ga, gb: g && gb, out };
+  checkStatus(op, call(k, slots, p));
+  const value = lossValue(k, out, op);
+  if (!grad) return { value, param: p };
+  return { value, param: p, grads: { a: copyOut(k, ga, A.rows, A.cols), b: copyOut(k, gb, A.rows, A.cols) } };
 }

@@ -44,6 +44,8 @@ export class MultiHeadSelfAttention extends Module {
   private mask: WMask | undefined;
   private geom: [number, number] = [0, 0];
   readonly dropout: number;
+  /** The seed of the projections' init and of the dropout stream. */
+  readonly seed: number;
   private readonly dropSeed: number;
   /** Training forward passes with dropout so far: the RNG stream of the next one (saved in checkpoints). */
   counter = 0;
@@ -61,6 +63,7 @@ export class MultiHeadSelfAttention extends Module {
     }
     this.headDim = hidden / heads;
     const seed = opts.seed ?? 0;
+    this.seed = seed;
     const p = opts.dropout ?? 0;
     if (typeof p !== 'number' || !(p >= 0 && p < 1))
       throw new ContrastiveError('INVALID_ARGUMENT', `MultiHeadSelfAttention: dropout must be in [0, 1), got ${String(p)}`);

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { f32a, loadCases, within } from '../../../../test/layers.js';
 import { expectError, m } from '../../../../test/util/errors.js';
-import { BatchNorm1d, BatchNorm2d, init } from '../index.node.js';
+import { BatchNorm1d, BatchNorm2d, ContrastiveError, init } from '../index.node.js';
+import { STATUS_INVALID_ARGUMENT, STATUS_OK } from '../runtime/abi.js';
+import { getRuntime } from '../runtime/init.js';
 
 beforeAll(() => init());
 
@@ -58,5 +60,60 @@ describe('BatchNorm1d / BatchNorm2d', () => {
     expect(bn.stateDict()).toEqual(sd);
     expect(sd['num_batches_tracked']).toEqual({ shape: [], data: Float32Array.of(1), dtype: 'I64' });
     bn.free();
+  });
+
+  // momentum, eps, accepted: the one rule (momentum in [0, 1], eps finite and > 0 as a float32)
+  const rule: [number, number, boolean][] = [
+    [0.1, 1e-5, true],
+    [0, 1e-5, true],
+    [1, 1e-5, true],
+    [0.1, 1e-38, true],
+    [0.1, 3e38, true],
+    [-0.01, 1e-5, false],
+    [1.01, 1e-5, false],
+    [5, 1e-5, false],
+    [Number.NaN, 1e-5, false],
+    [Number.POSITIVE_INFINITY, 1e-5, false],
+    [0.1, 0, false],
+    [0.1, -1e-5, false],
+    [0.1, 1e-50, false], // 0 as a float32
+    [0.1, 1e39, false], // infinite as a float32
+    [0.1, Number.POSITIVE_INFINITY, false],
+    [0.1, Number.NaN, false],
+  ];
+
+  it('the layer and the kernel accept exactly the same momentum and eps (one rule, no drift)', () => {
+    const { k } = getRuntime('test');
+    const c = 2;
+    const n = 4;
+    const x = k.ct_alloc(n * c * 4);
+    const y = k.ct_alloc(n * c * 4);
+    const stats = k.ct_alloc(4 * c * 4);
+    new Float32Array(k.memory.buffer, x, n * c).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const problems: string[] = [];
+    for (const [momentum, eps, ok] of rule) {
+      let layer = true;
+      try {
+        new BatchNorm1d(c, { momentum, eps }).free();
+      } catch (e) {
+        if (!(e instanceof ContrastiveError) || e.code !== 'INVALID_ARGUMENT') throw e;
+        layer = false;
+      }
+      new Float32Array(k.memory.buffer, stats, 4 * c).fill(0);
+      const status = k.ct_batchnorm_forward(x, n, c, 1, 0, 0, stats, stats + 8, momentum, eps, 1, y, stats + 16, stats + 24);
+      const kernel = status === STATUS_OK;
+      if (!kernel && status !== STATUS_INVALID_ARGUMENT) problems.push(`momentum ${momentum}, eps ${eps}: status ${status}`);
+      if (layer !== ok || kernel !== ok) problems.push(`momentum ${momentum}, eps ${eps}: layer ${layer}, kernel ${kernel}, rule ${ok}`);
+    }
+    k.ct_free(x, n * c * 4);
+    k.ct_free(y, n * c * 4);
+    k.ct_free(stats, 4 * c * 4);
+    expect(problems).toEqual([]);
+  });
+
+  it('a bad momentum or eps is an INVALID_ARGUMENT naming the layer and the value', () => {
+    expectError(() => new BatchNorm2d(3, { momentum: 1.5 }), 'INVALID_ARGUMENT', 'BatchNorm2d', 'momentum', '1.5');
+    expectError(() => new BatchNorm1d(3, { eps: 1e-50 }), 'INVALID_ARGUMENT', 'BatchNorm1d', 'eps', 'float32');
+    expectError(() => new BatchNorm1d(3, { momentum: '0.1' as unknown as number }), 'INVALID_ARGUMENT', 'momentum', 'string');
   });
 });

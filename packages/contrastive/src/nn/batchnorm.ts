@@ -10,6 +10,22 @@ export interface BatchNormOptions {
 }
 
 /**
+ * The one rule for BatchNorm's hyperparameters, the same as the kernel's (`params_ok` in
+ * crates/contrastive-kernels/src/nn/batchnorm.rs): `momentum` a number in [0, 1], `eps` a
+ * finite number that stays > 0 as a float32 (the kernel's precision: 1e-50 would become 0).
+ */
+const show = (v: unknown) => (typeof v === 'number' ? String(v) : typeof v);
+
+export function checkBatchNormParams(type: string, momentum: unknown, eps: unknown): void {
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || !(Math.fround(eps) > 0) || !Number.isFinite(Math.fround(eps))) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${type}: eps must be a finite number > 0 in float32, got ${show(eps)}`);
+  }
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${type}: momentum must be a number in [0, 1], got ${show(momentum)}`);
+  }
+}
+
+/**
  * BatchNorm over every axis but the channel axis (1). Train: normalize with the biased batch
  * variance, update running_var with the unbiased one; eval: use the running statistics.
  * Kernel: crates/contrastive-kernels/src/nn/batchnorm.rs.
@@ -37,9 +53,7 @@ abstract class BatchNorm extends Module {
     }
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
-    if (!(this.eps > 0)) throw new ContrastiveError('INVALID_ARGUMENT', `${type}: eps must be > 0, got ${this.eps}`);
-    if (!(this.momentum >= 0 && this.momentum <= 1))
-      throw new ContrastiveError('INVALID_ARGUMENT', `${type}: momentum must be in [0, 1], got ${this.momentum}`);
+    checkBatchNormParams(type, this.momentum, this.eps);
     const affine = opts.affine ?? true;
     const c = numFeatures;
     this.weight = affine ? new Parameter('weight', [c], 'norm', new Float32Array(c).fill(1)) : undefined;

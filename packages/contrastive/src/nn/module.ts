@@ -323,8 +323,18 @@ export abstract class Module {
     // a forward that throws after the copy has overwritten (maybe moved) the input buffer the
     // last forward's backward would read: no backward until a forward succeeds
     this.broken = true;
-    const p = this.copyIn(this.ioIn, x.data, 'x', op, cols);
-    const y = this._forward({ ptr: p, shape: x.shape.slice() }, (opts.training ?? false) && !this.evalPinned);
+    const training = (opts.training ?? false) && !this.evalPinned;
+    // a training forward moves state (BatchNorm statistics and counters, dropout streams) layer
+    // by layer: a call refused by a later layer (a shape that does not fit) puts it all back
+    const undo = training ? this.snapshotState() : undefined;
+    let y: WTensor;
+    try {
+      const p = this.copyIn(this.ioIn, x.data, 'x', op, cols);
+      y = this._forward({ ptr: p, shape: x.shape.slice() }, training);
+    } catch (e) {
+      undo?.();
+      throw e;
+    }
     this.broken = false;
     return { data: f32(this.k, y.ptr, numel(y.shape)).slice(), shape: y.shape.slice() };
   }
@@ -490,6 +500,35 @@ export abstract class Module {
     for (const [cn, c] of this._children()) c.collect(`${prefix}${cn}.`, sd);
   }
 
+  /** @internal The state a training forward moves (buffers, scalars, RNG counters), copied; the function puts it back. */
+  snapshotState(): () => void {
+    const put: (() => void)[] = [];
+    const visit = (m: Module) => {
+      for (const [, b] of m._buffers()) {
+        if (b.ptr === 0) continue;
+        const v = b.value();
+        put.push(() => {
+          if (b.ptr !== 0) f32(b.k, b.ptr, b.size).set(v);
+        });
+      }
+      for (const [, s] of [...m._scalars(), ...m._rng()]) {
+        const v = s.get();
+        put.push(() => s.set(v));
+      }
+      for (const [, c] of m._children()) visit(c);
+    };
+    visit(this);
+    return () => {
+      for (const f of put) {
+        try {
+          f();
+        } catch {
+          // an instance retired by a trap: its memory is not used again
+        }
+      }
+    };
+  }
+
   private slots(prefix: string, out: Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>): void {
     for (const [n, p] of this._params()) out.set(prefix + n, { shape: p.shape, set: (d) => p.set(d) });
     for (const [n, b] of this._buffers()) out.set(prefix + n, { shape: b.shape, set: (d) => b.set(d) });
@@ -522,7 +561,7 @@ export abstract class Module {
     checkObject(sd, 'the state_dict', op);
     const want = new Map<string, { shape: number[]; set: (d: Float32Array) => void; integral?: boolean }>();
     this.slots('', want);
-    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
+    const has = (k: string) => Object.hasOwn(sd, k);
     // num_batches_tracked may be absent (checkpoints from before torch 0.4.1 and converters that
     // drop int64 tensors): it is then left as it is, as torch's BatchNorm does
     const missing = [...want.keys()].filter((k) => !has(k) && !k.endsWith('num_batches_tracked'));

@@ -6,6 +6,7 @@ import { f32a, loadCases, within } from '../../../../test/layers.js';
 import { expectError, m } from '../../../../test/util/errors.js';
 import {
   AdamW,
+  BatchNorm1d,
   BatchNorm2d,
   Conv2d,
   convNet28,
@@ -28,6 +29,7 @@ import {
   simclrHead,
   simclrV2Head,
   Flatten,
+  Linear,
   type Module,
   type Tensor,
 } from '../index.node.js';
@@ -402,5 +404,28 @@ describe('Sequential and presets', () => {
     for (const k of Object.keys(sr)) expect(Array.from(sb[k].data), k).toEqual(Array.from(sr[k].data));
     [ref, a, b].forEach((x) => x.free());
     [refOpt, aOpt, bOpt].forEach((x) => x.free());
+  });
+
+  it('a Sequential refused by a later layer (mismatched shapes) leaves the BatchNorm statistics and dropout counters of earlier layers unchanged', () => {
+    // 8 -> 16, BatchNorm, dropout, then a Linear that expects 12 inputs: the chain does not fit
+    const net = new Sequential(new Linear(8, 16, { seed: 1 }), new BatchNorm1d(16), new Dropout(0.5), new BatchNorm1d(16), new Linear(12, 4, { seed: 2 }));
+    const x = m(
+      Array.from({ length: 4 * 8 }, (_, i) => Math.sin(i)),
+      4,
+      8,
+    );
+    const before = net.stateDict();
+    const counter = (net.layers[2] as Dropout).counter;
+    expectError(() => net.forward(x, { training: true }), 'SHAPE_MISMATCH', 'Linear');
+    const after = net.stateDict();
+    for (const k of Object.keys(before)) expect(Array.from(after[k].data), k).toEqual(Array.from(before[k].data));
+    expect((net.layers[2] as Dropout).counter).toBe(counter);
+    // and a chain that fits does move them
+    const ok = new Sequential(new Linear(8, 16, { seed: 1 }), new BatchNorm1d(16));
+    ok.forward(x, { training: true });
+    expect(Array.from(ok.stateDict()['1.running_mean'].data).some((v) => v !== 0)).toBe(true);
+    expect(Number(ok.stateDict()['1.num_batches_tracked'].data[0])).toBe(1);
+    net.free();
+    ok.free();
   });
 });

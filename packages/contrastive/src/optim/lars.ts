@@ -40,7 +40,7 @@ export class LARS extends Optimizer {
     this.exclude = opts.exclude ?? ((_n, p) => p.kind !== 'weight');
   }
   protected update(name: string, p: Parameter, lr: number): void {
-    if (this.out === 0) this.out = this.k.ct_alloc(8);
+    if (this.out === 0) this.out = this.ownBlock(8, 'LARS.step');
     const ex = this.exclude(name, p);
     checkStatus(
       'LARS.step',
@@ -61,8 +61,7 @@ export class LARS extends Optimizer {
     this.lastTrustRatio.set(name, f64(this.k, this.out, 1)[0]);
   }
   free(): void {
-    if (this.out !== 0) this.k.ct_free(this.out, 8);
-    this.out = 0;
+    this.out = 0; // one of the blocks super.free() returns
     super.free();
   }
 }

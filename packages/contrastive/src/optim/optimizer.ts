@@ -3,7 +3,7 @@
 import { ContrastiveError } from '../errors.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { getRuntime } from '../runtime/init.js';
-import { allocBytes, f32 } from '../runtime/memory.js';
+import { allocBytes, type Blocks, f32, trackBlocks } from '../runtime/memory.js';
 import { Parameter, type StateDict } from '../nn/module.js';
 import { checkLr, checkObject, checkRange, describe, finiteData } from '../validate.js';
 
@@ -40,6 +40,8 @@ export abstract class Optimizer {
   protected steps = new Map<string, number>();
   private slots = new Map<string, number>(); // `${name}.${slot}` -> ptr
   private freed = false;
+  /** Every wasm block the optimizer owns (ptr -> bytes): returned by free(), or when it is collected. */
+  private readonly blocks: Blocks;
 
   /** Each parameter's group settings (absent: the optimizer's own). */
   private readonly groupOf = new Map<string, { lr?: number; weightDecay?: number }>();
@@ -51,6 +53,7 @@ export abstract class Optimizer {
     private readonly slotNames: string[],
   ) {
     this.k = getRuntime(type).k;
+    this.blocks = trackBlocks(this, this.k);
     if (!Array.isArray(params) || params.length === 0)
       throw new ContrastiveError('INVALID_ARGUMENT', `${type}: params must be a non-empty list of Parameters or parameter groups`);
     const named = (list: ParamList, offset: number): [string, Parameter][] =>
@@ -93,7 +96,7 @@ export abstract class Optimizer {
     const key = `${name}.${slot}`;
     let ptr = this.slots.get(key);
     if (ptr === undefined) {
-      ptr = allocBytes(this.k, p.size * 4, `${this.type}: the state of ${name}`);
+      ptr = this.ownBlock(p.size * 4, `${this.type}: the state of ${name}`);
       f32(this.k, ptr, p.size).fill(0);
       this.slots.set(key, ptr);
     }
@@ -197,12 +200,20 @@ export abstract class Optimizer {
     };
   }
 
-  /** Frees the state tensors (not the parameters). Safe to call twice. */
+  /** @internal Allocates `bytes` the optimizer owns until free() (or until it is collected). */
+  protected ownBlock(bytes: number, op: string): number {
+    const ptr = allocBytes(this.k, bytes, op);
+    this.blocks.live.set(ptr, Math.max(bytes, 4));
+    return ptr;
+  }
+
+  /**
+   * Frees the state tensors (not the parameters). Safe to call twice. An optimizer dropped
+   * without free() returns them once JavaScript collects it (FinalizationRegistry).
+   */
   free(): void {
-    for (const [key, ptr] of this.slots) {
-      const p = this.params.find(([n]) => key.startsWith(`${n}.`))![1];
-      this.k.ct_free(ptr, Math.max(4, p.size * 4));
-    }
+    for (const [ptr, bytes] of this.blocks.live) this.k.ct_free(ptr, bytes);
+    this.blocks.live.clear();
     this.slots.clear();
     this.freed = true;
   }

@@ -409,6 +409,15 @@ function guard(k: KernelExports, health: Health): KernelExports {
       } catch (e) {
         if (!(e instanceof WebAssembly.RuntimeError)) throw e;
         health.trapped = `${name}: ${e.message}`;
+        const poisoned = (k as unknown as { ct_threads_poisoned?: () => number }).ct_threads_poisoned;
+        if (poisoned !== undefined && poisoned() !== 0) {
+          // the caller stopped waiting for a pool worker that died inside the job
+          health.trapped = `${name}: a thread pool worker stopped during the call`;
+          throw new ContrastiveError(
+            'NOT_INITIALIZED',
+            `${name}: a thread pool worker stopped during the call (its thread was terminated or crashed), so the call's result is lost; \`await init()\` starts a fresh instance and thread pool`,
+          );
+        }
         throw new ContrastiveError(
           'INVALID_ARGUMENT',
           `${name}: the kernel trapped (${e.message}), a validation gap: please report it; \`await init()\` starts a fresh instance`,

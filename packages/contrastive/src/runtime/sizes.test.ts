@@ -4,7 +4,8 @@ import { expectError } from '../../../../test/util/errors.js';
 import { ContrastiveError, init, Linear, mlp, ntXent, runtimeInfo } from '../index.node.js';
 import { getRuntime } from './init.js';
 import { Arena, checkedBytes, MAX_ALLOC_BYTES } from './memory.js';
-import type { KernelExports } from './abi.js';
+import { type KernelExports, STATUS_OUT_OF_MEMORY } from './abi.js';
+import { checkStatus } from './kernel.js';
 
 beforeAll(() => init());
 
@@ -37,6 +38,40 @@ describe('sizes at the allocation path', () => {
     expectError(() => checkedBytes('op', 4, 2 ** 20, 2 ** 10), 'OUT_OF_MEMORY', 'op');
     expectError(() => checkedBytes('op', 4, 1.5), 'INVALID_ARGUMENT', 'op');
     expectError(() => checkedBytes('op', 4, NaN), 'INVALID_ARGUMENT', 'op');
+  });
+
+  it('a raw export given dimensions whose product wraps 2^32 returns OUT_OF_MEMORY (no write), and checkStatus makes it a ContrastiveError', () => {
+    const { k } = getRuntime('test');
+    const bytes = 4096;
+    const p = k.ct_alloc(bytes);
+    const q = k.ct_alloc(bytes);
+    const view = () => new Float32Array(k.memory.buffer, q, bytes / 4);
+    view().fill(7);
+    const geom = k.ct_alloc(44);
+    // n = cin = 65536, h = w = 1, cout = 1, 1 x 1 kernel: x would be 2^32 floats, 0 mod 2^32
+    new Uint32Array(k.memory.buffer, geom, 11).set([65536, 65536, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    const calls: [string, () => number][] = [
+      ['ct_gemm', () => k.ct_gemm(65536, 65537, 1, p, 0, p, 0, q, 0)],
+      ['ct_linear_forward', () => k.ct_linear_forward(p, 65536, 1, p, 65537, 0, q)],
+      ['ct_cosine', () => k.ct_cosine(p, 65536, 0, 0, 1, q)],
+      ['ct_conv2d_forward', () => k.ct_conv2d_forward(geom, p, p, 0, q)],
+      ['ct_layernorm_forward', () => k.ct_layernorm_forward(p, 65536, 65536, 0, 0, 1e-5, q, q)],
+      ['ct_aug_flip', () => k.ct_aug_flip(q, 65536, 1, 65536, 1, p)],
+      ['ct_attention_forward', () => k.ct_attention_forward(1024, 1024, 64, 64, p, p, 0, 0, 0, 0, 0, q, q)],
+      ['ct_mul', () => k.ct_mul(p, p, 2 ** 30, q)],
+    ];
+    for (const [name, call] of calls) {
+      const status = call();
+      expect(status, name).toBe(STATUS_OUT_OF_MEMORY);
+      expect(
+        view().every((v) => v === 7),
+        `${name} wrote nothing`,
+      ).toBe(true);
+      expectError(() => checkStatus(name, status), 'OUT_OF_MEMORY', name);
+    }
+    k.ct_free(p, bytes);
+    k.ct_free(q, bytes);
+    k.ct_free(geom, 44);
   });
 
   it('the arena falls back to exactly the needed size when a doubled block cannot be had', () => {

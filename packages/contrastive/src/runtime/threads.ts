@@ -13,9 +13,13 @@ const WORKER_STACK_BYTES = 1 << 20;
 /** Most threads a pool may have (par.rs MAX_THREADS). */
 export const MAX_THREADS = 16;
 
+/** Stack of the pool's watcher, which runs one small export (ct_thread_poison). */
+const WATCHER_STACK_BYTES = 1 << 16;
+
 /** What each entry point provides to start a worker from source code (none on workerd). */
 export interface WorkerHandle {
-  postMessage(message: unknown): void;
+  /** Posts `message`, moving the objects in `transfer` (MessagePorts) to the worker. */
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   onMessage(listener: (message: unknown) => void): void;
   onError(listener: (error: unknown) => void): void;
   /** Called when the worker stops (Node's 'exit'); optional where the runtime has no such event. */
@@ -29,15 +33,24 @@ export type WorkerFactory = (code: string) => WorkerHandle | Promise<WorkerHandl
 
 let workerFactory: WorkerFactory | undefined;
 
-/** @internal Set by index.node.ts (worker_threads) and index.browser.ts (Web Workers). */
-export function setWorkerFactory(factory: WorkerFactory): void {
+/** @internal Set by index.node.ts (worker_threads) and index.browser.ts (Web Workers); returns the previous factory. */
+export function setWorkerFactory(factory: WorkerFactory | undefined): WorkerFactory | undefined {
+  const previous = workerFactory;
   workerFactory = factory;
+  return previous;
 }
 
 /**
  * The worker's whole program, environment-neutral: the entry's factory defines `ctPost` and
  * `ctOnMessage` before it. The instance's own globals (stack pointer, TLS base) are set before
  * any exported function runs: every instance starts with the main thread's values.
+ *
+ * A pool worker holds one end of a MessageChannel for as long as its thread lives. The pool's
+ * watcher (`m.watch`: the other ends) runs no jobs: it stays idle on its own event loop, and when
+ * a worker's thread ends (terminated, crashed, killed by the engine) its port closes, so the
+ * watcher poisons the job counter. A caller waiting inside a kernel for that worker's part then
+ * fails at once instead of waiting forever: its own event loop, blocked in that wait, could not
+ * have seen the worker's exit.
  */
 export const WORKER_BODY = `
 ctOnMessage(function (m) {
@@ -46,6 +59,20 @@ ctOnMessage(function (m) {
     x = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
     x.__stack_pointer.value = m.stackTop;
     x.__wasm_init_tls(m.tls);
+    if (m.watch) {
+      m.watch.forEach(function (port, i) {
+        port.addEventListener('close', function () {
+          x.ct_thread_poison();
+          ctPost({ type: 'dead', id: i + 1 });
+        });
+        // a message listener keeps this thread alive (Node ends a worker with nothing to wait for)
+        port.onmessage = function () {};
+        port.start();
+      });
+      ctPost({ type: 'ready', id: m.id });
+      return;
+    }
+    globalThis.ctPort = m.port;
     ctPost({ type: 'ready', id: m.id });
     x.ct_thread_run(m.id);
     throw new Error('ct_thread_run returned');
@@ -102,6 +129,8 @@ export class ThreadPool {
   failure: string | undefined;
   private terminating = false;
   private warned = false;
+  /** The watcher of the workers' threads (none where the runtime has no MessageChannel). */
+  private watcher: WorkerHandle | undefined;
   private constructor(private readonly workers: WorkerHandle[]) {}
 
   /** @internal Records a failure after start: poison the job counter (no wait on a dead worker), warn once. */
@@ -134,6 +163,8 @@ export class ThreadPool {
     const tlsAlign = Number(k.__tls_align.value);
     const workers: WorkerHandle[] = [];
     const pool = new ThreadPool(workers);
+    const Channel = (globalThis as { MessageChannel?: typeof MessageChannel }).MessageChannel;
+    const channels = Channel ? Array.from({ length: threads - 1 }, () => new Channel()) : [];
     try {
       const started: Promise<void>[] = [];
       for (let id = 1; id < threads; id++) {
@@ -167,9 +198,17 @@ export class ThreadPool {
           }),
         );
         const stackTop = base + WORKER_STACK_BYTES;
-        w.postMessage({ module, memory, id, stackTop, tls: stackTop });
+        const port = channels[id - 1]?.port1;
+        w.postMessage({ module, memory, id, stackTop, tls: stackTop, port }, port ? [port] : []);
       }
       await Promise.all(started);
+      if (channels.length > 0)
+        await pool.watch(
+          module,
+          memory,
+          k,
+          channels.map((c) => c.port2),
+        );
       // 'ready' is posted just before ct_thread_run; jobs go parallel once every worker is inside.
       const all = threads >= 2 ? 2 ** threads - 2 : 0;
       const t0 = Date.now();
@@ -179,11 +218,36 @@ export class ThreadPool {
       }
       k.ct_set_threads(threads);
       for (const w of workers) w.unref();
+      pool.watcher?.unref();
       return pool;
     } catch (e) {
       pool.terminate();
       throw e;
     }
+  }
+
+  /** Starts the watcher on the other ends of the workers' channels (see WORKER_BODY). */
+  private async watch(module: WebAssembly.Module, memory: WebAssembly.Memory, k: ThreadExports, ports: MessagePort[]): Promise<void> {
+    const base = k.ct_thread_alloc(WATCHER_STACK_BYTES, Number(k.__tls_size.value), Number(k.__tls_align.value));
+    if (base === 0) throw new ContrastiveError('OUT_OF_MEMORY', 'init: could not allocate the thread watcher stack');
+    const s = await workerFactory!(WORKER_BODY);
+    this.watcher = s;
+    await new Promise<void>((resolve, reject) => {
+      let up = false;
+      s.onMessage((msg) => {
+        const m = msg as { type: string; id?: number; message?: string };
+        if (m.type === 'ready') {
+          up = true;
+          resolve();
+        } else if (m.type === 'dead') this.fail(k, `thread pool worker ${m.id} stopped (its thread ended)`);
+        else if (!up) reject(new ContrastiveError('WASM_UNSUPPORTED', `init: the thread watcher failed: ${m.message ?? ''}`));
+      });
+      s.onError((e) => {
+        if (!up) reject(new ContrastiveError('WASM_UNSUPPORTED', `init: the thread watcher failed: ${String(e)}`));
+      });
+      const stackTop = base + WATCHER_STACK_BYTES;
+      s.postMessage({ module, memory, id: 0, stackTop, tls: stackTop, watch: ports }, ports);
+    });
   }
 
   get size(): number {
@@ -192,6 +256,9 @@ export class ThreadPool {
 
   terminate(): void {
     this.terminating = true;
+    // the watcher first: the workers' ports close as they stop, and that is no failure here
+    this.watcher?.terminate();
+    this.watcher = undefined;
     for (const w of this.workers.splice(0)) w.terminate();
   }
 }

@@ -27,7 +27,8 @@ export function setFolderReader(f: (dir: string) => FileReader): void {
   folderReader = f;
 }
 
-function readerOf(src: ModelSource, op: string): FileReader {
+/** @internal The reader of a model source. */
+export function readerOf(src: ModelSource, op: string): FileReader {
   if (typeof src === 'function') return src;
   if (typeof src === 'string') {
     if (!folderReader)
@@ -57,6 +58,29 @@ export interface EncodeOptions {
   batchSize?: number;
   /** Called after each batch with the texts done so far and the total (a progress bar). */
   onProgress?: (done: number, total: number) => void;
+  /** L2-normalize each embedding, after truncation (default false; a folder's 2_Normalize applies either way). */
+  normalize?: boolean;
+  /** Keep the first `dims` columns (Matryoshka models; default all). */
+  dims?: number;
+}
+
+/** @internal The `dims` of encode options, checked against the model's width. */
+export function encodeDims(dims: number | undefined, width: number, op: string): number {
+  const d = dims ?? width;
+  if (!Number.isInteger(d) || d < 1 || d > width)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: dims must be an integer in 1..${width}, got ${String(d)}`);
+  return d;
+}
+
+/** @internal Writes the first `dims` values of `row`, L2-normalized when asked, at `out[at..]`. */
+export function putRow(row: Float32Array, dims: number, normalize: boolean, out: Float32Array, at: number): void {
+  let s = 1;
+  if (normalize) {
+    let ss = 0;
+    for (let j = 0; j < dims; j++) ss += row[j] * row[j];
+    s = 1 / Math.max(Math.sqrt(ss), 1e-12);
+  }
+  for (let j = 0; j < dims; j++) out[at + j] = row[j] * s;
 }
 
 /**
@@ -133,7 +157,8 @@ export class SentenceTransformer extends Module {
       throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(opts.batchSize)}`);
     if (!this.tokenizer) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: this model has no tokenizer; use forward(ids, { attentionMask })`);
     const d = this.dimension;
-    const out = new Float32Array(texts.length * d);
+    const dims = encodeDims(opts.dims, d, op);
+    const out = new Float32Array(texts.length * dims);
     const enc = texts.map((t, i) => {
       if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts[${i}] must be a string, got ${typeof t}`);
       return this.tokenizer!.encode(t, { maxLength: this.maxSeqLength });
@@ -149,10 +174,10 @@ export class SentenceTransformer extends Module {
         mask.fill(1, r * cols, r * cols + enc[i].length);
       });
       const y = this.forward({ data: ids, rows: idx.length, cols }, { attentionMask: { data: mask, rows: idx.length, cols } });
-      idx.forEach((i, r) => out.set(y.data.subarray(r * d, (r + 1) * d), i * d));
+      idx.forEach((i, r) => putRow(y.data.subarray(r * d, (r + 1) * d), dims, !!opts.normalize, out, i * dims));
       opts.onProgress?.(Math.min(s + bs, order.length), order.length);
     }
-    return { data: out, rows: texts.length, cols: d };
+    return { data: out, rows: texts.length, cols: dims };
   }
   free(): void {
     super.free();

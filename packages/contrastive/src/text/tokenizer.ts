@@ -39,6 +39,8 @@ export class TextTokenizer {
   private readonly prefix: number[];
   private readonly suffix: number[];
   readonly padId: number;
+  /** The parsed tokenizer.json and tokenizer_config.json it was loaded from (what an export writes back). */
+  source?: { tokenizer: unknown; config?: unknown };
   constructor(readonly inner: HfTokenizerLike) {
     // the special tokens around a text, learned from a probe: full = prefix + inner + suffix
     const probe = 'a';
@@ -112,5 +114,7 @@ export async function loadTokenizer(tokenizerJson: unknown, opts: LoadTokenizerO
       throw new ContrastiveError('MISSING_DEPENDENCY', `loadTokenizer: text models need the package ${PEER}; install it with \`npm i ${PEER}\``);
     }
   }
-  return new TextTokenizer(new mod!.Tokenizer(tokenizerJson, opts.config ?? {}));
+  const tok = new TextTokenizer(new mod!.Tokenizer(tokenizerJson, opts.config ?? {}));
+  tok.source = { tokenizer: tokenizerJson, config: opts.config };
+  return tok;
 }

@@ -158,13 +158,14 @@ export function uint8ImageTrainData(images: Uint8Images, pipeline: Pipeline | Im
   };
 }
 
-/** The two views of a step, each checked by {@link toTensor}. */
-export function toViews(views: unknown, op: string): [Tensor, Tensor] {
-  if (!Array.isArray(views) || views.length !== 2) {
+/** The two views of a step (or, for CLIP triplets, three: anchors, positives, negatives), each checked by {@link toTensor}. */
+export function toViews(views: unknown, op: string): [Tensor, Tensor] | [Tensor, Tensor, Tensor] {
+  if (!Array.isArray(views) || (views.length !== 2 && views.length !== 3)) {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
-      `${op}: views must be a pair [view1, view2] of tensors with one row per sample, got ${Array.isArray(views) ? `an array of ${views.length}` : views === null ? 'null' : typeof views}`,
+      `${op}: views must be a pair [view1, view2] of tensors with one row per sample (or [anchor, positive, negative] for clip), got ${Array.isArray(views) ? `an array of ${views.length}` : views === null ? 'null' : typeof views}`,
     );
   }
-  return [toTensor(views[0], 'views[0]', op), toTensor(views[1], 'views[1]', op)];
+  const two: [Tensor, Tensor] = [toTensor(views[0], 'views[0]', op), toTensor(views[1], 'views[1]', op)];
+  return views.length === 3 ? [...two, toTensor(views[2], 'views[2]', op)] : two;
 }

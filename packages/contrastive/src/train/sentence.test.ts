@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../../test/util/errors.js';
-import { fitSentence, informationRetrieval, init, SentenceEncoder, SGD, WordPieceTokenizer, type TextRows } from '../index.node.js';
+import { fitSentence, informationRetrieval, init, loadSentenceModel, SentenceEncoder, SGD, WordPieceTokenizer, type TextRows } from '../index.node.js';
 
 beforeAll(() => init());
 
@@ -108,6 +108,41 @@ describe('fitSentence', () => {
       expect(back.encode(['a red car', 'zoracka'])).toEqual(enc.encode(['a red car', 'zoracka']));
       expect(back.tokenizer.toJSON()).toBe(f['tokenizer.json']);
     }
+  });
+
+  it('loadSentenceModel: a folder this library wrote loads as a SentenceEncoder with the same embeddings; no config.json is a named error', async () => {
+    const enc = SentenceEncoder.static(tok(), { dim: 8 });
+    fitSentence(enc, rows, { epochs: 1, batchSize: 16 });
+    const back = await loadSentenceModel(enc.files());
+    expect(back).toBeInstanceOf(SentenceEncoder);
+    const opts = { normalize: true, dims: 4 };
+    expect(back.encode(['a red car', 'zoracka'], opts)).toEqual(enc.encode(['a red car', 'zoracka'], opts));
+    const { 'config.json': _c, ...rest } = enc.files();
+    await expect(loadSentenceModel(rest)).rejects.toThrow(/loadSentenceModel: the model has no config.json/);
+    const { 'model.safetensors': _m, ...noWeights } = enc.files();
+    await expect(loadSentenceModel(noWeights)).rejects.toThrow(/no model.safetensors/);
+  });
+
+  it("schedule 'constant' holds the peak rate after the warmup; 'linear' decays to the last step; anything else is a named error", () => {
+    const lrs = (schedule: 'linear' | 'constant') => {
+      const got: number[] = [];
+      fitSentence(SentenceEncoder.static(tok(), { dim: 8 }), rows, {
+        epochs: 2,
+        batchSize: 16,
+        lr: 0.1,
+        warmupRatio: 0.25,
+        schedule,
+        onStep: (e) => got.push(e.lr),
+      });
+      return got;
+    };
+    const c = lrs('constant');
+    expect(c).toHaveLength(8);
+    expect(c[0]).toBeLessThan(0.1);
+    expect(c.slice(2)).toEqual(Array(6).fill(0.1));
+    const l = lrs('linear');
+    expect(l[7]).toBeLessThan(l[2]);
+    expectError(() => fitSentence(SentenceEncoder.static(tok(), { dim: 8 }), rows, { schedule: 'cosine' as never }), 'INVALID_ARGUMENT', 'schedule');
   });
 
   it('encode: dims truncates, normalize gives unit rows, bad dims is a named error', () => {

@@ -1,10 +1,12 @@
 // Sentence embeddings: a tokenizer + text encoder + pooling as one model, its training loop with the
-// sentence-transformers losses (MNRL, cached MNRL, Matryoshka, CoSENT, ContrastiveLoss), and encode().
+// sentence-transformers losses (MNRL, cached MNRL, Matryoshka, CoSENT, ContrastiveLoss, the batch
+// triplet losses), and encode().
 import { ContrastiveError } from '../errors.js';
 import { parseSafetensorsFile, saveSafetensorsFile } from './sentence-files.js';
 import { cosent } from '../loss/cosent.js';
 import { mnrl } from '../loss/mnrl.js';
 import { contrastiveLoss } from '../loss/pair-margin.js';
+import { triplet } from '../loss/triplet.js';
 import type { MatryoshkaOptions } from '../loss/sentence-common.js';
 import { EmbeddingBag, TokenPooling } from '../nn/embedding.js';
 import type { Module, Parameter } from '../nn/module.js';
@@ -12,7 +14,16 @@ import { BertModel, type BertConfig } from '../nn/transformer.js';
 import { AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SparseAdam } from '../optim/sparse-adam.js';
-import { noDuplicatesBatches, type TextRows } from '../data/text-pairs.js';
+import { groupByLabelBatches, noDuplicatesBatches, type TextRows } from '../data/text-pairs.js';
+import {
+  encodeDims,
+  loadSentenceTransformer,
+  putRow,
+  readerOf,
+  type LoadSentenceTransformerOptions,
+  type ModelSource,
+  type SentenceTransformer,
+} from '../text/sentence.js';
 import { WordPieceTokenizer } from '../text/wordpiece.js';
 import type { Matrix } from '../types.js';
 
@@ -38,6 +49,8 @@ export interface EncodeTextOptions {
   normalize?: boolean;
   /** Keep the first `dims` columns (Matryoshka models; default all). */
   dims?: number;
+  /** Called after each batch with the texts done so far and the total (a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -131,25 +144,15 @@ export class SentenceEncoder {
     if (!Array.isArray(texts)) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts must be an array of strings`);
     const bs = opts.batchSize ?? 64;
     if (!Number.isInteger(bs) || bs < 1) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: batchSize must be a positive integer, got ${String(bs)}`);
-    const dims = opts.dims ?? this.dim;
-    if (!Number.isInteger(dims) || dims < 1 || dims > this.dim)
-      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: dims must be an integer in 1..${this.dim}, got ${String(dims)}`);
+    const dims = encodeDims(opts.dims, this.dim, op);
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new ContrastiveError('INVALID_ARGUMENT', `${op}: texts[${i}] must be a string, got ${typeof t}`);
     });
     const out = new Float32Array(texts.length * dims);
     for (let r0 = 0; r0 < texts.length; r0 += bs) {
       const e = this.embed(texts.slice(r0, r0 + bs));
-      for (let i = 0; i < e.rows; i++) {
-        const row = e.data.subarray(i * e.cols, i * e.cols + dims);
-        let s = 1;
-        if (opts.normalize) {
-          let ss = 0;
-          for (const v of row) ss += v * v;
-          s = 1 / Math.max(Math.sqrt(ss), 1e-12);
-        }
-        for (let j = 0; j < dims; j++) out[(r0 + i) * dims + j] = row[j] * s;
-      }
+      for (let i = 0; i < e.rows; i++) putRow(e.data.subarray(i * e.cols, (i + 1) * e.cols), dims, !!opts.normalize, out, (r0 + i) * dims);
+      opts.onProgress?.(r0 + e.rows, texts.length);
     }
     return { data: out, rows: texts.length, cols: dims };
   }
@@ -207,6 +210,27 @@ export class SentenceEncoder {
     return enc;
   }
 
+  /**
+   * Loads a folder this library wrote (`files()`), or a Hugging Face BERT folder with a WordPiece
+   * tokenizer.json, as a trainable SentenceEncoder: a folder path (Node), a map of files or a reader.
+   */
+  static async load(source: ModelSource): Promise<SentenceEncoder> {
+    const op = 'SentenceEncoder.load';
+    const read = readerOf(source, op);
+    const need = async (f: string) => {
+      const b = await read(f);
+      if (!b)
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the model has no ${f} (a model folder has config.json, tokenizer.json, model.safetensors)`);
+      return b;
+    };
+    const text = new TextDecoder();
+    return SentenceEncoder.fromFiles({
+      'config.json': text.decode(await need('config.json')),
+      'tokenizer.json': text.decode(await need('tokenizer.json')),
+      'model.safetensors': await need('model.safetensors'),
+    });
+  }
+
   free(): void {
     this.bag?.free();
     this.bert?.free();
@@ -214,10 +238,18 @@ export class SentenceEncoder {
   }
 }
 
-export type SentenceLoss = 'mnrl' | 'cached-mnrl' | 'matryoshka' | 'cosent' | 'contrastive';
+export type SentenceLoss = 'mnrl' | 'cached-mnrl' | 'matryoshka' | 'cosent' | 'contrastive' | 'triplet';
+
+/** The batch triplet losses of sentence-transformers: BatchHardTripletLoss, BatchSemiHardTripletLoss, BatchAllTripletLoss. */
+export type SentenceTripletMining = 'batchHard' | 'batchSemiHard' | 'batchAll';
+
+const TRIPLET_MINING: SentenceTripletMining[] = ['batchHard', 'batchSemiHard', 'batchAll'];
 
 export interface FitSentenceOptions {
-  /** Default 'mnrl' (needs anchor, positive[, negatives...]); 'cosent' / 'contrastive' need a label column. */
+  /**
+   * Default 'mnrl' (needs anchor, positive[, negatives...]); 'cosent' / 'contrastive' need a label
+   * column; 'triplet' needs one text column and an integer class label (batches grouped by label).
+   */
   loss?: SentenceLoss;
   epochs?: number;
   batchSize?: number;
@@ -231,6 +263,11 @@ export interface FitSentenceOptions {
   sparse?: boolean;
   /** Fraction of the steps spent warming up linearly from 0 (default 0.1); then linear decay to 0. */
   warmupRatio?: number;
+  /**
+   * After the warmup: 'linear' (default) decays to 0 at the last step; 'constant' keeps the peak,
+   * for training in several calls (one epoch at a time, e.g. to yield to a UI between them).
+   */
+  schedule?: 'linear' | 'constant';
   /** Similarity scale of MNRL/CoSENT (default 20). */
   scale?: number;
   /** MNRL's symmetric (both directions) form. */
@@ -239,8 +276,15 @@ export interface FitSentenceOptions {
   matryoshka?: MatryoshkaOptions;
   /** 'cached-mnrl': texts per forward chunk (default 32); the loss still sees the whole batch. */
   miniBatchSize?: number;
-  /** ContrastiveLoss margin (default 0.5). */
+  /** ContrastiveLoss margin (default 0.5); triplet margin on Euclidean distances (default 5, sentence-transformers'). */
   margin?: number;
+  /**
+   * 'triplet': which triplets of the batch count (default 'batchHard': each anchor's farthest
+   * positive and nearest negative; 'batchSemiHard': per positive pair the nearest negative farther
+   * than the positive; 'batchAll': every valid triplet, averaged over those with a positive loss),
+   * on Euclidean distances of the raw embeddings, as sentence-transformers' batch triplet losses.
+   */
+  tripletMining?: SentenceTripletMining;
   seed?: number;
   /** Shuffle the rows each epoch (default true); false keeps the file order (batches still skip duplicates). */
   shuffle?: boolean;
@@ -275,12 +319,30 @@ export interface FitSentenceResult {
 export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitSentenceOptions = {}): FitSentenceResult {
   const op = 'fitSentence';
   const loss = opts.loss ?? 'mnrl';
-  if (!['mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive'].includes(loss)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: loss must be 'mnrl', 'cached-mnrl', 'matryoshka', 'cosent' or 'contrastive', got ${String(loss)}`);
+  if (!['mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive', 'triplet'].includes(loss)) {
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${op}: loss must be 'mnrl', 'cached-mnrl', 'matryoshka', 'cosent', 'contrastive' or 'triplet', got ${String(loss)}`,
+    );
   }
   const pairLoss = loss === 'cosent' || loss === 'contrastive';
   const cols = rows.columns.length;
-  if (cols < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs at least two text columns (anchor, positive), got ${cols}`);
+  const mining = opts.tripletMining ?? 'batchHard';
+  if (loss === 'triplet') {
+    if (!TRIPLET_MINING.includes(mining)) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: tripletMining must be 'batchHard', 'batchSemiHard' or 'batchAll', got ${String(mining)}`);
+    }
+    if (cols !== 1 || !rows.labels) {
+      throw new ContrastiveError(
+        'INVALID_ARGUMENT',
+        `${op}: triplet needs exactly one text column and a label column (the class), got ${cols} text column(s)${rows.labels ? '' : ' and no label'}`,
+      );
+    }
+    const bad = rows.labels.findIndex((v) => !Number.isSafeInteger(v));
+    if (bad >= 0) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${op}: triplet labels are classes (integers); line ${rows.lines[bad]} has ${rows.labels[bad]}`);
+    }
+  } else if (cols < 2) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: ${loss} needs at least two text columns (anchor, positive), got ${cols}`);
   if (pairLoss && (!rows.labels || cols !== 2)) {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
@@ -301,10 +363,22 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   const optimizer: Optimizer = opts.optimizer ?? (isStatic && opts.sparse ? new SparseAdam(params, { lr }) : new AdamW(params, { lr, weightDecay: 0.01 }));
   const seed = opts.seed ?? 0;
   const plan: number[][][] = [];
-  for (let e = 0; e < epochs; e++) plan.push(noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }));
+  for (let e = 0; e < epochs; e++) {
+    plan.push(
+      loss === 'triplet'
+        ? groupByLabelBatches(rows.labels!, batchSize, { seed: seed + e })
+        : noDuplicatesBatches(rows.texts, batchSize, { seed: seed + e, shuffle: opts.shuffle }),
+    );
+  }
+  if (loss === 'triplet' && plan[0].length === 0)
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: triplet needs a label that occurs at least twice (a positive pair); every label occurs once`);
   const steps = plan.reduce((s, p) => s + p.length, 0);
   const warm = Math.round((opts.warmupRatio ?? 0.1) * steps);
-  const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * Math.max(0, (steps - t) / Math.max(1, steps - warm)));
+  const schedule = opts.schedule ?? 'linear';
+  if (schedule !== 'linear' && schedule !== 'constant')
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: schedule must be 'linear' or 'constant', got ${String(schedule)}`);
+  const decay = (t: number) => (schedule === 'constant' ? 1 : Math.max(0, (steps - t) / Math.max(1, steps - warm)));
+  const lrAt = (t: number) => (t < warm ? (lr * (t + 1)) / (warm + 1) : lr * decay(t));
   const dims =
     loss === 'matryoshka'
       ? (opts.matryoshka ?? { dims: [encoder.dim, encoder.dim >> 1, encoder.dim >> 2, encoder.dim >> 3].filter((d) => d >= 1) })
@@ -354,7 +428,21 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
       const col = (c: number) => ({ data: z.data.subarray(c * n * d, (c + 1) * n * d), rows: n, cols: d });
       const g = new Float32Array(z.data.length);
       let value: number;
-      if (pairLoss) {
+      if (loss === 'triplet') {
+        const r = triplet(
+          z,
+          Float64Array.from(batch, (i) => rows.labels![i]),
+          {
+            mining: mining === 'batchAll' ? 'all' : mining,
+            margin: opts.margin ?? 5,
+            distance: 'euclidean',
+            normalize: false,
+            reduction: mining === 'batchAll' ? 'meanNonZero' : 'mean',
+          },
+        );
+        value = r.loss;
+        g.set(r.grads.z.data);
+      } else if (pairLoss) {
         const labels = batch.map((i) => rows.labels![i]);
         const r =
           loss === 'cosent'
@@ -384,4 +472,28 @@ export function fitSentence(encoder: SentenceEncoder, rows: TextRows, opts: FitS
   }
   const secs = Math.max(1e-3, (Date.now() - t0) / 1000);
   return { steps: step, epochLosses, rowsPerSecond: rowsDone / secs, aborted: !!opts.signal?.aborted };
+}
+
+/** A model that embeds texts: one this library trained, or a sentence-transformers folder. */
+export type SentenceModel = SentenceEncoder | SentenceTransformer;
+
+/**
+ * The one loader of a sentence-embedding model folder (a path in Node, a map of files, or a
+ * reader): a folder this library trained (its config.json has a `contrastive` entry) becomes a
+ * SentenceEncoder; any other (a sentence-transformers or Hugging Face BERT folder) becomes a
+ * SentenceTransformer with the folder's pooling and normalization (its tokenizer needs the optional
+ * peer @huggingface/tokenizers). Both `encode(texts, { batchSize, normalize, dims, onProgress })`.
+ */
+export async function loadSentenceModel(source: ModelSource, opts: LoadSentenceTransformerOptions = {}): Promise<SentenceModel> {
+  const op = 'loadSentenceModel';
+  const read = readerOf(source, op);
+  const cfg = await read('config.json');
+  if (!cfg) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the model has no config.json`);
+  let ours = false;
+  try {
+    ours = typeof JSON.parse(new TextDecoder().decode(cfg))?.contrastive === 'object';
+  } catch (e) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${op}: config.json is not valid JSON (${(e as Error).message})`);
+  }
+  return ours ? SentenceEncoder.load(read) : (await loadSentenceTransformer(read, opts)).model;
 }

@@ -1,6 +1,7 @@
 // The contrastive training loop: SimCLR, MoCo v2, CLIP-style pairs and SupCon on one engine.
 import { ContrastiveError } from '../errors.js';
 import { infoNce } from '../loss/infonce.js';
+import { mnrl } from '../loss/mnrl.js';
 import { ntXent } from '../loss/ntxent.js';
 import { supCon } from '../loss/supcon.js';
 import { checkTensor, type Module, type StateDict, type Tensor } from '../nn/module.js';
@@ -13,8 +14,12 @@ import { checkInt, checkLr, checkObject, checkRange, checkTemperature, denseLabe
 import { toViews, type TensorLike } from './data.js';
 import { EXTRA_METHODS, MethodStep, type ExtraMethod, type MethodOptions } from './methods.js';
 
-/** The two inputs of one step: two augmented views of the same samples (or the two modalities of CLIP pairs). */
-export type Views = [Tensor, Tensor];
+/**
+ * The inputs of one step: two augmented views of the same samples (or the two sides of CLIP
+ * pairs), and for CLIP optionally a third: one hard negative per pair (triplets), encoded by the
+ * second tower beside the positives.
+ */
+export type Views = [Tensor, Tensor] | [Tensor, Tensor, Tensor];
 
 export type Method = 'simclr' | 'moco' | 'clip' | 'supcon' | ExtraMethod;
 
@@ -24,7 +29,10 @@ export interface TrainerOptions extends MethodOptions {
    * - 'moco' (He et al. 2020; MoCo v2, Chen et al. 2020): queries from `model`, keys from a
    *   momentum copy of it, negatives from a FIFO queue of past keys; InfoNCE with `negatives`.
    * - 'clip' (Radford et al. 2021): view 1 through `model`, view 2 through `modelB`, symmetric
-   *   InfoNCE, usually with a learnable temperature.
+   *   InfoNCE, usually with a learnable temperature. With a third view (triplets: anchor,
+   *   positive, hard negative), the negatives go through `modelB` with the positives and the
+   *   loss is symmetric MNRL: each anchor's candidates are every positive and every negative of
+   *   the batch, each positive's candidates are the anchors.
    * - 'supcon' (Khosla et al. 2020): as SimCLR, every same-label row is a positive.
    * - 'dcl' / 'dclw' (Yeh et al. 2021): as SimCLR with the decoupled loss (dcl, dclw).
    * - 'byol' (Grill et al. 2020): `model` + `predictor` against `targetModel`, an EMA of
@@ -180,12 +188,21 @@ export class Trainer {
    * One step on two views of a batch (`labels`: SupCon's, one per sample). Returns the loss
    * before the update.
    */
-  step(input: Views | [TensorLike, TensorLike], labels?: ArrayLike<number>): StepResult {
+  step(input: Views | [TensorLike, TensorLike] | [TensorLike, TensorLike, TensorLike], labels?: ArrayLike<number>): StepResult {
     // Everything that can be refused is checked before the first forward: a refused step has
     // no side effects (BatchNorm running statistics, dropout counters, the MoCo queue).
     const op = 'Trainer.step';
     const views = toViews(input, op);
     const b = rowsOf(views[0]);
+    if (views.length === 3) {
+      if (this.method !== 'clip')
+        throw new ContrastiveError('INVALID_ARGUMENT', `${op}: a third view (hard negatives) goes with method 'clip', not '${this.method}'`);
+      if (views[2].shape.join() !== views[1].shape.join())
+        throw new ContrastiveError(
+          'SHAPE_MISMATCH',
+          `${op}: the negatives (views[2]) have shape [${views[2].shape}], the positives (views[1]) [${views[1].shape}]; they must match`,
+        );
+    }
     if (this.method === 'simclr' || this.method === 'supcon') {
       if (views[0].shape.join() !== views[1].shape.join()) {
         throw new ContrastiveError('SHAPE_MISMATCH', `${op}: the two views have shapes [${views[0].shape}] and [${views[1].shape}]; they must match`);
@@ -320,12 +337,32 @@ export class Trainer {
 
   private clipStep(views: Views, tau: number): [number, number] {
     const a = this.model.forwardTensor(views[0], { training: true });
+    if (views.length === 3) return this.clipNegativesStep(a, views[1], views[2], tau);
     const b = this.modelB!.forwardTensor(views[1], { training: true });
     this.diverged(a);
     this.diverged(b);
     const r = infoNce(asMatrix(a), asMatrix(b), { temperature: tau, symmetric: true });
     this.model.backwardTensor({ data: r.grads.query.data, shape: a.shape }, NO_INPUT_GRAD);
     this.modelB!.backwardTensor({ data: r.grads.key.data, shape: b.shape }, NO_INPUT_GRAD);
+    return [r.loss, r.dTemperature];
+  }
+
+  /** CLIP with one hard negative per pair: positives and negatives in one forward of `modelB`, symmetric MNRL. */
+  private clipNegativesStep(a: Tensor, positives: Tensor, negatives: Tensor, tau: number): [number, number] {
+    const docs = this.modelB!.forwardTensor(concat(positives, negatives), { training: true });
+    this.diverged(a);
+    this.diverged(docs);
+    const D = asMatrix(docs);
+    const n = rowsOf(positives);
+    const half = n * D.cols;
+    const p = { data: D.data.subarray(0, half), rows: n, cols: D.cols };
+    const neg = { data: D.data.subarray(half), rows: n, cols: D.cols };
+    const r = mnrl(asMatrix(a), p, { temperature: tau, negatives: [neg], symmetric: true });
+    const g = new Float32Array(2 * half);
+    g.set(r.grads.positive.data);
+    g.set(r.grads.negatives[0].data, half);
+    this.model.backwardTensor({ data: r.grads.anchor.data, shape: a.shape }, NO_INPUT_GRAD);
+    this.modelB!.backwardTensor({ data: g, shape: docs.shape }, NO_INPUT_GRAD);
     return [r.loss, r.dTemperature];
   }
 

@@ -48,6 +48,7 @@ export interface SentenceExports {
   ): number;
   ct_topk_update(q: number, nq: number, chunk: number, cn: number, d: number, k: number, seen: number, cosine: number, hs: number, hi: number): number;
   ct_topk_finish(nq: number, k: number, filled: number, hs: number, hi: number): number;
+  ct_topk_unit_rows(x: number, rows: number, d: number): number;
 }
 
-export const sentence = table<SentenceExports>({ ct_mnrl: 13, ct_cosent: 12, ct_pair_margin: 12, ct_topk_update: 10, ct_topk_finish: 5 });
+export const sentence = table<SentenceExports>({ ct_mnrl: 13, ct_cosent: 12, ct_pair_margin: 12, ct_topk_update: 10, ct_topk_finish: 5, ct_topk_unit_rows: 3 });

@@ -11,6 +11,7 @@ export interface ThreadExports {
   ct_thread_alloc(stackBytes: number, tlsSize: number, tlsAlign: number): number;
   ct_thread_run(id: number): number;
   ct_thread_poison(): void;
+  ct_threads_poisoned(): number;
   __wasm_init_tls(tls: number): void;
   __stack_pointer: WebAssembly.Global;
   __tls_base: WebAssembly.Global;
@@ -26,6 +27,7 @@ export const threads = table<ThreadExports>({
   ct_thread_alloc: 3,
   ct_thread_run: 1,
   ct_thread_poison: 0,
+  ct_threads_poisoned: 0,
   __wasm_init_tls: 1,
   __stack_pointer: 'global',
   __tls_base: 'global',

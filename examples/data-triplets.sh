@@ -1,0 +1,1 @@
+pnpm contrastive train --data examples/data/triplets.csv --anchor-columns 'q_*' --positive-columns 'd_*' --negative-columns 'n_*' --method clip --epochs 20 --batch-size 32 --out "${TMPDIR:-/tmp}/triplets.safetensors"
