@@ -6,9 +6,12 @@
 //
 //   nice node bench/methods.mjs --encoder mlp --epochs 2 --seeds 0,1,2 [--methods simclr,byol | --methods none]
 //        [--images F --labels F --test-images F --test-labels F] [--lightly simclr,byol,barlowtwins]
-//        [--no-baselines] [--out runs.json]
+//        [--train-samples N --test-samples M] [--no-baselines] [--out runs.json]
 //   node bench/methods.mjs --table a.json,b.json      # one table from the runs of several invocations
 // Prints a Markdown table; --out also writes every run as JSON. One thread per run (--threads 1).
+// --train-samples / --test-samples: train and fit the probes on the first N training images, score
+// on the first M test images (the whole files by default; Fashion-MNIST's files are in random class
+// order, so the first N are a fair sample).
 // Evaluation (in this process, the same for every feature set): weighted kNN (k = 20, the CLI's)
 // and the L-BFGS linear probe at one fixed weight decay, --probe-wd (default 3e-3; `contrastive
 // eval` instead picks it among nine by 5-fold cross-validation, ten times the fits).
@@ -37,6 +40,8 @@ const { values: o } = benchArgs({
     out: { type: 'string' },
     'no-baselines': { type: 'boolean', default: false },
     'probe-wd': { type: 'string', default: '3e-3' },
+    'train-samples': { type: 'string' },
+    'test-samples': { type: 'string' },
     table: { type: 'string' },
   },
 });
@@ -45,9 +50,19 @@ const lib = await import(join(root, 'packages/contrastive/dist/index.node.js'));
 const { loadEncoder } = await import(join(root, 'packages/cli/dist/model.js'));
 const { loadIdxImages, loadMnist, pixelRows } = await import(join(root, 'packages/cli/dist/data.js'));
 const tmp = mkdtempSync(join(tmpdir(), 'ct-methods-'));
-const trainData = o.images ? ['--images', o.images, '--labels', o.labels] : ['--dataset', 'mnist'];
+const trainData = [
+  ...(o.images ? ['--images', o.images, '--labels', o.labels] : ['--dataset', 'mnist']),
+  ...(o['train-samples'] ? ['--max-samples', o['train-samples']] : []),
+];
 await lib.init({ variant: 'simd128' });
-const sets = o.images ? { train: await loadIdxImages(o.images, o.labels), test: await loadIdxImages(o['test-images'], o['test-labels']) } : await loadMnist();
+const first = (set, n) => {
+  if (n === undefined || Number(n) >= set.n) return set;
+  const k = Number(n);
+  const per = set.images.length / set.n;
+  return { ...set, n: k, images: set.images.subarray(0, k * per), labels: set.labels.subarray(0, k) };
+};
+const loaded = o.images ? { train: await loadIdxImages(o.images, o.labels), test: await loadIdxImages(o['test-images'], o['test-labels']) } : await loadMnist();
+const sets = { train: first(loaded.train, o['train-samples']), test: first(loaded.test, o['test-samples']) };
 const rowsOf = (set) => {
   const b = lib.toImageBatch({ data: set.images, n: set.n, height: set.height, width: set.width, channels: set.channels });
   return { data: b.data, shape: [b.n, b.channels * b.height * b.width] };
@@ -126,8 +141,8 @@ for (const method of o.table || o.methods === 'none' ? [] : o.methods.split(',')
 if (o.lightly && !o.table) {
   // the Python side reads IDX files: the CLI's MNIST train split, written out
   let images = o.images;
-  if (!images) {
-    images = join(tmp, 'mnist-train-images-idx3-ubyte');
+  if (!images || o['train-samples']) {
+    images = join(tmp, 'train-images-idx3-ubyte');
     writeFileSync(images, lib.writeIdx([sets.train.n, 28, 28], sets.train.images));
   }
   for (const method of o.lightly.split(',')) {
@@ -178,10 +193,27 @@ const pct = (v) => {
   const { m, sd } = stat(v.map((x) => 100 * x));
   return v.length > 1 ? `${m.toFixed(2)} ± ${sd.toFixed(2)}` : m.toFixed(2);
 };
-console.log(`| method | kNN (%) | linear probe (%) | s / epoch (1 thread) | seeds |\n| --- | --- | --- | --- | --- |`);
-for (const name of [...new Set(runs.map((r) => r.method))]) {
+// lightly's benchmark layout (Model, Backbone, Batch Size, Epochs, Linear Top1, kNN Top1), plus the
+// cost of an epoch and the number of seeds; with --table, pass the runs' --encoder/--epochs/--batch-size
+const backbone = { mlp: 'MLP 784-512-256', conv: 'demo CNN (lenet-BN)', gap: 'CNN + GAP' }[o.encoder] ?? o.encoder;
+const order = (name) => (name === 'raw pixels' ? 0 : name === 'random init' ? 1 : 2);
+console.log(
+  `| Model | Backbone | Batch Size | Epochs | Linear Top1 (%) | kNN Top1 (%) | s / epoch (1 thread) | seeds |\n| --- | --- | --- | --- | --- | --- | --- | --- |`,
+);
+for (const name of [...new Set(runs.map((r) => r.method))].sort((a, b) => order(a) - order(b))) {
   const rs = runs.filter((r) => r.method === name);
   const sec = rs.filter((r) => r.secondsPerEpoch !== undefined).map((r) => r.secondsPerEpoch);
-  console.log(`| ${name} | ${pct(rs.map((r) => r.knn))} | ${pct(rs.map((r) => r.linear))} | ${sec.length ? stat(sec).m.toFixed(1) : '-'} | ${rs.length} |`);
+  const trained = order(name) === 2;
+  console.log(
+    `| ${name} | ${name === 'raw pixels' ? '-' : backbone} | ${trained ? o['batch-size'] : '-'} | ${trained ? o.epochs : '-'} | ${pct(rs.map((r) => r.linear))} | ${pct(rs.map((r) => r.knn))} | ${sec.length ? stat(sec).m.toFixed(1) : '-'} | ${rs.length} |`,
+  );
 }
-if (o.out) writeFileSync(o.out, JSON.stringify({ encoder: o.encoder, epochs: Number(o.epochs), batchSize: Number(o['batch-size']), seeds, runs }, null, 1));
+if (o.out)
+  writeFileSync(
+    o.out,
+    JSON.stringify(
+      { encoder: o.encoder, epochs: Number(o.epochs), batchSize: Number(o['batch-size']), train: sets.train.n, test: sets.test.n, seeds, runs },
+      null,
+      1,
+    ),
+  );

@@ -25,6 +25,16 @@ if [ ${#need[@]} -gt 0 ]; then
   # rustc-web, cargo-web and rust-web-src in one command so their versions match
   apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
+# Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist (the methods table, docs/methods.md,
+# and its CLI test, which skips without them): optional, so a non-root run only says so
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get install -y -q --no-install-recommends dataset-fashion-mnist || (apt-get update -q && apt-get install -y -q --no-install-recommends dataset-fashion-mnist) ||
+      echo "setup: could not install dataset-fashion-mnist (the Fashion-MNIST CLI test will skip)" >&2
+  else
+    echo "setup: Fashion-MNIST missing; sudo apt-get install -y dataset-fashion-mnist (the Fashion-MNIST CLI test skips until then)" >&2
+  fi
+fi
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "12.4.2" ]; then
   npm i -g pnpm@12.4.2
 fi

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as lib from '../packages/contrastive/src/index.node.js';
 import { readFile } from 'node:fs/promises';
 import { getRuntime, setDefaultLoader } from '../packages/contrastive/src/runtime/init.js';
+import { nearestSupport } from '../packages/contrastive/src/train/methods.js';
 import { wasmUrl } from '../packages/contrastive/src/wasm-url.js';
 import { bits, linearRun as linearRunOf, rand } from './util/bits.js';
 
@@ -113,6 +114,48 @@ function lossRun(): Float32Array[] {
   return out;
 }
 
+/** The method losses at 2 x 256 rows, d = 256 (Barlow Twins' and VICReg's d x d products, 16M
+ * multiply-adds, split over the threads), the labeled ones on 256 rows, BYOL's EMA, and NNCLR's
+ * neighbour search of 128 rows in a 4096-row queue (one 67M multiply-add GEMM through the search kernel). */
+function methodsRun(): Float32Array[] {
+  const n = 256;
+  const d = 256;
+  const a = { data: rand(n * d, 51), rows: n, cols: d };
+  const b = { data: rand(n * d, 52), rows: n, cols: d };
+  const z = { data: rand(n * 64, 53), rows: n, cols: 64 };
+  const labels = Array.from({ length: n }, (_, i) => i % 23);
+  const out: Float32Array[] = [];
+  for (const r of [
+    lib.dcl(a, b, { temperature: 0.1 }),
+    lib.dclw(a, b, { temperature: 0.1 }),
+    lib.negativeCosineSimilarity(a, b),
+    lib.barlowTwins(a, b),
+    lib.vicReg(a, b),
+  ])
+    out.push(Float32Array.of(r.loss), r.grads.a.data, r.grads.b.data);
+  for (const r of [
+    lib.triplet(z, labels, { mining: 'batchHard' }),
+    lib.triplet(z, labels, { mining: 'semihard' }),
+    lib.multiSimilarity(z, labels, { mine: true }),
+  ])
+    out.push(Float32Array.of(r.loss), r.grads.z.data);
+  const online = lib.mlp([256, 512, 128], { seed: 1, batchNorm: true });
+  const target = lib.mlp([256, 512, 128], { seed: 2, batchNorm: true });
+  lib.momentumUpdate(target, online, 0.996);
+  out.push(...target.parameters().map((p) => p.value()));
+  online.free();
+  target.free();
+  const queue = rand(4096 * 128, 54);
+  for (let k = 0; k < 4096; k++) {
+    const row = queue.subarray(k * 128, (k + 1) * 128);
+    const norm = Math.hypot(...row);
+    for (let j = 0; j < 128; j++) row[j] /= norm;
+  }
+  const nn = nearestSupport({ data: rand(128 * 128, 55), rows: 128, cols: 128 }, { data: queue, rows: 4096, cols: 128 });
+  out.push(new Float32Array(nn.buffer));
+  return out;
+}
+
 afterAll(() => init({ threads: 1, variant: 'simd128' }));
 
 describe('init({ threads })', () => {
@@ -140,6 +183,7 @@ describe('init({ threads })', () => {
       ['three SimCLR + AdamW steps', simclrRun],
       ['augmentations (per-image kernels)', augmentRun],
       ['NT-Xent, SupCon and CLIP (tile products)', lossRun],
+      ['method losses, the EMA and the NNCLR neighbour search', methodsRun],
     ] as const) {
       it(`${name}: 2 and 3 threads give bit-identical results to the single-threaded ${variant} build`, async () => {
         await init({ threads: 1, variant });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, init, mlp, Sequential } from '../index.node.js';
 import type { Module, Tensor } from '../nn/module.js';
 import { embed, fit, type TrainData } from './fit.js';
-import { EXTRA_METHODS, type ExtraMethod } from './methods.js';
+import { EXTRA_METHODS, type ExtraMethod, nearestSupport } from './methods.js';
 import { Trainer, type TrainerOptions, type Views } from './trainer.js';
 
 beforeAll(() => init());
@@ -132,5 +132,68 @@ describe('Trainer methods beyond InfoNCE', () => {
     expect(() => trainer.step(data.views(idx, 0))).toThrow(/triplet needs labels/);
     const model = new Sequential(mlp([D, 8]));
     expect(() => new Trainer({ method: 'byol', model, optimizer: new AdamW(model.namedParameters(), { lr: 1e-3 }), temperature: 1 })).toThrow(/predictor/);
+  });
+});
+
+describe('NNCLR neighbour search (nearestSupport, the exact search kernel)', () => {
+  /** The float64 brute force the Trainer used to run in JavaScript: argmax_k z_i . s_k, first index on ties. */
+  const brute = (z: Float32Array, n: number, s: Float32Array, m: number, d: number) => {
+    const best = new Float64Array(n).fill(-Infinity);
+    const second = new Float64Array(n).fill(-Infinity);
+    const arg = new Uint32Array(n);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < m; k++) {
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += z[i * d + j] * s[k * d + j];
+        if (dot > best[i]) {
+          second[i] = best[i];
+          best[i] = dot;
+          arg[i] = k;
+        } else if (dot > second[i]) second[i] = dot;
+      }
+    return { arg, best, second };
+  };
+  const unitRows = (m: number, d: number, seed: number) => {
+    const s = Float32Array.from({ length: m * d }, (_, i) => noise(seed, Math.floor(i / d), i % d));
+    for (let k = 0; k < m; k++) {
+      let n = 0;
+      for (let j = 0; j < d; j++) n += s[k * d + j] ** 2;
+      for (let j = 0; j < d; j++) s[k * d + j] /= Math.sqrt(n);
+    }
+    return s;
+  };
+
+  it('picks the float64 brute force neighbour of every row (512 rows, a full 4096-row queue, d = 128)', () => {
+    const [n, m, d] = [512, 4096, 128];
+    const z = Float32Array.from({ length: n * d }, (_, i) => 3 * noise(5, Math.floor(i / d), i % d));
+    const s = unitRows(m, d, 6);
+    const got = nearestSupport({ data: z, rows: n, cols: d }, { data: s, rows: m, cols: d });
+    const want = brute(z, n, s, m, d);
+    let clear = 0;
+    for (let i = 0; i < n; i++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += z[i * d + j] * s[got[i] * d + j];
+      // float32 products may swap two neighbours closer than their rounding; never a worse one
+      expect(dot).toBeGreaterThanOrEqual(want.best[i] - 1e-4);
+      if (want.best[i] - want.second[i] > 1e-4) {
+        expect(got[i]).toBe(want.arg[i]);
+        clear++;
+      }
+    }
+    expect(clear).toBeGreaterThan(n * 0.95);
+  });
+
+  it('ties go to the lower queue slot; a zero row gets slot 0; a partly filled queue is searched only where filled', () => {
+    const d = 8;
+    const s = unitRows(6, d, 9);
+    s.copyWithin(4 * d, 1 * d, 2 * d); // slot 4 = slot 1
+    const z = new Float32Array(3 * d);
+    z.set(s.subarray(1 * d, 2 * d), 0); // row 0 = slot 1 = slot 4
+    z.set(s.subarray(5 * d, 6 * d), 2 * d); // row 2 = slot 5, outside a 5-row queue
+    const got = nearestSupport({ data: z, rows: 3, cols: d }, { data: s.subarray(0, 5 * d), rows: 5, cols: d });
+    expect(got[0]).toBe(1);
+    expect(got[1]).toBe(0);
+    expect(got[2]).toBe(brute(z.subarray(2 * d), 1, s, 5, d).arg[0]);
+    expect(got[2]).toBeLessThan(5);
   });
 });

@@ -3,6 +3,7 @@
 // Trainer (./trainer.ts) dispatches to MethodStep for these; each step leaves the parameter
 // gradients accumulated in the modules and returns the loss before the update.
 import { ContrastiveError } from '../errors.js';
+import { search } from '../eval/search.js';
 import { barlowTwins, type BarlowTwinsOptions } from '../loss/barlow.js';
 import { dcl, dclw } from '../loss/dcl.js';
 import { multiSimilarity, type MultiSimilarityOptions } from '../loss/multisim.js';
@@ -49,6 +50,17 @@ const join = (x: Float32Array, y: Float32Array, scale = 1): Float32Array => {
 };
 /** The other view's rows first: [b; a] for [a; b] (the stop-gradient targets of the swapped loss). */
 const swapHalves = (m: Matrix): Matrix => ({ data: join(half(m, 1).data, half(m, 0).data), rows: m.rows, cols: m.cols });
+
+/**
+ * NNCLR's neighbour search: for every row of `Z`, the index of the `support` row (unit vectors)
+ * with the highest cosine similarity, argmax_k Z_i . s_k (the row's own norm does not change the
+ * ranking), ties to the lower index. It is the top-1 of the streamed exact search kernel
+ * (`search` with k = 1 and dot scores): one GEMM of the batch against the queue, each row's
+ * scores summed in the same order whatever the thread count.
+ */
+export function nearestSupport(Z: Matrix, support: Matrix): Uint32Array {
+  return search(Z, support, { k: 1, score: 'dot', chunkSize: support.rows }).indices;
+}
 
 export class MethodStep {
   private support: Float32Array | undefined;
@@ -169,21 +181,10 @@ export class MethodStep {
   private neighbours(Z: Matrix): Matrix {
     const d = Z.cols;
     if (!this.support || this.supportFill === 0) return { data: Z.data.slice(), rows: Z.rows, cols: d };
-    const out = new Float32Array(Z.data.length);
     const s = this.support;
-    for (let i = 0; i < Z.rows; i++) {
-      let best = -Infinity;
-      let arg = 0;
-      for (let k = 0; k < this.supportFill; k++) {
-        let dot = 0;
-        for (let j = 0; j < d; j++) dot += Z.data[i * d + j] * s[k * d + j];
-        if (dot > best) {
-          best = dot;
-          arg = k;
-        }
-      }
-      out.set(s.subarray(arg * d, (arg + 1) * d), i * d);
-    }
+    const indices = nearestSupport(Z, { data: s.subarray(0, this.supportFill * d), rows: this.supportFill, cols: d });
+    const out = new Float32Array(Z.data.length);
+    for (let i = 0; i < Z.rows; i++) out.set(s.subarray(indices[i] * d, (indices[i] + 1) * d), i * d);
     return { data: out, rows: Z.rows, cols: d };
   }
 
