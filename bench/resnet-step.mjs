@@ -67,14 +67,18 @@ async function runOurs(c) {
   const trainer = new C.Trainer({ method: 'simclr', model, temperature: 0.2, optimizer });
   trainer.step(views);
   const ms = [];
+  const cpu = [];
   for (let i = 0; i < Number(args.steps); i++) {
     const t = performance.now();
+    const u = process.cpuUsage();
     trainer.step(views);
+    const d = process.cpuUsage(u);
     ms.push(performance.now() - t);
+    cpu.push((d.user + d.system) / 1000);
   }
   optimizer.free();
   model.free();
-  return { ms: median(ms), memoryBytes: C.runtimeInfo().memoryBytes };
+  return { ms: median(ms), cpuMs: median(cpu), memoryBytes: C.runtimeInfo().memoryBytes };
 }
 
 function runTorch(c) {
@@ -101,17 +105,21 @@ console.log(
     .join(' ')}; Debian BLAS alternative: ${blas}`,
 );
 const times = configs.map(() => []);
+const cpus = configs.map(() => []);
 const info = new Map();
 for (let r = 0; r < Number(args.rounds); r++) {
   const row = [];
   for (const [i, c] of configs.entries()) {
     const res = c.kind === 'ours' ? await runOurs(c) : runTorch(c);
     if (c.kind === 'ours' && r === 0) console.log(`# ${c.label}: wasm memory after the steps ${(res.memoryBytes / 2 ** 20).toFixed(0)} MiB`);
+    // process CPU time of the step (all threads of this process; torch_step.py reports its own)
+    if (res.cpuMs !== undefined) console.log(`# ${c.label}: CPU time per step ${res.cpuMs.toFixed(0)} ms`);
     if (c.kind === 'torch' && !info.has(c.py)) {
       info.set(c.py, res);
       console.log(`# ${c.py}: torch ${res.torch}, BLAS ${res.blas}, mkldnn ${res.mkldnn}, threads ${res.threads}`);
     }
     times[i].push(res.ms);
+    cpus[i].push(res.cpuMs ?? Number.NaN);
     row.push(res.ms);
   }
   console.log(`round ${r + 1}: ${configs.map((c, i) => `${c.label} ${row[i].toFixed(0)} ms`).join(', ')}  (load ${os.loadavg()[0].toFixed(2)})`);
@@ -132,5 +140,17 @@ configs.forEach((c, i) => {
       .join(', ');
   }
   console.log(`| ${c.label} | ${m.toFixed(0)} | ${((2 * B) / (m / 1000)).toFixed(0)} | ${ratio} |`);
+});
+// the same from process CPU time (user + system of each process): what a busy shared host distorts least
+console.log('\n| configuration | median CPU ms per step | torch / ours by CPU time, same threads |\n|---|---:|---|');
+configs.forEach((c, i) => {
+  const ratio =
+    c.kind !== 'ours'
+      ? ''
+      : peers
+          .filter((p) => p.threads === c.threads)
+          .map((p) => `${median(cpus[configs.indexOf(p)].map((t, r) => t / cpus[i][r])).toFixed(2)}x vs ${p.py}`)
+          .join(', ');
+  console.log(`| ${c.label} | ${median(cpus[i]).toFixed(0)} | ${ratio} |`);
 });
 await C.init({ threads: 1 });

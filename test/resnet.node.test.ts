@@ -27,6 +27,8 @@ import {
   type Tensor,
 } from '../packages/contrastive/src/index.node.js';
 import { expectError } from './util/errors.js';
+import { gradPool } from '../packages/contrastive/src/nn/module.js';
+import { getRuntime } from '../packages/contrastive/src/runtime/init.js';
 
 beforeAll(() => init());
 afterEach(() => vi.restoreAllMocks());
@@ -515,5 +517,48 @@ describe('training', () => {
       a.free();
       b.free();
     }
+  });
+});
+
+describe('shared input-gradient buffers', () => {
+  // Every layer's input gradient is dead once the layer before it consumed it, so layers share a
+  // pool of buffers (GradPool) instead of owning one each. Hazard: a buffer handed out while
+  // still live (the residual's join gradient, the block input's two paths) would corrupt
+  // gradients; and the pool must actually bound the memory.
+  const step = (shared: boolean, views: number) => {
+    const pool = gradPool(getRuntime('test').k);
+    pool.shared = shared;
+    const model = resnet18Cifar({ seed: 5, widths: [8, 16, 24, 32], head: simclrHead(32, { seed: 6 }) });
+    const x = { data: new Float32Array(views * 3 * 16 * 16).map((_, i) => Math.sin(i * 0.37)), shape: [views, 3, 16, 16] };
+    const out: Float32Array[] = [];
+    let peak = 0;
+    for (let s = 0; s < 2; s++) {
+      model.zeroGrad();
+      const z = model.forwardTensor(x, { training: true });
+      const g = z.data.map((v, i) => v * 0.01 + Math.cos(i) * 0.001);
+      const dx = model.backwardTensor({ data: g, shape: z.shape });
+      peak = Math.max(peak, pool.bytes());
+      out.push(z.data, dx.data, ...model.parameters().map((p) => p.grad()));
+    }
+    model.free();
+    pool.reset(); // frees the unshared buffers
+    pool.shared = true;
+    return { out, peak };
+  };
+
+  it('gives bit-identical outputs, input and parameter gradients to one buffer per layer', () => {
+    const own = step(false, 6);
+    const shared = step(true, 6);
+    expect(shared.out.length).toBe(own.out.length);
+    shared.out.forEach((a, i) =>
+      expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(own.out[i].buffer, own.out[i].byteOffset, own.out[i].byteLength))).toBe(true),
+    );
+  });
+
+  it('holds a few gradient buffers for a ResNet-18, not one per layer', () => {
+    const own = step(false, 4);
+    const shared = step(true, 4);
+    // one per layer: ~30 activations' worth; shared: the live ones at any moment (a handful)
+    expect(shared.peak).toBeLessThan(own.peak / 4);
   });
 });

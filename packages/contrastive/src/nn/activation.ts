@@ -22,7 +22,7 @@ abstract class Elementwise extends Stateless {
     const op = `${this.type}.backward`;
     const x = this.lastIn!;
     const n = numel(x.shape);
-    const dx = this.dx.ensure(n, op);
+    const dx = this.gradOut(n, op);
     checkStatus(op, this.k.ct_activation_backward(this.kind, x.ptr, dy.ptr, n, dx));
     return { ptr: dx, shape: x.shape };
   }

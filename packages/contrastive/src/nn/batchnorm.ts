@@ -39,7 +39,6 @@ abstract class BatchNorm extends Module {
   readonly eps: number;
   readonly momentum: number;
   private y = this.buf();
-  private dx = this.buf();
   private saved = this.buf();
   private geo = { n: 0, l: 0 };
   constructor(
@@ -125,7 +124,7 @@ abstract class BatchNorm extends Module {
     const dg = this.weight?.requiresGrad ? this.weight.gradPtr : 0;
     const dbeta = this.bias?.requiresGrad ? this.bias.gradPtr : 0;
     if (!needInput && dg === 0 && dbeta === 0) return undefined;
-    const dx = this.dx.ensure(n * c * l, op);
+    const dx = this.gradOut(n * c * l, op);
     const s = this.saved.ptr;
     checkStatus(op, this.k.ct_batchnorm_backward(x.ptr, dy.ptr, n, c, l, this.weight?.ptr ?? 0, s, s + 4 * c, this.lastTraining ? 1 : 0, dx, dg, dbeta));
     return needInput ? { ptr: dx, shape: x.shape } : undefined;

@@ -25,7 +25,6 @@ export class Conv2d extends Module {
   readonly stride: [number, number];
   readonly padding: [number, number];
   private y = this.buf();
-  private dx = this.buf();
   private geom = this.buf();
   private readonly win: Window2d;
   private out: number[] | undefined;
@@ -82,7 +81,7 @@ export class Conv2d extends Module {
     const x = this.lastIn!;
     // 0 tells the kernel to skip: dx = 0 skips W^T dY and col2im, dw = 0 (frozen) the dY cols^T product
     const dx = needInput
-      ? this.dx.ensure(
+      ? this.gradOut(
           x.shape.reduce((a, b) => a * b, 1),
           op,
         )

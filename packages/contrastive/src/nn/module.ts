@@ -4,8 +4,8 @@
 // Memory policy (docs/nn.md):
 // * Parameters and their gradients live in a persistent region: each Parameter allocates its two
 //   blocks with ct_alloc once, at construction, and keeps the pointers until free().
-// * Activations: every module owns grow-only buffers (its output, its input gradient, what its
-//   backward pass needs). A forward call overwrites the previous call's, so exactly one forward's
+// * Activations: every module owns grow-only buffers (its output, what its backward pass
+//   needs); input gradients come from a pool shared by the instance (GradPool). A forward call overwrites the previous call's, so exactly one forward's
 //   activations are kept, and after the first step at the largest batch nothing is allocated.
 // * Views into wasm memory are never cached: every read or write makes a fresh one.
 import { ContrastiveError } from '../errors.js';
@@ -81,6 +81,10 @@ export class Buf {
   constructor(private readonly k: KernelExports) {
     this.blocks = trackBlocks(this, k);
   }
+  /** Bytes held. */
+  get size(): number {
+    return this.bytes;
+  }
   /** Room for `floats` f32 (or u32); returns the pointer. Grows only, so steady state allocates nothing. */
   ensure(floats: number, op: string): number {
     // checked before anything is freed or written: a size past one allocation is OUT_OF_MEMORY
@@ -101,6 +105,72 @@ export class Buf {
     this.ptr = 0;
     this.bytes = 0;
   }
+}
+
+/**
+ * @internal Input-gradient buffers shared by every module of one instance. A layer's input
+ * gradient is dead once the layer before it has consumed it, so instead of one buffer per layer
+ * (what a deep network's activations would double to) layers take a free buffer here
+ * (`acquire`) and the container that consumed it gives it back (`release`, Sequential and
+ * Residual). A public backward starts by marking every buffer free: whatever a caller held from
+ * the previous backward was copied out, and buffers a module never gave back cannot pile up.
+ * Buffers only grow, so after the first steps at the largest batch nothing is allocated.
+ */
+export class GradPool {
+  private readonly bufs: Buf[] = [];
+  private readonly busy: boolean[] = [];
+  /** Off: every acquire gets a buffer of its own (what each layer owning its buffer gave), for tests. */
+  shared = true;
+  constructor(private readonly k: KernelExports) {}
+  /** A free buffer of at least `floats`, marked busy: the smallest that fits, else the largest free one grown, else a new one. */
+  acquire(floats: number, op: string): number {
+    let pick = -1;
+    let bytes = 0;
+    if (this.shared) {
+      const need = Math.max(4, checkedBytes(op, 4, floats));
+      for (let i = 0; i < this.bufs.length; i++) {
+        if (this.busy[i]) continue;
+        const b = this.bufs[i].size;
+        const fits = b >= need;
+        if (pick < 0 || (fits ? bytes < need || b < bytes : bytes < need && b > bytes)) {
+          pick = i;
+          bytes = b;
+        }
+      }
+    }
+    if (pick < 0) {
+      pick = this.bufs.length;
+      this.bufs.push(new Buf(this.k));
+      this.busy.push(false);
+    }
+    this.busy[pick] = true;
+    return this.bufs[pick].ensure(floats, op);
+  }
+  /** Gives a buffer back; pointers that are not this pool's (a module's own buffer, the caller's gradient) are ignored. */
+  release(ptr: number): void {
+    for (let i = 0; i < this.bufs.length; i++) if (this.bufs[i].ptr === ptr && ptr !== 0) this.busy[i] = false;
+  }
+  /** Marks every buffer free (the start of a public backward). */
+  reset(): void {
+    this.busy.fill(false);
+    if (!this.shared) {
+      for (const b of this.bufs) b.free();
+      this.bufs.length = 0;
+      this.busy.length = 0;
+    }
+  }
+  /** Bytes held (for tests and benchmarks). */
+  bytes(): number {
+    return this.bufs.reduce((a, b) => a + b.size, 0);
+  }
+}
+
+const gradPools = new WeakMap<KernelExports, GradPool>();
+/** @internal The input-gradient pool of an instance. */
+export function gradPool(k: KernelExports): GradPool {
+  let p = gradPools.get(k);
+  if (!p) gradPools.set(k, (p = new GradPool(k)));
+  return p;
 }
 
 /**
@@ -248,6 +318,14 @@ export abstract class Module {
     return b;
   }
 
+  /**
+   * @internal A buffer for this backward's input gradient, from the instance's shared pool
+   * ({@link GradPool}): valid until the container that consumes it releases it.
+   */
+  protected gradOut(floats: number, op: string): number {
+    return gradPool(this.k).acquire(floats, op);
+  }
+
   /** @internal The kernel work, on wasm-resident tensors. The output stays valid until the next forward. */
   abstract _forward(x: WTensor, training: boolean): WTensor;
   /**
@@ -376,6 +454,7 @@ export abstract class Module {
       throw new ContrastiveError('SHAPE_MISMATCH', `${op}: gradOut has shape ${fmt(gradOut.shape)}, expected ${fmt(out)} (the shape of the last output)`);
     }
     const p = this.copyIn(this.ioOut, gradOut.data, 'gradOut', op, cols);
+    gradPool(this.k).reset();
     const dx = this._backward({ ptr: p, shape: out }, needInput);
     if (!needInput) return undefined;
     if (!dx) throw new ContrastiveError('INVALID_ARGUMENT', `${op}: the ${this.type} returned no input gradient`);
@@ -718,9 +797,13 @@ export class Sequential extends Module {
         }
       }
     }
+    const pool = gradPool(this.k);
     let g: WTensor | undefined = dy;
     for (let i = L.length - 1; i >= first; i--) {
-      g = L[i]._backward(g!, i > first || needInput);
+      const gin: WTensor = g!;
+      g = L[i]._backward(gin, i > first || needInput);
+      // gin was made here (by layer i + 1) and is consumed: give it back unless it is passed on
+      if (gin.ptr !== dy.ptr && gin.ptr !== g?.ptr) pool.release(gin.ptr);
     }
     return needInput ? g : undefined;
   }

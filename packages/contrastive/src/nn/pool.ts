@@ -53,7 +53,7 @@ abstract class Pool2d extends Stateless {
   _backward(dy: WTensor): WTensor {
     const op = `${this.type}.backward`;
     const x = this.lastIn!;
-    const dx = this.dx.ensure(numel(x.shape), op);
+    const dx = this.gradOut(numel(x.shape), op);
     checkStatus(op, this.k.ct_pool2d_backward(this.kind(), this.geom.ptr, dy.ptr, this.idx.ptr, dx));
     return { ptr: dx, shape: x.shape };
   }
@@ -94,7 +94,7 @@ export class GlobalAvgPool2d extends Stateless {
   _backward(dy: WTensor): WTensor {
     const op = 'GlobalAvgPool2d.backward';
     const [n, c, h, w] = this.lastIn!.shape;
-    const dx = this.dx.ensure(n * c * h * w, op);
+    const dx = this.gradOut(n * c * h * w, op);
     checkStatus(op, this.k.ct_global_avgpool_backward(dy.ptr, n * c, h * w, dx));
     return { ptr: dx, shape: this.lastIn!.shape };
   }

@@ -11,7 +11,7 @@ import { Conv2d } from './conv2d.js';
 import { SplitMix32 } from '../rng.js';
 import { forkSeed } from './init.js';
 import { Linear } from './linear.js';
-import { checkStatus, fmt, Module, numel, runChild, Sequential, Stateless, type StateDict, type WTensor } from './module.js';
+import { checkStatus, fmt, gradPool, Module, numel, runChild, Sequential, Stateless, type StateDict, type WTensor } from './module.js';
 import { GlobalAvgPool2d, MaxPool2d } from './pool.js';
 import { Flatten } from './reshape.js';
 import { registerModule } from './spec.js';
@@ -106,8 +106,6 @@ export class Residual extends Module {
   readonly shortcut: Named | undefined;
   readonly relu: boolean;
   private y = this.buf();
-  private g = this.buf();
-  private dx = this.buf();
   private out: number[] | undefined;
   constructor(branch: Named[], shortcut?: Named, opts: ResidualOptions = {}) {
     super('Residual');
@@ -141,10 +139,11 @@ export class Residual extends Module {
   _backward(dy: WTensor, needInput: boolean): WTensor | undefined {
     const op = 'Residual.backward';
     const len = numel(this.out!);
+    const pool = gradPool(this.k);
     let g = dy;
     if (this.relu) {
       // relu'(s) = [s > 0] = [y > 0]: the saved output stands in for the sum
-      const gp = this.g.ensure(len, op);
+      const gp = this.gradOut(len, op);
       checkStatus(op, this.k.ct_activation_backward(0, this.y.ptr, dy.ptr, len, gp));
       g = { ptr: gp, shape: this.out! };
     }
@@ -156,15 +155,30 @@ export class Residual extends Module {
       first = B.findIndex((m) => m._hasParams());
       if (first < 0) first = B.length;
     }
+    // the branch's inner gradients go back to the pool once consumed; g is kept for the shortcut
     let gb: WTensor | undefined = g;
-    for (let i = B.length - 1; i >= first; i--) gb = B[i]._backward(gb!, i > first || needInput);
+    for (let i = B.length - 1; i >= first; i--) {
+      const gin: WTensor = gb!;
+      gb = B[i]._backward(gin, i > first || needInput);
+      if (gin.ptr !== g.ptr && gin.ptr !== gb?.ptr) pool.release(gin.ptr);
+    }
     const sc = this.shortcut?.[1];
     let gs: WTensor | undefined = needInput ? g : undefined;
     if (sc) gs = needInput || sc._hasParams() ? sc._backward(g, needInput) : undefined;
-    if (!needInput) return undefined;
+    const done = (keep: number[], t: WTensor | undefined) => {
+      if (t && !keep.includes(t.ptr)) pool.release(t.ptr);
+    };
+    if (!needInput) {
+      done([dy.ptr], gs);
+      done([dy.ptr, gs?.ptr ?? 0], g);
+      return undefined;
+    }
     const x = this.lastIn!;
-    const dx = this.dx.ensure(numel(x.shape), op);
+    const dx = this.gradOut(numel(x.shape), op);
     checkStatus(op, this.k.ct_residual_add(gb!.ptr, gs!.ptr, numel(x.shape), 0, dx));
+    done([dy.ptr, g.ptr], gb);
+    done([dy.ptr, g.ptr, gb!.ptr], gs);
+    done([dy.ptr], g);
     return { ptr: dx, shape: x.shape };
   }
   outShape(): number[] | undefined {
