@@ -165,8 +165,8 @@ pub unsafe extern "C" fn ct_cosent(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let pre = (dims, weights, ndims);
-    pair_loss(a, b, labels, n, d, tau_ok(tau), pre, ga, gb, out, |x, z, y, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g))
+    let (pre, ok) = ((dims, weights, ndims), tau_ok(tau));
+    pair_loss(a, b, labels, n, d, ok, pre, ga, gb, out, |x, z, y, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g))
 }
 
 /// ContrastiveLoss (cosine distance, margin) on pairs with labels (1 similar, 0 dissimilar).
@@ -188,8 +188,7 @@ pub unsafe extern "C" fn ct_pair_margin(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    let pre = (dims, weights, ndims);
-    let ok = margin.is_finite();
+    let (pre, ok) = ((dims, weights, ndims), margin.is_finite());
     pair_loss(a, b, labels, n, d, ok, pre, ga, gb, out, |x, z, y, dm, g| pair_margin::<Best>(x, z, y, n, dm, margin, g))
 }
 

@@ -282,16 +282,14 @@ unsafe fn qkv_args<'a>(
     x: *const f32,
     n: usize,
     hd: usize,
-    wq: *const f32,
-    wk: *const f32,
-    wv: *const f32,
+    w: [*const f32; 3],
 ) -> Result<(&'a [f32], [&'a [f32]; 3], [usize; 3]), i32> {
-    if n == 0 || hd == 0 || x.is_null() || wq.is_null() || wk.is_null() || wv.is_null() {
+    if n == 0 || hd == 0 || x.is_null() || w.iter().any(|p| p.is_null()) {
         return Err(INVALID_ARGUMENT);
     }
     let lens = (|| Some([elems(&[hd, hd])?, elems(&[n, hd])?, elems(&[n, 3, hd])?]))();
     let [hh, xl, ql] = lens.ok_or(OUT_OF_MEMORY)?;
-    Ok((slice(x, xl), [slice(wq, hh), slice(wk, hh), slice(wv, hh)], [hh, xl, ql]))
+    Ok((slice(x, xl), w.map(|p| slice(p, hh)), [hh, xl, ql]))
 }
 
 /// The fused Q/K/V projection: qkv (n x 3hd) = [x Wq^T + bq | x Wk^T + bk | x Wv^T + bv];
@@ -315,7 +313,7 @@ pub unsafe extern "C" fn ct_qkv_forward(
     if qkv.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (x, w, [_, _, ql]) = or_status!(qkv_args(x, n, hd, wq, wk, wv));
+    let (x, w, [_, _, ql]) = or_status!(qkv_args(x, n, hd, [wq, wk, wv]));
     let b = [opt_f32(bq, hd), opt_f32(bk, hd), opt_f32(bv, hd)];
     status(attention::qkv_forward::<Best>(x, n, hd, w, b, mut_of(qkv, ql)))
 }
@@ -345,7 +343,7 @@ pub unsafe extern "C" fn ct_qkv_backward(
     if dqkv.is_null() || dwq.is_null() || dwk.is_null() || dwv.is_null() {
         return INVALID_ARGUMENT;
     }
-    let (x, w, [hh, xl, ql]) = or_status!(qkv_args(x, n, hd, wq, wk, wv));
+    let (x, w, [hh, xl, ql]) = or_status!(qkv_args(x, n, hd, [wq, wk, wv]));
     let dw = [mut_of(dwq, hh), mut_of(dwk, hh), mut_of(dwv, hh)];
     let db = [slice_mut(dbq, hd), slice_mut(dbk, hd), slice_mut(dbv, hd)];
     status(attention::qkv_backward::<Best>(x, n, hd, w, slice(dqkv, ql), slice_mut(dx, xl), dw, db))
