@@ -1,17 +1,18 @@
 // The RGB image folder of the methods table (docs/methods.md) as IDX files, so that
 // bench/methods.mjs runs it exactly as it runs MNIST and Fashion-MNIST: the Noto emoji of the npm
-// package emoji-datasource-google, one folder per Unicode category, flattened onto white (as
-// bench/emoji-quality.mjs builds it), loaded by the CLI's folder loader (contrastive/node-images)
-// at --image-size x --image-size RGB, and split 80 / 20, stratified by class, with seed 0
-// (trainValTestSplit). Writes train-images-idx3-ubyte (N x H x W x 3), train-labels-idx1-ubyte,
-// t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, plus classes.txt, into OUT.
+// package emoji-datasource-google, one folder per Unicode category, flattened onto white
+// (bench/lib/emoji-folder.mjs, as for bench/emoji-quality.mjs), loaded by the CLI's folder loader
+// (contrastive/node-images) at --image-size x --image-size RGB, and split 80 / 20, stratified by
+// class, with seed 0 (trainValTestSplit). Writes train-images-idx3-ubyte (N x H x W x 3),
+// train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, plus classes.txt,
+// into OUT.
 //
 //   npm i --prefix /tmp/emoji emoji-datasource-google@16.0.0
 //   node bench/emoji-idx.mjs /tmp/emoji/node_modules/emoji-datasource-google OUT [--image-size 32]
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeEmojiFolder } from './lib/emoji-folder.mjs';
 
 const [pkg, out] = process.argv.slice(2);
 if (!pkg || !out || !existsSync(join(pkg, 'emoji.json')))
@@ -19,20 +20,11 @@ if (!pkg || !out || !existsSync(join(pkg, 'emoji.json')))
 const i = process.argv.indexOf('--image-size');
 const size = i > 0 ? Number(process.argv[i + 1]) : 32;
 const root = new URL('../packages/contrastive/', import.meta.url);
-const sharp = createRequire(new URL('package.json', root))('sharp');
 const lib = await import(new URL('dist/index.node.js', root).href);
 const { loadImageFolder } = await import(new URL('dist/data/node-images.js', root).href);
 
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-emoji-'));
-const emoji = JSON.parse(readFileSync(join(pkg, 'emoji.json'), 'utf8')).filter((e) => e.has_img_google && e.category !== 'Component');
-for (const e of emoji) {
-  const cls = e.category.replace(/[^A-Za-z]+/g, '-');
-  mkdirSync(join(dir, cls), { recursive: true });
-  await sharp(join(pkg, 'img', 'google', '64', e.image))
-    .flatten({ background: '#ffffff' })
-    .png()
-    .toFile(join(dir, cls, e.image));
-}
+await writeEmojiFolder(pkg, dir);
 const set = await loadImageFolder(dir, { size: [size, size], channels: 3 });
 rmSync(dir, { recursive: true, force: true });
 const split = lib.trainValTestSplit(set.labels, { val: 0.2, seed: 0 });

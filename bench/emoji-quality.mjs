@@ -8,28 +8,19 @@
 //   npm i --prefix /tmp/emoji emoji-datasource-google@16.0.0
 //   node bench/emoji-quality.mjs /tmp/emoji/node_modules/emoji-datasource-google [--image-size 32] [--seeds 0,1,2] [--threads 2] [--keep DIR]
 // (--keep DIR: write the folder there and leave it; the runs are bench/folder-quality.mjs's)
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs, folderQuality } from './folder-quality.mjs';
+import { writeEmojiFolder } from './lib/emoji-folder.mjs';
 
 const pkg = process.argv[2];
 if (!pkg || !existsSync(join(pkg, 'emoji.json')))
   throw new Error('usage: node bench/emoji-quality.mjs <path of emoji-datasource-google> [--image-size N] [--seeds 0,1,2] [--keep DIR]');
 const keep = process.argv.indexOf('--keep') > 0 ? process.argv[process.argv.indexOf('--keep') + 1] : undefined;
-const sharp = createRequire(new URL('../packages/contrastive/package.json', import.meta.url))('sharp');
 
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'contrastive-emoji-'));
-const emoji = JSON.parse(readFileSync(join(pkg, 'emoji.json'), 'utf8')).filter((e) => e.has_img_google && e.category !== 'Component');
-for (const e of emoji) {
-  const cls = e.category.replace(/[^A-Za-z]+/g, '-');
-  mkdirSync(join(dir, cls), { recursive: true });
-  await sharp(join(pkg, 'img', 'google', '64', e.image))
-    .flatten({ background: '#ffffff' })
-    .png()
-    .toFile(join(dir, cls, e.image));
-}
+const emoji = await writeEmojiFolder(pkg, dir);
 console.log(`${emoji.length} emoji in ${new Set(emoji.map((e) => e.category)).size} classes -> ${dir}`);
 folderQuality(dir, { ...benchArgs(process.argv.slice(3).filter((a, i, all) => a !== '--keep' && all[i - 1] !== '--keep')), label: 'Noto emoji by category' });
 if (!keep) rmSync(dir, { recursive: true, force: true });

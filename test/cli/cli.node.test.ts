@@ -1,5 +1,4 @@
 // The `contrastive` command end to end, on a small slice of real MNIST written as IDX files.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +6,22 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, lenet28, parseNpy, readSafetensors, saveSafetensors, writeIdx } from '../../packages/contrastive/src/index.node.js';
+import { cliIn, json } from './run.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-'));
-const cliWith = (nodeArgs: string[], ...args: string[]) => {
-  const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const cliWith = cliIn(dir, 120_000);
 const cli = (...args: string[]) => cliWith([], ...args);
+/** eval's labeled IDX files: the 600 training and 200 test digits the suite writes. */
+const idxSplits = [
+  '--train-images',
+  'train-images-idx3-ubyte.gz',
+  '--train-labels',
+  'train-labels-idx1-ubyte',
+  '--test-images',
+  'test-images-idx3-ubyte',
+  '--test-labels',
+  'test-labels-idx1-ubyte',
+];
 
 beforeAll(() => {
   if (!existsSync(fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url)))) throw new Error('run `pnpm build` first');
@@ -44,40 +51,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('contrastive CLI', () => {
   it('train 2 epochs -> eval -> embed on IDX files (gzip included)', () => {
-    const t = cli(
-      'train',
-      '--images',
-      'train-images-idx3-ubyte.gz',
-      '--labels',
-      'train-labels-idx1-ubyte',
-      '--epochs',
-      '2',
-      '--batch-size',
-      '100',
-      '--out',
-      'm.safetensors',
-      '--json',
-    );
-    expect(t.code, t.err).toBe(0);
-    const summary = JSON.parse(t.out);
+    const train = ['--images', 'train-images-idx3-ubyte.gz', '--labels', 'train-labels-idx1-ubyte', '--epochs', '2', '--batch-size', '100'];
+    const summary = json(cli('train', ...train, '--out', 'm.safetensors', '--json'));
     expect(summary.steps).toBe(12);
     expect(summary.finalLoss).toBeLessThan(summary.firstLoss);
-    const e = cli(
-      'eval',
-      '--model',
-      'm.safetensors',
-      '--train-images',
-      'train-images-idx3-ubyte.gz',
-      '--train-labels',
-      'train-labels-idx1-ubyte',
-      '--test-images',
-      'test-images-idx3-ubyte',
-      '--test-labels',
-      'test-labels-idx1-ubyte',
-      '--json',
-    );
-    expect(e.code, e.err).toBe(0);
-    const r = JSON.parse(e.out);
+    const r = json(cli('eval', '--model', 'm.safetensors', ...idxSplits, '--json'));
     expect(r.linearProbeAccuracy).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
     expect(r.knnAccuracy).toBeGreaterThan(0.5);
     expect(r.dims).toBe(256);
@@ -89,81 +67,58 @@ describe('contrastive CLI', () => {
 
   it('--encoder mlp trains with the MLP recipe (its epochs too); flags on the command line override it', () => {
     const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '600', '--json'];
-    const mlp = cli(...base.filter((a, i) => a !== '--epochs' && base[i - 1] !== '--epochs'), '--out', 'mlp.safetensors');
-    expect(mlp.code, mlp.err).toBe(0);
-    expect(JSON.parse(mlp.out).recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant', cropScale: [0.3, 1] });
-    expect(JSON.parse(mlp.out).epochs).toBe(10);
-    const over = cli(
-      ...base,
-      '--lr',
-      '0.003',
-      '--weight-decay',
-      '0.01',
-      '--schedule',
-      'cosine',
-      '--temperature',
-      '0.5',
-      '--crop-scale',
-      '0.4,0.9',
-      '--out',
-      'mlp2.safetensors',
+    const mlp = json(cli(...base.filter((a, i) => a !== '--epochs' && base[i - 1] !== '--epochs'), '--out', 'mlp.safetensors'));
+    expect(mlp.recipe).toEqual({ temperature: 0.1, lr: 1e-3, weightDecay: 0, schedule: 'constant', cropScale: [0.3, 1] });
+    expect(mlp.epochs).toBe(10);
+    const over = json(
+      cli(
+        ...base,
+        '--lr',
+        '0.003',
+        '--weight-decay',
+        '0.01',
+        '--schedule',
+        'cosine',
+        '--temperature',
+        '0.5',
+        '--crop-scale',
+        '0.4,0.9',
+        '--out',
+        'mlp2.safetensors',
+      ),
     );
-    expect(over.code, over.err).toBe(0);
-    expect(JSON.parse(over.out).recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine', cropScale: [0.4, 0.9] });
-    const conv = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'conv.safetensors');
-    expect(conv.code, conv.err).toBe(0);
-    expect(JSON.parse(conv.out).recipe).toEqual({ temperature: 0.2, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', cropScale: [0.5, 1] });
+    expect(over.recipe).toEqual({ temperature: 0.5, lr: 0.003, weightDecay: 0.01, schedule: 'cosine', cropScale: [0.4, 0.9] });
+    const conv = json(cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'conv.safetensors'));
+    expect(conv.recipe).toEqual({ temperature: 0.2, lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', cropScale: [0.5, 1] });
   });
 
   it('--threads 2 trains the same model bit for bit as one thread (the threads build is exact)', () => {
     const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '300', '--json'];
-    const one = cli(...base, '--out', 't1.safetensors');
-    const two = cli(...base, '--threads', '2', '--out', 't2.safetensors');
-    expect(one.code, one.err).toBe(0);
-    expect(two.code, two.err).toBe(0);
-    expect(JSON.parse(two.out).threads).toBe(2);
-    expect(JSON.parse(two.out).finalLoss).toBe(JSON.parse(one.out).finalLoss);
+    const one = json(cli(...base, '--out', 't1.safetensors'));
+    const two = json(cli(...base, '--threads', '2', '--out', 't2.safetensors'));
+    expect(two.threads).toBe(2);
+    expect(two.finalLoss).toBe(one.finalLoss);
     expect(Buffer.compare(readFileSync(join(dir, 't1.safetensors')), readFileSync(join(dir, 't2.safetensors')))).toBe(0);
   });
 
   it('--variant pins the kernels: auto is what plain node picks, simd128 and relaxed round differently', () => {
     const base = ['train', '--images', 'train-images-idx3-ubyte.gz', '--encoder', 'mlp', '--epochs', '1', '--batch-size', '300', '--json'];
-    const auto = cli(...base, '--out', 'v0.safetensors');
-    expect(auto.code, auto.err).toBe(0);
+    const auto = json(cli(...base, '--out', 'v0.safetensors'));
     // Node >= 22 has relaxed SIMD; Node 20 only behind V8's flag, which a plain `node` lacks
-    expect(JSON.parse(auto.out).variant).toBe(Number(process.versions.node.split('.')[0]) >= 22 ? 'relaxed' : 'simd128');
+    expect(auto.variant).toBe(Number(process.versions.node.split('.')[0]) >= 22 ? 'relaxed' : 'simd128');
     // (Node >= 22 has relaxed SIMD on and no longer knows the flag)
     const flag = Number(process.versions.node.split('.')[0]) >= 22 ? [] : ['--experimental-wasm-relaxed-simd'];
-    const simd = cli(...base, '--variant', 'simd128', '--out', 'v1.safetensors');
-    const relaxed = cliWith(flag, ...base, '--variant', 'relaxed', '--threads', '2', '--out', 'v2.safetensors');
-    expect(simd.code, simd.err).toBe(0);
-    expect(relaxed.code, relaxed.err).toBe(0);
-    expect(JSON.parse(simd.out).variant).toBe('simd128');
-    expect(JSON.parse(relaxed.out)).toMatchObject({ variant: 'relaxed', threads: 2 });
+    const simd = json(cli(...base, '--variant', 'simd128', '--out', 'v1.safetensors'));
+    const relaxed = json(cliWith(flag, ...base, '--variant', 'relaxed', '--threads', '2', '--out', 'v2.safetensors'));
+    expect(simd.variant).toBe('simd128');
+    expect(relaxed).toMatchObject({ variant: 'relaxed', threads: 2 });
     // fused multiply-adds round differently: another (equally valid) model
     expect(Buffer.compare(readFileSync(join(dir, 'v1.safetensors')), readFileSync(join(dir, 'v2.safetensors')))).not.toBe(0);
-    const e = cliWith(
-      flag,
-      'eval',
-      '--variant',
-      'relaxed',
-      '--train-images',
-      'train-images-idx3-ubyte.gz',
-      '--train-labels',
-      'train-labels-idx1-ubyte',
-      '--test-images',
-      'test-images-idx3-ubyte',
-      '--test-labels',
-      'test-labels-idx1-ubyte',
-      '--json',
-    );
-    expect(e.code, e.err).toBe(0);
-    expect(JSON.parse(e.out).variant).toBe('relaxed');
+    expect(json(cliWith(flag, 'eval', '--variant', 'relaxed', ...idxSplits, '--json')).variant).toBe('relaxed');
   });
 
   it('conv encoders end in BN + ReLU (saved in the spec); encoders saved before that (no bnRelu) still load and evaluate', async () => {
-    const t = cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'c.safetensors');
-    expect(t.code, t.err).toBe(0);
+    json(cli('train', '--images', 'train-images-idx3-ubyte.gz', '--epochs', '1', '--batch-size', '600', '--json', '--out', 'c.safetensors'));
     const saved = readSafetensors(new Uint8Array(readFileSync(join(dir, 'c.safetensors'))));
     expect(JSON.parse(saved.metadata.spec)).toMatchObject({ kind: 'conv', bnRelu: true, outDim: 256 });
     expect(Object.keys(saved.tensors)).toContain('11.running_mean');
@@ -174,22 +129,7 @@ describe('contrastive CLI', () => {
     writeFileSync(join(dir, 'old.safetensors'), saveSafetensors(old.stateDict(), { format: 'contrastive-encoder-1', spec: JSON.stringify(spec), info: '{}' }));
     old.free();
     for (const model of ['c.safetensors', 'old.safetensors']) {
-      const e = cli(
-        'eval',
-        '--model',
-        model,
-        '--train-images',
-        'train-images-idx3-ubyte.gz',
-        '--train-labels',
-        'train-labels-idx1-ubyte',
-        '--test-images',
-        'test-images-idx3-ubyte',
-        '--test-labels',
-        'test-labels-idx1-ubyte',
-        '--json',
-      );
-      expect(e.code, e.err).toBe(0);
-      expect(JSON.parse(e.out).dims).toBe(256);
+      expect(json(cli('eval', '--model', model, ...idxSplits, '--json')).dims).toBe(256);
     }
   });
 
@@ -224,40 +164,9 @@ describe('contrastive CLI', () => {
   });
 
   it('--max-samples uses only the first n training and test images, in train and eval', () => {
-    const t = cli(
-      'train',
-      '--images',
-      'train-images-idx3-ubyte.gz',
-      '--encoder',
-      'mlp',
-      '--epochs',
-      '1',
-      '--batch-size',
-      '50',
-      '--max-samples',
-      '100',
-      '--json',
-      '--out',
-      'max.safetensors',
-    );
-    expect(t.code, t.err).toBe(0);
-    expect(JSON.parse(t.out).steps).toBe(2);
-    const e = cli(
-      'eval',
-      '--train-images',
-      'train-images-idx3-ubyte.gz',
-      '--train-labels',
-      'train-labels-idx1-ubyte',
-      '--test-images',
-      'test-images-idx3-ubyte',
-      '--test-labels',
-      'test-labels-idx1-ubyte',
-      '--max-samples',
-      '150',
-      '--json',
-    );
-    expect(e.code, e.err).toBe(0);
-    expect(JSON.parse(e.out)).toMatchObject({ train: 150, test: 150 });
+    const base = ['--encoder', 'mlp', '--epochs', '1', '--batch-size', '50', '--max-samples', '100', '--json'];
+    expect(json(cli('train', '--images', 'train-images-idx3-ubyte.gz', ...base, '--out', 'max.safetensors')).steps).toBe(2);
+    expect(json(cli('eval', ...idxSplits, '--max-samples', '150', '--json'))).toMatchObject({ train: 150, test: 150 });
     expect(cli('eval', '--max-samples', '0').err).toMatch(/--max-samples must be a positive integer/);
   });
 

@@ -1,6 +1,6 @@
 // `contrastive train | eval | embed --data PATH` end to end on real files: PNG and JPEG folders of
 // MNIST digits, RGB images, a CSV table, JSONL pairs and NPY arrays.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,17 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy, readSafetensors, writeIdx, writeNpy } from '../../packages/contrastive/src/index.node.js';
 import { mnistDigits, sharp, writeDigitFolder, writeRgbFolder } from '../data/fixtures.js';
+import { bin, cliIn, json } from './run.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/contrastive.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'contrastive-cli-data-'));
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-const json = (r: { code: number | null; out: string; err: string }) => {
-  expect(r.code, r.err).toBe(0);
-  return JSON.parse(r.out);
-};
+const run = cliIn(dir, 180_000);
+const cli = (...args: string[]) => run([], ...args);
+/** The CSV table the suite writes, read as the species (by colour, size and weight), its id dropped. */
+const table = ['--data', 'table.csv', '--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id'];
 
 beforeAll(async () => {
   if (!existsSync(fileURLToPath(new URL('../../packages/cli/dist/data-commands.js', import.meta.url)))) throw new Error('run `pnpm build` first');
@@ -155,68 +151,14 @@ describe('contrastive CLI on your own data', () => {
   });
 
   it('a CSV table: label column by name, a categorical column one-hot, SupCon with the monitor, then eval and embed', () => {
-    const t = json(
-      cli(
-        'train',
-        '--data',
-        'table.csv',
-        '--label-column',
-        'species',
-        '--categorical',
-        'color',
-        '--ignore-columns',
-        'id',
-        '--method',
-        'supcon',
-        '--epochs',
-        '10',
-        '--batch-size',
-        '30',
-        '--val-split',
-        '0.25',
-        '--monitor',
-        '--out',
-        'table.safetensors',
-        '--json',
-      ),
-    );
+    const supcon = ['--method', 'supcon', '--epochs', '10', '--batch-size', '30', '--val-split', '0.25', '--monitor'];
+    const t = json(cli('train', ...table, ...supcon, '--out', 'table.safetensors', '--json'));
     expect(t.encoder).toBe('mlp');
     expect(t.input).toEqual([1, 1, 5]); // 3 one-hot colours + size + weight
     expect(t.knnAccuracy).toBeGreaterThan(0.6);
-    const e = json(
-      cli(
-        'eval',
-        '--model',
-        'table.safetensors',
-        '--data',
-        'table.csv',
-        '--label-column',
-        'species',
-        '--categorical',
-        'color',
-        '--ignore-columns',
-        'id',
-        '--val-split',
-        '0.25',
-        '--json',
-      ),
-    );
+    const e = json(cli('eval', '--model', 'table.safetensors', ...table, '--val-split', '0.25', '--json'));
     expect(e.linearProbeAccuracy).toBeGreaterThan(0.6);
-    const m = cli(
-      'embed',
-      '--model',
-      'table.safetensors',
-      '--data',
-      'table.csv',
-      '--categorical',
-      'color',
-      '--ignore-columns',
-      'id',
-      '--label-column',
-      'species',
-      '--out',
-      't.npy',
-    );
+    const m = cli('embed', '--model', 'table.safetensors', ...table, '--out', 't.npy');
     expect(m.code, m.err).toBe(0);
     expect(parseNpy(new Uint8Array(readFileSync(join(dir, 't.npy')))).shape).toEqual([120, 128]);
     const bad = cli('train', '--data', 'table.csv', '--label-column', 'species', '--out', 'x.safetensors');
@@ -326,8 +268,7 @@ describe('contrastive CLI on your own data', () => {
     const t = json(cli('train', '--data', 'digits-png', '--epochs', '1', '--out', 'small-batch.safetensors', '--json'));
     // 300 images: 256, 128 and 64 give fewer than 16 steps; 32 gives 9, the floor
     expect([t.batchSize, t.steps]).toEqual([32, 9]);
-    const table = ['--label-column', 'species', '--categorical', 'color', '--ignore-columns', 'id'];
-    const v = json(cli('train', '--data', 'table.csv', ...table, '--epochs', '1', '--out', 'small-v.safetensors', '--json'));
+    const v = json(cli('train', ...table, '--epochs', '1', '--out', 'small-v.safetensors', '--json'));
     expect([v.batchSize, v.steps]).toEqual([32, 3]);
   });
 
@@ -358,21 +299,7 @@ describe('contrastive CLI on your own data', () => {
   });
 
   it('--checkpoint / --resume on --data: a run killed after its first checkpoint resumes to the uninterrupted model byte for byte', async () => {
-    const args = [
-      'train',
-      '--data',
-      'table.csv',
-      '--label-column',
-      'species',
-      '--categorical',
-      'color',
-      '--ignore-columns',
-      'id',
-      '--epochs',
-      '40',
-      '--batch-size',
-      '30',
-    ];
+    const args = ['train', ...table, '--epochs', '40', '--batch-size', '30'];
     json(cli(...args, '--out', 'ref.safetensors', '--json'));
     rmSync(join(dir, 'k.ckpt'), { force: true });
     await new Promise<void>((resolve) => {

@@ -1,11 +1,5 @@
 // ONNX export: every built-in layer, exported, run by the real onnxruntime (web build, in Node)
 // and compared with the library's own forward; the file passes onnx.checker where python3-onnx exists.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AvgPool2d,
@@ -32,23 +26,14 @@ import {
   simclrHead,
   Unflatten,
 } from '../../packages/contrastive/src/index.node.js';
+import { expectOnnxCheckerPasses, loadOrt, type Ort } from './ort.js';
 
-const require = createRequire(import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: onnxruntime-web's module type is not needed here
-let ort: any;
-// biome-ignore lint/suspicious/noExplicitAny: onnxruntime-node's module type is not needed here
-let ortNode: any;
+let ort: Ort;
+let ortNode: Ort;
 
 beforeAll(async () => {
   await init();
-  ort = await import('onnxruntime-web');
-  ort = ort.default ?? ort;
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths = pathToFileURL(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')) + sep).href;
-  ort.env.logLevel = 'error';
-  ortNode = await import('onnxruntime-node');
-  ortNode = ortNode.default ?? ortNode;
+  ({ web: ort, node: ortNode } = await loadOrt());
 });
 
 function rows(n: number, d: number, seed: number): Float32Array {
@@ -66,8 +51,7 @@ function warm(net: Module, d: number): void {
   for (let i = 0; i < 3; i++) net.forward({ data: rows(16, d, 100 + i).map((v) => 2 * v + 0.3), rows: 16, cols: d }, { training: true });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: either onnxruntime module
-async function runOrt(bytes: Uint8Array, x: Float32Array, n: number, d: number, rt: any = ort): Promise<Float32Array> {
+async function runOrt(bytes: Uint8Array, x: Float32Array, n: number, d: number, rt: Ort = ort): Promise<Float32Array> {
   const session = await rt.InferenceSession.create(bytes);
   const out = await session.run({ input: new rt.Tensor('float32', x, [n, d]) });
   return out.output.data as Float32Array;
@@ -139,23 +123,14 @@ describe('ONNX export', () => {
   }
 
   it('the exported files pass onnx.checker.check_model (python3-onnx)', (ctx) => {
-    const py = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
-    if (py.status !== 0) ctx.skip();
-    const dir = mkdtempSync(join(tmpdir(), 'onnx-check-'));
-    const files = cases.map(([, make, d], i) => {
-      const net = make();
-      const f = join(dir, `m${i}.onnx`);
-      writeFileSync(f, exportOnnx(net, { inputShape: [d] }));
-      net.free();
-      return f;
-    });
-    const r = spawnSync(
-      '/usr/bin/python3',
-      ['-c', 'import onnx, sys\nfor f in sys.argv[1:]: onnx.checker.check_model(onnx.load(f), full_check=True)\nprint("ok")', ...files],
-      { encoding: 'utf8' },
+    expectOnnxCheckerPasses(ctx, () =>
+      cases.map(([, make, d]) => {
+        const net = make();
+        const bytes = exportOnnx(net, { inputShape: [d] });
+        net.free();
+        return bytes;
+      }),
     );
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe('ok');
   });
 
   it('a module without a converter is a ContrastiveError naming its path and type', () => {

@@ -82,6 +82,35 @@ where
     })
 }
 
+/// The body of the labeled pair losses (CoSENT, ContrastiveLoss) on a (n x d) and b (n x d):
+/// INVALID_ARGUMENT for a zero size, a bad loss parameter (`param_ok` false) or one gradient
+/// without the other, then [`pair_args`] on the labels and the Matryoshka prefixes
+/// `(dims, weights, ndims)`; `f` gets (a, b, labels, prefix width, gradients) per prefix.
+#[allow(clippy::too_many_arguments)]
+unsafe fn pair_loss<F>(
+    a: *const f32,
+    b: *const f32,
+    labels: *const f32,
+    n: usize,
+    d: usize,
+    param_ok: bool,
+    (dims, weights, ndims): (*const u32, *const f32, usize),
+    ga: *mut f32,
+    gb: *mut f32,
+    out: *mut f64,
+    mut f: F,
+) -> i32
+where
+    F: FnMut(&[f32], &[f32], &[f32], usize, Option<(&mut [f32], &mut [f32])>) -> Result<LossOut, Oom>,
+{
+    if n == 0 || d == 0 || !param_ok || ga.is_null() != gb.is_null() {
+        return INVALID_ARGUMENT;
+    }
+    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
+    let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| f(x, z, y, dm, g));
+    finish(r, out)
+}
+
 /// MultipleNegativesRankingLoss: anchors (n x d), docs ((1 + h) n x d: positives, then each
 /// hard-negative column); `symmetric` != 0 adds the positives -> anchors term.
 /// `ga` and `gdocs` are both null (loss only) or both set.
@@ -136,12 +165,8 @@ pub unsafe extern "C" fn ct_cosent(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0 || d == 0 || !tau_ok(tau) || ga.is_null() != gb.is_null() {
-        return INVALID_ARGUMENT;
-    }
-    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
-    let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g));
-    finish(r, out)
+    let (pre, ok) = ((dims, weights, ndims), tau_ok(tau));
+    pair_loss(a, b, labels, n, d, ok, pre, ga, gb, out, |x, z, y, dm, g| cosent::<Best>(x, z, y, n, dm, tau, g))
 }
 
 /// ContrastiveLoss (cosine distance, margin) on pairs with labels (1 similar, 0 dissimilar).
@@ -163,12 +188,8 @@ pub unsafe extern "C" fn ct_pair_margin(
     gb: *mut f32,
     out: *mut f64,
 ) -> i32 {
-    if n == 0 || d == 0 || !margin.is_finite() || ga.is_null() != gb.is_null() {
-        return INVALID_ARGUMENT;
-    }
-    let (y, pre, len) = or_status!(pair_args(labels, n, d, dims, weights, ndims));
-    let r = pair_call(a, b, len, len, d, pre, ga, gb, |x, z, dm, g| pair_margin::<Best>(x, z, y, n, dm, margin, g));
-    finish(r, out)
+    let (pre, ok) = ((dims, weights, ndims), margin.is_finite());
+    pair_loss(a, b, labels, n, d, ok, pre, ga, gb, out, |x, z, y, dm, g| pair_margin::<Best>(x, z, y, n, dm, margin, g))
 }
 
 /// Exact top-k, one corpus chunk: `q` (nq x d), `chunk` (cn x d, corpus rows seen..seen + cn),

@@ -273,9 +273,23 @@ pub unsafe extern "C" fn ct_add(a: *const f32, b: *const f32, len: usize, out: *
     OK
 }
 
-/// The lengths of a Q/K/V projection's weights (hd x hd), x (n x hd) and qkv (n x 3hd), checked.
-fn qkv_lens(n: usize, hd: usize) -> Option<[usize; 3]> {
-    Some([elems(&[hd, hd])?, elems(&[n, hd])?, elems(&[n, 3, hd])?])
+/// The inputs both Q/K/V projection exports take, checked: x (n x hd), the weights Wq, Wk, Wv
+/// (hd x hd each), and the lengths of a weight, x and qkv (n x 3hd). INVALID_ARGUMENT for a zero
+/// size or a null pointer, OUT_OF_MEMORY when a length does not fit. The callers check their own
+/// buffers first, so every INVALID_ARGUMENT comes before an OUT_OF_MEMORY.
+#[allow(clippy::type_complexity)]
+unsafe fn qkv_args<'a>(
+    x: *const f32,
+    n: usize,
+    hd: usize,
+    w: [*const f32; 3],
+) -> Result<(&'a [f32], [&'a [f32]; 3], [usize; 3]), i32> {
+    if n == 0 || hd == 0 || x.is_null() || w.iter().any(|p| p.is_null()) {
+        return Err(INVALID_ARGUMENT);
+    }
+    let lens = (|| Some([elems(&[hd, hd])?, elems(&[n, hd])?, elems(&[n, 3, hd])?]))();
+    let [hh, xl, ql] = lens.ok_or(OUT_OF_MEMORY)?;
+    Ok((slice(x, xl), w.map(|p| slice(p, hh)), [hh, xl, ql]))
 }
 
 /// The fused Q/K/V projection: qkv (n x 3hd) = [x Wq^T + bq | x Wk^T + bk | x Wv^T + bv];
@@ -296,13 +310,12 @@ pub unsafe extern "C" fn ct_qkv_forward(
     bv: *const f32,
     qkv: *mut f32,
 ) -> i32 {
-    if n == 0 || hd == 0 || x.is_null() || wq.is_null() || wk.is_null() || wv.is_null() || qkv.is_null() {
+    if qkv.is_null() {
         return INVALID_ARGUMENT;
     }
-    let Some([hh, xl, ql]) = qkv_lens(n, hd) else { return OUT_OF_MEMORY };
-    let w = [slice(wq, hh), slice(wk, hh), slice(wv, hh)];
+    let (x, w, [_, _, ql]) = or_status!(qkv_args(x, n, hd, [wq, wk, wv]));
     let b = [opt_f32(bq, hd), opt_f32(bk, hd), opt_f32(bv, hd)];
-    status(attention::qkv_forward::<Best>(slice(x, xl), n, hd, w, b, mut_of(qkv, ql)))
+    status(attention::qkv_forward::<Best>(x, n, hd, w, b, mut_of(qkv, ql)))
 }
 
 /// The fused projection's backward: dx = sum dqkv_p W_p (overwritten; null = skip),
@@ -327,17 +340,13 @@ pub unsafe extern "C" fn ct_qkv_backward(
     dwv: *mut f32,
     dbv: *mut f32,
 ) -> i32 {
-    if n == 0 || hd == 0 || x.is_null() || wq.is_null() || wk.is_null() || wv.is_null() || dqkv.is_null() {
+    if dqkv.is_null() || dwq.is_null() || dwk.is_null() || dwv.is_null() {
         return INVALID_ARGUMENT;
     }
-    if dwq.is_null() || dwk.is_null() || dwv.is_null() {
-        return INVALID_ARGUMENT;
-    }
-    let Some([hh, xl, ql]) = qkv_lens(n, hd) else { return OUT_OF_MEMORY };
-    let w = [slice(wq, hh), slice(wk, hh), slice(wv, hh)];
+    let (x, w, [hh, xl, ql]) = or_status!(qkv_args(x, n, hd, [wq, wk, wv]));
     let dw = [mut_of(dwq, hh), mut_of(dwk, hh), mut_of(dwv, hh)];
     let db = [slice_mut(dbq, hd), slice_mut(dbk, hd), slice_mut(dbv, hd)];
-    status(attention::qkv_backward::<Best>(slice(x, xl), n, hd, w, slice(dqkv, ql), slice_mut(dx, xl), dw, db))
+    status(attention::qkv_backward::<Best>(x, n, hd, w, slice(dqkv, ql), slice_mut(dx, xl), dw, db))
 }
 
 fn drop_of(p: f32, seed_lo: u32, seed_hi: u32, stream_lo: u32, stream_hi: u32) -> Option<Option<attention::Drop>> {
@@ -363,6 +372,27 @@ fn geom(b: usize, s: usize, heads: usize, dh: usize) -> Result<(attention::Geom,
     }
 }
 
+/// The arguments both attention exports take, checked in this order: the geometry and lengths
+/// ([`geom`]), the dropout ([`drop_of`]: INVALID_ARGUMENT unless 0 <= p < 1), and the buffers
+/// qkv, mask, ctx and L, none of which may be null.
+fn attention_args(
+    b: usize,
+    s: usize,
+    heads: usize,
+    dh: usize,
+    p: f32,
+    seed: [u32; 4],
+    buffers: [*const f32; 4],
+) -> Result<(attention::Geom, [usize; 4], Option<attention::Drop>), i32> {
+    let (g, lens) = geom(b, s, heads, dh)?;
+    let [seed_lo, seed_hi, stream_lo, stream_hi] = seed;
+    let drop = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi).ok_or(INVALID_ARGUMENT)?;
+    if buffers.iter().any(|b| b.is_null()) {
+        return Err(INVALID_ARGUMENT);
+    }
+    Ok((g, lens, drop))
+}
+
 /// Self-attention core: ctx (b s x heads dh) and L (b x heads x s) from qkv (b s x 3 heads dh)
 /// and the key mask (b x s floats, 0 = padding). `p` > 0: dropout on the probabilities with the
 /// counter-based RNG at (seed, stream); the backward call must get the same four values.
@@ -385,11 +415,9 @@ pub unsafe extern "C" fn ct_attention_forward(
     ctx: *mut f32,
     lse: *mut f32,
 ) -> i32 {
-    let (g, [ql, cl, ll, ml]) = or_status!(geom(b, s, heads, dh));
-    let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
-    if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() {
-        return INVALID_ARGUMENT;
-    }
+    let seed = [seed_lo, seed_hi, stream_lo, stream_hi];
+    let buffers = [qkv, mask, ctx.cast_const(), lse.cast_const()];
+    let (g, [ql, cl, ll, ml], drop) = or_status!(attention_args(b, s, heads, dh, p, seed, buffers));
     status(attention::forward::<Best>(&g, slice(qkv, ql), slice(mask, ml), drop, mut_of(ctx, cl), mut_of(lse, ll)))
 }
 
@@ -415,9 +443,9 @@ pub unsafe extern "C" fn ct_attention_backward(
     dctx: *const f32,
     dqkv: *mut f32,
 ) -> i32 {
-    let (g, [ql, cl, ll, ml]) = or_status!(geom(b, s, heads, dh));
-    let Some(drop) = drop_of(p, seed_lo, seed_hi, stream_lo, stream_hi) else { return INVALID_ARGUMENT };
-    if qkv.is_null() || mask.is_null() || ctx.is_null() || lse.is_null() || dctx.is_null() || dqkv.is_null() {
+    let seed = [seed_lo, seed_hi, stream_lo, stream_hi];
+    let (g, [ql, cl, ll, ml], drop) = or_status!(attention_args(b, s, heads, dh, p, seed, [qkv, mask, ctx, lse]));
+    if dctx.is_null() || dqkv.is_null() {
         return INVALID_ARGUMENT;
     }
     status(attention::backward::<Best>(&g, slice(qkv, ql), slice(mask, ml), drop, slice(ctx, cl), slice(lse, ll), slice(dctx, cl), mut_of(dqkv, ql)))
@@ -428,4 +456,49 @@ pub unsafe extern "C" fn ct_attention_backward(
 #[no_mangle]
 pub extern "C" fn ct_attention_scratch_floats(s: usize) -> usize {
     attention::scratch_floats(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::ptr::{null, null_mut};
+
+    #[test]
+    fn qkv_and_attention_exports_reject_bad_arguments_before_running_out_of_memory() {
+        let f = [0.5f32; 12];
+        let p = f.as_ptr();
+        let mut o = [0.0f32; 12];
+        let mut g = [0.0f32; 12];
+        let (o, g) = (o.as_mut_ptr(), g.as_mut_ptr());
+        unsafe {
+            // the projection: a zero size, a null input, weight or output; a null output even where
+            // the sizes overflow is INVALID_ARGUMENT, not OUT_OF_MEMORY
+            assert_eq!(ct_qkv_forward(p, 0, 2, p, null(), p, null(), p, null(), o), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_forward(p, 2, 2, p, null(), null(), null(), p, null(), o), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_forward(p, 2, 2, p, null(), p, null(), p, null(), null_mut()), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_forward(p, 2, usize::MAX, p, null(), p, null(), p, null(), null_mut()), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_forward(p, 2, usize::MAX, p, null(), p, null(), p, null(), o), OUT_OF_MEMORY);
+            assert_eq!(ct_qkv_forward(p, 2, 2, p, p, p, p, p, p, o), OK);
+            let nm = null_mut();
+            assert_eq!(ct_qkv_backward(null(), 2, 2, p, p, p, p, nm, g, nm, g, nm, g, nm), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_backward(p, 2, 2, p, p, p, null(), nm, g, nm, g, nm, g, nm), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_backward(p, 2, 2, p, p, p, p, nm, g, nm, g, nm, nm, nm), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_backward(p, 2, usize::MAX, p, p, p, p, nm, g, nm, nm, nm, g, nm), INVALID_ARGUMENT);
+            assert_eq!(ct_qkv_backward(p, 2, usize::MAX, p, p, p, p, nm, g, nm, g, nm, g, nm), OUT_OF_MEMORY);
+            assert_eq!(ct_qkv_backward(p, 2, 2, p, p, p, p, o, g, g, g, g, g, g), OK);
+            // attention (b 1, s 2, 1 head of 2): a zero head count, p outside [0, 1), a null buffer
+            let (c, l) = (o, o.add(8));
+            assert_eq!(ct_attention_forward(1, 2, 0, 2, p, p, 0.0, 0, 0, 0, 0, c, l), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_forward(1, 2, 1, 2, p, p, 1.0, 0, 0, 0, 0, c, l), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_forward(1, 2, 1, 2, p, null(), 0.0, 0, 0, 0, 0, c, l), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_forward(1, 2, 1, 2, p, p, 0.0, 0, 0, 0, 0, c, null_mut()), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_forward(1, 2, 1, 2, p, p, 0.25, 1, 2, 3, 4, c, l), OK);
+            assert_eq!(ct_attention_backward(1, 2, 1, 2, p, p, -0.5, 0, 0, 0, 0, p, p, p, g), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_backward(1, 2, 1, 2, p, p, 0.0, 0, 0, 0, 0, null(), p, p, g), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_backward(1, 2, 1, 2, p, p, 0.0, 0, 0, 0, 0, p, p, null(), g), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_backward(1, 2, 1, 2, p, p, 0.0, 0, 0, 0, 0, p, p, p, null_mut()), INVALID_ARGUMENT);
+            assert_eq!(ct_attention_backward(usize::MAX, 2, 1, 2, p, p, 0.0, 0, 0, 0, 0, p, p, p, g), OUT_OF_MEMORY);
+            assert_eq!(ct_attention_backward(1, 2, 1, 2, p, p, 0.25, 1, 2, 3, 4, p, p, p, g), OK);
+        }
+    }
 }

@@ -2,6 +2,25 @@
 // the fused QKV projection and streamed attention; ids are u32, masks f32 (0 = padding).
 import { table } from './table.js';
 
+/**
+ * The arguments both attention calls start with: the geometry (b sequences of s tokens, `heads`
+ * heads of dh), qkv, the key mask and the dropout (p > 0: on the probabilities, keyed by
+ * (seed, stream); the backward call gets the same four values).
+ */
+type AttentionArgs = [
+  b: number,
+  s: number,
+  heads: number,
+  dh: number,
+  qkv: number,
+  mask: number,
+  p: number,
+  seedLo: number,
+  seedHi: number,
+  streamLo: number,
+  streamHi: number,
+];
+
 export interface TextExports {
   ct_embedding_forward(w: number, vocab: number, dim: number, ids: number, n: number, y: number): number;
   ct_embedding_backward(
@@ -56,39 +75,8 @@ export interface TextExports {
     dwv: number,
     dbv: number,
   ): number;
-  /** p > 0: dropout on the probabilities keyed by (seed, stream); the backward call gets the same four values. */
-  ct_attention_forward(
-    b: number,
-    s: number,
-    heads: number,
-    dh: number,
-    qkv: number,
-    mask: number,
-    p: number,
-    seedLo: number,
-    seedHi: number,
-    streamLo: number,
-    streamHi: number,
-    ctx: number,
-    lse: number,
-  ): number;
-  ct_attention_backward(
-    b: number,
-    s: number,
-    heads: number,
-    dh: number,
-    qkv: number,
-    mask: number,
-    p: number,
-    seedLo: number,
-    seedHi: number,
-    streamLo: number,
-    streamHi: number,
-    ctx: number,
-    lse: number,
-    dctx: number,
-    dqkv: number,
-  ): number;
+  ct_attention_forward(...args: [...AttentionArgs, ctx: number, lse: number]): number;
+  ct_attention_backward(...args: [...AttentionArgs, ctx: number, lse: number, dctx: number, dqkv: number]): number;
   ct_attention_scratch_floats(s: number): number;
 }
 
