@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// One Conv2d layer (3x3, stride 1, padding 1, no bias) forward + backward (dx and dW) by im2col
-// and by Winograd F(2x2, 3x3), on the layer shapes of the demo CNN and of a ResNet-18 at 32x32:
-// median of 3 timed runs after one untimed, and the ratio im2col / Winograd (> 1: Winograd faster).
+// One Conv2d layer (3x3, stride 1, padding 1, no bias) forward + backward (dx and dW) by im2col,
+// by Winograd F(2x2, 3x3) and by Winograd F(4x4, 3x3), on the layer shapes of the demo CNN and of a
+// ResNet-18 at 32x32: median of 3 timed runs after one untimed, the ratios im2col / each Winograd
+// (> 1: Winograd faster), and what 'auto' picks.
 //
 // Usage: node [--experimental-wasm-relaxed-simd] bench/conv-algo.mjs [simd128|relaxed]
 const C = await import(new URL('../packages/contrastive/dist/index.node.js', import.meta.url).href);
@@ -16,13 +17,18 @@ const shapes = [
   [512, 512, 4, 32],
   [8, 8, 28, 64],
   [4, 16, 28, 64],
+  [16, 16, 28, 64],
+  [32, 32, 8, 64],
+  [64, 64, 7, 64],
 ];
+console.log('| layer | im2col ms | F(2x2) ms | F(4x4) ms | im2col / F(2x2) | im2col / F(4x4) | auto |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 console.log(`# Conv2d 3x3 forward + backward, ${C.runtimeInfo().variant}, ${new Date().toISOString()}`);
 for (const [cin, cout, hw, n] of shapes) {
   const conv = new C.Conv2d(cin, cout, 3, { padding: 1, bias: false });
   const x = { data: new Float32Array(n * cin * hw * hw).map((_, i) => Math.sin(i)), shape: [n, cin, hw, hw] };
   const row = [];
-  for (const algo of ['im2col', 'winograd']) {
+  for (const algo of ['im2col', 'winograd', 'winograd4', 'auto']) {
     C.setConvAlgorithm(algo);
     const y = conv.forwardTensor(x, { training: true });
     const dy = { data: y.data, shape: y.shape };
@@ -37,7 +43,11 @@ for (const [cin, cout, hw, n] of shapes) {
     ts.sort((a, b) => a - b);
     row.push(ts[1]);
   }
-  console.log(`| ${cin} -> ${cout}, ${hw}x${hw}, batch ${n} | ${row[0].toFixed(1)} | ${row[1].toFixed(1)} | ${(row[0] / row[1]).toFixed(2)}x |`);
+  // 'auto' took the time of one of the three: name the nearest
+  const pick = ['im2col', 'F(2x2)', 'F(4x4)'][[0, 1, 2].reduce((b, i) => (Math.abs(row[i] - row[3]) < Math.abs(row[b] - row[3]) ? i : b), 0)];
+  console.log(
+    `| ${cin} -> ${cout}, ${hw}x${hw}, batch ${n} | ${row[0].toFixed(1)} | ${row[1].toFixed(1)} | ${row[2].toFixed(1)} | ${(row[0] / row[1]).toFixed(2)}x | ${(row[0] / row[2]).toFixed(2)}x | ${pick} |`,
+  );
   conv.free();
 }
 C.setConvAlgorithm('auto');

@@ -1,4 +1,4 @@
-// 3x3 convolutions by Winograd F(2x2, 3x3) against im2col and PyTorch float64 (fixtures from
+// 3x3 convolutions by Winograd F(2x2, 3x3) and F(4x4, 3x3) against im2col and PyTorch float64 (fixtures from
 // test/reference/resnet/gen_resnet.py: inputs 1x1, 3x3, 5x7; 1 and 3 channels; padding 0 and 1).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ function run(i: number, algo: ConvAlgorithm) {
   }
 }
 
-describe('Winograd F(2x2, 3x3)', () => {
+describe('Winograd F(2x2, 3x3) and F(4x4, 3x3)', () => {
   it('covers the odd sizes: 1x1 (padding 1 only), 3x3 and 5x7 inputs, 1 and 3 channels, padding 0 and 1', () => {
     expect(meta.map((c) => `${c.h}x${c.w}/${c.cin}/${c.padding}`)).toEqual([
       '1x1/1/1',
@@ -62,13 +62,19 @@ describe('Winograd F(2x2, 3x3)', () => {
     ]);
   });
 
-  for (const algo of ['winograd', 'im2col', 'auto'] as const) {
-    it(`${algo}: output and all three gradients match PyTorch float64 within 1e-5 of the output's scale + 1e-5 relative`, () => {
+  // F(4x4, 3x3)'s transforms scale values by up to 8 and 1/24: its stated tolerance is 1e-4
+  for (const [algo, tol] of [
+    ['winograd', 1e-5],
+    ['winograd4', 1e-4],
+    ['im2col', 1e-5],
+    ['auto', 1e-5],
+  ] as const) {
+    it(`${algo}: output and all three gradients match PyTorch float64 within ${tol} of the output's scale + ${tol} relative`, () => {
       const bad: string[] = [];
       meta.forEach((c, i) => {
         const r = run(i, algo);
         for (const k of ['y', 'dx', 'dw', 'db'] as const) {
-          const w = worst(r[k], ref[`${i}.${k}`].data, 1e-5, 1e-5);
+          const w = worst(r[k], ref[`${i}.${k}`].data, tol, tol);
           if (!(w <= 1)) bad.push(`${c.h}x${c.w}/${c.cin}/${c.padding} ${k}: ${w.toFixed(2)} x tolerance`);
         }
       });
@@ -92,6 +98,37 @@ describe('Winograd F(2x2, 3x3)', () => {
     expect(differs).toBe(true);
   });
 
+  it('F(4x4) and im2col agree within 2e-5 of the scale on the test shapes, and differ (the setting switches)', () => {
+    const bad: string[] = [];
+    let differs = false;
+    meta.forEach((c, i) => {
+      const a = run(i, 'winograd4');
+      const b = run(i, 'im2col');
+      for (const k of ['y', 'dx', 'dw'] as const) {
+        if (!(worst(a[k], b[k], 2e-5, 2e-5) <= 1)) bad.push(`${c.h}x${c.w}/${c.cin}/${c.padding} ${k}`);
+        if (a[k].some((v, j) => v !== b[k][j])) differs = true;
+      }
+    });
+    expect(bad).toEqual([]);
+    expect(differs).toBe(true);
+  });
+
+  it("auto picks F(4x4) for a 32-channel 16x16 layer: its outputs are F(4x4)'s bits, not F(2x2)'s", () => {
+    const conv = new Conv2d(32, 32, 3, { padding: 1, seed: 5 });
+    try {
+      const x = { data: new Float32Array(2 * 32 * 16 * 16).map((_, i) => Math.sin(i * 0.11)), shape: [2, 32, 16, 16] };
+      const out = (a: ConvAlgorithm) => {
+        setConvAlgorithm(a);
+        return Array.from(conv.forwardTensor(x).data);
+      };
+      const [auto, f4, f2] = [out('auto'), out('winograd4'), out('winograd')];
+      expect(auto).toEqual(f4);
+      expect(auto).not.toEqual(f2);
+    } finally {
+      conv.free();
+    }
+  });
+
   it('an unknown algorithm is a typed error', () => {
     expectError(() => setConvAlgorithm('fft' as ConvAlgorithm), 'INVALID_ARGUMENT', 'fft');
     setConvAlgorithm('im2col');
@@ -112,12 +149,14 @@ describe('Winograd F(2x2, 3x3)', () => {
         net.free();
       }
     };
-    await init({ threads: 1, variant });
-    setConvAlgorithm('winograd');
-    const one = step();
-    await init({ threads: 2, variant });
-    setConvAlgorithm('winograd');
-    const two = step();
-    expect(two).toEqual(one);
+    for (const algo of ['winograd', 'winograd4'] as const) {
+      await init({ threads: 1, variant });
+      setConvAlgorithm(algo);
+      const one = step();
+      await init({ threads: 2, variant });
+      setConvAlgorithm(algo);
+      const two = step();
+      expect(two).toEqual(one);
+    }
   });
 });

@@ -11,7 +11,7 @@
 //! pool with `par::items`: each sample's work is the same on any thread.
 
 use super::window::Window;
-use super::winograd;
+use super::{winograd, winograd4};
 use crate::gemm::{gemm, Packs, Strided};
 use crate::par::{self, SharedMut};
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -115,34 +115,56 @@ fn col2im(c: &Conv, cols: &[f32], ho: usize, wo: usize, dx: &mut [f32], ld: usiz
     }
 }
 
-/// Which algorithm 3x3 stride-1 convolutions use: 0 = by shape ([`use_winograd`]), 1 = always
-/// im2col, 2 = Winograd F(2x2, 3x3) wherever it applies (nn/winograd.rs). One value for the
-/// process (all threads share it).
+/// Which algorithm 3x3 stride-1 convolutions use: 0 = by shape ([`algorithm_for`]), 1 = always
+/// im2col, 2 = Winograd F(2x2, 3x3) wherever it applies (nn/winograd.rs), 3 = Winograd F(4x4, 3x3)
+/// wherever it applies (nn/winograd4.rs). One value for the process (all threads share it).
 static ALGORITHM: AtomicU32 = AtomicU32::new(0);
 
-/// Sets the algorithm choice (0 auto, 1 im2col, 2 Winograd); returns the previous one.
+/// Sets the algorithm choice (0 auto, 1 im2col, 2 F(2x2, 3x3), 3 F(4x4, 3x3)); returns the previous one.
 pub fn set_algorithm(a: u32) -> u32 {
-    ALGORITHM.swap(a.min(2), Ordering::Relaxed)
+    ALGORITHM.swap(a.min(3), Ordering::Relaxed)
 }
 
-/// Winograd for this geometry? Auto picks it for 3x3 stride-1 layers with enough channels for
-/// its 16 products to run on full tiles (fewer than 8 input channels: im2col's one product of
-/// depth 9 Cin is faster).
-pub fn use_winograd(c: &Conv) -> bool {
-    winograd::applies(c)
-        && match ALGORITHM.load(Ordering::Relaxed) {
-            1 => false,
-            2 => true,
-            _ => c.cin >= 8 && c.cout >= 8,
+/// How one convolution runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Algorithm {
+    Im2col,
+    Winograd2,
+    Winograd4,
+}
+
+/// The algorithm for this geometry. Auto: im2col below 8 input or output channels (im2col's one
+/// product of depth 9 Cin beats 16 or 36 shallow ones); F(4x4, 3x3) from 32 channels each way on
+/// planes of at least 16 x 16 outputs (its 36 products need deep enough operands, and its plane
+/// transforms run 4 tiles of a tile row at once, so narrower planes leave vector lanes idle);
+/// F(2x2, 3x3) otherwise (`node bench/conv-algo.mjs` measured the crossovers).
+pub fn algorithm_for(c: &Conv) -> Algorithm {
+    if !winograd::applies(c) {
+        return Algorithm::Im2col;
+    }
+    match ALGORITHM.load(Ordering::Relaxed) {
+        1 => Algorithm::Im2col,
+        2 => Algorithm::Winograd2,
+        3 => Algorithm::Winograd4,
+        _ if c.cin < 8 || c.cout < 8 => Algorithm::Im2col,
+        _ => {
+            let (ho, wo) = c.out_hw().unwrap_or((0, 0));
+            if c.cin >= 32 && c.cout >= 32 && ho >= 16 && wo >= 16 {
+                Algorithm::Winograd4
+            } else {
+                Algorithm::Winograd2
+            }
         }
+    }
 }
 
 /// y (n x Cout x Ho x Wo) = conv(x, W) + b.
 pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &mut [f32]) -> Result<(), Oom> {
-    if use_winograd(c) {
-        return winograd::forward::<I>(c, x, wt, b, y);
+    match algorithm_for(c) {
+        Algorithm::Winograd2 => winograd::forward::<I>(c, x, wt, b, y),
+        Algorithm::Winograd4 => winograd4::forward::<I>(c, x, wt, b, y),
+        Algorithm::Im2col => forward_im2col::<I>(c, x, wt, b, y),
     }
-    forward_im2col::<I>(c, x, wt, b, y)
 }
 
 /// [`forward`] by im2col + GEMM, whatever the algorithm setting.
@@ -204,10 +226,11 @@ pub fn backward_some<I: Isa>(
     if dx.is_none() && dw.is_none() && db.is_none() {
         return Ok(());
     }
-    if use_winograd(c) {
-        return winograd::backward::<I>(c, x, wt, dy, dx, dw, db);
+    match algorithm_for(c) {
+        Algorithm::Winograd2 => winograd::backward::<I>(c, x, wt, dy, dx, dw, db),
+        Algorithm::Winograd4 => winograd4::backward::<I>(c, x, wt, dy, dx, dw, db),
+        Algorithm::Im2col => backward_im2col::<I>(c, x, wt, dy, dx, dw, db),
     }
-    backward_im2col::<I>(c, x, wt, dy, dx, dw, db)
 }
 
 /// [`backward_some`] by im2col + GEMM, whatever the algorithm setting.

@@ -14,6 +14,7 @@ pub mod pool;
 pub mod residual;
 pub mod window;
 pub mod winograd;
+pub mod winograd4;
 pub mod token_pool;
 
 #[cfg(test)]
