@@ -113,21 +113,30 @@ describe('Winograd F(2x2, 3x3) and F(4x4, 3x3)', () => {
     expect(differs).toBe(true);
   });
 
-  it("auto picks F(4x4) for a 32-channel 16x16 layer: its outputs are F(4x4)'s bits, not F(2x2)'s", () => {
-    const conv = new Conv2d(32, 32, 3, { padding: 1, seed: 5 });
-    try {
-      const x = { data: new Float32Array(2 * 32 * 16 * 16).map((_, i) => Math.sin(i * 0.11)), shape: [2, 32, 16, 16] };
-      const out = (a: ConvAlgorithm) => {
-        setConvAlgorithm(a);
-        return Array.from(conv.forwardTensor(x).data);
-      };
-      const [auto, f4, f2] = [out('auto'), out('winograd4'), out('winograd')];
-      expect(auto).toEqual(f4);
-      expect(auto).not.toEqual(f2);
-    } finally {
-      conv.free();
-    }
-  });
+  // [input size, expected pick]: 16x16 and 8x8 outputs hold 2 x 2 or more 4x4 tiles that cover
+  // them exactly; 14x14 would compute 31% more outputs than F(2x2), and 4x4 is one tile a sample
+  for (const [hw, pick] of [
+    [16, 'winograd4'],
+    [8, 'winograd4'],
+    [14, 'winograd'],
+    [4, 'winograd'],
+  ] as const) {
+    it(`auto picks ${pick} for a 32-channel ${hw}x${hw} layer: its outputs are that algorithm's bits`, () => {
+      const conv = new Conv2d(32, 32, 3, { padding: 1, seed: 5 });
+      try {
+        const x = { data: new Float32Array(2 * 32 * hw * hw).map((_, i) => Math.sin(i * 0.11)), shape: [2, 32, hw, hw] };
+        const out = (a: ConvAlgorithm) => {
+          setConvAlgorithm(a);
+          return Array.from(conv.forwardTensor(x).data);
+        };
+        const [auto, f4, f2] = [out('auto'), out('winograd4'), out('winograd')];
+        expect(f4).not.toEqual(f2);
+        expect(auto).toEqual(pick === 'winograd4' ? f4 : f2);
+      } finally {
+        conv.free();
+      }
+    });
+  }
 
   it('an unknown algorithm is a typed error', () => {
     expectError(() => setConvAlgorithm('fft' as ConvAlgorithm), 'INVALID_ARGUMENT', 'fft');

@@ -414,11 +414,188 @@ fn untransform_plane<I: Isa>(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, 
     }
 }
 
+/// Planes narrower than this many tiles a row run the transforms per channel ([`narrow`]): the row
+/// transforms put 4 tiles of one tile row in the vector lanes and would leave lanes idle.
+const NARROW: usize = 4;
+
+/// The plane transforms for narrow planes (fewer than [`NARROW`] tiles a row): one channel's
+/// tiles of every sample of the group at a time, 4 consecutive columns of V / M (tiles of any
+/// tile row or sample) in the vector lanes, each tile's values gathered and scattered one by one.
+mod narrow {
+    use super::{a4, at6, b6, bt6, load_lanes, store_lanes, two_sided, Conv, SharedMut, Tiles};
+    use crate::simd::Isa;
+
+    /// Column j of a channel's run: (sample in the group, tile row, tile column).
+    fn slot(t: &Tiles, j: usize) -> (usize, usize, usize) {
+        let (s, r) = (j / t.per_sample(), j % t.per_sample());
+        (s, r / t.tw, r % t.tw)
+    }
+
+    /// The vectors of 4 lanes' K x K values.
+    fn vectors<I: Isa, const K: usize>(p: &[[[f32; 4]; K]; K]) -> [[I::V; K]; K] {
+        // SAFETY: each entry holds 4 floats.
+        core::array::from_fn(|r| core::array::from_fn(|c| unsafe { I::load(p[r][c].as_ptr()) }))
+    }
+
+    /// Lane by lane: the values of 4 lanes' vectors.
+    fn lanes_of<I: Isa, const M: usize>(v: &[[I::V; M]; M]) -> [[[f32; 4]; M]; M] {
+        let mut o = [[[0.0f32; 4]; M]; M];
+        for (orow, vrow) in o.iter_mut().zip(v) {
+            for (oc, vc) in orow.iter_mut().zip(vrow) {
+                // SAFETY: oc holds 4 floats.
+                unsafe { I::store(oc.as_mut_ptr(), *vc) };
+            }
+        }
+        o
+    }
+
+    /// V[xi][at + j] = (B^T d B)[xi] for the cols tiles of channel `ch` of the group's samples
+    /// (sample s's planes at x[s * xs..]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn transform_channel<I: Isa>(c: &Conv, t: &Tiles, x: &[f32], xs: usize, ch: usize, cols: usize, v: &SharedMut<f32>, xi_stride: usize, at: usize) {
+        // SAFETY: this channel's run of columns in each of the 36 matrices.
+        let out: [&mut [f32]; 36] = core::array::from_fn(|xi| unsafe { v.part(xi * xi_stride + at, cols) });
+        let (h, w) = (c.win.h as isize, c.win.w as isize);
+        for j0 in (0..cols).step_by(4) {
+            let lanes = 4.min(cols - j0);
+            let mut p = [[[0.0f32; 4]; 6]; 6];
+            for l in 0..lanes {
+                let (s, ty, tx) = slot(t, j0 + l);
+                let plane = &x[s * xs + ch * c.win.h * c.win.w..][..c.win.h * c.win.w];
+                let (y0, x0) = ((4 * ty) as isize - c.win.ph as isize, (4 * tx) as isize - c.win.pw as isize);
+                for (r, prow) in p.iter_mut().enumerate() {
+                    let y = y0 + r as isize;
+                    if y < 0 || y >= h {
+                        continue;
+                    }
+                    for (k, pv) in prow.iter_mut().enumerate() {
+                        let xx = x0 + k as isize;
+                        if xx >= 0 && xx < w {
+                            pv[l] = plane[(y * w + xx) as usize];
+                        }
+                    }
+                }
+            }
+            let vt = two_sided::<I, 6, 6>(bt6::<I>, &vectors::<I, 6>(&p));
+            for (xi, val) in vt.iter().flatten().enumerate() {
+                store_lanes::<I>(&mut out[xi][j0..], lanes, *val);
+            }
+        }
+    }
+
+    /// y (the group's samples, plane oc of each, ys floats a sample) = A^T M A + bias per tile,
+    /// from M[xi][at + j] for the cols tiles of channel oc.
+    #[allow(clippy::too_many_arguments)]
+    pub fn output_channel<I: Isa>(t: &Tiles, m: &[f32], xi_stride: usize, at: usize, cols: usize, bias: f32, ys: usize, oc: usize, y: &SharedMut<f32>) {
+        let p = t.ho * t.wo;
+        for j0 in (0..cols).step_by(4) {
+            let lanes = 4.min(cols - j0);
+            let mv: [[I::V; 6]; 6] = core::array::from_fn(|r| core::array::from_fn(|k| load_lanes::<I>(&m[(6 * r + k) * xi_stride + at + j0..], lanes)));
+            let o = lanes_of::<I, 4>(&two_sided::<I, 4, 6>(at6::<I>, &mv));
+            for l in 0..lanes {
+                let (s, ty, tx) = slot(t, j0 + l);
+                // SAFETY: plane oc of sample s: this item's own plane.
+                let plane = unsafe { y.part(s * ys + oc * p, p) };
+                for (r, orow) in o.iter().enumerate() {
+                    let yy = 4 * ty + r;
+                    if yy >= t.ho {
+                        break;
+                    }
+                    for (k, ov) in orow.iter().enumerate() {
+                        let xx = 4 * tx + k;
+                        if xx < t.wo {
+                            plane[yy * t.wo + xx] = ov[l] + bias;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dM[xi][at + j] = (A dY A^T)[xi] for the cols tiles of channel oc (dY of sample s at
+    /// dy[s * ys + oc * Ho Wo..], zero past Ho x Wo).
+    #[allow(clippy::too_many_arguments)]
+    pub fn grad_tiles_channel<I: Isa>(t: &Tiles, dy: &[f32], ys: usize, oc: usize, cols: usize, dm: &SharedMut<f32>, xi_stride: usize, at: usize) {
+        // SAFETY: this channel's run of columns in each of the 36 matrices.
+        let out: [&mut [f32]; 36] = core::array::from_fn(|xi| unsafe { dm.part(xi * xi_stride + at, cols) });
+        let p = t.ho * t.wo;
+        for j0 in (0..cols).step_by(4) {
+            let lanes = 4.min(cols - j0);
+            let mut g = [[[0.0f32; 4]; 4]; 4];
+            for l in 0..lanes {
+                let (s, ty, tx) = slot(t, j0 + l);
+                let plane = &dy[s * ys + oc * p..][..p];
+                for (r, grow) in g.iter_mut().enumerate() {
+                    let yy = 4 * ty + r;
+                    if yy >= t.ho {
+                        break;
+                    }
+                    for (k, gv) in grow.iter_mut().enumerate() {
+                        let xx = 4 * tx + k;
+                        if xx < t.wo {
+                            gv[l] = plane[yy * t.wo + xx];
+                        }
+                    }
+                }
+            }
+            let dmv = two_sided::<I, 6, 4>(a4::<I>, &vectors::<I, 4>(&g));
+            for (xi, val) in dmv.iter().flatten().enumerate() {
+                store_lanes::<I>(&mut out[xi][j0..], lanes, *val);
+            }
+        }
+    }
+
+    /// dx (plane ch of each of the group's samples, xs floats a sample) += B dV B^T per tile,
+    /// tiles in column order.
+    #[allow(clippy::too_many_arguments)]
+    pub fn untransform_channel<I: Isa>(c: &Conv, t: &Tiles, dv: &[f32], xi_stride: usize, at: usize, cols: usize, xs: usize, ch: usize, dx: &SharedMut<f32>) {
+        let (h, w) = (c.win.h as isize, c.win.w as isize);
+        let hw = c.win.h * c.win.w;
+        for j0 in (0..cols).step_by(4) {
+            let lanes = 4.min(cols - j0);
+            let dvv: [[I::V; 6]; 6] = core::array::from_fn(|r| core::array::from_fn(|k| load_lanes::<I>(&dv[(6 * r + k) * xi_stride + at + j0..], lanes)));
+            let d = lanes_of::<I, 6>(&two_sided::<I, 6, 6>(b6::<I>, &dvv));
+            for l in 0..lanes {
+                let (s, ty, tx) = slot(t, j0 + l);
+                // SAFETY: plane ch of sample s: this item's own plane.
+                let plane = unsafe { dx.part(s * xs + ch * hw, hw) };
+                let (y0, x0) = ((4 * ty) as isize - c.win.ph as isize, (4 * tx) as isize - c.win.pw as isize);
+                for (r, drow) in d.iter().enumerate() {
+                    let y = y0 + r as isize;
+                    if y < 0 || y >= h {
+                        continue;
+                    }
+                    for (k, dval) in drow.iter().enumerate() {
+                        let xx = x0 + k as isize;
+                        if xx >= 0 && xx < w {
+                            plane[(y * w + xx) as usize] += dval[l];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The scratch sizes below computed without wrap (wasm32 usize): None is reported as OOM.
 fn scratch_fits(c: &Conv, g: usize, tt: usize) -> Option<()> {
     36usize.checked_mul(c.cout)?.checked_mul(c.cin)?;
     36usize.checked_mul(c.cin.max(c.cout))?.checked_mul(g)?.checked_mul(tt)?;
     Some(())
+}
+
+/// V (36 x Cin x cols) for the gn samples of `x`: by planes, or by channels on narrow planes.
+fn input_transforms<I: Isa>(c: &Conv, t: &Tiles, x: &[f32], gn: usize, cols: usize, vs: &SharedMut<f32>, vl: usize) {
+    let (hw, tt) = (c.win.h * c.win.w, t.per_sample());
+    let xs = c.cin * hw;
+    if t.tw < NARROW {
+        par::items(c.cin, 72 * vl / c.cin.max(1), &|ch| narrow::transform_channel::<I>(c, t, x, xs, ch, cols, vs, vl, ch * cols));
+    } else {
+        par::items(gn * c.cin, 72 * vl / c.cin.max(1), &|q| {
+            let (s, ch) = (q / c.cin, q % c.cin);
+            transform_plane::<I>(c, t, &x[s * xs + ch * hw..s * xs + (ch + 1) * hw], vs, vl, ch * cols + s * tt);
+        });
+    }
 }
 
 /// y (n x Cout x Ho x Wo) = conv3x3(x, W) + b, stride 1, padding (ph, pw) <= 1.
@@ -442,11 +619,7 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
         let (vl, ml) = (c.cin * cols, c.cout * cols);
         {
             let vs = SharedMut::new(&mut v[..36 * vl]);
-            par::items(gn * c.cin, 72 * vl / c.cin.max(1), &|q| {
-                let (s, ch) = (q / c.cin, q % c.cin);
-                let plane = &x[(s0 + s) * xs + ch * c.win.h * c.win.w..(s0 + s) * xs + (ch + 1) * c.win.h * c.win.w];
-                transform_plane::<I>(c, &t, plane, &vs, vl, ch * cols + s * tt);
-            });
+            input_transforms::<I>(c, &t, &x[s0 * xs..(s0 + gn) * xs], gn, cols, &vs, vl);
         }
         let mo = &mut m[..36 * ml];
         mo.fill(0.0);
@@ -456,12 +629,16 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
             gemm::<I>(c.cout, cols, c.cin, a, bm, &mut mo[xi * ml..(xi + 1) * ml], cols, &mut packs);
         }
         let (mo, yo) = (&*mo, SharedMut::new(&mut y[s0 * ys..(s0 + gn) * ys]));
-        par::items(gn * c.cout, 72 * ml / c.cout.max(1), &|q| {
-            let (s, oc) = (q / c.cout, q % c.cout);
-            // SAFETY: one output plane per item.
-            let plane = unsafe { yo.part(s * ys + oc * p, p) };
-            output_plane::<I>(&t, mo, ml, oc * cols + s * tt, b.map_or(0.0, |b| b[oc]), plane);
-        });
+        if t.tw < NARROW {
+            par::items(c.cout, 72 * ml / c.cout.max(1), &|oc| narrow::output_channel::<I>(&t, mo, ml, oc * cols, cols, b.map_or(0.0, |b| b[oc]), ys, oc, &yo));
+        } else {
+            par::items(gn * c.cout, 72 * ml / c.cout.max(1), &|q| {
+                let (s, oc) = (q / c.cout, q % c.cout);
+                // SAFETY: one output plane per item.
+                let plane = unsafe { yo.part(s * ys + oc * p, p) };
+                output_plane::<I>(&t, mo, ml, oc * cols + s * tt, b.map_or(0.0, |b| b[oc]), plane);
+            });
+        }
     }
     Ok(())
 }
@@ -515,19 +692,20 @@ pub fn backward<I: Isa>(
         let (vl, ml) = (c.cin * cols, c.cout * cols);
         {
             let ds = SharedMut::new(&mut dm[..36 * ml]);
-            par::items(gn * c.cout, 72 * ml / c.cout.max(1), &|q| {
-                let (s, oc) = (q / c.cout, q % c.cout);
-                let plane = &dy[(s0 + s) * ys + oc * p..(s0 + s) * ys + (oc + 1) * p];
-                grad_tiles_plane::<I>(&t, plane, &ds, ml, oc * cols + s * tt);
-            });
+            if t.tw < NARROW {
+                let dyg = &dy[s0 * ys..(s0 + gn) * ys];
+                par::items(c.cout, 72 * ml / c.cout.max(1), &|oc| narrow::grad_tiles_channel::<I>(&t, dyg, ys, oc, cols, &ds, ml, oc * cols));
+            } else {
+                par::items(gn * c.cout, 72 * ml / c.cout.max(1), &|q| {
+                    let (s, oc) = (q / c.cout, q % c.cout);
+                    let plane = &dy[(s0 + s) * ys + oc * p..(s0 + s) * ys + (oc + 1) * p];
+                    grad_tiles_plane::<I>(&t, plane, &ds, ml, oc * cols + s * tt);
+                });
+            }
         }
         if want_dw {
             let vs = SharedMut::new(&mut v[..36 * vl]);
-            par::items(gn * c.cin, 72 * vl / c.cin.max(1), &|q| {
-                let (s, ch) = (q / c.cin, q % c.cin);
-                let plane = &x[(s0 + s) * xs + ch * c.win.h * c.win.w..(s0 + s) * xs + (ch + 1) * c.win.h * c.win.w];
-                transform_plane::<I>(c, &t, plane, &vs, vl, ch * cols + s * tt);
-            });
+            input_transforms::<I>(c, &t, &x[s0 * xs..(s0 + gn) * xs], gn, cols, &vs, vl);
             for xi in 0..36 {
                 let a = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
                 let bm = Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
@@ -552,12 +730,16 @@ pub fn backward<I: Isa>(
                 gemm::<I>(c.cin, cols, c.cout, a, bm, &mut dvo[xi * vl..(xi + 1) * vl], cols, &mut packs);
             }
             let (dvo, dxo) = (&*dvo, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
-            par::items(gn * c.cin, 72 * vl / c.cin.max(1), &|q| {
-                let (s, ch) = (q / c.cin, q % c.cin);
-                // SAFETY: one input plane per item.
-                let plane = unsafe { dxo.part(s * xs + ch * c.win.h * c.win.w, c.win.h * c.win.w) };
-                untransform_plane::<I>(c, &t, dvo, vl, ch * cols + s * tt, plane);
-            });
+            if t.tw < NARROW {
+                par::items(c.cin, 72 * vl / c.cin.max(1), &|ch| narrow::untransform_channel::<I>(c, &t, dvo, vl, ch * cols, cols, xs, ch, &dxo));
+            } else {
+                par::items(gn * c.cin, 72 * vl / c.cin.max(1), &|q| {
+                    let (s, ch) = (q / c.cin, q % c.cin);
+                    // SAFETY: one input plane per item.
+                    let plane = unsafe { dxo.part(s * xs + ch * c.win.h * c.win.w, c.win.h * c.win.w) };
+                    untransform_plane::<I>(c, &t, dvo, vl, ch * cols + s * tt, plane);
+                });
+            }
         }
     }
     if let Some(dw) = dw {
