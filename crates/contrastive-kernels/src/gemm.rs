@@ -208,6 +208,12 @@ pub fn gemm<I: Isa>(
     gemm_split::<I>(split(m, n, k, par::threads()), m, n, k, a, b, c, ldc, packs)
 }
 
+/// [`gemm`] on the calling thread only (inside [`for_each_product`]): the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_serial<I: Isa>(m: usize, n: usize, k: usize, a: Strided, b: Strided, c: &mut [f32], ldc: usize, packs: &mut Packs) {
+    gemm_split::<I>(None, m, n, k, a, b, c, ldc, packs)
+}
+
 /// [`gemm`] cut as `s` says (tests force cuts the threshold would not make).
 #[allow(clippy::too_many_arguments)]
 fn gemm_split<I: Isa>(
@@ -300,11 +306,7 @@ fn run_blocks(
     };
     let parts = if by_rows { m.div_ceil(step) } else { n.div_ceil(step) };
     let cp = SharedMut::new(c);
-    let caller_packs = SharedMut::new(core::slice::from_mut(packs));
-    // bit p: part p found no packing buffers on its worker
-    assert!(parts <= 64);
-    let failed = core::sync::atomic::AtomicU64::new(0);
-    let part = |p: usize, packs: &mut Packs| {
+    for_each_product(parts, packs, &|p, packs| {
         let (i0, mi, j0, nj) =
             if by_rows { (p * step, step.min(m - p * step), 0, n) } else { (0, m, p * step, step.min(n - p * step)) };
         let off = i0 * ldc + j0;
@@ -312,11 +314,23 @@ fn run_blocks(
         // reads and writes only its own columns, so no element is shared between threads.
         let cb = unsafe { cp.part(off, cp.len() - off) };
         block(i0, mi, j0, nj, cb, packs);
-    };
-    par::for_each(parts, &|p, thread| {
+    });
+}
+
+/// Runs `f(i, packs)` for every i in 0..n (at most 64) over the thread pool, each call with the
+/// packing buffers of the thread it runs on; a call whose worker cannot get buffers runs on the
+/// caller afterwards, so out of memory on a worker costs time, not correctness. For independent
+/// products too small to split one by one (a Winograd layer's 16 or 36): each uses
+/// [`gemm_serial`] inside, so its bits are those of [`gemm`] on one thread.
+pub fn for_each_product(n: usize, packs: &mut Packs, f: &(dyn Fn(usize, &mut Packs) + Sync)) {
+    let caller_packs = SharedMut::new(core::slice::from_mut(packs));
+    // bit p: part p found no packing buffers on its worker
+    assert!(n <= 64);
+    let failed = core::sync::atomic::AtomicU64::new(0);
+    par::for_each(n, &|p, thread| {
         if thread == 0 {
             // SAFETY: thread 0 is the calling thread, which owns `packs`.
-            part(p, unsafe { &mut caller_packs.part(0, 1)[0] });
+            f(p, unsafe { &mut caller_packs.part(0, 1)[0] });
             return;
         }
         WORKER_PACKS.with(|w| {
@@ -325,7 +339,7 @@ fn run_blocks(
                 *w = Packs::new().ok();
             }
             match w.as_mut() {
-                Some(packs) => part(p, packs),
+                Some(packs) => f(p, packs),
                 None => {
                     failed.fetch_or(1 << p, core::sync::atomic::Ordering::Relaxed);
                 }
@@ -333,9 +347,9 @@ fn run_blocks(
         });
     });
     let failed = failed.into_inner();
-    for p in 0..parts {
+    for p in 0..n {
         if failed & (1 << p) != 0 {
-            part(p, packs);
+            f(p, packs);
         }
     }
 }

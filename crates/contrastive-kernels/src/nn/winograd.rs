@@ -18,7 +18,7 @@
 //! products by `gemm`, so results are the same bits for any thread count.
 
 use super::conv2d::Conv;
-use crate::gemm::{gemm, Packs, Strided};
+use crate::gemm::{for_each_product, gemm_serial, Packs, Strided};
 use crate::par::{self, SharedMut};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
@@ -596,10 +596,15 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
         }
         let mo = &mut m[..16 * ml];
         mo.fill(0.0);
-        for xi in 0..16 {
-            let a = Strided::rows(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-            let bm = Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
-            gemm::<I>(c.cout, cols, c.cin, a, bm, &mut mo[xi * ml..(xi + 1) * ml], cols, &mut packs);
+        {
+            // the 16 products in parallel (each one on one thread: the bits of an unsplit product)
+            let ms = SharedMut::new(&mut *mo);
+            for_each_product(16, &mut packs, &|xi, packs| {
+                let a = Strided::rows(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
+                let bm = Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
+                // SAFETY: product xi writes its own block of M.
+                gemm_serial::<I>(c.cout, cols, c.cin, a, bm, unsafe { ms.part(xi * ml, ml) }, cols, packs);
+            });
         }
         let (mo, yo) = (&*mo, SharedMut::new(&mut y[s0 * ys..(s0 + gn) * ys]));
         par::items(gn * c.cout, 32 * ml / c.cout.max(1), &|q| {
@@ -687,19 +692,26 @@ pub fn backward<I: Isa>(
                     per_tile::transform_plane(c, &t, plane, &vs, vl, ch * cols + s * tt);
                 }
             });
-            for xi in 0..16 {
+            let dus = SharedMut::new(&mut du[..]);
+            for_each_product(16, &mut packs, &|xi, packs| {
                 let a = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
                 let bm = Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
-                gemm::<I>(c.cout, c.cin, cols, a, bm, &mut du[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin, &mut packs);
-            }
+                // SAFETY: product xi accumulates into its own block of dU.
+                let out = unsafe { dus.part(xi * c.cout * c.cin, c.cout * c.cin) };
+                gemm_serial::<I>(c.cout, c.cin, cols, a, bm, out, c.cin, packs);
+            });
         }
         if let Some(d) = dx.as_deref_mut() {
             let dvo = &mut dv[..16 * vl];
             dvo.fill(0.0);
-            for xi in 0..16 {
-                let a = Strided::transposed(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-                let bm = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                gemm::<I>(c.cin, cols, c.cout, a, bm, &mut dvo[xi * vl..(xi + 1) * vl], cols, &mut packs);
+            {
+                let dvs = SharedMut::new(&mut *dvo);
+                for_each_product(16, &mut packs, &|xi, packs| {
+                    let a = Strided::transposed(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
+                    let bm = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
+                    // SAFETY: product xi writes its own block of dV.
+                    gemm_serial::<I>(c.cin, cols, c.cout, a, bm, unsafe { dvs.part(xi * vl, vl) }, cols, packs);
+                });
             }
             let (dvo, dxo) = (&*dvo, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
             par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
