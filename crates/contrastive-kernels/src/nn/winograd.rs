@@ -556,6 +556,36 @@ mod per_tile {
 /// Tiles per row from which the vectorized plane transforms beat the per-tile ones.
 const WIDE: usize = 8;
 
+/// C[xi] += A(xi) B(xi) for the `count` transform points (C[xi] = c[xi * len..][..len], leading
+/// dimension ldc): the products in parallel, each on one thread (the bits of an unsplit product).
+/// Shared with nn/winograd4.rs.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn products<'a, I: Isa>(
+    count: usize,
+    (m, n, k): (usize, usize, usize),
+    a: &(dyn Fn(usize) -> Strided<'a> + Sync),
+    b: &(dyn Fn(usize) -> Strided<'a> + Sync),
+    c: &mut [f32],
+    len: usize,
+    ldc: usize,
+    packs: &mut Packs,
+) {
+    let cs = SharedMut::new(&mut c[..count * len]);
+    for_each_product(count, packs, &|xi, packs| {
+        // SAFETY: product xi writes its own block of C.
+        gemm_serial::<I>(m, n, k, a(xi), b(xi), unsafe { cs.part(xi * len, len) }, ldc, packs);
+    });
+}
+
+/// db[oc] += sum of dY's plane oc over the n samples (ys floats a sample, p a plane).
+pub(super) fn bias_grads(c: &Conv, dy: &[f32], ys: usize, p: usize, db: &mut [f32]) {
+    for s in 0..c.n {
+        for (oc, acc) in db.iter_mut().enumerate().take(c.cout) {
+            *acc += dy[s * ys + oc * p..s * ys + (oc + 1) * p].iter().sum::<f32>();
+        }
+    }
+}
+
 /// The scratch sizes below computed without wrap (wasm32 usize): None is reported as OOM.
 fn scratch_fits(c: &Conv, g: usize, tt: usize) -> Option<()> {
     16usize.checked_mul(c.cout)?.checked_mul(c.cin)?;
@@ -596,16 +626,10 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
         }
         let mo = &mut m[..16 * ml];
         mo.fill(0.0);
-        {
-            // the 16 products in parallel (each one on one thread: the bits of an unsplit product)
-            let ms = SharedMut::new(&mut *mo);
-            for_each_product(16, &mut packs, &|xi, packs| {
-                let a = Strided::rows(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-                let bm = Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
-                // SAFETY: product xi writes its own block of M.
-                gemm_serial::<I>(c.cout, cols, c.cin, a, bm, unsafe { ms.part(xi * ml, ml) }, cols, packs);
-            });
-        }
+        let oi = c.cout * c.cin;
+        let a = |xi: usize| Strided::rows(&u[xi * oi..(xi + 1) * oi], c.cin);
+        let bm = |xi: usize| Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
+        products::<I>(16, (c.cout, cols, c.cin), &a, &bm, mo, ml, cols, &mut packs);
         let (mo, yo) = (&*mo, SharedMut::new(&mut y[s0 * ys..(s0 + gn) * ys]));
         par::items(gn * c.cout, 32 * ml / c.cout.max(1), &|q| {
             let (s, oc) = (q / c.cout, q % c.cout);
@@ -656,11 +680,7 @@ pub fn backward<I: Isa>(
         d[..c.n * xs].fill(0.0);
     }
     if let Some(bg) = db {
-        for s in 0..c.n {
-            for (oc, acc) in bg.iter_mut().enumerate().take(c.cout) {
-                *acc += dy[s * ys + oc * p..s * ys + (oc + 1) * p].iter().sum::<f32>();
-            }
-        }
+        bias_grads(c, dy, ys, p, bg);
     }
     if !(want_dx || want_dw) {
         return Ok(());
@@ -692,27 +712,17 @@ pub fn backward<I: Isa>(
                     per_tile::transform_plane(c, &t, plane, &vs, vl, ch * cols + s * tt);
                 }
             });
-            let dus = SharedMut::new(&mut du[..]);
-            for_each_product(16, &mut packs, &|xi, packs| {
-                let a = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                let bm = Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
-                // SAFETY: product xi accumulates into its own block of dU.
-                let out = unsafe { dus.part(xi * c.cout * c.cin, c.cout * c.cin) };
-                gemm_serial::<I>(c.cout, c.cin, cols, a, bm, out, c.cin, packs);
-            });
+            let a = |xi: usize| Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
+            let bm = |xi: usize| Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
+            products::<I>(16, (c.cout, c.cin, cols), &a, &bm, &mut du, c.cout * c.cin, c.cin, &mut packs);
         }
         if let Some(d) = dx.as_deref_mut() {
             let dvo = &mut dv[..16 * vl];
             dvo.fill(0.0);
-            {
-                let dvs = SharedMut::new(&mut *dvo);
-                for_each_product(16, &mut packs, &|xi, packs| {
-                    let a = Strided::transposed(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-                    let bm = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                    // SAFETY: product xi writes its own block of dV.
-                    gemm_serial::<I>(c.cin, cols, c.cout, a, bm, unsafe { dvs.part(xi * vl, vl) }, cols, packs);
-                });
-            }
+            let oi = c.cout * c.cin;
+            let a = |xi: usize| Strided::transposed(&u[xi * oi..(xi + 1) * oi], c.cin);
+            let bm = |xi: usize| Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
+            products::<I>(16, (c.cin, cols, c.cout), &a, &bm, dvo, vl, cols, &mut packs);
             let (dvo, dxo) = (&*dvo, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
             par::items(gn * c.cin, 32 * vl / c.cin.max(1), &|q| {
                 let (s, ch) = (q / c.cin, q % c.cin);

@@ -21,7 +21,8 @@
 //! same bits for any thread count.
 
 use super::conv2d::Conv;
-use crate::gemm::{for_each_product, gemm_serial, Packs, Strided};
+use super::winograd::{bias_grads, products};
+use crate::gemm::{Packs, Strided};
 use crate::par::{self, SharedMut};
 use crate::simd::Isa;
 use crate::{try_vec, Oom};
@@ -623,16 +624,10 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
         }
         let mo = &mut m[..36 * ml];
         mo.fill(0.0);
-        {
-            // the 36 products in parallel (each one on one thread: the bits of an unsplit product)
-            let ms = SharedMut::new(&mut *mo);
-            for_each_product(36, &mut packs, &|xi, packs| {
-                let a = Strided::rows(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-                let bm = Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
-                // SAFETY: product xi writes its own block of M.
-                gemm_serial::<I>(c.cout, cols, c.cin, a, bm, unsafe { ms.part(xi * ml, ml) }, cols, packs);
-            });
-        }
+        let oi = c.cout * c.cin;
+        let a = |xi: usize| Strided::rows(&u[xi * oi..(xi + 1) * oi], c.cin);
+        let bm = |xi: usize| Strided::rows(&v[xi * vl..(xi + 1) * vl], cols);
+        products::<I>(36, (c.cout, cols, c.cin), &a, &bm, mo, ml, cols, &mut packs);
         let (mo, yo) = (&*mo, SharedMut::new(&mut y[s0 * ys..(s0 + gn) * ys]));
         if t.tw < NARROW {
             par::items(c.cout, 72 * ml / c.cout.max(1), &|oc| narrow::output_channel::<I>(&t, mo, ml, oc * cols, cols, b.map_or(0.0, |b| b[oc]), ys, oc, &yo));
@@ -682,11 +677,7 @@ pub fn backward<I: Isa>(
         d[..c.n * xs].fill(0.0);
     }
     if let Some(bg) = db {
-        for s in 0..c.n {
-            for (oc, acc) in bg.iter_mut().enumerate().take(c.cout) {
-                *acc += dy[s * ys + oc * p..s * ys + (oc + 1) * p].iter().sum::<f32>();
-            }
-        }
+        bias_grads(c, dy, ys, p, bg);
     }
     if !(want_dx || want_dw) {
         return Ok(());
@@ -711,27 +702,17 @@ pub fn backward<I: Isa>(
         if want_dw {
             let vs = SharedMut::new(&mut v[..36 * vl]);
             input_transforms::<I>(c, &t, &x[s0 * xs..(s0 + gn) * xs], gn, cols, &vs, vl);
-            let dus = SharedMut::new(&mut du[..]);
-            for_each_product(36, &mut packs, &|xi, packs| {
-                let a = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                let bm = Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
-                // SAFETY: product xi accumulates into its own block of dU.
-                let out = unsafe { dus.part(xi * c.cout * c.cin, c.cout * c.cin) };
-                gemm_serial::<I>(c.cout, c.cin, cols, a, bm, out, c.cin, packs);
-            });
+            let a = |xi: usize| Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
+            let bm = |xi: usize| Strided::transposed(&v[xi * vl..(xi + 1) * vl], cols);
+            products::<I>(36, (c.cout, c.cin, cols), &a, &bm, &mut du, c.cout * c.cin, c.cin, &mut packs);
         }
         if let Some(d) = dx.as_deref_mut() {
             let dvo = &mut dv[..36 * vl];
             dvo.fill(0.0);
-            {
-                let dvs = SharedMut::new(&mut *dvo);
-                for_each_product(36, &mut packs, &|xi, packs| {
-                    let a = Strided::transposed(&u[xi * c.cout * c.cin..(xi + 1) * c.cout * c.cin], c.cin);
-                    let bm = Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
-                    // SAFETY: product xi writes its own block of dV.
-                    gemm_serial::<I>(c.cin, cols, c.cout, a, bm, unsafe { dvs.part(xi * vl, vl) }, cols, packs);
-                });
-            }
+            let oi = c.cout * c.cin;
+            let a = |xi: usize| Strided::transposed(&u[xi * oi..(xi + 1) * oi], c.cin);
+            let bm = |xi: usize| Strided::rows(&dm[xi * ml..(xi + 1) * ml], cols);
+            products::<I>(36, (c.cin, cols, c.cout), &a, &bm, dvo, vl, cols, &mut packs);
             let (dvo, dxo) = (&*dvo, SharedMut::new(&mut d[s0 * xs..(s0 + gn) * xs]));
             if t.tw < NARROW {
                 par::items(c.cin, 72 * vl / c.cin.max(1), &|ch| narrow::untransform_channel::<I>(c, &t, dvo, vl, ch * cols, cols, xs, ch, &dxo));
