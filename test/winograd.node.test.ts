@@ -113,21 +113,23 @@ describe('Winograd F(2x2, 3x3) and F(4x4, 3x3)', () => {
     expect(differs).toBe(true);
   });
 
-  // [input size, expected pick]: 16x16 and 8x8 outputs hold 2 x 2 or more 4x4 tiles that cover
-  // them exactly; 14x14 would compute 31% more outputs than F(2x2), and 4x4 is one tile a sample
-  for (const [hw, pick] of [
-    [16, 'winograd4'],
-    [8, 'winograd4'],
-    [14, 'winograd'],
-    [4, 'winograd'],
+  // [input size, batch, expected pick]: 256 or more 4x4 tiles that cover the outputs exactly pick
+  // F(4x4); too few tiles (thin products) or 14x14 (31% more outputs than F(2x2)) keep F(2x2)
+  for (const [hw, n, pick] of [
+    [16, 16, 'winograd4'],
+    [8, 64, 'winograd4'],
+    [4, 256, 'winograd4'],
+    [4, 64, 'winograd'],
+    [16, 8, 'winograd'],
+    [14, 64, 'winograd'],
   ] as const) {
-    it(`auto picks ${pick} for a 32-channel ${hw}x${hw} layer: its outputs are that algorithm's bits`, () => {
+    it(`auto picks ${pick} for a 32-channel ${hw}x${hw} layer on ${n} images: its outputs are that algorithm's bits`, () => {
       const conv = new Conv2d(32, 32, 3, { padding: 1, seed: 5 });
       try {
-        const x = { data: new Float32Array(2 * 32 * hw * hw).map((_, i) => Math.sin(i * 0.11)), shape: [2, 32, hw, hw] };
+        const x = { data: new Float32Array(n * 32 * hw * hw).map((_, i) => Math.sin(i * 0.11)), shape: [n, 32, hw, hw] };
         const out = (a: ConvAlgorithm) => {
           setConvAlgorithm(a);
-          return Array.from(conv.forwardTensor(x).data);
+          return conv.forwardTensor(x).data.slice();
         };
         const [auto, f4, f2] = [out('auto'), out('winograd4'), out('winograd')];
         expect(f4).not.toEqual(f2);

@@ -184,8 +184,13 @@ impl Tiles {
 
 /// Samples per group: V and M (and dV / dM) near 2M floats together.
 fn group(c: &Conv, t: &Tiles) -> usize {
-    ((1 << 21) / (36 * (c.cin + c.cout) * t.per_sample()).max(1)).clamp(1, c.n.max(1))
+    let by_size = (1 << 21) / (36 * (c.cin + c.cout) * t.per_sample()).max(1);
+    by_size.max(MIN_COLS.div_ceil(t.per_sample().max(1))).clamp(1, c.n.max(1))
 }
+
+/// The fewest tile columns a group's products get (when there are samples enough): with few
+/// tiles a sample the size rule alone gives products too thin to run at the GEMM's speed.
+const MIN_COLS: usize = 256;
 
 /// U[xi][o][i] = (G g G^T)[xi] for every (o, i): 36 x Cout x Cin.
 fn transform_weights(c: &Conv, w: &[f32], u: &mut [f32]) {
@@ -813,27 +818,30 @@ mod tests {
     /// Many channels (the depth where rounding differences grow), two groups of samples.
     #[test]
     fn deep_layers_stay_within_the_stated_tolerance_across_groups() {
-        let c =
-            Conv { n: 3, cin: 64, cout: 48, win: Window { h: 12, w: 12, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
-        let t = Tiles::of(&c);
-        assert!(group(&c, &t) >= 1);
-        let x = randv(3 * 64 * 144, 7);
-        let wt = randv(48 * 64 * 9, 8);
-        let dy = randv(3 * 48 * 144, 9);
-        let (mut y1, mut y2) = (vec![0.0; dy.len()], vec![0.0; dy.len()]);
-        conv2d::forward_im2col::<Scalar4>(&c, &x, &wt, None, &mut y1).unwrap();
-        forward::<Scalar4>(&c, &x, &wt, None, &mut y2).unwrap();
-        close(&y2, &y1, 1e-4, "y");
-        let (mut dx1, mut dw1) = (vec![0.0; x.len()], vec![0.0; wt.len()]);
-        conv2d::backward_im2col::<Scalar4>(&c, &x, &wt, &dy, Some(&mut dx1), Some(&mut dw1), None).unwrap();
-        let (mut dx2, mut dw2) = (vec![0.0; x.len()], vec![0.0; wt.len()]);
-        backward::<Scalar4>(&c, &x, &wt, &dy, Some(&mut dx2), Some(&mut dw2), None).unwrap();
-        close(&dx2, &dx1, 1e-4, "dx");
-        close(&dw2, &dw1, 1e-4, "dw");
-        // only dW asked for (a frozen input): the same dW
-        let mut dw3 = vec![0.0; wt.len()];
-        backward::<Scalar4>(&c, &x, &wt, &dy, None, Some(&mut dw3), None).unwrap();
-        assert_eq!(dw3, dw2);
+        // 36 (64 + 48) floats a tile: 32x32 outputs (64 tiles a sample, the row transforms) come in
+        // groups of 8 samples, 6x6 (4 tiles, the narrow transforms) in groups of 130
+        for (hw, n) in [(32, 9), (6, 140)] {
+            let c = Conv { n, cin: 64, cout: 48, win: Window { h: hw, w: hw, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 } };
+            let t = Tiles::of(&c);
+            assert!(group(&c, &t) < n, "{hw}x{hw}: more than one group");
+            let x = randv(n * 64 * hw * hw, 7);
+            let wt = randv(48 * 64 * 9, 8);
+            let dy = randv(n * 48 * hw * hw, 9);
+            let (mut y1, mut y2) = (vec![0.0; dy.len()], vec![0.0; dy.len()]);
+            conv2d::forward_im2col::<Scalar4>(&c, &x, &wt, None, &mut y1).unwrap();
+            forward::<Scalar4>(&c, &x, &wt, None, &mut y2).unwrap();
+            close(&y2, &y1, 1e-4, "y");
+            let (mut dx1, mut dw1) = (vec![0.0; x.len()], vec![0.0; wt.len()]);
+            conv2d::backward_im2col::<Scalar4>(&c, &x, &wt, &dy, Some(&mut dx1), Some(&mut dw1), None).unwrap();
+            let (mut dx2, mut dw2) = (vec![0.0; x.len()], vec![0.0; wt.len()]);
+            backward::<Scalar4>(&c, &x, &wt, &dy, Some(&mut dx2), Some(&mut dw2), None).unwrap();
+            close(&dx2, &dx1, 1e-4, "dx");
+            close(&dw2, &dw1, 1e-4, "dw");
+            // only dW asked for (a frozen input): the same dW
+            let mut dw3 = vec![0.0; wt.len()];
+            backward::<Scalar4>(&c, &x, &wt, &dy, None, Some(&mut dw3), None).unwrap();
+            assert_eq!(dw3, dw2);
+        }
     }
 
     /// The factored transforms are the matrices' products (and their transposes), on every unit vector.
