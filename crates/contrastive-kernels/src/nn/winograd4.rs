@@ -38,6 +38,7 @@ const BT: [[f32; 6]; 6] = [
     [0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
 ];
 /// G (6 x 3): U = G g G^T.
+#[cfg_attr(not(test), allow(dead_code))]
 const G: [[f32; 3]; 6] = [
     [0.25, 0.0, 0.0],
     [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
@@ -54,22 +55,6 @@ const AT: [[f32; 6]; 4] = [
     [0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
     [0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
 ];
-const GT: [[f32; 6]; 3] = transpose(&G);
-
-const fn transpose<const R: usize, const C: usize>(m: &[[f32; C]; R]) -> [[f32; R]; C] {
-    let mut t = [[0.0; R]; C];
-    let mut r = 0;
-    while r < R {
-        let mut c = 0;
-        while c < C {
-            t[c][r] = m[r][c];
-            c += 1;
-        }
-        r += 1;
-    }
-    t
-}
-
 /// B^T d for one column (or row) of 6: the rows of [`BT`], factored.
 #[inline(always)]
 fn bt6<I: Isa>(d: [I::V; 6]) -> [I::V; 6] {
@@ -149,17 +134,6 @@ fn two_sided<I: Isa, const M: usize, const K: usize>(
     out
 }
 
-/// The scalar form of [`two_sided`] for the weights (one lane of [`crate::simd::scalar::Scalar4`] would do, but this is not hot).
-fn two_sided_scalar<const M: usize, const K: usize>(l: &[[f32; K]; M], p: &[[f32; K]; K]) -> [[f32; M]; M] {
-    let mut t = [[0.0f32; K]; M];
-    for c in 0..K {
-        for (i, row) in l.iter().enumerate() {
-            t[i][c] = (0..K).fold(0.0, |s, k| s + row[k] * p[k][c]);
-        }
-    }
-    core::array::from_fn(|i| core::array::from_fn(|j| (0..K).fold(0.0, |s, k| s + l[j][k] * t[i][k])))
-}
-
 /// Whether this geometry can run here: 3x3, stride 1, padding 0 or 1 on each side.
 pub fn applies(c: &Conv) -> bool {
     super::winograd::applies(c)
@@ -192,32 +166,69 @@ fn group(c: &Conv, t: &Tiles) -> usize {
 /// tiles a sample the size rule alone gives products too thin to run at the GEMM's speed.
 const MIN_COLS: usize = 256;
 
-/// U[xi][o][i] = (G g G^T)[xi] for every (o, i): 36 x Cout x Cin.
-fn transform_weights(c: &Conv, w: &[f32], u: &mut [f32]) {
+/// G g for one column (or row) of 3: the rows of [`G`], factored.
+#[inline(always)]
+fn g3<I: Isa>(g: [I::V; 3]) -> [I::V; 6] {
+    let k = I::splat;
+    let s = I::add(g[0], g[2]);
+    let e = I::madd(k(1.0 / 24.0), g[0], I::mul(k(1.0 / 6.0), g[2]));
+    [
+        I::mul(k(0.25), g[0]),
+        I::mul(k(-1.0 / 6.0), I::add(s, g[1])),
+        I::mul(k(-1.0 / 6.0), I::sub(s, g[1])),
+        I::madd(k(1.0 / 12.0), g[1], e),
+        I::madd(k(-1.0 / 12.0), g[1], e),
+        g[2],
+    ]
+}
+
+/// G^T u (6 -> 3, the transpose of [`g3`]): the columns of [`G`], factored.
+#[inline(always)]
+fn gt6<I: Isa>(u: [I::V; 6]) -> [I::V; 3] {
+    let k = I::splat;
+    let (s12, d21, s34, d34) = (I::add(u[1], u[2]), I::sub(u[2], u[1]), I::add(u[3], u[4]), I::sub(u[3], u[4]));
+    [
+        I::madd(k(0.25), u[0], I::madd(k(-1.0 / 6.0), s12, I::mul(k(1.0 / 24.0), s34))),
+        I::madd(k(1.0 / 6.0), d21, I::mul(k(1.0 / 12.0), d34)),
+        I::add(I::mul(k(1.0 / 6.0), I::sub(s34, s12)), u[5]),
+    ]
+}
+
+/// U[xi][o][i] = (G g G^T)[xi] for every (o, i): 36 x Cout x Cin, 4 consecutive (o, i) pairs
+/// in the vector lanes.
+fn transform_weights<I: Isa>(c: &Conv, w: &[f32], u: &mut [f32]) {
     let oi = c.cout * c.cin;
-    for o in 0..c.cout {
-        for i in 0..c.cin {
-            let g = &w[(o * c.cin + i) * 9..(o * c.cin + i) * 9 + 9];
-            let p: [[f32; 3]; 3] = core::array::from_fn(|r| [g[3 * r], g[3 * r + 1], g[3 * r + 2]]);
-            let v = two_sided_scalar::<6, 3>(&G, &p);
-            for (xi, x) in v.iter().flatten().enumerate() {
-                u[xi * oi + o * c.cin + i] = *x;
+    for p0 in (0..oi).step_by(4) {
+        let lanes = 4.min(oi - p0);
+        let mut g = [[[0.0f32; 4]; 3]; 3];
+        for l in 0..lanes {
+            let src = &w[(p0 + l) * 9..(p0 + l) * 9 + 9];
+            for (r, grow) in g.iter_mut().enumerate() {
+                for (k, gv) in grow.iter_mut().enumerate() {
+                    gv[l] = src[3 * r + k];
+                }
             }
+        }
+        let v = two_sided::<I, 6, 3>(g3::<I>, &narrow::vectors::<I, 3>(&g));
+        for (xi, val) in v.iter().flatten().enumerate() {
+            store_lanes::<I>(&mut u[xi * oi + p0..], lanes, *val);
         }
     }
 }
 
 /// dW[o][i] += G^T dU[.][o][i] G (3x3 from 6x6), the transpose of [`transform_weights`].
-fn untransform_weight_grads(c: &Conv, du: &[f32], dw: &mut [f32]) {
+fn untransform_weight_grads<I: Isa>(c: &Conv, du: &[f32], dw: &mut [f32]) {
     let oi = c.cout * c.cin;
-    for o in 0..c.cout {
-        for i in 0..c.cin {
-            let p: [[f32; 6]; 6] =
-                core::array::from_fn(|r| core::array::from_fn(|k| du[(6 * r + k) * oi + o * c.cin + i]));
-            let g = two_sided_scalar::<3, 6>(&GT, &p);
-            let d = &mut dw[(o * c.cin + i) * 9..(o * c.cin + i) * 9 + 9];
-            for (x, v) in d.iter_mut().zip(g.iter().flatten()) {
-                *x += *v;
+    for p0 in (0..oi).step_by(4) {
+        let lanes = 4.min(oi - p0);
+        let d: [[I::V; 6]; 6] = core::array::from_fn(|r| core::array::from_fn(|k| load_lanes::<I>(&du[(6 * r + k) * oi + p0..], lanes)));
+        let g = narrow::lanes_of::<I, 3>(&two_sided::<I, 3, 6>(gt6::<I>, &d));
+        for l in 0..lanes {
+            let dst = &mut dw[(p0 + l) * 9..(p0 + l) * 9 + 9];
+            for (r, grow) in g.iter().enumerate() {
+                for (k, gv) in grow.iter().enumerate() {
+                    dst[3 * r + k] += gv[l];
+                }
             }
         }
     }
@@ -438,13 +449,13 @@ mod narrow {
     }
 
     /// The vectors of 4 lanes' K x K values.
-    fn vectors<I: Isa, const K: usize>(p: &[[[f32; 4]; K]; K]) -> [[I::V; K]; K] {
+    pub(super) fn vectors<I: Isa, const K: usize>(p: &[[[f32; 4]; K]; K]) -> [[I::V; K]; K] {
         // SAFETY: each entry holds 4 floats.
         core::array::from_fn(|r| core::array::from_fn(|c| unsafe { I::load(p[r][c].as_ptr()) }))
     }
 
     /// Lane by lane: the values of 4 lanes' vectors.
-    fn lanes_of<I: Isa, const M: usize>(v: &[[I::V; M]; M]) -> [[[f32; 4]; M]; M] {
+    pub(super) fn lanes_of<I: Isa, const M: usize>(v: &[[I::V; M]; M]) -> [[[f32; 4]; M]; M] {
         let mut o = [[[0.0f32; 4]; M]; M];
         for (orow, vrow) in o.iter_mut().zip(v) {
             for (oc, vc) in orow.iter_mut().zip(vrow) {
@@ -614,7 +625,7 @@ pub fn forward<I: Isa>(c: &Conv, x: &[f32], wt: &[f32], b: Option<&[f32]>, y: &m
     let g = group(c, &t);
     scratch_fits(c, g, tt).ok_or(Oom)?;
     let mut u = try_vec(36 * c.cout * c.cin)?;
-    transform_weights(c, wt, &mut u);
+    transform_weights::<I>(c, wt, &mut u);
     let mut v = try_vec(36 * c.cin * g * tt)?;
     let mut m = try_vec(36 * c.cout * g * tt)?;
     let mut packs = Packs::new()?;
@@ -669,7 +680,7 @@ pub fn backward<I: Isa>(
     let (want_dx, want_dw) = (dx.is_some(), dw.is_some());
     let mut u = try_vec(if want_dx { 36 * c.cout * c.cin } else { 0 })?;
     if want_dx {
-        transform_weights(c, wt, &mut u);
+        transform_weights::<I>(c, wt, &mut u);
     }
     let mut du = try_vec(if want_dw { 36 * c.cout * c.cin } else { 0 })?;
     let mut v = try_vec(if want_dw { 36 * c.cin * g * tt } else { 0 })?;
@@ -732,7 +743,7 @@ pub fn backward<I: Isa>(
         }
     }
     if let Some(dw) = dw {
-        untransform_weight_grads(c, &du, dw);
+        untransform_weight_grads::<I>(c, &du, dw);
     }
     Ok(())
 }
@@ -856,6 +867,19 @@ mod tests {
             }
             for r in 0..4 {
                 assert_eq!(at[r][0], AT[r][i], "A^T[{r}][{i}]");
+            }
+        }
+        for i in 0..3 {
+            let u: [[f32; 4]; 3] = core::array::from_fn(|k| [if k == i { 1.0 } else { 0.0 }; 4]);
+            let g = g3::<Scalar4>(u);
+            for r in 0..6 {
+                assert!((g[r][0] - G[r][i]).abs() < 1e-7, "G[{r}][{i}]");
+            }
+        }
+        for i in 0..6 {
+            let g = gt6::<Scalar4>(unit(i));
+            for r in 0..3 {
+                assert!((g[r][0] - G[i][r]).abs() < 1e-7, "G^T[{r}][{i}]");
             }
         }
         for i in 0..4 {
