@@ -577,11 +577,19 @@ pub(super) fn products<'a, I: Isa>(
     });
 }
 
-/// db[oc] += sum of dY's plane oc over the n samples (ys floats a sample, p a plane).
-pub(super) fn bias_grads(c: &Conv, dy: &[f32], ys: usize, p: usize, db: &mut [f32]) {
+/// db[oc] += sum of dY's plane oc over the n samples (ys floats a sample, p a plane): each
+/// plane summed in 4 lanes (every 4th value), the lanes then added, samples in order.
+pub(super) fn bias_grads<I: Isa>(c: &Conv, dy: &[f32], ys: usize, p: usize, db: &mut [f32]) {
     for s in 0..c.n {
         for (oc, acc) in db.iter_mut().enumerate().take(c.cout) {
-            *acc += dy[s * ys + oc * p..s * ys + (oc + 1) * p].iter().sum::<f32>();
+            let plane = &dy[s * ys + oc * p..s * ys + (oc + 1) * p];
+            let mut v = I::splat(0.0);
+            let mut chunks = plane.chunks_exact(4);
+            for q in &mut chunks {
+                // SAFETY: q holds 4 floats.
+                v = I::add(v, unsafe { I::load(q.as_ptr()) });
+            }
+            *acc += I::hsum(v) + chunks.remainder().iter().sum::<f32>();
         }
     }
 }
@@ -680,7 +688,7 @@ pub fn backward<I: Isa>(
         d[..c.n * xs].fill(0.0);
     }
     if let Some(bg) = db {
-        bias_grads(c, dy, ys, p, bg);
+        bias_grads::<I>(c, dy, ys, p, bg);
     }
     if !(want_dx || want_dw) {
         return Ok(());

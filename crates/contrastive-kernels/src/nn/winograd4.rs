@@ -693,7 +693,7 @@ pub fn backward<I: Isa>(
         d[..c.n * xs].fill(0.0);
     }
     if let Some(bg) = db {
-        bias_grads(c, dy, ys, p, bg);
+        bias_grads::<I>(c, dy, ys, p, bg);
     }
     if !(want_dx || want_dw) {
         return Ok(());
