@@ -113,14 +113,15 @@ describe('Winograd F(2x2, 3x3) and F(4x4, 3x3)', () => {
     expect(differs).toBe(true);
   });
 
-  // [input size, batch, expected pick]: 256 or more 4x4 tiles that cover the outputs exactly pick
-  // F(4x4); too few tiles (thin products) or 14x14 (31% more outputs than F(2x2)) keep F(2x2)
+  // [input size, batch, expected pick]: 64 or more 4x4 tiles that cover the outputs exactly pick
+  // F(4x4); fewer tiles (the weight transform outweighs the savings) or 14x14 (31% more outputs
+  // than F(2x2)) keep F(2x2)
   for (const [hw, n, pick] of [
-    [16, 16, 'winograd4'],
-    [8, 64, 'winograd4'],
-    [4, 256, 'winograd4'],
-    [4, 64, 'winograd'],
-    [16, 8, 'winograd'],
+    [16, 4, 'winograd4'],
+    [8, 16, 'winograd4'],
+    [4, 64, 'winograd4'],
+    [4, 32, 'winograd'],
+    [16, 2, 'winograd'],
     [14, 64, 'winograd'],
   ] as const) {
     it(`auto picks ${pick} for a 32-channel ${hw}x${hw} layer on ${n} images: its outputs are that algorithm's bits`, () => {

@@ -135,7 +135,8 @@ pub enum Algorithm {
 
 /// The algorithm for this geometry. Auto: im2col below 8 input or output channels (im2col's one
 /// product of depth 9 Cin beats 16 or 36 shallow ones); F(4x4, 3x3) from 32 channels each way
-/// when the batch has at least 256 of its 4x4 tiles (fewer make its 36 products too thin) and
+/// when the batch has at least 64 of its 4x4 tiles (with fewer, transforming its 36 Cout x Cin
+/// weights costs more than the thinner products save) and
 /// they cover no more than 1/8 more of the plane than F(2x2)'s 2x2 tiles do (14 x 14 outputs:
 /// 16 x 16 vs 14 x 14, 31% more, and the two measure even); F(2x2, 3x3) otherwise
 /// (`node bench/conv-algo.mjs` measured the crossovers).
@@ -151,7 +152,7 @@ pub fn algorithm_for(c: &Conv) -> Algorithm {
         _ => {
             let (ho, wo) = c.out_hw().unwrap_or((0, 0));
             let (f4, f2) = (ho.div_ceil(4) * wo.div_ceil(4) * 16, ho.div_ceil(2) * wo.div_ceil(2) * 4);
-            if c.cin >= 32 && c.cout >= 32 && c.n.saturating_mul(f4 / 16) >= 256 && 8 * f4 <= 9 * f2 {
+            if c.cin >= 32 && c.cout >= 32 && c.n.saturating_mul(f4 / 16) >= 64 && 8 * f4 <= 9 * f2 {
                 Algorithm::Winograd4
             } else {
                 Algorithm::Winograd2

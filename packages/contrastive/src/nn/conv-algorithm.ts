@@ -13,7 +13,7 @@ const NAMES: ConvAlgorithm[] = ['auto', 'im2col', 'winograd', 'winograd4'];
  *   to 8 and 1/24, so it differs from im2col by about 1e-5 of the output's scale (tests bound it at 1e-4);
  * - 'im2col' = patches + one GEMM;
  * - 'auto' (default) = im2col below 8 input or output channels, 'winograd4' from 32 channels each
- *   way when the batch has at least 256 of its 4x4 output tiles and they cover at most 1/8 more
+ *   way when the batch has at least 64 of its 4x4 output tiles and they cover at most 1/8 more
  *   than the 2x2 tiles would (so 14 x 14 outputs stay on 'winograd'), 'winograd' otherwise.
  * Forward and both backward products follow the setting; results stay bit-identical across
  * thread counts either way. Applies to the whole runtime (all modules, all threads) until
