@@ -4,23 +4,25 @@
 // ResNet-18 at 32x32: median of 3 timed runs after one untimed, the ratios im2col / each Winograd
 // (> 1: Winograd faster), and what 'auto' picks.
 //
-// Usage: node [--experimental-wasm-relaxed-simd] bench/conv-algo.mjs [simd128|relaxed]
+// Usage: node [--experimental-wasm-relaxed-simd] bench/conv-algo.mjs [simd128|relaxed] ['[[cin, cout, size, batch], ...]']
 const C = await import(new URL('../packages/contrastive/dist/index.node.js', import.meta.url).href);
 await C.init({ variant: process.argv[2] ?? 'simd128' });
 // [cin, cout, height = width, batch]
-const shapes = [
-  [1, 32, 28, 256],
-  [32, 64, 14, 256],
-  [64, 64, 32, 32],
-  [128, 128, 16, 32],
-  [256, 256, 8, 32],
-  [512, 512, 4, 32],
-  [8, 8, 28, 64],
-  [4, 16, 28, 64],
-  [16, 16, 28, 64],
-  [32, 32, 8, 64],
-  [64, 64, 7, 64],
-];
+const shapes = process.argv[3]
+  ? JSON.parse(process.argv[3])
+  : [
+      [1, 32, 28, 256],
+      [32, 64, 14, 256],
+      [64, 64, 32, 32],
+      [128, 128, 16, 32],
+      [256, 256, 8, 32],
+      [512, 512, 4, 32],
+      [8, 8, 28, 64],
+      [4, 16, 28, 64],
+      [16, 16, 28, 64],
+      [32, 32, 8, 64],
+      [64, 64, 7, 64],
+    ];
 console.log('| layer | im2col ms | F(2x2) ms | F(4x4) ms | im2col / F(2x2) | im2col / F(4x4) | auto |');
 console.log('|---|---:|---:|---:|---:|---:|---|');
 console.log(`# Conv2d 3x3 forward + backward, ${C.runtimeInfo().variant}, ${new Date().toISOString()}`);
